@@ -1,0 +1,551 @@
+/*
+ * config.c - the one configuration parser.
+ *
+ * The file is INI: `[section]`, `key = value`, `#` or `;` comments on their
+ * own lines.  Every key is in keys[] with a type and range; the file and
+ * the front ends' overrides go through the same set_value().
+ */
+#include "ac_config.h"
+
+#include <ctype.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "config.h"
+#include "util.h"
+
+enum key_type {
+	T_STRING, /* any printable text */
+	T_PATH,	  /* an absolute path */
+	T_URL,	  /* http(s)://... */
+	T_BOOL,	  /* yes|no|true|false|on|off|1|0 */
+	T_INT,	  /* integer in [min, max] */
+	T_SECONDS, /* duration with optional s/m/h/d suffix, in [min, max] */
+	T_ENUM,	  /* one of choices */
+	T_WORDS,  /* space-separated words, each one of choices if given */
+};
+
+struct key_def {
+	const char *section;
+	const char *key;
+	enum key_type type;
+	const char *def; /* default, as text; NULL = unset */
+	long long min, max;
+	const char *const *choices;
+};
+
+static const char *const sections[] = {"store", "jwt", "introspection",
+				       "cache"};
+
+static const char *const store_backends[] = {"sqlite", NULL};
+static const char *const jwt_algs[] = {
+	"RS256", "RS384", "RS512", "PS256", "PS384", "PS512", "ES256",
+	"ES384", "ES512", "EdDSA", "HS256", "HS384", "HS512", NULL};
+static const char *const auth_methods[] = {
+	"client_secret_basic", "client_secret_post", "private_key_jwt", NULL};
+
+#define DAY (24LL * 3600)
+static const struct key_def keys[] = {
+	{"store", "path", T_PATH, "/var/lib/apitoken/tokens.db", 0, 0, NULL},
+	{"store", "backend", T_ENUM, "sqlite", 0, 0, store_backends},
+	{"store", "busy_timeout", T_INT, "5000", 0, 60000, NULL},
+	{"store", "update_last_used", T_BOOL, "yes", 0, 0, NULL},
+	{"store", "max_expires", T_SECONDS, NULL, 1, 100 * 365 * DAY, NULL},
+	{"jwt", "issuer", T_STRING, NULL, 0, 0, NULL},
+	{"jwt", "audience", T_STRING, NULL, 0, 0, NULL},
+	{"jwt", "jwks_file", T_PATH, NULL, 0, 0, NULL},
+	{"jwt", "jwks_uri", T_URL, NULL, 0, 0, NULL},
+	{"jwt", "discovery", T_BOOL, "no", 0, 0, NULL},
+	{"jwt", "algorithms", T_WORDS, "RS256 ES256", 0, 0, jwt_algs},
+	{"jwt", "username_claim", T_STRING, "sub", 0, 0, NULL},
+	{"jwt", "leeway", T_SECONDS, "60", 0, 3600, NULL},
+	{"jwt", "hmac_secret_file", T_PATH, NULL, 0, 0, NULL},
+	{"jwt", "stale_if_error", T_SECONDS, "3600", 0, 7 * DAY, NULL},
+	{"jwt", "allow_http_loopback", T_BOOL, "no", 0, 0, NULL},
+	{"introspection", "endpoint", T_URL, NULL, 0, 0, NULL},
+	{"introspection", "client_id", T_STRING, NULL, 0, 0, NULL},
+	{"introspection", "client_secret_file", T_PATH, NULL, 0, 0, NULL},
+	{"introspection", "auth_method", T_ENUM, "client_secret_basic", 0, 0,
+	 auth_methods},
+	{"introspection", "ca_file", T_PATH, NULL, 0, 0, NULL},
+	{"introspection", "timeout", T_SECONDS, "5", 1, 60, NULL},
+	{"introspection", "username_field", T_STRING, "username", 0, 0, NULL},
+	{"introspection", "cache_ttl", T_SECONDS, "60", 0, DAY, NULL},
+	{"introspection", "allow_http_loopback", T_BOOL, "no", 0, 0, NULL},
+	{"cache", "dir", T_PATH, "/var/cache/apitoken", 0, 0, NULL},
+};
+#define N_KEYS (sizeof(keys) / sizeof(keys[0]))
+#define N_SECTIONS (sizeof(sections) / sizeof(sections[0]))
+
+struct value {
+	char *s;      /* the text as given (or the default); NULL = unset */
+	long long i;  /* T_INT, T_SECONDS, T_BOOL */
+};
+
+struct atok_config {
+	struct value v[N_KEYS];
+	unsigned char present[N_SECTIONS];
+};
+
+static int find_section(const char *name, size_t len)
+{
+	size_t i;
+
+	for (i = 0; i < N_SECTIONS; i++)
+		if (strlen(sections[i]) == len &&
+		    memcmp(sections[i], name, len) == 0)
+			return (int)i;
+	return -1;
+}
+
+static int find_key(const char *section, const char *key)
+{
+	size_t i;
+
+	for (i = 0; i < N_KEYS; i++)
+		if (strcmp(keys[i].section, section) == 0 &&
+		    strcmp(keys[i].key, key) == 0)
+			return (int)i;
+	return -1;
+}
+
+int atok_parse_duration(const char *s, long long *out)
+{
+	char *end = NULL;
+	long long n, mult = 1;
+
+	if (s == NULL || !isdigit((unsigned char)*s))
+		return ATOK_ERR_INVALID;
+	errno = 0;
+	n = strtoll(s, &end, 10);
+	if (errno != 0 || end == s)
+		return ATOK_ERR_INVALID;
+	if (*end != '\0') {
+		switch (*end) {
+		case 's':
+			mult = 1;
+			break;
+		case 'm':
+			mult = 60;
+			break;
+		case 'h':
+			mult = 3600;
+			break;
+		case 'd':
+			mult = DAY;
+			break;
+		default:
+			return ATOK_ERR_INVALID;
+		}
+		if (end[1] != '\0')
+			return ATOK_ERR_INVALID;
+	}
+	if (n > (long long)1e15 / mult)
+		return ATOK_ERR_INVALID;
+	*out = n * mult;
+	return 0;
+}
+
+static int parse_bool(const char *s, long long *out)
+{
+	static const char *const yes[] = {"yes", "true", "on", "1"};
+	static const char *const no[] = {"no", "false", "off", "0"};
+	size_t i;
+
+	for (i = 0; i < ATOK_ARRAY_SIZE(yes); i++) {
+		if (strcmp(s, yes[i]) == 0) {
+			*out = 1;
+			return 0;
+		}
+		if (strcmp(s, no[i]) == 0) {
+			*out = 0;
+			return 0;
+		}
+	}
+	return ATOK_ERR_INVALID;
+}
+
+static int in_choices(const char *const *choices, const char *s, size_t n)
+{
+	size_t i;
+
+	for (i = 0; choices[i] != NULL; i++)
+		if (strlen(choices[i]) == n && memcmp(choices[i], s, n) == 0)
+			return 1;
+	return 0;
+}
+
+static int printable(const char *s)
+{
+	for (; *s != '\0'; s++)
+		if ((unsigned char)*s < 0x20 || *s == 0x7f)
+			return 0;
+	return 1;
+}
+
+/* Validates text for key k; fills *num for numeric types. */
+static int check_value(const struct key_def *k, const char *s, long long *num,
+		       struct atok_error *err)
+{
+	const char *p;
+	size_t n;
+
+	*num = 0;
+	if (strlen(s) > ATOK_CONFIG_VALUE_MAX)
+		return atok_error_set(err, ATOK_ERR_TOO_LONG,
+				      "value of %s.%s is longer than %d bytes",
+				      k->section, k->key,
+				      ATOK_CONFIG_VALUE_MAX);
+	if (!printable(s))
+		return atok_error_set(err, ATOK_ERR_INVALID,
+				      "value of %s.%s holds control characters",
+				      k->section, k->key);
+	if (*s == '\0')
+		return atok_error_set(err, ATOK_ERR_INVALID,
+				      "%s.%s needs a value", k->section,
+				      k->key);
+	switch (k->type) {
+	case T_STRING:
+		return 0;
+	case T_PATH:
+		if (s[0] != '/')
+			return atok_error_set(err, ATOK_ERR_INVALID,
+					      "%s.%s must be an absolute path, "
+					      "not \"%s\"",
+					      k->section, k->key, s);
+		return 0;
+	case T_URL:
+		if (strncmp(s, "https://", 8) != 0 &&
+		    strncmp(s, "http://", 7) != 0)
+			return atok_error_set(err, ATOK_ERR_INVALID,
+					      "%s.%s must be an http(s) URL, "
+					      "not \"%s\"",
+					      k->section, k->key, s);
+		return 0;
+	case T_BOOL:
+		if (parse_bool(s, num) != 0)
+			return atok_error_set(err, ATOK_ERR_INVALID,
+					      "%s.%s must be yes or no, not "
+					      "\"%s\"",
+					      k->section, k->key, s);
+		return 0;
+	case T_INT:
+	case T_SECONDS: {
+		int r;
+		if (k->type == T_SECONDS) {
+			r = atok_parse_duration(s, num);
+		} else {
+			char *end = NULL;
+			errno = 0;
+			*num = strtoll(s, &end, 10);
+			r = (errno != 0 || end == s || *end != '\0' ||
+			     !isdigit((unsigned char)s[0]))
+				    ? ATOK_ERR_INVALID
+				    : 0;
+		}
+		if (r != 0 || *num < k->min || *num > k->max)
+			return atok_error_set(
+				err, ATOK_ERR_INVALID,
+				"%s.%s must be %s from %lld to %lld, not "
+				"\"%s\"",
+				k->section, k->key,
+				k->type == T_SECONDS ? "a duration (s/m/h/d) "
+						       "in seconds"
+						     : "a number",
+				k->min, k->max, s);
+		return 0;
+	}
+	case T_ENUM:
+		if (!in_choices(k->choices, s, strlen(s)))
+			return atok_error_set(err, ATOK_ERR_INVALID,
+					      "%s.%s: unknown value \"%s\"",
+					      k->section, k->key, s);
+		return 0;
+	case T_WORDS:
+		for (p = s; *p != '\0';) {
+			while (*p == ' ')
+				p++;
+			n = strcspn(p, " ");
+			if (n == 0)
+				break;
+			if (k->choices != NULL && !in_choices(k->choices, p, n))
+				return atok_error_set(
+					err, ATOK_ERR_INVALID,
+					"%s.%s: unknown value \"%.*s\"",
+					k->section, k->key, (int)n, p);
+			p += n;
+		}
+		return 0;
+	}
+	return atok_error_set(err, ATOK_ERR_INVALID, "bad key type");
+}
+
+static int set_value(struct atok_config *cfg, int idx, const char *s,
+		     struct atok_error *err)
+{
+	long long num = 0;
+	char *copy;
+	int r;
+
+	if ((r = check_value(&keys[idx], s, &num, err)) != 0)
+		return r;
+	if ((copy = strdup(s)) == NULL)
+		return atok_error_set(err, ATOK_ERR_NOMEM, "out of memory");
+	free(cfg->v[idx].s);
+	cfg->v[idx].s = copy;
+	cfg->v[idx].i = num;
+	return 0;
+}
+
+struct atok_config *atok_config_new(void)
+{
+	struct atok_config *cfg;
+	size_t i;
+
+	if ((cfg = calloc(1, sizeof(*cfg))) == NULL)
+		return NULL;
+	for (i = 0; i < N_KEYS; i++) {
+		if (keys[i].def == NULL)
+			continue;
+		if (set_value(cfg, (int)i, keys[i].def, NULL) != 0) {
+			atok_config_free(&cfg);
+			return NULL;
+		}
+	}
+	return cfg;
+}
+
+void atok_config_free(struct atok_config **cfgp)
+{
+	size_t i;
+
+	if (cfgp == NULL || *cfgp == NULL)
+		return;
+	for (i = 0; i < N_KEYS; i++)
+		free((*cfgp)->v[i].s);
+	free(*cfgp);
+	*cfgp = NULL;
+}
+
+int atok_config_set(struct atok_config *cfg, const char *section,
+		    const char *key, const char *value, struct atok_error *err)
+{
+	int sidx, kidx, r;
+
+	if (cfg == NULL || section == NULL || key == NULL || value == NULL)
+		return atok_error_set(err, ATOK_ERR_INVALID, "missing argument");
+	if ((sidx = find_section(section, strlen(section))) < 0)
+		return atok_error_set(err, ATOK_ERR_CONFIG,
+				      "unknown section [%.64s]", section);
+	if ((kidx = find_key(section, key)) < 0)
+		return atok_error_set(err, ATOK_ERR_CONFIG,
+				      "unknown key \"%.64s\" in [%s]", key,
+				      section);
+	if ((r = set_value(cfg, kidx, value, err)) != 0)
+		return r;
+	cfg->present[sidx] = 1;
+	return 0;
+}
+
+int atok_config_set_dotted(struct atok_config *cfg, const char *arg,
+			   struct atok_error *err)
+{
+	char section[32], key[64];
+	const char *dot, *eq;
+
+	if (arg == NULL || (eq = strchr(arg, '=')) == NULL ||
+	    (dot = memchr(arg, '.', (size_t)(eq - arg))) == NULL)
+		return atok_error_set(err, ATOK_ERR_CONFIG,
+				      "\"%.64s\" is not section.key=value",
+				      arg ? arg : "");
+	if (atok_strlcpy(section, arg, (size_t)(dot - arg), sizeof(section)) ||
+	    atok_strlcpy(key, dot + 1, (size_t)(eq - dot - 1), sizeof(key)))
+		return atok_error_set(err, ATOK_ERR_CONFIG,
+				      "\"%.64s\": name too long", arg);
+	return atok_config_set(cfg, section, key, eq + 1, err);
+}
+
+/* Trims ASCII blanks at both ends in place; returns the new start. */
+static char *trim(char *s)
+{
+	char *e;
+
+	while (*s == ' ' || *s == '\t')
+		s++;
+	e = s + strlen(s);
+	while (e > s && (e[-1] == ' ' || e[-1] == '\t' || e[-1] == '\r'))
+		*--e = '\0';
+	return s;
+}
+
+int atok_config_load_buffer(struct atok_config *cfg, const char *buf,
+			    size_t len, const char *origin,
+			    struct atok_error *err)
+{
+	char line[ATOK_CONFIG_LINE_MAX + 2];
+	const char *p = buf, *end = buf + len;
+	char section[32] = "";
+	unsigned lineno = 0;
+	int r;
+
+	if (len > ATOK_CONFIG_FILE_MAX)
+		return atok_error_set(err, ATOK_ERR_TOO_LONG,
+				      "%s: larger than %d bytes", origin,
+				      ATOK_CONFIG_FILE_MAX);
+	if (memchr(buf, '\0', len) != NULL)
+		return atok_error_set(err, ATOK_ERR_MALFORMED,
+				      "%s: holds a NUL byte", origin);
+	while (p < end) {
+		const char *nl = memchr(p, '\n', (size_t)(end - p));
+		size_t n = nl != NULL ? (size_t)(nl - p) : (size_t)(end - p);
+		char *s, *eq, *k, *v;
+
+		lineno++;
+		if (n > ATOK_CONFIG_LINE_MAX)
+			return atok_error_set(err, ATOK_ERR_TOO_LONG,
+					      "%s:%u: line longer than %d bytes",
+					      origin, lineno,
+					      ATOK_CONFIG_LINE_MAX);
+		memcpy(line, p, n);
+		line[n] = '\0';
+		p += n + (nl != NULL ? 1 : 0);
+		s = trim(line);
+		if (*s == '\0' || *s == '#' || *s == ';')
+			continue;
+		if (*s == '[') {
+			char *close = strchr(s, ']');
+			if (close == NULL || *trim(close + 1) != '\0')
+				return atok_error_set(
+					err, ATOK_ERR_CONFIG,
+					"%s:%u: malformed section header",
+					origin, lineno);
+			*close = '\0';
+			s = trim(s + 1);
+			r = find_section(s, strlen(s));
+			if (r < 0)
+				return atok_error_set(
+					err, ATOK_ERR_CONFIG,
+					"%s:%u: unknown section [%.64s]",
+					origin, lineno, s);
+			cfg->present[r] = 1;
+			strcpy(section, sections[r]);
+			continue;
+		}
+		if ((eq = strchr(s, '=')) == NULL)
+			return atok_error_set(err, ATOK_ERR_CONFIG,
+					      "%s:%u: expected key = value",
+					      origin, lineno);
+		*eq = '\0';
+		k = trim(s);
+		v = trim(eq + 1);
+		if (section[0] == '\0')
+			return atok_error_set(err, ATOK_ERR_CONFIG,
+					      "%s:%u: \"%.64s\" is outside any "
+					      "[section]",
+					      origin, lineno, k);
+		if ((r = atok_config_set(cfg, section, k, v, err)) != 0) {
+			char detail[ATOK_ERROR_MSG_MAX];
+			snprintf(detail, sizeof(detail), "%s", err ? err->msg : "");
+			return atok_error_set(err, r, "%s:%u: %s", origin,
+					      lineno, detail);
+		}
+	}
+	return 0;
+}
+
+int atok_config_load_file(struct atok_config *cfg, const char *path,
+			  struct atok_error *err)
+{
+	char *buf = NULL;
+	struct stat st;
+	ssize_t got;
+	size_t have = 0;
+	int fd = -1, r;
+
+	if ((r = atok_check_path_safe(path, "configuration file", err)) != 0)
+		return r == ATOK_ERR_NOT_FOUND ? ATOK_ERR_CONFIG : r;
+	if ((fd = open(path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW)) < 0) {
+		r = atok_error_set(err, ATOK_ERR_IO, "cannot open %s: %s", path,
+				   strerror(errno));
+		goto out;
+	}
+	if (fstat(fd, &st) != 0 || !S_ISREG(st.st_mode)) {
+		r = atok_error_set(err, ATOK_ERR_IO, "%s is not a regular file",
+				   path);
+		goto out;
+	}
+	if (st.st_size > ATOK_CONFIG_FILE_MAX) {
+		r = atok_error_set(err, ATOK_ERR_TOO_LONG,
+				   "%s: larger than %d bytes", path,
+				   ATOK_CONFIG_FILE_MAX);
+		goto out;
+	}
+	if ((buf = malloc(ATOK_CONFIG_FILE_MAX + 1)) == NULL) {
+		r = atok_error_set(err, ATOK_ERR_NOMEM, "out of memory");
+		goto out;
+	}
+	while ((got = read(fd, buf + have, ATOK_CONFIG_FILE_MAX + 1 - have)) >
+	       0) {
+		have += (size_t)got;
+		if (have > ATOK_CONFIG_FILE_MAX)
+			break;
+	}
+	if (got < 0) {
+		r = atok_error_set(err, ATOK_ERR_IO, "cannot read %s: %s", path,
+				   strerror(errno));
+		goto out;
+	}
+	r = atok_config_load_buffer(cfg, buf, have, path, err);
+out:
+	if (fd >= 0)
+		close(fd);
+	free(buf);
+	return r;
+}
+
+bool atok_config_has_section(const struct atok_config *cfg,
+			     const char *section)
+{
+	int i = find_section(section, strlen(section));
+
+	return cfg != NULL && i >= 0 && cfg->present[i];
+}
+
+static const struct value *get(const struct atok_config *cfg,
+			       const char *section, const char *key)
+{
+	int i;
+
+	if (cfg == NULL || (i = find_key(section, key)) < 0)
+		return NULL;
+	return &cfg->v[i];
+}
+
+const char *atok_config_str(const struct atok_config *cfg, const char *section,
+			    const char *key)
+{
+	const struct value *v = get(cfg, section, key);
+
+	return v != NULL ? v->s : NULL;
+}
+
+long long atok_config_int(const struct atok_config *cfg, const char *section,
+			  const char *key)
+{
+	const struct value *v = get(cfg, section, key);
+
+	return v != NULL && v->s != NULL ? v->i : 0;
+}
+
+bool atok_config_bool(const struct atok_config *cfg, const char *section,
+		      const char *key)
+{
+	const struct value *v = get(cfg, section, key);
+
+	return v != NULL && v->s != NULL && v->i != 0;
+}

@@ -1,0 +1,77 @@
+/*
+ * config.h - the one configuration parser, for the file and for front-end
+ * overrides (PAM `section.key=value`, SASL `apitoken_<section>_<key>`).
+ *
+ * Every key has a type and a range; an unknown section or key, a bad value,
+ * or an unsafe file is an error, never silently ignored.  A validator is
+ * enabled by its section being present (in the file or by an override).
+ */
+#ifndef ATOK_CONFIG_H
+#define ATOK_CONFIG_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+#include "errors.h"
+
+#define ATOK_CONFIG_DEFAULT_PATH "/etc/apitoken/apitoken.conf"
+#define ATOK_CONFIG_FILE_MAX (64 * 1024) /* bytes of a config file */
+#define ATOK_CONFIG_LINE_MAX 1024	 /* bytes of one line */
+#define ATOK_CONFIG_VALUE_MAX 1024	 /* bytes of one value */
+
+struct atok_config;
+
+/* A new configuration with every key at its default and no section
+ * present.  Returns NULL when out of memory. */
+struct atok_config *atok_config_new(void);
+
+/* Frees *cfgp (NULL fine) and sets it to NULL. */
+void atok_config_free(struct atok_config **cfgp);
+
+/*
+ * Reads and applies the file at path.  The file must be a regular file
+ * owned by root or the effective user, not group- or world-writable, in a
+ * directory that is not either (unless sticky), and at most
+ * ATOK_CONFIG_FILE_MAX bytes.  Errors name the file and line.
+ */
+int atok_config_load_file(struct atok_config *cfg, const char *path,
+			  struct atok_error *err);
+
+/* Parses configuration text (the file format); origin names it in errors. */
+int atok_config_load_buffer(struct atok_config *cfg, const char *buf,
+			    size_t len, const char *origin,
+			    struct atok_error *err);
+
+/* Sets one key, validated exactly as in the file, and marks the section
+ * present. */
+int atok_config_set(struct atok_config *cfg, const char *section,
+		    const char *key, const char *value,
+		    struct atok_error *err);
+
+/* Parses "section.key=value" (the PAM override form) and sets it. */
+int atok_config_set_dotted(struct atok_config *cfg, const char *arg,
+			   struct atok_error *err);
+
+/* Whether a section appeared (in the file or an override). */
+bool atok_config_has_section(const struct atok_config *cfg,
+			     const char *section);
+
+/*
+ * Typed getters.  Asking for a key that is not in the table, or with the
+ * wrong type, is a programming error: they return NULL / 0 / false.
+ * Strings stay owned by cfg.
+ */
+const char *atok_config_str(const struct atok_config *cfg, const char *section,
+			    const char *key);
+long long atok_config_int(const struct atok_config *cfg, const char *section,
+			  const char *key);
+bool atok_config_bool(const struct atok_config *cfg, const char *section,
+		      const char *key);
+
+/*
+ * Parses a duration "90", "90s", "15m", "12h", "90d" into seconds.
+ * Returns 0 or ATOK_ERR_INVALID.
+ */
+int atok_parse_duration(const char *s, long long *out);
+
+#endif /* ATOK_CONFIG_H */

@@ -1,0 +1,83 @@
+/* store.c - the store interface: picks the backend, dispatches. */
+#include "ac_config.h"
+
+#include <string.h>
+
+#include "config.h"
+#include "store.h"
+
+/* Every backend's struct starts with the ops pointer. */
+struct atok_store {
+	const struct atok_store_ops *ops;
+};
+
+int atok_store_open(const struct atok_config *cfg, enum atok_store_mode mode,
+		    struct atok_store **sp, struct atok_error *err)
+{
+	const char *backend = atok_config_str(cfg, "store", "backend");
+	const char *path = atok_config_str(cfg, "store", "path");
+
+	*sp = NULL;
+	if (backend == NULL || strcmp(backend, "sqlite") == 0)
+		return atok_store_sqlite_open(
+			path, mode, (int)atok_config_int(cfg, "store", "busy_timeout"),
+			sp, err);
+	return atok_error_set(err, ATOK_ERR_CONFIG, "unknown store backend %s",
+			      backend);
+}
+
+void atok_store_close(struct atok_store **sp)
+{
+	if (sp == NULL || *sp == NULL)
+		return;
+	(*sp)->ops->close(*sp);
+	*sp = NULL;
+}
+
+int atok_store_lookup(struct atok_store *s, const char *id,
+		      struct atok_token_record *rec, struct atok_error *err)
+{
+	return s->ops->lookup(s, id, rec, err);
+}
+
+int atok_store_insert(struct atok_store *s, const struct atok_token_record *rec,
+		      struct atok_error *err)
+{
+	return s->ops->insert(s, rec, err);
+}
+
+int atok_store_list(struct atok_store *s, const char *user,
+		    atok_store_list_cb cb, void *arg, struct atok_error *err)
+{
+	return s->ops->list(s, user, cb, arg, err);
+}
+
+int atok_store_revoke(struct atok_store *s, const char *id, int64_t now,
+		      struct atok_error *err)
+{
+	return s->ops->revoke(s, id, now, err);
+}
+
+int atok_store_replace(struct atok_store *s, const char *old_id,
+		       const struct atok_token_record *new_rec, int64_t now,
+		       struct atok_error *err)
+{
+	return s->ops->replace(s, old_id, new_rec, now, err);
+}
+
+int atok_store_touch(struct atok_store *s, const char *id, int64_t now,
+		     struct atok_error *err)
+{
+	return s->ops->touch(s, id, now, err);
+}
+
+int atok_store_writable(const struct atok_store *s)
+{
+	return s->ops->writable(s);
+}
+
+int atok_store_info(struct atok_store *s, int *schema_version,
+		    long long *n_tokens, struct atok_error *err)
+{
+	return s->ops->info(s, schema_version, n_tokens, err);
+}

@@ -1,0 +1,221 @@
+/* token.c - token shapes: classification, the local token format, hashing. */
+#include "ac_config.h"
+
+#include <string.h>
+
+#include <openssl/evp.h>
+#include <openssl/rand.h>
+
+#include "atok.h"
+#include "token.h"
+
+static const char b62[] =
+	"0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz";
+
+static int is_b62(unsigned char c)
+{
+	return (c >= '0' && c <= '9') || (c >= 'A' && c <= 'Z') ||
+	       (c >= 'a' && c <= 'z');
+}
+
+static int all_b62(const char *s, size_t n)
+{
+	size_t i;
+
+	for (i = 0; i < n; i++)
+		if (!is_b62((unsigned char)s[i]))
+			return 0;
+	return 1;
+}
+
+uint32_t atok_crc32(const unsigned char *p, size_t len)
+{
+	uint32_t crc = 0xffffffffu;
+	size_t i;
+	int k;
+
+	for (i = 0; i < len; i++) {
+		crc ^= p[i];
+		for (k = 0; k < 8; k++)
+			crc = (crc >> 1) ^ (0xedb88320u & (0u - (crc & 1u)));
+	}
+	return crc ^ 0xffffffffu;
+}
+
+/* Fixed-width base62 of a CRC: 62^6 > 2^32. */
+static void checksum_encode(uint32_t v, char out[ATOK_LOCAL_CHECKSUM_LEN])
+{
+	int i;
+
+	for (i = ATOK_LOCAL_CHECKSUM_LEN - 1; i >= 0; i--) {
+		out[i] = b62[v % 62];
+		v /= 62;
+	}
+}
+
+int atok_local_id_valid(const char *s, size_t len)
+{
+	return s != NULL && len == ATOK_LOCAL_ID_LEN && all_b62(s, len);
+}
+
+int atok_local_parse(const char *token, size_t len,
+		     struct atok_local_token *out)
+{
+	const size_t id_at = ATOK_LOCAL_PREFIX_LEN;
+	const size_t sep_at = id_at + ATOK_LOCAL_ID_LEN;
+	const size_t secret_at = sep_at + 1;
+	const size_t sum_at = secret_at + ATOK_LOCAL_SECRET_LEN;
+	char want[ATOK_LOCAL_CHECKSUM_LEN];
+
+	if (len > ATOK_LOCAL_TOKEN_LEN)
+		return ATOK_ERR_TOO_LONG;
+	if (len != ATOK_LOCAL_TOKEN_LEN ||
+	    memcmp(token, ATOK_LOCAL_PREFIX, ATOK_LOCAL_PREFIX_LEN) != 0 ||
+	    token[sep_at] != '_' || !all_b62(token + id_at, ATOK_LOCAL_ID_LEN) ||
+	    !all_b62(token + secret_at,
+		     ATOK_LOCAL_SECRET_LEN + ATOK_LOCAL_CHECKSUM_LEN))
+		return ATOK_ERR_MALFORMED;
+	/* The checksum is public (it guards against typos, not attackers), so
+	 * a plain compare is right here. */
+	checksum_encode(atok_crc32((const unsigned char *)token, sum_at), want);
+	if (memcmp(want, token + sum_at, ATOK_LOCAL_CHECKSUM_LEN) != 0)
+		return ATOK_ERR_CHECKSUM;
+	if (out != NULL) {
+		out->id = token + id_at;
+		out->secret = token + secret_at;
+	}
+	return 0;
+}
+
+/* n uniform base62 characters by rejection sampling from RAND_bytes. */
+static int random_b62(char *out, size_t n)
+{
+	unsigned char buf[64];
+	size_t got = 0, i;
+
+	while (got < n) {
+		if (RAND_bytes(buf, sizeof(buf)) != 1)
+			return ATOK_ERR_CRYPTO;
+		for (i = 0; i < sizeof(buf) && got < n; i++) {
+			/* 248 = 4 * 62: keep only bytes below it. */
+			if (buf[i] < 248)
+				out[got++] = b62[buf[i] % 62];
+		}
+	}
+	explicit_bzero(buf, sizeof(buf));
+	return 0;
+}
+
+int atok_local_generate(char out[ATOK_LOCAL_TOKEN_LEN + 1])
+{
+	const size_t id_at = ATOK_LOCAL_PREFIX_LEN;
+	const size_t sep_at = id_at + ATOK_LOCAL_ID_LEN;
+	const size_t secret_at = sep_at + 1;
+	const size_t sum_at = secret_at + ATOK_LOCAL_SECRET_LEN;
+	int r;
+
+	memcpy(out, ATOK_LOCAL_PREFIX, ATOK_LOCAL_PREFIX_LEN);
+	out[sep_at] = '_';
+	if ((r = random_b62(out + id_at, ATOK_LOCAL_ID_LEN)) != 0 ||
+	    (r = random_b62(out + secret_at, ATOK_LOCAL_SECRET_LEN)) != 0) {
+		explicit_bzero(out, ATOK_LOCAL_TOKEN_LEN + 1);
+		return r;
+	}
+	checksum_encode(atok_crc32((unsigned char *)out, sum_at), out + sum_at);
+	out[ATOK_LOCAL_TOKEN_LEN] = '\0';
+	return 0;
+}
+
+int atok_local_hash(const struct atok_local_token *t, unsigned char out[32])
+{
+	static const char domain[] = "apitoken/v1"; /* with its NUL */
+	static const unsigned char nul = 0;
+	EVP_MD_CTX *ctx = NULL;
+	unsigned int outlen = 0;
+	int r = ATOK_ERR_CRYPTO;
+
+	if ((ctx = EVP_MD_CTX_new()) == NULL)
+		return ATOK_ERR_NOMEM;
+	if (EVP_DigestInit_ex(ctx, EVP_sha256(), NULL) != 1 ||
+	    EVP_DigestUpdate(ctx, domain, sizeof(domain)) != 1 ||
+	    EVP_DigestUpdate(ctx, t->id, ATOK_LOCAL_ID_LEN) != 1 ||
+	    EVP_DigestUpdate(ctx, &nul, 1) != 1 ||
+	    EVP_DigestUpdate(ctx, t->secret, ATOK_LOCAL_SECRET_LEN) != 1 ||
+	    EVP_DigestFinal_ex(ctx, out, &outlen) != 1 || outlen != 32)
+		goto out;
+	r = 0;
+out:
+	EVP_MD_CTX_free(ctx);
+	return r;
+}
+
+int atok_fingerprint(const char *token, size_t len,
+		     char out[ATOK_FINGERPRINT_LEN + 1])
+{
+	static const char digits[] = "0123456789abcdef";
+	unsigned char md[32];
+	unsigned int mdlen = 0;
+	int i;
+
+	out[0] = '\0';
+	if (EVP_Digest(token, len, md, &mdlen, EVP_sha256(), NULL) != 1 ||
+	    mdlen != 32)
+		return ATOK_ERR_CRYPTO;
+	for (i = 0; i < ATOK_FINGERPRINT_LEN / 2; i++) {
+		out[2 * i] = digits[md[i] >> 4];
+		out[2 * i + 1] = digits[md[i] & 0xf];
+	}
+	out[ATOK_FINGERPRINT_LEN] = '\0';
+	return 0;
+}
+
+static int b64url_char(unsigned char c)
+{
+	return is_b62(c) || c == '-' || c == '_';
+}
+
+/* RFC 6750 b64token: 1*( ALPHA / DIGIT / "-" / "." / "_" / "~" / "+" /
+ * "/" ) *"=" */
+static int b64token_valid(const char *t, size_t len)
+{
+	size_t i = 0;
+
+	while (i < len) {
+		unsigned char c = (unsigned char)t[i];
+		if (!(is_b62(c) || c == '-' || c == '.' || c == '_' ||
+		      c == '~' || c == '+' || c == '/'))
+			break;
+		i++;
+	}
+	if (i == 0)
+		return 0;
+	while (i < len && t[i] == '=')
+		i++;
+	return i == len;
+}
+
+enum atok_kind atok_classify(const char *token, size_t len)
+{
+	size_t i, dots = 0;
+
+	if (token == NULL || len == 0 || len > ATOK_TOKEN_MAX ||
+	    !b64token_valid(token, len))
+		return ATOK_KIND_INVALID;
+	if (len >= ATOK_LOCAL_PREFIX_LEN &&
+	    memcmp(token, ATOK_LOCAL_PREFIX, ATOK_LOCAL_PREFIX_LEN) == 0)
+		return ATOK_KIND_LOCAL;
+	for (i = 0; i < len; i++) {
+		if (token[i] == '.')
+			dots++;
+		else if (!b64url_char((unsigned char)token[i]))
+			return ATOK_KIND_OPAQUE;
+	}
+	/* A JWS compact serialization: header.payload.signature, header and
+	 * payload non-empty. */
+	if (dots == 2 && token[0] != '.' && memchr(token, '.', len) != NULL) {
+		const char *d1 = memchr(token, '.', len);
+		if (d1[1] != '.')
+			return ATOK_KIND_JWT;
+	}
+	return ATOK_KIND_OPAQUE;
+}

@@ -1,0 +1,119 @@
+/* util.c - small helpers shared by the core. */
+#include "ac_config.h"
+
+#include <errno.h>
+#include <libgen.h>
+#include <limits.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "util.h"
+
+void atok_freezero(void *p, size_t len)
+{
+	if (p == NULL)
+		return;
+	explicit_bzero(p, len);
+	free(p);
+}
+
+void atok_free_string(char *s)
+{
+	if (s == NULL)
+		return;
+	atok_freezero(s, strlen(s));
+}
+
+int atok_strlcpy(char *dst, const char *src, size_t srclen, size_t dstsz)
+{
+	if (dstsz == 0)
+		return ATOK_ERR_TOO_LONG;
+	if (srclen >= dstsz) {
+		dst[0] = '\0';
+		return ATOK_ERR_TOO_LONG;
+	}
+	memcpy(dst, src, srclen);
+	dst[srclen] = '\0';
+	return 0;
+}
+
+void atok_hex(const unsigned char *p, size_t len, char *out)
+{
+	static const char digits[] = "0123456789abcdef";
+	size_t i;
+
+	for (i = 0; i < len; i++) {
+		out[2 * i] = digits[p[i] >> 4];
+		out[2 * i + 1] = digits[p[i] & 0xf];
+	}
+	out[2 * len] = '\0';
+}
+
+static int owner_ok(const struct stat *st)
+{
+	return st->st_uid == 0 || st->st_uid == geteuid();
+}
+
+int atok_check_path_safe(const char *path, const char *what,
+			 struct atok_error *err)
+{
+	struct stat st;
+	char dirbuf[PATH_MAX];
+	const char *dir;
+
+	if (path == NULL || *path == '\0')
+		return atok_error_set(err, ATOK_ERR_INVALID, "%s: no path",
+				      what);
+	if (stat(path, &st) != 0) {
+		if (errno == ENOENT)
+			return atok_error_set(err, ATOK_ERR_NOT_FOUND,
+					      "%s %s does not exist", what,
+					      path);
+		return atok_error_set(err, ATOK_ERR_IO, "%s %s: %s", what,
+				      path, strerror(errno));
+	}
+	if (!S_ISREG(st.st_mode))
+		return atok_error_set(err, ATOK_ERR_PERM,
+				      "%s %s is not a regular file", what,
+				      path);
+	if (!owner_ok(&st))
+		return atok_error_set(err, ATOK_ERR_PERM,
+				      "%s %s is owned by uid %u, not root or "
+				      "uid %u",
+				      what, path, (unsigned)st.st_uid,
+				      (unsigned)geteuid());
+	if (st.st_mode & (S_IWGRP | S_IWOTH))
+		return atok_error_set(err, ATOK_ERR_PERM,
+				      "%s %s is group- or world-writable "
+				      "(mode %04o); chmod go-w it",
+				      what, path, (unsigned)(st.st_mode & 07777));
+
+	if (strlen(path) >= sizeof(dirbuf))
+		return atok_error_set(err, ATOK_ERR_TOO_LONG,
+				      "%s path too long", what);
+	strcpy(dirbuf, path);
+	dir = dirname(dirbuf);
+	if (stat(dir, &st) != 0)
+		return atok_error_set(err, ATOK_ERR_IO, "%s directory %s: %s",
+				      what, dir, strerror(errno));
+	if (!owner_ok(&st))
+		return atok_error_set(err, ATOK_ERR_PERM,
+				      "directory %s of %s is owned by uid %u, "
+				      "not root or uid %u",
+				      dir, what, (unsigned)st.st_uid,
+				      (unsigned)geteuid());
+	if ((st.st_mode & (S_IWGRP | S_IWOTH)) && !(st.st_mode & S_ISVTX))
+		return atok_error_set(err, ATOK_ERR_PERM,
+				      "directory %s of %s is group- or "
+				      "world-writable (mode %04o)",
+				      dir, what, (unsigned)(st.st_mode & 07777));
+	return 0;
+}
+
+int64_t atok_now(int64_t req_now)
+{
+	return req_now != 0 ? req_now : (int64_t)time(NULL);
+}

@@ -1,0 +1,41 @@
+/*
+ * util.h - small helpers shared by the core: secret wiping, bounded string
+ * copies, file safety checks, hex.
+ */
+#ifndef ATOK_UTIL_H
+#define ATOK_UTIL_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "errors.h"
+
+#define ATOK_ARRAY_SIZE(a) (sizeof(a) / sizeof((a)[0]))
+
+/* Wipes then frees p (NULL fine). */
+void atok_freezero(void *p, size_t len);
+
+/* Wipes and frees a NUL-terminated string (NULL fine). */
+void atok_free_string(char *s);
+
+/* Copies src (srclen bytes) into dst of dstsz with a NUL; returns 0, or
+ * ATOK_ERR_TOO_LONG (dst then holds "").  */
+int atok_strlcpy(char *dst, const char *src, size_t srclen, size_t dstsz);
+
+/* Hex of p[0..len) into out (2*len+1 bytes), lower case. */
+void atok_hex(const unsigned char *p, size_t len, char *out);
+
+/*
+ * Checks that path is safe to trust: a regular file (or, with want_dir, a
+ * directory) owned by root or the effective uid, not writable by group or
+ * others; and that its parent directory is owned by root or euid and not
+ * writable by group or others unless sticky.  `what` names it in errors.
+ * Returns 0, ATOK_ERR_PERM, ATOK_ERR_NOT_FOUND or ATOK_ERR_IO.
+ */
+int atok_check_path_safe(const char *path, const char *what,
+			 struct atok_error *err);
+
+/* The time now in seconds, or req_now when it is not 0. */
+int64_t atok_now(int64_t req_now);
+
+#endif /* ATOK_UTIL_H */

@@ -1,0 +1,327 @@
+/*
+ * verifier.c - the one path every authentication takes: classify the token,
+ * hand it to its validator, then bind the user and check scopes.
+ */
+#include "ac_config.h"
+
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "atok.h"
+#include "config.h"
+#include "local.h"
+#include "scope.h"
+#include "store.h"
+#include "util.h"
+
+struct atok_verifier {
+	struct atok_store *store; /* NULL when [store] is not configured */
+	int touch;
+};
+
+int atok_verifier_new(const struct atok_config *cfg, struct atok_verifier **vp,
+		      struct atok_error *err)
+{
+	struct atok_verifier *v = NULL;
+	int r;
+
+	*vp = NULL;
+	if (cfg == NULL)
+		return atok_error_set(err, ATOK_ERR_INVALID, "no configuration");
+	/* Validators that this build does not have yet are a configuration
+	 * error, not silently skipped: an administrator who configured them
+	 * expects them to be enforced. */
+	if (atok_config_has_section(cfg, "jwt"))
+		return atok_error_set(err, ATOK_ERR_CONFIG,
+				      "[jwt] is configured, but this build "
+				      "has no JWT validator yet");
+	if (atok_config_has_section(cfg, "introspection"))
+		return atok_error_set(err, ATOK_ERR_CONFIG,
+				      "[introspection] is configured, but this "
+				      "build has no introspection client yet");
+	if (!atok_config_has_section(cfg, "store"))
+		return atok_error_set(err, ATOK_ERR_CONFIG,
+				      "no validator is configured: add a "
+				      "[store] section");
+	if ((v = calloc(1, sizeof(*v))) == NULL)
+		return atok_error_set(err, ATOK_ERR_NOMEM, "out of memory");
+	v->touch = atok_config_bool(cfg, "store", "update_last_used");
+	if ((r = atok_store_open(cfg, ATOK_STORE_READ, &v->store, err)) != 0)
+		goto fail;
+	*vp = v;
+	return 0;
+fail:
+	atok_verifier_free(&v);
+	return r;
+}
+
+void atok_verifier_free(struct atok_verifier **vp)
+{
+	if (vp == NULL || *vp == NULL)
+		return;
+	atok_store_close(&(*vp)->store);
+	free(*vp);
+	*vp = NULL;
+}
+
+static void result_init(struct atok_result *res)
+{
+	memset(res, 0, sizeof(*res));
+	res->verdict = ATOK_REJECT;
+	res->why = ATOK_WHY_INTERNAL;
+	snprintf(res->reason, sizeof(res->reason), "not verified");
+}
+
+static void reject(struct atok_result *res, enum atok_why why,
+		   const char *fmt, ...) __attribute__((format(printf, 3, 4)));
+static void reject(struct atok_result *res, enum atok_why why,
+		   const char *fmt, ...)
+{
+	va_list ap;
+
+	res->verdict = ATOK_REJECT;
+	res->why = why;
+	va_start(ap, fmt);
+	vsnprintf(res->reason, sizeof(res->reason), fmt, ap);
+	va_end(ap);
+}
+
+static int request_valid(const struct atok_request *req,
+			 struct atok_result *res)
+{
+	size_t i;
+
+	if (req->n_scopes > ATOK_REQ_SCOPES_MAX ||
+	    (req->n_scopes > 0 && req->scopes == NULL)) {
+		reject(res, ATOK_WHY_CONFIG, "too many required scopes");
+		res->verdict = ATOK_CONFIG_ERROR;
+		return 0;
+	}
+	for (i = 0; i < req->n_scopes; i++) {
+		if (req->scopes[i] == NULL ||
+		    !atok_scope_valid(req->scopes[i], strlen(req->scopes[i]))) {
+			reject(res, ATOK_WHY_CONFIG,
+			       "required scope %zu is not a valid scope", i);
+			res->verdict = ATOK_CONFIG_ERROR;
+			return 0;
+		}
+	}
+	return 1;
+}
+
+/* The checks every token kind shares, after its validator accepted. */
+static void bind_and_scope(const struct atok_request *req,
+			   struct atok_result *res)
+{
+	const char *missing;
+
+	if (res->verdict != ATOK_ACCEPT)
+		return;
+	if (req->user != NULL && strcmp(req->user, res->user) != 0) {
+		reject(res, ATOK_WHY_USER_MISMATCH,
+		       "token belongs to user \"%s\", not \"%.64s\"",
+		       res->user, req->user);
+		return;
+	}
+	missing = atok_scope_missing(res->scopes, req->scopes, req->n_scopes);
+	if (missing != NULL) {
+		reject(res, ATOK_WHY_SCOPE, "token lacks required scope \"%s\"",
+		       missing);
+		return;
+	}
+	snprintf(res->reason, sizeof(res->reason), "token %s accepted",
+		 res->token_id[0] ? res->token_id : res->fingerprint);
+}
+
+enum atok_verdict atok_verify(struct atok_verifier *v,
+			      const struct atok_request *req,
+			      struct atok_result *res)
+{
+	int64_t now;
+
+	result_init(res);
+	if (v == NULL || req == NULL) {
+		reject(res, ATOK_WHY_CONFIG, "no verifier");
+		res->verdict = ATOK_CONFIG_ERROR;
+		return res->verdict;
+	}
+	if (!request_valid(req, res))
+		return res->verdict;
+	if (req->token == NULL || req->token_len == 0) {
+		reject(res, ATOK_WHY_EMPTY, "empty token");
+		return res->verdict;
+	}
+	if (req->token_len > ATOK_TOKEN_MAX) {
+		reject(res, ATOK_WHY_TOO_LONG,
+		       "token is %zu bytes, longer than %d", req->token_len,
+		       ATOK_TOKEN_MAX);
+		return res->verdict;
+	}
+	if (atok_fingerprint(req->token, req->token_len, res->fingerprint) !=
+	    0) {
+		reject(res, ATOK_WHY_INTERNAL, "fingerprint failed");
+		res->verdict = ATOK_UNAVAILABLE;
+		return res->verdict;
+	}
+	now = atok_now(req->now);
+
+	switch (atok_classify(req->token, req->token_len)) {
+	case ATOK_KIND_LOCAL:
+		if (v->store == NULL) {
+			reject(res, ATOK_WHY_NO_VALIDATOR,
+			       "local token, but no [store] is configured");
+			break;
+		}
+		atok_local_verify(v->store, req->token, req->token_len, now,
+				  v->touch, res);
+		bind_and_scope(req, res);
+		break;
+	case ATOK_KIND_JWT:
+		res->source = ATOK_SRC_JWT;
+		reject(res, ATOK_WHY_NO_VALIDATOR,
+		       "JWT, but no [jwt] validator is configured");
+		break;
+	case ATOK_KIND_OPAQUE:
+		res->source = ATOK_SRC_INTROSPECTION;
+		reject(res, ATOK_WHY_NO_VALIDATOR,
+		       "opaque token, but no [introspection] is configured");
+		break;
+	case ATOK_KIND_INVALID:
+	default:
+		reject(res, ATOK_WHY_MALFORMED,
+		       "token holds characters no bearer token may hold");
+		break;
+	}
+	/* Never report an identity for a token that was not accepted and
+	 * never report one the token did not prove. */
+	if (res->verdict != ATOK_ACCEPT && res->why != ATOK_WHY_USER_MISMATCH &&
+	    res->why != ATOK_WHY_SCOPE && res->why != ATOK_WHY_EXPIRED &&
+	    res->why != ATOK_WHY_REVOKED)
+		res->user[0] = '\0';
+	return res->verdict;
+}
+
+enum atok_verdict atok_recheck(struct atok_verifier *v,
+			       const struct atok_result *prev,
+			       const struct atok_request *req,
+			       struct atok_result *res)
+{
+	struct atok_token_record rec;
+	struct atok_error err;
+	int64_t now;
+	int r;
+
+	result_init(res);
+	if (v == NULL || prev == NULL || req == NULL) {
+		reject(res, ATOK_WHY_CONFIG, "no verifier");
+		res->verdict = ATOK_CONFIG_ERROR;
+		return res->verdict;
+	}
+	if (!request_valid(req, res))
+		return res->verdict;
+	if (prev->verdict != ATOK_ACCEPT) {
+		reject(res, ATOK_WHY_INTERNAL, "token was not accepted");
+		return res->verdict;
+	}
+	now = atok_now(req->now);
+	res->source = prev->source;
+	strcpy(res->token_id, prev->token_id);
+	strcpy(res->fingerprint, prev->fingerprint);
+	strcpy(res->user, prev->user);
+	strcpy(res->scopes, prev->scopes);
+	res->expires = prev->expires;
+
+	if (prev->source == ATOK_SRC_LOCAL) {
+		if (v->store == NULL) {
+			reject(res, ATOK_WHY_NO_VALIDATOR,
+			       "local token, but no [store] is configured");
+			return res->verdict;
+		}
+		r = atok_store_lookup(v->store, prev->token_id, &rec, &err);
+		if (r == ATOK_ERR_NOT_FOUND) {
+			reject(res, ATOK_WHY_REVOKED,
+			       "token %s no longer exists", prev->token_id);
+			return res->verdict;
+		}
+		if (r != 0) {
+			reject(res, ATOK_WHY_BACKEND, "%.200s", err.msg);
+			res->verdict = ATOK_UNAVAILABLE;
+			return res->verdict;
+		}
+		if (strcmp(rec.user, prev->user) != 0) {
+			reject(res, ATOK_WHY_USER_MISMATCH,
+			       "token %s changed owner", prev->token_id);
+			return res->verdict;
+		}
+		strcpy(res->scopes, rec.scopes);
+		res->expires = rec.expires;
+		atok_local_check_state(&rec, now, res);
+	} else if (prev->expires != 0 && now >= prev->expires) {
+		reject(res, ATOK_WHY_EXPIRED,
+		       "token expired (exp=%lld <= now=%lld)",
+		       (long long)prev->expires, (long long)now);
+	} else {
+		res->verdict = ATOK_ACCEPT;
+		res->why = ATOK_WHY_NONE;
+	}
+	bind_and_scope(req, res);
+	return res->verdict;
+}
+
+const char *atok_verdict_name(enum atok_verdict v)
+{
+	switch (v) {
+	case ATOK_ACCEPT:
+		return "accept";
+	case ATOK_REJECT:
+		return "reject";
+	case ATOK_UNAVAILABLE:
+		return "unavailable";
+	case ATOK_CONFIG_ERROR:
+		return "config_error";
+	}
+	return "unknown";
+}
+
+const char *atok_source_name(enum atok_source s)
+{
+	switch (s) {
+	case ATOK_SRC_NONE:
+		return "none";
+	case ATOK_SRC_LOCAL:
+		return "local";
+	case ATOK_SRC_JWT:
+		return "jwt";
+	case ATOK_SRC_INTROSPECTION:
+		return "introspection";
+	}
+	return "unknown";
+}
+
+const char *atok_why_name(enum atok_why w)
+{
+	static const char *const names[] = {
+		[ATOK_WHY_NONE] = "none",
+		[ATOK_WHY_EMPTY] = "empty",
+		[ATOK_WHY_TOO_LONG] = "too_long",
+		[ATOK_WHY_MALFORMED] = "malformed",
+		[ATOK_WHY_CHECKSUM] = "checksum",
+		[ATOK_WHY_UNKNOWN] = "unknown_token",
+		[ATOK_WHY_BAD_SECRET] = "bad_secret",
+		[ATOK_WHY_EXPIRED] = "expired",
+		[ATOK_WHY_REVOKED] = "revoked",
+		[ATOK_WHY_NOT_YET_VALID] = "not_yet_valid",
+		[ATOK_WHY_USER_MISMATCH] = "user_mismatch",
+		[ATOK_WHY_SCOPE] = "insufficient_scope",
+		[ATOK_WHY_NO_VALIDATOR] = "no_validator",
+		[ATOK_WHY_BACKEND] = "backend",
+		[ATOK_WHY_CONFIG] = "config",
+		[ATOK_WHY_INTERNAL] = "internal",
+	};
+
+	if ((size_t)w < ATOK_ARRAY_SIZE(names) && names[w] != NULL)
+		return names[w];
+	return "unknown";
+}

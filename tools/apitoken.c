@@ -1,0 +1,691 @@
+/*
+ * apitoken - the administrator's command: issue, list, revoke and rotate
+ * local API tokens, verify any token exactly as PAM and SASL would, and
+ * check a configuration.  Tokens are read on standard input only.
+ */
+#include "ac_config.h"
+
+#include <errno.h>
+#include <getopt.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <termios.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <jansson.h>
+
+#include "atok.h"
+#include "config.h"
+#include "local.h"
+#include "scope.h"
+#include "store.h"
+#include "util.h"
+
+/* Exit codes (apitoken(1)). */
+#define EXIT_ACCEPTED 0
+#define EXIT_REJECTED 1 /* verify rejected; admin: no such token */
+#define EXIT_UNAVAIL 2	/* unavailable, configuration or store error */
+#define EXIT_USAGE 64
+
+#define DEFAULT_EXPIRES (90LL * 24 * 3600)
+
+struct opts {
+	const char *config;
+	const char *user;
+	const char *name;
+	const char *service;
+	const char *expires;
+	const char *scopes[ATOK_REQ_SCOPES_MAX];
+	size_t n_scopes;
+	int json;
+};
+
+static void usage(FILE *f)
+{
+	fprintf(f,
+		"usage: apitoken [--config FILE] COMMAND [OPTIONS]\n"
+		"\n"
+		"  issue --user USER [--scope S]... [--expires 90d|never] "
+		"[--name TEXT] [--json]\n"
+		"  list [--user USER] [--json]\n"
+		"  revoke ID\n"
+		"  rotate ID [--expires DURATION|never] [--json]\n"
+		"  verify [--user USER] [--scope S]... [--service NAME] "
+		"[--json]   (token on stdin)\n"
+		"  check-config\n"
+		"\n"
+		"Default configuration: %s.  See apitoken(1).\n",
+		ATOK_CONFIG_DEFAULT_PATH);
+}
+
+static void fmt_time(int64_t t, char *buf, size_t n)
+{
+	time_t tt = (time_t)t;
+	struct tm tm;
+
+	if (t == 0 || gmtime_r(&tt, &tm) == NULL)
+		snprintf(buf, n, "-");
+	else
+		strftime(buf, n, "%Y-%m-%dT%H:%M:%SZ", &tm);
+}
+
+static int load_config(const struct opts *o, struct atok_config **cfgp)
+{
+	struct atok_error err = {0};
+	struct atok_config *cfg = atok_config_new();
+
+	if (cfg == NULL) {
+		fprintf(stderr, "apitoken: out of memory\n");
+		return EXIT_UNAVAIL;
+	}
+	if (atok_config_load_file(cfg, o->config, &err) != 0) {
+		fprintf(stderr, "apitoken: %s\n", err.msg);
+		atok_config_free(&cfg);
+		return EXIT_UNAVAIL;
+	}
+	*cfgp = cfg;
+	return 0;
+}
+
+static int open_admin_store(const struct opts *o, struct atok_config **cfgp,
+			    struct atok_store **sp)
+{
+	struct atok_error err = {0};
+	int r;
+
+	if ((r = load_config(o, cfgp)) != 0)
+		return r;
+	if (!atok_config_has_section(*cfgp, "store")) {
+		fprintf(stderr, "apitoken: %s has no [store] section\n",
+			o->config);
+		return EXIT_UNAVAIL;
+	}
+	if (atok_store_open(*cfgp, ATOK_STORE_ADMIN, sp, &err) != 0) {
+		fprintf(stderr, "apitoken: %s\n", err.msg);
+		return EXIT_UNAVAIL;
+	}
+	return 0;
+}
+
+/* Joins the --scope options into a space-separated list. */
+static int join_scopes(const struct opts *o, char *out, size_t n)
+{
+	size_t i, used = 0;
+
+	out[0] = '\0';
+	for (i = 0; i < o->n_scopes; i++) {
+		size_t l = strlen(o->scopes[i]);
+		if (!atok_scope_valid(o->scopes[i], l) || used + l + 2 > n) {
+			fprintf(stderr, "apitoken: invalid scope \"%.64s\"\n",
+				o->scopes[i]);
+			return -1;
+		}
+		if (used)
+			out[used++] = ' ';
+		memcpy(out + used, o->scopes[i], l + 1);
+		used += l;
+	}
+	return 0;
+}
+
+/* --expires: a duration from now, or "never"; -1 default when absent. */
+static int parse_expires(const char *s, const struct atok_config *cfg,
+			 int64_t now, int64_t dflt, int64_t *out)
+{
+	long long d = 0, max = atok_config_int(cfg, "store", "max_expires");
+
+	if (s == NULL) {
+		*out = dflt;
+	} else if (strcmp(s, "never") == 0) {
+		*out = 0;
+	} else if (atok_parse_duration(s, &d) != 0 || d <= 0) {
+		fprintf(stderr,
+			"apitoken: --expires takes a duration such as 90d, "
+			"12h, 30m or never, not \"%.64s\"\n",
+			s);
+		return -1;
+	} else {
+		*out = now + d;
+	}
+	if (max > 0 && *out != -1 && (*out == 0 || *out - now > max)) {
+		fprintf(stderr,
+			"apitoken: [store] max_expires allows at most %lld "
+			"seconds\n",
+			max);
+		return -1;
+	}
+	return 0;
+}
+
+static json_t *scopes_json(const char *list)
+{
+	json_t *a = json_array();
+	const char *p = list;
+
+	while (a != NULL && *p != '\0') {
+		size_t n = strcspn(p, " ");
+		if (n > 0)
+			json_array_append_new(a, json_stringn(p, n));
+		p += n;
+		while (*p == ' ')
+			p++;
+	}
+	return a;
+}
+
+static json_t *time_json(int64_t t)
+{
+	return t == 0 ? json_null() : json_integer(t);
+}
+
+static json_t *record_json(const struct atok_token_record *r, int64_t now)
+{
+	return json_pack("{s:s, s:s, s:s, s:o, s:I, s:o, s:o, s:o, s:s, s:s}",
+			 "id", r->id, "user", r->user, "name", r->name,
+			 "scopes", scopes_json(r->scopes), "created",
+			 (json_int_t)r->created, "expires",
+			 time_json(r->expires), "revoked",
+			 time_json(r->revoked), "last_used",
+			 time_json(r->last_used), "status",
+			 r->revoked ? "revoked"
+			 : (r->expires && now >= r->expires) ? "expired"
+							     : "active",
+			 "rotated_from", r->rotated_from);
+}
+
+static void print_json(json_t *j)
+{
+	if (j == NULL) {
+		fprintf(stderr, "apitoken: out of memory\n");
+		return;
+	}
+	json_dumpf(j, stdout, JSON_COMPACT | JSON_SORT_KEYS);
+	fputc('\n', stdout);
+	json_decref(j);
+}
+
+/* Prints a freshly minted token once, then wipes it. */
+static void show_new_token(const char *verb, char *token,
+			   const struct atok_token_record *rec, int json)
+{
+	char exp[32];
+
+	fmt_time(rec->expires, exp, sizeof(exp));
+	if (json) {
+		json_t *j = record_json(rec, rec->created);
+		if (j != NULL)
+			json_object_set_new(j, "token", json_string(token));
+		print_json(j);
+	} else {
+		printf("%s\n", token);
+		fprintf(stderr,
+			"%s token %s for %s (scopes: %s; expires: %s).\n"
+			"This is the only time the token is shown: store it "
+			"now.\n",
+			verb, rec->id, rec->user,
+			rec->scopes[0] ? rec->scopes : "none",
+			rec->expires ? exp : "never");
+	}
+	fflush(stdout);
+	explicit_bzero(token, strlen(token));
+}
+
+static int cmd_issue(const struct opts *o)
+{
+	struct atok_config *cfg = NULL;
+	struct atok_store *s = NULL;
+	struct atok_token_record rec;
+	struct atok_error err = {0};
+	struct atok_issue_params p = {0};
+	char scopes[ATOK_SCOPES_MAX + 1], token[ATOK_LOCAL_TOKEN_LEN + 1];
+	int64_t now = atok_now(0), expires;
+	int r;
+
+	if (o->user == NULL) {
+		fprintf(stderr, "apitoken: issue needs --user\n");
+		return EXIT_USAGE;
+	}
+	if (join_scopes(o, scopes, sizeof(scopes)) != 0)
+		return EXIT_USAGE;
+	if ((r = open_admin_store(o, &cfg, &s)) != 0)
+		goto out;
+	if (parse_expires(o->expires, cfg, now, now + DEFAULT_EXPIRES,
+			  &expires) != 0) {
+		r = EXIT_USAGE;
+		goto out;
+	}
+	p.user = o->user;
+	p.scopes = scopes;
+	p.name = o->name;
+	p.expires = expires;
+	p.now = now;
+	if (atok_local_issue(s, &p, token, &rec, &err) != 0) {
+		fprintf(stderr, "apitoken: %s\n", err.msg);
+		r = err.code == ATOK_ERR_INVALID || err.code == ATOK_ERR_MALFORMED ||
+				    err.code == ATOK_ERR_TOO_LONG
+			    ? EXIT_USAGE
+			    : EXIT_UNAVAIL;
+		goto out;
+	}
+	show_new_token("Issued", token, &rec, o->json);
+	r = 0;
+out:
+	explicit_bzero(token, sizeof(token));
+	atok_store_close(&s);
+	atok_config_free(&cfg);
+	return r;
+}
+
+static int cmd_rotate(const struct opts *o, const char *id)
+{
+	struct atok_config *cfg = NULL;
+	struct atok_store *s = NULL;
+	struct atok_token_record rec;
+	struct atok_error err = {0};
+	char token[ATOK_LOCAL_TOKEN_LEN + 1];
+	int64_t now = atok_now(0), expires;
+	int r;
+
+	if ((r = open_admin_store(o, &cfg, &s)) != 0)
+		goto out;
+	if (parse_expires(o->expires, cfg, now, -1, &expires) != 0) {
+		r = EXIT_USAGE;
+		goto out;
+	}
+	if (atok_local_rotate(s, id, expires, now, token, &rec, &err) != 0) {
+		fprintf(stderr, "apitoken: %s\n", err.msg);
+		r = err.code == ATOK_ERR_NOT_FOUND || err.code == ATOK_ERR_INVALID
+			    ? EXIT_REJECTED
+			    : EXIT_UNAVAIL;
+		goto out;
+	}
+	show_new_token("Rotated: new", token, &rec, o->json);
+	fprintf(stderr, "Token %s is revoked.\n", id);
+	r = 0;
+out:
+	explicit_bzero(token, sizeof(token));
+	atok_store_close(&s);
+	atok_config_free(&cfg);
+	return r;
+}
+
+static int cmd_revoke(const struct opts *o, const char *id)
+{
+	struct atok_config *cfg = NULL;
+	struct atok_store *s = NULL;
+	struct atok_error err = {0};
+	int r;
+
+	if (!atok_local_id_valid(id, strlen(id))) {
+		fprintf(stderr, "apitoken: \"%.64s\" is not a token id\n", id);
+		return EXIT_USAGE;
+	}
+	if ((r = open_admin_store(o, &cfg, &s)) != 0)
+		goto out;
+	if (atok_store_revoke(s, id, atok_now(0), &err) != 0) {
+		fprintf(stderr, "apitoken: %s\n", err.msg);
+		r = err.code == ATOK_ERR_NOT_FOUND ? EXIT_REJECTED
+						   : EXIT_UNAVAIL;
+		goto out;
+	}
+	fprintf(stderr, "Token %s is revoked.\n", id);
+	r = 0;
+out:
+	atok_store_close(&s);
+	atok_config_free(&cfg);
+	return r;
+}
+
+struct list_ctx {
+	json_t *arr;
+	int64_t now;
+	int rows;
+};
+
+static int list_row(void *arg, const struct atok_token_record *r)
+{
+	struct list_ctx *c = arg;
+	char created[32], expires[32], used[32];
+
+	c->rows++;
+	if (c->arr != NULL)
+		return json_array_append_new(c->arr, record_json(r, c->now)) ==
+				       0
+			       ? 0
+			       : ATOK_ERR_NOMEM;
+	fmt_time(r->created, created, sizeof(created));
+	fmt_time(r->expires, expires, sizeof(expires));
+	fmt_time(r->last_used, used, sizeof(used));
+	printf("%-12s  %-12s  %-8s  %-20s  %-20s  %-20s  %-16s  %s\n", r->id,
+	       r->user,
+	       r->revoked ? "revoked"
+	       : (r->expires && c->now >= r->expires) ? "expired"
+						      : "active",
+	       created, r->expires ? expires : "never", used,
+	       r->scopes[0] ? r->scopes : "-", r->name);
+	return 0;
+}
+
+static int cmd_list(const struct opts *o)
+{
+	struct atok_config *cfg = NULL;
+	struct atok_store *s = NULL;
+	struct atok_error err = {0};
+	struct list_ctx c = {NULL, atok_now(0), 0};
+	int r;
+
+	if ((r = open_admin_store(o, &cfg, &s)) != 0)
+		goto out;
+	if (o->json && (c.arr = json_array()) == NULL) {
+		r = EXIT_UNAVAIL;
+		goto out;
+	}
+	if (!o->json)
+		printf("%-12s  %-12s  %-8s  %-20s  %-20s  %-20s  %-16s  %s\n",
+		       "ID", "USER", "STATUS", "CREATED", "EXPIRES",
+		       "LAST USED", "SCOPES", "NAME");
+	if (atok_store_list(s, o->user, list_row, &c, &err) != 0) {
+		fprintf(stderr, "apitoken: %s\n", err.msg);
+		json_decref(c.arr);
+		r = EXIT_UNAVAIL;
+		goto out;
+	}
+	if (o->json)
+		print_json(c.arr);
+	r = 0;
+out:
+	atok_store_close(&s);
+	atok_config_free(&cfg);
+	return r;
+}
+
+/*
+ * Reads the token from stdin (echo off on a terminal).  Reads at most
+ * ATOK_TOKEN_MAX + 2 bytes so an over-long token is seen as such by the core.
+ * Strips one trailing newline.  Returns the length, or -1.
+ */
+static ssize_t read_token(char *buf, size_t bufsz)
+{
+	struct termios old, quiet;
+	int tty = isatty(STDIN_FILENO), echo_off = 0;
+	size_t have = 0;
+	ssize_t n;
+
+	if (tty) {
+		fprintf(stderr, "Token: ");
+		if (tcgetattr(STDIN_FILENO, &old) == 0) {
+			quiet = old;
+			quiet.c_lflag &= ~(tcflag_t)ECHO;
+			echo_off = tcsetattr(STDIN_FILENO, TCSAFLUSH, &quiet) ==
+				   0;
+		}
+	}
+	while (have < bufsz) {
+		n = read(STDIN_FILENO, buf + have, bufsz - have);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n <= 0)
+			break;
+		have += (size_t)n;
+		if (tty && memchr(buf, '\n', have) != NULL)
+			break;
+	}
+	if (echo_off) {
+		tcsetattr(STDIN_FILENO, TCSAFLUSH, &old);
+		fputc('\n', stderr);
+	}
+	if (tty) {
+		char *nl = memchr(buf, '\n', have);
+		if (nl != NULL)
+			have = (size_t)(nl - buf) + 1;
+	}
+	if (have > 0 && buf[have - 1] == '\n')
+		have--;
+	if (have > 0 && buf[have - 1] == '\r')
+		have--;
+	return (ssize_t)have;
+}
+
+static int cmd_verify(const struct opts *o)
+{
+	struct atok_config *cfg = NULL;
+	struct atok_verifier *v = NULL;
+	struct atok_error err = {0};
+	struct atok_request req = {0};
+	struct atok_result res;
+	char *buf = NULL, exp[32];
+	const size_t bufsz = ATOK_TOKEN_MAX + 2;
+	ssize_t len;
+	int r;
+
+	memset(&res, 0, sizeof(res));
+	if (load_config(o, &cfg) != 0) {
+		/* load_config() already said why on stderr. */
+		if (!o->json) {
+			r = EXIT_UNAVAIL;
+			goto out;
+		}
+		snprintf(err.msg, sizeof(err.msg), "cannot load %.200s",
+			 o->config);
+		r = EXIT_UNAVAIL;
+		goto report_config;
+	}
+	if (atok_verifier_new(cfg, &v, &err) != 0) {
+		r = EXIT_UNAVAIL;
+		goto report_config;
+	}
+	if ((buf = malloc(bufsz)) == NULL) {
+		fprintf(stderr, "apitoken: out of memory\n");
+		r = EXIT_UNAVAIL;
+		goto out;
+	}
+	if ((len = read_token(buf, bufsz)) < 0) {
+		r = EXIT_UNAVAIL;
+		goto out;
+	}
+	req.token = buf;
+	req.token_len = (size_t)len;
+	req.user = o->user;
+	req.service = o->service ? o->service : "apitoken";
+	req.scopes = o->scopes;
+	req.n_scopes = o->n_scopes;
+	atok_verify(v, &req, &res);
+	r = res.verdict == ATOK_ACCEPT	 ? EXIT_ACCEPTED
+	    : res.verdict == ATOK_REJECT ? EXIT_REJECTED
+					 : EXIT_UNAVAIL;
+	goto report;
+
+report_config:
+	res.verdict = ATOK_CONFIG_ERROR;
+	res.why = ATOK_WHY_CONFIG;
+	snprintf(res.reason, sizeof(res.reason), "%.200s", err.msg);
+report:
+	fmt_time(res.expires, exp, sizeof(exp));
+	if (o->json) {
+		print_json(json_pack(
+			"{s:s, s:s, s:o, s:s, s:s, s:s, s:s, s:s, s:o}",
+			"result", atok_verdict_name(res.verdict), "user",
+			res.user, "scopes", scopes_json(res.scopes), "source",
+			atok_source_name(res.source), "reason", res.reason,
+			"why", atok_why_name(res.why), "fingerprint",
+			res.fingerprint, "token_id", res.token_id, "expires",
+			time_json(res.expires)));
+	} else if (res.verdict == ATOK_CONFIG_ERROR) {
+		fprintf(stderr, "apitoken: %s\n", res.reason);
+	} else {
+		printf("result:      %s\n", atok_verdict_name(res.verdict));
+		printf("reason:      %s (%s)\n", res.reason,
+		       atok_why_name(res.why));
+		printf("source:      %s\n", atok_source_name(res.source));
+		printf("user:        %s\n", res.user[0] ? res.user : "-");
+		printf("scopes:      %s\n", res.scopes[0] ? res.scopes : "-");
+		printf("token id:    %s\n",
+		       res.token_id[0] ? res.token_id : "-");
+		printf("fingerprint: %s\n", res.fingerprint);
+		printf("expires:     %s\n", res.expires ? exp : "never");
+	}
+out:
+	if (buf != NULL)
+		atok_freezero(buf, bufsz);
+	atok_verifier_free(&v);
+	atok_config_free(&cfg);
+	return r;
+}
+
+static int cmd_check_config(const struct opts *o)
+{
+	struct atok_config *cfg = NULL;
+	struct atok_verifier *v = NULL;
+	struct atok_store *s = NULL;
+	struct atok_error err = {0};
+	long long n = 0;
+	int version = 0, r;
+
+	if ((r = load_config(o, &cfg)) != 0)
+		goto out;
+	if (atok_verifier_new(cfg, &v, &err) != 0) {
+		fprintf(stderr, "apitoken: %s\n", err.msg);
+		r = EXIT_UNAVAIL;
+		goto out;
+	}
+	printf("configuration %s: ok\n", o->config);
+	if (atok_config_has_section(cfg, "store")) {
+		if (atok_store_open(cfg, ATOK_STORE_READ, &s, &err) != 0 ||
+		    atok_store_info(s, &version, &n, &err) != 0) {
+			fprintf(stderr, "apitoken: %s\n", err.msg);
+			r = EXIT_UNAVAIL;
+			goto out;
+		}
+		printf("store %s: schema %d, %lld tokens, %s\n",
+		       atok_config_str(cfg, "store", "path"), version, n,
+		       atok_store_writable(s) ? "writable" : "read-only");
+	}
+	r = 0;
+out:
+	atok_store_close(&s);
+	atok_verifier_free(&v);
+	atok_config_free(&cfg);
+	return r;
+}
+
+int main(int argc, char **argv)
+{
+	static const struct option longopts[] = {
+		{"config", required_argument, NULL, 'c'},
+		{"user", required_argument, NULL, 'u'},
+		{"scope", required_argument, NULL, 's'},
+		{"expires", required_argument, NULL, 'e'},
+		{"name", required_argument, NULL, 'n'},
+		{"service", required_argument, NULL, 'S'},
+		{"json", no_argument, NULL, 'j'},
+		{"help", no_argument, NULL, 'h'},
+		{"version", no_argument, NULL, 'V'},
+		{NULL, 0, NULL, 0},
+	};
+	struct opts o = {0};
+	const char *cmd, *arg = NULL;
+	int c;
+
+	o.config = ATOK_CONFIG_DEFAULT_PATH;
+	while ((c = getopt_long(argc, argv, "+c:h", longopts, NULL)) != -1) {
+		switch (c) {
+		case 'c':
+			o.config = optarg;
+			break;
+		case 'h':
+			usage(stdout);
+			return 0;
+		case 'V':
+			printf("apitoken %s\n", PACKAGE_VERSION);
+			return 0;
+		default:
+			usage(stderr);
+			return EXIT_USAGE;
+		}
+	}
+	if (optind >= argc) {
+		usage(stderr);
+		return EXIT_USAGE;
+	}
+	/* The command's own options: parse argv from the command on, from a
+	 * fresh getopt state (optind = 0 re-initialises GNU getopt). */
+	cmd = argv[optind];
+	argc -= optind;
+	argv += optind;
+	optind = 0;
+	while ((c = getopt_long(argc, argv, "u:s:e:n:S:jh", longopts, NULL)) !=
+	       -1) {
+		switch (c) {
+		case 'c':
+			o.config = optarg;
+			break;
+		case 'u':
+			o.user = optarg;
+			break;
+		case 's':
+			if (o.n_scopes >= ATOK_REQ_SCOPES_MAX) {
+				fprintf(stderr, "apitoken: too many scopes\n");
+				return EXIT_USAGE;
+			}
+			if (!atok_scope_valid(optarg, strlen(optarg))) {
+				fprintf(stderr,
+					"apitoken: invalid scope \"%.64s\"\n",
+					optarg);
+				return EXIT_USAGE;
+			}
+			o.scopes[o.n_scopes++] = optarg;
+			break;
+		case 'e':
+			o.expires = optarg;
+			break;
+		case 'n':
+			o.name = optarg;
+			break;
+		case 'S':
+			o.service = optarg;
+			break;
+		case 'j':
+			o.json = 1;
+			break;
+		case 'h':
+			usage(stdout);
+			return 0;
+		default:
+			usage(stderr);
+			return EXIT_USAGE;
+		}
+	}
+	if (optind < argc)
+		arg = argv[optind++];
+	if (optind < argc) {
+		fprintf(stderr, "apitoken: unexpected argument \"%.64s\"\n",
+			argv[optind]);
+		return EXIT_USAGE;
+	}
+	if ((strcmp(cmd, "revoke") == 0 || strcmp(cmd, "rotate") == 0) !=
+	    (arg != NULL)) {
+		if (arg != NULL && strncmp(arg, "apt_", 4) == 0)
+			fprintf(stderr, "apitoken: give the token id, never "
+					"the token, on the command line\n");
+		else
+			usage(stderr);
+		return EXIT_USAGE;
+	}
+	if (strcmp(cmd, "issue") == 0)
+		return cmd_issue(&o);
+	if (strcmp(cmd, "list") == 0)
+		return cmd_list(&o);
+	if (strcmp(cmd, "revoke") == 0)
+		return cmd_revoke(&o, arg);
+	if (strcmp(cmd, "rotate") == 0)
+		return cmd_rotate(&o, arg);
+	if (strcmp(cmd, "verify") == 0)
+		return cmd_verify(&o);
+	if (strcmp(cmd, "check-config") == 0)
+		return cmd_check_config(&o);
+	fprintf(stderr, "apitoken: unknown command \"%.64s\"\n", cmd);
+	usage(stderr);
+	return EXIT_USAGE;
+}

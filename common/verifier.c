@@ -153,16 +153,18 @@ enum atok_verdict atok_verify(struct atok_verifier *v,
 		reject(res, ATOK_WHY_EMPTY, "empty token");
 		return res->verdict;
 	}
-	if (req->token_len > ATOK_TOKEN_MAX) {
-		reject(res, ATOK_WHY_TOO_LONG,
-		       "token is %zu bytes, longer than %d", req->token_len,
-		       ATOK_TOKEN_MAX);
-		return res->verdict;
-	}
+	/* The fingerprint first, so even a refused over-long token can be
+	 * told apart in the logs. */
 	if (atok_fingerprint(req->token, req->token_len, res->fingerprint) !=
 	    0) {
 		reject(res, ATOK_WHY_INTERNAL, "fingerprint failed");
 		res->verdict = ATOK_UNAVAILABLE;
+		return res->verdict;
+	}
+	if (req->token_len > ATOK_TOKEN_MAX) {
+		reject(res, ATOK_WHY_TOO_LONG,
+		       "token is %zu bytes, longer than %d", req->token_len,
+		       ATOK_TOKEN_MAX);
 		return res->verdict;
 	}
 	now = atok_now(req->now);

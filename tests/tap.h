@@ -63,6 +63,8 @@ static int t_report(int ok, const char *file, int line, const char *fmt, ...)
 			       t_g_ ? t_g_ : "(null)", t_w_ ? t_w_ : "(null)");\
 	} while (0)
 
+#define ATOK_ARRAY_SIZE_T(a) (sizeof(a) / sizeof((a)[0]))
+
 #define T_DIAG(...)                                                            \
 	do {                                                                   \
 		printf("# ");                                                  \

@@ -1,0 +1,66 @@
+/* fixture.h - temp directories and files for the unit tests. */
+#ifndef ATOK_TEST_FIXTURE_H
+#define ATOK_TEST_FIXTURE_H
+
+
+#include <ftw.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+static char fx_dir[256];
+
+static int fx_rm(const char *p, const struct stat *st, int flag,
+		 struct FTW *ftw)
+{
+	(void)st;
+	(void)flag;
+	(void)ftw;
+	return remove(p);
+}
+
+static void fx_cleanup(void)
+{
+	if (fx_dir[0] != '\0')
+		nftw(fx_dir, fx_rm, 16, FTW_DEPTH | FTW_PHYS);
+}
+
+/* A private temp dir, removed at exit. */
+__attribute__((unused)) static const char *fx_tmpdir(void)
+{
+	const char *base = getenv("TMPDIR");
+
+	snprintf(fx_dir, sizeof(fx_dir), "%s/atok-unit.XXXXXX",
+		 base ? base : "/tmp");
+	if (mkdtemp(fx_dir) == NULL) {
+		perror("mkdtemp");
+		exit(99);
+	}
+	atexit(fx_cleanup);
+	return fx_dir;
+}
+
+/* Writes text to dir/name with mode; returns the path (static buffer
+ * rotation of 4). */
+__attribute__((unused)) static const char *fx_file(const char *name, const char *text, mode_t mode)
+{
+	static char paths[4][512];
+	static int k;
+	char *p = paths[k++ % 4];
+	FILE *f;
+
+	snprintf(p, 512, "%s/%s", fx_dir, name);
+	f = fopen(p, "w");
+	if (f == NULL) {
+		perror(p);
+		exit(99);
+	}
+	fputs(text, f);
+	fclose(f);
+	chmod(p, mode);
+	return p;
+}
+
+#endif

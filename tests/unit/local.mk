@@ -1,0 +1,26 @@
+# Table-driven unit tests, one program per file of common/.
+UNIT_TESTS = \
+	tests/unit/test_token \
+	tests/unit/test_scope \
+	tests/unit/test_config \
+	tests/unit/test_util \
+	tests/unit/test_store \
+	tests/unit/test_verifier
+check_PROGRAMS += $(UNIT_TESTS)
+TESTS += $(UNIT_TESTS)
+UNIT_CPPFLAGS = $(AM_CPPFLAGS) -I$(top_srcdir)/tests
+UNIT_LDADD = libatok.la $(CRYPTO_LIBS) $(SQLITE_LIBS)
+
+tests_unit_test_token_CPPFLAGS = $(UNIT_CPPFLAGS)
+tests_unit_test_token_LDADD = $(UNIT_LDADD)
+tests_unit_test_scope_CPPFLAGS = $(UNIT_CPPFLAGS)
+tests_unit_test_scope_LDADD = $(UNIT_LDADD)
+tests_unit_test_config_CPPFLAGS = $(UNIT_CPPFLAGS)
+tests_unit_test_config_LDADD = $(UNIT_LDADD)
+tests_unit_test_util_CPPFLAGS = $(UNIT_CPPFLAGS)
+tests_unit_test_util_LDADD = $(UNIT_LDADD)
+tests_unit_test_store_CPPFLAGS = $(UNIT_CPPFLAGS)
+tests_unit_test_store_CFLAGS = $(AM_CFLAGS) $(SQLITE_CFLAGS)
+tests_unit_test_store_LDADD = $(UNIT_LDADD)
+tests_unit_test_verifier_CPPFLAGS = $(UNIT_CPPFLAGS)
+tests_unit_test_verifier_LDADD = $(UNIT_LDADD)

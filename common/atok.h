@@ -14,15 +14,15 @@
 #include "errors.h"
 
 /* Named limits for every input. */
-#define ATOK_TOKEN_MAX 16384	  /* bytes of any token (a JWT may be long) */
-#define ATOK_USER_MAX 256	  /* bytes of a user name */
-#define ATOK_SCOPES_MAX 1024	  /* bytes of a space-separated scope list */
-#define ATOK_SCOPE_MAX 128	  /* bytes of one scope */
-#define ATOK_REQ_SCOPES_MAX 32	  /* scopes one request may require */
-#define ATOK_TOKEN_ID_MAX 64	  /* bytes of a token id (local id or jti) */
-#define ATOK_NAME_MAX 256	  /* bytes of a token's free-text name */
-#define ATOK_REASON_MAX 256	  /* bytes of a result's reason text */
-#define ATOK_FINGERPRINT_LEN 16	  /* hex digits of SHA-256(token) in logs */
+#define ATOK_TOKEN_MAX       16384 /* bytes of any token (a JWT may be long) */
+#define ATOK_USER_MAX        256   /* bytes of a user name */
+#define ATOK_SCOPES_MAX      1024  /* bytes of a space-separated scope list */
+#define ATOK_SCOPE_MAX       128   /* bytes of one scope */
+#define ATOK_REQ_SCOPES_MAX  32    /* scopes one request may require */
+#define ATOK_TOKEN_ID_MAX    64    /* bytes of a token id (local id or jti) */
+#define ATOK_NAME_MAX        256   /* bytes of a token's free-text name */
+#define ATOK_REASON_MAX      256   /* bytes of a result's reason text */
+#define ATOK_FINGERPRINT_LEN 16    /* hex digits of SHA-256(token) in logs */
 
 enum atok_verdict {
 	ATOK_ACCEPT = 0,
@@ -45,46 +45,46 @@ enum atok_source {
  */
 enum atok_why {
 	ATOK_WHY_NONE = 0,
-	ATOK_WHY_EMPTY,		/* no token bytes */
-	ATOK_WHY_TOO_LONG,	/* over ATOK_TOKEN_MAX or the kind's limit */
-	ATOK_WHY_MALFORMED,	/* bad characters, bad shape */
-	ATOK_WHY_CHECKSUM,	/* local token whose checksum does not match */
-	ATOK_WHY_UNKNOWN,	/* no such token id */
-	ATOK_WHY_BAD_SECRET,	/* id known, secret wrong */
+	ATOK_WHY_EMPTY,      /* no token bytes */
+	ATOK_WHY_TOO_LONG,   /* over ATOK_TOKEN_MAX or the kind's limit */
+	ATOK_WHY_MALFORMED,  /* bad characters, bad shape */
+	ATOK_WHY_CHECKSUM,   /* local token whose checksum does not match */
+	ATOK_WHY_UNKNOWN,    /* no such token id */
+	ATOK_WHY_BAD_SECRET, /* id known, secret wrong */
 	ATOK_WHY_EXPIRED,
 	ATOK_WHY_REVOKED,
 	ATOK_WHY_NOT_YET_VALID,
 	ATOK_WHY_USER_MISMATCH, /* token's user is not the user asked for */
-	ATOK_WHY_SCOPE,		/* a required scope is missing */
-	ATOK_WHY_NO_VALIDATOR,	/* no validator configured for this kind */
-	ATOK_WHY_BACKEND,	/* store / server unavailable */
-	ATOK_WHY_CONFIG,	/* configuration error */
-	ATOK_WHY_INTERNAL,	/* allocation failure, library error */
+	ATOK_WHY_SCOPE,         /* a required scope is missing */
+	ATOK_WHY_NO_VALIDATOR,  /* no validator configured for this kind */
+	ATOK_WHY_BACKEND,       /* store / server unavailable */
+	ATOK_WHY_CONFIG,        /* configuration error */
+	ATOK_WHY_INTERNAL,      /* allocation failure, library error */
 };
 
 enum atok_kind {
 	ATOK_KIND_INVALID = 0, /* empty, too long, or bytes no token may hold */
 	ATOK_KIND_LOCAL,       /* apt_... */
-	ATOK_KIND_JWT,	       /* three base64url parts */
+	ATOK_KIND_JWT,         /* three base64url parts */
 	ATOK_KIND_OPAQUE,      /* anything else of RFC 6750 b64token form */
 };
 
 struct atok_request {
-	const char *token;	    /* token bytes, not NUL-terminated needed */
+	const char *token; /* token bytes, not NUL-terminated needed */
 	size_t token_len;
-	const char *user;	    /* user the client claims; NULL = any */
-	const char *service;	    /* "sshd", "imap", ...; may be NULL */
-	const char *const *scopes;  /* required scopes */
+	const char *user;          /* user the client claims; NULL = any */
+	const char *service;       /* "sshd", "imap", ...; may be NULL */
+	const char *const *scopes; /* required scopes */
 	size_t n_scopes;
-	int64_t now;		    /* seconds since the epoch; 0 = time(NULL) */
+	int64_t now; /* seconds since the epoch; 0 = time(NULL) */
 };
 
 struct atok_result {
 	enum atok_verdict verdict;
 	enum atok_why why;
 	enum atok_source source;
-	char user[ATOK_USER_MAX + 1];	      /* the identity the token proves */
-	char scopes[ATOK_SCOPES_MAX + 1];     /* space-separated */
+	char user[ATOK_USER_MAX + 1];     /* the identity the token proves */
+	char scopes[ATOK_SCOPES_MAX + 1]; /* space-separated */
 	char token_id[ATOK_TOKEN_ID_MAX + 1]; /* local id, jti, or "" */
 	char fingerprint[ATOK_FINGERPRINT_LEN + 1];
 	int64_t expires; /* seconds since the epoch; 0 = never */
@@ -101,7 +101,7 @@ struct atok_verifier;
  * a pointer to cfg; free it with atok_verifier_free().
  */
 int atok_verifier_new(const struct atok_config *cfg, struct atok_verifier **vp,
-		      struct atok_error *err);
+                      struct atok_error *err);
 
 /* Frees *vp (NULL is fine) and sets it to NULL. */
 void atok_verifier_free(struct atok_verifier **vp);
@@ -111,8 +111,8 @@ void atok_verifier_free(struct atok_verifier **vp);
  * (res->verdict is also the return value).  Never accepts on an error path.
  */
 enum atok_verdict atok_verify(struct atok_verifier *v,
-			      const struct atok_request *req,
-			      struct atok_result *res);
+                              const struct atok_request *req,
+                              struct atok_result *res);
 
 /*
  * Re-checks a token accepted earlier (PAM's account phase) without its
@@ -122,9 +122,9 @@ enum atok_verdict atok_verify(struct atok_verifier *v,
  * held.  Fills *res as atok_verify() does.
  */
 enum atok_verdict atok_recheck(struct atok_verifier *v,
-			       const struct atok_result *prev,
-			       const struct atok_request *req,
-			       struct atok_result *res);
+                               const struct atok_result *prev,
+                               const struct atok_request *req,
+                               struct atok_result *res);
 
 /* Which kind of token these bytes are, by shape only. */
 enum atok_kind atok_classify(const char *token, size_t len);
@@ -139,6 +139,6 @@ const char *atok_why_name(enum atok_why w);
  * NUL to out.  Returns 0, or a negative ATOK_ERR_* on a library error.
  */
 int atok_fingerprint(const char *token, size_t len,
-		     char out[ATOK_FINGERPRINT_LEN + 1]);
+                     char out[ATOK_FINGERPRINT_LEN + 1]);
 
 #endif /* ATOK_H */

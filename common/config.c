@@ -20,14 +20,14 @@
 #include "util.h"
 
 enum key_type {
-	T_STRING, /* any printable text */
-	T_PATH,	  /* an absolute path */
-	T_URL,	  /* http(s)://... */
-	T_BOOL,	  /* yes|no|true|false|on|off|1|0 */
-	T_INT,	  /* integer in [min, max] */
+	T_STRING,  /* any printable text */
+	T_PATH,    /* an absolute path */
+	T_URL,     /* http(s)://... */
+	T_BOOL,    /* yes|no|true|false|on|off|1|0 */
+	T_INT,     /* integer in [min, max] */
 	T_SECONDS, /* duration with optional s/m/h/d suffix, in [min, max] */
-	T_ENUM,	  /* one of choices */
-	T_WORDS,  /* space-separated words, each one of choices if given */
+	T_ENUM,    /* one of choices */
+	T_WORDS,   /* space-separated words, each one of choices if given */
 };
 
 struct key_def {
@@ -40,51 +40,51 @@ struct key_def {
 };
 
 static const char *const sections[] = {"store", "jwt", "introspection",
-				       "cache"};
+                                       "cache"};
 
 static const char *const store_backends[] = {"sqlite", NULL};
 static const char *const jwt_algs[] = {
-	"RS256", "RS384", "RS512", "PS256", "PS384", "PS512", "ES256",
-	"ES384", "ES512", "EdDSA", "HS256", "HS384", "HS512", NULL};
+    "RS256", "RS384", "RS512", "PS256", "PS384", "PS512", "ES256",
+    "ES384", "ES512", "EdDSA", "HS256", "HS384", "HS512", NULL};
 static const char *const auth_methods[] = {
-	"client_secret_basic", "client_secret_post", "private_key_jwt", NULL};
+    "client_secret_basic", "client_secret_post", "private_key_jwt", NULL};
 
 #define DAY (24LL * 3600)
 static const struct key_def keys[] = {
-	{"store", "path", T_PATH, "/var/lib/apitoken/tokens.db", 0, 0, NULL},
-	{"store", "backend", T_ENUM, "sqlite", 0, 0, store_backends},
-	{"store", "busy_timeout", T_INT, "5000", 0, 60000, NULL},
-	{"store", "update_last_used", T_BOOL, "yes", 0, 0, NULL},
-	{"store", "max_expires", T_SECONDS, NULL, 1, 100 * 365 * DAY, NULL},
-	{"jwt", "issuer", T_STRING, NULL, 0, 0, NULL},
-	{"jwt", "audience", T_STRING, NULL, 0, 0, NULL},
-	{"jwt", "jwks_file", T_PATH, NULL, 0, 0, NULL},
-	{"jwt", "jwks_uri", T_URL, NULL, 0, 0, NULL},
-	{"jwt", "discovery", T_BOOL, "no", 0, 0, NULL},
-	{"jwt", "algorithms", T_WORDS, "RS256 ES256", 0, 0, jwt_algs},
-	{"jwt", "username_claim", T_STRING, "sub", 0, 0, NULL},
-	{"jwt", "leeway", T_SECONDS, "60", 0, 3600, NULL},
-	{"jwt", "hmac_secret_file", T_PATH, NULL, 0, 0, NULL},
-	{"jwt", "stale_if_error", T_SECONDS, "3600", 0, 7 * DAY, NULL},
-	{"jwt", "allow_http_loopback", T_BOOL, "no", 0, 0, NULL},
-	{"introspection", "endpoint", T_URL, NULL, 0, 0, NULL},
-	{"introspection", "client_id", T_STRING, NULL, 0, 0, NULL},
-	{"introspection", "client_secret_file", T_PATH, NULL, 0, 0, NULL},
-	{"introspection", "auth_method", T_ENUM, "client_secret_basic", 0, 0,
-	 auth_methods},
-	{"introspection", "ca_file", T_PATH, NULL, 0, 0, NULL},
-	{"introspection", "timeout", T_SECONDS, "5", 1, 60, NULL},
-	{"introspection", "username_field", T_STRING, "username", 0, 0, NULL},
-	{"introspection", "cache_ttl", T_SECONDS, "60", 0, DAY, NULL},
-	{"introspection", "allow_http_loopback", T_BOOL, "no", 0, 0, NULL},
-	{"cache", "dir", T_PATH, "/var/cache/apitoken", 0, 0, NULL},
+    {"store", "path", T_PATH, "/var/lib/apitoken/tokens.db", 0, 0, NULL},
+    {"store", "backend", T_ENUM, "sqlite", 0, 0, store_backends},
+    {"store", "busy_timeout", T_INT, "5000", 0, 60000, NULL},
+    {"store", "update_last_used", T_BOOL, "yes", 0, 0, NULL},
+    {"store", "max_expires", T_SECONDS, NULL, 1, 100 * 365 * DAY, NULL},
+    {"jwt", "issuer", T_STRING, NULL, 0, 0, NULL},
+    {"jwt", "audience", T_STRING, NULL, 0, 0, NULL},
+    {"jwt", "jwks_file", T_PATH, NULL, 0, 0, NULL},
+    {"jwt", "jwks_uri", T_URL, NULL, 0, 0, NULL},
+    {"jwt", "discovery", T_BOOL, "no", 0, 0, NULL},
+    {"jwt", "algorithms", T_WORDS, "RS256 ES256", 0, 0, jwt_algs},
+    {"jwt", "username_claim", T_STRING, "sub", 0, 0, NULL},
+    {"jwt", "leeway", T_SECONDS, "60", 0, 3600, NULL},
+    {"jwt", "hmac_secret_file", T_PATH, NULL, 0, 0, NULL},
+    {"jwt", "stale_if_error", T_SECONDS, "3600", 0, 7 * DAY, NULL},
+    {"jwt", "allow_http_loopback", T_BOOL, "no", 0, 0, NULL},
+    {"introspection", "endpoint", T_URL, NULL, 0, 0, NULL},
+    {"introspection", "client_id", T_STRING, NULL, 0, 0, NULL},
+    {"introspection", "client_secret_file", T_PATH, NULL, 0, 0, NULL},
+    {"introspection", "auth_method", T_ENUM, "client_secret_basic", 0, 0,
+     auth_methods},
+    {"introspection", "ca_file", T_PATH, NULL, 0, 0, NULL},
+    {"introspection", "timeout", T_SECONDS, "5", 1, 60, NULL},
+    {"introspection", "username_field", T_STRING, "username", 0, 0, NULL},
+    {"introspection", "cache_ttl", T_SECONDS, "60", 0, DAY, NULL},
+    {"introspection", "allow_http_loopback", T_BOOL, "no", 0, 0, NULL},
+    {"cache", "dir", T_PATH, "/var/cache/apitoken", 0, 0, NULL},
 };
-#define N_KEYS (sizeof(keys) / sizeof(keys[0]))
+#define N_KEYS     (sizeof(keys) / sizeof(keys[0]))
 #define N_SECTIONS (sizeof(sections) / sizeof(sections[0]))
 
 struct value {
-	char *s;      /* the text as given (or the default); NULL = unset */
-	long long i;  /* T_INT, T_SECONDS, T_BOOL */
+	char *s;     /* the text as given (or the default); NULL = unset */
+	long long i; /* T_INT, T_SECONDS, T_BOOL */
 };
 
 struct atok_config {
@@ -190,7 +190,7 @@ static int printable(const char *s)
 
 /* Validates text for key k; fills *num for numeric types. */
 static int check_value(const struct key_def *k, const char *s, long long *num,
-		       struct atok_error *err)
+                       struct atok_error *err)
 {
 	const char *p;
 	size_t n;
@@ -198,41 +198,41 @@ static int check_value(const struct key_def *k, const char *s, long long *num,
 	*num = 0;
 	if (strlen(s) > ATOK_CONFIG_VALUE_MAX)
 		return atok_error_set(err, ATOK_ERR_TOO_LONG,
-				      "value of %s.%s is longer than %d bytes",
-				      k->section, k->key,
-				      ATOK_CONFIG_VALUE_MAX);
+		                      "value of %s.%s is longer than %d bytes",
+		                      k->section, k->key,
+		                      ATOK_CONFIG_VALUE_MAX);
 	if (!printable(s))
 		return atok_error_set(err, ATOK_ERR_INVALID,
-				      "value of %s.%s holds control characters",
-				      k->section, k->key);
+		                      "value of %s.%s holds control characters",
+		                      k->section, k->key);
 	if (*s == '\0')
 		return atok_error_set(err, ATOK_ERR_INVALID,
-				      "%s.%s needs a value", k->section,
-				      k->key);
+		                      "%s.%s needs a value", k->section,
+		                      k->key);
 	switch (k->type) {
 	case T_STRING:
 		return 0;
 	case T_PATH:
 		if (s[0] != '/')
 			return atok_error_set(err, ATOK_ERR_INVALID,
-					      "%s.%s must be an absolute path, "
-					      "not \"%s\"",
-					      k->section, k->key, s);
+			                      "%s.%s must be an absolute path, "
+			                      "not \"%s\"",
+			                      k->section, k->key, s);
 		return 0;
 	case T_URL:
 		if (strncmp(s, "https://", 8) != 0 &&
 		    strncmp(s, "http://", 7) != 0)
 			return atok_error_set(err, ATOK_ERR_INVALID,
-					      "%s.%s must be an http(s) URL, "
-					      "not \"%s\"",
-					      k->section, k->key, s);
+			                      "%s.%s must be an http(s) URL, "
+			                      "not \"%s\"",
+			                      k->section, k->key, s);
 		return 0;
 	case T_BOOL:
 		if (parse_bool(s, num) != 0)
 			return atok_error_set(err, ATOK_ERR_INVALID,
-					      "%s.%s must be yes or no, not "
-					      "\"%s\"",
-					      k->section, k->key, s);
+			                      "%s.%s must be yes or no, not "
+			                      "\"%s\"",
+			                      k->section, k->key, s);
 		return 0;
 	case T_INT:
 	case T_SECONDS: {
@@ -245,26 +245,26 @@ static int check_value(const struct key_def *k, const char *s, long long *num,
 			*num = strtoll(s, &end, 10);
 			r = (errno != 0 || end == s || *end != '\0' ||
 			     !isdigit((unsigned char)s[0]))
-				    ? ATOK_ERR_INVALID
-				    : 0;
+			        ? ATOK_ERR_INVALID
+			        : 0;
 		}
 		if (r != 0 || *num < k->min || *num > k->max)
 			return atok_error_set(
-				err, ATOK_ERR_INVALID,
-				"%s.%s must be %s from %lld to %lld, not "
-				"\"%s\"",
-				k->section, k->key,
-				k->type == T_SECONDS ? "a duration (s/m/h/d) "
-						       "in seconds"
-						     : "a number",
-				k->min, k->max, s);
+			    err, ATOK_ERR_INVALID,
+			    "%s.%s must be %s from %lld to %lld, not "
+			    "\"%s\"",
+			    k->section, k->key,
+			    k->type == T_SECONDS ? "a duration (s/m/h/d) "
+			                           "in seconds"
+			                         : "a number",
+			    k->min, k->max, s);
 		return 0;
 	}
 	case T_ENUM:
 		if (!in_choices(k->choices, s, strlen(s)))
 			return atok_error_set(err, ATOK_ERR_INVALID,
-					      "%s.%s: unknown value \"%s\"",
-					      k->section, k->key, s);
+			                      "%s.%s: unknown value \"%s\"",
+			                      k->section, k->key, s);
 		return 0;
 	case T_WORDS:
 		for (p = s; *p != '\0';) {
@@ -275,9 +275,9 @@ static int check_value(const struct key_def *k, const char *s, long long *num,
 				break;
 			if (k->choices != NULL && !in_choices(k->choices, p, n))
 				return atok_error_set(
-					err, ATOK_ERR_INVALID,
-					"%s.%s: unknown value \"%.*s\"",
-					k->section, k->key, (int)n, p);
+				    err, ATOK_ERR_INVALID,
+				    "%s.%s: unknown value \"%.*s\"", k->section,
+				    k->key, (int)n, p);
 			p += n;
 		}
 		return 0;
@@ -286,7 +286,7 @@ static int check_value(const struct key_def *k, const char *s, long long *num,
 }
 
 static int set_value(struct atok_config *cfg, int idx, const char *s,
-		     struct atok_error *err)
+                     struct atok_error *err)
 {
 	long long num = 0;
 	char *copy;
@@ -333,19 +333,20 @@ void atok_config_free(struct atok_config **cfgp)
 }
 
 int atok_config_set(struct atok_config *cfg, const char *section,
-		    const char *key, const char *value, struct atok_error *err)
+                    const char *key, const char *value, struct atok_error *err)
 {
 	int sidx, kidx, r;
 
 	if (cfg == NULL || section == NULL || key == NULL || value == NULL)
-		return atok_error_set(err, ATOK_ERR_INVALID, "missing argument");
+		return atok_error_set(err, ATOK_ERR_INVALID,
+		                      "missing argument");
 	if ((sidx = find_section(section, strlen(section))) < 0)
 		return atok_error_set(err, ATOK_ERR_CONFIG,
-				      "unknown section [%.64s]", section);
+		                      "unknown section [%.64s]", section);
 	if ((kidx = find_key(section, key)) < 0)
 		return atok_error_set(err, ATOK_ERR_CONFIG,
-				      "unknown key \"%.64s\" in [%s]", key,
-				      section);
+		                      "unknown key \"%.64s\" in [%s]", key,
+		                      section);
 	if ((r = set_value(cfg, kidx, value, err)) != 0)
 		return r;
 	cfg->present[sidx] = 1;
@@ -353,7 +354,7 @@ int atok_config_set(struct atok_config *cfg, const char *section,
 }
 
 int atok_config_set_dotted(struct atok_config *cfg, const char *arg,
-			   struct atok_error *err)
+                           struct atok_error *err)
 {
 	char section[32], key[64];
 	const char *dot, *eq;
@@ -361,12 +362,12 @@ int atok_config_set_dotted(struct atok_config *cfg, const char *arg,
 	if (arg == NULL || (eq = strchr(arg, '=')) == NULL ||
 	    (dot = memchr(arg, '.', (size_t)(eq - arg))) == NULL)
 		return atok_error_set(err, ATOK_ERR_CONFIG,
-				      "\"%.64s\" is not section.key=value",
-				      arg ? arg : "");
+		                      "\"%.64s\" is not section.key=value",
+		                      arg ? arg : "");
 	if (atok_strlcpy(section, arg, (size_t)(dot - arg), sizeof(section)) ||
 	    atok_strlcpy(key, dot + 1, (size_t)(eq - dot - 1), sizeof(key)))
 		return atok_error_set(err, ATOK_ERR_CONFIG,
-				      "\"%.64s\": name too long", arg);
+		                      "\"%.64s\": name too long", arg);
 	return atok_config_set(cfg, section, key, eq + 1, err);
 }
 
@@ -384,8 +385,8 @@ static char *trim(char *s)
 }
 
 int atok_config_load_buffer(struct atok_config *cfg, const char *buf,
-			    size_t len, const char *origin,
-			    struct atok_error *err)
+                            size_t len, const char *origin,
+                            struct atok_error *err)
 {
 	char line[ATOK_CONFIG_LINE_MAX + 2];
 	const char *p = buf, *end = buf + len;
@@ -395,11 +396,11 @@ int atok_config_load_buffer(struct atok_config *cfg, const char *buf,
 
 	if (len > ATOK_CONFIG_FILE_MAX)
 		return atok_error_set(err, ATOK_ERR_TOO_LONG,
-				      "%s: larger than %d bytes", origin,
-				      ATOK_CONFIG_FILE_MAX);
+		                      "%s: larger than %d bytes", origin,
+		                      ATOK_CONFIG_FILE_MAX);
 	if (memchr(buf, '\0', len) != NULL)
 		return atok_error_set(err, ATOK_ERR_MALFORMED,
-				      "%s: holds a NUL byte", origin);
+		                      "%s: holds a NUL byte", origin);
 	while (p < end) {
 		const char *nl = memchr(p, '\n', (size_t)(end - p));
 		size_t n = nl != NULL ? (size_t)(nl - p) : (size_t)(end - p);
@@ -407,10 +408,10 @@ int atok_config_load_buffer(struct atok_config *cfg, const char *buf,
 
 		lineno++;
 		if (n > ATOK_CONFIG_LINE_MAX)
-			return atok_error_set(err, ATOK_ERR_TOO_LONG,
-					      "%s:%u: line longer than %d bytes",
-					      origin, lineno,
-					      ATOK_CONFIG_LINE_MAX);
+			return atok_error_set(
+			    err, ATOK_ERR_TOO_LONG,
+			    "%s:%u: line longer than %d bytes", origin, lineno,
+			    ATOK_CONFIG_LINE_MAX);
 		memcpy(line, p, n);
 		line[n] = '\0';
 		p += n + (nl != NULL ? 1 : 0);
@@ -421,45 +422,46 @@ int atok_config_load_buffer(struct atok_config *cfg, const char *buf,
 			char *close = strchr(s, ']');
 			if (close == NULL || *trim(close + 1) != '\0')
 				return atok_error_set(
-					err, ATOK_ERR_CONFIG,
-					"%s:%u: malformed section header",
-					origin, lineno);
+				    err, ATOK_ERR_CONFIG,
+				    "%s:%u: malformed section header", origin,
+				    lineno);
 			*close = '\0';
 			s = trim(s + 1);
 			r = find_section(s, strlen(s));
 			if (r < 0)
 				return atok_error_set(
-					err, ATOK_ERR_CONFIG,
-					"%s:%u: unknown section [%.64s]",
-					origin, lineno, s);
+				    err, ATOK_ERR_CONFIG,
+				    "%s:%u: unknown section [%.64s]", origin,
+				    lineno, s);
 			cfg->present[r] = 1;
 			strcpy(section, sections[r]);
 			continue;
 		}
 		if ((eq = strchr(s, '=')) == NULL)
 			return atok_error_set(err, ATOK_ERR_CONFIG,
-					      "%s:%u: expected key = value",
-					      origin, lineno);
+			                      "%s:%u: expected key = value",
+			                      origin, lineno);
 		*eq = '\0';
 		k = trim(s);
 		v = trim(eq + 1);
 		if (section[0] == '\0')
 			return atok_error_set(err, ATOK_ERR_CONFIG,
-					      "%s:%u: \"%.64s\" is outside any "
-					      "[section]",
-					      origin, lineno, k);
+			                      "%s:%u: \"%.64s\" is outside any "
+			                      "[section]",
+			                      origin, lineno, k);
 		if ((r = atok_config_set(cfg, section, k, v, err)) != 0) {
 			char detail[ATOK_ERROR_MSG_MAX];
-			snprintf(detail, sizeof(detail), "%s", err ? err->msg : "");
+			snprintf(detail, sizeof(detail), "%s",
+			         err ? err->msg : "");
 			return atok_error_set(err, r, "%s:%u: %s", origin,
-					      lineno, detail);
+			                      lineno, detail);
 		}
 	}
 	return 0;
 }
 
 int atok_config_load_file(struct atok_config *cfg, const char *path,
-			  struct atok_error *err)
+                          struct atok_error *err)
 {
 	char *buf = NULL;
 	struct stat st;
@@ -471,18 +473,18 @@ int atok_config_load_file(struct atok_config *cfg, const char *path,
 		return r == ATOK_ERR_NOT_FOUND ? ATOK_ERR_CONFIG : r;
 	if ((fd = open(path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW)) < 0) {
 		r = atok_error_set(err, ATOK_ERR_IO, "cannot open %s: %s", path,
-				   strerror(errno));
+		                   strerror(errno));
 		goto out;
 	}
 	if (fstat(fd, &st) != 0 || !S_ISREG(st.st_mode)) {
 		r = atok_error_set(err, ATOK_ERR_IO, "%s is not a regular file",
-				   path);
+		                   path);
 		goto out;
 	}
 	if (st.st_size > ATOK_CONFIG_FILE_MAX) {
 		r = atok_error_set(err, ATOK_ERR_TOO_LONG,
-				   "%s: larger than %d bytes", path,
-				   ATOK_CONFIG_FILE_MAX);
+		                   "%s: larger than %d bytes", path,
+		                   ATOK_CONFIG_FILE_MAX);
 		goto out;
 	}
 	if ((buf = malloc(ATOK_CONFIG_FILE_MAX + 1)) == NULL) {
@@ -497,7 +499,7 @@ int atok_config_load_file(struct atok_config *cfg, const char *path,
 	}
 	if (got < 0) {
 		r = atok_error_set(err, ATOK_ERR_IO, "cannot read %s: %s", path,
-				   strerror(errno));
+		                   strerror(errno));
 		goto out;
 	}
 	r = atok_config_load_buffer(cfg, buf, have, path, err);
@@ -508,8 +510,7 @@ out:
 	return r;
 }
 
-bool atok_config_has_section(const struct atok_config *cfg,
-			     const char *section)
+bool atok_config_has_section(const struct atok_config *cfg, const char *section)
 {
 	int i = find_section(section, strlen(section));
 
@@ -517,7 +518,7 @@ bool atok_config_has_section(const struct atok_config *cfg,
 }
 
 static const struct value *get(const struct atok_config *cfg,
-			       const char *section, const char *key)
+                               const char *section, const char *key)
 {
 	int i;
 
@@ -527,7 +528,7 @@ static const struct value *get(const struct atok_config *cfg,
 }
 
 const char *atok_config_str(const struct atok_config *cfg, const char *section,
-			    const char *key)
+                            const char *key)
 {
 	const struct value *v = get(cfg, section, key);
 
@@ -535,7 +536,7 @@ const char *atok_config_str(const struct atok_config *cfg, const char *section,
 }
 
 long long atok_config_int(const struct atok_config *cfg, const char *section,
-			  const char *key)
+                          const char *key)
 {
 	const struct value *v = get(cfg, section, key);
 
@@ -543,7 +544,7 @@ long long atok_config_int(const struct atok_config *cfg, const char *section,
 }
 
 bool atok_config_bool(const struct atok_config *cfg, const char *section,
-		      const char *key)
+                      const char *key)
 {
 	const struct value *v = get(cfg, section, key);
 

@@ -15,9 +15,9 @@
 #include "errors.h"
 
 #define ATOK_CONFIG_DEFAULT_PATH "/etc/apitoken/apitoken.conf"
-#define ATOK_CONFIG_FILE_MAX (64 * 1024) /* bytes of a config file */
-#define ATOK_CONFIG_LINE_MAX 1024	 /* bytes of one line */
-#define ATOK_CONFIG_VALUE_MAX 1024	 /* bytes of one value */
+#define ATOK_CONFIG_FILE_MAX     (64 * 1024) /* bytes of a config file */
+#define ATOK_CONFIG_LINE_MAX     1024        /* bytes of one line */
+#define ATOK_CONFIG_VALUE_MAX    1024        /* bytes of one value */
 
 struct atok_config;
 
@@ -35,26 +35,25 @@ void atok_config_free(struct atok_config **cfgp);
  * ATOK_CONFIG_FILE_MAX bytes.  Errors name the file and line.
  */
 int atok_config_load_file(struct atok_config *cfg, const char *path,
-			  struct atok_error *err);
+                          struct atok_error *err);
 
 /* Parses configuration text (the file format); origin names it in errors. */
 int atok_config_load_buffer(struct atok_config *cfg, const char *buf,
-			    size_t len, const char *origin,
-			    struct atok_error *err);
+                            size_t len, const char *origin,
+                            struct atok_error *err);
 
 /* Sets one key, validated exactly as in the file, and marks the section
  * present. */
 int atok_config_set(struct atok_config *cfg, const char *section,
-		    const char *key, const char *value,
-		    struct atok_error *err);
+                    const char *key, const char *value, struct atok_error *err);
 
 /* Parses "section.key=value" (the PAM override form) and sets it. */
 int atok_config_set_dotted(struct atok_config *cfg, const char *arg,
-			   struct atok_error *err);
+                           struct atok_error *err);
 
 /* Whether a section appeared (in the file or an override). */
 bool atok_config_has_section(const struct atok_config *cfg,
-			     const char *section);
+                             const char *section);
 
 /*
  * Typed getters.  Asking for a key that is not in the table, or with the
@@ -62,11 +61,11 @@ bool atok_config_has_section(const struct atok_config *cfg,
  * Strings stay owned by cfg.
  */
 const char *atok_config_str(const struct atok_config *cfg, const char *section,
-			    const char *key);
+                            const char *key);
 long long atok_config_int(const struct atok_config *cfg, const char *section,
-			  const char *key);
+                          const char *key);
 bool atok_config_bool(const struct atok_config *cfg, const char *section,
-		      const char *key);
+                      const char *key);
 
 /*
  * Parses a duration "90", "90s", "15m", "12h", "90d" into seconds.

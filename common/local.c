@@ -4,6 +4,7 @@
 #include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
+#include <time.h>
 
 #include <openssl/crypto.h>
 
@@ -11,13 +12,14 @@
 #include "scope.h"
 #include "util.h"
 
-#define ISSUE_ATTEMPTS 4 /* id collisions at 71 bits: never, but bounded */
+#define ISSUE_ATTEMPTS 4  /* id collisions at 71 bits: never, but bounded */
 #define TOUCH_INTERVAL 60 /* seconds between last-used writes */
 
 static void set_reject(struct atok_result *res, enum atok_why why,
-		       const char *fmt, ...) __attribute__((format(printf, 3, 4)));
+                       const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
 static void set_reject(struct atok_result *res, enum atok_why why,
-		       const char *fmt, ...)
+                       const char *fmt, ...)
 {
 	va_list ap;
 
@@ -29,8 +31,8 @@ static void set_reject(struct atok_result *res, enum atok_why why,
 }
 
 static int fill_record(struct atok_token_record *rec, const char *token,
-		       const char *user, const char *scopes, const char *name,
-		       int64_t expires, int64_t now, struct atok_error *err)
+                       const char *user, const char *scopes, const char *name,
+                       int64_t expires, int64_t now, struct atok_error *err)
 {
 	struct atok_local_token t;
 	int r;
@@ -43,11 +45,11 @@ static int fill_record(struct atok_token_record *rec, const char *token,
 	if (atok_strlcpy(rec->user, user, strlen(user), sizeof(rec->user)) ||
 	    atok_strlcpy(rec->name, name, strlen(name), sizeof(rec->name)))
 		return atok_error_set(err, ATOK_ERR_TOO_LONG,
-				      "user or name too long");
+		                      "user or name too long");
 	if ((r = atok_scope_normalize(scopes, rec->scopes,
-				      sizeof(rec->scopes))) != 0)
+	                              sizeof(rec->scopes))) != 0)
 		return atok_error_set(err, r, "invalid scope list \"%.64s\"",
-				      scopes);
+		                      scopes);
 	if ((r = atok_local_hash(&t, rec->hash)) != 0)
 		return atok_error_set(err, r, "hashing failed");
 	rec->created = now;
@@ -69,20 +71,20 @@ static int user_valid(const char *u)
 
 /* Mints, fills and stores; old_id non-NULL replaces that token. */
 static int mint(struct atok_store *s, const char *old_id, const char *user,
-		const char *scopes, const char *name, int64_t expires,
-		int64_t now, char token_out[ATOK_LOCAL_TOKEN_LEN + 1],
-		struct atok_token_record *rec_out, struct atok_error *err)
+                const char *scopes, const char *name, int64_t expires,
+                int64_t now, char token_out[ATOK_LOCAL_TOKEN_LEN + 1],
+                struct atok_token_record *rec_out, struct atok_error *err)
 {
 	struct atok_token_record rec;
 	int attempt, r = ATOK_ERR_EXISTS;
 
 	if (!user_valid(user))
 		return atok_error_set(err, ATOK_ERR_INVALID,
-				      "invalid user name \"%.64s\"",
-				      user ? user : "");
+		                      "invalid user name \"%.64s\"",
+		                      user ? user : "");
 	if (expires != 0 && expires <= now)
 		return atok_error_set(err, ATOK_ERR_INVALID,
-				      "expiry is not in the future");
+		                      "expiry is not in the future");
 	for (attempt = 0; attempt < ISSUE_ATTEMPTS && r == ATOK_ERR_EXISTS;
 	     attempt++) {
 		if ((r = atok_local_generate(token_out)) != 0) {
@@ -90,12 +92,13 @@ static int mint(struct atok_store *s, const char *old_id, const char *user,
 			break;
 		}
 		if ((r = fill_record(&rec, token_out, user, scopes,
-				     name ? name : "", expires, now, err)) != 0)
+		                     name ? name : "", expires, now, err)) != 0)
 			break;
 		if (old_id != NULL)
 			strcpy(rec.rotated_from, old_id);
-		r = old_id != NULL ? atok_store_replace(s, old_id, &rec, now, err)
-				   : atok_store_insert(s, &rec, err);
+		r = old_id != NULL
+		        ? atok_store_replace(s, old_id, &rec, now, err)
+		        : atok_store_insert(s, &rec, err);
 	}
 	if (r != 0) {
 		explicit_bzero(token_out, ATOK_LOCAL_TOKEN_LEN + 1);
@@ -107,17 +110,16 @@ static int mint(struct atok_store *s, const char *old_id, const char *user,
 }
 
 int atok_local_issue(struct atok_store *s, const struct atok_issue_params *p,
-		     char token_out[ATOK_LOCAL_TOKEN_LEN + 1],
-		     struct atok_token_record *rec_out, struct atok_error *err)
+                     char token_out[ATOK_LOCAL_TOKEN_LEN + 1],
+                     struct atok_token_record *rec_out, struct atok_error *err)
 {
 	return mint(s, NULL, p->user, p->scopes ? p->scopes : "", p->name,
-		    p->expires, atok_now(p->now), token_out, rec_out, err);
+	            p->expires, atok_now(p->now), token_out, rec_out, err);
 }
 
-int atok_local_rotate(struct atok_store *s, const char *old_id,
-		      int64_t expires, int64_t now,
-		      char token_out[ATOK_LOCAL_TOKEN_LEN + 1],
-		      struct atok_token_record *rec_out, struct atok_error *err)
+int atok_local_rotate(struct atok_store *s, const char *old_id, int64_t expires,
+                      int64_t now, char token_out[ATOK_LOCAL_TOKEN_LEN + 1],
+                      struct atok_token_record *rec_out, struct atok_error *err)
 {
 	struct atok_token_record old;
 	int r;
@@ -125,32 +127,46 @@ int atok_local_rotate(struct atok_store *s, const char *old_id,
 	now = atok_now(now);
 	if (!atok_local_id_valid(old_id, strlen(old_id)))
 		return atok_error_set(err, ATOK_ERR_INVALID,
-				      "\"%.64s\" is not a token id", old_id);
+		                      "\"%.64s\" is not a token id", old_id);
 	if ((r = atok_store_lookup(s, old_id, &old, err)) != 0)
 		return r;
 	if (old.revoked != 0)
 		return atok_error_set(err, ATOK_ERR_INVALID,
-				      "token %s is revoked; issue a new one",
-				      old_id);
+		                      "token %s is revoked; issue a new one",
+		                      old_id);
 	if (expires == -1)
-		expires = old.expires == 0 ? 0
-					   : now + (old.expires - old.created);
+		expires =
+		    old.expires == 0 ? 0 : now + (old.expires - old.created);
 	return mint(s, old_id, old.user, old.scopes, old.name, expires, now,
-		    token_out, rec_out, err);
+	            token_out, rec_out, err);
+}
+
+/* ISO 8601 UTC, for reasons an administrator reads. */
+static const char *iso_time(int64_t t, char buf[32])
+{
+	time_t tt = (time_t)t;
+	struct tm tm;
+
+	if (gmtime_r(&tt, &tm) == NULL ||
+	    strftime(buf, 32, "%Y-%m-%dT%H:%M:%SZ", &tm) == 0)
+		snprintf(buf, 32, "%lld", (long long)t);
+	return buf;
 }
 
 void atok_local_check_state(const struct atok_token_record *rec, int64_t now,
-			    struct atok_result *res)
+                            struct atok_result *res)
 {
+	char when[32], at[32];
+
 	if (rec->revoked != 0) {
-		set_reject(res, ATOK_WHY_REVOKED, "token %s was revoked at %lld",
-			   rec->id, (long long)rec->revoked);
+		set_reject(res, ATOK_WHY_REVOKED, "token %s was revoked at %s",
+		           rec->id, iso_time(rec->revoked, when));
 		return;
 	}
 	if (rec->expires != 0 && now >= rec->expires) {
 		set_reject(res, ATOK_WHY_EXPIRED,
-			   "token %s expired (expires=%lld <= now=%lld)",
-			   rec->id, (long long)rec->expires, (long long)now);
+		           "token %s expired at %s (now %s)", rec->id,
+		           iso_time(rec->expires, when), iso_time(now, at));
 		return;
 	}
 	res->verdict = ATOK_ACCEPT;
@@ -158,7 +174,7 @@ void atok_local_check_state(const struct atok_token_record *rec, int64_t now,
 }
 
 void atok_local_verify(struct atok_store *s, const char *token, size_t len,
-		       int64_t now, int touch, struct atok_result *res)
+                       int64_t now, int touch, struct atok_result *res)
 {
 	struct atok_local_token t;
 	struct atok_token_record rec;
@@ -171,14 +187,14 @@ void atok_local_verify(struct atok_store *s, const char *token, size_t len,
 	r = atok_local_parse(token, len, &t);
 	if (r == ATOK_ERR_TOO_LONG) {
 		set_reject(res, ATOK_WHY_TOO_LONG,
-			   "local token is %zu bytes, longer than %d", len,
-			   ATOK_LOCAL_TOKEN_LEN);
+		           "local token is %zu bytes, longer than %d", len,
+		           ATOK_LOCAL_TOKEN_LEN);
 		return;
 	}
 	if (r == ATOK_ERR_CHECKSUM) {
 		set_reject(res, ATOK_WHY_CHECKSUM,
-			   "local token checksum does not match (mistyped or "
-			   "truncated)");
+		           "local token checksum does not match (mistyped or "
+		           "truncated)");
 		return;
 	}
 	if (r != 0) {
@@ -208,7 +224,7 @@ void atok_local_verify(struct atok_store *s, const char *token, size_t len,
 	}
 	if (CRYPTO_memcmp(hash, rec.hash, ATOK_HASH_LEN) != 0) {
 		set_reject(res, ATOK_WHY_BAD_SECRET,
-			   "secret does not match token %s", id);
+		           "secret does not match token %s", id);
 		goto out;
 	}
 	/* The token is genuine: report whose it is even when it is refused,

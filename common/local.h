@@ -24,18 +24,18 @@ struct atok_issue_params {
  * stored record.  Retries on an id collision.
  */
 int atok_local_issue(struct atok_store *s, const struct atok_issue_params *p,
-		     char token_out[ATOK_LOCAL_TOKEN_LEN + 1],
-		     struct atok_token_record *rec_out, struct atok_error *err);
+                     char token_out[ATOK_LOCAL_TOKEN_LEN + 1],
+                     struct atok_token_record *rec_out, struct atok_error *err);
 
 /*
  * Replaces old_id by a new token with the same user, name and scopes and
  * the same lifetime counted from now (or `expires` when not -1), revoking
  * the old one in the same transaction.  Refuses a revoked token.
  */
-int atok_local_rotate(struct atok_store *s, const char *old_id,
-		      int64_t expires, int64_t now,
-		      char token_out[ATOK_LOCAL_TOKEN_LEN + 1],
-		      struct atok_token_record *rec_out, struct atok_error *err);
+int atok_local_rotate(struct atok_store *s, const char *old_id, int64_t expires,
+                      int64_t now, char token_out[ATOK_LOCAL_TOKEN_LEN + 1],
+                      struct atok_token_record *rec_out,
+                      struct atok_error *err);
 
 /*
  * Checks a local token's secret and state against the store, filling res
@@ -43,10 +43,10 @@ int atok_local_rotate(struct atok_store *s, const char *old_id,
  * are the verifier's.  touch: record last use when the store is writable.
  */
 void atok_local_verify(struct atok_store *s, const char *token, size_t len,
-		       int64_t now, int touch, struct atok_result *res);
+                       int64_t now, int touch, struct atok_result *res);
 
 /* The state checks shared with recheck: revoked, expired. */
 void atok_local_check_state(const struct atok_token_record *rec, int64_t now,
-			    struct atok_result *res);
+                            struct atok_result *res);
 
 #endif /* ATOK_LOCAL_H */

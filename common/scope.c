@@ -89,7 +89,7 @@ int atok_scope_has(const char *have, const char *s)
 }
 
 const char *atok_scope_missing(const char *have, const char *const *need,
-			       size_t n)
+                               size_t n)
 {
 	size_t i;
 

@@ -25,6 +25,6 @@ int atok_scope_has(const char *have, const char *s);
  * missing one.
  */
 const char *atok_scope_missing(const char *have, const char *const *need,
-			       size_t n);
+                               size_t n);
 
 #endif /* ATOK_SCOPE_H */

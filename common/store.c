@@ -12,7 +12,7 @@ struct atok_store {
 };
 
 int atok_store_open(const struct atok_config *cfg, enum atok_store_mode mode,
-		    struct atok_store **sp, struct atok_error *err)
+                    struct atok_store **sp, struct atok_error *err)
 {
 	const char *backend = atok_config_str(cfg, "store", "backend");
 	const char *path = atok_config_str(cfg, "store", "path");
@@ -20,10 +20,11 @@ int atok_store_open(const struct atok_config *cfg, enum atok_store_mode mode,
 	*sp = NULL;
 	if (backend == NULL || strcmp(backend, "sqlite") == 0)
 		return atok_store_sqlite_open(
-			path, mode, (int)atok_config_int(cfg, "store", "busy_timeout"),
-			sp, err);
+		    path, mode,
+		    (int)atok_config_int(cfg, "store", "busy_timeout"), sp,
+		    err);
 	return atok_error_set(err, ATOK_ERR_CONFIG, "unknown store backend %s",
-			      backend);
+	                      backend);
 }
 
 void atok_store_close(struct atok_store **sp)
@@ -35,38 +36,38 @@ void atok_store_close(struct atok_store **sp)
 }
 
 int atok_store_lookup(struct atok_store *s, const char *id,
-		      struct atok_token_record *rec, struct atok_error *err)
+                      struct atok_token_record *rec, struct atok_error *err)
 {
 	return s->ops->lookup(s, id, rec, err);
 }
 
 int atok_store_insert(struct atok_store *s, const struct atok_token_record *rec,
-		      struct atok_error *err)
+                      struct atok_error *err)
 {
 	return s->ops->insert(s, rec, err);
 }
 
 int atok_store_list(struct atok_store *s, const char *user,
-		    atok_store_list_cb cb, void *arg, struct atok_error *err)
+                    atok_store_list_cb cb, void *arg, struct atok_error *err)
 {
 	return s->ops->list(s, user, cb, arg, err);
 }
 
 int atok_store_revoke(struct atok_store *s, const char *id, int64_t now,
-		      struct atok_error *err)
+                      struct atok_error *err)
 {
 	return s->ops->revoke(s, id, now, err);
 }
 
 int atok_store_replace(struct atok_store *s, const char *old_id,
-		       const struct atok_token_record *new_rec, int64_t now,
-		       struct atok_error *err)
+                       const struct atok_token_record *new_rec, int64_t now,
+                       struct atok_error *err)
 {
 	return s->ops->replace(s, old_id, new_rec, now, err);
 }
 
 int atok_store_touch(struct atok_store *s, const char *id, int64_t now,
-		     struct atok_error *err)
+                     struct atok_error *err)
 {
 	return s->ops->touch(s, id, now, err);
 }
@@ -77,7 +78,7 @@ int atok_store_writable(const struct atok_store *s)
 }
 
 int atok_store_info(struct atok_store *s, int *schema_version,
-		    long long *n_tokens, struct atok_error *err)
+                    long long *n_tokens, struct atok_error *err)
 {
 	return s->ops->info(s, schema_version, n_tokens, err);
 }

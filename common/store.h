@@ -39,7 +39,7 @@ struct atok_store;
 /* Called once per record by atok_store_list(); non-zero stops the walk and
  * is returned by atok_store_list(). */
 typedef int (*atok_store_list_cb)(void *arg,
-				  const struct atok_token_record *rec);
+                                  const struct atok_token_record *rec);
 
 /*
  * Opens the store named by cfg ([store] path).  Refuses unsafe permissions
@@ -48,70 +48,69 @@ typedef int (*atok_store_list_cb)(void *arg,
  * creates or migrates, and fails with ATOK_ERR_SCHEMA on a version mismatch.
  */
 int atok_store_open(const struct atok_config *cfg, enum atok_store_mode mode,
-		    struct atok_store **sp, struct atok_error *err);
+                    struct atok_store **sp, struct atok_error *err);
 
 /* Closes *sp (NULL fine) and sets it to NULL. */
 void atok_store_close(struct atok_store **sp);
 
 /* Fills *rec for id; ATOK_ERR_NOT_FOUND when there is none. */
 int atok_store_lookup(struct atok_store *s, const char *id,
-		      struct atok_token_record *rec, struct atok_error *err);
+                      struct atok_token_record *rec, struct atok_error *err);
 
 /* Inserts rec; ATOK_ERR_EXISTS when the id is taken. */
-int atok_store_insert(struct atok_store *s,
-		      const struct atok_token_record *rec,
-		      struct atok_error *err);
+int atok_store_insert(struct atok_store *s, const struct atok_token_record *rec,
+                      struct atok_error *err);
 
 /* Walks records (of user, or all when user is NULL), oldest first. */
 int atok_store_list(struct atok_store *s, const char *user,
-		    atok_store_list_cb cb, void *arg, struct atok_error *err);
+                    atok_store_list_cb cb, void *arg, struct atok_error *err);
 
 /* Marks id revoked at now; ATOK_ERR_NOT_FOUND when there is none.  Revoking
  * a revoked token keeps the first time and succeeds. */
 int atok_store_revoke(struct atok_store *s, const char *id, int64_t now,
-		      struct atok_error *err);
+                      struct atok_error *err);
 
 /* In one transaction: inserts new_rec and revokes old_id at now. */
 int atok_store_replace(struct atok_store *s, const char *old_id,
-		       const struct atok_token_record *new_rec, int64_t now,
-		       struct atok_error *err);
+                       const struct atok_token_record *new_rec, int64_t now,
+                       struct atok_error *err);
 
 /* Records a use of id at now.  Best effort: a read-only store is fine. */
 int atok_store_touch(struct atok_store *s, const char *id, int64_t now,
-		     struct atok_error *err);
+                     struct atok_error *err);
 
 /* Whether this store was opened writable. */
 int atok_store_writable(const struct atok_store *s);
 
 /* The schema version the store has, and how many tokens it holds. */
 int atok_store_info(struct atok_store *s, int *schema_version,
-		    long long *n_tokens, struct atok_error *err);
+                    long long *n_tokens, struct atok_error *err);
 
 /* The interface a backend fills in. */
 struct atok_store_ops {
 	const char *name;
 	int (*lookup)(struct atok_store *, const char *,
-		      struct atok_token_record *, struct atok_error *);
+	              struct atok_token_record *, struct atok_error *);
 	int (*insert)(struct atok_store *, const struct atok_token_record *,
-		      struct atok_error *);
+	              struct atok_error *);
 	int (*list)(struct atok_store *, const char *, atok_store_list_cb,
-		    void *, struct atok_error *);
+	            void *, struct atok_error *);
 	int (*revoke)(struct atok_store *, const char *, int64_t,
-		      struct atok_error *);
+	              struct atok_error *);
 	int (*replace)(struct atok_store *, const char *,
-		       const struct atok_token_record *, int64_t,
-		       struct atok_error *);
+	               const struct atok_token_record *, int64_t,
+	               struct atok_error *);
 	int (*touch)(struct atok_store *, const char *, int64_t,
-		     struct atok_error *);
+	             struct atok_error *);
 	int (*info)(struct atok_store *, int *, long long *,
-		    struct atok_error *);
+	            struct atok_error *);
 	int (*writable)(const struct atok_store *);
 	void (*close)(struct atok_store *);
 };
 
 /* Each backend's constructor. */
 int atok_store_sqlite_open(const char *path, enum atok_store_mode mode,
-			   int busy_timeout_ms, struct atok_store **sp,
-			   struct atok_error *err);
+                           int busy_timeout_ms, struct atok_store **sp,
+                           struct atok_error *err);
 
 #endif /* ATOK_STORE_H */

@@ -28,19 +28,19 @@
 
 /* migrations[i] brings the schema from version i to i + 1. */
 static const char *const migrations[] = {
-	"CREATE TABLE tokens ("
-	"  id TEXT PRIMARY KEY NOT NULL,"
-	"  user TEXT NOT NULL,"
-	"  name TEXT NOT NULL DEFAULT '',"
-	"  scopes TEXT NOT NULL DEFAULT '',"
-	"  hash BLOB NOT NULL CHECK (length(hash) = 32),"
-	"  created INTEGER NOT NULL,"
-	"  expires INTEGER NOT NULL DEFAULT 0,"
-	"  revoked INTEGER NOT NULL DEFAULT 0,"
-	"  last_used INTEGER NOT NULL DEFAULT 0,"
-	"  rotated_from TEXT NOT NULL DEFAULT ''"
-	") WITHOUT ROWID;"
-	"CREATE INDEX tokens_user ON tokens (user, created);",
+    "CREATE TABLE tokens ("
+    "  id TEXT PRIMARY KEY NOT NULL,"
+    "  user TEXT NOT NULL,"
+    "  name TEXT NOT NULL DEFAULT '',"
+    "  scopes TEXT NOT NULL DEFAULT '',"
+    "  hash BLOB NOT NULL CHECK (length(hash) = 32),"
+    "  created INTEGER NOT NULL,"
+    "  expires INTEGER NOT NULL DEFAULT 0,"
+    "  revoked INTEGER NOT NULL DEFAULT 0,"
+    "  last_used INTEGER NOT NULL DEFAULT 0,"
+    "  rotated_from TEXT NOT NULL DEFAULT ''"
+    ") WITHOUT ROWID;"
+    "CREATE INDEX tokens_user ON tokens (user, created);",
 };
 
 #define COLUMNS                                                                \
@@ -57,21 +57,20 @@ struct sqlite_store {
 };
 
 static int db_error(struct sqlite_store *s, struct atok_error *err,
-		    const char *what)
+                    const char *what)
 {
 	int code = sqlite3_errcode(s->db);
 
 	if (code == SQLITE_BUSY || code == SQLITE_LOCKED)
 		return atok_error_set(err, ATOK_ERR_BUSY,
-				      "token store %s: %s: locked longer than "
-				      "%d ms",
-				      s->path, what, s->busy_timeout_ms);
+		                      "token store %s: %s: locked longer than "
+		                      "%d ms",
+		                      s->path, what, s->busy_timeout_ms);
 	return atok_error_set(err, ATOK_ERR_STORE, "token store %s: %s: %s",
-			      s->path, what, sqlite3_errmsg(s->db));
+	                      s->path, what, sqlite3_errmsg(s->db));
 }
 
-static int exec(struct sqlite_store *s, const char *sql,
-		struct atok_error *err)
+static int exec(struct sqlite_store *s, const char *sql, struct atok_error *err)
 {
 	if (sqlite3_exec(s->db, sql, NULL, NULL, NULL) != SQLITE_OK)
 		return db_error(s, err, "exec");
@@ -84,7 +83,7 @@ static int user_version(struct sqlite_store *s, int *v, struct atok_error *err)
 	int r;
 
 	if (sqlite3_prepare_v2(s->db, "PRAGMA user_version", -1, &st, NULL) !=
-		    SQLITE_OK ||
+	        SQLITE_OK ||
 	    sqlite3_step(st) != SQLITE_ROW) {
 		r = db_error(s, err, "reading schema version");
 		goto out;
@@ -106,10 +105,11 @@ static int migrate(struct sqlite_store *s, struct atok_error *err)
 	if ((r = user_version(s, &v, err)) != 0)
 		goto fail;
 	if (v > SCHEMA_VERSION) {
-		r = atok_error_set(err, ATOK_ERR_SCHEMA,
-				   "token store %s has schema version %d, newer "
-				   "than this apitoken (%d)",
-				   s->path, v, SCHEMA_VERSION);
+		r = atok_error_set(
+		    err, ATOK_ERR_SCHEMA,
+		    "token store %s has schema version %d, newer "
+		    "than this apitoken (%d)",
+		    s->path, v, SCHEMA_VERSION);
 		goto fail;
 	}
 	for (; v < SCHEMA_VERSION; v++) {
@@ -128,7 +128,7 @@ fail:
 /* The -wal and -shm files follow the database's owner, group and mode, and
  * must be no more writable than it is. */
 static int sync_sidecars(struct sqlite_store *s, int fix,
-			 struct atok_error *err)
+                         struct atok_error *err)
 {
 	static const char *const sfx[] = {"-wal", "-shm"};
 	struct stat db, st;
@@ -137,34 +137,35 @@ static int sync_sidecars(struct sqlite_store *s, int fix,
 
 	if (stat(s->path, &db) != 0)
 		return atok_error_set(err, ATOK_ERR_IO, "%s: %s", s->path,
-				      strerror(errno));
+		                      strerror(errno));
 	for (i = 0; i < ATOK_ARRAY_SIZE(sfx); i++) {
 		snprintf(p, sizeof(p), "%s%s", s->path, sfx[i]);
 		if (lstat(p, &st) != 0)
 			continue;
 		if (!S_ISREG(st.st_mode))
 			return atok_error_set(err, ATOK_ERR_PERM,
-					      "%s is not a regular file", p);
+			                      "%s is not a regular file", p);
 		if (fix) {
-			if ((st.st_uid != db.st_uid || st.st_gid != db.st_gid) &&
+			if ((st.st_uid != db.st_uid ||
+			     st.st_gid != db.st_gid) &&
 			    chown(p, db.st_uid, db.st_gid) != 0)
 				return atok_error_set(err, ATOK_ERR_IO,
-						      "chown %s: %s", p,
-						      strerror(errno));
+				                      "chown %s: %s", p,
+				                      strerror(errno));
 			if ((st.st_mode & 07777) != (db.st_mode & 0660) &&
 			    chmod(p, db.st_mode & 0660) != 0)
 				return atok_error_set(err, ATOK_ERR_IO,
-						      "chmod %s: %s", p,
-						      strerror(errno));
+				                      "chmod %s: %s", p,
+				                      strerror(errno));
 			continue;
 		}
 		if ((st.st_mode & (S_IWGRP | S_IWOTH)) ||
 		    (st.st_uid != 0 && st.st_uid != geteuid()))
 			return atok_error_set(err, ATOK_ERR_PERM,
-					      "%s is writable by others or "
-					      "owned by uid %u (mode %04o)",
-					      p, (unsigned)st.st_uid,
-					      (unsigned)(st.st_mode & 07777));
+			                      "%s is writable by others or "
+			                      "owned by uid %u (mode %04o)",
+			                      p, (unsigned)st.st_uid,
+			                      (unsigned)(st.st_mode & 07777));
 	}
 	return 0;
 }
@@ -181,13 +182,13 @@ static int create_missing(const char *path, struct atok_error *err)
 	dir = dirname(dirbuf);
 	if (mkdir(dir, 0700) != 0 && errno != EEXIST)
 		return atok_error_set(err, ATOK_ERR_IO,
-				      "cannot create directory %s: %s", dir,
-				      strerror(errno));
+		                      "cannot create directory %s: %s", dir,
+		                      strerror(errno));
 	fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC,
-		  0600);
+	          0600);
 	if (fd < 0 && errno != EEXIST)
 		return atok_error_set(err, ATOK_ERR_IO, "cannot create %s: %s",
-				      path, strerror(errno));
+		                      path, strerror(errno));
 	if (fd >= 0)
 		close(fd);
 	return 0;
@@ -215,7 +216,7 @@ static int copy_text(sqlite3_stmt *st, int col, char *dst, size_t dstsz)
 }
 
 static int row_to_record(struct sqlite_store *s, sqlite3_stmt *st,
-			 struct atok_token_record *rec, struct atok_error *err)
+                         struct atok_token_record *rec, struct atok_error *err)
 {
 	const void *h;
 
@@ -226,13 +227,13 @@ static int row_to_record(struct sqlite_store *s, sqlite3_stmt *st,
 	    copy_text(st, 3, rec->scopes, sizeof(rec->scopes)) ||
 	    copy_text(st, 9, rec->rotated_from, sizeof(rec->rotated_from)))
 		return atok_error_set(err, ATOK_ERR_STORE,
-				      "token store %s: oversized field",
-				      s->path);
+		                      "token store %s: oversized field",
+		                      s->path);
 	h = sqlite3_column_blob(st, 4);
 	if (h == NULL || sqlite3_column_bytes(st, 4) != ATOK_HASH_LEN)
 		return atok_error_set(err, ATOK_ERR_STORE,
-				      "token store %s: bad hash for %s",
-				      s->path, rec->id);
+		                      "token store %s: bad hash for %s",
+		                      s->path, rec->id);
 	memcpy(rec->hash, h, ATOK_HASH_LEN);
 	rec->created = sqlite3_column_int64(st, 5);
 	rec->expires = sqlite3_column_int64(st, 6);
@@ -242,16 +243,15 @@ static int row_to_record(struct sqlite_store *s, sqlite3_stmt *st,
 }
 
 static int sq_lookup(struct atok_store *base, const char *id,
-		     struct atok_token_record *rec, struct atok_error *err)
+                     struct atok_token_record *rec, struct atok_error *err)
 {
 	struct sqlite_store *s = (struct sqlite_store *)base;
 	int rc, r;
 
 	if (s->lookup == NULL &&
-	    sqlite3_prepare_v3(s->db,
-			       "SELECT " COLUMNS " FROM tokens WHERE id = ?1",
-			       -1, SQLITE_PREPARE_PERSISTENT, &s->lookup,
-			       NULL) != SQLITE_OK)
+	    sqlite3_prepare_v3(
+	        s->db, "SELECT " COLUMNS " FROM tokens WHERE id = ?1", -1,
+	        SQLITE_PREPARE_PERSISTENT, &s->lookup, NULL) != SQLITE_OK)
 		return db_error(s, err, "prepare lookup");
 	if (sqlite3_bind_text(s->lookup, 1, id, -1, SQLITE_STATIC) !=
 	    SQLITE_OK) {
@@ -272,16 +272,16 @@ out:
 }
 
 static int insert_stmt(struct sqlite_store *s,
-		       const struct atok_token_record *rec,
-		       struct atok_error *err)
+                       const struct atok_token_record *rec,
+                       struct atok_error *err)
 {
 	sqlite3_stmt *st = NULL;
 	int rc, r;
 
 	if (sqlite3_prepare_v2(s->db,
-			       "INSERT INTO tokens (" COLUMNS
-			       ") VALUES (?1,?2,?3,?4,?5,?6,?7,?8,?9,?10)",
-			       -1, &st, NULL) != SQLITE_OK)
+	                       "INSERT INTO tokens (" COLUMNS
+	                       ") VALUES (?1,?2,?3,?4,?5,?6,?7,?8,?9,?10)",
+	                       -1, &st, NULL) != SQLITE_OK)
 		return db_error(s, err, "prepare insert");
 	sqlite3_bind_text(st, 1, rec->id, -1, SQLITE_STATIC);
 	sqlite3_bind_text(st, 2, rec->user, -1, SQLITE_STATIC);
@@ -298,7 +298,7 @@ static int insert_stmt(struct sqlite_store *s,
 		r = 0;
 	else if (rc == SQLITE_CONSTRAINT)
 		r = atok_error_set(err, ATOK_ERR_EXISTS,
-				   "token id %s already exists", rec->id);
+		                   "token id %s already exists", rec->id);
 	else
 		r = db_error(s, err, "insert");
 	sqlite3_finalize(st);
@@ -306,14 +306,14 @@ static int insert_stmt(struct sqlite_store *s,
 }
 
 static int sq_insert(struct atok_store *base,
-		     const struct atok_token_record *rec,
-		     struct atok_error *err)
+                     const struct atok_token_record *rec,
+                     struct atok_error *err)
 {
 	return insert_stmt((struct sqlite_store *)base, rec, err);
 }
 
 static int sq_list(struct atok_store *base, const char *user,
-		   atok_store_list_cb cb, void *arg, struct atok_error *err)
+                   atok_store_list_cb cb, void *arg, struct atok_error *err)
 {
 	struct sqlite_store *s = (struct sqlite_store *)base;
 	struct atok_token_record rec;
@@ -321,12 +321,12 @@ static int sq_list(struct atok_store *base, const char *user,
 	int rc, r = 0;
 
 	if (sqlite3_prepare_v2(s->db,
-			       user != NULL
-				       ? "SELECT " COLUMNS " FROM tokens WHERE "
-					 "user = ?1 ORDER BY created, id"
-				       : "SELECT " COLUMNS " FROM tokens "
-					 "ORDER BY created, id",
-			       -1, &st, NULL) != SQLITE_OK)
+	                       user != NULL ? "SELECT " COLUMNS
+	                                      " FROM tokens WHERE "
+	                                      "user = ?1 ORDER BY created, id"
+	                                    : "SELECT " COLUMNS " FROM tokens "
+	                                      "ORDER BY created, id",
+	                       -1, &st, NULL) != SQLITE_OK)
 		return db_error(s, err, "prepare list");
 	if (user != NULL)
 		sqlite3_bind_text(st, 1, user, -1, SQLITE_STATIC);
@@ -345,15 +345,15 @@ out:
 
 /* Revokes id inside the caller's transaction. */
 static int revoke_stmt(struct sqlite_store *s, const char *id, int64_t now,
-		       struct atok_error *err)
+                       struct atok_error *err)
 {
 	sqlite3_stmt *st = NULL;
 	int r;
 
 	if (sqlite3_prepare_v2(s->db,
-			       "UPDATE tokens SET revoked = ?2 WHERE id = ?1 "
-			       "AND revoked = 0",
-			       -1, &st, NULL) != SQLITE_OK)
+	                       "UPDATE tokens SET revoked = ?2 WHERE id = ?1 "
+	                       "AND revoked = 0",
+	                       -1, &st, NULL) != SQLITE_OK)
 		return db_error(s, err, "prepare revoke");
 	sqlite3_bind_text(st, 1, id, -1, SQLITE_STATIC);
 	sqlite3_bind_int64(st, 2, now);
@@ -363,7 +363,7 @@ static int revoke_stmt(struct sqlite_store *s, const char *id, int64_t now,
 }
 
 static int sq_revoke(struct atok_store *base, const char *id, int64_t now,
-		     struct atok_error *err)
+                     struct atok_error *err)
 {
 	struct sqlite_store *s = (struct sqlite_store *)base;
 	struct atok_token_record rec;
@@ -381,8 +381,8 @@ fail:
 }
 
 static int sq_replace(struct atok_store *base, const char *old_id,
-		      const struct atok_token_record *new_rec, int64_t now,
-		      struct atok_error *err)
+                      const struct atok_token_record *new_rec, int64_t now,
+                      struct atok_error *err)
 {
 	struct sqlite_store *s = (struct sqlite_store *)base;
 	struct atok_token_record old;
@@ -394,8 +394,8 @@ static int sq_replace(struct atok_store *base, const char *old_id,
 		goto fail;
 	if (old.revoked != 0) {
 		r = atok_error_set(err, ATOK_ERR_INVALID,
-				   "token %s is revoked; issue a new one",
-				   old_id);
+		                   "token %s is revoked; issue a new one",
+		                   old_id);
 		goto fail;
 	}
 	if ((r = insert_stmt(s, new_rec, err)) != 0 ||
@@ -408,7 +408,7 @@ fail:
 }
 
 static int sq_touch(struct atok_store *base, const char *id, int64_t now,
-		    struct atok_error *err)
+                    struct atok_error *err)
 {
 	struct sqlite_store *s = (struct sqlite_store *)base;
 	sqlite3_stmt *st = NULL;
@@ -419,8 +419,8 @@ static int sq_touch(struct atok_store *base, const char *id, int64_t now,
 	/* Never make a login wait on a writer for bookkeeping. */
 	sqlite3_busy_timeout(s->db, 0);
 	if (sqlite3_prepare_v2(s->db,
-			       "UPDATE tokens SET last_used = ?2 WHERE id = ?1",
-			       -1, &st, NULL) != SQLITE_OK) {
+	                       "UPDATE tokens SET last_used = ?2 WHERE id = ?1",
+	                       -1, &st, NULL) != SQLITE_OK) {
 		r = db_error(s, err, "prepare touch");
 		goto out;
 	}
@@ -439,7 +439,7 @@ static int sq_writable(const struct atok_store *base)
 }
 
 static int sq_info(struct atok_store *base, int *version, long long *n,
-		   struct atok_error *err)
+                   struct atok_error *err)
 {
 	struct sqlite_store *s = (struct sqlite_store *)base;
 	sqlite3_stmt *st = NULL;
@@ -448,7 +448,7 @@ static int sq_info(struct atok_store *base, int *version, long long *n,
 	if ((r = user_version(s, version, err)) != 0)
 		return r;
 	if (sqlite3_prepare_v2(s->db, "SELECT count(*) FROM tokens", -1, &st,
-			       NULL) != SQLITE_OK ||
+	                       NULL) != SQLITE_OK ||
 	    sqlite3_step(st) != SQLITE_ROW) {
 		r = db_error(s, err, "count");
 		goto out;
@@ -461,21 +461,21 @@ out:
 }
 
 static const struct atok_store_ops sqlite_ops = {
-	.name = "sqlite",
-	.lookup = sq_lookup,
-	.insert = sq_insert,
-	.list = sq_list,
-	.revoke = sq_revoke,
-	.replace = sq_replace,
-	.touch = sq_touch,
-	.info = sq_info,
-	.writable = sq_writable,
-	.close = sq_close,
+    .name = "sqlite",
+    .lookup = sq_lookup,
+    .insert = sq_insert,
+    .list = sq_list,
+    .revoke = sq_revoke,
+    .replace = sq_replace,
+    .touch = sq_touch,
+    .info = sq_info,
+    .writable = sq_writable,
+    .close = sq_close,
 };
 
 int atok_store_sqlite_open(const char *path, enum atok_store_mode mode,
-			   int busy_timeout_ms, struct atok_store **sp,
-			   struct atok_error *err)
+                           int busy_timeout_ms, struct atok_store **sp,
+                           struct atok_error *err)
 {
 	struct sqlite_store *s = NULL;
 	int flags = SQLITE_OPEN_NOFOLLOW | SQLITE_OPEN_NOMUTEX;
@@ -484,7 +484,7 @@ int atok_store_sqlite_open(const char *path, enum atok_store_mode mode,
 	*sp = NULL;
 	if (path == NULL || strlen(path) >= PATH_MAX)
 		return atok_error_set(err, ATOK_ERR_CONFIG,
-				      "[store] path is missing or too long");
+		                      "[store] path is missing or too long");
 	if (mode == ATOK_STORE_ADMIN && access(path, F_OK) != 0) {
 		mode_t old = umask(077);
 		r = create_missing(path, err);
@@ -505,17 +505,16 @@ int atok_store_sqlite_open(const char *path, enum atok_store_mode mode,
 	s->writable = mode == ATOK_STORE_ADMIN || access(path, W_OK) == 0;
 	flags |= s->writable ? SQLITE_OPEN_READWRITE : SQLITE_OPEN_READONLY;
 	if (sqlite3_open_v2(path, &s->db, flags, NULL) != SQLITE_OK) {
-		r = atok_error_set(err, ATOK_ERR_STORE,
-				   "cannot open token store %s: %s", path,
-				   s->db ? sqlite3_errmsg(s->db)
-					 : "out of memory");
+		r = atok_error_set(
+		    err, ATOK_ERR_STORE, "cannot open token store %s: %s", path,
+		    s->db ? sqlite3_errmsg(s->db) : "out of memory");
 		goto fail;
 	}
 	sqlite3_busy_timeout(s->db, busy_timeout_ms);
 	sqlite3_extended_result_codes(s->db, 0);
 	if (s->writable)
 		sqlite3_file_control(s->db, "main", SQLITE_FCNTL_PERSIST_WAL,
-				     &one);
+		                     &one);
 	if (mode == ATOK_STORE_ADMIN) {
 		if ((r = exec(s, "PRAGMA journal_mode = WAL", err)) != 0 ||
 		    (r = exec(s, "PRAGMA synchronous = FULL", err)) != 0 ||
@@ -527,11 +526,11 @@ int atok_store_sqlite_open(const char *path, enum atok_store_mode mode,
 			goto fail;
 		if (v != SCHEMA_VERSION) {
 			r = atok_error_set(
-				err, ATOK_ERR_SCHEMA,
-				"token store %s has schema version %d, this "
-				"apitoken needs %d: run `apitoken list` as the "
-				"store's owner to migrate",
-				path, v, SCHEMA_VERSION);
+			    err, ATOK_ERR_SCHEMA,
+			    "token store %s has schema version %d, this "
+			    "apitoken needs %d: run `apitoken list` as the "
+			    "store's owner to migrate",
+			    path, v, SCHEMA_VERSION);
 			goto fail;
 		}
 	}

@@ -10,7 +10,7 @@
 #include "token.h"
 
 static const char b62[] =
-	"0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz";
+    "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz";
 
 static int is_b62(unsigned char c)
 {
@@ -59,7 +59,7 @@ int atok_local_id_valid(const char *s, size_t len)
 }
 
 int atok_local_parse(const char *token, size_t len,
-		     struct atok_local_token *out)
+                     struct atok_local_token *out)
 {
 	const size_t id_at = ATOK_LOCAL_PREFIX_LEN;
 	const size_t sep_at = id_at + ATOK_LOCAL_ID_LEN;
@@ -71,9 +71,10 @@ int atok_local_parse(const char *token, size_t len,
 		return ATOK_ERR_TOO_LONG;
 	if (len != ATOK_LOCAL_TOKEN_LEN ||
 	    memcmp(token, ATOK_LOCAL_PREFIX, ATOK_LOCAL_PREFIX_LEN) != 0 ||
-	    token[sep_at] != '_' || !all_b62(token + id_at, ATOK_LOCAL_ID_LEN) ||
+	    token[sep_at] != '_' ||
+	    !all_b62(token + id_at, ATOK_LOCAL_ID_LEN) ||
 	    !all_b62(token + secret_at,
-		     ATOK_LOCAL_SECRET_LEN + ATOK_LOCAL_CHECKSUM_LEN))
+	             ATOK_LOCAL_SECRET_LEN + ATOK_LOCAL_CHECKSUM_LEN))
 		return ATOK_ERR_MALFORMED;
 	/* The checksum is public (it guards against typos, not attackers), so
 	 * a plain compare is right here. */
@@ -150,7 +151,7 @@ out:
 }
 
 int atok_fingerprint(const char *token, size_t len,
-		     char out[ATOK_FINGERPRINT_LEN + 1])
+                     char out[ATOK_FINGERPRINT_LEN + 1])
 {
 	static const char digits[] = "0123456789abcdef";
 	unsigned char md[32];

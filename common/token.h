@@ -16,10 +16,10 @@
 
 #include "atok.h"
 
-#define ATOK_LOCAL_PREFIX "apt_"
-#define ATOK_LOCAL_PREFIX_LEN 4
-#define ATOK_LOCAL_ID_LEN 12
-#define ATOK_LOCAL_SECRET_LEN 43
+#define ATOK_LOCAL_PREFIX       "apt_"
+#define ATOK_LOCAL_PREFIX_LEN   4
+#define ATOK_LOCAL_ID_LEN       12
+#define ATOK_LOCAL_SECRET_LEN   43
 #define ATOK_LOCAL_CHECKSUM_LEN 6
 #define ATOK_LOCAL_TOKEN_LEN                                                   \
 	(ATOK_LOCAL_PREFIX_LEN + ATOK_LOCAL_ID_LEN + 1 +                       \
@@ -27,7 +27,7 @@
 
 /* A parsed local token: pointers into the caller's buffer. */
 struct atok_local_token {
-	const char *id;	    /* ATOK_LOCAL_ID_LEN bytes */
+	const char *id;     /* ATOK_LOCAL_ID_LEN bytes */
 	const char *secret; /* ATOK_LOCAL_SECRET_LEN bytes */
 };
 
@@ -36,7 +36,7 @@ struct atok_local_token {
  * (wrong length, prefix, separator or alphabet) or ATOK_ERR_CHECKSUM.
  */
 int atok_local_parse(const char *token, size_t len,
-		     struct atok_local_token *out);
+                     struct atok_local_token *out);
 
 /*
  * Mints a fresh token: id and secret from RAND_bytes, checksum appended.
@@ -51,8 +51,7 @@ int atok_local_id_valid(const char *s, size_t len);
  * The at-rest hash: SHA-256("apitoken/v1" NUL id NUL secret).  0 or
  * ATOK_ERR_CRYPTO.
  */
-int atok_local_hash(const struct atok_local_token *t,
-		    unsigned char out[32]);
+int atok_local_hash(const struct atok_local_token *t, unsigned char out[32]);
 
 /* CRC-32 (IEEE 802.3, as zlib), written here to avoid linking zlib for 60
  * bytes. */

@@ -58,7 +58,7 @@ static int owner_ok(const struct stat *st)
 }
 
 int atok_check_path_safe(const char *path, const char *what,
-			 struct atok_error *err)
+                         struct atok_error *err)
 {
 	struct stat st;
 	char dirbuf[PATH_MAX];
@@ -66,50 +66,52 @@ int atok_check_path_safe(const char *path, const char *what,
 
 	if (path == NULL || *path == '\0')
 		return atok_error_set(err, ATOK_ERR_INVALID, "%s: no path",
-				      what);
+		                      what);
 	if (stat(path, &st) != 0) {
 		if (errno == ENOENT)
 			return atok_error_set(err, ATOK_ERR_NOT_FOUND,
-					      "%s %s does not exist", what,
-					      path);
-		return atok_error_set(err, ATOK_ERR_IO, "%s %s: %s", what,
-				      path, strerror(errno));
+			                      "%s %s does not exist", what,
+			                      path);
+		return atok_error_set(err, ATOK_ERR_IO, "%s %s: %s", what, path,
+		                      strerror(errno));
 	}
 	if (!S_ISREG(st.st_mode))
 		return atok_error_set(err, ATOK_ERR_PERM,
-				      "%s %s is not a regular file", what,
-				      path);
+		                      "%s %s is not a regular file", what,
+		                      path);
 	if (!owner_ok(&st))
 		return atok_error_set(err, ATOK_ERR_PERM,
-				      "%s %s is owned by uid %u, not root or "
-				      "uid %u",
-				      what, path, (unsigned)st.st_uid,
-				      (unsigned)geteuid());
+		                      "%s %s is owned by uid %u, not root or "
+		                      "uid %u",
+		                      what, path, (unsigned)st.st_uid,
+		                      (unsigned)geteuid());
 	if (st.st_mode & (S_IWGRP | S_IWOTH))
 		return atok_error_set(err, ATOK_ERR_PERM,
-				      "%s %s is group- or world-writable "
-				      "(mode %04o); chmod go-w it",
-				      what, path, (unsigned)(st.st_mode & 07777));
+		                      "%s %s is group- or world-writable "
+		                      "(mode %04o); chmod go-w it",
+		                      what, path,
+		                      (unsigned)(st.st_mode & 07777));
 
 	if (strlen(path) >= sizeof(dirbuf))
 		return atok_error_set(err, ATOK_ERR_TOO_LONG,
-				      "%s path too long", what);
+		                      "%s path too long", what);
 	strcpy(dirbuf, path);
 	dir = dirname(dirbuf);
 	if (stat(dir, &st) != 0)
 		return atok_error_set(err, ATOK_ERR_IO, "%s directory %s: %s",
-				      what, dir, strerror(errno));
+		                      what, dir, strerror(errno));
 	if (!owner_ok(&st))
 		return atok_error_set(err, ATOK_ERR_PERM,
-				      "directory %s of %s is owned by uid %u, "
-				      "not root or uid %u",
-				      dir, what, (unsigned)st.st_uid,
-				      (unsigned)geteuid());
+		                      "directory %s of %s is owned by uid %u, "
+		                      "not root or uid %u",
+		                      dir, what, (unsigned)st.st_uid,
+		                      (unsigned)geteuid());
 	if ((st.st_mode & (S_IWGRP | S_IWOTH)) && !(st.st_mode & S_ISVTX))
 		return atok_error_set(err, ATOK_ERR_PERM,
-				      "directory %s of %s is group- or "
-				      "world-writable (mode %04o)",
-				      dir, what, (unsigned)(st.st_mode & 07777));
+		                      "directory %s of %s is group- or "
+		                      "world-writable (mode %04o)",
+		                      dir, what,
+		                      (unsigned)(st.st_mode & 07777));
 	return 0;
 }
 

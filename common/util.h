@@ -33,7 +33,7 @@ void atok_hex(const unsigned char *p, size_t len, char *out);
  * Returns 0, ATOK_ERR_PERM, ATOK_ERR_NOT_FOUND or ATOK_ERR_IO.
  */
 int atok_check_path_safe(const char *path, const char *what,
-			 struct atok_error *err);
+                         struct atok_error *err);
 
 /* The time now in seconds, or req_now when it is not 0. */
 int64_t atok_now(int64_t req_now);

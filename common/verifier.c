@@ -22,29 +22,30 @@ struct atok_verifier {
 };
 
 int atok_verifier_new(const struct atok_config *cfg, struct atok_verifier **vp,
-		      struct atok_error *err)
+                      struct atok_error *err)
 {
 	struct atok_verifier *v = NULL;
 	int r;
 
 	*vp = NULL;
 	if (cfg == NULL)
-		return atok_error_set(err, ATOK_ERR_INVALID, "no configuration");
+		return atok_error_set(err, ATOK_ERR_INVALID,
+		                      "no configuration");
 	/* Validators that this build does not have yet are a configuration
 	 * error, not silently skipped: an administrator who configured them
 	 * expects them to be enforced. */
 	if (atok_config_has_section(cfg, "jwt"))
 		return atok_error_set(err, ATOK_ERR_CONFIG,
-				      "[jwt] is configured, but this build "
-				      "has no JWT validator yet");
+		                      "[jwt] is configured, but this build "
+		                      "has no JWT validator yet");
 	if (atok_config_has_section(cfg, "introspection"))
 		return atok_error_set(err, ATOK_ERR_CONFIG,
-				      "[introspection] is configured, but this "
-				      "build has no introspection client yet");
+		                      "[introspection] is configured, but this "
+		                      "build has no introspection client yet");
 	if (!atok_config_has_section(cfg, "store"))
 		return atok_error_set(err, ATOK_ERR_CONFIG,
-				      "no validator is configured: add a "
-				      "[store] section");
+		                      "no validator is configured: add a "
+		                      "[store] section");
 	if ((v = calloc(1, sizeof(*v))) == NULL)
 		return atok_error_set(err, ATOK_ERR_NOMEM, "out of memory");
 	v->touch = atok_config_bool(cfg, "store", "update_last_used");
@@ -74,10 +75,10 @@ static void result_init(struct atok_result *res)
 	snprintf(res->reason, sizeof(res->reason), "not verified");
 }
 
-static void reject(struct atok_result *res, enum atok_why why,
-		   const char *fmt, ...) __attribute__((format(printf, 3, 4)));
-static void reject(struct atok_result *res, enum atok_why why,
-		   const char *fmt, ...)
+static void reject(struct atok_result *res, enum atok_why why, const char *fmt,
+                   ...) __attribute__((format(printf, 3, 4)));
+static void reject(struct atok_result *res, enum atok_why why, const char *fmt,
+                   ...)
 {
 	va_list ap;
 
@@ -89,7 +90,7 @@ static void reject(struct atok_result *res, enum atok_why why,
 }
 
 static int request_valid(const struct atok_request *req,
-			 struct atok_result *res)
+                         struct atok_result *res)
 {
 	size_t i;
 
@@ -113,7 +114,7 @@ static int request_valid(const struct atok_request *req,
 
 /* The checks every token kind shares, after its validator accepted. */
 static void bind_and_scope(const struct atok_request *req,
-			   struct atok_result *res)
+                           struct atok_result *res)
 {
 	const char *missing;
 
@@ -121,8 +122,8 @@ static void bind_and_scope(const struct atok_request *req,
 		return;
 	if (req->user != NULL && strcmp(req->user, res->user) != 0) {
 		reject(res, ATOK_WHY_USER_MISMATCH,
-		       "token belongs to user \"%s\", not \"%.64s\"",
-		       res->user, req->user);
+		       "token belongs to user \"%s\", not \"%.64s\"", res->user,
+		       req->user);
 		return;
 	}
 	missing = atok_scope_missing(res->scopes, req->scopes, req->n_scopes);
@@ -132,12 +133,12 @@ static void bind_and_scope(const struct atok_request *req,
 		return;
 	}
 	snprintf(res->reason, sizeof(res->reason), "token %s accepted",
-		 res->token_id[0] ? res->token_id : res->fingerprint);
+	         res->token_id[0] ? res->token_id : res->fingerprint);
 }
 
 enum atok_verdict atok_verify(struct atok_verifier *v,
-			      const struct atok_request *req,
-			      struct atok_result *res)
+                              const struct atok_request *req,
+                              struct atok_result *res)
 {
 	int64_t now;
 
@@ -177,7 +178,7 @@ enum atok_verdict atok_verify(struct atok_verifier *v,
 			break;
 		}
 		atok_local_verify(v->store, req->token, req->token_len, now,
-				  v->touch, res);
+		                  v->touch, res);
 		bind_and_scope(req, res);
 		break;
 	case ATOK_KIND_JWT:
@@ -206,9 +207,9 @@ enum atok_verdict atok_verify(struct atok_verifier *v,
 }
 
 enum atok_verdict atok_recheck(struct atok_verifier *v,
-			       const struct atok_result *prev,
-			       const struct atok_request *req,
-			       struct atok_result *res)
+                               const struct atok_result *prev,
+                               const struct atok_request *req,
+                               struct atok_result *res)
 {
 	struct atok_token_record rec;
 	struct atok_error err;
@@ -305,22 +306,22 @@ const char *atok_source_name(enum atok_source s)
 const char *atok_why_name(enum atok_why w)
 {
 	static const char *const names[] = {
-		[ATOK_WHY_NONE] = "none",
-		[ATOK_WHY_EMPTY] = "empty",
-		[ATOK_WHY_TOO_LONG] = "too_long",
-		[ATOK_WHY_MALFORMED] = "malformed",
-		[ATOK_WHY_CHECKSUM] = "checksum",
-		[ATOK_WHY_UNKNOWN] = "unknown_token",
-		[ATOK_WHY_BAD_SECRET] = "bad_secret",
-		[ATOK_WHY_EXPIRED] = "expired",
-		[ATOK_WHY_REVOKED] = "revoked",
-		[ATOK_WHY_NOT_YET_VALID] = "not_yet_valid",
-		[ATOK_WHY_USER_MISMATCH] = "user_mismatch",
-		[ATOK_WHY_SCOPE] = "insufficient_scope",
-		[ATOK_WHY_NO_VALIDATOR] = "no_validator",
-		[ATOK_WHY_BACKEND] = "backend",
-		[ATOK_WHY_CONFIG] = "config",
-		[ATOK_WHY_INTERNAL] = "internal",
+	    [ATOK_WHY_NONE] = "none",
+	    [ATOK_WHY_EMPTY] = "empty",
+	    [ATOK_WHY_TOO_LONG] = "too_long",
+	    [ATOK_WHY_MALFORMED] = "malformed",
+	    [ATOK_WHY_CHECKSUM] = "checksum",
+	    [ATOK_WHY_UNKNOWN] = "unknown_token",
+	    [ATOK_WHY_BAD_SECRET] = "bad_secret",
+	    [ATOK_WHY_EXPIRED] = "expired",
+	    [ATOK_WHY_REVOKED] = "revoked",
+	    [ATOK_WHY_NOT_YET_VALID] = "not_yet_valid",
+	    [ATOK_WHY_USER_MISMATCH] = "user_mismatch",
+	    [ATOK_WHY_SCOPE] = "insufficient_scope",
+	    [ATOK_WHY_NO_VALIDATOR] = "no_validator",
+	    [ATOK_WHY_BACKEND] = "backend",
+	    [ATOK_WHY_CONFIG] = "config",
+	    [ATOK_WHY_INTERNAL] = "internal",
 	};
 
 	if ((size_t)w < ATOK_ARRAY_SIZE(names) && names[w] != NULL)

@@ -18,9 +18,9 @@
 static int t_n, t_failed;
 
 static void t_vreport(int ok, const char *file, int line, const char *fmt,
-		      va_list ap) __attribute__((format(printf, 4, 0)));
+                      va_list ap) __attribute__((format(printf, 4, 0)));
 static void t_vreport(int ok, const char *file, int line, const char *fmt,
-		      va_list ap)
+                      va_list ap)
 {
 	t_n++;
 	if (!ok)
@@ -34,7 +34,7 @@ static void t_vreport(int ok, const char *file, int line, const char *fmt,
 }
 
 static int t_report(int ok, const char *file, int line, const char *fmt, ...)
-	__attribute__((format(printf, 4, 5), unused));
+    __attribute__((format(printf, 4, 5), unused));
 static int t_report(int ok, const char *file, int line, const char *fmt, ...)
 {
 	va_list ap;
@@ -48,7 +48,7 @@ static int t_report(int ok, const char *file, int line, const char *fmt, ...)
 
 #define T_EQ_INT(got, want, ...)                                               \
 	do {                                                                   \
-		long long t_g_ = (long long)(got), t_w_ = (long long)(want);  \
+		long long t_g_ = (long long)(got), t_w_ = (long long)(want);   \
 		if (!T_OK(t_g_ == t_w_, __VA_ARGS__))                          \
 			printf("#   got %lld, want %lld\n", t_g_, t_w_);       \
 	} while (0)
@@ -56,11 +56,12 @@ static int t_report(int ok, const char *file, int line, const char *fmt, ...)
 #define T_EQ_STR(got, want, ...)                                               \
 	do {                                                                   \
 		const char *t_g_ = (got), *t_w_ = (want);                      \
-		int t_ok_ = (t_g_ && t_w_) ? strcmp(t_g_, t_w_) == 0           \
-					   : t_g_ == t_w_;                     \
+		int t_ok_ =                                                    \
+		    (t_g_ && t_w_) ? strcmp(t_g_, t_w_) == 0 : t_g_ == t_w_;   \
 		if (!T_OK(t_ok_, __VA_ARGS__))                                 \
 			printf("#   got \"%s\", want \"%s\"\n",                \
-			       t_g_ ? t_g_ : "(null)", t_w_ ? t_w_ : "(null)");\
+			       t_g_ ? t_g_ : "(null)",                         \
+			       t_w_ ? t_w_ : "(null)");                        \
 	} while (0)
 
 #define ATOK_ARRAY_SIZE_T(a) (sizeof(a) / sizeof((a)[0]))

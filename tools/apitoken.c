@@ -26,8 +26,8 @@
 /* Exit codes (apitoken(1)). */
 #define EXIT_ACCEPTED 0
 #define EXIT_REJECTED 1 /* verify rejected; admin: no such token */
-#define EXIT_UNAVAIL 2	/* unavailable, configuration or store error */
-#define EXIT_USAGE 64
+#define EXIT_UNAVAIL  2 /* unavailable, configuration or store error */
+#define EXIT_USAGE    64
 
 #define DEFAULT_EXPIRES (90LL * 24 * 3600)
 
@@ -45,19 +45,19 @@ struct opts {
 static void usage(FILE *f)
 {
 	fprintf(f,
-		"usage: apitoken [--config FILE] COMMAND [OPTIONS]\n"
-		"\n"
-		"  issue --user USER [--scope S]... [--expires 90d|never] "
-		"[--name TEXT] [--json]\n"
-		"  list [--user USER] [--json]\n"
-		"  revoke ID\n"
-		"  rotate ID [--expires DURATION|never] [--json]\n"
-		"  verify [--user USER] [--scope S]... [--service NAME] "
-		"[--json]   (token on stdin)\n"
-		"  check-config\n"
-		"\n"
-		"Default configuration: %s.  See apitoken(1).\n",
-		ATOK_CONFIG_DEFAULT_PATH);
+	        "usage: apitoken [--config FILE] COMMAND [OPTIONS]\n"
+	        "\n"
+	        "  issue --user USER [--scope S]... [--expires 90d|never] "
+	        "[--name TEXT] [--json]\n"
+	        "  list [--user USER] [--json]\n"
+	        "  revoke ID\n"
+	        "  rotate ID [--expires DURATION|never] [--json]\n"
+	        "  verify [--user USER] [--scope S]... [--service NAME] "
+	        "[--json]   (token on stdin)\n"
+	        "  check-config\n"
+	        "\n"
+	        "Default configuration: %s.  See apitoken(1).\n",
+	        ATOK_CONFIG_DEFAULT_PATH);
 }
 
 static void fmt_time(int64_t t, char *buf, size_t n)
@@ -90,7 +90,7 @@ static int load_config(const struct opts *o, struct atok_config **cfgp)
 }
 
 static int open_admin_store(const struct opts *o, struct atok_config **cfgp,
-			    struct atok_store **sp)
+                            struct atok_store **sp)
 {
 	struct atok_error err = {0};
 	int r;
@@ -99,7 +99,7 @@ static int open_admin_store(const struct opts *o, struct atok_config **cfgp,
 		return r;
 	if (!atok_config_has_section(*cfgp, "store")) {
 		fprintf(stderr, "apitoken: %s has no [store] section\n",
-			o->config);
+		        o->config);
 		return EXIT_UNAVAIL;
 	}
 	if (atok_store_open(*cfgp, ATOK_STORE_ADMIN, sp, &err) != 0) {
@@ -119,7 +119,7 @@ static int join_scopes(const struct opts *o, char *out, size_t n)
 		size_t l = strlen(o->scopes[i]);
 		if (!atok_scope_valid(o->scopes[i], l) || used + l + 2 > n) {
 			fprintf(stderr, "apitoken: invalid scope \"%.64s\"\n",
-				o->scopes[i]);
+			        o->scopes[i]);
 			return -1;
 		}
 		if (used)
@@ -132,7 +132,7 @@ static int join_scopes(const struct opts *o, char *out, size_t n)
 
 /* --expires: a duration from now, or "never"; -1 default when absent. */
 static int parse_expires(const char *s, const struct atok_config *cfg,
-			 int64_t now, int64_t dflt, int64_t *out)
+                         int64_t now, int64_t dflt, int64_t *out)
 {
 	long long d = 0, max = atok_config_int(cfg, "store", "max_expires");
 
@@ -142,18 +142,18 @@ static int parse_expires(const char *s, const struct atok_config *cfg,
 		*out = 0;
 	} else if (atok_parse_duration(s, &d) != 0 || d <= 0) {
 		fprintf(stderr,
-			"apitoken: --expires takes a duration such as 90d, "
-			"12h, 30m or never, not \"%.64s\"\n",
-			s);
+		        "apitoken: --expires takes a duration such as 90d, "
+		        "12h, 30m or never, not \"%.64s\"\n",
+		        s);
 		return -1;
 	} else {
 		*out = now + d;
 	}
 	if (max > 0 && *out != -1 && (*out == 0 || *out - now > max)) {
 		fprintf(stderr,
-			"apitoken: [store] max_expires allows at most %lld "
-			"seconds\n",
-			max);
+		        "apitoken: [store] max_expires allows at most %lld "
+		        "seconds\n",
+		        max);
 		return -1;
 	}
 	return 0;
@@ -182,17 +182,16 @@ static json_t *time_json(int64_t t)
 
 static json_t *record_json(const struct atok_token_record *r, int64_t now)
 {
-	return json_pack("{s:s, s:s, s:s, s:o, s:I, s:o, s:o, s:o, s:s, s:s}",
-			 "id", r->id, "user", r->user, "name", r->name,
-			 "scopes", scopes_json(r->scopes), "created",
-			 (json_int_t)r->created, "expires",
-			 time_json(r->expires), "revoked",
-			 time_json(r->revoked), "last_used",
-			 time_json(r->last_used), "status",
-			 r->revoked ? "revoked"
-			 : (r->expires && now >= r->expires) ? "expired"
-							     : "active",
-			 "rotated_from", r->rotated_from);
+	return json_pack(
+	    "{s:s, s:s, s:s, s:o, s:I, s:o, s:o, s:o, s:s, s:s}", "id", r->id,
+	    "user", r->user, "name", r->name, "scopes", scopes_json(r->scopes),
+	    "created", (json_int_t)r->created, "expires", time_json(r->expires),
+	    "revoked", time_json(r->revoked), "last_used",
+	    time_json(r->last_used), "status",
+	    r->revoked                          ? "revoked"
+	    : (r->expires && now >= r->expires) ? "expired"
+	                                        : "active",
+	    "rotated_from", r->rotated_from);
 }
 
 static void print_json(json_t *j)
@@ -208,7 +207,7 @@ static void print_json(json_t *j)
 
 /* Prints a freshly minted token once, then wipes it. */
 static void show_new_token(const char *verb, char *token,
-			   const struct atok_token_record *rec, int json)
+                           const struct atok_token_record *rec, int json)
 {
 	char exp[32];
 
@@ -221,12 +220,12 @@ static void show_new_token(const char *verb, char *token,
 	} else {
 		printf("%s\n", token);
 		fprintf(stderr,
-			"%s token %s for %s (scopes: %s; expires: %s).\n"
-			"This is the only time the token is shown: store it "
-			"now.\n",
-			verb, rec->id, rec->user,
-			rec->scopes[0] ? rec->scopes : "none",
-			rec->expires ? exp : "never");
+		        "%s token %s for %s (scopes: %s; expires: %s).\n"
+		        "This is the only time the token is shown: store it "
+		        "now.\n",
+		        verb, rec->id, rec->user,
+		        rec->scopes[0] ? rec->scopes : "none",
+		        rec->expires ? exp : "never");
 	}
 	fflush(stdout);
 	explicit_bzero(token, strlen(token));
@@ -252,7 +251,7 @@ static int cmd_issue(const struct opts *o)
 	if ((r = open_admin_store(o, &cfg, &s)) != 0)
 		goto out;
 	if (parse_expires(o->expires, cfg, now, now + DEFAULT_EXPIRES,
-			  &expires) != 0) {
+	                  &expires) != 0) {
 		r = EXIT_USAGE;
 		goto out;
 	}
@@ -263,10 +262,11 @@ static int cmd_issue(const struct opts *o)
 	p.now = now;
 	if (atok_local_issue(s, &p, token, &rec, &err) != 0) {
 		fprintf(stderr, "apitoken: %s\n", err.msg);
-		r = err.code == ATOK_ERR_INVALID || err.code == ATOK_ERR_MALFORMED ||
-				    err.code == ATOK_ERR_TOO_LONG
-			    ? EXIT_USAGE
-			    : EXIT_UNAVAIL;
+		r = err.code == ATOK_ERR_INVALID ||
+		            err.code == ATOK_ERR_MALFORMED ||
+		            err.code == ATOK_ERR_TOO_LONG
+		        ? EXIT_USAGE
+		        : EXIT_UNAVAIL;
 		goto out;
 	}
 	show_new_token("Issued", token, &rec, o->json);
@@ -296,9 +296,10 @@ static int cmd_rotate(const struct opts *o, const char *id)
 	}
 	if (atok_local_rotate(s, id, expires, now, token, &rec, &err) != 0) {
 		fprintf(stderr, "apitoken: %s\n", err.msg);
-		r = err.code == ATOK_ERR_NOT_FOUND || err.code == ATOK_ERR_INVALID
-			    ? EXIT_REJECTED
-			    : EXIT_UNAVAIL;
+		r = err.code == ATOK_ERR_NOT_FOUND ||
+		            err.code == ATOK_ERR_INVALID
+		        ? EXIT_REJECTED
+		        : EXIT_UNAVAIL;
 		goto out;
 	}
 	show_new_token("Rotated: new", token, &rec, o->json);
@@ -327,7 +328,7 @@ static int cmd_revoke(const struct opts *o, const char *id)
 	if (atok_store_revoke(s, id, atok_now(0), &err) != 0) {
 		fprintf(stderr, "apitoken: %s\n", err.msg);
 		r = err.code == ATOK_ERR_NOT_FOUND ? EXIT_REJECTED
-						   : EXIT_UNAVAIL;
+		                                   : EXIT_UNAVAIL;
 		goto out;
 	}
 	fprintf(stderr, "Token %s is revoked.\n", id);
@@ -352,17 +353,17 @@ static int list_row(void *arg, const struct atok_token_record *r)
 	c->rows++;
 	if (c->arr != NULL)
 		return json_array_append_new(c->arr, record_json(r, c->now)) ==
-				       0
-			       ? 0
-			       : ATOK_ERR_NOMEM;
+		               0
+		           ? 0
+		           : ATOK_ERR_NOMEM;
 	fmt_time(r->created, created, sizeof(created));
 	fmt_time(r->expires, expires, sizeof(expires));
 	fmt_time(r->last_used, used, sizeof(used));
 	printf("%-12s  %-12s  %-8s  %-20s  %-20s  %-20s  %-16s  %s\n", r->id,
 	       r->user,
-	       r->revoked ? "revoked"
+	       r->revoked                             ? "revoked"
 	       : (r->expires && c->now >= r->expires) ? "expired"
-						      : "active",
+	                                              : "active",
 	       created, r->expires ? expires : "never", used,
 	       r->scopes[0] ? r->scopes : "-", r->name);
 	return 0;
@@ -418,8 +419,8 @@ static ssize_t read_token(char *buf, size_t bufsz)
 		if (tcgetattr(STDIN_FILENO, &old) == 0) {
 			quiet = old;
 			quiet.c_lflag &= ~(tcflag_t)ECHO;
-			echo_off = tcsetattr(STDIN_FILENO, TCSAFLUSH, &quiet) ==
-				   0;
+			echo_off =
+			    tcsetattr(STDIN_FILENO, TCSAFLUSH, &quiet) == 0;
 		}
 	}
 	while (have < bufsz) {
@@ -468,7 +469,7 @@ static int cmd_verify(const struct opts *o)
 			goto out;
 		}
 		snprintf(err.msg, sizeof(err.msg), "cannot load %.200s",
-			 o->config);
+		         o->config);
 		r = EXIT_UNAVAIL;
 		goto report_config;
 	}
@@ -492,9 +493,9 @@ static int cmd_verify(const struct opts *o)
 	req.scopes = o->scopes;
 	req.n_scopes = o->n_scopes;
 	atok_verify(v, &req, &res);
-	r = res.verdict == ATOK_ACCEPT	 ? EXIT_ACCEPTED
+	r = res.verdict == ATOK_ACCEPT   ? EXIT_ACCEPTED
 	    : res.verdict == ATOK_REJECT ? EXIT_REJECTED
-					 : EXIT_UNAVAIL;
+	                                 : EXIT_UNAVAIL;
 	goto report;
 
 report_config:
@@ -504,14 +505,14 @@ report_config:
 report:
 	fmt_time(res.expires, exp, sizeof(exp));
 	if (o->json) {
-		print_json(json_pack(
-			"{s:s, s:s, s:o, s:s, s:s, s:s, s:s, s:s, s:o}",
-			"result", atok_verdict_name(res.verdict), "user",
-			res.user, "scopes", scopes_json(res.scopes), "source",
-			atok_source_name(res.source), "reason", res.reason,
-			"why", atok_why_name(res.why), "fingerprint",
-			res.fingerprint, "token_id", res.token_id, "expires",
-			time_json(res.expires)));
+		print_json(
+		    json_pack("{s:s, s:s, s:o, s:s, s:s, s:s, s:s, s:s, s:o}",
+		              "result", atok_verdict_name(res.verdict), "user",
+		              res.user, "scopes", scopes_json(res.scopes),
+		              "source", atok_source_name(res.source), "reason",
+		              res.reason, "why", atok_why_name(res.why),
+		              "fingerprint", res.fingerprint, "token_id",
+		              res.token_id, "expires", time_json(res.expires)));
 	} else if (res.verdict == ATOK_CONFIG_ERROR) {
 		fprintf(stderr, "apitoken: %s\n", res.reason);
 	} else {
@@ -573,16 +574,16 @@ out:
 int main(int argc, char **argv)
 {
 	static const struct option longopts[] = {
-		{"config", required_argument, NULL, 'c'},
-		{"user", required_argument, NULL, 'u'},
-		{"scope", required_argument, NULL, 's'},
-		{"expires", required_argument, NULL, 'e'},
-		{"name", required_argument, NULL, 'n'},
-		{"service", required_argument, NULL, 'S'},
-		{"json", no_argument, NULL, 'j'},
-		{"help", no_argument, NULL, 'h'},
-		{"version", no_argument, NULL, 'V'},
-		{NULL, 0, NULL, 0},
+	    {"config", required_argument, NULL, 'c'},
+	    {"user", required_argument, NULL, 'u'},
+	    {"scope", required_argument, NULL, 's'},
+	    {"expires", required_argument, NULL, 'e'},
+	    {"name", required_argument, NULL, 'n'},
+	    {"service", required_argument, NULL, 'S'},
+	    {"json", no_argument, NULL, 'j'},
+	    {"help", no_argument, NULL, 'h'},
+	    {"version", no_argument, NULL, 'V'},
+	    {NULL, 0, NULL, 0},
 	};
 	struct opts o = {0};
 	const char *cmd, *arg = NULL;
@@ -631,8 +632,8 @@ int main(int argc, char **argv)
 			}
 			if (!atok_scope_valid(optarg, strlen(optarg))) {
 				fprintf(stderr,
-					"apitoken: invalid scope \"%.64s\"\n",
-					optarg);
+				        "apitoken: invalid scope \"%.64s\"\n",
+				        optarg);
 				return EXIT_USAGE;
 			}
 			o.scopes[o.n_scopes++] = optarg;
@@ -661,14 +662,14 @@ int main(int argc, char **argv)
 		arg = argv[optind++];
 	if (optind < argc) {
 		fprintf(stderr, "apitoken: unexpected argument \"%.64s\"\n",
-			argv[optind]);
+		        argv[optind]);
 		return EXIT_USAGE;
 	}
 	if ((strcmp(cmd, "revoke") == 0 || strcmp(cmd, "rotate") == 0) !=
 	    (arg != NULL)) {
 		if (arg != NULL && strncmp(arg, "apt_", 4) == 0)
 			fprintf(stderr, "apitoken: give the token id, never "
-					"the token, on the command line\n");
+			                "the token, on the command line\n");
 		else
 			usage(stderr);
 		return EXIT_USAGE;

@@ -2,7 +2,6 @@
 #ifndef ATOK_TEST_FIXTURE_H
 #define ATOK_TEST_FIXTURE_H
 
-
 #include <ftw.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -13,7 +12,7 @@
 static char fx_dir[256];
 
 static int fx_rm(const char *p, const struct stat *st, int flag,
-		 struct FTW *ftw)
+                 struct FTW *ftw)
 {
 	(void)st;
 	(void)flag;
@@ -33,7 +32,7 @@ __attribute__((unused)) static const char *fx_tmpdir(void)
 	const char *base = getenv("TMPDIR");
 
 	snprintf(fx_dir, sizeof(fx_dir), "%s/atok-unit.XXXXXX",
-		 base ? base : "/tmp");
+	         base ? base : "/tmp");
 	if (mkdtemp(fx_dir) == NULL) {
 		perror("mkdtemp");
 		exit(99);
@@ -44,7 +43,8 @@ __attribute__((unused)) static const char *fx_tmpdir(void)
 
 /* Writes text to dir/name with mode; returns the path (static buffer
  * rotation of 4). */
-__attribute__((unused)) static const char *fx_file(const char *name, const char *text, mode_t mode)
+__attribute__((unused)) static const char *
+fx_file(const char *name, const char *text, mode_t mode)
 {
 	static char paths[4][512];
 	static int k;

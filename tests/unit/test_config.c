@@ -13,46 +13,44 @@ static void test_buffers(void)
 		int want;
 		const char *msg; /* substring of the error, or NULL */
 	} rows[] = {
-		{"", 0, NULL},
-		{"# comment\n; other\n\n", 0, NULL},
-		{"[store]\npath = /x/y.db\n", 0, NULL},
-		{"[store]\r\npath=/x/y.db\r\n", 0, NULL},
-		{"  [ store ]  \n  path =  /x  \n", 0, NULL},
-		{"[store]\nbusy_timeout = 100\nupdate_last_used = no\n", 0,
-		 NULL},
-		{"[jwt]\nalgorithms = RS256 EdDSA\nleeway = 2m\n", 0, NULL},
-		{"[introspection]\nauth_method = private_key_jwt\n", 0, NULL},
-		{"[store]\npath = relative.db\n", ATOK_ERR_INVALID,
-		 "absolute path"},
-		{"[store]\nfoo = 1\n", ATOK_ERR_CONFIG, "unknown key \"foo\""},
-		{"[nope]\n", ATOK_ERR_CONFIG, "unknown section [nope]"},
-		{"path = /x\n", ATOK_ERR_CONFIG, "outside any [section]"},
-		{"[store\n", ATOK_ERR_CONFIG, "malformed section"},
-		{"[store] x\n", ATOK_ERR_CONFIG, "malformed section"},
-		{"[store]\njust words\n", ATOK_ERR_CONFIG, "key = value"},
-		{"[store]\npath =\n", ATOK_ERR_INVALID, "needs a value"},
-		{"[store]\nbusy_timeout = abc\n", ATOK_ERR_INVALID, "number"},
-		{"[store]\nbusy_timeout = -1\n", ATOK_ERR_INVALID, "number"},
-		{"[store]\nbusy_timeout = 60001\n", ATOK_ERR_INVALID, "60000"},
-		{"[store]\nbusy_timeout = 10x\n", ATOK_ERR_INVALID, "number"},
-		{"[store]\nupdate_last_used = maybe\n", ATOK_ERR_INVALID,
-		 "yes or no"},
-		{"[store]\nbackend = ldap\n", ATOK_ERR_INVALID, "unknown value"},
-		{"[jwt]\nalgorithms = RS256 none\n", ATOK_ERR_INVALID,
-		 "unknown value \"none\""},
-		{"[jwt]\nleeway = 2y\n", ATOK_ERR_INVALID, "duration"},
-		{"[jwt]\njwks_uri = ftp://x\n", ATOK_ERR_INVALID, "URL"},
-		{"[store]\n\n\nfoo = 1\n", ATOK_ERR_CONFIG, "test:4:"},
-		{"[store]\npath = /a\x01\n", ATOK_ERR_INVALID, "control"},
+	    {"", 0, NULL},
+	    {"# comment\n; other\n\n", 0, NULL},
+	    {"[store]\npath = /x/y.db\n", 0, NULL},
+	    {"[store]\r\npath=/x/y.db\r\n", 0, NULL},
+	    {"  [ store ]  \n  path =  /x  \n", 0, NULL},
+	    {"[store]\nbusy_timeout = 100\nupdate_last_used = no\n", 0, NULL},
+	    {"[jwt]\nalgorithms = RS256 EdDSA\nleeway = 2m\n", 0, NULL},
+	    {"[introspection]\nauth_method = private_key_jwt\n", 0, NULL},
+	    {"[store]\npath = relative.db\n", ATOK_ERR_INVALID,
+	     "absolute path"},
+	    {"[store]\nfoo = 1\n", ATOK_ERR_CONFIG, "unknown key \"foo\""},
+	    {"[nope]\n", ATOK_ERR_CONFIG, "unknown section [nope]"},
+	    {"path = /x\n", ATOK_ERR_CONFIG, "outside any [section]"},
+	    {"[store\n", ATOK_ERR_CONFIG, "malformed section"},
+	    {"[store] x\n", ATOK_ERR_CONFIG, "malformed section"},
+	    {"[store]\njust words\n", ATOK_ERR_CONFIG, "key = value"},
+	    {"[store]\npath =\n", ATOK_ERR_INVALID, "needs a value"},
+	    {"[store]\nbusy_timeout = abc\n", ATOK_ERR_INVALID, "number"},
+	    {"[store]\nbusy_timeout = -1\n", ATOK_ERR_INVALID, "number"},
+	    {"[store]\nbusy_timeout = 60001\n", ATOK_ERR_INVALID, "60000"},
+	    {"[store]\nbusy_timeout = 10x\n", ATOK_ERR_INVALID, "number"},
+	    {"[store]\nupdate_last_used = maybe\n", ATOK_ERR_INVALID,
+	     "yes or no"},
+	    {"[store]\nbackend = ldap\n", ATOK_ERR_INVALID, "unknown value"},
+	    {"[jwt]\nalgorithms = RS256 none\n", ATOK_ERR_INVALID,
+	     "unknown value \"none\""},
+	    {"[jwt]\nleeway = 2y\n", ATOK_ERR_INVALID, "duration"},
+	    {"[jwt]\njwks_uri = ftp://x\n", ATOK_ERR_INVALID, "URL"},
+	    {"[store]\n\n\nfoo = 1\n", ATOK_ERR_CONFIG, "test:4:"},
+	    {"[store]\npath = /a\x01\n", ATOK_ERR_INVALID, "control"},
 	};
 	size_t i;
 
 	for (i = 0; i < ATOK_ARRAY_SIZE_T(rows); i++) {
 		struct atok_config *cfg = atok_config_new();
 		struct atok_error err = {0};
-		int r = atok_config_load_buffer(cfg, rows[i].text,
-						strlen(rows[i].text), "test",
-						&err);
+		int r = atok_config_load_buffer(
+		    cfg, rows[i].text, strlen(rows[i].text), "test", &err);
 		T_EQ_INT(r, rows[i].want, "buffer row %zu", i);
 		if (rows[i].msg != NULL)
 			T_OK(strstr(err.msg, rows[i].msg) != NULL,
@@ -73,13 +71,13 @@ static void test_limits(void)
 	big = malloc(n);
 	memset(big, '#', n);
 	T_EQ_INT(atok_config_load_buffer(cfg, big, n, "t", &err),
-		 ATOK_ERR_TOO_LONG, "file over the size limit");
+	         ATOK_ERR_TOO_LONG, "file over the size limit");
 	memset(big, 'a', ATOK_CONFIG_LINE_MAX + 1);
-	T_EQ_INT(atok_config_load_buffer(cfg, big, ATOK_CONFIG_LINE_MAX + 1, "t",
-					 &err),
-		 ATOK_ERR_TOO_LONG, "line over the limit");
+	T_EQ_INT(atok_config_load_buffer(cfg, big, ATOK_CONFIG_LINE_MAX + 1,
+	                                 "t", &err),
+	         ATOK_ERR_TOO_LONG, "line over the limit");
 	T_EQ_INT(atok_config_load_buffer(cfg, "[store]\0x", 9, "t", &err),
-		 ATOK_ERR_MALFORMED, "NUL byte");
+	         ATOK_ERR_MALFORMED, "NUL byte");
 	free(big);
 	atok_config_free(&cfg);
 	atok_config_free(NULL);
@@ -93,22 +91,22 @@ static void test_getters_and_overrides(void)
 		const char *arg;
 		int want;
 	} rows[] = {
-		{"store.path=/o/t.db", 0},
-		{"store.busy_timeout=250", 0},
-		{"jwt.leeway=1h", ATOK_ERR_INVALID}, /* over 3600? no: 3600 ok */
-		{"store.nope=1", ATOK_ERR_CONFIG},
-		{"nosection.key=1", ATOK_ERR_CONFIG},
-		{"store.path", ATOK_ERR_CONFIG},
-		{"storepath=/x", ATOK_ERR_CONFIG},
-		{"store.path=rel", ATOK_ERR_INVALID},
-		{"cache.dir=/var/cache/x", 0},
+	    {"store.path=/o/t.db", 0},
+	    {"store.busy_timeout=250", 0},
+	    {"jwt.leeway=1h", ATOK_ERR_INVALID}, /* over 3600? no: 3600 ok */
+	    {"store.nope=1", ATOK_ERR_CONFIG},
+	    {"nosection.key=1", ATOK_ERR_CONFIG},
+	    {"store.path", ATOK_ERR_CONFIG},
+	    {"storepath=/x", ATOK_ERR_CONFIG},
+	    {"store.path=rel", ATOK_ERR_INVALID},
+	    {"cache.dir=/var/cache/x", 0},
 	};
 	size_t i;
 
 	T_EQ_STR(atok_config_str(cfg, "store", "path"),
-		 "/var/lib/apitoken/tokens.db", "default store path");
+	         "/var/lib/apitoken/tokens.db", "default store path");
 	T_EQ_INT(atok_config_int(cfg, "store", "busy_timeout"), 5000,
-		 "default busy_timeout");
+	         "default busy_timeout");
 	T_OK(atok_config_bool(cfg, "store", "update_last_used"),
 	     "default update_last_used");
 	T_EQ_INT(atok_config_int(cfg, "jwt", "leeway"), 60, "default leeway");
@@ -120,15 +118,15 @@ static void test_getters_and_overrides(void)
 		if (i == 2)
 			want = 0;
 		T_EQ_INT(atok_config_set_dotted(cfg, rows[i].arg, &err), want,
-			 "override row %zu \"%s\" (%s)", i, rows[i].arg,
-			 err.msg);
+		         "override row %zu \"%s\" (%s)", i, rows[i].arg,
+		         err.msg);
 	}
 	T_EQ_STR(atok_config_str(cfg, "store", "path"), "/o/t.db",
-		 "override took");
+	         "override took");
 	T_EQ_INT(atok_config_int(cfg, "store", "busy_timeout"), 250,
-		 "override int");
+	         "override int");
 	T_EQ_INT(atok_config_int(cfg, "jwt", "leeway"), 3600,
-		 "duration override");
+	         "duration override");
 	T_OK(atok_config_has_section(cfg, "store"), "override marks section");
 	T_OK(atok_config_has_section(cfg, "jwt"), "override marks jwt");
 	T_OK(!atok_config_has_section(cfg, "introspection"),
@@ -143,13 +141,20 @@ static void test_durations(void)
 		int r;
 		long long v;
 	} rows[] = {
-		{"0", 0, 0},	    {"90", 0, 90},	  {"90s", 0, 90},
-		{"15m", 0, 900},    {"12h", 0, 43200},	  {"90d", 0, 7776000},
-		{"", ATOK_ERR_INVALID, 0}, {"d", ATOK_ERR_INVALID, 0},
-		{"-5", ATOK_ERR_INVALID, 0}, {"5w", ATOK_ERR_INVALID, 0},
-		{"5dd", ATOK_ERR_INVALID, 0}, {" 5", ATOK_ERR_INVALID, 0},
-		{"99999999999999999999", ATOK_ERR_INVALID, 0},
-		{"999999999999999d", ATOK_ERR_INVALID, 0},
+	    {"0", 0, 0},
+	    {"90", 0, 90},
+	    {"90s", 0, 90},
+	    {"15m", 0, 900},
+	    {"12h", 0, 43200},
+	    {"90d", 0, 7776000},
+	    {"", ATOK_ERR_INVALID, 0},
+	    {"d", ATOK_ERR_INVALID, 0},
+	    {"-5", ATOK_ERR_INVALID, 0},
+	    {"5w", ATOK_ERR_INVALID, 0},
+	    {"5dd", ATOK_ERR_INVALID, 0},
+	    {" 5", ATOK_ERR_INVALID, 0},
+	    {"99999999999999999999", ATOK_ERR_INVALID, 0},
+	    {"999999999999999d", ATOK_ERR_INVALID, 0},
 	};
 	size_t i;
 
@@ -169,10 +174,10 @@ static void test_files(void)
 		mode_t mode;
 		int want;
 	} rows[] = {
-		{"ok.conf", 0600, 0},
-		{"ok644.conf", 0644, 0},
-		{"gw.conf", 0620, ATOK_ERR_PERM},
-		{"ow.conf", 0602, ATOK_ERR_PERM},
+	    {"ok.conf", 0600, 0},
+	    {"ok644.conf", 0644, 0},
+	    {"gw.conf", 0620, ATOK_ERR_PERM},
+	    {"ow.conf", 0602, ATOK_ERR_PERM},
 	};
 	struct atok_error err = {0};
 	size_t i;
@@ -181,21 +186,22 @@ static void test_files(void)
 	fx_tmpdir();
 	for (i = 0; i < ATOK_ARRAY_SIZE_T(rows); i++) {
 		struct atok_config *cfg = atok_config_new();
-		const char *p = fx_file(rows[i].name, "[store]\npath = /x\n",
-					rows[i].mode);
+		const char *p =
+		    fx_file(rows[i].name, "[store]\npath = /x\n", rows[i].mode);
 		T_EQ_INT(atok_config_load_file(cfg, p, &err), rows[i].want,
-			 "file row %zu %s mode %04o (%s)", i, rows[i].name,
-			 (unsigned)rows[i].mode, err.msg);
+		         "file row %zu %s mode %04o (%s)", i, rows[i].name,
+		         (unsigned)rows[i].mode, err.msg);
 		atok_config_free(&cfg);
 	}
 	{
 		struct atok_config *cfg = atok_config_new();
-		T_EQ_INT(atok_config_load_file(cfg, "/nonexistent/x.conf", &err),
-			 ATOK_ERR_CONFIG, "missing file is a config error");
+		T_EQ_INT(
+		    atok_config_load_file(cfg, "/nonexistent/x.conf", &err),
+		    ATOK_ERR_CONFIG, "missing file is a config error");
 		T_OK(strstr(err.msg, "does not exist") != NULL,
 		     "missing file message: %s", err.msg);
 		T_EQ_INT(atok_config_load_file(cfg, fx_dir, &err),
-			 ATOK_ERR_PERM, "a directory is refused");
+		         ATOK_ERR_PERM, "a directory is refused");
 		snprintf(sub, sizeof(sub), "%s/gwdir", fx_dir);
 		mkdir(sub, 0777);
 		chmod(sub, 0777);
@@ -205,12 +211,12 @@ static void test_files(void)
 		fclose(f);
 		chmod(sub, 0600);
 		T_EQ_INT(atok_config_load_file(cfg, sub, &err), ATOK_ERR_PERM,
-			 "file in a world-writable dir refused (%s)", err.msg);
+		         "file in a world-writable dir refused (%s)", err.msg);
 		{
-			const char *p = fx_file("bad.conf", "[store]\nx=1\n",
-						0600);
+			const char *p =
+			    fx_file("bad.conf", "[store]\nx=1\n", 0600);
 			T_EQ_INT(atok_config_load_file(cfg, p, &err),
-				 ATOK_ERR_CONFIG, "bad key in file");
+			         ATOK_ERR_CONFIG, "bad key in file");
 			T_OK(strstr(err.msg, "bad.conf:2:") != NULL,
 			     "error names file and line: %s", err.msg);
 		}

@@ -19,7 +19,7 @@ static struct atok_config *cfg_for(const char *path)
 }
 
 static struct atok_token_record rec_make(const char *id, const char *user,
-					 int64_t created)
+                                         int64_t created)
 {
 	struct atok_token_record r;
 
@@ -77,11 +77,11 @@ int main(void)
 	cfg = cfg_for(path);
 
 	T_EQ_INT(atok_store_open(cfg, ATOK_STORE_READ, &s, &err),
-		 ATOK_ERR_NOT_FOUND, "read open of a missing store (%s)",
-		 err.msg);
+	         ATOK_ERR_NOT_FOUND, "read open of a missing store (%s)",
+	         err.msg);
 	T_OK(s == NULL, "no store on failure");
 	T_EQ_INT(atok_store_open(cfg, ATOK_STORE_ADMIN, &s, &err), 0,
-		 "admin open creates (%s)", err.msg);
+	         "admin open creates (%s)", err.msg);
 	T_OK(stat(path, &st) == 0 && (st.st_mode & 0777) == 0600,
 	     "store file is 0600 (%04o)", (unsigned)(st.st_mode & 0777));
 	snprintf(sub, sizeof(sub), "%s/db", fx_dir);
@@ -96,14 +96,14 @@ int main(void)
 	T_EQ_INT(atok_store_insert(s, &b, &err), 0, "insert b");
 	T_EQ_INT(atok_store_insert(s, &c, &err), 0, "insert c");
 	T_EQ_INT(atok_store_insert(s, &a, &err), ATOK_ERR_EXISTS,
-		 "duplicate id refused");
+	         "duplicate id refused");
 	T_EQ_INT(atok_store_lookup(s, "AAAAAAAAAAAA", &got, &err), 0, "lookup");
 	T_EQ_STR(got.user, "alice", "lookup user");
 	T_EQ_STR(got.scopes, "ssh", "lookup scopes");
 	T_EQ_INT(got.expires, 1100, "lookup expires");
 	T_OK(memcmp(got.hash, a.hash, 32) == 0, "lookup hash");
 	T_EQ_INT(atok_store_lookup(s, "ZZZZZZZZZZZZ", &got, &err),
-		 ATOK_ERR_NOT_FOUND, "lookup unknown");
+	         ATOK_ERR_NOT_FOUND, "lookup unknown");
 	cnt = 0;
 	T_EQ_INT(atok_store_list(s, NULL, count_cb, &cnt, &err), 0, "list all");
 	T_EQ_INT(cnt, 3, "three tokens");
@@ -111,37 +111,37 @@ int main(void)
 	atok_store_list(s, "alice", count_cb, &cnt, &err);
 	T_EQ_INT(cnt, 2, "two of alice");
 	T_EQ_INT(atok_store_list(s, NULL, stop_cb, NULL, &err), 7,
-		 "callback stops the walk");
+	         "callback stops the walk");
 
 	T_EQ_INT(atok_store_revoke(s, "BBBBBBBBBBBB", 2000, &err), 0, "revoke");
 	T_EQ_INT(atok_store_revoke(s, "BBBBBBBBBBBB", 3000, &err), 0,
-		 "revoke again");
+	         "revoke again");
 	atok_store_lookup(s, "BBBBBBBBBBBB", &got, &err);
 	T_EQ_INT(got.revoked, 2000, "first revocation time kept");
 	T_EQ_INT(atok_store_revoke(s, "ZZZZZZZZZZZZ", 1, &err),
-		 ATOK_ERR_NOT_FOUND, "revoke unknown");
+	         ATOK_ERR_NOT_FOUND, "revoke unknown");
 
 	{
-		struct atok_token_record d = rec_make("DDDDDDDDDDDD", "alice",
-						      1500);
+		struct atok_token_record d =
+		    rec_make("DDDDDDDDDDDD", "alice", 1500);
 		T_EQ_INT(atok_store_replace(s, "AAAAAAAAAAAA", &d, 1500, &err),
-			 0, "replace");
+		         0, "replace");
 		atok_store_lookup(s, "AAAAAAAAAAAA", &got, &err);
 		T_EQ_INT(got.revoked, 1500, "replaced token revoked");
 		T_EQ_INT(atok_store_lookup(s, "DDDDDDDDDDDD", &got, &err), 0,
-			 "new token present");
+		         "new token present");
 		d = rec_make("EEEEEEEEEEEE", "bob", 1600);
 		T_OK(atok_store_replace(s, "BBBBBBBBBBBB", &d, 1600, &err) != 0,
 		     "replacing a revoked token refused");
 		T_EQ_INT(atok_store_lookup(s, "EEEEEEEEEEEE", &got, &err),
-			 ATOK_ERR_NOT_FOUND,
-			 "failed replace rolled back the insert");
+		         ATOK_ERR_NOT_FOUND,
+		         "failed replace rolled back the insert");
 		d = rec_make("CCCCCCCCCCCC", "bob", 1600);
 		T_EQ_INT(atok_store_replace(s, "DDDDDDDDDDDD", &d, 1600, &err),
-			 ATOK_ERR_EXISTS, "replace with a taken id");
+		         ATOK_ERR_EXISTS, "replace with a taken id");
 		atok_store_lookup(s, "DDDDDDDDDDDD", &got, &err);
 		T_EQ_INT(got.revoked, 0,
-			 "failed replace left the old token active");
+		         "failed replace left the old token active");
 	}
 	T_EQ_INT(atok_store_touch(s, "CCCCCCCCCCCC", 4242, &err), 0, "touch");
 	atok_store_lookup(s, "CCCCCCCCCCCC", &got, &err);
@@ -155,22 +155,22 @@ int main(void)
 
 	/* Verify-mode open: read-only when not writable. */
 	T_EQ_INT(atok_store_open(cfg, ATOK_STORE_READ, &ro, &err), 0,
-		 "read open (%s)", err.msg);
+	         "read open (%s)", err.msg);
 	T_EQ_INT(atok_store_lookup(ro, "CCCCCCCCCCCC", &got, &err), 0,
-		 "read lookup");
+	         "read lookup");
 	atok_store_close(&ro);
 
 	/* Unsafe permissions are refused. */
 	chmod(path, 0660);
 	T_EQ_INT(atok_store_open(cfg, ATOK_STORE_READ, &ro, &err),
-		 ATOK_ERR_PERM, "group-writable store refused (%s)", err.msg);
+	         ATOK_ERR_PERM, "group-writable store refused (%s)", err.msg);
 	chmod(path, 0600);
 	snprintf(sub, sizeof(sub), "%s-wal", path);
 	if (stat(sub, &st) == 0) {
 		chmod(sub, 0666);
 		T_EQ_INT(atok_store_open(cfg, ATOK_STORE_READ, &ro, &err),
-			 ATOK_ERR_PERM, "world-writable -wal refused (%s)",
-			 err.msg);
+		         ATOK_ERR_PERM, "world-writable -wal refused (%s)",
+		         err.msg);
 		chmod(sub, 0600);
 	} else {
 		T_OK(0, "persistent -wal file exists");
@@ -178,19 +178,19 @@ int main(void)
 	snprintf(sub, sizeof(sub), "%s/db", fx_dir);
 	chmod(sub, 0770);
 	T_EQ_INT(atok_store_open(cfg, ATOK_STORE_READ, &ro, &err),
-		 ATOK_ERR_PERM, "group-writable store dir refused (%s)",
-		 err.msg);
+	         ATOK_ERR_PERM, "group-writable store dir refused (%s)",
+	         err.msg);
 	chmod(sub, 0700);
 
 	/* Schema versions: a verify open refuses what it does not know; an
 	 * admin open refuses a newer schema. */
 	set_user_version(path, 2);
 	T_EQ_INT(atok_store_open(cfg, ATOK_STORE_READ, &ro, &err),
-		 ATOK_ERR_SCHEMA, "newer schema refused for verify (%s)",
-		 err.msg);
+	         ATOK_ERR_SCHEMA, "newer schema refused for verify (%s)",
+	         err.msg);
 	T_EQ_INT(atok_store_open(cfg, ATOK_STORE_ADMIN, &ro, &err),
-		 ATOK_ERR_SCHEMA, "newer schema refused for admin (%s)",
-		 err.msg);
+	         ATOK_ERR_SCHEMA, "newer schema refused for admin (%s)",
+	         err.msg);
 	atok_config_free(&cfg);
 
 	/* An old (version 0) database is migrated by an admin open only. */
@@ -204,9 +204,9 @@ int main(void)
 	}
 	cfg = cfg_for(path);
 	T_EQ_INT(atok_store_open(cfg, ATOK_STORE_READ, &ro, &err),
-		 ATOK_ERR_SCHEMA, "version 0 refused for verify (%s)", err.msg);
+	         ATOK_ERR_SCHEMA, "version 0 refused for verify (%s)", err.msg);
 	T_EQ_INT(atok_store_open(cfg, ATOK_STORE_ADMIN, &s, &err), 0,
-		 "admin open migrates (%s)", err.msg);
+	         "admin open migrates (%s)", err.msg);
 	atok_store_info(s, &v, &n, &err);
 	T_EQ_INT(v, 1, "migrated to version 1");
 	atok_store_close(&s);

@@ -10,8 +10,8 @@
 static void test_crc32(void)
 {
 	/* The CRC-32 check value of the catalogue of parametrised CRCs. */
-	T_EQ_INT(atok_crc32((const unsigned char *)"123456789", 9),
-		 0xcbf43926u, "crc32 check value");
+	T_EQ_INT(atok_crc32((const unsigned char *)"123456789", 9), 0xcbf43926u,
+	         "crc32 check value");
 	T_EQ_INT(atok_crc32((const unsigned char *)"", 0), 0, "crc32 empty");
 }
 
@@ -21,41 +21,41 @@ static void test_classify(void)
 		const char *tok;
 		enum atok_kind want;
 	} rows[] = {
-		{"apt_x", ATOK_KIND_LOCAL},
-		{"eyJhbGciOiJSUzI1NiJ9.eyJzdWIiOiJ4In0.c2ln", ATOK_KIND_JWT},
-		{"eyJhbGciOiJub25lIn0.eyJzdWIiOiJ4In0.", ATOK_KIND_JWT},
-		{"a.b.c", ATOK_KIND_JWT},
-		{"a..c", ATOK_KIND_OPAQUE},
-		{".b.c", ATOK_KIND_OPAQUE},
-		{"a.b.c.d", ATOK_KIND_OPAQUE},
-		{"a.b", ATOK_KIND_OPAQUE},
-		{"2YotnFZFEjr1zCsicMWpAA", ATOK_KIND_OPAQUE},
-		{"abc+/~==", ATOK_KIND_OPAQUE},
-		{"a+b.c.d", ATOK_KIND_OPAQUE},
-		{"", ATOK_KIND_INVALID},
-		{"has space", ATOK_KIND_INVALID},
-		{"tab\t", ATOK_KIND_INVALID},
-		{"new\nline", ATOK_KIND_INVALID},
-		{"==", ATOK_KIND_INVALID},
-		{"ab=c", ATOK_KIND_INVALID},
-		{"quote\"", ATOK_KIND_INVALID},
-		{"caf\xc3\xa9", ATOK_KIND_INVALID},
+	    {"apt_x", ATOK_KIND_LOCAL},
+	    {"eyJhbGciOiJSUzI1NiJ9.eyJzdWIiOiJ4In0.c2ln", ATOK_KIND_JWT},
+	    {"eyJhbGciOiJub25lIn0.eyJzdWIiOiJ4In0.", ATOK_KIND_JWT},
+	    {"a.b.c", ATOK_KIND_JWT},
+	    {"a..c", ATOK_KIND_OPAQUE},
+	    {".b.c", ATOK_KIND_OPAQUE},
+	    {"a.b.c.d", ATOK_KIND_OPAQUE},
+	    {"a.b", ATOK_KIND_OPAQUE},
+	    {"2YotnFZFEjr1zCsicMWpAA", ATOK_KIND_OPAQUE},
+	    {"abc+/~==", ATOK_KIND_OPAQUE},
+	    {"a+b.c.d", ATOK_KIND_OPAQUE},
+	    {"", ATOK_KIND_INVALID},
+	    {"has space", ATOK_KIND_INVALID},
+	    {"tab\t", ATOK_KIND_INVALID},
+	    {"new\nline", ATOK_KIND_INVALID},
+	    {"==", ATOK_KIND_INVALID},
+	    {"ab=c", ATOK_KIND_INVALID},
+	    {"quote\"", ATOK_KIND_INVALID},
+	    {"caf\xc3\xa9", ATOK_KIND_INVALID},
 	};
 	size_t i;
 
 	for (i = 0; i < ATOK_ARRAY_SIZE_T(rows); i++)
 		T_EQ_INT(atok_classify(rows[i].tok, strlen(rows[i].tok)),
-			 rows[i].want, "classify row %zu \"%s\"", i,
-			 rows[i].tok);
+		         rows[i].want, "classify row %zu \"%s\"", i,
+		         rows[i].tok);
 	T_EQ_INT(atok_classify("a\0b", 3), ATOK_KIND_INVALID, "classify NUL");
 	T_EQ_INT(atok_classify(NULL, 0), ATOK_KIND_INVALID, "classify NULL");
 	{
 		static char big[ATOK_TOKEN_MAX + 2];
 		memset(big, 'a', sizeof(big));
 		T_EQ_INT(atok_classify(big, ATOK_TOKEN_MAX), ATOK_KIND_OPAQUE,
-			 "classify at limit");
+		         "classify at limit");
 		T_EQ_INT(atok_classify(big, ATOK_TOKEN_MAX + 1),
-			 ATOK_KIND_INVALID, "classify over limit");
+		         ATOK_KIND_INVALID, "classify over limit");
 	}
 }
 
@@ -90,7 +90,7 @@ static void test_mutations(void)
 {
 	char tok[ATOK_LOCAL_TOKEN_LEN + 1], m[ATOK_LOCAL_TOKEN_LEN + 2];
 	static const char alphabet[] =
-		"0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz_";
+	    "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz_";
 	size_t i, j, bad_sub = 0, bad_trunc = 0, n = 0;
 	int bit, bad_flip = 0;
 
@@ -102,20 +102,23 @@ static void test_mutations(void)
 			memcpy(m, tok, sizeof(tok));
 			m[i] = alphabet[j];
 			n++;
-			if (atok_local_parse(m, ATOK_LOCAL_TOKEN_LEN, NULL) == 0)
+			if (atok_local_parse(m, ATOK_LOCAL_TOKEN_LEN, NULL) ==
+			    0)
 				bad_sub++;
 		}
 		for (bit = 0; bit < 8; bit++) {
 			memcpy(m, tok, sizeof(tok));
 			m[i] ^= (char)(1 << bit);
-			if (atok_local_parse(m, ATOK_LOCAL_TOKEN_LEN, NULL) == 0)
+			if (atok_local_parse(m, ATOK_LOCAL_TOKEN_LEN, NULL) ==
+			    0)
 				bad_flip++;
 		}
 		if (atok_local_parse(tok, i, NULL) == 0)
 			bad_trunc++;
 	}
-	T_OK(bad_sub == 0, "all %zu single-character substitutions refused "
-			   "(%zu accepted)",
+	T_OK(bad_sub == 0,
+	     "all %zu single-character substitutions refused "
+	     "(%zu accepted)",
 	     n, bad_sub);
 	T_OK(bad_flip == 0, "all single-bit flips refused (%d accepted)",
 	     bad_flip);
@@ -124,7 +127,7 @@ static void test_mutations(void)
 	memcpy(m, tok, sizeof(tok));
 	m[ATOK_LOCAL_TOKEN_LEN] = 'x';
 	T_EQ_INT(atok_local_parse(m, ATOK_LOCAL_TOKEN_LEN + 1, NULL),
-		 ATOK_ERR_TOO_LONG, "one extra character: too long");
+	         ATOK_ERR_TOO_LONG, "one extra character: too long");
 }
 
 static void test_parse_rows(void)
@@ -135,12 +138,12 @@ static void test_parse_rows(void)
 		char c;
 		int want;
 	} rows[] = {
-		{0, 'b', ATOK_ERR_MALFORMED},  /* prefix */
-		{3, '-', ATOK_ERR_MALFORMED},  /* prefix separator */
-		{16, 'x', ATOK_ERR_MALFORMED}, /* id/secret separator */
-		{5, '-', ATOK_ERR_MALFORMED},  /* id alphabet */
-		{30, '.', ATOK_ERR_MALFORMED}, /* secret alphabet */
-		{65, '+', ATOK_ERR_MALFORMED}, /* checksum alphabet */
+	    {0, 'b', ATOK_ERR_MALFORMED},  /* prefix */
+	    {3, '-', ATOK_ERR_MALFORMED},  /* prefix separator */
+	    {16, 'x', ATOK_ERR_MALFORMED}, /* id/secret separator */
+	    {5, '-', ATOK_ERR_MALFORMED},  /* id alphabet */
+	    {30, '.', ATOK_ERR_MALFORMED}, /* secret alphabet */
+	    {65, '+', ATOK_ERR_MALFORMED}, /* checksum alphabet */
 	};
 	size_t i;
 
@@ -150,24 +153,24 @@ static void test_parse_rows(void)
 		memcpy(m, tok, sizeof(m));
 		m[rows[i].at] = rows[i].c;
 		T_EQ_INT(atok_local_parse(m, ATOK_LOCAL_TOKEN_LEN, NULL),
-			 rows[i].want, "parse row %zu (pos %zu)", i,
-			 rows[i].at);
+		         rows[i].want, "parse row %zu (pos %zu)", i,
+		         rows[i].at);
 	}
 	/* A valid shape with a wrong checksum. */
 	memcpy(tok + 60, "000000", 6);
 	if (atok_local_parse(tok, ATOK_LOCAL_TOKEN_LEN, NULL) != 0)
 		T_EQ_INT(atok_local_parse(tok, ATOK_LOCAL_TOKEN_LEN, NULL),
-			 ATOK_ERR_CHECKSUM, "wrong checksum");
+		         ATOK_ERR_CHECKSUM, "wrong checksum");
 	else
 		T_OK(1, "wrong checksum (collided with 000000, skipped)");
 }
 
 static void test_hash(void)
 {
-	struct atok_local_token a = {"AAAAAAAAAAAA",
-				     "BBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBB"};
-	struct atok_local_token b = {"AAAAAAAAAAAB",
-				     "BBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBB"};
+	struct atok_local_token a = {
+	    "AAAAAAAAAAAA", "BBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBB"};
+	struct atok_local_token b = {
+	    "AAAAAAAAAAAB", "BBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBB"};
 	unsigned char ha[32], ha2[32], hb[32];
 	char fp[ATOK_FINGERPRINT_LEN + 1];
 

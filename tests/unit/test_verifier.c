@@ -11,14 +11,14 @@
 
 #define NOW 1800000000LL
 
-static char tok_alice[80], tok_bob[80], tok_exp[80], tok_rev[80],
-	tok_never[80], tok_forged[80], tok_unknown[80];
+static char tok_alice[80], tok_bob[80], tok_exp[80], tok_rev[80], tok_never[80],
+    tok_forged[80], tok_unknown[80];
 
 /* Replaces the secret of tok, keeping id and a valid checksum. */
 static void forge(const char *tok, char *out, char c)
 {
 	static const char b62[] =
-		"0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz";
+	    "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz";
 	uint32_t crc;
 	int i;
 
@@ -32,7 +32,7 @@ static void forge(const char *tok, char *out, char c)
 }
 
 static void issue(struct atok_store *s, const char *user, const char *scopes,
-		  int64_t expires, int64_t now, char *out)
+                  int64_t expires, int64_t now, char *out)
 {
 	struct atok_issue_params p = {user, scopes, "test", expires, now};
 	struct atok_error err;
@@ -78,7 +78,7 @@ static void test_verify(struct atok_verifier *v)
 {
 	static char toolong[ATOK_TOKEN_MAX + 10];
 	const char *ssh[] = {"ssh"}, *both[] = {"ssh", "imap"},
-		   *smtp[] = {"smtp"};
+	           *smtp[] = {"smtp"};
 	struct {
 		const char *tok;
 		size_t len; /* 0 = strlen */
@@ -89,47 +89,45 @@ static void test_verify(struct atok_verifier *v)
 		enum atok_why why;
 		const char *want_user;
 	} rows[] = {
-		{tok_alice, 0, "alice", NULL, 0, ATOK_ACCEPT, ATOK_WHY_NONE,
-		 "alice"},
-		{tok_alice, 0, NULL, NULL, 0, ATOK_ACCEPT, ATOK_WHY_NONE,
-		 "alice"},
-		{tok_alice, 0, "alice", ssh, 1, ATOK_ACCEPT, ATOK_WHY_NONE,
-		 "alice"},
-		{tok_alice, 0, "alice", both, 2, ATOK_ACCEPT, ATOK_WHY_NONE,
-		 "alice"},
-		{tok_alice, 0, "alice", smtp, 1, ATOK_REJECT, ATOK_WHY_SCOPE,
-		 "alice"},
-		{tok_alice, 0, "bob", NULL, 0, ATOK_REJECT,
-		 ATOK_WHY_USER_MISMATCH, "alice"},
-		{tok_alice, 0, "alic", NULL, 0, ATOK_REJECT,
-		 ATOK_WHY_USER_MISMATCH, "alice"},
-		{tok_alice, 0, "alice ", NULL, 0, ATOK_REJECT,
-		 ATOK_WHY_USER_MISMATCH, "alice"},
-		{tok_bob, 0, "bob", ssh, 1, ATOK_REJECT, ATOK_WHY_SCOPE, "bob"},
-		{tok_bob, 0, "bob", NULL, 0, ATOK_ACCEPT, ATOK_WHY_NONE, "bob"},
-		{tok_exp, 0, "alice", NULL, 0, ATOK_REJECT, ATOK_WHY_EXPIRED,
-		 "alice"},
-		{tok_rev, 0, "alice", NULL, 0, ATOK_REJECT, ATOK_WHY_REVOKED,
-		 "alice"},
-		{tok_never, 0, "alice", NULL, 0, ATOK_ACCEPT, ATOK_WHY_NONE,
-		 "alice"},
-		{tok_forged, 0, "alice", NULL, 0, ATOK_REJECT,
-		 ATOK_WHY_BAD_SECRET, ""},
-		{tok_unknown, 0, "alice", NULL, 0, ATOK_REJECT,
-		 ATOK_WHY_UNKNOWN, ""},
-		{tok_alice, 65, "alice", NULL, 0, ATOK_REJECT,
-		 ATOK_WHY_MALFORMED, ""},
-		{"apt_short", 0, "alice", NULL, 0, ATOK_REJECT,
-		 ATOK_WHY_MALFORMED, ""},
-		{"", 0, "alice", NULL, 0, ATOK_REJECT, ATOK_WHY_EMPTY, ""},
-		{"a b", 0, "alice", NULL, 0, ATOK_REJECT, ATOK_WHY_MALFORMED,
-		 ""},
-		{"eyJhbGciOiJub25lIn0.eyJzdWIiOiJhbGljZSJ9.", 0, "alice", NULL,
-		 0, ATOK_REJECT, ATOK_WHY_NO_VALIDATOR, ""},
-		{"2YotnFZFEjr1zCsicMWpAA", 0, "alice", NULL, 0, ATOK_REJECT,
-		 ATOK_WHY_NO_VALIDATOR, ""},
-		{toolong, sizeof(toolong), "alice", NULL, 0, ATOK_REJECT,
-		 ATOK_WHY_TOO_LONG, ""},
+	    {tok_alice, 0, "alice", NULL, 0, ATOK_ACCEPT, ATOK_WHY_NONE,
+	     "alice"},
+	    {tok_alice, 0, NULL, NULL, 0, ATOK_ACCEPT, ATOK_WHY_NONE, "alice"},
+	    {tok_alice, 0, "alice", ssh, 1, ATOK_ACCEPT, ATOK_WHY_NONE,
+	     "alice"},
+	    {tok_alice, 0, "alice", both, 2, ATOK_ACCEPT, ATOK_WHY_NONE,
+	     "alice"},
+	    {tok_alice, 0, "alice", smtp, 1, ATOK_REJECT, ATOK_WHY_SCOPE,
+	     "alice"},
+	    {tok_alice, 0, "bob", NULL, 0, ATOK_REJECT, ATOK_WHY_USER_MISMATCH,
+	     "alice"},
+	    {tok_alice, 0, "alic", NULL, 0, ATOK_REJECT, ATOK_WHY_USER_MISMATCH,
+	     "alice"},
+	    {tok_alice, 0, "alice ", NULL, 0, ATOK_REJECT,
+	     ATOK_WHY_USER_MISMATCH, "alice"},
+	    {tok_bob, 0, "bob", ssh, 1, ATOK_REJECT, ATOK_WHY_SCOPE, "bob"},
+	    {tok_bob, 0, "bob", NULL, 0, ATOK_ACCEPT, ATOK_WHY_NONE, "bob"},
+	    {tok_exp, 0, "alice", NULL, 0, ATOK_REJECT, ATOK_WHY_EXPIRED,
+	     "alice"},
+	    {tok_rev, 0, "alice", NULL, 0, ATOK_REJECT, ATOK_WHY_REVOKED,
+	     "alice"},
+	    {tok_never, 0, "alice", NULL, 0, ATOK_ACCEPT, ATOK_WHY_NONE,
+	     "alice"},
+	    {tok_forged, 0, "alice", NULL, 0, ATOK_REJECT, ATOK_WHY_BAD_SECRET,
+	     ""},
+	    {tok_unknown, 0, "alice", NULL, 0, ATOK_REJECT, ATOK_WHY_UNKNOWN,
+	     ""},
+	    {tok_alice, 65, "alice", NULL, 0, ATOK_REJECT, ATOK_WHY_MALFORMED,
+	     ""},
+	    {"apt_short", 0, "alice", NULL, 0, ATOK_REJECT, ATOK_WHY_MALFORMED,
+	     ""},
+	    {"", 0, "alice", NULL, 0, ATOK_REJECT, ATOK_WHY_EMPTY, ""},
+	    {"a b", 0, "alice", NULL, 0, ATOK_REJECT, ATOK_WHY_MALFORMED, ""},
+	    {"eyJhbGciOiJub25lIn0.eyJzdWIiOiJhbGljZSJ9.", 0, "alice", NULL, 0,
+	     ATOK_REJECT, ATOK_WHY_NO_VALIDATOR, ""},
+	    {"2YotnFZFEjr1zCsicMWpAA", 0, "alice", NULL, 0, ATOK_REJECT,
+	     ATOK_WHY_NO_VALIDATOR, ""},
+	    {toolong, sizeof(toolong), "alice", NULL, 0, ATOK_REJECT,
+	     ATOK_WHY_TOO_LONG, ""},
 	};
 	size_t i;
 
@@ -146,17 +144,17 @@ static void test_verify(struct atok_verifier *v)
 		req.n_scopes = rows[i].n;
 		req.now = NOW;
 		T_EQ_INT(atok_verify(v, &req, &res), rows[i].want,
-			 "verify row %zu verdict (%s)", i, res.reason);
+		         "verify row %zu verdict (%s)", i, res.reason);
 		T_EQ_INT(res.verdict, rows[i].want, "verify row %zu result", i);
 		T_EQ_STR(atok_why_name(res.why), atok_why_name(rows[i].why),
-			 "verify row %zu why", i);
+		         "verify row %zu why", i);
 		T_EQ_STR(res.user, rows[i].want_user, "verify row %zu user", i);
 		T_OK(res.reason[0] != '\0', "verify row %zu has a reason", i);
 		T_OK(req.token_len == 0 || strlen(res.fingerprint) == 16,
 		     "verify row %zu fingerprint", i);
 		T_OK(strstr(res.reason, tok_alice + 17) == NULL &&
-			     (req.token_len < 20 ||
-			      strstr(res.reason, rows[i].tok + 17) == NULL),
+		         (req.token_len < 20 ||
+		          strstr(res.reason, rows[i].tok + 17) == NULL),
 		     "verify row %zu reason never holds the secret", i);
 	}
 }
@@ -174,30 +172,31 @@ static void test_recheck(struct atok_config *cfg, struct atok_verifier *v)
 	req.token_len = strlen(tok_alice);
 	req.user = "alice";
 	req.now = NOW;
-	T_EQ_INT(atok_verify(v, &req, &first), ATOK_ACCEPT, "verify for "
-							     "recheck");
+	T_EQ_INT(atok_verify(v, &req, &first), ATOK_ACCEPT,
+	         "verify for "
+	         "recheck");
 	req.token = NULL;
 	req.token_len = 0;
 	T_EQ_INT(atok_recheck(v, &first, &req, &again), ATOK_ACCEPT,
-		 "recheck accepts (%s)", again.reason);
+	         "recheck accepts (%s)", again.reason);
 	req.scopes = ssh;
 	req.n_scopes = 1;
 	T_EQ_INT(atok_recheck(v, &first, &req, &again), ATOK_ACCEPT,
-		 "recheck with held scope");
+	         "recheck with held scope");
 	req.scopes = smtp;
 	T_EQ_INT(atok_recheck(v, &first, &req, &again), ATOK_REJECT,
-		 "recheck with missing scope");
+	         "recheck with missing scope");
 	T_EQ_INT(again.why, ATOK_WHY_SCOPE, "recheck why scope");
 	req.scopes = NULL;
 	req.n_scopes = 0;
 	req.user = "bob";
 	T_EQ_INT(atok_recheck(v, &first, &req, &again), ATOK_REJECT,
-		 "recheck with another user");
+	         "recheck with another user");
 	T_EQ_INT(again.why, ATOK_WHY_USER_MISMATCH, "recheck why user");
 	req.user = "alice";
 	req.now = NOW + 7200;
 	T_EQ_INT(atok_recheck(v, &first, &req, &again), ATOK_REJECT,
-		 "recheck after expiry");
+	         "recheck after expiry");
 	T_EQ_INT(again.why, ATOK_WHY_EXPIRED, "recheck why expired");
 	req.now = NOW;
 
@@ -207,11 +206,11 @@ static void test_recheck(struct atok_config *cfg, struct atok_verifier *v)
 	atok_store_revoke(s, id, NOW, &err);
 	atok_store_close(&s);
 	T_EQ_INT(atok_recheck(v, &first, &req, &again), ATOK_REJECT,
-		 "recheck after revocation");
+	         "recheck after revocation");
 	T_EQ_INT(again.why, ATOK_WHY_REVOKED, "recheck why revoked");
 	first.verdict = ATOK_REJECT;
 	T_EQ_INT(atok_recheck(v, &first, &req, &again), ATOK_REJECT,
-		 "recheck of a refused token");
+	         "recheck of a refused token");
 	{
 		struct atok_result jwt;
 		memset(&jwt, 0, sizeof(jwt));
@@ -220,13 +219,13 @@ static void test_recheck(struct atok_config *cfg, struct atok_verifier *v)
 		strcpy(jwt.user, "alice");
 		jwt.expires = NOW + 10;
 		T_EQ_INT(atok_recheck(v, &jwt, &req, &again), ATOK_ACCEPT,
-			 "recheck non-local before exp");
+		         "recheck non-local before exp");
 		jwt.expires = NOW;
 		T_EQ_INT(atok_recheck(v, &jwt, &req, &again), ATOK_REJECT,
-			 "recheck non-local at exp");
+		         "recheck non-local at exp");
 	}
 	T_EQ_INT(atok_recheck(NULL, &first, &req, &again), ATOK_CONFIG_ERROR,
-		 "recheck without verifier");
+	         "recheck without verifier");
 }
 
 static void test_new(void)
@@ -236,13 +235,16 @@ static void test_new(void)
 		int want;
 		const char *msg;
 	} rows[] = {
-		{{NULL}, ATOK_ERR_CONFIG, "no validator"},
-		{{"store.path=/nonexistent/t.db", NULL}, ATOK_ERR_NOT_FOUND,
-		 "does not exist"},
-		{{"store.path=/nonexistent/t.db", "jwt.issuer=x", NULL},
-		 ATOK_ERR_CONFIG, "[jwt]"},
-		{{"introspection.client_id=x", NULL}, ATOK_ERR_CONFIG,
-		 "[introspection]"},
+	    {{NULL}, ATOK_ERR_CONFIG, "no validator"},
+	    {{"store.path=/nonexistent/t.db", NULL},
+	     ATOK_ERR_NOT_FOUND,
+	     "does not exist"},
+	    {{"store.path=/nonexistent/t.db", "jwt.issuer=x", NULL},
+	     ATOK_ERR_CONFIG,
+	     "[jwt]"},
+	    {{"introspection.client_id=x", NULL},
+	     ATOK_ERR_CONFIG,
+	     "[introspection]"},
 	};
 	size_t i, k;
 
@@ -253,7 +255,7 @@ static void test_new(void)
 		for (k = 0; rows[i].dotted[k] != NULL; k++)
 			atok_config_set_dotted(cfg, rows[i].dotted[k], &err);
 		T_EQ_INT(atok_verifier_new(cfg, &v, &err), rows[i].want,
-			 "new row %zu (%s)", i, err.msg);
+		         "new row %zu (%s)", i, err.msg);
 		T_OK(strstr(err.msg, rows[i].msg) != NULL,
 		     "new row %zu message has \"%s\"", i, rows[i].msg);
 		T_OK(v == NULL, "new row %zu no verifier", i);
@@ -278,13 +280,13 @@ static void test_request_limits(struct atok_verifier *v)
 	req.scopes = many;
 	req.n_scopes = ATOK_ARRAY_SIZE_T(many);
 	T_EQ_INT(atok_verify(v, &req, &res), ATOK_CONFIG_ERROR,
-		 "too many required scopes");
+	         "too many required scopes");
 	req.scopes = bad;
 	req.n_scopes = 1;
 	T_EQ_INT(atok_verify(v, &req, &res), ATOK_CONFIG_ERROR,
-		 "invalid required scope");
+	         "invalid required scope");
 	T_EQ_INT(atok_verify(NULL, &req, &res), ATOK_CONFIG_ERROR,
-		 "no verifier");
+	         "no verifier");
 	T_EQ_STR(atok_verdict_name(ATOK_UNAVAILABLE), "unavailable", "names");
 	T_EQ_STR(atok_source_name(ATOK_SRC_LOCAL), "local", "names");
 	T_EQ_STR(atok_why_name((enum atok_why)99), "unknown", "names");

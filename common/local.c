@@ -127,7 +127,7 @@ int atok_local_rotate(struct atok_store *s, const char *old_id, int64_t expires,
 	now = atok_now(now);
 	if (!atok_local_id_valid(old_id, strlen(old_id)))
 		return atok_error_set(err, ATOK_ERR_INVALID,
-		                      "\"%.64s\" is not a token id", old_id);
+		                      "the argument is not a token id");
 	if ((r = atok_store_lookup(s, old_id, &old, err)) != 0)
 		return r;
 	if (old.revoked != 0)

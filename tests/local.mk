@@ -10,5 +10,7 @@ EXTRA_DIST += build-aux/tap-driver.sh tests/tap.h tests/fixtures
 
 include tests/unit/local.mk
 include tests/pam/local.mk
+include tests/cli/local.mk
+include tests/sasl/local.mk
 include tests/integration/local.mk
 include tests/bench/local.mk

@@ -130,11 +130,27 @@ static int join_scopes(const struct opts *o, char *out, size_t n)
 	return 0;
 }
 
+/* The [store] max_expires policy; expires 0 means never. */
+static int check_max_expires(const struct atok_config *cfg, int64_t now,
+                             int64_t expires)
+{
+	long long max = atok_config_int(cfg, "store", "max_expires");
+
+	if (max > 0 && (expires == 0 || expires - now > max)) {
+		fprintf(stderr,
+		        "apitoken: [store] max_expires allows at most %lld "
+		        "seconds\n",
+		        max);
+		return -1;
+	}
+	return 0;
+}
+
 /* --expires: a duration from now, or "never"; -1 default when absent. */
 static int parse_expires(const char *s, const struct atok_config *cfg,
                          int64_t now, int64_t dflt, int64_t *out)
 {
-	long long d = 0, max = atok_config_int(cfg, "store", "max_expires");
+	long long d = 0;
 
 	if (s == NULL) {
 		*out = dflt;
@@ -149,14 +165,7 @@ static int parse_expires(const char *s, const struct atok_config *cfg,
 	} else {
 		*out = now + d;
 	}
-	if (max > 0 && *out != -1 && (*out == 0 || *out - now > max)) {
-		fprintf(stderr,
-		        "apitoken: [store] max_expires allows at most %lld "
-		        "seconds\n",
-		        max);
-		return -1;
-	}
-	return 0;
+	return *out == -1 ? 0 : check_max_expires(cfg, now, *out);
 }
 
 static json_t *scopes_json(const char *list)
@@ -290,7 +299,22 @@ static int cmd_rotate(const struct opts *o, const char *id)
 
 	if ((r = open_admin_store(o, &cfg, &s)) != 0)
 		goto out;
-	if (parse_expires(o->expires, cfg, now, -1, &expires) != 0) {
+	if (o->expires == NULL) {
+		/* The same lifetime from now, still within max_expires. */
+		struct atok_token_record old;
+		if (atok_store_lookup(s, id, &old, &err) != 0) {
+			fprintf(stderr, "apitoken: %s\n", err.msg);
+			r = err.code == ATOK_ERR_NOT_FOUND ? EXIT_REJECTED
+			                                   : EXIT_UNAVAIL;
+			goto out;
+		}
+		expires =
+		    old.expires == 0 ? 0 : now + (old.expires - old.created);
+		if (check_max_expires(cfg, now, expires) != 0) {
+			r = EXIT_USAGE;
+			goto out;
+		}
+	} else if (parse_expires(o->expires, cfg, now, -1, &expires) != 0) {
 		r = EXIT_USAGE;
 		goto out;
 	}
@@ -319,10 +343,6 @@ static int cmd_revoke(const struct opts *o, const char *id)
 	struct atok_error err = {0};
 	int r;
 
-	if (!atok_local_id_valid(id, strlen(id))) {
-		fprintf(stderr, "apitoken: \"%.64s\" is not a token id\n", id);
-		return EXIT_USAGE;
-	}
 	if ((r = open_admin_store(o, &cfg, &s)) != 0)
 		goto out;
 	if (atok_store_revoke(s, id, atok_now(0), &err) != 0) {
@@ -505,14 +525,21 @@ report_config:
 report:
 	fmt_time(res.expires, exp, sizeof(exp));
 	if (o->json) {
-		print_json(
+		json_t *j =
 		    json_pack("{s:s, s:s, s:o, s:s, s:s, s:s, s:s, s:s, s:o}",
 		              "result", atok_verdict_name(res.verdict), "user",
 		              res.user, "scopes", scopes_json(res.scopes),
 		              "source", atok_source_name(res.source), "reason",
 		              res.reason, "why", atok_why_name(res.why),
 		              "fingerprint", res.fingerprint, "token_id",
-		              res.token_id, "expires", time_json(res.expires)));
+		              res.token_id, "expires", time_json(res.expires));
+		if (j != NULL && res.source == ATOK_SRC_JWT && res.alg[0]) {
+			json_object_set_new(j, "alg", json_string(res.alg));
+			json_object_set_new(j, "kid", json_string(res.kid));
+			json_object_set_new(j, "issuer",
+			                    json_string(res.issuer));
+		}
+		print_json(j);
 	} else if (res.verdict == ATOK_CONFIG_ERROR) {
 		fprintf(stderr, "apitoken: %s\n", res.reason);
 	} else {
@@ -526,6 +553,12 @@ report:
 		       res.token_id[0] ? res.token_id : "-");
 		printf("fingerprint: %s\n", res.fingerprint);
 		printf("expires:     %s\n", res.expires ? exp : "never");
+		if (res.source == ATOK_SRC_JWT && res.alg[0] != '\0') {
+			printf("alg:         %s\n", res.alg);
+			printf("kid:         %s\n", res.kid[0] ? res.kid : "-");
+			printf("issuer:      %s\n",
+			       res.issuer[0] ? res.issuer : "-");
+		}
 	}
 out:
 	if (buf != NULL)
@@ -667,11 +700,21 @@ int main(int argc, char **argv)
 	}
 	if ((strcmp(cmd, "revoke") == 0 || strcmp(cmd, "rotate") == 0) !=
 	    (arg != NULL)) {
-		if (arg != NULL && strncmp(arg, "apt_", 4) == 0)
-			fprintf(stderr, "apitoken: give the token id, never "
-			                "the token, on the command line\n");
+		usage(stderr);
+		return EXIT_USAGE;
+	}
+	/* An argument that is not an id may be a secret: never echo it. */
+	if (arg != NULL && !atok_local_id_valid(arg, strlen(arg))) {
+		if (strncmp(arg, ATOK_LOCAL_PREFIX, ATOK_LOCAL_PREFIX_LEN) == 0)
+			fprintf(stderr,
+			        "apitoken: give the token id, never the "
+			        "token, on the command line (the id is "
+			        "the 12 characters after apt_)\n");
 		else
-			usage(stderr);
+			fprintf(stderr,
+			        "apitoken: the argument is not a token "
+			        "id (12 letters and digits, as `apitoken "
+			        "list` shows)\n");
 		return EXIT_USAGE;
 	}
 	if (strcmp(cmd, "issue") == 0)

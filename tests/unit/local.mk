@@ -24,3 +24,4 @@ tests_unit_test_store_CFLAGS = $(AM_CFLAGS) $(SQLITE_CFLAGS)
 tests_unit_test_store_LDADD = $(UNIT_LDADD)
 tests_unit_test_verifier_CPPFLAGS = $(UNIT_CPPFLAGS)
 tests_unit_test_verifier_LDADD = $(UNIT_LDADD)
+EXTRA_DIST += tests/unit/fixture.h

@@ -1,0 +1,5 @@
+# tests/cli: the apitoken command end to end (TAP, bash).  Runs the built
+# tools/apitoken against a store in a mktemp -d directory; as root it also
+# verifies as an unprivileged service user (setpriv, group nogroup).
+TESTS += tests/cli/cli.sh
+EXTRA_DIST += tests/cli/cli.sh

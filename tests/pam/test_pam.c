@@ -1,0 +1,1141 @@
+/*
+ * test_pam.c - pam_apitoken.so through the real libpam.
+ *
+ * Each case writes a service file into a private directory and runs
+ * pam_start_confdir() on it, so libpam parses the options, loads the built
+ * module by absolute path and dispatches exactly as for sshd or sudo.  The
+ * module under test sits on a `[success=done ignore=ignore default=die]`
+ * line followed by the test-only pam_probe.so, so the stack's answer is the
+ * module's own code, and PAM_IGNORE shows up as PAM_PROBE_MARKER.
+ *
+ * The store fixture is made with the core's own API.  syslog() is
+ * interposed (this program is linked with -export-dynamic), so every case
+ * also checks the module's log: one decision line, and never the token.
+ */
+#include "ac_config.h"
+#undef _FORTIFY_SOURCE /* syslog() is defined below */
+
+#include <errno.h>
+#include <ftw.h>
+#include <stdarg.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <syslog.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <security/pam_appl.h>
+#include <sqlite3.h>
+
+#include "atok.h"
+#include "config.h"
+#include "local.h"
+#include "probe.h"
+#include "store.h"
+#include "tap.h"
+#include "token.h"
+
+#ifndef PAM_APITOKEN_SO
+#error "build with -DPAM_APITOKEN_SO=path of the built module"
+#endif
+#ifndef PAM_PROBE_SO
+#error "build with -DPAM_PROBE_SO=path of the built probe module"
+#endif
+
+#define LONG_TOKEN_LEN (20 * 1024)
+#define DIR_LEN        256
+#define PATH_LEN       512
+#define SERVICE        "apitoken-test"
+
+/* ---- syslog capture ------------------------------------------------- */
+
+#define LOG_LINES_MAX 64
+#define LOG_LINE_MAX  4096
+
+static struct {
+	int prio;
+	char msg[LOG_LINE_MAX];
+} log_lines[LOG_LINES_MAX];
+static int n_log_lines, n_log_dropped;
+
+static void log_capture(int pri, const char *fmt, va_list ap)
+{
+	if (n_log_lines >= LOG_LINES_MAX) {
+		n_log_dropped++;
+		return;
+	}
+	log_lines[n_log_lines].prio = pri & LOG_PRIMASK;
+	vsnprintf(log_lines[n_log_lines].msg, LOG_LINE_MAX, fmt, ap);
+	n_log_lines++;
+}
+
+/* exported (the build hides symbols by default) so libpam binds to them */
+#define CAPTURE __attribute__((visibility("default")))
+
+CAPTURE void __syslog_chk(int pri, int flag, const char *fmt, ...);
+CAPTURE void __vsyslog_chk(int pri, int flag, const char *fmt, va_list ap);
+
+CAPTURE void syslog(int pri, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	log_capture(pri, fmt, ap);
+	va_end(ap);
+}
+
+CAPTURE void vsyslog(int pri, const char *fmt, va_list ap)
+{
+	log_capture(pri, fmt, ap);
+}
+
+CAPTURE void __syslog_chk(int pri, int flag, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	log_capture(pri, fmt, ap);
+	va_end(ap);
+}
+
+CAPTURE void __vsyslog_chk(int pri, int flag, const char *fmt, va_list ap)
+{
+	log_capture(pri, fmt, ap);
+}
+
+static void log_reset(void)
+{
+	n_log_lines = 0;
+	n_log_dropped = 0;
+}
+
+/* Our module's lines: pam_syslog() prefixes "pam_apitoken(service:...)". */
+static int log_is_ours(int i)
+{
+	return strncmp(log_lines[i].msg, "pam_apitoken(", 13) == 0;
+}
+
+/* How many decision lines (not debug) were logged, and the last one. */
+static int log_decisions(const char **last)
+{
+	int i, n = 0;
+
+	*last = "";
+	for (i = 0; i < n_log_lines; i++) {
+		if (!log_is_ours(i) || log_lines[i].prio == LOG_DEBUG)
+			continue;
+		n++;
+		*last = log_lines[i].msg;
+	}
+	return n;
+}
+
+static int log_debug_lines(void)
+{
+	int i, n = 0;
+
+	for (i = 0; i < n_log_lines; i++)
+		n += log_is_ours(i) && log_lines[i].prio == LOG_DEBUG;
+	return n;
+}
+
+/*
+ * Whether any log line holds the token, or 16 bytes of it past its first
+ * 17 (a local token's id is public and logged as token_id; its secret is
+ * not).
+ */
+static int log_leaks(const char *tok)
+{
+	char probe[17];
+	size_t len = strlen(tok);
+	int i;
+
+	if (len < 8)
+		return 0;
+	memset(probe, 0, sizeof(probe));
+	if (len >= 33)
+		memcpy(probe, tok + 17, 16);
+	for (i = 0; i < n_log_lines; i++) {
+		if (strstr(log_lines[i].msg, tok) != NULL)
+			return 1;
+		if (probe[0] != '\0' && strstr(log_lines[i].msg, probe) != NULL)
+			return 1;
+	}
+	return 0;
+}
+
+/* ---- names for failing rows ---------------------------------------- */
+
+static const char *rc_name(int rc)
+{
+	static const struct {
+		int rc;
+		const char *name;
+	} names[] = {
+	    {PAM_SUCCESS, "PAM_SUCCESS"},
+	    {PAM_AUTH_ERR, "PAM_AUTH_ERR"},
+	    {PAM_AUTHINFO_UNAVAIL, "PAM_AUTHINFO_UNAVAIL"},
+	    {PAM_SERVICE_ERR, "PAM_SERVICE_ERR"},
+	    {PAM_BUF_ERR, "PAM_BUF_ERR"},
+	    {PAM_USER_UNKNOWN, "PAM_USER_UNKNOWN"},
+	    {PAM_CONV_ERR, "PAM_CONV_ERR"},
+	    {PAM_AUTHTOK_RECOVERY_ERR, "PAM_AUTHTOK_RECOVERY_ERR"},
+	    {PAM_IGNORE, "PAM_IGNORE"},
+	    {PAM_ACCT_EXPIRED, "PAM_ACCT_EXPIRED"},
+	    {PAM_PERM_DENIED, "PAM_PERM_DENIED"},
+	    {PAM_SYSTEM_ERR, "PAM_SYSTEM_ERR"},
+	    {PAM_CRED_ERR, "PAM_CRED_ERR"},
+	    {PAM_ABORT, "PAM_ABORT"},
+	};
+	size_t i;
+
+	for (i = 0; i < sizeof(names) / sizeof(names[0]); i++)
+		if (names[i].rc == rc)
+			return names[i].name;
+	return "PAM_(other)";
+}
+
+#define T_EQ_RC(got, want, fmt, ...)                                           \
+	do {                                                                   \
+		int t_g_ = (got), t_w_ = (want);                               \
+		if (!T_OK(t_g_ == t_w_, fmt, __VA_ARGS__))                     \
+			printf("#   got %s (%d), want %s (%d)\n",              \
+			       rc_name(t_g_), t_g_, rc_name(t_w_), t_w_);      \
+	} while (0)
+
+/* ---- the fixture ----------------------------------------------------- */
+
+enum tok {
+	TOK_NONE = 0,  /* no token: the conversation fails */
+	TOK_ALICE,     /* alice, scopes "read" */
+	TOK_ALICE_SSH, /* alice, scopes "ssh read" */
+	TOK_BOB,       /* bob */
+	TOK_EXPIRED,   /* alice, expired */
+	TOK_REVOKED,   /* alice, revoked */
+	TOK_LATE,      /* alice, revoked between authenticate and account */
+	TOK_BADSECRET, /* an issued id with another secret */
+	TOK_UNKNOWN,   /* well-formed, never issued */
+	TOK_BADSUM,    /* TOK_ALICE with its checksum broken */
+	TOK_MALFORMED, /* apt_ prefix, wrong shape */
+	TOK_OPAQUE,    /* not local: no validator configured */
+	TOK_BINARY,    /* bytes no token may hold */
+	TOK_LONG,      /* 20 KB */
+	TOK_EMPTY,     /* "" */
+	N_TOK,
+};
+
+struct fixture {
+	char dir[DIR_LEN];
+	char conf[PATH_LEN];
+	char db[PATH_LEN];
+	char tok[N_TOK][ATOK_LOCAL_TOKEN_LEN + 1];
+	char id[N_TOK][ATOK_TOKEN_ID_MAX + 1];
+	char scopes[N_TOK][ATOK_SCOPES_MAX + 1];
+	char *longtok;
+};
+
+static const char *tok_str(const struct fixture *fx, enum tok t)
+{
+	switch (t) {
+	case TOK_NONE:
+		return NULL;
+	case TOK_MALFORMED:
+		return "apt_short_token";
+	case TOK_OPAQUE:
+		return "2YotnFZFEjr1zCsicMWpAA";
+	case TOK_BINARY:
+		return "apt_\x01\x02\x7f";
+	case TOK_LONG:
+		return fx->longtok;
+	case TOK_EMPTY:
+		return "";
+	default:
+		return fx->tok[t];
+	}
+}
+
+static int write_file(const char *path, mode_t mode, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+static int write_file(const char *path, mode_t mode, const char *fmt, ...)
+{
+	va_list ap;
+	FILE *f;
+	int r = 0;
+
+	if ((f = fopen(path, "w")) == NULL)
+		return -1;
+	va_start(ap, fmt);
+	if (vfprintf(f, fmt, ap) < 0)
+		r = -1;
+	va_end(ap);
+	if (fclose(f) != 0)
+		r = -1;
+	if (r == 0 && chmod(path, mode) != 0)
+		r = -1;
+	return r;
+}
+
+static int issue(struct fixture *fx, struct atok_store *s, enum tok t,
+                 const char *user, const char *scopes, int64_t now,
+                 int64_t expires)
+{
+	struct atok_issue_params p = {
+	    .user = user,
+	    .scopes = scopes,
+	    .name = "pam test",
+	    .expires = expires,
+	    .now = now,
+	};
+	struct atok_token_record rec;
+	struct atok_error err;
+
+	if (atok_local_issue(s, &p, fx->tok[t], &rec, &err) != 0) {
+		T_DIAG("issue %d: %s", (int)t, err.msg);
+		return -1;
+	}
+	strcpy(fx->id[t], rec.id);
+	strcpy(fx->scopes[t], rec.scopes);
+	return 0;
+}
+
+/* An issued id whose stored hash is of another secret. */
+static int insert_bad_secret(struct fixture *fx, struct atok_store *s,
+                             int64_t now)
+{
+	char other[ATOK_LOCAL_TOKEN_LEN + 1];
+	struct atok_local_token a, b, mix;
+	struct atok_token_record rec;
+	struct atok_error err;
+
+	if (atok_local_generate(fx->tok[TOK_BADSECRET]) != 0 ||
+	    atok_local_generate(other) != 0 ||
+	    atok_local_parse(fx->tok[TOK_BADSECRET], ATOK_LOCAL_TOKEN_LEN,
+	                     &a) != 0 ||
+	    atok_local_parse(other, ATOK_LOCAL_TOKEN_LEN, &b) != 0)
+		return -1;
+	memset(&rec, 0, sizeof(rec));
+	memcpy(rec.id, a.id, ATOK_LOCAL_ID_LEN);
+	strcpy(rec.user, "alice");
+	strcpy(rec.name, "bad secret");
+	strcpy(rec.scopes, "read");
+	mix.id = a.id;
+	mix.secret = b.secret;
+	if (atok_local_hash(&mix, rec.hash) != 0)
+		return -1;
+	rec.created = now;
+	if (atok_store_insert(s, &rec, &err) != 0) {
+		T_DIAG("insert: %s", err.msg);
+		return -1;
+	}
+	strcpy(fx->id[TOK_BADSECRET], rec.id);
+	return 0;
+}
+
+static char *fx_path(const struct fixture *fx, const char *name,
+                     char path[PATH_LEN])
+{
+	snprintf(path, PATH_LEN, "%s/%s", fx->dir, name);
+	return path;
+}
+
+static int fixture_setup(struct fixture *fx)
+{
+	const char *tmp = getenv("TMPDIR");
+	char path[PATH_LEN];
+	struct atok_config *cfg = NULL;
+	struct atok_store *s = NULL;
+	struct atok_error err;
+	int64_t now = (int64_t)time(NULL);
+	size_t n;
+	int r = -1;
+
+	memset(fx, 0, sizeof(*fx));
+	if (tmp == NULL || *tmp == '\0')
+		tmp = "/tmp";
+	snprintf(fx->dir, sizeof(fx->dir), "%s/pam_apitoken.XXXXXX", tmp);
+	if (mkdtemp(fx->dir) == NULL) {
+		T_DIAG("mkdtemp %s: %s", fx->dir, strerror(errno));
+		return -1;
+	}
+	snprintf(fx->conf, sizeof(fx->conf), "%s/apitoken.conf", fx->dir);
+	snprintf(fx->db, sizeof(fx->db), "%s/tokens.db", fx->dir);
+
+	if ((cfg = atok_config_new()) == NULL ||
+	    atok_config_set(cfg, "store", "path", fx->db, &err) != 0 ||
+	    atok_store_open(cfg, ATOK_STORE_ADMIN, &s, &err) != 0) {
+		T_DIAG("store: %s", err.msg);
+		goto out;
+	}
+	if (issue(fx, s, TOK_ALICE, "alice", "read", 0, 0) != 0 ||
+	    issue(fx, s, TOK_ALICE_SSH, "alice", "ssh read", 0, 0) != 0 ||
+	    issue(fx, s, TOK_BOB, "bob", "read", 0, 0) != 0 ||
+	    issue(fx, s, TOK_EXPIRED, "alice", "read", now - 1000, now - 500) !=
+	        0 ||
+	    issue(fx, s, TOK_REVOKED, "alice", "read", 0, 0) != 0 ||
+	    issue(fx, s, TOK_LATE, "alice", "read", 0, 0) != 0 ||
+	    insert_bad_secret(fx, s, now) != 0)
+		goto out;
+	if (atok_store_revoke(s, fx->id[TOK_REVOKED], now, &err) != 0) {
+		T_DIAG("revoke: %s", err.msg);
+		goto out;
+	}
+	if (atok_local_generate(fx->tok[TOK_UNKNOWN]) != 0)
+		goto out;
+	strcpy(fx->tok[TOK_BADSUM], fx->tok[TOK_ALICE]);
+	n = ATOK_LOCAL_TOKEN_LEN - 1;
+	fx->tok[TOK_BADSUM][n] = fx->tok[TOK_BADSUM][n] == 'A' ? 'B' : 'A';
+
+	if ((fx->longtok = malloc(LONG_TOKEN_LEN + 1)) == NULL)
+		goto out;
+	memcpy(fx->longtok, "apt_", 4);
+	memset(fx->longtok + 4, 'x', LONG_TOKEN_LEN - 4);
+	fx->longtok[LONG_TOKEN_LEN] = '\0';
+
+	/* the configuration, and variants: a wrong store, unsafe, broken */
+	if (write_file(fx->conf, 0600, "# pam tests\n[store]\npath = %s\n",
+	               fx->db) != 0 ||
+	    write_file(fx_path(fx, "wrong-store.conf", path), 0600,
+	               "[store]\npath = %s/nonexistent/tokens.db\n",
+	               fx->dir) != 0 ||
+	    write_file(fx_path(fx, "group-writable.conf", path), 0620,
+	               "[store]\npath = %s\n", fx->db) != 0 ||
+	    write_file(fx_path(fx, "syntax.conf", path), 0600,
+	               "[store\npath = %s\n", fx->db) != 0 ||
+	    write_file(fx_path(fx, "other", path), 0644,
+	               "# libpam wants a default service\n") != 0) {
+		T_DIAG("writing configuration files: %s", strerror(errno));
+		goto out;
+	}
+	r = 0;
+out:
+	atok_store_close(&s);
+	atok_config_free(&cfg);
+	return r;
+}
+
+static int rm_entry(const char *path, const struct stat *st, int flag,
+                    struct FTW *ftw)
+{
+	return remove(path);
+}
+
+static void fixture_teardown(struct fixture *fx)
+{
+	if (getenv("PAM_TEST_KEEP") != NULL)
+		T_DIAG("kept %s", fx->dir);
+	else if (fx->dir[0] != '\0')
+		nftw(fx->dir, rm_entry, 16, FTW_DEPTH | FTW_PHYS);
+	free(fx->longtok);
+}
+
+static int revoke_now(const struct fixture *fx, enum tok t)
+{
+	struct atok_config *cfg = NULL;
+	struct atok_store *s = NULL;
+	struct atok_error err;
+	int r = -1;
+
+	if ((cfg = atok_config_new()) == NULL ||
+	    atok_config_set(cfg, "store", "path", fx->db, &err) != 0 ||
+	    atok_store_open(cfg, ATOK_STORE_ADMIN, &s, &err) != 0 ||
+	    atok_store_revoke(s, fx->id[t], (int64_t)time(NULL), &err) != 0) {
+		T_DIAG("revoke: %s", err.msg);
+		goto out;
+	}
+	r = 0;
+out:
+	atok_store_close(&s);
+	atok_config_free(&cfg);
+	return r;
+}
+
+/*
+ * Holds the store's database lock (exclusive locking mode) until
+ * store_unlock(), so the module finds it busy.
+ */
+static sqlite3 *store_lock(const struct fixture *fx)
+{
+	sqlite3 *db = NULL;
+
+	if (sqlite3_open_v2(fx->db, &db, SQLITE_OPEN_READWRITE, NULL) !=
+	        SQLITE_OK ||
+	    sqlite3_exec(db,
+	                 "PRAGMA locking_mode = EXCLUSIVE; BEGIN EXCLUSIVE; "
+	                 "UPDATE tokens SET last_used = last_used;",
+	                 NULL, NULL, NULL) != SQLITE_OK) {
+		T_DIAG("lock: %s", db ? sqlite3_errmsg(db) : "out of memory");
+		sqlite3_close(db);
+		return NULL;
+	}
+	return db;
+}
+
+static void store_unlock(sqlite3 *db)
+{
+	if (db == NULL)
+		return;
+	sqlite3_exec(db, "ROLLBACK", NULL, NULL, NULL);
+	sqlite3_close(db);
+}
+
+/* ---- service files ------------------------------------------------- */
+
+/* Copies in to out with @DIR@ replaced by the fixture directory. */
+static void subst(const struct fixture *fx, const char *in, char *out,
+                  size_t outsz)
+{
+	size_t o = 0, dl = strlen(fx->dir);
+
+	for (; in != NULL && *in != '\0' && o + 1 < outsz;) {
+		if (strncmp(in, "@DIR@", 5) == 0 && o + dl + 1 < outsz) {
+			memcpy(out + o, fx->dir, dl);
+			o += dl;
+			in += 5;
+		} else {
+			out[o++] = *in++;
+		}
+	}
+	out[o] = '\0';
+}
+
+struct stack {
+	enum tok preset;      /* pam_probe sets PAM_AUTHTOK to this first */
+	const char *pre_args; /* an earlier, optional pam_apitoken auth line */
+	const char *auth_args;
+	const char *acct_args;
+};
+
+#define UNDER_TEST "[success=done ignore=ignore default=die]"
+
+static int write_service(const struct fixture *fx, const struct stack *st)
+{
+	char path[PATH_LEN], args[1024], pre[2048], auth[1024], acct[1024];
+
+	snprintf(path, sizeof(path), "%s/%s", fx->dir, SERVICE);
+	pre[0] = '\0';
+	if (st->preset != TOK_NONE)
+		snprintf(pre, sizeof(pre),
+		         "auth optional %s rc=ignore authtok=%s\n",
+		         PAM_PROBE_SO, tok_str(fx, st->preset));
+	if (st->pre_args != NULL) {
+		subst(fx, st->pre_args, args, sizeof(args));
+		snprintf(pre, sizeof(pre), "auth optional %s config=%s %s\n",
+		         PAM_APITOKEN_SO, fx->conf, args);
+	}
+	subst(fx, st->auth_args, auth, sizeof(auth));
+	subst(fx, st->acct_args, acct, sizeof(acct));
+	return write_file(path, 0644,
+	                  "%s"
+	                  "auth " UNDER_TEST " %s config=%s %s\n"
+	                  "auth required %s\n"
+	                  "account " UNDER_TEST " %s config=%s %s\n"
+	                  "account required %s\n",
+	                  pre, PAM_APITOKEN_SO, fx->conf, auth, PAM_PROBE_SO,
+	                  PAM_APITOKEN_SO, fx->conf, acct, PAM_PROBE_SO);
+}
+
+/* ---- the conversation ---------------------------------------------- */
+
+struct conv_state {
+	const char *user;  /* answer to PAM_PROMPT_ECHO_ON; NULL: fail */
+	const char *token; /* answer to PAM_PROMPT_ECHO_OFF; NULL: fail */
+	int n_echo_off, n_echo_on, n_info;
+	char prompt[512]; /* the last PAM_PROMPT_ECHO_OFF text */
+};
+
+static int conv(int n, const struct pam_message **msg,
+                struct pam_response **resp, void *appdata)
+{
+	struct conv_state *cs = appdata;
+	struct pam_response *r = NULL;
+	const char *answer;
+	int i;
+
+	*resp = NULL;
+	if (n <= 0 || n > PAM_MAX_NUM_MSG)
+		return PAM_CONV_ERR;
+	if ((r = calloc((size_t)n, sizeof(*r))) == NULL)
+		return PAM_BUF_ERR;
+	for (i = 0; i < n; i++) {
+		switch (msg[i]->msg_style) {
+		case PAM_PROMPT_ECHO_OFF:
+			cs->n_echo_off++;
+			snprintf(cs->prompt, sizeof(cs->prompt), "%s",
+			         msg[i]->msg);
+			answer = cs->token;
+			break;
+		case PAM_PROMPT_ECHO_ON:
+			cs->n_echo_on++;
+			answer = cs->user;
+			break;
+		default: /* PAM_ERROR_MSG, PAM_TEXT_INFO: no answer needed */
+			cs->n_info++;
+			answer = "";
+			break;
+		}
+		if (answer == NULL || (r[i].resp = strdup(answer)) == NULL)
+			goto fail;
+	}
+	*resp = r; /* always a real response array */
+	return PAM_SUCCESS;
+fail:
+	for (i = 0; i < n; i++)
+		free(r[i].resp);
+	free(r);
+	return PAM_CONV_ERR;
+}
+
+/* ---- running a case ------------------------------------------------ */
+
+struct run {
+	struct conv_state cs;
+	pam_handle_t *pamh;
+	int rc_start;
+};
+
+/* Starts a handle on the stack st; user NULL means "ask". */
+static int run_start(struct run *run, const struct fixture *fx,
+                     const struct stack *st, const char *user, enum tok answer)
+{
+	struct pam_conv pc = {conv, &run->cs};
+
+	memset(run, 0, sizeof(*run));
+	/* asked for the user, answer alice; or fail when there is no token
+	 * either */
+	run->cs.user = user != NULL         ? user
+	               : answer == TOK_NONE ? NULL
+	                                    : "alice";
+	run->cs.token = tok_str(fx, answer);
+	log_reset();
+	if (write_service(fx, st) != 0) {
+		T_DIAG("writing the service file: %s", strerror(errno));
+		return -1;
+	}
+	run->rc_start =
+	    pam_start_confdir(SERVICE, user, &pc, fx->dir, &run->pamh);
+	if (run->rc_start != PAM_SUCCESS) {
+		T_DIAG("pam_start_confdir: %d", run->rc_start);
+		return -1;
+	}
+	return 0;
+}
+
+/* The code of the module under test, PAM_IGNORE included. */
+static int module_rc(int rc)
+{
+	return rc == PAM_PROBE_MARKER ? PAM_IGNORE : rc;
+}
+
+static const char *user_now(pam_handle_t *pamh)
+{
+	const void *item = NULL;
+
+	if (pam_get_item(pamh, PAM_USER, &item) != PAM_SUCCESS)
+		return NULL;
+	return item;
+}
+
+/* ---- authenticate ---------------------------------------------------- */
+
+struct auth_row {
+	const char *name;
+	const char *args;     /* the auth line, after config=CONF */
+	enum tok answer;      /* the conversation's answer */
+	const char *user;     /* PAM_USER at pam_start; NULL: asked */
+	enum tok preset;      /* PAM_AUTHTOK set by an earlier module */
+	const char *pre_args; /* an earlier pam_apitoken auth line */
+	int want;
+	int want_prompts;        /* ECHO_OFF prompts; -1: any */
+	const char *want_prompt; /* NULL: not checked */
+	const char *want_log;    /* in the last decision line */
+	enum tok want_tok;       /* the token accepted (env checks) */
+};
+
+static const struct auth_row auth_rows[] = {
+    /* accepted */
+    {"valid token", "", TOK_ALICE, "alice", TOK_NONE, NULL, PAM_SUCCESS, 1,
+     "Token: ", "decision=accept service=" SERVICE " user=alice ", TOK_ALICE},
+    {"valid token, debug", "debug", TOK_ALICE, "alice", TOK_NONE, NULL,
+     PAM_SUCCESS, 1, NULL, "decision=accept", TOK_ALICE},
+    {"scope held", "scope=read", TOK_ALICE, "alice", TOK_NONE, NULL,
+     PAM_SUCCESS, 1, NULL, "decision=accept", TOK_ALICE},
+    {"scopes held (list)", "scope=ssh,read", TOK_ALICE_SSH, "alice", TOK_NONE,
+     NULL, PAM_SUCCESS, 1, NULL, "source=local", TOK_ALICE_SSH},
+    {"scopes held (repeated)", "scope=ssh scope=read", TOK_ALICE_SSH, "alice",
+     TOK_NONE, NULL, PAM_SUCCESS, 1, NULL, "decision=accept", TOK_ALICE_SSH},
+    {"user asked through the conversation", "", TOK_ALICE, NULL, TOK_NONE, NULL,
+     PAM_SUCCESS, 1, NULL, "user=alice", TOK_ALICE},
+    {"argv override after the file",
+     "config=@DIR@/wrong-store.conf "
+     "store.path=@DIR@/tokens.db",
+     TOK_ALICE, "alice", TOK_NONE, NULL, PAM_SUCCESS, 1, NULL,
+     "decision=accept", TOK_ALICE},
+    /* rejected */
+    {"scope missing", "scope=ssh", TOK_ALICE, "alice", TOK_NONE, NULL,
+     PAM_AUTH_ERR, 1, NULL, "decision=reject", TOK_NONE},
+    {"one of two scopes missing", "scope=read,admin", TOK_ALICE_SSH, "alice",
+     TOK_NONE, NULL, PAM_AUTH_ERR, 1, NULL, "decision=reject", TOK_NONE},
+    {"wrong secret", "", TOK_BADSECRET, "alice", TOK_NONE, NULL, PAM_AUTH_ERR,
+     1, NULL, "decision=reject", TOK_NONE},
+    {"unknown token id", "", TOK_UNKNOWN, "alice", TOK_NONE, NULL, PAM_AUTH_ERR,
+     1, NULL, "decision=reject", TOK_NONE},
+    {"another user's token", "", TOK_BOB, "alice", TOK_NONE, NULL, PAM_AUTH_ERR,
+     1, NULL, "decision=reject service=" SERVICE " user=alice ", TOK_NONE},
+    {"expired", "", TOK_EXPIRED, "alice", TOK_NONE, NULL, PAM_AUTH_ERR, 1, NULL,
+     "decision=reject", TOK_NONE},
+    {"revoked", "", TOK_REVOKED, "alice", TOK_NONE, NULL, PAM_AUTH_ERR, 1, NULL,
+     "decision=reject", TOK_NONE},
+    {"bad checksum", "", TOK_BADSUM, "alice", TOK_NONE, NULL, PAM_AUTH_ERR, 1,
+     NULL, "decision=reject", TOK_NONE},
+    {"malformed local token", "", TOK_MALFORMED, "alice", TOK_NONE, NULL,
+     PAM_AUTH_ERR, 1, NULL, "decision=reject", TOK_NONE},
+    {"opaque token, no validator", "", TOK_OPAQUE, "alice", TOK_NONE, NULL,
+     PAM_AUTH_ERR, 1, NULL, "decision=reject", TOK_NONE},
+    {"control characters", "", TOK_BINARY, "alice", TOK_NONE, NULL,
+     PAM_AUTH_ERR, 1, NULL, "decision=reject", TOK_NONE},
+    {"20 KB token", "", TOK_LONG, "alice", TOK_NONE, NULL, PAM_AUTH_ERR, 1,
+     NULL, "decision=reject", TOK_NONE},
+    {"20 KB token, debug", "debug", TOK_LONG, "alice", TOK_NONE, NULL,
+     PAM_AUTH_ERR, 1, NULL, "decision=reject", TOK_NONE},
+    {"empty token", "", TOK_EMPTY, "alice", TOK_NONE, NULL, PAM_AUTH_ERR, 1,
+     NULL, "decision=reject", TOK_NONE},
+    /* prompts */
+    {"custom prompt", "prompt=Code:", TOK_ALICE, "alice", TOK_NONE, NULL,
+     PAM_SUCCESS, 1, "Code:", "decision=accept", TOK_ALICE},
+    {"custom prompt with spaces", "[prompt=API token for sshd: ]", TOK_ALICE,
+     "alice", TOK_NONE, NULL, PAM_SUCCESS, 1,
+     "API token for sshd: ", "decision=accept", TOK_ALICE},
+    /* where the token comes from */
+    {"use_first_pass without PAM_AUTHTOK", "use_first_pass", TOK_ALICE, "alice",
+     TOK_NONE, NULL, PAM_AUTHTOK_RECOVERY_ERR, 0, NULL, "decision=error",
+     TOK_NONE},
+    {"use_first_pass with PAM_AUTHTOK", "use_first_pass", TOK_BOB, "alice",
+     TOK_ALICE, NULL, PAM_SUCCESS, 0, NULL, "decision=accept", TOK_ALICE},
+    {"use_first_pass with a wrong PAM_AUTHTOK", "use_first_pass", TOK_ALICE,
+     "alice", TOK_BOB, NULL, PAM_AUTH_ERR, 0, NULL, "decision=reject",
+     TOK_NONE},
+    {"try_first_pass with PAM_AUTHTOK", "try_first_pass", TOK_BOB, "alice",
+     TOK_ALICE, NULL, PAM_SUCCESS, 0, NULL, "decision=accept", TOK_ALICE},
+    {"PAM_AUTHTOK not used by default", "", TOK_ALICE, "alice", TOK_BOB, NULL,
+     PAM_SUCCESS, 1, "Token: ", "decision=accept", TOK_ALICE},
+    {"try_first_pass without PAM_AUTHTOK", "try_first_pass", TOK_ALICE, "alice",
+     TOK_NONE, NULL, PAM_SUCCESS, 1, "Token: ", "decision=accept", TOK_ALICE},
+    {"prompted token becomes PAM_AUTHTOK", "use_first_pass", TOK_ALICE, "alice",
+     TOK_NONE, "scope=nosuchscope", PAM_SUCCESS, 1, NULL, "decision=accept",
+     TOK_ALICE},
+    /* PAM errors */
+    {"conversation fails", "", TOK_NONE, "alice", TOK_NONE, NULL, PAM_CONV_ERR,
+     1, NULL, "decision=error", TOK_NONE},
+    {"conversation fails asking the user", "", TOK_NONE, NULL, TOK_NONE, NULL,
+     PAM_CONV_ERR, 0, NULL, "decision=error", TOK_NONE},
+    {"empty user", "", TOK_ALICE, "", TOK_NONE, NULL, PAM_USER_UNKNOWN, 0, NULL,
+     "decision=error", TOK_NONE},
+    /* configuration errors: refused before asking for a token */
+    {"unknown option", "bogus", TOK_ALICE, "alice", TOK_NONE, NULL,
+     PAM_SERVICE_ERR, 0, NULL, "reason=\"unknown option \\\"bogus\\\"\"",
+     TOK_NONE},
+    {"unknown option with a value", "secret=hunter2", TOK_ALICE, "alice",
+     TOK_NONE, NULL, PAM_SERVICE_ERR, 0, NULL, "decision=error", TOK_NONE},
+    {"option without its value", "config", TOK_ALICE, "alice", TOK_NONE, NULL,
+     PAM_SERVICE_ERR, 0, NULL, "needs a value", TOK_NONE},
+    {"debug with a value", "debug=1", TOK_ALICE, "alice", TOK_NONE, NULL,
+     PAM_SERVICE_ERR, 0, NULL, "unknown option \\\"debug\\\"", TOK_NONE},
+    {"dotted word without a value", "store.path", TOK_ALICE, "alice", TOK_NONE,
+     NULL, PAM_SERVICE_ERR, 0, NULL, "decision=error", TOK_NONE},
+    {"prompt too long",
+     "prompt=0123456789012345678901234567890123456789012345678901234567890"
+     "12345678901234567890123456789012345678901234567890123456789012345678"
+     "90123456789012345678901234567890123456789012345678901234567890123456"
+     "789012345678901234567890123456789012345678901234567890123456789",
+     TOK_ALICE, "alice", TOK_NONE, NULL, PAM_SERVICE_ERR, 0, NULL,
+     "decision=error", TOK_NONE},
+    {"empty scope", "scope=", TOK_ALICE, "alice", TOK_NONE, NULL,
+     PAM_SERVICE_ERR, 0, NULL, "decision=error", TOK_NONE},
+    {"empty scope in a list", "scope=read,,ssh", TOK_ALICE, "alice", TOK_NONE,
+     NULL, PAM_SERVICE_ERR, 0, NULL, "decision=error", TOK_NONE},
+    {"invalid scope", "scope=a\\b", TOK_ALICE, "alice", TOK_NONE, NULL,
+     PAM_SERVICE_ERR, 0, NULL, "decision=error", TOK_NONE},
+    {"33 scopes",
+     "scope=1,2,3,4,5,6,7,8,9,10,11,12,13,14,15,16,17,18,19,"
+     "20,21,22,23,24,25,26,27,28,29,30,31,32,33",
+     TOK_ALICE, "alice", TOK_NONE, NULL, PAM_SERVICE_ERR, 0, NULL,
+     "decision=error", TOK_NONE},
+    {"unknown override key", "store.nosuchkey=1", TOK_ALICE, "alice", TOK_NONE,
+     NULL, PAM_SERVICE_ERR, 0, NULL, "decision=error", TOK_NONE},
+    {"unknown override section", "nosuch.key=1", TOK_ALICE, "alice", TOK_NONE,
+     NULL, PAM_SERVICE_ERR, 0, NULL, "decision=error", TOK_NONE},
+    {"bad override value", "store.busy_timeout=soon", TOK_ALICE, "alice",
+     TOK_NONE, NULL, PAM_SERVICE_ERR, 0, NULL, "decision=error", TOK_NONE},
+    {"override to a missing store", "store.path=@DIR@/nonexistent/t.db",
+     TOK_ALICE, "alice", TOK_NONE, NULL, PAM_SERVICE_ERR, 0, NULL,
+     "decision=error", TOK_NONE},
+    {"missing config file", "config=@DIR@/missing.conf", TOK_ALICE, "alice",
+     TOK_NONE, NULL, PAM_SERVICE_ERR, 0, NULL, "decision=error", TOK_NONE},
+    {"group-writable config file", "config=@DIR@/group-writable.conf",
+     TOK_ALICE, "alice", TOK_NONE, NULL, PAM_SERVICE_ERR, 0, NULL,
+     "decision=error", TOK_NONE},
+    {"config file syntax error", "config=@DIR@/syntax.conf", TOK_ALICE, "alice",
+     TOK_NONE, NULL, PAM_SERVICE_ERR, 0, NULL, "decision=error", TOK_NONE},
+    {"unconfigured validator", "jwt.issuer=https://issuer.example", TOK_ALICE,
+     "alice", TOK_NONE, NULL, PAM_SERVICE_ERR, 0, NULL, "decision=error",
+     TOK_NONE},
+};
+
+static void check_env(pam_handle_t *pamh, const struct fixture *fx, enum tok t,
+                      const char *name)
+{
+	if (t == TOK_NONE) {
+		T_OK(pam_getenv(pamh, "APITOKEN_ID") == NULL &&
+		         pam_getenv(pamh, "APITOKEN_SCOPES") == NULL &&
+		         pam_getenv(pamh, "APITOKEN_SOURCE") == NULL,
+		     "%s: nothing exported", name);
+		return;
+	}
+	T_EQ_STR(pam_getenv(pamh, "APITOKEN_ID"), fx->id[t], "%s: APITOKEN_ID",
+	         name);
+	T_EQ_STR(pam_getenv(pamh, "APITOKEN_SCOPES"), fx->scopes[t],
+	         "%s: APITOKEN_SCOPES", name);
+	T_EQ_STR(pam_getenv(pamh, "APITOKEN_SOURCE"), "local",
+	         "%s: APITOKEN_SOURCE", name);
+}
+
+/* The checks every case shares: log and PAM_USER. */
+static void check_common(const struct run *run, const struct fixture *fx,
+                         const char *name, int n_decisions,
+                         const char *want_log, const char *want_user,
+                         int want_debug)
+{
+	const char *last;
+	int t, i, n = log_decisions(&last);
+
+	T_EQ_INT(n, n_decisions, "%s: %d decision line(s) logged", name,
+	         n_decisions);
+	if (n != n_decisions || getenv("PAM_TEST_LOG") != NULL)
+		for (i = 0; i < n_log_lines; i++)
+			T_DIAG("log %d: %s", log_lines[i].prio,
+			       log_lines[i].msg);
+	if (want_log != NULL && !T_OK(strstr(last, want_log) != NULL,
+	                              "%s: log line has '%s'", name, want_log))
+		T_DIAG("log: %s", last);
+	if (want_debug >= 0)
+		T_OK((log_debug_lines() > 0) == want_debug,
+		     "%s: debug lines %s", name,
+		     want_debug ? "logged" : "not logged");
+	for (t = TOK_ALICE; t < N_TOK; t++)
+		if (log_leaks(tok_str(fx, (enum tok)t)))
+			break;
+	T_OK(t == N_TOK && n_log_dropped == 0, "%s: no token in the log", name);
+	T_EQ_STR(user_now(run->pamh), want_user, "%s: PAM_USER unchanged",
+	         name);
+}
+
+static void test_authenticate(const struct fixture *fx)
+{
+	const struct auth_row *row;
+	struct stack st;
+	struct run run;
+	size_t i;
+	int rc;
+
+	for (i = 0; i < sizeof(auth_rows) / sizeof(auth_rows[0]); i++) {
+		row = &auth_rows[i];
+		memset(&st, 0, sizeof(st));
+		st.preset = row->preset;
+		st.pre_args = row->pre_args;
+		st.auth_args = row->args;
+		st.acct_args = "";
+		if (run_start(&run, fx, &st, row->user, row->answer) != 0) {
+			T_OK(0, "auth %zu %s: pam_start", i, row->name);
+			continue;
+		}
+		rc = module_rc(pam_authenticate(run.pamh, 0));
+		T_EQ_RC(rc, row->want, "auth %zu %s: return code", i,
+		        row->name);
+		if (row->want_prompts >= 0)
+			T_EQ_INT(run.cs.n_echo_off, row->want_prompts,
+			         "auth %zu %s: token prompts", i, row->name);
+		if (row->want_prompt != NULL)
+			T_EQ_STR(run.cs.prompt, row->want_prompt,
+			         "auth %zu %s: prompt text", i, row->name);
+		check_common(&run, fx, row->name, row->pre_args ? 2 : 1,
+		             row->want_log, run.cs.user,
+		             strcmp(row->args, "debug") == 0);
+		check_env(run.pamh, fx, row->want_tok, row->name);
+		pam_end(run.pamh, rc);
+	}
+}
+
+/* The store is locked longer than busy_timeout: PAM_AUTHINFO_UNAVAIL. */
+static void test_unavailable(const struct fixture *fx)
+{
+	struct stack st = {TOK_NONE, NULL, "store.busy_timeout=50",
+	                   "store.busy_timeout=50"};
+	struct run run;
+	sqlite3 *lock;
+	int rc;
+
+	/* authenticate while the store is locked */
+	if ((lock = store_lock(fx)) == NULL ||
+	    run_start(&run, fx, &st, "alice", TOK_ALICE) != 0) {
+		T_OK(0, "unavailable: set-up");
+		store_unlock(lock);
+		return;
+	}
+	rc = module_rc(pam_authenticate(run.pamh, 0));
+	T_EQ_RC(rc, PAM_AUTHINFO_UNAVAIL, "%s", "auth with the store locked");
+	check_common(&run, fx, "auth with the store locked", 1,
+	             "decision=unavailable", "alice", 0);
+	pam_end(run.pamh, rc);
+	store_unlock(lock);
+
+	/* authenticate, then the store is locked for the account phase */
+	if (run_start(&run, fx, &st, "alice", TOK_ALICE) != 0) {
+		T_OK(0, "unavailable: set-up");
+		return;
+	}
+	rc = module_rc(pam_authenticate(run.pamh, 0));
+	T_EQ_RC(rc, PAM_SUCCESS, "%s", "account with the store locked: auth");
+	lock = store_lock(fx);
+	log_reset();
+	rc = module_rc(pam_acct_mgmt(run.pamh, 0));
+	store_unlock(lock);
+	T_EQ_RC(rc, PAM_AUTHINFO_UNAVAIL, "%s",
+	        "account with the store locked");
+	check_common(&run, fx, "account with the store locked", 1,
+	             "account decision=unavailable", "alice", 0);
+	pam_end(run.pamh, rc);
+}
+
+/* ---- account --------------------------------------------------------- */
+
+enum between {
+	BETWEEN_NOTHING,
+	BETWEEN_REVOKE,     /* the token is revoked */
+	BETWEEN_SET_USER,   /* the application changes PAM_USER to bob */
+	BETWEEN_CLEAR_USER, /* the application unsets PAM_USER */
+};
+
+struct acct_row {
+	const char *name;
+	const char *auth_args; /* NULL: pam_authenticate is not called */
+	const char *acct_args;
+	enum tok answer;
+	enum between between;
+	int want_auth;
+	int want;
+	const char *want_log; /* NULL: no decision line expected */
+};
+
+static const struct acct_row acct_rows[] = {
+    {"not authenticated by pam_apitoken", NULL, "", TOK_ALICE, BETWEEN_NOTHING,
+     0, PAM_IGNORE, NULL},
+    {"authentication failed", "", "", TOK_BOB, BETWEEN_NOTHING, PAM_AUTH_ERR,
+     PAM_IGNORE, NULL},
+    {"accepted", "", "", TOK_ALICE, BETWEEN_NOTHING, PAM_SUCCESS, PAM_SUCCESS,
+     "account decision=accept service=" SERVICE " user=alice "},
+    {"scope held on the account line", "", "scope=ssh", TOK_ALICE_SSH,
+     BETWEEN_NOTHING, PAM_SUCCESS, PAM_SUCCESS, "account decision=accept"},
+    {"scope missing on the account line", "", "scope=ssh", TOK_ALICE,
+     BETWEEN_NOTHING, PAM_SUCCESS, PAM_PERM_DENIED, "account decision=reject"},
+    {"revoked between the phases", "", "", TOK_LATE, BETWEEN_REVOKE,
+     PAM_SUCCESS, PAM_ACCT_EXPIRED, "account decision=reject"},
+    {"PAM_USER changed between the phases", "", "", TOK_ALICE, BETWEEN_SET_USER,
+     PAM_SUCCESS, PAM_PERM_DENIED,
+     "account decision=reject service=" SERVICE " user=bob "},
+    {"PAM_USER unset between the phases", "", "", TOK_ALICE, BETWEEN_CLEAR_USER,
+     PAM_SUCCESS, PAM_USER_UNKNOWN,
+     "account decision=error service=" SERVICE " user=- "},
+    {"unknown option on the account line", "", "bogus", TOK_ALICE,
+     BETWEEN_NOTHING, PAM_SUCCESS, PAM_SERVICE_ERR, "account decision=error"},
+    {"unknown option, not authenticated", NULL, "bogus", TOK_ALICE,
+     BETWEEN_NOTHING, 0, PAM_SERVICE_ERR, "account decision=error"},
+    {"missing config on the account line", "", "config=@DIR@/missing.conf",
+     TOK_ALICE, BETWEEN_NOTHING, PAM_SUCCESS, PAM_SERVICE_ERR,
+     "account decision=error"},
+    {"bad override on the account line", "", "store.busy_timeout=-1", TOK_ALICE,
+     BETWEEN_NOTHING, PAM_SUCCESS, PAM_SERVICE_ERR, "account decision=error"},
+};
+
+static void test_acct_mgmt(const struct fixture *fx)
+{
+	static const char *const want_user[] = {
+	    [BETWEEN_NOTHING] = "alice",
+	    [BETWEEN_REVOKE] = "alice",
+	    [BETWEEN_SET_USER] = "bob",
+	    [BETWEEN_CLEAR_USER] = NULL,
+	};
+	const struct acct_row *row;
+	struct stack st;
+	struct run run;
+	size_t i;
+	int rc;
+
+	for (i = 0; i < sizeof(acct_rows) / sizeof(acct_rows[0]); i++) {
+		row = &acct_rows[i];
+		memset(&st, 0, sizeof(st));
+		st.auth_args = row->auth_args != NULL ? row->auth_args : "";
+		st.acct_args = row->acct_args;
+		if (run_start(&run, fx, &st, "alice", row->answer) != 0) {
+			T_OK(0, "acct %zu %s: pam_start", i, row->name);
+			continue;
+		}
+		if (row->auth_args != NULL) {
+			rc = module_rc(pam_authenticate(run.pamh, 0));
+			T_EQ_RC(rc, row->want_auth, "acct %zu %s: authenticate",
+			        i, row->name);
+		}
+		if (row->between == BETWEEN_REVOKE)
+			T_OK(revoke_now(fx, row->answer) == 0,
+			     "acct %zu %s: revoke", i, row->name);
+		if (row->between == BETWEEN_SET_USER)
+			T_EQ_RC(pam_set_item(run.pamh, PAM_USER, "bob"),
+			        PAM_SUCCESS, "acct %zu %s: set PAM_USER", i,
+			        row->name);
+		if (row->between == BETWEEN_CLEAR_USER)
+			T_EQ_RC(pam_set_item(run.pamh, PAM_USER, NULL),
+			        PAM_SUCCESS, "acct %zu %s: unset PAM_USER", i,
+			        row->name);
+		log_reset();
+		rc = module_rc(pam_acct_mgmt(run.pamh, 0));
+		T_EQ_RC(rc, row->want, "acct %zu %s: return code", i,
+		        row->name);
+		check_common(&run, fx, row->name, row->want_log ? 1 : 0,
+		             row->want_log, want_user[row->between], 0);
+		pam_end(run.pamh, rc);
+	}
+}
+
+/* ---- setcred --------------------------------------------------------- */
+
+/*
+ * libpam replays the auth stack for pam_setcred() with each line's action
+ * chosen by its *authenticate* code, so after a failed authenticate the
+ * stack answers PAM_PERM_DENIED whatever the module says.  The module's
+ * own answer is therefore also read from its `debug` line.
+ */
+struct setcred_row {
+	const char *name;
+	const char *auth_args;
+	int authenticate; /* call pam_authenticate first */
+	enum tok answer;
+	int flag;
+	int want;               /* the stack's answer */
+	const char *want_debug; /* the module's, from its debug line */
+};
+
+static const struct setcred_row setcred_rows[] = {
+    /* as in sshd's parent, which never saw the authentication */
+    {"no authenticate on this handle", "debug", 0, TOK_ALICE,
+     PAM_ESTABLISH_CRED, PAM_SUCCESS,
+     "flags=0x2: success, not authenticated on this handle"},
+    {"delete, no authenticate on this handle", "", 0, TOK_ALICE,
+     PAM_DELETE_CRED, PAM_SUCCESS, NULL},
+    {"authentication failed", "debug", 1, TOK_BOB, PAM_ESTABLISH_CRED,
+     PAM_PERM_DENIED, "flags=0x2: ignore, token not accepted"},
+    {"authentication failed, delete", "debug", 1, TOK_EXPIRED, PAM_DELETE_CRED,
+     PAM_PERM_DENIED, "flags=0x4: ignore, token not accepted"},
+    {"establish", "debug", 1, TOK_ALICE, PAM_ESTABLISH_CRED, PAM_SUCCESS,
+     "flags=0x2: success, token accepted"},
+    {"reinitialize", "debug", 1, TOK_ALICE, PAM_REINITIALIZE_CRED, PAM_SUCCESS,
+     "flags=0x8: success, token accepted"},
+    {"refresh", "debug", 1, TOK_ALICE, PAM_REFRESH_CRED, PAM_SUCCESS,
+     "flags=0x10: success, token accepted"},
+    {"delete", "debug", 1, TOK_ALICE, PAM_DELETE_CRED, PAM_SUCCESS,
+     "flags=0x4: success, token accepted"},
+    {"unknown option", "bogus", 0, TOK_ALICE, PAM_ESTABLISH_CRED,
+     PAM_SERVICE_ERR, NULL},
+    {"invalid scope", "scope=a\\b", 0, TOK_ALICE, PAM_DELETE_CRED,
+     PAM_SERVICE_ERR, NULL},
+};
+
+static int log_has(const char *s)
+{
+	int i;
+
+	for (i = 0; i < n_log_lines; i++)
+		if (log_is_ours(i) && strstr(log_lines[i].msg, s) != NULL)
+			return 1;
+	return 0;
+}
+
+static void test_setcred(const struct fixture *fx)
+{
+	const struct setcred_row *row;
+	struct stack st;
+	struct run run;
+	const char *last;
+	size_t i;
+	int rc;
+
+	for (i = 0; i < sizeof(setcred_rows) / sizeof(setcred_rows[0]); i++) {
+		row = &setcred_rows[i];
+		memset(&st, 0, sizeof(st));
+		st.auth_args = row->auth_args;
+		st.acct_args = "";
+		if (run_start(&run, fx, &st, "alice", row->answer) != 0) {
+			T_OK(0, "setcred %zu %s: pam_start", i, row->name);
+			continue;
+		}
+		if (row->authenticate)
+			(void)pam_authenticate(run.pamh, 0);
+		log_reset();
+		rc = module_rc(pam_setcred(run.pamh, row->flag));
+		T_EQ_RC(rc, row->want, "setcred %zu %s: return code", i,
+		        row->name);
+		if (row->want_debug != NULL)
+			T_OK(log_has(row->want_debug),
+			     "setcred %zu %s: module says '%s'", i, row->name,
+			     row->want_debug);
+		/* only a configuration error is worth a line */
+		T_EQ_INT(log_decisions(&last), row->want == PAM_SERVICE_ERR,
+		         "setcred %zu %s: log lines", i, row->name);
+		pam_end(run.pamh, rc);
+	}
+}
+
+/* A second authenticate on the same handle forgets the first. */
+static void test_reauthenticate(const struct fixture *fx)
+{
+	struct stack st = {TOK_NONE, NULL, "debug", ""};
+	struct run run;
+	int rc;
+
+	if (run_start(&run, fx, &st, "alice", TOK_ALICE) != 0) {
+		T_OK(0, "reauthenticate: pam_start");
+		return;
+	}
+	rc = module_rc(pam_authenticate(run.pamh, 0));
+	T_EQ_RC(rc, PAM_SUCCESS, "%s", "reauthenticate: first");
+	run.cs.token = tok_str(fx, TOK_BOB);
+	rc = module_rc(pam_authenticate(run.pamh, 0));
+	T_EQ_RC(rc, PAM_AUTH_ERR, "%s", "reauthenticate: second");
+	check_env(run.pamh, fx, TOK_NONE, "reauthenticate");
+	rc = module_rc(pam_acct_mgmt(run.pamh, 0));
+	T_EQ_RC(rc, PAM_IGNORE, "%s", "reauthenticate: account ignores");
+	log_reset();
+	(void)pam_setcred(run.pamh, PAM_ESTABLISH_CRED);
+	T_OK(log_has("ignore, token not accepted"), "%s",
+	     "reauthenticate: setcred ignores");
+	pam_end(run.pamh, rc);
+}
+
+int main(void)
+{
+	struct fixture fx;
+
+	if (fixture_setup(&fx) != 0) {
+		T_OK(0, "fixture");
+		fixture_teardown(&fx);
+		return t_done();
+	}
+	test_authenticate(&fx);
+	test_unavailable(&fx);
+	test_acct_mgmt(&fx);
+	test_setcred(&fx);
+	test_reauthenticate(&fx);
+	fixture_teardown(&fx);
+	return t_done();
+}

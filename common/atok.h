@@ -23,6 +23,8 @@
 #define ATOK_NAME_MAX        256   /* bytes of a token's free-text name */
 #define ATOK_REASON_MAX      256   /* bytes of a result's reason text */
 #define ATOK_FINGERPRINT_LEN 16    /* hex digits of SHA-256(token) in logs */
+#define ATOK_KID_MAX         128   /* bytes of a JWS key id */
+#define ATOK_ISSUER_MAX      256   /* bytes of an issuer shown in a result */
 
 enum atok_verdict {
 	ATOK_ACCEPT = 0,
@@ -60,6 +62,12 @@ enum atok_why {
 	ATOK_WHY_BACKEND,       /* store / server unavailable */
 	ATOK_WHY_CONFIG,        /* configuration error */
 	ATOK_WHY_INTERNAL,      /* allocation failure, library error */
+	ATOK_WHY_BAD_SIGNATURE, /* JWS signature does not verify */
+	ATOK_WHY_BAD_ALG,       /* alg not allowed, or not the key's */
+	ATOK_WHY_NO_KEY,        /* no key for the token's kid */
+	ATOK_WHY_ISSUER,        /* iss is not the configured issuer */
+	ATOK_WHY_AUDIENCE,      /* aud lacks the configured audience */
+	ATOK_WHY_CLAIMS,        /* a claim is missing or of the wrong type */
 };
 
 enum atok_kind {
@@ -89,6 +97,10 @@ struct atok_result {
 	char fingerprint[ATOK_FINGERPRINT_LEN + 1];
 	int64_t expires; /* seconds since the epoch; 0 = never */
 	char reason[ATOK_REASON_MAX];
+	/* JWT only, for `apitoken verify` and debug logs: */
+	char alg[16];
+	char kid[ATOK_KID_MAX + 1];
+	char issuer[ATOK_ISSUER_MAX + 1];
 };
 
 struct atok_config;

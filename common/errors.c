@@ -42,6 +42,8 @@ const char *atok_err_str(int code)
 		return "store schema mismatch";
 	case ATOK_ERR_BUSY:
 		return "store busy";
+	case ATOK_ERR_SIGNATURE:
+		return "bad signature";
 	}
 	return "unknown error";
 }

@@ -27,6 +27,7 @@ enum atok_err {
 	ATOK_ERR_UNAVAILABLE = -13, /* a backend cannot be reached now */
 	ATOK_ERR_SCHEMA = -14,      /* store schema needs migration / too new */
 	ATOK_ERR_BUSY = -15,        /* store locked longer than busy_timeout */
+	ATOK_ERR_SIGNATURE = -16,   /* a signature does not verify */
 };
 
 struct atok_error {

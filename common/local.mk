@@ -11,6 +11,14 @@ libatok_la_SOURCES = \
 	common/local.c common/local.h \
 	common/store.c common/store.h \
 	common/store_sqlite.c \
+	common/b64url.c common/b64url.h \
+	common/jwk.c common/jwk.h \
+	common/jws.c common/jws.h \
+	common/claims.c common/claims.h \
+	common/keys.c common/keys.h \
+	common/http.c common/http.h \
+	common/jwt.c common/jwt.h \
 	common/verifier.c
-libatok_la_CFLAGS = $(AM_CFLAGS) -fPIC $(CRYPTO_CFLAGS) $(SQLITE_CFLAGS)
-libatok_la_LIBADD = $(CRYPTO_LIBS) $(SQLITE_LIBS)
+libatok_la_CFLAGS = $(AM_CFLAGS) -fPIC $(CRYPTO_CFLAGS) $(SQLITE_CFLAGS) \
+	$(JANSSON_CFLAGS) $(CURL_CFLAGS) -pthread
+libatok_la_LIBADD = $(CRYPTO_LIBS) $(SQLITE_LIBS) $(JANSSON_LIBS) $(CURL_LIBS) -lm

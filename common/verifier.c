@@ -11,6 +11,7 @@
 
 #include "atok.h"
 #include "config.h"
+#include "jwt.h"
 #include "local.h"
 #include "scope.h"
 #include "store.h"
@@ -18,6 +19,7 @@
 
 struct atok_verifier {
 	struct atok_store *store; /* NULL when [store] is not configured */
+	struct atok_jwt *jwt;     /* NULL when [jwt] is not configured */
 	int touch;
 };
 
@@ -31,25 +33,26 @@ int atok_verifier_new(const struct atok_config *cfg, struct atok_verifier **vp,
 	if (cfg == NULL)
 		return atok_error_set(err, ATOK_ERR_INVALID,
 		                      "no configuration");
-	/* Validators that this build does not have yet are a configuration
-	 * error, not silently skipped: an administrator who configured them
-	 * expects them to be enforced. */
-	if (atok_config_has_section(cfg, "jwt"))
-		return atok_error_set(err, ATOK_ERR_CONFIG,
-		                      "[jwt] is configured, but this build "
-		                      "has no JWT validator yet");
+	/* A validator this build does not have yet is a configuration error,
+	 * not silently skipped: an administrator who configured it expects
+	 * it to be enforced. */
 	if (atok_config_has_section(cfg, "introspection"))
 		return atok_error_set(err, ATOK_ERR_CONFIG,
 		                      "[introspection] is configured, but this "
 		                      "build has no introspection client yet");
-	if (!atok_config_has_section(cfg, "store"))
+	if (!atok_config_has_section(cfg, "store") &&
+	    !atok_config_has_section(cfg, "jwt"))
 		return atok_error_set(err, ATOK_ERR_CONFIG,
 		                      "no validator is configured: add a "
-		                      "[store] section");
+		                      "[store] or [jwt] section");
 	if ((v = calloc(1, sizeof(*v))) == NULL)
 		return atok_error_set(err, ATOK_ERR_NOMEM, "out of memory");
 	v->touch = atok_config_bool(cfg, "store", "update_last_used");
-	if ((r = atok_store_open(cfg, ATOK_STORE_READ, &v->store, err)) != 0)
+	if (atok_config_has_section(cfg, "store") &&
+	    (r = atok_store_open(cfg, ATOK_STORE_READ, &v->store, err)) != 0)
+		goto fail;
+	if (atok_config_has_section(cfg, "jwt") &&
+	    (r = atok_jwt_new(cfg, &v->jwt, err)) != 0)
 		goto fail;
 	*vp = v;
 	return 0;
@@ -63,6 +66,7 @@ void atok_verifier_free(struct atok_verifier **vp)
 	if (vp == NULL || *vp == NULL)
 		return;
 	atok_store_close(&(*vp)->store);
+	atok_jwt_free(&(*vp)->jwt);
 	free(*vp);
 	*vp = NULL;
 }
@@ -182,9 +186,14 @@ enum atok_verdict atok_verify(struct atok_verifier *v,
 		bind_and_scope(req, res);
 		break;
 	case ATOK_KIND_JWT:
-		res->source = ATOK_SRC_JWT;
-		reject(res, ATOK_WHY_NO_VALIDATOR,
-		       "JWT, but no [jwt] validator is configured");
+		if (v->jwt == NULL) {
+			res->source = ATOK_SRC_JWT;
+			reject(res, ATOK_WHY_NO_VALIDATOR,
+			       "JWT, but no [jwt] validator is configured");
+			break;
+		}
+		atok_jwt_verify(v->jwt, req->token, req->token_len, now, res);
+		bind_and_scope(req, res);
 		break;
 	case ATOK_KIND_OPAQUE:
 		res->source = ATOK_SRC_INTROSPECTION;
@@ -322,6 +331,12 @@ const char *atok_why_name(enum atok_why w)
 	    [ATOK_WHY_BACKEND] = "backend",
 	    [ATOK_WHY_CONFIG] = "config",
 	    [ATOK_WHY_INTERNAL] = "internal",
+	    [ATOK_WHY_BAD_SIGNATURE] = "bad_signature",
+	    [ATOK_WHY_BAD_ALG] = "bad_alg",
+	    [ATOK_WHY_NO_KEY] = "no_key",
+	    [ATOK_WHY_ISSUER] = "issuer",
+	    [ATOK_WHY_AUDIENCE] = "audience",
+	    [ATOK_WHY_CLAIMS] = "claims",
 	};
 
 	if ((size_t)w < ATOK_ARRAY_SIZE(names) && names[w] != NULL)

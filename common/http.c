@@ -1,0 +1,175 @@
+/* http.c - the HTTP client: the only file that includes libcurl. */
+#include "ac_config.h"
+
+#include <ctype.h>
+#include <pthread.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+#include <curl/curl.h>
+
+#include "http.h"
+
+static pthread_once_t curl_once = PTHREAD_ONCE_INIT;
+static CURLcode curl_init_rc = CURLE_FAILED_INIT;
+
+static void curl_init(void)
+{
+	curl_init_rc = curl_global_init(CURL_GLOBAL_DEFAULT);
+}
+
+struct sink {
+	struct atok_http_response *resp;
+	size_t max;
+	int overflow;
+};
+
+static size_t on_body(char *p, size_t size, size_t n, void *arg)
+{
+	struct sink *s = arg;
+	size_t len = size * n;
+	char *nb;
+
+	if (s->resp->len + len > s->max) {
+		s->overflow = 1;
+		return 0; /* aborts the transfer */
+	}
+	if ((nb = realloc(s->resp->body, s->resp->len + len + 1)) == NULL)
+		return 0;
+	memcpy(nb + s->resp->len, p, len);
+	s->resp->len += len;
+	nb[s->resp->len] = '\0';
+	s->resp->body = nb;
+	return len;
+}
+
+/* Picks Cache-Control max-age (and no-store / no-cache) from a header. */
+static size_t on_header(char *p, size_t size, size_t n, void *arg)
+{
+	struct sink *s = arg;
+	size_t len = size * n;
+	char line[512], *v;
+
+	if (len < 14 || len >= sizeof(line) ||
+	    strncasecmp(p, "cache-control:", 14) != 0)
+		return len;
+	memcpy(line, p, len);
+	line[len] = '\0';
+	for (v = line; *v != '\0'; v++)
+		*v = (char)tolower((unsigned char)*v);
+	if (strstr(line, "no-store") != NULL || strstr(line, "no-cache"))
+		s->resp->max_age = 0;
+	else if ((v = strstr(line, "max-age=")) != NULL)
+		s->resp->max_age = strtol(v + 8, NULL, 10);
+	return len;
+}
+
+int atok_http_url_allowed(const char *url, int allow_http_loopback,
+                          struct atok_error *err)
+{
+	const char *host;
+	size_t n;
+
+	if (url == NULL || strlen(url) > ATOK_HTTP_URL_MAX)
+		return atok_error_set(err, ATOK_ERR_CONFIG,
+		                      "URL missing or "
+		                      "too long");
+	if (strncmp(url, "https://", 8) == 0)
+		host = url + 8;
+	else if (strncmp(url, "http://", 7) == 0)
+		host = url + 7;
+	else
+		return atok_error_set(err, ATOK_ERR_CONFIG,
+		                      "URL %.100s is not https", url);
+	n = strcspn(host, "/?#");
+	if (memchr(host, '@', n) != NULL)
+		return atok_error_set(err, ATOK_ERR_CONFIG,
+		                      "URL %.100s holds user info", url);
+	if (host == url + 7) {
+		int loopback = (n >= 9 && strncmp(host, "127.0.0.1", 9) == 0 &&
+		                (n == 9 || host[9] == ':')) ||
+		               (n >= 5 && strncmp(host, "[::1]", 5) == 0 &&
+		                (n == 5 || host[5] == ':')) ||
+		               (n >= 9 && strncmp(host, "localhost", 9) == 0 &&
+		                (n == 9 || host[9] == ':'));
+		if (!loopback || !allow_http_loopback)
+			return atok_error_set(
+			    err, ATOK_ERR_CONFIG,
+			    "URL %.100s is plain http: only https, or http "
+			    "to a loopback address with "
+			    "allow_http_loopback = yes",
+			    url);
+	}
+	return 0;
+}
+
+void atok_http_response_clear(struct atok_http_response *resp)
+{
+	if (resp == NULL)
+		return;
+	free(resp->body);
+	memset(resp, 0, sizeof(*resp));
+}
+
+int atok_http_get(const char *url, const struct atok_http_opts *o,
+                  struct atok_http_response *resp, struct atok_error *err)
+{
+	struct sink s = {resp, o->body_max ? o->body_max : ATOK_HTTP_BODY_MAX,
+	                 0};
+	char errbuf[CURL_ERROR_SIZE] = "";
+	const char *ct = NULL;
+	CURL *c = NULL;
+	CURLcode rc;
+	int r;
+
+	memset(resp, 0, sizeof(*resp));
+	resp->max_age = -1;
+	if ((r = atok_http_url_allowed(url, o->allow_http_loopback, err)) != 0)
+		return r;
+	pthread_once(&curl_once, curl_init);
+	if (curl_init_rc != CURLE_OK || (c = curl_easy_init()) == NULL)
+		return atok_error_set(err, ATOK_ERR_UNAVAILABLE,
+		                      "libcurl could not be initialised");
+	curl_easy_setopt(c, CURLOPT_URL, url);
+	curl_easy_setopt(c, CURLOPT_PROTOCOLS_STR, "http,https");
+	curl_easy_setopt(c, CURLOPT_FOLLOWLOCATION, 0L);
+	curl_easy_setopt(c, CURLOPT_NOSIGNAL, 1L);
+	curl_easy_setopt(c, CURLOPT_TIMEOUT_MS, o->timeout_ms);
+	curl_easy_setopt(c, CURLOPT_CONNECTTIMEOUT_MS,
+	                 o->timeout_ms / 2 > 0 ? o->timeout_ms / 2 : 1);
+	curl_easy_setopt(c, CURLOPT_MAXFILESIZE_LARGE, (curl_off_t)s.max);
+	curl_easy_setopt(c, CURLOPT_ERRORBUFFER, errbuf);
+	curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, on_body);
+	curl_easy_setopt(c, CURLOPT_WRITEDATA, &s);
+	curl_easy_setopt(c, CURLOPT_HEADERFUNCTION, on_header);
+	curl_easy_setopt(c, CURLOPT_HEADERDATA, &s);
+	curl_easy_setopt(c, CURLOPT_USERAGENT, "apitoken/" PACKAGE_VERSION);
+	curl_easy_setopt(c, CURLOPT_SSL_VERIFYPEER, 1L);
+	curl_easy_setopt(c, CURLOPT_SSL_VERIFYHOST, 2L);
+	if (o->ca_file != NULL)
+		curl_easy_setopt(c, CURLOPT_CAINFO, o->ca_file);
+	rc = curl_easy_perform(c);
+	if (rc != CURLE_OK) {
+		r = atok_error_set(err, ATOK_ERR_UNAVAILABLE, "GET %.100s: %s",
+		                   url,
+		                   s.overflow ? "response larger than the limit"
+		                   : errbuf[0] ? errbuf
+		                               : curl_easy_strerror(rc));
+		atok_http_response_clear(resp);
+		goto out;
+	}
+	curl_easy_getinfo(c, CURLINFO_RESPONSE_CODE, &resp->status);
+	if (curl_easy_getinfo(c, CURLINFO_CONTENT_TYPE, &ct) == CURLE_OK &&
+	    ct != NULL)
+		snprintf(resp->content_type, sizeof(resp->content_type), "%s",
+		         ct);
+	if (resp->body == NULL && (resp->body = calloc(1, 1)) == NULL) {
+		r = atok_error_set(err, ATOK_ERR_NOMEM, "out of memory");
+		goto out;
+	}
+	r = 0;
+out:
+	curl_easy_cleanup(c);
+	return r;
+}

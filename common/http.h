@@ -1,0 +1,48 @@
+/*
+ * http.h - the HTTP client for JWKS, discovery and introspection: the only
+ * file that includes libcurl.  libcurl is initialised lazily, once, and only
+ * when a network validator is configured.
+ */
+#ifndef ATOK_HTTP_H
+#define ATOK_HTTP_H
+
+#include <stddef.h>
+
+#include "errors.h"
+
+#define ATOK_HTTP_BODY_MAX (256 * 1024) /* bytes of a response body */
+#define ATOK_HTTP_URL_MAX  2048
+
+struct atok_http_opts {
+	long timeout_ms;         /* total; connect gets half */
+	const char *ca_file;     /* NULL: the system's trust store */
+	int allow_http_loopback; /* plain http only to 127.0.0.1 / ::1 */
+	size_t body_max;         /* 0: ATOK_HTTP_BODY_MAX */
+};
+
+struct atok_http_response {
+	long status;
+	char *body; /* NUL-terminated; free with atok_http_response_clear */
+	size_t len;
+	char content_type[128];
+	long max_age; /* Cache-Control max-age, -1 when absent, 0 no-store */
+};
+
+/*
+ * Checks a URL against policy: https, or http to a loopback address when
+ * allowed; no user info; at most ATOK_HTTP_URL_MAX bytes.
+ */
+int atok_http_url_allowed(const char *url, int allow_http_loopback,
+                          struct atok_error *err);
+
+/*
+ * GETs url.  No redirects are followed; a 3xx is returned as is.  Returns 0
+ * with *resp filled (any status), or ATOK_ERR_UNAVAILABLE (connection,
+ * timeout, TLS, oversize) with the reason in err.
+ */
+int atok_http_get(const char *url, const struct atok_http_opts *o,
+                  struct atok_http_response *resp, struct atok_error *err);
+
+void atok_http_response_clear(struct atok_http_response *resp);
+
+#endif

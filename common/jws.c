@@ -1,0 +1,308 @@
+/* jws.c - JWS compact serialization: strict parsing, signature check. */
+#include "ac_config.h"
+
+#include <string.h>
+#include <strings.h>
+
+#include <jansson.h>
+#include <openssl/core_names.h>
+#include <openssl/crypto.h>
+#include <openssl/ec.h>
+#include <openssl/evp.h>
+#include <openssl/rsa.h>
+
+#include "b64url.h"
+#include "jws.h"
+
+#define JWS_PAYLOAD_MAX ATOK_JWS_MAX
+
+const char *atok_jws_digest_name(enum atok_jws_alg alg)
+{
+	switch (alg) {
+	case ATOK_ALG_RS256:
+	case ATOK_ALG_PS256:
+	case ATOK_ALG_ES256:
+	case ATOK_ALG_HS256:
+		return "SHA256";
+	case ATOK_ALG_RS384:
+	case ATOK_ALG_PS384:
+	case ATOK_ALG_ES384:
+	case ATOK_ALG_HS384:
+		return "SHA384";
+	case ATOK_ALG_RS512:
+	case ATOK_ALG_PS512:
+	case ATOK_ALG_ES512:
+	case ATOK_ALG_HS512:
+		return "SHA512";
+	default:
+		return NULL;
+	}
+}
+
+void atok_jws_clear(struct atok_jws *jws)
+{
+	if (jws == NULL)
+		return;
+	json_decref(jws->claims);
+	memset(jws, 0, sizeof(*jws));
+}
+
+/* Decodes a base64url JSON object; refuses duplicate member names. */
+static json_t *decode_object(const char *p, size_t len, unsigned char *buf,
+                             size_t bufsz, const char *what,
+                             struct atok_error *err)
+{
+	json_error_t jerr;
+	json_t *o;
+	size_t n;
+
+	if (atok_b64url_decode(p, len, buf, bufsz, &n) != 0) {
+		atok_error_set(err, ATOK_ERR_MALFORMED,
+		               "JWT %s is not strict base64url", what);
+		return NULL;
+	}
+	o = json_loadb((const char *)buf, n, JSON_REJECT_DUPLICATES, &jerr);
+	if (o == NULL || !json_is_object(o)) {
+		atok_error_set(err, ATOK_ERR_MALFORMED,
+		               "JWT %s is not a JSON object%s%.80s", what,
+		               o ? "" : ": ", o ? "" : jerr.text);
+		json_decref(o);
+		return NULL;
+	}
+	return o;
+}
+
+static int parse_header(json_t *h, struct atok_jws *out, struct atok_error *err)
+{
+	json_t *alg = json_object_get(h, "alg"),
+	       *kid = json_object_get(h, "kid"),
+	       *typ = json_object_get(h, "typ"),
+	       *cty = json_object_get(h, "cty");
+
+	if (!json_is_string(alg))
+		return atok_error_set(err, ATOK_ERR_MALFORMED,
+		                      "JWT header has no alg");
+	out->alg = atok_jws_alg_from_name(json_string_value(alg),
+	                                  json_string_length(alg));
+	if (out->alg == ATOK_ALG_UNKNOWN)
+		return atok_error_set(err, ATOK_ERR_MALFORMED,
+		                      "JWT alg \"%.16s\" is not supported",
+		                      json_string_value(alg));
+	/* We understand no extension, so any crit must fail (RFC 7515
+	 * 4.1.11). */
+	if (json_object_get(h, "crit") != NULL)
+		return atok_error_set(err, ATOK_ERR_MALFORMED,
+		                      "JWT header has a crit extension we do "
+		                      "not implement");
+	if (cty != NULL && (!json_is_string(cty) ||
+	                    strcasecmp(json_string_value(cty), "JWT") == 0))
+		return atok_error_set(err, ATOK_ERR_MALFORMED,
+		                      "nested JWT (cty) is not accepted");
+	if (kid != NULL) {
+		if (!json_is_string(kid) || json_string_length(kid) == 0 ||
+		    json_string_length(kid) > ATOK_KID_MAX)
+			return atok_error_set(err, ATOK_ERR_MALFORMED,
+			                      "JWT kid is not a short string");
+		memcpy(out->kid, json_string_value(kid),
+		       json_string_length(kid));
+		out->has_kid = 1;
+	}
+	if (typ != NULL) {
+		if (!json_is_string(typ) ||
+		    json_string_length(typ) > ATOK_JWS_TYP_MAX)
+			return atok_error_set(err, ATOK_ERR_MALFORMED,
+			                      "JWT typ is not a short string");
+		memcpy(out->typ, json_string_value(typ),
+		       json_string_length(typ));
+	}
+	/* jku, x5u, jwk and x5c are never used to find a key. */
+	return 0;
+}
+
+int atok_jws_parse(const char *tok, size_t len, struct atok_jws *out,
+                   struct atok_error *err)
+{
+	unsigned char *buf = NULL;
+	const char *d1, *d2;
+	json_t *h = NULL;
+	size_t hlen, plen, slen;
+	int r = ATOK_ERR_MALFORMED;
+
+	memset(out, 0, sizeof(*out));
+	if (len > ATOK_JWS_MAX)
+		return atok_error_set(err, ATOK_ERR_TOO_LONG,
+		                      "JWT is %zu bytes, longer than %d", len,
+		                      ATOK_JWS_MAX);
+	if ((d1 = memchr(tok, '.', len)) == NULL ||
+	    (d2 = memchr(d1 + 1, '.', len - (size_t)(d1 + 1 - tok))) == NULL ||
+	    memchr(d2 + 1, '.', len - (size_t)(d2 + 1 - tok)) != NULL)
+		return atok_error_set(err, r, "JWT does not have three parts");
+	hlen = (size_t)(d1 - tok);
+	plen = (size_t)(d2 - d1 - 1);
+	slen = len - (size_t)(d2 + 1 - tok);
+	if (hlen == 0 || plen == 0 || slen == 0)
+		return atok_error_set(err, r, "JWT has an empty part");
+	if (hlen > ATOK_JWS_HEADER_MAX)
+		return atok_error_set(err, ATOK_ERR_TOO_LONG,
+		                      "JWT header longer than %d",
+		                      ATOK_JWS_HEADER_MAX);
+	if (atok_b64url_decode(d2 + 1, slen, out->sig, sizeof(out->sig),
+	                       &out->sig_len) != 0)
+		return atok_error_set(err, r,
+		                      "JWT signature is not strict "
+		                      "base64url");
+	if ((buf = malloc(ATOK_B64URL_DECODED_MAX(plen) + 1)) == NULL)
+		return atok_error_set(err, ATOK_ERR_NOMEM, "out of memory");
+	if ((h = decode_object(tok, hlen, buf, ATOK_B64URL_DECODED_MAX(hlen),
+	                       "header", err)) == NULL ||
+	    (r = parse_header(h, out, err)) != 0)
+		goto fail;
+	if ((out->claims =
+	         decode_object(d1 + 1, plen, buf, ATOK_B64URL_DECODED_MAX(plen),
+	                       "payload", err)) == NULL) {
+		r = ATOK_ERR_MALFORMED;
+		goto fail;
+	}
+	out->signing_input = tok;
+	out->signing_input_len = (size_t)(d2 - tok);
+	r = 0;
+	goto out;
+fail:
+	if (r == 0)
+		r = ATOK_ERR_MALFORMED;
+	json_decref(out->claims);
+	out->claims = NULL;
+out:
+	json_decref(h);
+	free(buf);
+	return r;
+}
+
+/* R||S (fixed width) to the DER that OpenSSL verifies. */
+static int ecdsa_raw_to_der(const unsigned char *sig, size_t len,
+                            unsigned char **der, int *der_len)
+{
+	ECDSA_SIG *es = NULL;
+	BIGNUM *r = NULL, *s = NULL;
+	int ok = 0;
+
+	*der = NULL;
+	if ((es = ECDSA_SIG_new()) == NULL ||
+	    (r = BN_bin2bn(sig, (int)(len / 2), NULL)) == NULL ||
+	    (s = BN_bin2bn(sig + len / 2, (int)(len / 2), NULL)) == NULL ||
+	    ECDSA_SIG_set0(es, r, s) != 1)
+		goto out;
+	r = s = NULL; /* owned by es */
+	if ((*der_len = i2d_ECDSA_SIG(es, der)) <= 0)
+		goto out;
+	ok = 1;
+out:
+	BN_free(r);
+	BN_free(s);
+	ECDSA_SIG_free(es);
+	return ok;
+}
+
+static int verify_hmac(const struct atok_jws *jws, const unsigned char *key,
+                       size_t key_len, struct atok_error *err)
+{
+	unsigned char mac[EVP_MAX_MD_SIZE];
+	size_t mac_len = 0;
+	const char *md = atok_jws_digest_name(jws->alg);
+
+	if (key == NULL || key_len == 0)
+		return atok_error_set(err, ATOK_ERR_SIGNATURE,
+		                      "HMAC algorithm but no secret "
+		                      "configured");
+	if (EVP_Q_mac(NULL, "HMAC", NULL, md, NULL, key, key_len,
+	              (const unsigned char *)jws->signing_input,
+	              jws->signing_input_len, mac, sizeof(mac),
+	              &mac_len) == NULL)
+		return atok_error_set(err, ATOK_ERR_CRYPTO, "HMAC failed");
+	if (mac_len != jws->sig_len ||
+	    CRYPTO_memcmp(mac, jws->sig, mac_len) != 0) {
+		OPENSSL_cleanse(mac, sizeof(mac));
+		return atok_error_set(err, ATOK_ERR_SIGNATURE,
+		                      "JWT signature does not verify");
+	}
+	OPENSSL_cleanse(mac, sizeof(mac));
+	return 0;
+}
+
+int atok_jws_verify(const struct atok_jws *jws, const struct atok_jwk *key,
+                    const unsigned char *hmac, size_t hmac_len,
+                    struct atok_error *err)
+{
+	EVP_MD_CTX *ctx = NULL;
+	EVP_PKEY_CTX *pctx = NULL;
+	unsigned char *der = NULL;
+	const unsigned char *sig = jws->sig;
+	size_t sig_len = jws->sig_len;
+	const char *md = atok_jws_digest_name(jws->alg);
+	int der_len = 0, rc, r = ATOK_ERR_CRYPTO;
+
+	switch (jws->alg) {
+	case ATOK_ALG_HS256:
+	case ATOK_ALG_HS384:
+	case ATOK_ALG_HS512:
+		return verify_hmac(jws, hmac, hmac_len, err);
+	case ATOK_ALG_UNKNOWN:
+	case ATOK_ALG_COUNT:
+		return atok_error_set(err, ATOK_ERR_SIGNATURE, "no algorithm");
+	default:
+		break;
+	}
+	if (key == NULL || key->pkey == NULL)
+		return atok_error_set(err, ATOK_ERR_SIGNATURE, "no key");
+	if (key->kty == ATOK_KTY_EC) {
+		/* Exactly R||S of the curve's size; a DER signature is not a
+		 * JWS signature. */
+		if (sig_len != 2 * (size_t)key->curve_bytes)
+			return atok_error_set(err, ATOK_ERR_SIGNATURE,
+			                      "ES signature is %zu bytes, not "
+			                      "%d",
+			                      sig_len, 2 * key->curve_bytes);
+		if (!ecdsa_raw_to_der(sig, sig_len, &der, &der_len))
+			return atok_error_set(err, ATOK_ERR_CRYPTO,
+			                      "ECDSA signature conversion "
+			                      "failed");
+		sig = der;
+		sig_len = (size_t)der_len;
+	}
+	if ((ctx = EVP_MD_CTX_new()) == NULL)
+		goto out;
+	if (EVP_DigestVerifyInit_ex(ctx, &pctx, md, NULL, NULL, key->pkey,
+	                            NULL) != 1)
+		goto out;
+	if (jws->alg == ATOK_ALG_PS256 || jws->alg == ATOK_ALG_PS384 ||
+	    jws->alg == ATOK_ALG_PS512) {
+		/* RFC 7518 3.5: MGF1 with the same hash, salt = hash size. */
+		if (EVP_PKEY_CTX_set_rsa_padding(pctx, RSA_PKCS1_PSS_PADDING) !=
+		        1 ||
+		    EVP_PKEY_CTX_set_rsa_pss_saltlen(
+		        pctx, RSA_PSS_SALTLEN_DIGEST) != 1)
+			goto out;
+	} else if (key->kty == ATOK_KTY_RSA) {
+		if (EVP_PKEY_CTX_set_rsa_padding(pctx, RSA_PKCS1_PADDING) != 1)
+			goto out;
+	}
+	rc = EVP_DigestVerify(ctx, sig, sig_len,
+	                      (const unsigned char *)jws->signing_input,
+	                      jws->signing_input_len);
+	/* 1: valid; 0: a bad signature; anything else: library error.  A
+	 * malformed signature shows up as an error too; both refuse. */
+	if (rc == 1)
+		r = 0;
+	else if (rc == 0)
+		r = ATOK_ERR_SIGNATURE;
+	else
+		r = ATOK_ERR_SIGNATURE;
+out:
+	if (r == ATOK_ERR_SIGNATURE)
+		atok_error_set(err, r, "JWT signature does not verify");
+	else if (r != 0)
+		atok_error_set(err, r, "OpenSSL could not verify the JWT");
+	EVP_MD_CTX_free(ctx);
+	OPENSSL_free(der);
+	return r;
+}

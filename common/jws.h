@@ -1,0 +1,56 @@
+/*
+ * jws.h - JWS compact serialization (RFC 7515): strict parsing and
+ * signature verification.  The only file that calls OpenSSL's verify API.
+ */
+#ifndef ATOK_JWS_H
+#define ATOK_JWS_H
+
+#include <stddef.h>
+
+#include "errors.h"
+#include "jwk.h"
+
+#define ATOK_JWS_MAX        16384 /* bytes of a whole token */
+#define ATOK_JWS_HEADER_MAX 2048  /* bytes of the encoded header */
+#define ATOK_JWS_SIG_MAX    1024  /* decoded signature bytes (8192-bit RSA) */
+#define ATOK_JWS_TYP_MAX    64
+
+struct json_t;
+
+struct atok_jws {
+	enum atok_jws_alg alg;
+	char kid[ATOK_KID_MAX + 1];
+	int has_kid;
+	char typ[ATOK_JWS_TYP_MAX + 1];
+	const char *signing_input; /* header.payload, inside the token */
+	size_t signing_input_len;
+	unsigned char sig[ATOK_JWS_SIG_MAX];
+	size_t sig_len;
+	struct json_t *claims; /* the payload object; atok_jws_clear frees */
+};
+
+/*
+ * Parses tok: exactly three strict base64url parts, a JSON object header
+ * (no duplicate members; `alg` a known name, never "none"; no `crit`; no
+ * nested `cty: JWT`; `jku`/`x5u`/`jwk`/`x5c` ignored), and a JSON object
+ * payload.  Returns 0 or ATOK_ERR_MALFORMED / ATOK_ERR_TOO_LONG with a
+ * reason in err.  Call atok_jws_clear() after either.
+ */
+int atok_jws_parse(const char *tok, size_t len, struct atok_jws *out,
+                   struct atok_error *err);
+
+void atok_jws_clear(struct atok_jws *jws);
+
+/*
+ * Verifies the signature with key (public-key algs) or hmac (HS*).  The
+ * caller has checked that the key fits the alg.  Returns 0 when valid,
+ * ATOK_ERR_SIGNATURE when not, ATOK_ERR_CRYPTO on a library failure.
+ */
+int atok_jws_verify(const struct atok_jws *jws, const struct atok_jwk *key,
+                    const unsigned char *hmac, size_t hmac_len,
+                    struct atok_error *err);
+
+/* The digest an alg signs with (NULL for EdDSA). */
+const char *atok_jws_digest_name(enum atok_jws_alg alg);
+
+#endif

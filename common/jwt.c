@@ -1,0 +1,296 @@
+/* jwt.c - the JWT access token validator. */
+#include "ac_config.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <jansson.h>
+
+#include "claims.h"
+#include "config.h"
+#include "jwk.h"
+#include "jws.h"
+#include "jwt.h"
+#include "keys.h"
+#include "util.h"
+
+struct atok_jwt {
+	struct atok_claims_policy policy;
+	char *issuer, *audience, *username_claim;
+	unsigned alg_allowed; /* bit per enum atok_jws_alg */
+	struct atok_keysource *keys;
+	unsigned char *hmac;
+	size_t hmac_len;
+};
+
+static void refuse(struct atok_result *res, enum atok_why why, const char *fmt,
+                   ...) __attribute__((format(printf, 3, 4)));
+static void refuse(struct atok_result *res, enum atok_why why, const char *fmt,
+                   ...)
+{
+	va_list ap;
+
+	res->verdict = ATOK_REJECT;
+	res->why = why;
+	va_start(ap, fmt);
+	vsnprintf(res->reason, sizeof(res->reason), fmt, ap);
+	va_end(ap);
+}
+
+static int parse_algorithms(const char *list, unsigned *mask,
+                            struct atok_error *err)
+{
+	const char *p = list;
+
+	*mask = 0;
+	while (p != NULL && *p != '\0') {
+		size_t n;
+		enum atok_jws_alg a;
+
+		while (*p == ' ')
+			p++;
+		n = strcspn(p, " ");
+		if (n == 0)
+			break;
+		if ((a = atok_jws_alg_from_name(p, n)) == ATOK_ALG_UNKNOWN)
+			return atok_error_set(err, ATOK_ERR_CONFIG,
+			                      "[jwt] algorithms: unknown "
+			                      "\"%.*s\"",
+			                      (int)n, p);
+		*mask |= 1u << a;
+		p += n;
+	}
+	if (*mask == 0)
+		return atok_error_set(err, ATOK_ERR_CONFIG,
+		                      "[jwt] algorithms is empty");
+	return 0;
+}
+
+static int is_hmac(enum atok_jws_alg a)
+{
+	return a == ATOK_ALG_HS256 || a == ATOK_ALG_HS384 ||
+	       a == ATOK_ALG_HS512;
+}
+
+/* Reads the HS* secret: private (no group/other access beyond group read),
+ * at least 32 bytes; one trailing newline is not part of it. */
+static int read_secret(const char *path, unsigned char **out, size_t *len,
+                       struct atok_error *err)
+{
+	unsigned char *buf = NULL;
+	struct stat st;
+	ssize_t n;
+	int fd = -1, r;
+
+	if ((r = atok_check_path_safe(path, "HMAC secret file", err)) != 0)
+		return r == ATOK_ERR_NOT_FOUND ? ATOK_ERR_CONFIG : r;
+	if ((fd = open(path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW)) < 0)
+		return atok_error_set(err, ATOK_ERR_IO, "cannot open %s: %s",
+		                      path, strerror(errno));
+	if (fstat(fd, &st) != 0 || (st.st_mode & S_IROTH)) {
+		r = atok_error_set(err, ATOK_ERR_PERM,
+		                   "HMAC secret file %s is world-readable",
+		                   path);
+		goto out;
+	}
+	if ((buf = malloc(ATOK_HMAC_SECRET_MAX + 1)) == NULL) {
+		r = atok_error_set(err, ATOK_ERR_NOMEM, "out of memory");
+		goto out;
+	}
+	n = read(fd, buf, ATOK_HMAC_SECRET_MAX + 1);
+	if (n < 0 || n > ATOK_HMAC_SECRET_MAX) {
+		r = atok_error_set(err, ATOK_ERR_CONFIG,
+		                   "HMAC secret file %s: unreadable or over "
+		                   "%d bytes",
+		                   path, ATOK_HMAC_SECRET_MAX);
+		goto out;
+	}
+	if (n > 0 && buf[n - 1] == '\n')
+		n--;
+	if (n < 32) {
+		r = atok_error_set(err, ATOK_ERR_CONFIG,
+		                   "HMAC secret in %s is shorter than 32 bytes",
+		                   path);
+		goto out;
+	}
+	*out = buf;
+	*len = (size_t)n;
+	buf = NULL;
+	r = 0;
+out:
+	if (buf != NULL)
+		atok_freezero(buf, ATOK_HMAC_SECRET_MAX + 1);
+	close(fd);
+	return r;
+}
+
+static char *dup_or_fail(const char *s, struct atok_error *err, int *r)
+{
+	char *d = strdup(s);
+
+	if (d == NULL)
+		*r = atok_error_set(err, ATOK_ERR_NOMEM, "out of memory");
+	return d;
+}
+
+int atok_jwt_new(const struct atok_config *cfg, struct atok_jwt **out,
+                 struct atok_error *err)
+{
+	struct atok_jwt *j = NULL;
+	const char *issuer = atok_config_str(cfg, "jwt", "issuer");
+	const char *audience = atok_config_str(cfg, "jwt", "audience");
+	const char *secret = atok_config_str(cfg, "jwt", "hmac_secret_file");
+	unsigned mask = 0, pub_mask;
+	int r = 0;
+
+	*out = NULL;
+	if (issuer == NULL || audience == NULL)
+		return atok_error_set(err, ATOK_ERR_CONFIG,
+		                      "[jwt] needs issuer and audience: a "
+		                      "token is only good for the service it "
+		                      "was issued to");
+	if ((r = parse_algorithms(atok_config_str(cfg, "jwt", "algorithms"),
+	                          &mask, err)) != 0)
+		return r;
+	if ((j = calloc(1, sizeof(*j))) == NULL)
+		return atok_error_set(err, ATOK_ERR_NOMEM, "out of memory");
+	j->alg_allowed = mask;
+	if ((j->issuer = dup_or_fail(issuer, err, &r)) == NULL ||
+	    (j->audience = dup_or_fail(audience, err, &r)) == NULL ||
+	    (j->username_claim =
+	         dup_or_fail(atok_config_str(cfg, "jwt", "username_claim"), err,
+	                     &r)) == NULL)
+		goto fail;
+	j->policy.issuer = j->issuer;
+	j->policy.audience = j->audience;
+	j->policy.username_claim = j->username_claim;
+	j->policy.leeway = atok_config_int(cfg, "jwt", "leeway");
+	j->policy.require_at_jwt =
+	    atok_config_bool(cfg, "jwt", "require_at_jwt");
+
+	pub_mask = mask & ~((1u << ATOK_ALG_HS256) | (1u << ATOK_ALG_HS384) |
+	                    (1u << ATOK_ALG_HS512));
+	if (mask != pub_mask) {
+		if (secret == NULL) {
+			r = atok_error_set(err, ATOK_ERR_CONFIG,
+			                   "[jwt] algorithms has HS*, which "
+			                   "needs hmac_secret_file");
+			goto fail;
+		}
+		if ((r = read_secret(secret, &j->hmac, &j->hmac_len, err)) != 0)
+			goto fail;
+	} else if (secret != NULL) {
+		r = atok_error_set(err, ATOK_ERR_CONFIG,
+		                   "[jwt] hmac_secret_file is set but no HS* "
+		                   "algorithm is allowed");
+		goto fail;
+	}
+	if (pub_mask != 0 && (r = atok_keysource_new(cfg, &j->keys, err)) != 0)
+		goto fail;
+	*out = j;
+	return 0;
+fail:
+	atok_jwt_free(&j);
+	return r;
+}
+
+void atok_jwt_free(struct atok_jwt **jp)
+{
+	struct atok_jwt *j;
+
+	if (jp == NULL || (j = *jp) == NULL)
+		return;
+	atok_keysource_free(&j->keys);
+	if (j->hmac != NULL)
+		atok_freezero(j->hmac, ATOK_HMAC_SECRET_MAX + 1);
+	free(j->issuer);
+	free(j->audience);
+	free(j->username_claim);
+	free(j);
+	*jp = NULL;
+}
+
+void atok_jwt_verify(struct atok_jwt *j, const char *tok, size_t len,
+                     int64_t now, struct atok_result *res)
+{
+	struct atok_jws jws;
+	struct atok_error err = {0};
+	const struct atok_jwk *key = NULL;
+	json_t *iss;
+	const char *why = NULL;
+	int r;
+
+	res->source = ATOK_SRC_JWT;
+	if ((r = atok_jws_parse(tok, len, &jws, &err)) != 0) {
+		refuse(res,
+		       r == ATOK_ERR_TOO_LONG ? ATOK_WHY_TOO_LONG
+		                              : ATOK_WHY_MALFORMED,
+		       "%.200s", err.msg);
+		goto out;
+	}
+	snprintf(res->alg, sizeof(res->alg), "%s", atok_jws_alg_name(jws.alg));
+	memcpy(res->kid, jws.kid, sizeof(res->kid));
+	iss = json_object_get(jws.claims, "iss");
+	if (json_is_string(iss) && json_string_length(iss) <= ATOK_ISSUER_MAX)
+		memcpy(res->issuer, json_string_value(iss),
+		       json_string_length(iss) + 1);
+
+	/* The algorithm comes from configuration and the key, never from
+	 * the token alone. */
+	if (!(j->alg_allowed & (1u << jws.alg))) {
+		refuse(res, ATOK_WHY_BAD_ALG,
+		       "JWT alg %s is not in [jwt] algorithms", res->alg);
+		goto out;
+	}
+	if (is_hmac(jws.alg)) {
+		const char *md = atok_jws_digest_name(jws.alg);
+		size_t need = md[4] == '2' ? 32 : md[4] == '3' ? 48 : 64;
+		if (j->hmac_len < need) {
+			refuse(res, ATOK_WHY_BAD_ALG,
+			       "HMAC secret is shorter than %s needs",
+			       res->alg);
+			goto out;
+		}
+	} else {
+		r = atok_keysource_select(j->keys, jws.has_kid ? jws.kid : NULL,
+		                          jws.alg, now, &key, &why, &err);
+		if (r == ATOK_ERR_UNAVAILABLE) {
+			res->verdict = ATOK_UNAVAILABLE;
+			res->why = ATOK_WHY_BACKEND;
+			snprintf(res->reason, sizeof(res->reason), "%.200s",
+			         err.msg);
+			goto out;
+		}
+		if (key == NULL) {
+			refuse(res,
+			       why != NULL && strstr(why, "kid") != NULL &&
+			               strstr(why, "no key") != NULL
+			           ? ATOK_WHY_NO_KEY
+			           : ATOK_WHY_BAD_ALG,
+			       "JWT %s kid \"%.64s\": %s", res->alg,
+			       jws.has_kid ? jws.kid : "",
+			       why ? why : "no key");
+			goto out;
+		}
+	}
+	if ((r = atok_jws_verify(&jws, key, j->hmac, j->hmac_len, &err)) != 0) {
+		if (r == ATOK_ERR_SIGNATURE) {
+			refuse(res, ATOK_WHY_BAD_SIGNATURE, "%.200s", err.msg);
+		} else {
+			res->verdict = ATOK_UNAVAILABLE;
+			res->why = ATOK_WHY_INTERNAL;
+			snprintf(res->reason, sizeof(res->reason), "%.200s",
+			         err.msg);
+		}
+		goto out;
+	}
+	atok_claims_check(jws.claims, jws.typ, &j->policy, now, res);
+out:
+	atok_jws_clear(&jws);
+}

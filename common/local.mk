@@ -21,4 +21,5 @@ libatok_la_SOURCES = \
 	common/verifier.c
 libatok_la_CFLAGS = $(AM_CFLAGS) -fPIC $(CRYPTO_CFLAGS) $(SQLITE_CFLAGS) \
 	$(JANSSON_CFLAGS) $(CURL_CFLAGS) -pthread
-libatok_la_LIBADD = $(CRYPTO_LIBS) $(SQLITE_LIBS) $(JANSSON_LIBS) $(CURL_LIBS) -lm
+# libcurl is dlopen()ed by http.c when first needed, never linked.
+libatok_la_LIBADD = $(CRYPTO_LIBS) $(SQLITE_LIBS) $(JANSSON_LIBS) -lm -ldl

@@ -1,0 +1,25 @@
+#!/bin/bash
+# End-to-end: the real (setuid) sudo authenticating the invoking user with
+# pam_apitoken.so through a private PAM service and a private sudoers copy.
+# See lib.sh for how the test keeps off the real system.  Prints TAP.
+# shellcheck source=tests/integration/lib.sh
+. "$(dirname "$(readlink -f "$0")")/lib.sh"
+it_require sudo visudo setpriv logger "$IT_PY"
+it_enter "$@"
+
+# shellcheck disable=SC2034 # used by lib.sh
+IT_FE=sudo
+IT_SVC=apitoken-sudo
+IT_SCOPE=sudo
+
+it_test_syslog
+if it_sudo_setup "$IT_SVC"; then
+	it_ok "private sudoers with pam_service=$IT_SVC is valid"
+else
+	it_not_ok "private sudoers"
+	it_bail "cannot set up sudo"
+fi
+
+it_token_cases
+
+it_plan_and_exit

@@ -1,6 +1,7 @@
 /* jws.c - JWS compact serialization: strict parsing, signature check. */
 #include "ac_config.h"
 
+#include <stdlib.h>
 #include <string.h>
 #include <strings.h>
 
@@ -12,6 +13,7 @@
 #include <openssl/rsa.h>
 
 #include "b64url.h"
+#include "digest.h"
 #include "jws.h"
 
 #define JWS_PAYLOAD_MAX ATOK_JWS_MAX
@@ -203,35 +205,100 @@ out:
 	return ok;
 }
 
-static int verify_hmac(const struct atok_jws *jws, const unsigned char *key,
-                       size_t key_len, struct atok_error *err)
+struct atok_hmac_key {
+	EVP_MAC_CTX *ctx[3]; /* SHA256, SHA384, SHA512, keyed */
+	size_t len;
+};
+
+static const char *const hmac_mds[3] = {"SHA256", "SHA384", "SHA512"};
+
+int atok_hmac_key_new(const unsigned char *secret, size_t len,
+                      struct atok_hmac_key **out, struct atok_error *err)
+{
+	struct atok_hmac_key *k = NULL;
+	EVP_MAC *mac = NULL;
+	OSSL_PARAM params[2];
+	int i, r = ATOK_ERR_CRYPTO;
+
+	*out = NULL;
+	if ((k = calloc(1, sizeof(*k))) == NULL)
+		return atok_error_set(err, ATOK_ERR_NOMEM, "out of memory");
+	k->len = len;
+	if ((mac = EVP_MAC_fetch(NULL, "HMAC", NULL)) == NULL)
+		goto out;
+	for (i = 0; i < 3; i++) {
+		params[0] = OSSL_PARAM_construct_utf8_string(
+		    OSSL_MAC_PARAM_DIGEST, (char *)hmac_mds[i], 0);
+		params[1] = OSSL_PARAM_construct_end();
+		if ((k->ctx[i] = EVP_MAC_CTX_new(mac)) == NULL ||
+		    EVP_MAC_init(k->ctx[i], secret, len, params) != 1)
+			goto out;
+	}
+	*out = k;
+	k = NULL;
+	r = 0;
+out:
+	if (r != 0)
+		atok_error_set(err, r, "HMAC key set-up failed");
+	atok_hmac_key_free(&k);
+	EVP_MAC_free(mac);
+	return r;
+}
+
+void atok_hmac_key_free(struct atok_hmac_key **kp)
+{
+	int i;
+
+	if (kp == NULL || *kp == NULL)
+		return;
+	for (i = 0; i < 3; i++)
+		EVP_MAC_CTX_free((*kp)->ctx[i]); /* cleanses the key */
+	free(*kp);
+	*kp = NULL;
+}
+
+size_t atok_hmac_key_len(const struct atok_hmac_key *k)
+{
+	return k != NULL ? k->len : 0;
+}
+
+static int verify_hmac(const struct atok_jws *jws,
+                       const struct atok_hmac_key *key, struct atok_error *err)
 {
 	unsigned char mac[EVP_MAX_MD_SIZE];
 	size_t mac_len = 0;
-	const char *md = atok_jws_digest_name(jws->alg);
+	EVP_MAC_CTX *ctx = NULL;
+	int which = jws->alg == ATOK_ALG_HS256   ? 0
+	            : jws->alg == ATOK_ALG_HS384 ? 1
+	                                         : 2;
+	int r = ATOK_ERR_CRYPTO;
 
-	if (key == NULL || key_len == 0)
+	if (key == NULL)
 		return atok_error_set(err, ATOK_ERR_SIGNATURE,
 		                      "HMAC algorithm but no secret "
 		                      "configured");
-	if (EVP_Q_mac(NULL, "HMAC", NULL, md, NULL, key, key_len,
-	              (const unsigned char *)jws->signing_input,
-	              jws->signing_input_len, mac, sizeof(mac),
-	              &mac_len) == NULL)
-		return atok_error_set(err, ATOK_ERR_CRYPTO, "HMAC failed");
+	if ((ctx = EVP_MAC_CTX_dup(key->ctx[which])) == NULL ||
+	    EVP_MAC_update(ctx, (const unsigned char *)jws->signing_input,
+	                   jws->signing_input_len) != 1 ||
+	    EVP_MAC_final(ctx, mac, &mac_len, sizeof(mac)) != 1) {
+		atok_error_set(err, r, "HMAC failed");
+		goto out;
+	}
 	if (mac_len != jws->sig_len ||
 	    CRYPTO_memcmp(mac, jws->sig, mac_len) != 0) {
-		OPENSSL_cleanse(mac, sizeof(mac));
-		return atok_error_set(err, ATOK_ERR_SIGNATURE,
-		                      "JWT signature does not verify");
+		r = atok_error_set(err, ATOK_ERR_SIGNATURE,
+		                   "JWT signature does not verify");
+		goto out;
 	}
+	r = 0;
+out:
 	OPENSSL_cleanse(mac, sizeof(mac));
-	return 0;
+	EVP_MAC_CTX_free(ctx);
+	return r;
 }
 
 int atok_jws_verify(const struct atok_jws *jws, const struct atok_jwk *key,
-                    const unsigned char *hmac, size_t hmac_len,
-                    struct atok_error *err)
+                    const struct atok_hmac_key *hmac, struct atok_error *err)
 {
 	EVP_MD_CTX *ctx = NULL;
 	EVP_PKEY_CTX *pctx = NULL;
@@ -245,7 +312,7 @@ int atok_jws_verify(const struct atok_jws *jws, const struct atok_jwk *key,
 	case ATOK_ALG_HS256:
 	case ATOK_ALG_HS384:
 	case ATOK_ALG_HS512:
-		return verify_hmac(jws, hmac, hmac_len, err);
+		return verify_hmac(jws, hmac, err);
 	case ATOK_ALG_UNKNOWN:
 	case ATOK_ALG_COUNT:
 		return atok_error_set(err, ATOK_ERR_SIGNATURE, "no algorithm");
@@ -271,8 +338,8 @@ int atok_jws_verify(const struct atok_jws *jws, const struct atok_jwk *key,
 	}
 	if ((ctx = EVP_MD_CTX_new()) == NULL)
 		goto out;
-	if (EVP_DigestVerifyInit_ex(ctx, &pctx, md, NULL, NULL, key->pkey,
-	                            NULL) != 1)
+	if (EVP_DigestVerifyInit(ctx, &pctx, atok_md(md), NULL, key->pkey) !=
+	    1)
 		goto out;
 	if (jws->alg == ATOK_ALG_PS256 || jws->alg == ATOK_ALG_PS384 ||
 	    jws->alg == ATOK_ALG_PS512) {

@@ -41,14 +41,27 @@ int atok_jws_parse(const char *tok, size_t len, struct atok_jws *out,
 
 void atok_jws_clear(struct atok_jws *jws);
 
+struct atok_hmac_key;
+
+/*
+ * Prepares an HS* secret once: an HMAC context per digest, keyed, which
+ * each verify duplicates.  The caller wipes its copy of the secret.
+ */
+int atok_hmac_key_new(const unsigned char *secret, size_t len,
+                      struct atok_hmac_key **out, struct atok_error *err);
+
+void atok_hmac_key_free(struct atok_hmac_key **kp);
+
+/* The secret's length in bytes (an HS* alg needs at least its hash size). */
+size_t atok_hmac_key_len(const struct atok_hmac_key *k);
+
 /*
  * Verifies the signature with key (public-key algs) or hmac (HS*).  The
  * caller has checked that the key fits the alg.  Returns 0 when valid,
  * ATOK_ERR_SIGNATURE when not, ATOK_ERR_CRYPTO on a library failure.
  */
 int atok_jws_verify(const struct atok_jws *jws, const struct atok_jwk *key,
-                    const unsigned char *hmac, size_t hmac_len,
-                    struct atok_error *err);
+                    const struct atok_hmac_key *hmac, struct atok_error *err);
 
 /* The digest an alg signs with (NULL for EdDSA). */
 const char *atok_jws_digest_name(enum atok_jws_alg alg);

@@ -11,6 +11,7 @@
 #include <unistd.h>
 
 #include <jansson.h>
+#include <openssl/crypto.h>
 
 #include "claims.h"
 #include "config.h"
@@ -25,8 +26,19 @@ struct atok_jwt {
 	char *issuer, *audience, *username_claim;
 	unsigned alg_allowed; /* bit per enum atok_jws_alg */
 	struct atok_keysource *keys;
-	unsigned char *hmac;
-	size_t hmac_len;
+	struct atok_hmac_key *hmac;
+	/* Verified tokens by SHA-256, for long-lived processes; allocated on
+	 * first use.  An entry never outlives the token's exp nor cache_ttl. */
+	struct cache_entry *cache;
+	int64_t cache_ttl;
+};
+
+#define CACHE_SLOTS 256 /* direct-mapped by the digest's first bytes */
+
+struct cache_entry {
+	unsigned char digest[32];
+	int64_t valid_until; /* 0: empty */
+	struct atok_result res;
 };
 
 static void refuse(struct atok_result *res, enum atok_why why, const char *fmt,
@@ -183,7 +195,13 @@ int atok_jwt_new(const struct atok_config *cfg, struct atok_jwt **out,
 			                   "needs hmac_secret_file");
 			goto fail;
 		}
-		if ((r = read_secret(secret, &j->hmac, &j->hmac_len, err)) != 0)
+		unsigned char *bytes = NULL;
+		size_t len = 0;
+		if ((r = read_secret(secret, &bytes, &len, err)) != 0)
+			goto fail;
+		r = atok_hmac_key_new(bytes, len, &j->hmac, err);
+		atok_freezero(bytes, ATOK_HMAC_SECRET_MAX + 1);
+		if (r != 0)
 			goto fail;
 	} else if (secret != NULL) {
 		r = atok_error_set(err, ATOK_ERR_CONFIG,
@@ -207,8 +225,9 @@ void atok_jwt_free(struct atok_jwt **jp)
 	if (jp == NULL || (j = *jp) == NULL)
 		return;
 	atok_keysource_free(&j->keys);
-	if (j->hmac != NULL)
-		atok_freezero(j->hmac, ATOK_HMAC_SECRET_MAX + 1);
+	atok_hmac_key_free(&j->hmac);
+	if (j->cache != NULL)
+		atok_freezero(j->cache, CACHE_SLOTS * sizeof(*j->cache));
 	free(j->issuer);
 	free(j->audience);
 	free(j->username_claim);
@@ -216,8 +235,60 @@ void atok_jwt_free(struct atok_jwt **jp)
 	*jp = NULL;
 }
 
+static struct cache_entry *cache_slot(struct atok_jwt *j,
+                                      const unsigned char digest[32])
+{
+	return &j->cache[(digest[0] | (unsigned)digest[1] << 8) % CACHE_SLOTS];
+}
+
+/* A hit copies the validator's verdict of an earlier, identical token. */
+static int cache_lookup(struct atok_jwt *j, const unsigned char digest[32],
+                        int64_t now, struct atok_result *res)
+{
+	struct cache_entry *e;
+
+	if (j->cache == NULL)
+		return 0;
+	e = cache_slot(j, digest);
+	if (e->valid_until == 0 || now >= e->valid_until ||
+	    CRYPTO_memcmp(e->digest, digest, 32) != 0)
+		return 0;
+	memcpy(res->user, e->res.user, sizeof(res->user));
+	memcpy(res->scopes, e->res.scopes, sizeof(res->scopes));
+	memcpy(res->token_id, e->res.token_id, sizeof(res->token_id));
+	memcpy(res->alg, e->res.alg, sizeof(res->alg));
+	memcpy(res->kid, e->res.kid, sizeof(res->kid));
+	memcpy(res->issuer, e->res.issuer, sizeof(res->issuer));
+	res->expires = e->res.expires;
+	res->verdict = ATOK_ACCEPT;
+	res->why = ATOK_WHY_NONE;
+	return 1;
+}
+
+static void cache_store(struct atok_jwt *j, const unsigned char digest[32],
+                        int64_t now, const struct atok_result *res)
+{
+	struct cache_entry *e;
+
+	if (j->cache_ttl <= 0 || res->verdict != ATOK_ACCEPT)
+		return;
+	if (j->cache == NULL &&
+	    (j->cache = calloc(CACHE_SLOTS, sizeof(*j->cache))) == NULL)
+		return;
+	e = cache_slot(j, digest);
+	memcpy(e->digest, digest, 32);
+	e->res = *res;
+	/* Never past exp (without the leeway), never past cache_ttl. */
+	e->valid_until = now + j->cache_ttl;
+	if (res->expires < e->valid_until)
+		e->valid_until = res->expires;
+	if (e->valid_until <= now)
+		e->valid_until = 0;
+}
+
 void atok_jwt_verify(struct atok_jwt *j, const char *tok, size_t len,
-                     int64_t now, struct atok_result *res)
+                     const unsigned char digest[32], int64_t now,
+                     struct atok_result *res)
 {
 	struct atok_jws jws;
 	struct atok_error err = {0};
@@ -227,6 +298,8 @@ void atok_jwt_verify(struct atok_jwt *j, const char *tok, size_t len,
 	int r;
 
 	res->source = ATOK_SRC_JWT;
+	if (cache_lookup(j, digest, now, res))
+		return;
 	if ((r = atok_jws_parse(tok, len, &jws, &err)) != 0) {
 		refuse(res,
 		       r == ATOK_ERR_TOO_LONG ? ATOK_WHY_TOO_LONG
@@ -251,7 +324,7 @@ void atok_jwt_verify(struct atok_jwt *j, const char *tok, size_t len,
 	if (is_hmac(jws.alg)) {
 		const char *md = atok_jws_digest_name(jws.alg);
 		size_t need = md[4] == '2' ? 32 : md[4] == '3' ? 48 : 64;
-		if (j->hmac_len < need) {
+		if (atok_hmac_key_len(j->hmac) < need) {
 			refuse(res, ATOK_WHY_BAD_ALG,
 			       "HMAC secret is shorter than %s needs",
 			       res->alg);
@@ -279,7 +352,7 @@ void atok_jwt_verify(struct atok_jwt *j, const char *tok, size_t len,
 			goto out;
 		}
 	}
-	if ((r = atok_jws_verify(&jws, key, j->hmac, j->hmac_len, &err)) != 0) {
+	if ((r = atok_jws_verify(&jws, key, j->hmac, &err)) != 0) {
 		if (r == ATOK_ERR_SIGNATURE) {
 			refuse(res, ATOK_WHY_BAD_SIGNATURE, "%.200s", err.msg);
 		} else {
@@ -291,6 +364,7 @@ void atok_jwt_verify(struct atok_jwt *j, const char *tok, size_t len,
 		goto out;
 	}
 	atok_claims_check(jws.claims, jws.typ, &j->policy, now, res);
+	cache_store(j, digest, now, res);
 out:
 	atok_jws_clear(&jws);
 }

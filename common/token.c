@@ -7,6 +7,7 @@
 #include <openssl/rand.h>
 
 #include "atok.h"
+#include "digest.h"
 #include "token.h"
 
 static const char b62[] =
@@ -153,21 +154,26 @@ out:
 int atok_fingerprint(const char *token, size_t len,
                      char out[ATOK_FINGERPRINT_LEN + 1])
 {
-	static const char digits[] = "0123456789abcdef";
 	unsigned char md[32];
-	unsigned int mdlen = 0;
-	int i;
 
 	out[0] = '\0';
-	if (EVP_Digest(token, len, md, &mdlen, EVP_sha256(), NULL) != 1 ||
-	    mdlen != 32)
+	if (atok_sha256(token, len, md) != 0)
 		return ATOK_ERR_CRYPTO;
+	atok_fingerprint_of(md, out);
+	return 0;
+}
+
+void atok_fingerprint_of(const unsigned char digest[32],
+                         char out[ATOK_FINGERPRINT_LEN + 1])
+{
+	static const char digits[] = "0123456789abcdef";
+	int i;
+
 	for (i = 0; i < ATOK_FINGERPRINT_LEN / 2; i++) {
-		out[2 * i] = digits[md[i] >> 4];
-		out[2 * i + 1] = digits[md[i] & 0xf];
+		out[2 * i] = digits[digest[i] >> 4];
+		out[2 * i + 1] = digits[digest[i] & 0xf];
 	}
 	out[ATOK_FINGERPRINT_LEN] = '\0';
-	return 0;
 }
 
 static int b64url_char(unsigned char c)

@@ -53,6 +53,10 @@ int atok_local_id_valid(const char *s, size_t len);
  */
 int atok_local_hash(const struct atok_local_token *t, unsigned char out[32]);
 
+/* The fingerprint (first hex digits) of a token's SHA-256 digest. */
+void atok_fingerprint_of(const unsigned char digest[32],
+                         char out[ATOK_FINGERPRINT_LEN + 1]);
+
 /* CRC-32 (IEEE 802.3, as zlib), written here to avoid linking zlib for 60
  * bytes. */
 uint32_t atok_crc32(const unsigned char *p, size_t len);

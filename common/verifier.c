@@ -11,6 +11,8 @@
 
 #include "atok.h"
 #include "config.h"
+#include "digest.h"
+#include "token.h"
 #include "jwt.h"
 #include "local.h"
 #include "scope.h"
@@ -144,6 +146,7 @@ enum atok_verdict atok_verify(struct atok_verifier *v,
                               const struct atok_request *req,
                               struct atok_result *res)
 {
+	unsigned char digest[32];
 	int64_t now;
 
 	result_init(res);
@@ -160,12 +163,12 @@ enum atok_verdict atok_verify(struct atok_verifier *v,
 	}
 	/* The fingerprint first, so even a refused over-long token can be
 	 * told apart in the logs. */
-	if (atok_fingerprint(req->token, req->token_len, res->fingerprint) !=
-	    0) {
-		reject(res, ATOK_WHY_INTERNAL, "fingerprint failed");
+	if (atok_sha256(req->token, req->token_len, digest) != 0) {
+		reject(res, ATOK_WHY_INTERNAL, "SHA-256 failed");
 		res->verdict = ATOK_UNAVAILABLE;
 		return res->verdict;
 	}
+	atok_fingerprint_of(digest, res->fingerprint);
 	if (req->token_len > ATOK_TOKEN_MAX) {
 		reject(res, ATOK_WHY_TOO_LONG,
 		       "token is %zu bytes, longer than %d", req->token_len,
@@ -192,7 +195,8 @@ enum atok_verdict atok_verify(struct atok_verifier *v,
 			       "JWT, but no [jwt] validator is configured");
 			break;
 		}
-		atok_jwt_verify(v->jwt, req->token, req->token_len, now, res);
+		atok_jwt_verify(v->jwt, req->token, req->token_len, digest, now,
+		                res);
 		bind_and_scope(req, res);
 		break;
 	case ATOK_KIND_OPAQUE:

@@ -1,0 +1,251 @@
+# shellcheck shell=bash
+# Helpers for tests that need a real OAuth 2.0 authorization server
+# (tests/oidc/server.mjs, built on oidc-provider).  Source this file:
+#
+#   . "$srcdir/tests/oidc/oidc.sh"
+#   oidc_available || skip_all "oidc test server unavailable"
+#   oidc_start "$tmpdir" [--tls] [--ttl N] [--user NAME] [--keep-old-keys]
+#   trap oidc_stop EXIT
+#   tok=$(oidc_token cli-rs256 "ssh imap")            # user apitok-test
+#   tok=$(oidc_token cli-es256 ssh mallory)
+#   OIDC_TOKEN_TTL=3 oidc_token cli-rs256 ssh        # expires in 3 s
+#   oidc_rotate [keep]; oidc_introspect TOK CLIENT; oidc_revoke TOK CLIENT
+#   oidc_stop
+#
+# oidc_start must run in the test's own shell (not in $(...)): it sets
+# OIDC_ISSUER OIDC_PORT OIDC_PID OIDC_STATE OIDC_LOG OIDC_CAFILE (TLS only)
+# OIDC_JWKS_URI OIDC_TOKEN_ENDPOINT OIDC_INTROSPECTION_ENDPOINT
+# OIDC_REVOCATION_ENDPOINT.  Client secrets live in $OIDC_STATE/clients/:
+# ID.secret (bare secret) and ID.curl (curl -K config), mode 0600.
+
+OIDC_HOME=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
+: "${OIDC_NODE:=node}"
+: "${OIDC_START_TIMEOUT:=30}"
+: "${OIDC_RESOURCE:=urn:apitoken:test}"
+
+_oidc_err() { echo "oidc: $*" >&2; }
+
+# JSON field extraction with node (always present when the server can run).
+# _oidc_json FIELD < json   -> prints the field ('' if absent), strings raw.
+_oidc_json() {
+	"$OIDC_NODE" -e '
+		let s = ""; process.stdin.on("data", (c) => { s += c; });
+		process.stdin.on("end", () => {
+			let v = JSON.parse(s);
+			for (const k of process.argv[1].split(".")) v = v == null ? undefined : v[k];
+			if (v === undefined || v === null) process.exit(3);
+			process.stdout.write(typeof v === "string" ? v : JSON.stringify(v));
+		});' "$1"
+}
+
+# npm ci from the lock file if node_modules is missing or stale.
+oidc_install() {
+	if [ -f "$OIDC_HOME/node_modules/oidc-provider/package.json" ] &&
+	   [ "$OIDC_HOME/node_modules/.package-lock.json" -nt "$OIDC_HOME/package-lock.json" ]; then
+		return 0
+	fi
+	command -v npm >/dev/null 2>&1 || { _oidc_err "npm not found"; return 1; }
+	# serialise concurrent installs from parallel tests
+	local lock=${TMPDIR:-/tmp}/apitoken-oidc-npm.lock
+	(
+		command -v flock >/dev/null 2>&1 && { exec 9>"$lock" && flock -w 300 9; }
+		[ -f "$OIDC_HOME/node_modules/oidc-provider/package.json" ] &&
+			[ "$OIDC_HOME/node_modules/.package-lock.json" -nt "$OIDC_HOME/package-lock.json" ] &&
+			exit 0
+		npm ci --prefix "$OIDC_HOME" --no-audit --no-fund --prefer-offline \
+			--loglevel=error >&2
+	) || { _oidc_err "npm ci failed"; return 1; }
+}
+
+# 0 if node and the server's packages are usable (installs them if needed,
+# unless OIDC_NO_INSTALL=1).  Use it to skip tests on machines without node.
+oidc_available() {
+	command -v "$OIDC_NODE" >/dev/null 2>&1 || { _oidc_err "node not found"; return 1; }
+	command -v curl >/dev/null 2>&1 || { _oidc_err "curl not found"; return 1; }
+	if [ "${OIDC_NO_INSTALL:-0}" = 1 ]; then
+		[ -f "$OIDC_HOME/node_modules/oidc-provider/package.json" ]
+	else
+		oidc_install
+	fi
+}
+
+# oidc_ca DIR: throwaway test CA (DIR/ca.pem, DIR/ca.key) and a server cert
+# for 127.0.0.1/localhost signed by it (DIR/server.pem, DIR/server.key).
+oidc_ca() {
+	local dir=${1:?usage: oidc_ca DIR}
+	mkdir -p "$dir" || return 1
+	(
+		set -e
+		cd "$dir"
+		umask 077
+		openssl req -x509 -new -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes \
+			-keyout ca.key -out ca.pem -days 2 -subj "/CN=apitoken test CA" \
+			-addext "basicConstraints=critical,CA:TRUE" \
+			-addext "keyUsage=critical,keyCertSign,cRLSign" 2>/dev/null
+		openssl req -new -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes \
+			-keyout server.key -out server.csr -subj "/CN=127.0.0.1" 2>/dev/null
+		printf '%s\n' "basicConstraints=critical,CA:FALSE" \
+			"keyUsage=critical,digitalSignature" \
+			"extendedKeyUsage=serverAuth" \
+			"subjectAltName=IP:127.0.0.1,DNS:localhost" > server.ext
+		openssl x509 -req -in server.csr -CA ca.pem -CAkey ca.key -CAcreateserial \
+			-out server.pem -days 2 -extfile server.ext 2>/dev/null
+		rm -f server.csr server.ext ca.srl
+		chmod 644 ca.pem server.pem
+	) || { _oidc_err "oidc_ca: openssl failed"; return 1; }
+}
+
+# curl with the right CA for the running server.
+_oidc_curl() {
+	local ca=()
+	[ -n "${OIDC_CAFILE:-}" ] && ca=(--cacert "$OIDC_CAFILE")
+	curl -sS --max-time 20 "${ca[@]}" "$@"
+}
+
+# oidc_start DIR [--tls] [--ttl N] [--port N] [--user NAME] [--keep-old-keys]
+# DIR holds server.log, state/ (keys, client secrets) and tls/ (with --tls).
+# Restarting with the same DIR keeps keys and secrets.
+oidc_start() {
+	local dir=${1:?usage: oidc_start DIR [--tls] [--ttl N]}
+	shift
+	local tls=0 port=0 args=()
+	while [ $# -gt 0 ]; do
+		case $1 in
+		--tls) tls=1 ;;
+		--ttl|--user) args+=("$1" "${2:?$1 needs a value}"); shift ;;
+		--port) port=${2:?--port needs a value}; shift ;;
+		--keep-old-keys) args+=("$1") ;;
+		*) _oidc_err "oidc_start: unknown option $1"; return 1 ;;
+		esac
+		shift
+	done
+	if [ -n "${OIDC_PID:-}" ] && kill -0 "$OIDC_PID" 2>/dev/null; then
+		_oidc_err "oidc_start: server already running (pid $OIDC_PID)"
+		return 1
+	fi
+	mkdir -p "$dir" || return 1
+	dir=$(cd "$dir" && pwd)
+	OIDC_DIR=$dir
+	OIDC_STATE=$dir/state
+	OIDC_LOG=$dir/server.log
+	OIDC_CAFILE=
+	if [ $tls = 1 ]; then
+		[ -f "$dir/tls/server.pem" ] || oidc_ca "$dir/tls" || return 1
+		args+=(--tls "$dir/tls/server.pem" "$dir/tls/server.key")
+		OIDC_CAFILE=$dir/tls/ca.pem
+	fi
+	: > "$OIDC_LOG"
+	"$OIDC_NODE" "$OIDC_HOME/server.mjs" --state "$OIDC_STATE" --port "$port" \
+		"${args[@]}" >>"$OIDC_LOG" 2>&1 </dev/null &
+	OIDC_PID=$!
+	echo "$OIDC_PID" > "$dir/server.pid"
+	local i=0 line=
+	while [ $i -lt $((OIDC_START_TIMEOUT * 10)) ]; do
+		line=$(grep -m1 '^READY ' "$OIDC_LOG" 2>/dev/null) && break
+		if ! kill -0 "$OIDC_PID" 2>/dev/null; then
+			_oidc_err "server exited during start-up; log:"
+			sed 's/^/oidc:   /' "$OIDC_LOG" >&2
+			wait "$OIDC_PID" 2>/dev/null || true
+			OIDC_PID=
+			return 1
+		fi
+		sleep 0.1
+		i=$((i + 1))
+	done
+	if [ -z "$line" ]; then
+		_oidc_err "server not ready after ${OIDC_START_TIMEOUT}s; log:"
+		sed 's/^/oidc:   /' "$OIDC_LOG" >&2
+		oidc_stop
+		return 1
+	fi
+	OIDC_ISSUER=${line#READY }
+	OIDC_PORT=${OIDC_ISSUER##*:}
+	OIDC_JWKS_URI=$OIDC_ISSUER/jwks
+	OIDC_TOKEN_ENDPOINT=$OIDC_ISSUER/token
+	OIDC_INTROSPECTION_ENDPOINT=$OIDC_ISSUER/token/introspection
+	OIDC_REVOCATION_ENDPOINT=$OIDC_ISSUER/token/revocation
+	export OIDC_ISSUER OIDC_PORT OIDC_PID OIDC_STATE OIDC_LOG OIDC_CAFILE OIDC_DIR \
+		OIDC_JWKS_URI OIDC_TOKEN_ENDPOINT OIDC_INTROSPECTION_ENDPOINT OIDC_REVOCATION_ENDPOINT
+}
+
+# oidc_stop: SIGTERM, wait up to 10 s, then SIGKILL.  Safe to call twice.
+oidc_stop() {
+	local pid=${OIDC_PID:-} i=0
+	[ -n "$pid" ] || return 0
+	kill -TERM "$pid" 2>/dev/null || true
+	while kill -0 "$pid" 2>/dev/null && [ $i -lt 100 ]; do
+		sleep 0.1
+		i=$((i + 1))
+	done
+	if kill -0 "$pid" 2>/dev/null; then
+		_oidc_err "server pid $pid ignored SIGTERM; killing"
+		kill -KILL "$pid" 2>/dev/null || true
+	fi
+	wait "$pid" 2>/dev/null || true
+	rm -f "${OIDC_DIR:-/nonexistent}/server.pid"
+	OIDC_PID=
+	return 0
+}
+
+# oidc_client_secret CLIENT: print the client's secret (random per state dir;
+# the file $OIDC_STATE/clients/CLIENT.secret holds it without a newline).
+oidc_client_secret() {
+	cat "$OIDC_STATE/clients/${1:?usage: oidc_client_secret CLIENT}.secret" && echo
+}
+
+# oidc_token CLIENT SCOPE [USER]: client_credentials grant; prints the access
+# token.  Env knobs: OIDC_TOKEN_TTL (seconds), OIDC_TOKEN_ALG (RS256 PS256
+# ES256 EdDSA), OIDC_TOKEN_FORMAT (jwt|opaque), OIDC_RESOURCE (audience,
+# default urn:apitoken:test; also urn:apitoken:other), OIDC_SUB_USER=1 (sub =
+# user).  The whole JSON response is kept in $OIDC_DIR/last_token.json.
+oidc_token() {
+	local client=${1:?usage: oidc_token CLIENT SCOPE [USER]} scope=${2-} user=${3-}
+	local args=(-d grant_type=client_credentials --data-urlencode "resource=$OIDC_RESOURCE")
+	[ -n "$scope" ] && args+=(--data-urlencode "scope=$scope")
+	[ -n "$user" ] && args+=(--data-urlencode "test_user=$user")
+	[ -n "${OIDC_TOKEN_TTL:-}" ] && args+=(-d "test_ttl=$OIDC_TOKEN_TTL")
+	[ -n "${OIDC_TOKEN_ALG:-}" ] && args+=(-d "test_alg=$OIDC_TOKEN_ALG")
+	[ -n "${OIDC_TOKEN_FORMAT:-}" ] && args+=(-d "test_format=$OIDC_TOKEN_FORMAT")
+	[ "${OIDC_SUB_USER:-0}" = 1 ] && args+=(-d test_sub_user=1)
+	local resp
+	resp=$(_oidc_curl -K "$OIDC_STATE/clients/$client.curl" "${args[@]}" \
+		"$OIDC_TOKEN_ENDPOINT") || { _oidc_err "token request failed"; return 1; }
+	printf '%s\n' "$resp" > "$OIDC_DIR/last_token.json"
+	if ! printf '%s' "$resp" | _oidc_json access_token; then
+		_oidc_err "no access_token: $resp"
+		return 1
+	fi
+	echo
+}
+
+# oidc_rotate [keep] [ALG...]: new signing keys (new kids) without restart.
+# With "keep" the old public keys stay in the JWKS; without, they are removed
+# (and so are keys kept by earlier rotations).  Default: all algs.  Prints the
+# server's JSON answer {generation, kids:{ALG:kid}, retired:[kid]}.
+oidc_rotate() {
+	local args=(-X POST)
+	if [ "${1-}" = keep ]; then args+=(-d keep=1); shift; else args+=(-d keep=0); fi
+	[ $# -gt 0 ] && args+=(--data-urlencode "alg=$*")
+	_oidc_curl -f "${args[@]}" "$OIDC_ISSUER/test/rotate"
+}
+
+# oidc_kid ALG: the kid currently used for ALG.
+oidc_kid() {
+	_oidc_curl -f "$OIDC_ISSUER/test/keys" | _oidc_json "kids.${1:?usage: oidc_kid ALG}" && echo
+}
+
+# oidc_introspect TOKEN [CLIENT]: prints the RFC 7662 JSON (default client cli-rs).
+oidc_introspect() {
+	local tok=${1:?usage: oidc_introspect TOKEN [CLIENT]} client=${2:-cli-rs}
+	_oidc_curl -f -K "$OIDC_STATE/clients/$client.curl" --data-urlencode "token=$tok" \
+		"$OIDC_INTROSPECTION_ENDPOINT" && echo
+}
+
+# oidc_revoke TOKEN CLIENT: RFC 7009 revocation; 0 on HTTP 200.  Only the
+# client the token was issued to may revoke it (others get 400).
+oidc_revoke() {
+	local tok=${1:?usage: oidc_revoke TOKEN CLIENT} client=${2:?usage: oidc_revoke TOKEN CLIENT}
+	_oidc_curl -f -o /dev/null -K "$OIDC_STATE/clients/$client.curl" \
+		--data-urlencode "token=$tok" -d token_type_hint=access_token \
+		"$OIDC_REVOCATION_ENDPOINT"
+}

@@ -1,0 +1,387 @@
+#!/usr/bin/env node
+// Test-only OAuth 2.0 authorization server for the apitoken test suite.
+// Built on oidc-provider (panva/node-oidc-provider) 8.x, which supports Node 20.
+//
+//   node tests/oidc/server.mjs --state DIR [--port PORT] [--tls CERT KEY]
+//                              [--ttl SECONDS] [--user NAME] [--keep-old-keys]
+//
+// Listens on 127.0.0.1 only.  --port 0 (the default) picks a free port.  When
+// listening it prints exactly one line "READY <issuer>" on stdout; everything
+// else goes to stderr.  SIGTERM/SIGINT: clean exit.  SIGUSR2: key rotation.
+// NEVER expose this server: /test/* is an unauthenticated control API.
+// See README.md in this directory.
+
+import crypto from 'node:crypto';
+import fs from 'node:fs';
+import http from 'node:http';
+import https from 'node:https';
+import path from 'node:path';
+
+// oidc-provider prints its notices with console.info (stdout); keep stdout for
+// the READY line only.
+console.info = (...a) => console.error(...a);
+const log = (...a) => console.error(`[oidc-test ${new Date().toISOString()}]`, ...a);
+
+// ---------------------------------------------------------------- options
+function usage(msg) {
+  if (msg) console.error(`server.mjs: ${msg}`);
+  console.error('usage: node server.mjs --state DIR [--port PORT] [--tls CERT KEY] '
+    + '[--ttl SECONDS] [--user NAME] [--keep-old-keys]');
+  process.exit(2);
+}
+
+const opts = {
+  port: 0, tls: null, state: null, ttl: 300, user: 'apitok-test', keepOldKeys: false,
+};
+{
+  const argv = process.argv.slice(2);
+  while (argv.length) {
+    const a = argv.shift();
+    const need = () => { if (!argv.length) usage(`${a} needs an argument`); return argv.shift(); };
+    switch (a) {
+      case '--port': opts.port = Number(need()); break;
+      case '--tls': opts.tls = { cert: need(), key: need() }; break;
+      case '--state': opts.state = need(); break;
+      case '--ttl': opts.ttl = Number(need()); break;
+      case '--user': opts.user = need(); break;
+      case '--keep-old-keys': opts.keepOldKeys = true; break;
+      case '-h': case '--help': usage();
+      // fallthrough
+      default: usage(`unknown argument ${a}`);
+    }
+  }
+  if (!opts.state) usage('--state DIR is required');
+  if (!Number.isInteger(opts.port) || opts.port < 0 || opts.port > 65535) usage('bad --port');
+  if (!Number.isInteger(opts.ttl) || opts.ttl < 1) usage('bad --ttl');
+}
+
+const { default: Provider } = await import('oidc-provider');
+
+// ---------------------------------------------------------------- constants
+const RESOURCES = ['urn:apitoken:test', 'urn:apitoken:other'];
+const DEFAULT_RESOURCE = RESOURCES[0];
+const RESOURCE_SCOPE = 'ssh imap smtp';
+const USERNAME_CLAIM = 'preferred_username';
+const SIGNING_ALGS = ['RS256', 'PS256', 'ES256', 'EdDSA'];
+const USER_RE = /^[A-Za-z0-9._@+-]{1,64}$/;
+
+// client id -> access token alg / format.  Secrets are random per state dir.
+const CLIENT_DEFS = {
+  'cli-rs256': { alg: 'RS256', format: 'jwt' },
+  'cli-ps256': { alg: 'PS256', format: 'jwt' },
+  'cli-es256': { alg: 'ES256', format: 'jwt' },
+  'cli-eddsa': { alg: 'EdDSA', format: 'jwt' },
+  'cli-opaque': { alg: 'RS256', format: 'opaque' },
+  // a second client for "only the owner may revoke" and introspection by a
+  // resource server
+  'cli-rs': { alg: 'RS256', format: 'opaque' },
+};
+
+// ---------------------------------------------------------------- state dir
+fs.mkdirSync(opts.state, { recursive: true, mode: 0o700 });
+const keysFile = path.join(opts.state, 'keys.json');
+const clientsFile = path.join(opts.state, 'clients.json');
+
+function writeFileAtomic(file, data, mode = 0o600) {
+  const tmp = `${file}.tmp${process.pid}`;
+  fs.writeFileSync(tmp, data, { mode });
+  fs.renameSync(tmp, file);
+}
+
+function readJson(file) {
+  try { return JSON.parse(fs.readFileSync(file, 'utf8')); } catch (e) {
+    if (e.code === 'ENOENT') return null;
+    throw e;
+  }
+}
+
+function newKey(alg, generation) {
+  let pair;
+  switch (alg) {
+    case 'RS256': case 'PS256': pair = crypto.generateKeyPairSync('rsa', { modulusLength: 2048 }); break;
+    case 'ES256': pair = crypto.generateKeyPairSync('ec', { namedCurve: 'P-256' }); break;
+    case 'EdDSA': pair = crypto.generateKeyPairSync('ed25519'); break;
+    default: throw new Error(`unsupported alg ${alg}`);
+  }
+  const jwk = pair.privateKey.export({ format: 'jwk' });
+  const kid = `${alg.toLowerCase()}-${generation}-${crypto.randomBytes(4).toString('hex')}`;
+  return { ...jwk, kid, alg, use: 'sig' };
+}
+
+// keys.json: { generation, current: { ALG: jwk }, retired: [jwk...] }
+let keyState = readJson(keysFile);
+if (!keyState) {
+  keyState = { generation: 1, current: {}, retired: [] };
+}
+for (const alg of SIGNING_ALGS) {
+  if (!keyState.current[alg]) keyState.current[alg] = newKey(alg, keyState.generation);
+}
+writeFileAtomic(keysFile, JSON.stringify(keyState, null, 1));
+
+let clientSecrets = readJson(clientsFile) || {};
+for (const id of Object.keys(CLIENT_DEFS)) {
+  if (!clientSecrets[id]) clientSecrets[id] = crypto.randomBytes(24).toString('base64url');
+}
+writeFileAtomic(clientsFile, JSON.stringify(clientSecrets, null, 1));
+// One curl config per client (curl -K FILE) and one bare secret file, so that
+// secrets never need to appear on a command line.
+fs.mkdirSync(path.join(opts.state, 'clients'), { recursive: true, mode: 0o700 });
+for (const [id, secret] of Object.entries(clientSecrets)) {
+  writeFileAtomic(path.join(opts.state, 'clients', `${id}.curl`), `user = "${id}:${secret}"\n`);
+  writeFileAtomic(path.join(opts.state, 'clients', `${id}.secret`), secret); // no newline
+}
+
+function currentKids() {
+  return Object.fromEntries(SIGNING_ALGS.map((alg) => [alg, keyState.current[alg].kid]));
+}
+
+function rotate({ keep = opts.keepOldKeys, algs = SIGNING_ALGS } = {}) {
+  keyState.generation += 1;
+  const old = [];
+  for (const alg of algs) {
+    old.push(keyState.current[alg]);
+    keyState.current[alg] = newKey(alg, keyState.generation);
+  }
+  keyState.retired = keep ? [...keyState.retired, ...old] : [];
+  writeFileAtomic(keysFile, JSON.stringify(keyState, null, 1));
+  activate();
+  log(`rotated keys (keep=${keep}):`, JSON.stringify(currentKids()));
+  return { generation: keyState.generation, kids: currentKids(), retired: keyState.retired.map((k) => k.kid) };
+}
+
+// ---------------------------------------------------------------- adapter
+// Small in-memory adapter shared by every Provider instance of this process,
+// so that opaque tokens survive a key rotation (which builds a new Provider).
+const storage = new Map();
+class MemoryAdapter {
+  constructor(model) { this.model = model; }
+
+  key(id) { return `${this.model}:${id}`; }
+
+  async upsert(id, payload, expiresIn) {
+    const expiresAt = expiresIn ? Date.now() + expiresIn * 1000 : undefined;
+    storage.set(this.key(id), { payload, expiresAt });
+    if (payload.grantId) {
+      const gk = `grant:${payload.grantId}`;
+      storage.set(gk, { payload: [...(storage.get(gk)?.payload || []), this.key(id)] });
+    }
+    if (payload.userCode) storage.set(`userCode:${payload.userCode}`, { payload: id });
+    if (payload.uid) storage.set(`uid:${payload.uid}`, { payload: id });
+  }
+
+  async find(id) {
+    const e = storage.get(this.key(id));
+    if (!e) return undefined;
+    if (e.expiresAt && e.expiresAt < Date.now()) { storage.delete(this.key(id)); return undefined; }
+    return e.payload;
+  }
+
+  async findByUserCode(code) { const e = storage.get(`userCode:${code}`); return e && this.find(e.payload); }
+
+  async findByUid(uid) { const e = storage.get(`uid:${uid}`); return e && this.find(e.payload); }
+
+  async consume(id) { const e = storage.get(this.key(id)); if (e) e.payload.consumed = Math.floor(Date.now() / 1000); }
+
+  async destroy(id) { storage.delete(this.key(id)); }
+
+  async revokeByGrantId(grantId) {
+    const gk = `grant:${grantId}`;
+    for (const k of storage.get(gk)?.payload || []) storage.delete(k);
+    storage.delete(gk);
+  }
+}
+
+// ---------------------------------------------------------------- provider
+function requestParam(ctx, name) {
+  const v = ctx?.oidc?.body?.[name];
+  return typeof v === 'string' && v !== '' ? v : undefined;
+}
+
+function userFor(ctx, client) {
+  const u = requestParam(ctx, 'test_user') || client?.apitoken_user || opts.user;
+  return USER_RE.test(u) ? u : opts.user;
+}
+
+function buildProvider(issuer) {
+  const clients = Object.entries(CLIENT_DEFS).map(([id, d]) => ({
+    client_id: id,
+    client_secret: clientSecrets[id],
+    grant_types: ['client_credentials'],
+    response_types: [],
+    redirect_uris: [],
+    token_endpoint_auth_method: 'client_secret_basic',
+    scope: RESOURCE_SCOPE,
+    apitoken_at_alg: d.alg,
+    apitoken_at_format: d.format,
+  }));
+  const jwks = { keys: [...SIGNING_ALGS.map((a) => keyState.current[a]), ...keyState.retired] };
+
+  const configuration = {
+    adapter: MemoryAdapter,
+    clients,
+    jwks,
+    cookies: { keys: [crypto.randomBytes(32).toString('hex')] },
+    extraClientMetadata: { properties: ['apitoken_at_alg', 'apitoken_at_format', 'apitoken_user'] },
+    clientDefaults: { id_token_signed_response_alg: 'RS256' },
+    claims: { openid: ['sub'] },
+    scopes: ['openid', ...RESOURCE_SCOPE.split(' ')],
+    enabledJWA: {
+      idTokenSigningAlgValues: SIGNING_ALGS,
+    },
+    features: {
+      devInteractions: { enabled: false },
+      clientCredentials: { enabled: true },
+      introspection: {
+        enabled: true,
+        // any authenticated (confidential) client may introspect
+        allowedPolicy: async () => true,
+      },
+      revocation: {
+        enabled: true,
+        // only the client the token was issued to may revoke it
+        allowedPolicy: async (ctx, client, token) => token.clientId === client.clientId,
+      },
+      resourceIndicators: {
+        enabled: true,
+        defaultResource: async () => DEFAULT_RESOURCE,
+        useGrantedResource: async () => true,
+        getResourceServerInfo: async (ctx, resource, client) => {
+          if (!RESOURCES.includes(resource)) throw new Provider.errors.InvalidTarget();
+          let alg = requestParam(ctx, 'test_alg') || client.apitoken_at_alg;
+          if (!SIGNING_ALGS.includes(alg)) throw new Provider.errors.InvalidRequest('unsupported test_alg');
+          const format = requestParam(ctx, 'test_format') || client.apitoken_at_format;
+          if (format !== 'jwt' && format !== 'opaque') throw new Provider.errors.InvalidRequest('test_format must be jwt or opaque');
+          const ttlParam = requestParam(ctx, 'test_ttl');
+          let accessTokenTTL = opts.ttl;
+          if (ttlParam !== undefined) {
+            accessTokenTTL = Number(ttlParam);
+            if (!Number.isInteger(accessTokenTTL) || accessTokenTTL < 1) throw new Provider.errors.InvalidRequest('bad test_ttl');
+          }
+          const info = {
+            audience: resource, scope: RESOURCE_SCOPE, accessTokenTTL, accessTokenFormat: format,
+          };
+          if (format === 'jwt') info.jwt = { sign: { alg, kid: keyState.current[alg].kid } };
+          return info;
+        },
+      },
+    },
+    ttl: {
+      ClientCredentials: (ctx, token) => token.resourceServer?.accessTokenTTL || opts.ttl,
+      AccessToken: (ctx, token) => token.resourceServer?.accessTokenTTL || opts.ttl,
+    },
+    extraTokenClaims: async (ctx, token) => {
+      const client = token.client || ctx?.oidc?.client;
+      return { [USERNAME_CLAIM]: userFor(ctx, client) };
+    },
+    formats: {
+      customizers: {
+        // test_sub_user=1: also put the user name into "sub" (normally the
+        // client id for client_credentials tokens, as RFC 9068 says).
+        jwt: async (ctx, token, jwt) => {
+          if (requestParam(ctx, 'test_sub_user') === '1') jwt.payload.sub = jwt.payload[USERNAME_CLAIM];
+        },
+      },
+    },
+    renderError: async (ctx, out) => { ctx.type = 'json'; ctx.body = out; },
+  };
+
+  const provider = new Provider(issuer, configuration);
+  // RFC 7662 "username" in introspection responses, next to preferred_username.
+  provider.use(async (ctx, next) => {
+    await next();
+    if (ctx.oidc?.route === 'introspection' && ctx.body?.active && ctx.body[USERNAME_CLAIM]) {
+      ctx.body.username = ctx.body[USERNAME_CLAIM];
+    }
+  });
+  for (const ev of ['server_error', 'grant.error', 'introspection.error', 'revocation.error', 'jwks.error', 'discovery.error']) {
+    provider.on(ev, (ctx, err) => log(`${ev}: ${err?.name}: ${err?.message}${err?.error_description ? ` (${err.error_description})` : ''}`));
+  }
+  return provider;
+}
+
+// ---------------------------------------------------------------- http
+let issuer;
+let providerHandler;
+function activate() {
+  providerHandler = buildProvider(issuer).callback();
+}
+
+function sendJson(res, status, obj) {
+  const body = `${JSON.stringify(obj)}\n`;
+  res.writeHead(status, { 'content-type': 'application/json', 'cache-control': 'no-store' });
+  res.end(body);
+}
+
+function readBody(req) {
+  return new Promise((resolve, reject) => {
+    let data = '';
+    req.setEncoding('utf8');
+    req.on('data', (c) => { data += c; if (data.length > 65536) req.destroy(); });
+    req.on('end', () => resolve(data));
+    req.on('error', reject);
+  });
+}
+
+async function testControl(req, res, url) {
+  if (url.pathname === '/test/keys' && req.method === 'GET') {
+    return sendJson(res, 200, { generation: keyState.generation, kids: currentKids(), retired: keyState.retired.map((k) => k.kid) });
+  }
+  if (url.pathname === '/test/rotate' && req.method === 'POST') {
+    const params = new URLSearchParams(url.search);
+    for (const [k, v] of new URLSearchParams(await readBody(req))) params.set(k, v);
+    const keep = params.has('keep') ? /^(1|true|yes)$/i.test(params.get('keep')) : opts.keepOldKeys;
+    let algs = SIGNING_ALGS;
+    if (params.get('alg')) {
+      algs = params.get('alg').split(/[ ,]+/).filter(Boolean);
+      if (!algs.every((a) => SIGNING_ALGS.includes(a))) return sendJson(res, 400, { error: 'unknown alg' });
+    }
+    return sendJson(res, 200, rotate({ keep, algs }));
+  }
+  return sendJson(res, 404, { error: 'not found' });
+}
+
+async function handle(req, res) {
+  try {
+    const url = new URL(req.url, issuer);
+    if (url.pathname.startsWith('/test/')) return await testControl(req, res, url);
+    // RFC 8414 metadata: oidc-provider only serves the OpenID discovery
+    // document; the contents are the same, so serve that under this name too.
+    if (url.pathname === '/.well-known/oauth-authorization-server') {
+      req.url = `/.well-known/openid-configuration${url.search}`;
+    }
+    return providerHandler(req, res);
+  } catch (err) {
+    log('request error', err);
+    if (!res.headersSent) sendJson(res, 500, { error: 'server_error' });
+    else res.destroy();
+  }
+  return undefined;
+}
+
+const server = opts.tls
+  ? https.createServer({ cert: fs.readFileSync(opts.tls.cert), key: fs.readFileSync(opts.tls.key) }, handle)
+  : http.createServer(handle);
+server.keepAliveTimeout = 1000;
+
+server.on('error', (err) => { log(`listen error: ${err.message}`); process.exit(1); });
+server.listen(opts.port, '127.0.0.1', () => {
+  const { port } = server.address();
+  issuer = `${opts.tls ? 'https' : 'http'}://127.0.0.1:${port}`;
+  activate();
+  fs.writeFileSync(path.join(opts.state, 'issuer'), `${issuer}\n`);
+  log(`kids: ${JSON.stringify(currentKids())}`);
+  process.stdout.write(`READY ${issuer}\n`);
+});
+
+let stopping = false;
+function shutdown(sig) {
+  if (stopping) return;
+  stopping = true;
+  log(`${sig}: shutting down`);
+  server.close(() => process.exit(0));
+  server.closeAllConnections();
+  setTimeout(() => process.exit(0), 2000).unref();
+}
+process.on('SIGTERM', () => shutdown('SIGTERM'));
+process.on('SIGINT', () => shutdown('SIGINT'));
+process.on('SIGUSR2', () => { try { rotate(); } catch (e) { log('rotate failed', e); } });

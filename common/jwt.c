@@ -185,6 +185,7 @@ int atok_jwt_new(const struct atok_config *cfg, struct atok_jwt **out,
 	j->policy.leeway = atok_config_int(cfg, "jwt", "leeway");
 	j->policy.require_at_jwt =
 	    atok_config_bool(cfg, "jwt", "require_at_jwt");
+	j->cache_ttl = atok_config_int(cfg, "jwt", "cache_ttl");
 
 	pub_mask = mask & ~((1u << ATOK_ALG_HS256) | (1u << ATOK_ALG_HS384) |
 	                    (1u << ATOK_ALG_HS512));
@@ -322,8 +323,10 @@ void atok_jwt_verify(struct atok_jwt *j, const char *tok, size_t len,
 		goto out;
 	}
 	if (is_hmac(jws.alg)) {
-		const char *md = atok_jws_digest_name(jws.alg);
-		size_t need = md[4] == '2' ? 32 : md[4] == '3' ? 48 : 64;
+		/* RFC 7518 3.2: a key at least as long as the hash. */
+		size_t need = jws.alg == ATOK_ALG_HS256   ? 32
+		              : jws.alg == ATOK_ALG_HS384 ? 48
+		                                          : 64;
 		if (atok_hmac_key_len(j->hmac) < need) {
 			refuse(res, ATOK_WHY_BAD_ALG,
 			       "HMAC secret is shorter than %s needs",

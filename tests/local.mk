@@ -14,3 +14,4 @@ include tests/cli/local.mk
 include tests/sasl/local.mk
 include tests/integration/local.mk
 include tests/bench/local.mk
+include tests/oidc/local.mk

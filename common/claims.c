@@ -1,15 +1,13 @@
 /* claims.c - JWT claims: time, issuer, audience, user, scopes. */
 #include "ac_config.h"
 
-#include <math.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
 #include <strings.h>
 
-#include <jansson.h>
-
 #include "claims.h"
+#include "json.h"
 #include "scope.h"
 
 static void refuse(struct atok_result *res, enum atok_why why, const char *fmt,
@@ -26,28 +24,6 @@ static void refuse(struct atok_result *res, enum atok_why why, const char *fmt,
 	va_end(ap);
 }
 
-/* A NumericDate: a JSON number in a sane range, truncated to seconds. */
-static int numeric_date(json_t *v, int64_t *out)
-{
-	double d;
-
-	if (json_is_integer(v)) {
-		json_int_t i = json_integer_value(v);
-		if (i < 0 || i > 253402300799LL) /* year 9999 */
-			return 0;
-		*out = (int64_t)i;
-		return 1;
-	}
-	if (json_is_real(v)) {
-		d = json_real_value(v);
-		if (!isfinite(d) || d < 0 || d > 253402300799.0)
-			return 0;
-		*out = (int64_t)d;
-		return 1;
-	}
-	return 0;
-}
-
 static int printable_name(const char *s, size_t n)
 {
 	size_t i;
@@ -60,64 +36,65 @@ static int printable_name(const char *s, size_t n)
 	return 1;
 }
 
-static int audience_ok(json_t *aud, const char *want)
+static int audience_ok(const struct atok_json_member *aud, const char *want)
 {
-	size_t i;
-	json_t *v;
+	struct atok_json_member e;
+	size_t pos = 0;
 
-	if (json_is_string(aud))
-		return strcmp(json_string_value(aud), want) == 0;
-	if (json_is_array(aud))
-		json_array_foreach(aud, i, v) if (json_is_string(v) &&
-		                                  strcmp(json_string_value(v),
-		                                         want) == 0) return 1;
+	if (aud == NULL)
+		return 0;
+	if (aud->type == ATOK_JSON_STRING)
+		return atok_json_string_eq(aud, want);
+	while (atok_json_array_next(aud, &pos, &e))
+		if (atok_json_string_eq(&e, want))
+			return 1;
 	return 0;
 }
 
 /* scope: "a b c" (RFC 8693/9068); scp: ["a","b"] (Okta) or "a b"
  * (Entra ID). */
-static int scopes_of(json_t *claims, char *out, size_t outsz)
+static int scopes_of(const struct atok_json_object *claims, char *out,
+                     size_t outsz)
 {
-	json_t *v = json_object_get(claims, "scope");
-	size_t i, used = 0;
-	json_t *s;
+	const struct atok_json_member *v = atok_json_get(claims, "scope");
+	struct atok_json_member e;
+	char one[ATOK_SCOPE_MAX + 1], list[ATOK_SCOPES_MAX + 1];
+	size_t pos = 0, used = 0, n;
 
 	out[0] = '\0';
 	if (v == NULL)
-		v = json_object_get(claims, "scp");
+		v = atok_json_get(claims, "scp");
 	if (v == NULL)
 		return 0;
-	if (json_is_string(v))
-		return atok_scope_normalize(json_string_value(v), out, outsz);
-	if (!json_is_array(v))
-		return ATOK_ERR_MALFORMED;
-	json_array_foreach(v, i, s)
-	{
-		size_t n;
-		if (!json_is_string(s))
+	if (v->type == ATOK_JSON_STRING) {
+		if (atok_json_string(v, list, sizeof(list), NULL) != 0)
 			return ATOK_ERR_MALFORMED;
-		n = json_string_length(s);
-		if (!atok_scope_valid(json_string_value(s), n))
+		return atok_scope_normalize(list, out, outsz);
+	}
+	if (v->type != ATOK_JSON_ARRAY)
+		return ATOK_ERR_MALFORMED;
+	while (atok_json_array_next(v, &pos, &e)) {
+		if (atok_json_string(&e, one, sizeof(one), &n) != 0 ||
+		    !atok_scope_valid(one, n))
 			return ATOK_ERR_MALFORMED;
 		if (used + n + 2 > outsz)
 			return ATOK_ERR_TOO_LONG;
 		if (used)
 			out[used++] = ' ';
-		memcpy(out + used, json_string_value(s), n);
+		memcpy(out + used, one, n + 1);
 		used += n;
-		out[used] = '\0';
 	}
 	return 0;
 }
 
-void atok_claims_check(json_t *claims, const char *typ,
+void atok_claims_check(const struct atok_json_object *claims, const char *typ,
                        const struct atok_claims_policy *p, int64_t now,
                        struct atok_result *res)
 {
-	json_t *v;
+	const struct atok_json_member *v;
 	int64_t exp = 0, t = 0;
-	const char *user;
-	size_t n;
+	char user[ATOK_USER_MAX + 1];
+	size_t n = 0;
 
 	if (p->require_at_jwt && strcasecmp(typ, "at+jwt") != 0 &&
 	    strcasecmp(typ, "application/at+jwt") != 0) {
@@ -125,8 +102,8 @@ void atok_claims_check(json_t *claims, const char *typ,
 		       "JWT typ is \"%.32s\", not at+jwt (RFC 9068)", typ);
 		return;
 	}
-	v = json_object_get(claims, "exp");
-	if (v == NULL || !numeric_date(v, &exp)) {
+	v = atok_json_get(claims, "exp");
+	if (v == NULL || atok_json_numeric_date(v, &exp) != 0) {
 		refuse(res, ATOK_WHY_CLAIMS, "JWT has no numeric exp");
 		return;
 	}
@@ -136,8 +113,8 @@ void atok_claims_check(json_t *claims, const char *typ,
 		       (long long)exp, (long long)now, (long long)p->leeway);
 		return;
 	}
-	if ((v = json_object_get(claims, "nbf")) != NULL) {
-		if (!numeric_date(v, &t)) {
+	if ((v = atok_json_get(claims, "nbf")) != NULL) {
+		if (atok_json_numeric_date(v, &t) != 0) {
 			refuse(res, ATOK_WHY_CLAIMS, "JWT nbf is not numeric");
 			return;
 		}
@@ -150,8 +127,8 @@ void atok_claims_check(json_t *claims, const char *typ,
 			return;
 		}
 	}
-	if ((v = json_object_get(claims, "iat")) != NULL) {
-		if (!numeric_date(v, &t)) {
+	if ((v = atok_json_get(claims, "iat")) != NULL) {
+		if (atok_json_numeric_date(v, &t) != 0) {
 			refuse(res, ATOK_WHY_CLAIMS, "JWT iat is not numeric");
 			return;
 		}
@@ -164,30 +141,31 @@ void atok_claims_check(json_t *claims, const char *typ,
 			return;
 		}
 	}
-	v = json_object_get(claims, "iss");
-	if (!json_is_string(v) ||
-	    strcmp(json_string_value(v), p->issuer) != 0) {
+	v = atok_json_get(claims, "iss");
+	if (!atok_json_string_eq(v, p->issuer)) {
+		char iss[128];
+		if (atok_json_string(v, iss, sizeof(iss), NULL) != 0)
+			strcpy(iss,
+			       v == NULL ? "(none)" : "(not a short string)");
 		refuse(res, ATOK_WHY_ISSUER, "JWT iss \"%.80s\" is not %.80s",
-		       json_is_string(v) ? json_string_value(v) : "",
-		       p->issuer);
+		       iss, p->issuer);
 		return;
 	}
-	if (!audience_ok(json_object_get(claims, "aud"), p->audience)) {
+	if (!audience_ok(atok_json_get(claims, "aud"), p->audience)) {
 		refuse(res, ATOK_WHY_AUDIENCE, "JWT aud does not hold %.100s",
 		       p->audience);
 		return;
 	}
-	v = json_object_get(claims, p->username_claim);
-	if (!json_is_string(v)) {
+	v = atok_json_get(claims, p->username_claim);
+	if (v == NULL || v->type != ATOK_JSON_STRING) {
 		refuse(res, ATOK_WHY_CLAIMS,
 		       "JWT claim \"%.40s\" (the user) is missing or not a "
 		       "string",
 		       p->username_claim);
 		return;
 	}
-	user = json_string_value(v);
-	n = json_string_length(v);
-	if (n > ATOK_USER_MAX || !printable_name(user, n)) {
+	if (atok_json_string(v, user, sizeof(user), &n) != 0 ||
+	    !printable_name(user, n)) {
 		refuse(res, ATOK_WHY_CLAIMS,
 		       "JWT claim \"%.40s\" is not a valid user name",
 		       p->username_claim);
@@ -200,11 +178,12 @@ void atok_claims_check(json_t *claims, const char *typ,
 	}
 	memcpy(res->user, user, n + 1);
 	res->expires = exp;
-	v = json_object_get(claims, "jti");
-	if (json_is_string(v) && json_string_length(v) <= ATOK_TOKEN_ID_MAX &&
-	    printable_name(json_string_value(v), json_string_length(v)))
-		memcpy(res->token_id, json_string_value(v),
-		       json_string_length(v) + 1);
+	v = atok_json_get(claims, "jti");
+	if (v == NULL ||
+	    atok_json_string(v, res->token_id, sizeof(res->token_id), &n) !=
+	        0 ||
+	    !printable_name(res->token_id, n))
+		res->token_id[0] = '\0';
 	res->verdict = ATOK_ACCEPT;
 	res->why = ATOK_WHY_NONE;
 }

@@ -9,7 +9,7 @@
 
 #include "atok.h"
 
-struct json_t;
+struct atok_json_object;
 
 struct atok_claims_policy {
 	const char *issuer;         /* required: exact match */
@@ -24,7 +24,7 @@ struct atok_claims_policy {
  * fills user, scopes, expires and token_id (jti); otherwise REJECT with why
  * and reason.  typ is the JOSE header's typ ("" when absent).
  */
-void atok_claims_check(struct json_t *claims, const char *typ,
+void atok_claims_check(const struct atok_json_object *claims, const char *typ,
                        const struct atok_claims_policy *p, int64_t now,
                        struct atok_result *res);
 

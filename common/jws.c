@@ -5,7 +5,6 @@
 #include <string.h>
 #include <strings.h>
 
-#include <jansson.h>
 #include <openssl/core_names.h>
 #include <openssl/crypto.h>
 #include <openssl/ec.h>
@@ -45,78 +44,73 @@ void atok_jws_clear(struct atok_jws *jws)
 {
 	if (jws == NULL)
 		return;
-	json_decref(jws->claims);
-	memset(jws, 0, sizeof(*jws));
+	/* Nothing in a parsed JWS is secret or owned: forget the members. */
+	jws->claims.n = 0;
+	jws->sig_len = 0;
 }
 
-/* Decodes a base64url JSON object; refuses duplicate member names. */
-static json_t *decode_object(const char *p, size_t len, unsigned char *buf,
-                             size_t bufsz, const char *what,
-                             struct atok_error *err)
+/* Decodes a base64url JSON object into buf and indexes its members. */
+static int decode_object(const char *p, size_t len, char *buf, size_t bufsz,
+                         struct atok_json_object *o, const char *what,
+                         struct atok_error *err)
 {
-	json_error_t jerr;
-	json_t *o;
 	size_t n;
+	int r;
 
-	if (atok_b64url_decode(p, len, buf, bufsz, &n) != 0) {
-		atok_error_set(err, ATOK_ERR_MALFORMED,
-		               "JWT %s is not strict base64url", what);
-		return NULL;
-	}
-	o = json_loadb((const char *)buf, n, JSON_REJECT_DUPLICATES, &jerr);
-	if (o == NULL || !json_is_object(o)) {
-		atok_error_set(err, ATOK_ERR_MALFORMED,
-		               "JWT %s is not a JSON object%s%.80s", what,
-		               o ? "" : ": ", o ? "" : jerr.text);
-		json_decref(o);
-		return NULL;
-	}
-	return o;
+	if (atok_b64url_decode(p, len, (unsigned char *)buf, bufsz, &n) != 0)
+		return atok_error_set(err, ATOK_ERR_MALFORMED,
+		                      "JWT %s is not strict base64url", what);
+	if ((r = atok_json_parse_object(buf, n, o)) != 0)
+		return atok_error_set(
+		    err, ATOK_ERR_MALFORMED,
+		    "JWT %s is not a JSON object with unique "
+		    "member names%s",
+		    what,
+		    r == ATOK_ERR_TOO_LONG ? " (too many or too deep)" : "");
+	return 0;
 }
 
-static int parse_header(json_t *h, struct atok_jws *out, struct atok_error *err)
+static int parse_header(const struct atok_json_object *h, struct atok_jws *out,
+                        struct atok_error *err)
 {
-	json_t *alg = json_object_get(h, "alg"),
-	       *kid = json_object_get(h, "kid"),
-	       *typ = json_object_get(h, "typ"),
-	       *cty = json_object_get(h, "cty");
+	const struct atok_json_member *alg = atok_json_get(h, "alg"),
+	                              *kid = atok_json_get(h, "kid"),
+	                              *typ = atok_json_get(h, "typ"),
+	                              *cty = atok_json_get(h, "cty");
+	char name[16], ctyv[16];
+	size_t n = 0;
 
-	if (!json_is_string(alg))
+	if (alg == NULL || atok_json_string(alg, name, sizeof(name), &n) != 0)
 		return atok_error_set(err, ATOK_ERR_MALFORMED,
-		                      "JWT header has no alg");
-	out->alg = atok_jws_alg_from_name(json_string_value(alg),
-	                                  json_string_length(alg));
+		                      "JWT header has no usable alg");
+	out->alg = atok_jws_alg_from_name(name, n);
 	if (out->alg == ATOK_ALG_UNKNOWN)
 		return atok_error_set(err, ATOK_ERR_MALFORMED,
 		                      "JWT alg \"%.16s\" is not supported",
-		                      json_string_value(alg));
+		                      name);
 	/* We understand no extension, so any crit must fail (RFC 7515
 	 * 4.1.11). */
-	if (json_object_get(h, "crit") != NULL)
+	if (atok_json_get(h, "crit") != NULL)
 		return atok_error_set(err, ATOK_ERR_MALFORMED,
 		                      "JWT header has a crit extension we do "
 		                      "not implement");
-	if (cty != NULL && (!json_is_string(cty) ||
-	                    strcasecmp(json_string_value(cty), "JWT") == 0))
+	if (cty != NULL &&
+	    (atok_json_string(cty, ctyv, sizeof(ctyv), NULL) != 0 ||
+	     strcasecmp(ctyv, "JWT") == 0))
 		return atok_error_set(err, ATOK_ERR_MALFORMED,
 		                      "nested JWT (cty) is not accepted");
 	if (kid != NULL) {
-		if (!json_is_string(kid) || json_string_length(kid) == 0 ||
-		    json_string_length(kid) > ATOK_KID_MAX)
+		if (atok_json_string(kid, out->kid, sizeof(out->kid), &n) !=
+		        0 ||
+		    n == 0)
 			return atok_error_set(err, ATOK_ERR_MALFORMED,
 			                      "JWT kid is not a short string");
-		memcpy(out->kid, json_string_value(kid),
-		       json_string_length(kid));
 		out->has_kid = 1;
 	}
-	if (typ != NULL) {
-		if (!json_is_string(typ) ||
-		    json_string_length(typ) > ATOK_JWS_TYP_MAX)
-			return atok_error_set(err, ATOK_ERR_MALFORMED,
-			                      "JWT typ is not a short string");
-		memcpy(out->typ, json_string_value(typ),
-		       json_string_length(typ));
-	}
+	if (typ != NULL &&
+	    atok_json_string(typ, out->typ, sizeof(out->typ), NULL) != 0)
+		return atok_error_set(err, ATOK_ERR_MALFORMED,
+		                      "JWT typ is not a short string");
 	/* jku, x5u, jwk and x5c are never used to find a key. */
 	return 0;
 }
@@ -124,13 +118,20 @@ static int parse_header(json_t *h, struct atok_jws *out, struct atok_error *err)
 int atok_jws_parse(const char *tok, size_t len, struct atok_jws *out,
                    struct atok_error *err)
 {
-	unsigned char *buf = NULL;
+	char hbuf[ATOK_B64URL_DECODED_MAX(ATOK_JWS_HEADER_MAX)];
+	struct atok_json_object h;
 	const char *d1, *d2;
-	json_t *h = NULL;
 	size_t hlen, plen, slen;
 	int r = ATOK_ERR_MALFORMED;
 
-	memset(out, 0, sizeof(*out));
+	/* Not a memset of the whole struct: the payload buffer is large and
+	 * every field read later is set here or by the parsers. */
+	out->alg = ATOK_ALG_UNKNOWN;
+	out->kid[0] = out->typ[0] = '\0';
+	out->has_kid = 0;
+	out->signing_input = NULL;
+	out->signing_input_len = out->sig_len = 0;
+	out->claims.n = 0;
 	if (len > ATOK_JWS_MAX)
 		return atok_error_set(err, ATOK_ERR_TOO_LONG,
 		                      "JWT is %zu bytes, longer than %d", len,
@@ -153,31 +154,17 @@ int atok_jws_parse(const char *tok, size_t len, struct atok_jws *out,
 		return atok_error_set(err, r,
 		                      "JWT signature is not strict "
 		                      "base64url");
-	if ((buf = malloc(ATOK_B64URL_DECODED_MAX(plen) + 1)) == NULL)
-		return atok_error_set(err, ATOK_ERR_NOMEM, "out of memory");
-	if ((h = decode_object(tok, hlen, buf, ATOK_B64URL_DECODED_MAX(hlen),
-	                       "header", err)) == NULL ||
-	    (r = parse_header(h, out, err)) != 0)
-		goto fail;
-	if ((out->claims =
-	         decode_object(d1 + 1, plen, buf, ATOK_B64URL_DECODED_MAX(plen),
-	                       "payload", err)) == NULL) {
-		r = ATOK_ERR_MALFORMED;
-		goto fail;
+	if ((r = decode_object(tok, hlen, hbuf, sizeof(hbuf), &h, "header",
+	                       err)) != 0 ||
+	    (r = parse_header(&h, out, err)) != 0 ||
+	    (r = decode_object(d1 + 1, plen, out->payload, sizeof(out->payload),
+	                       &out->claims, "payload", err)) != 0) {
+		out->claims.n = 0;
+		return r;
 	}
 	out->signing_input = tok;
 	out->signing_input_len = (size_t)(d2 - tok);
-	r = 0;
-	goto out;
-fail:
-	if (r == 0)
-		r = ATOK_ERR_MALFORMED;
-	json_decref(out->claims);
-	out->claims = NULL;
-out:
-	json_decref(h);
-	free(buf);
-	return r;
+	return 0;
 }
 
 /* R||S (fixed width) to the DER that OpenSSL verifies. */
@@ -338,8 +325,7 @@ int atok_jws_verify(const struct atok_jws *jws, const struct atok_jwk *key,
 	}
 	if ((ctx = EVP_MD_CTX_new()) == NULL)
 		goto out;
-	if (EVP_DigestVerifyInit(ctx, &pctx, atok_md(md), NULL, key->pkey) !=
-	    1)
+	if (EVP_DigestVerifyInit(ctx, &pctx, atok_md(md), NULL, key->pkey) != 1)
 		goto out;
 	if (jws->alg == ATOK_ALG_PS256 || jws->alg == ATOK_ALG_PS384 ||
 	    jws->alg == ATOK_ALG_PS512) {

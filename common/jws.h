@@ -7,15 +7,15 @@
 
 #include <stddef.h>
 
+#include "b64url.h"
 #include "errors.h"
+#include "json.h"
 #include "jwk.h"
 
 #define ATOK_JWS_MAX        16384 /* bytes of a whole token */
 #define ATOK_JWS_HEADER_MAX 2048  /* bytes of the encoded header */
 #define ATOK_JWS_SIG_MAX    1024  /* decoded signature bytes (8192-bit RSA) */
 #define ATOK_JWS_TYP_MAX    64
-
-struct json_t;
 
 struct atok_jws {
 	enum atok_jws_alg alg;
@@ -26,7 +26,9 @@ struct atok_jws {
 	size_t signing_input_len;
 	unsigned char sig[ATOK_JWS_SIG_MAX];
 	size_t sig_len;
-	struct json_t *claims; /* the payload object; atok_jws_clear frees */
+	/* The decoded payload and its members (spans into payload). */
+	char payload[ATOK_B64URL_DECODED_MAX(ATOK_JWS_MAX)];
+	struct atok_json_object claims;
 };
 
 /*

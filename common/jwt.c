@@ -10,7 +10,6 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include <jansson.h>
 #include <openssl/crypto.h>
 
 #include "claims.h"
@@ -294,7 +293,6 @@ void atok_jwt_verify(struct atok_jwt *j, const char *tok, size_t len,
 	struct atok_jws jws;
 	struct atok_error err = {0};
 	const struct atok_jwk *key = NULL;
-	json_t *iss;
 	const char *why = NULL;
 	int r;
 
@@ -310,11 +308,9 @@ void atok_jwt_verify(struct atok_jwt *j, const char *tok, size_t len,
 	}
 	snprintf(res->alg, sizeof(res->alg), "%s", atok_jws_alg_name(jws.alg));
 	memcpy(res->kid, jws.kid, sizeof(res->kid));
-	iss = json_object_get(jws.claims, "iss");
-	if (json_is_string(iss) && json_string_length(iss) <= ATOK_ISSUER_MAX)
-		memcpy(res->issuer, json_string_value(iss),
-		       json_string_length(iss) + 1);
-
+	if (atok_json_string(atok_json_get(&jws.claims, "iss"), res->issuer,
+	                     sizeof(res->issuer), NULL) != 0)
+		res->issuer[0] = '\0';
 	/* The algorithm comes from configuration and the key, never from
 	 * the token alone. */
 	if (!(j->alg_allowed & (1u << jws.alg))) {
@@ -366,7 +362,7 @@ void atok_jwt_verify(struct atok_jwt *j, const char *tok, size_t len,
 		}
 		goto out;
 	}
-	atok_claims_check(jws.claims, jws.typ, &j->policy, now, res);
+	atok_claims_check(&jws.claims, jws.typ, &j->policy, now, res);
 	cache_store(j, digest, now, res);
 out:
 	atok_jws_clear(&jws);

@@ -12,6 +12,7 @@ libatok_la_SOURCES = \
 	common/store.c common/store.h \
 	common/store_sqlite.c \
 	common/b64url.c common/b64url.h \
+	common/json.c common/json.h \
 	common/digest.c common/digest.h \
 	common/jwk.c common/jwk.h \
 	common/jws.c common/jws.h \

@@ -176,53 +176,115 @@ void atok_fingerprint_of(const unsigned char digest[32],
 	out[ATOK_FINGERPRINT_LEN] = '\0';
 }
 
-static int b64url_char(unsigned char c)
-{
-	return is_b62(c) || c == '-' || c == '_';
-}
+/* Character classes for one-pass classification: RFC 6750 b64token
+ * characters, and which of them base64url also allows. */
+enum { C_NONE = 0, C_B64URL = 1, C_TOKEN = 2, C_DOT = 4, C_EQ = 8 };
 
-/* RFC 6750 b64token: 1*( ALPHA / DIGIT / "-" / "." / "_" / "~" / "+" /
- * "/" ) *"=" */
-static int b64token_valid(const char *t, size_t len)
-{
-	size_t i = 0;
-
-	while (i < len) {
-		unsigned char c = (unsigned char)t[i];
-		if (!(is_b62(c) || c == '-' || c == '.' || c == '_' ||
-		      c == '~' || c == '+' || c == '/'))
-			break;
-		i++;
-	}
-	if (i == 0)
-		return 0;
-	while (i < len && t[i] == '=')
-		i++;
-	return i == len;
-}
+static const unsigned char cls[256] = {
+    ['-'] = C_B64URL | C_TOKEN,
+    ['_'] = C_B64URL | C_TOKEN,
+    ['.'] = C_TOKEN | C_DOT | C_B64URL, /* the JWS separator */
+    ['~'] = C_TOKEN,
+    ['+'] = C_TOKEN,
+    ['/'] = C_TOKEN,
+    ['='] = C_EQ,
+#define R(a) [a] = C_B64URL | C_TOKEN
+    R('0'),
+    R('1'),
+    R('2'),
+    R('3'),
+    R('4'),
+    R('5'),
+    R('6'),
+    R('7'),
+    R('8'),
+    R('9'),
+    R('A'),
+    R('B'),
+    R('C'),
+    R('D'),
+    R('E'),
+    R('F'),
+    R('G'),
+    R('H'),
+    R('I'),
+    R('J'),
+    R('K'),
+    R('L'),
+    R('M'),
+    R('N'),
+    R('O'),
+    R('P'),
+    R('Q'),
+    R('R'),
+    R('S'),
+    R('T'),
+    R('U'),
+    R('V'),
+    R('W'),
+    R('X'),
+    R('Y'),
+    R('Z'),
+    R('a'),
+    R('b'),
+    R('c'),
+    R('d'),
+    R('e'),
+    R('f'),
+    R('g'),
+    R('h'),
+    R('i'),
+    R('j'),
+    R('k'),
+    R('l'),
+    R('m'),
+    R('n'),
+    R('o'),
+    R('p'),
+    R('q'),
+    R('r'),
+    R('s'),
+    R('t'),
+    R('u'),
+    R('v'),
+    R('w'),
+    R('x'),
+    R('y'),
+    R('z'),
+#undef R
+};
 
 enum atok_kind atok_classify(const char *token, size_t len)
 {
-	size_t i, dots = 0;
+	const unsigned char *t = (const unsigned char *)token;
+	unsigned all = C_B64URL | C_TOKEN | C_DOT | C_EQ;
+	size_t i = 0, dots = 0, first_dot = 0;
 
-	if (token == NULL || len == 0 || len > ATOK_TOKEN_MAX ||
-	    !b64token_valid(token, len))
+	if (token == NULL || len == 0 || len > ATOK_TOKEN_MAX)
 		return ATOK_KIND_INVALID;
+	/* RFC 6750 b64token: 1*( ALPHA / DIGIT / "-" / "." / "_" / "~" /
+	 * "+" / "/" ) *"=" */
+	for (; i < len && (cls[t[i]] & C_TOKEN); i++) {
+		all &= cls[t[i]];
+		if (t[i] == '.' && dots++ == 0)
+			first_dot = i;
+	}
+	if (i == 0)
+		return ATOK_KIND_INVALID;
+	if (i < len) {
+		all = 0; /* padding: not base64url */
+		while (i < len && t[i] == '=')
+			i++;
+		if (i != len)
+			return ATOK_KIND_INVALID;
+	}
 	if (len >= ATOK_LOCAL_PREFIX_LEN &&
 	    memcmp(token, ATOK_LOCAL_PREFIX, ATOK_LOCAL_PREFIX_LEN) == 0)
 		return ATOK_KIND_LOCAL;
-	for (i = 0; i < len; i++) {
-		if (token[i] == '.')
-			dots++;
-		else if (!b64url_char((unsigned char)token[i]))
-			return ATOK_KIND_OPAQUE;
-	}
-	/* A JWS compact serialization: header.payload.signature, header and
-	 * payload non-empty. */
-	if (dots == 2 && token[0] != '.' && memchr(token, '.', len) != NULL) {
-		const char *d1 = memchr(token, '.', len);
-		if (d1[1] != '.')
-			return ATOK_KIND_JWT;
-	}
+	/* A JWS compact serialization: header.payload.signature, all
+	 * base64url, header and payload non-empty. */
+	if ((all & C_B64URL) && dots == 2 && first_dot > 0 &&
+	    t[first_dot + 1] != '.')
+		return ATOK_KIND_JWT;
 	return ATOK_KIND_OPAQUE;
 }

@@ -15,3 +15,4 @@ include tests/sasl/local.mk
 include tests/integration/local.mk
 include tests/bench/local.mk
 include tests/oidc/local.mk
+include tests/jwt/local.mk

@@ -225,7 +225,7 @@ static void setup(struct fixture *f, const char *alg)
 }
 
 /* One bare verification: what a program calling OpenSSL directly does. */
-static int bare(struct fixture *f)
+__attribute__((noinline)) static int bare(struct fixture *f)
 {
 	EVP_MD_CTX *ctx;
 	EVP_PKEY_CTX *pctx = NULL;
@@ -254,7 +254,7 @@ static int bare(struct fixture *f)
 	return ok;
 }
 
-static int core(struct fixture *f, struct atok_verifier *v)
+__attribute__((noinline)) static int core(struct fixture *f, struct atok_verifier *v)
 {
 	struct atok_request req = {0};
 	struct atok_result res;

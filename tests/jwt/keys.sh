@@ -1,0 +1,307 @@
+#!/bin/bash
+# keys.sh - the remote JWT key source against a loopback HTTP server
+# (tests/jwt/jwks_server.py): jwks_uri and discovery, the disk cache shared
+# by processes, Cache-Control within bounds, the unknown-kid refetch limit,
+# stale_if_error, UNAVAILABLE, and the URL / directory policy.  Every
+# `apitoken verify` is a new process, as under sshd.  Prints TAP.
+set -u
+
+: "${top_builddir:=.}" "${top_srcdir:=.}"
+APITOKEN="$top_builddir/tools/apitoken"
+FIX="$top_srcdir/tests/fixtures/jwt"
+MINT="$top_srcdir/tests/jwt/mint.py"
+SERVER="$top_srcdir/tests/jwt/jwks_server.py"
+PY=/usr/bin/python3
+
+n=0
+failed=0
+pass() { n=$((n + 1)); echo "ok $n - $1"; }
+fail() {
+	n=$((n + 1))
+	echo "not ok $n - $1"
+	failed=$((failed + 1))
+	shift
+	local line
+	for line in "$@"; do
+		printf '%s\n' "$line" | sed 's/^/#   /'
+	done
+}
+skip() { n=$((n + 1)); echo "ok $n # SKIP $1"; }
+finish() {
+	echo "1..$n"
+	[ "$failed" -eq 0 ]
+	exit $?
+}
+
+if [ ! -x "$APITOKEN" ]; then
+	fail "$APITOKEN is built"
+	finish
+fi
+if ! "$PY" -c 'import jwcrypto' 2>/dev/null; then
+	skip "python3-jwcrypto is not installed"
+	finish
+fi
+
+T=$(mktemp -d "${TMPDIR:-/tmp}/apitoken-keys.XXXXXX") || {
+	fail "mktemp -d"
+	finish
+}
+SRV_PID=
+cleanup() {
+	[ -n "$SRV_PID" ] && kill "$SRV_PID" 2>/dev/null
+	rm -rf "$T"
+}
+trap cleanup EXIT
+trap 'exit 130' INT TERM
+umask 077
+
+cp "$FIX/jwks.json" "$T/full.json"
+cp "$FIX/rsa2048-a.jwks.json" "$T/only-a.json"
+
+state() { # JWKS-FILE MAX-AGE|null [ISSUER]
+	local iss=""
+	[ -n "${3:-}" ] && iss=",\"issuer\":\"$3\""
+	printf '{"jwks":"%s","max_age":%s%s}\n' "$1" "$2" "$iss" >"$T/state.json.tmp"
+	mv "$T/state.json.tmp" "$T/state.json"
+}
+start_server() {
+	rm -f "$T/port"
+	"$PY" "$SERVER" "$T" &
+	SRV_PID=$!
+	local i
+	for i in $(seq 100); do
+		[ -s "$T/port" ] && break
+		sleep 0.05
+	done
+	PORT=$(cat "$T/port" 2>/dev/null)
+	BASE="http://127.0.0.1:$PORT"
+}
+stop_server() {
+	kill "$SRV_PID" 2>/dev/null
+	wait "$SRV_PID" 2>/dev/null
+	SRV_PID=
+}
+requests() { # PATH: how many GETs of it so far
+	grep -cx "GET $1" "$T/requests.log" 2>/dev/null || true
+}
+
+ISS=https://issuer.test
+AUD=api://apitoken
+# conf NAME [KEY=VALUE...]: a config with a private cache dir $T/NAME.cache
+conf() {
+	local name=$1 kv
+	shift
+	mkdir -p -m 0700 "$T/$name.cache"
+	{
+		echo "[jwt]"
+		echo "audience = $AUD"
+		echo "algorithms = RS256 ES256"
+		for kv in "$@"; do
+			echo "${kv%%=*} = ${kv#*=}"
+		done
+		grep -q '^issuer=' <<<"$(printf '%s\n' "$@")" || echo "issuer = $ISS"
+		echo "[cache]"
+		echo "dir = $T/$name.cache"
+	} >"$T/$name.conf"
+	chmod 0600 "$T/$name.conf"
+	CONF="$T/$name.conf"
+	CACHE="$T/$name.cache"
+}
+now=$(date +%s)
+mint() { # KID [ISSUER]
+	local pem=rsa2048-a.pem
+	[ "$1" = rsa-b ] && pem=rsa2048-b.pem
+	"$PY" "$MINT" RS256 "$FIX/$pem" "$1" \
+		"{\"iss\":\"${2:-$ISS}\",\"aud\":\"$AUD\",\"sub\":\"alice\",\"exp\":$((now + 3600)),\"iat\":$now}"
+}
+verify() { # TOKEN: sets rc, out, result, why
+	out=$(printf '%s' "$1" | "$APITOKEN" --config "$CONF" verify --json 2>"$T/err")
+	rc=$?
+	result=$(printf '%s' "$out" | "$PY" -c 'import json,sys; print(json.load(sys.stdin)["result"])' 2>/dev/null)
+	why=$(printf '%s' "$out" | "$PY" -c 'import json,sys; print(json.load(sys.stdin)["why"])' 2>/dev/null)
+}
+expect() { # DESC RC RESULT
+	if [ "$rc" -eq "$2" ] && [ "$result" = "$3" ]; then
+		pass "$1 (exit $rc, $result${why:+/$why})"
+	else
+		fail "$1" "want exit $2 $3, got exit $rc $result/$why" "$out" "$(cat "$T/err")"
+	fi
+}
+
+TOK_A=$(mint rsa-a)
+TOK_B=$(mint rsa-b)
+TOK_X=$(mint no-such-kid)
+
+state "$T/full.json" null
+start_server
+if [ -z "$PORT" ]; then
+	fail "loopback JWKS server started"
+	finish
+fi
+pass "loopback JWKS server on 127.0.0.1:$PORT"
+
+# --- jwks_uri, first fetch, then the disk cache -----------------------------
+conf uri "jwks_uri=$BASE/jwks" allow_http_loopback=yes
+verify "$TOK_A"
+expect "jwks_uri: first verify accepted" 0 accept
+c1=$(requests /jwks)
+[ "$c1" -eq 1 ] && pass "first verify fetched the JWKS once" ||
+	fail "first verify fetched the JWKS once" "fetches: $c1"
+verify "$TOK_A"
+expect "second verify (new process) accepted" 0 accept
+c2=$(requests /jwks)
+[ "$c2" -eq "$c1" ] && pass "second verify served from the disk cache (no request)" ||
+	fail "second verify served from the disk cache (no request)" "fetches: $c1 -> $c2"
+files=$(find "$CACHE" -type f)
+if [ -n "$files" ]; then
+	pass "a cache file was written"
+	bad=$(find "$CACHE" -type f ! -perm 0600)
+	[ -z "$bad" ] && pass "cache files are mode 0600" ||
+		fail "cache files are mode 0600" "$(ls -l $bad)"
+	payload=$(printf '%s' "$TOK_A" | cut -d. -f2)
+	sig=$(printf '%s' "$TOK_A" | cut -d. -f3)
+	if grep -qF -e "$payload" -e "$sig" $files; then
+		fail "the cache holds no token"
+	else
+		pass "the cache holds no token"
+	fi
+	[ -z "$(find "$CACHE" -name '*.XXXXXX' -o -name '*.tmp')" ] &&
+		pass "no temp files left in the cache dir" ||
+		fail "no temp files left in the cache dir" "$(ls -la "$CACHE")"
+else
+	fail "a cache file was written" "$(ls -la "$CACHE")"
+fi
+
+# --- Cache-Control max-age within jwks_min_ttl / jwks_max_ttl ---------------
+state "$T/full.json" 1
+conf maxage "jwks_uri=$BASE/jwks" allow_http_loopback=yes jwks_min_ttl=0
+before=$(requests /jwks)
+verify "$TOK_A"
+expect "max-age=1, min_ttl 0: accepted" 0 accept
+sleep 2
+verify "$TOK_A"
+expect "max-age=1, min_ttl 0, 2 s later: accepted" 0 accept
+after=$(requests /jwks)
+[ $((after - before)) -eq 2 ] && pass "max-age=1 honoured: refetched after 2 s" ||
+	fail "max-age=1 honoured: refetched after 2 s" "fetches: $((after - before))"
+
+conf minttl "jwks_uri=$BASE/jwks" allow_http_loopback=yes jwks_min_ttl=60
+before=$(requests /jwks)
+verify "$TOK_A"
+sleep 2
+verify "$TOK_A"
+expect "max-age=1 under min_ttl 60: accepted" 0 accept
+after=$(requests /jwks)
+[ $((after - before)) -eq 1 ] && pass "max-age=1 raised to jwks_min_ttl=60: no refetch after 2 s" ||
+	fail "max-age=1 raised to jwks_min_ttl=60: no refetch after 2 s" "fetches: $((after - before))"
+
+state "$T/full.json" 100000
+conf maxttl "jwks_uri=$BASE/jwks" allow_http_loopback=yes jwks_min_ttl=0 jwks_max_ttl=1
+before=$(requests /jwks)
+verify "$TOK_A"
+sleep 2
+verify "$TOK_A"
+expect "max-age=100000 over max_ttl 1: accepted" 0 accept
+after=$(requests /jwks)
+[ $((after - before)) -eq 2 ] && pass "max-age=100000 capped at jwks_max_ttl=1: refetched after 2 s" ||
+	fail "max-age=100000 capped at jwks_max_ttl=1: refetched after 2 s" "fetches: $((after - before))"
+
+# --- an unknown kid: at most one refetch per refetch_interval ---------------
+state "$T/only-a.json" null
+conf rotate "jwks_uri=$BASE/jwks" allow_http_loopback=yes refetch_interval=2
+before=$(requests /jwks)
+verify "$TOK_A"
+expect "rotation: rsa-a accepted from a set holding only rsa-a" 0 accept
+verify "$TOK_X"
+expect "unknown kid right after a fetch: rejected" 1 reject
+verify "$TOK_X"
+verify "$TOK_X"
+mid=$(requests /jwks)
+[ $((mid - before)) -eq 1 ] && pass "unknown kid within refetch_interval: no refetch" ||
+	fail "unknown kid within refetch_interval: no refetch" "fetches: $((mid - before))"
+sleep 2.2
+verify "$TOK_X"
+expect "unknown kid after refetch_interval: rejected" 1 reject
+verify "$TOK_X"
+verify "$TOK_X"
+after=$(requests /jwks)
+[ $((after - mid)) -eq 1 ] && pass "three unknown-kid verifies after the interval: one refetch" ||
+	fail "three unknown-kid verifies after the interval: one refetch" "fetches: $((after - mid))"
+state "$T/full.json" null
+sleep 2.2
+verify "$TOK_B"
+expect "keys rotated at the server (new kid rsa-b): followed without a restart" 0 accept
+
+# --- discovery ---------------------------------------------------------------
+state "$T/full.json" null "$BASE"
+conf disc discovery=yes "issuer=$BASE" allow_http_loopback=yes
+before=$(requests /.well-known/openid-configuration)
+verify "$(mint rsa-a "$BASE")"
+expect "discovery = yes with issuer $BASE: accepted" 0 accept
+after=$(requests /.well-known/openid-configuration)
+[ $((after - before)) -ge 1 ] && pass "discovery fetched /.well-known/openid-configuration" ||
+	fail "discovery fetched /.well-known/openid-configuration"
+
+conf wrong discovery=yes "issuer=$BASE/wrong" allow_http_loopback=yes
+verify "$(mint rsa-a "$BASE/wrong")"
+expect "discovery document naming another issuer: refused" 2 unavailable
+
+conf rfc8414 discovery=yes "issuer=$BASE/rfc8414" allow_http_loopback=yes
+verify "$(mint rsa-a "$BASE/rfc8414")"
+expect "discovery falls back to RFC 8414 oauth-authorization-server" 0 accept
+
+# --- redirects are not followed ---------------------------------------------
+conf redirect "jwks_uri=$BASE/redirect" allow_http_loopback=yes
+before=$(requests /jwks)
+verify "$TOK_A"
+expect "jwks_uri answering 302: unavailable" 2 unavailable
+after=$(requests /jwks)
+[ "$after" -eq "$before" ] && pass "the redirect was not followed" ||
+	fail "the redirect was not followed" "fetches of /jwks: $before -> $after"
+
+# --- URL and directory policy -------------------------------------------------
+conf nohttp "jwks_uri=$BASE/jwks"
+verify "$TOK_A"
+expect "plain http without allow_http_loopback: configuration error" 2 config_error
+conf nonloop "jwks_uri=http://192.0.2.1:$PORT/jwks" allow_http_loopback=yes
+verify "$TOK_A"
+expect "plain http to a non-loopback address: configuration error" 2 config_error
+conf lookalike "jwks_uri=http://127.0.0.1.evil.test/jwks" allow_http_loopback=yes
+verify "$TOK_A"
+expect "plain http to 127.0.0.1.evil.test: configuration error" 2 config_error
+conf userinfo "jwks_uri=http://127.0.0.1@evil.test/jwks" allow_http_loopback=yes
+verify "$TOK_A"
+expect "URL with user info: configuration error" 2 config_error
+conf gw "jwks_uri=$BASE/jwks" allow_http_loopback=yes
+chmod 0770 "$CACHE"
+verify "$TOK_A"
+expect "group-writable cache dir: configuration error" 2 config_error
+chmod 0700 "$CACHE"
+
+# --- the identity provider goes away ------------------------------------------
+state "$T/full.json" 1
+conf stale "jwks_uri=$BASE/jwks" allow_http_loopback=yes jwks_min_ttl=0 stale_if_error=3600
+verify "$TOK_A"
+expect "stale: warm-up accepted" 0 accept
+conf nostale "jwks_uri=$BASE/jwks" allow_http_loopback=yes jwks_min_ttl=0 stale_if_error=0
+verify "$TOK_A"
+expect "no stale: warm-up accepted" 0 accept
+conf fresh "jwks_uri=$BASE/jwks" allow_http_loopback=yes
+verify "$TOK_A"
+expect "fresh: warm-up accepted" 0 accept
+stop_server
+sleep 2
+CONF="$T/fresh.conf"
+verify "$TOK_A"
+expect "server stopped, fresh warm cache: accepted" 0 accept
+CONF="$T/stale.conf"
+verify "$TOK_A"
+expect "server stopped, cache expired, within stale_if_error: accepted" 0 accept
+CONF="$T/nostale.conf"
+verify "$TOK_A"
+expect "server stopped, cache expired, stale_if_error 0: unavailable" 2 unavailable
+conf cold "jwks_uri=$BASE/jwks" allow_http_loopback=yes
+verify "$TOK_A"
+expect "server stopped, cold cache: unavailable" 2 unavailable
+
+finish

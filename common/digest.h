@@ -1,7 +1,5 @@
 /*
- * digest.h - message digests fetched once per process.  In OpenSSL 3 the
- * legacy EVP_sha256() makes every Init fetch the algorithm again; a fetched
- * EVP_MD skips that on every token.
+ * digest.h - the message digests the core uses, by name.
  */
 #ifndef ATOK_DIGEST_H
 #define ATOK_DIGEST_H

@@ -517,6 +517,15 @@ out:
 	return r;
 }
 
+int atok_config_key(size_t i, const char **section, const char **key)
+{
+	if (i >= N_KEYS)
+		return 0;
+	*section = keys[i].section;
+	*key = keys[i].key;
+	return 1;
+}
+
 bool atok_config_has_section(const struct atok_config *cfg, const char *section)
 {
 	int i = find_section(section, strlen(section));

@@ -51,6 +51,13 @@ int atok_config_set(struct atok_config *cfg, const char *section,
 int atok_config_set_dotted(struct atok_config *cfg, const char *arg,
                            struct atok_error *err);
 
+/*
+ * The i-th key of the configuration table (0-based): sets *section and *key
+ * and returns 1, or returns 0 past the end.  Front ends use it to offer
+ * every key as an override (SASL's apitoken_<section>_<key>).
+ */
+int atok_config_key(size_t i, const char **section, const char **key);
+
 /* Whether a section appeared (in the file or an override). */
 bool atok_config_has_section(const struct atok_config *cfg,
                              const char *section);

@@ -25,4 +25,3 @@ uninstall-hook-pam-apitoken:
 
 # distcheck installs as an ordinary user under its own prefix: keep the
 # module there too, not in the system's PAM directory.
-AM_DISTCHECK_CONFIGURE_FLAGS = --with-pamdir='$${libdir}/security'

@@ -1,0 +1,91 @@
+/*
+ * plugin.h - what the SASL plugin's files share: the mechanism table
+ * entries, options read through the host's getopt, verifier set-up, and
+ * the one result -> SASL code table.  Internal to sasl_plugin/.
+ */
+#ifndef ATOK_SASL_PLUGIN_H
+#define ATOK_SASL_PLUGIN_H
+
+#include <sasl/sasl.h>
+#include <sasl/saslplug.h>
+
+#include "atok.h"
+#include "errors.h"
+
+#define ATOK_SASL_EXPORT __attribute__((visibility("default")))
+
+/* Option names (sasl_apitoken_* in imapd.conf, apitoken_* in smtpd.conf). */
+#define OPT_CONFIG   "apitoken_config"
+#define OPT_SCOPE    "apitoken_scope"
+#define OPT_OPENID   "apitoken_openid_configuration"
+#define OPT_OVERRIDE "apitoken_" /* + <section>_<key> */
+
+#define ATOK_SASL_PATH_MAX 1024 /* bytes of a path or URL option */
+
+enum mech_kind {
+	MECH_OAUTHBEARER = 0,
+	MECH_XOAUTH2 = 1,
+};
+
+/* Options one exchange needs.  Strings are copies, never NULL. */
+struct sasl_settings {
+	char config_path[ATOK_SASL_PATH_MAX + 1]; /* "" = default */
+	char scope[ATOK_SCOPE_MAX + 1];           /* "" = none required */
+	char openid[ATOK_SASL_PATH_MAX + 1];      /* "" = not announced */
+};
+
+/*
+ * Reads the options through utils->getopt.  Returns 0, or a negative
+ * ATOK_ERR_* with err filled (an option too long, a bad scope).
+ */
+int sasl_settings_read(const sasl_utils_t *utils, struct sasl_settings *s,
+                       struct atok_error *err);
+
+/*
+ * Whether the plugin is configured at all: apitoken_config is set, or
+ * the default configuration file exists.  For mech_avail.
+ */
+int sasl_configured(const sasl_utils_t *utils);
+
+/*
+ * Loads the configuration (file, then apitoken_<section>_<key> overrides)
+ * and makes a verifier.  Returns 0 or a negative ATOK_ERR_* with err.
+ */
+int sasl_verifier_build(const sasl_utils_t *utils,
+                        const struct sasl_settings *s,
+                        struct atok_verifier **vp, struct atok_error *err);
+
+/* The override names this build knows, for tests: "store_path", ... */
+const char *sasl_override_name(size_t i, const char **section,
+                               const char **key);
+
+/*
+ * The one result -> SASL table.  status: the RFC 7628 / RFC 6750 error
+ * code for the challenge, or NULL when the verdict gets no challenge
+ * (UNAVAILABLE, CONFIG_ERROR); xstatus: the XOAUTH2 form ("401");
+ * final_rc: the SASL code the exchange ends with; text: the
+ * client-visible reason (no token, no claim); level: SASL_LOG_*.
+ */
+struct result_map {
+	enum atok_verdict verdict;
+	enum atok_why why; /* ATOK_WHY_NONE matches any */
+	const char *status;
+	const char *xstatus;
+	int final_rc;
+	const char *text;
+	int level;
+	const char *decision;
+};
+
+const struct result_map *sasl_result_lookup(const struct atok_result *res);
+
+/* The SASL code and verdict of a core error outside a result. */
+int sasl_err_rc(int code, enum atok_verdict *verdict);
+
+/* Server and client mechanism tables (server.c, client.c). */
+extern sasl_server_plug_t atok_server_plugs[];
+extern const int atok_server_nplugs;
+extern sasl_client_plug_t atok_client_plugs[];
+extern const int atok_client_nplugs;
+
+#endif /* ATOK_SASL_PLUGIN_H */

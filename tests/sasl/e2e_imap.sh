@@ -1,0 +1,208 @@
+#!/bin/bash
+# End-to-end: a real Cyrus IMAP server (cyrmaster + imapd, its own
+# imapd.conf / cyrus.conf / config dir / spool in a temp dir, listening on
+# 127.0.0.1) with libapitoken.so loaded through SASL_PATH, and real
+# clients: curl (OAUTHBEARER with and without SASL-IR, XOAUTH2 against a
+# server that offers only XOAUTH2) and Python's imaplib (no SASL-IR).
+# Runs inside the private namespace of tests/integration/lib.sh.  TAP.
+# shellcheck source=tests/integration/lib.sh
+. "$(dirname "$(readlink -f "$0")")/../integration/lib.sh"
+IT_DIR_SASL=$(dirname "$IT_SELF")
+IT_DIR=$(cd "$IT_DIR_SASL/../integration" && pwd) # lib.sh's helpers live there
+# shellcheck source=tests/sasl/e2e_common.sh
+. "$IT_DIR_SASL/e2e_common.sh"
+it_require /usr/sbin/cyrmaster /usr/lib/cyrus/bin/imapd saslpluginviewer \
+	curl logger "$IT_PY"
+it_enter "$@"
+
+E2E_SCOPE=imap
+CYR=$T/cyrus
+MASTER_PID=
+
+e2e_imap_cleanup() {
+	e2e_unlock_store
+	[ -n "$MASTER_PID" ] && kill -TERM "$MASTER_PID" 2>/dev/null
+	[ -n "$MASTER_PID" ] && wait "$MASTER_PID" 2>/dev/null
+	it_inner_cleanup
+}
+trap 'e2e_imap_cleanup' EXIT
+
+port_open() {
+	"$IT_PY" -c 'import socket, sys
+socket.create_connection(("127.0.0.1", int(sys.argv[1])), 1)' "$1" 2>/dev/null
+}
+
+cyrus_start() {
+	local d
+	mkdir -m 0750 "$CYR" "$CYR/config" "$CYR/spool" || return 1
+	for d in db socket proc log lock msg ptclient quota user sieve; do
+		mkdir "$CYR/config/$d" || return 1
+	done
+	IMAP_PORT=$(it_free_port)
+	IMAPX_PORT=$(it_free_port)
+	# Shared options; the second file offers XOAUTH2 alone (curl sends
+	# OAUTHBEARER whenever the server offers it: curl issue 10259).
+	printf '%s\n' \
+		"configdirectory: $CYR/config" \
+		"partition-default: $CYR/spool" \
+		"servername: imap.example.com" \
+		"allowplaintext: yes" \
+		"sasl_apitoken_config: $E2E_CONF" \
+		"sasl_apitoken_scope: $E2E_SCOPE" \
+		"sasl_apitoken_openid_configuration: https://as.example.com/.well-known/openid-configuration" \
+		"lmtpsocket: $CYR/config/socket/lmtp" \
+		"idlesocket: $CYR/config/socket/idle" \
+		"notifysocket: $CYR/config/socket/notify" \
+		"syslog_prefix: e2e-cyrus" >"$CYR/common.conf"
+	{
+		cat "$CYR/common.conf"
+		echo "sasl_mech_list: OAUTHBEARER XOAUTH2"
+	} >"$CYR/imapd.conf"
+	{
+		cat "$CYR/common.conf"
+		echo "sasl_mech_list: XOAUTH2"
+	} >"$CYR/imapd-x.conf"
+	printf '%s\n' \
+		'START {' \
+		"  recover cmd=\"ctl_cyrusdb -C $CYR/imapd.conf -r\"" \
+		'}' \
+		'SERVICES {' \
+		"  imap  cmd=\"imapd -C $CYR/imapd.conf\"   listen=\"127.0.0.1:$IMAP_PORT\"  prefork=0" \
+		"  imapx cmd=\"imapd -C $CYR/imapd-x.conf\" listen=\"127.0.0.1:$IMAPX_PORT\" prefork=0" \
+		'}' \
+		'EVENTS {' \
+		'}' >"$CYR/cyrus.conf"
+	chown -R cyrus:mail "$CYR" || return 1
+	SASL_PATH=$E2E_PLUGDIR /usr/sbin/cyrmaster -C "$CYR/imapd.conf" \
+		-M "$CYR/cyrus.conf" -p "$CYR/master.pid" -D \
+		>"$T/cyrmaster.log" 2>&1 </dev/null &
+	MASTER_PID=$!
+	IT_DIAG_FILES="$IT_DIAG_FILES $T/cyrmaster.log"
+	for _ in $(seq 100); do
+		port_open "$IMAP_PORT" && port_open "$IMAPX_PORT" && return 0
+		kill -0 "$MASTER_PID" 2>/dev/null || return 1
+		sleep 0.1
+	done
+	return 1
+}
+
+# curl_imap VAR MECH PORT [curl options] — LIST via curl with the token
+# from a config file.  Status in E2E_RC.
+curl_imap() {
+	local var=$1 mech=$2 port=$3
+	shift 3
+	e2e_curlrc "$var" "$IT_USER"
+	timeout 60 curl -sS -K "$T/secrets/curlrc" --login-options "AUTH=$mech" \
+		"$@" "imap://127.0.0.1:$port/" >"$T/curl.out" 2>"$T/curl.err"
+	E2E_RC=$?
+	rm -f "$T/secrets/curlrc"
+	cat "$T/curl.out" "$T/curl.err" >>"$T/client-all.log"
+	[ -n "${APITOK_IT_VERBOSE:-}" ] &&
+		it_note "curl rc=$E2E_RC $(tr '\n' '|' <"$T/curl.err")"
+	return 0
+}
+
+py_imap() { # VAR MECH [PORT]
+	e2e_py e2e_client.py imap 127.0.0.1 "${3:-$IMAP_PORT}" "$2" "$IT_USER" \
+		"$T/secrets/$1"
+}
+
+rc_is() { [ "$E2E_RC" -eq "$1" ]; }
+out_has() { printf '%s\n' "$E2E_OUT" | grep -q -F -e "$1"; }
+refused_without_challenge() { out_has "RESULT refused" && ! out_has CHALLENGE; }
+decisions_complete() {
+	! grep "apitoken: .*decision=" "$IT_SYSLOG" |
+		grep -v -q 'fingerprint=.*reason="'
+}
+
+# ------------------------------------------------------------------ cases
+it_test_syslog
+e2e_plugin_dir
+e2e_store cyrus:mail
+
+if SASL_PATH=$E2E_PLUGDIR saslpluginviewer >"$T/viewer.out" 2>&1 &&
+	grep -q 'Plugin "apitoken"' "$T/viewer.out" &&
+	grep -q 'SASL mechanism: OAUTHBEARER' "$T/viewer.out" &&
+	grep -q 'SASL mechanism: XOAUTH2' "$T/viewer.out"; then
+	it_ok "saslpluginviewer (SASL_PATH=plugin dir) lists OAUTHBEARER and XOAUTH2"
+else
+	it_not_ok "saslpluginviewer lists the mechanisms"
+	sed 's/^/#   /' "$T/viewer.out"
+fi
+
+if cyrus_start; then
+	it_ok "Cyrus IMAP master started on 127.0.0.1:$IMAP_PORT and :$IMAPX_PORT"
+else
+	it_not_ok "Cyrus IMAP master started"
+	it_bail "cannot start cyrmaster"
+fi
+
+curl -sS --max-time 20 "imap://127.0.0.1:$IMAP_PORT/" -X CAPABILITY \
+	>"$T/cap.out" 2>&1
+it_check "CAPABILITY lists AUTH=OAUTHBEARER and AUTH=XOAUTH2" \
+	eval 'grep -q AUTH=OAUTHBEARER "$T/cap.out" && grep -q AUTH=XOAUTH2 "$T/cap.out"'
+
+it_log_mark
+curl_imap tok_good OAUTHBEARER "$IMAP_PORT" --sasl-ir
+it_check "curl OAUTHBEARER with SASL-IR, local token: logged in" rc_is 0
+it_check "  syslog: decision=accept user=$IT_USER, fingerprint" \
+	it_log_has "apitoken: OAUTHBEARER decision=accept" "user=$IT_USER " \
+	"fingerprint=$(it_fingerprint tok_good)"
+
+curl_imap tok_good OAUTHBEARER "$IMAP_PORT"
+it_check "curl OAUTHBEARER without SASL-IR: logged in" rc_is 0
+
+it_log_mark
+curl_imap tok_good XOAUTH2 "$IMAPX_PORT"
+it_check "curl XOAUTH2 (server offering XOAUTH2 only): logged in" rc_is 0
+it_check "  syslog: XOAUTH2 decision=accept" \
+	it_log_has "apitoken: XOAUTH2 decision=accept" "user=$IT_USER "
+
+it_log_mark
+curl_imap tok_flip OAUTHBEARER "$IMAP_PORT" --sasl-ir
+it_check "curl OAUTHBEARER, bad token: refused (curl exit 67 after %x01)" rc_is 67
+it_check "  syslog: decision=reject with the token's fingerprint" \
+	it_log_has "decision=reject" "fingerprint=$(it_fingerprint tok_flip)"
+
+py_imap tok_good OAUTHBEARER
+it_check "imaplib OAUTHBEARER (no SASL-IR): logged in" out_has "RESULT ok"
+py_imap tok_good XOAUTH2
+it_check "imaplib XOAUTH2: logged in" out_has "RESULT ok"
+
+py_imap tok_flip OAUTHBEARER
+it_check "imaplib OAUTHBEARER, bad token: NO" out_has "RESULT refused"
+it_check "  after the JSON challenge: invalid_token, scope, openid-configuration" \
+	out_has 'CHALLENGE {"status":"invalid_token","scope":"imap","openid-configuration":"https://as.example.com/.well-known/openid-configuration"}'
+py_imap tok_rev OAUTHBEARER
+it_check "imaplib OAUTHBEARER, revoked token: NO after invalid_token" \
+	out_has 'CHALLENGE {"status":"invalid_token"'
+py_imap tok_noscope OAUTHBEARER
+it_check "imaplib OAUTHBEARER, token without scope imap: insufficient_scope" \
+	out_has 'CHALLENGE {"status":"insufficient_scope","scope":"imap"'
+it_check "  and refused" out_has "RESULT refused"
+py_imap tok_flip XOAUTH2
+it_check "imaplib XOAUTH2, bad token: NO after {\"status\":\"401\",...}" \
+	out_has 'CHALLENGE {"status":"401","schemes":"bearer","scope":"imap"}'
+py_imap tok_4k OAUTHBEARER
+it_check "imaplib OAUTHBEARER, 4 KB token: reaches the core, NO after the challenge" \
+	out_has 'CHALLENGE {"status":"invalid_token"'
+
+it_log_mark
+if e2e_lock_store; then
+	py_imap tok_good OAUTHBEARER
+	it_check "store locked: NO without a challenge" refused_without_challenge
+	it_check "  syslog: decision=unavailable" it_log_has "decision=unavailable"
+	e2e_unlock_store
+else
+	it_not_ok "could not lock the store"
+fi
+py_imap tok_good OAUTHBEARER
+it_check "store unlocked: logged in again" out_has "RESULT ok"
+
+it_check "cyrmaster still running" kill -0 "$MASTER_PID"
+it_check "no token (or slice of one) in syslog or client output" \
+	it_no_token_in "$IT_SYSLOG" "$T/client-all.log" "$T/cyrmaster.log"
+it_check "every apitoken decision line has fingerprint= and reason=" \
+	decisions_complete
+
+it_plan_and_exit

@@ -1,0 +1,185 @@
+#!/bin/bash
+# End-to-end: a private Postfix instance (postfix -c $T/postfix: its own
+# main.cf / master.cf / queue, smtpd on 127.0.0.1:<port>, no chroot) with
+# smtpd_sasl_type=cyrus, the plugin loaded through SASL_PATH (imported
+# into master's scrubbed environment with import_environment) and
+# $T/postfix/sasl/smtpd.conf; real clients: curl and Python's smtplib.
+# Runs inside the private namespace of tests/integration/lib.sh.  TAP.
+# shellcheck source=tests/integration/lib.sh
+. "$(dirname "$(readlink -f "$0")")/../integration/lib.sh"
+IT_DIR_SASL=$(dirname "$IT_SELF")
+IT_DIR=$(cd "$IT_DIR_SASL/../integration" && pwd) # lib.sh's helpers live there
+# shellcheck source=tests/sasl/e2e_common.sh
+. "$IT_DIR_SASL/e2e_common.sh"
+it_require /usr/sbin/postfix /usr/lib/postfix/sbin/smtpd curl logger "$IT_PY"
+it_enter "$@"
+
+E2E_SCOPE=smtp
+PF=$T/postfix
+PF_STARTED=
+
+e2e_smtp_cleanup() {
+	e2e_unlock_store
+	[ -n "$PF_STARTED" ] && postfix -c "$PF" stop >/dev/null 2>&1
+	it_inner_cleanup
+}
+trap 'e2e_smtp_cleanup' EXIT
+
+port_open() {
+	"$IT_PY" -c 'import socket, sys
+socket.create_connection(("127.0.0.1", int(sys.argv[1])), 1)' "$1" 2>/dev/null
+}
+
+postfix_start() {
+	mkdir -m 0755 "$PF" "$PF/sasl" "$PF/queue" "$PF/data" || return 1
+	chown postfix "$PF/data"
+	SMTP_PORT=$(it_free_port)
+	printf '%s\n' \
+		"compatibility_level = 3.6" \
+		"queue_directory = $PF/queue" \
+		"data_directory = $PF/data" \
+		"mail_owner = postfix" \
+		"setgid_group = postdrop" \
+		"myhostname = smtp.example.com" \
+		"mydestination =" \
+		"inet_interfaces = 127.0.0.1" \
+		"inet_protocols = ipv4" \
+		"maillog_file =" \
+		"syslog_name = e2e-postfix" \
+		"import_environment = MAIL_CONFIG MAIL_DEBUG MAIL_LOGTAG TZ LANG=C SASL_PATH=$E2E_PLUGDIR" \
+		"smtpd_sasl_auth_enable = yes" \
+		"smtpd_sasl_type = cyrus" \
+		"smtpd_sasl_path = smtpd" \
+		"cyrus_sasl_config_path = $PF/sasl" \
+		"smtpd_sasl_security_options = noanonymous" \
+		"smtpd_tls_security_level = none" \
+		"line_length_limit = 16384" \
+		"smtpd_relay_restrictions = permit_sasl_authenticated, reject" \
+		>"$PF/main.cf"
+	printf '%s\n' \
+		"127.0.0.1:$SMTP_PORT inet n - n - - smtpd" \
+		"pickup    unix n - n 60 1 pickup" \
+		"cleanup   unix n - n - 0 cleanup" \
+		"qmgr      unix n - n 300 1 qmgr" \
+		"rewrite   unix - - n - - trivial-rewrite" \
+		"bounce    unix - - n - 0 bounce" \
+		"defer     unix - - n - 0 bounce" \
+		"trace     unix - - n - 0 bounce" \
+		"verify    unix - - n - 1 verify" \
+		"flush     unix n - n 1000? 0 flush" \
+		"proxymap  unix - - n - - proxymap" \
+		"anvil     unix - - n - 1 anvil" \
+		"scache    unix - - n - 1 scache" \
+		"postlog   unix-dgram n - n - 1 postlogd" \
+		>"$PF/master.cf"
+	# Debian's smtpd reads <config_directory>/sasl/smtpd.conf
+	printf '%s\n' \
+		"mech_list: OAUTHBEARER XOAUTH2" \
+		"apitoken_config: $E2E_CONF" \
+		"apitoken_scope: $E2E_SCOPE" >"$PF/sasl/smtpd.conf"
+	postfix -c "$PF" check >"$T/postfix-check.log" 2>&1
+	postfix -c "$PF" start >"$T/postfix-start.log" 2>&1 || return 1
+	PF_STARTED=1
+	IT_DIAG_FILES="$IT_DIAG_FILES $T/postfix-start.log"
+	for _ in $(seq 100); do
+		port_open "$SMTP_PORT" && return 0
+		sleep 0.1
+	done
+	return 1
+}
+
+py_smtp() { # VAR MECH [--no-ir]
+	e2e_py e2e_client.py smtp 127.0.0.1 "$SMTP_PORT" "$2" "$IT_USER" \
+		"$T/secrets/$1" "${3:-}"
+}
+
+curl_smtp() { # VAR MECH [curl options]
+	local var=$1 mech=$2
+	shift 2
+	e2e_curlrc "$var" "$IT_USER"
+	timeout 60 curl -sS -K "$T/secrets/curlrc" --login-options "AUTH=$mech" \
+		-X NOOP "$@" "smtp://127.0.0.1:$SMTP_PORT/client.example.com" \
+		>"$T/curl.out" 2>"$T/curl.err"
+	E2E_RC=$?
+	rm -f "$T/secrets/curlrc"
+	cat "$T/curl.out" "$T/curl.err" >>"$T/client-all.log"
+	return 0
+}
+
+rc_is() { [ "$E2E_RC" -eq "$1" ]; }
+out_has() { printf '%s\n' "$E2E_OUT" | grep -q -F -e "$1"; }
+temp_without_challenge() { out_has "CODE 454" && ! out_has CHALLENGE; }
+
+# ------------------------------------------------------------------ cases
+it_test_syslog
+e2e_plugin_dir
+e2e_store postfix:postfix
+
+if postfix_start; then
+	it_ok "private Postfix started, smtpd on 127.0.0.1:$SMTP_PORT"
+else
+	it_not_ok "private Postfix started"
+	it_mask <"$T/postfix-start.log"
+	it_mask <"$T/postfix-check.log"
+	it_bail "cannot start postfix"
+fi
+
+printf 'EHLO client.example.com\r\nQUIT\r\n' |
+	timeout 20 "$IT_PY" -c 'import socket, sys, time
+s = socket.create_connection(("127.0.0.1", int(sys.argv[1])), 10)
+s.settimeout(5)
+s.sendall(sys.stdin.buffer.read()); time.sleep(1)
+print(s.recv(65536).decode())' "$SMTP_PORT" >"$T/ehlo.out" 2>&1
+it_check "EHLO advertises AUTH OAUTHBEARER XOAUTH2" \
+	grep -q 'AUTH.*OAUTHBEARER' "$T/ehlo.out"
+
+it_log_mark
+py_smtp tok_good OAUTHBEARER
+it_check "smtplib OAUTHBEARER (SASL-IR), local token: 235" out_has "CODE 235"
+# (Postfix logs the plugin's SASL_LOG_NOTE lines only under smtpd -v, so
+# accept lines are not in syslog here; refusals and unavailability are.)
+py_smtp tok_good OAUTHBEARER --no-ir
+it_check "smtplib OAUTHBEARER without initial response: 235" out_has "CODE 235"
+py_smtp tok_good XOAUTH2
+it_check "smtplib XOAUTH2: 235" out_has "CODE 235"
+
+curl_smtp tok_good OAUTHBEARER --sasl-ir
+it_check "curl OAUTHBEARER: authenticated" rc_is 0
+
+it_log_mark
+py_smtp tok_flip OAUTHBEARER
+it_check "smtplib OAUTHBEARER, bad token: 535" out_has "CODE 535"
+it_check "  syslog: decision=reject with the token's fingerprint" \
+	it_log_has "apitoken: OAUTHBEARER decision=reject" \
+	"fingerprint=$(it_fingerprint tok_flip)"
+it_check "  after the JSON challenge invalid_token" \
+	out_has 'CHALLENGE {"status":"invalid_token","scope":"smtp"}'
+py_smtp tok_noscope OAUTHBEARER
+it_check "smtplib OAUTHBEARER, token without scope smtp: 535 after insufficient_scope" \
+	eval 'out_has "CODE 535" && out_has insufficient_scope'
+py_smtp tok_flip XOAUTH2
+it_check "smtplib XOAUTH2, bad token: 535 after the 401 challenge" \
+	eval 'out_has "CODE 535" && out_has "\"status\":\"401\""'
+py_smtp tok_4k OAUTHBEARER
+it_check "smtplib OAUTHBEARER, 4 KB token: 535 after the challenge" \
+	eval 'out_has "CODE 535" && out_has invalid_token'
+curl_smtp tok_flip OAUTHBEARER --sasl-ir
+it_check "curl OAUTHBEARER, bad token: refused (exit 67)" rc_is 67
+
+it_log_mark
+if e2e_lock_store; then
+	py_smtp tok_good OAUTHBEARER
+	it_check "store locked (validator unavailable): 454 temporary failure, no challenge" \
+		temp_without_challenge
+	it_check "  syslog: decision=unavailable" it_log_has "decision=unavailable"
+	e2e_unlock_store
+else
+	it_not_ok "could not lock the store"
+fi
+py_smtp tok_good OAUTHBEARER
+it_check "store unlocked: 235 again" out_has "CODE 235"
+
+it_check "no token (or slice of one) in syslog or client output" \
+	it_no_token_in "$IT_SYSLOG" "$T/client-all.log"
+
+it_plan_and_exit

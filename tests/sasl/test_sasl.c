@@ -1,0 +1,808 @@
+/*
+ * test_sasl.c - the built libapitoken.so through the real libsasl2:
+ * sasl_server_init with SASL_CB_GETPATH at the build tree and
+ * SASL_CB_GETOPT for the options, then sasl_server_start / _step for
+ * every branch of OAUTHBEARER and XOAUTH2, and our client mechanisms
+ * against our server mechanisms.  Every log line and error text is
+ * captured and searched for the tokens, which must never appear.
+ */
+#include "ac_config.h"
+
+#include <sasl/sasl.h>
+#include <sqlite3.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <time.h>
+
+#include "atok.h"
+#include "config.h"
+#include "fixture.h"
+#include "local.h"
+#include "oauth_parse.h"
+#include "plugin.h"
+#include "store.h"
+#include "tap.h"
+#include "token.h"
+
+#ifndef SASL_PLUGIN_DIR
+#error "SASL_PLUGIN_DIR must name the directory of the built plugin"
+#endif
+
+#define NOW_SLACK 3600
+
+/* A message literal with its length, so embedded NULs count. */
+#define M_(s) s, sizeof(s) - 1
+
+/* libsasl2 callbacks are stored as int (*)(void). */
+#define CB(f) ((sasl_callback_ft)(void (*)(void))(f))
+
+static char tok_alice[80], tok_bob[80], tok_rev[80], tok_forged[80];
+static char tok_4k[4097];
+static char db_path[600];
+
+/* What the getopt callback answers. */
+static const char *opt_config, *opt_scope, *opt_openid, *opt_busy,
+    *opt_bad_override;
+/* Whether the proxy policy callback lets alice act as bob. */
+static int allow_proxy;
+
+/* Everything libsasl2 and the plugin logged, for the secrecy check. */
+static char logbuf[1 << 20];
+static size_t loglen;
+
+static void log_append(const char *s)
+{
+	size_t n = strlen(s);
+
+	if (loglen + n + 2 > sizeof(logbuf))
+		return;
+	memcpy(logbuf + loglen, s, n);
+	loglen += n;
+	logbuf[loglen++] = '\n';
+	logbuf[loglen] = '\0';
+}
+
+static int cb_log(void *ctx, int level, const char *message)
+{
+	(void)ctx;
+	(void)level;
+	log_append(message);
+	if (getenv("TEST_SASL_VERBOSE") != NULL)
+		printf("# log %d: %s\n", level, message);
+	return SASL_OK;
+}
+
+static int cb_getpath(void *ctx, const char **path)
+{
+	(void)ctx;
+	*path = SASL_PLUGIN_DIR;
+	return SASL_OK;
+}
+
+static int cb_getopt(void *ctx, const char *plugin, const char *option,
+                     const char **result, unsigned *len)
+{
+	const char *v = NULL;
+
+	(void)ctx;
+	(void)plugin;
+	if (strcmp(option, OPT_CONFIG) == 0)
+		v = opt_config;
+	else if (strcmp(option, OPT_SCOPE) == 0)
+		v = opt_scope;
+	else if (strcmp(option, OPT_OPENID) == 0)
+		v = opt_openid;
+	else if (strcmp(option, "apitoken_store_busy_timeout") == 0)
+		v = opt_busy;
+	else if (strcmp(option, "apitoken_store_update_last_used") == 0)
+		v = opt_bad_override;
+	if (v == NULL)
+		return SASL_FAIL;
+	*result = v;
+	if (len != NULL)
+		*len = (unsigned)strlen(v);
+	return SASL_OK;
+}
+
+static int cb_proxy(sasl_conn_t *conn, void *ctx, const char *requested_user,
+                    unsigned rlen, const char *auth_identity, unsigned alen,
+                    const char *def_realm, unsigned urlen,
+                    struct propctx *propctx)
+{
+	(void)ctx;
+	(void)def_realm;
+	(void)urlen;
+	(void)propctx;
+	if (rlen == alen && memcmp(requested_user, auth_identity, alen) == 0)
+		return SASL_OK;
+	if (allow_proxy && alen == 5 && memcmp(auth_identity, "alice", 5) == 0 &&
+	    rlen == 3 && memcmp(requested_user, "bob", 3) == 0)
+		return SASL_OK;
+	sasl_seterror(conn, SASL_NOLOG, "not authorized");
+	return SASL_NOAUTHZ;
+}
+
+static sasl_callback_t server_cbs[] = {
+    {SASL_CB_LOG, CB(&cb_log), NULL},
+    {SASL_CB_GETPATH, CB(&cb_getpath), NULL},
+    {SASL_CB_GETOPT, CB(&cb_getopt), NULL},
+    {SASL_CB_PROXY_POLICY, CB(&cb_proxy), NULL},
+    {SASL_CB_LIST_END, NULL, NULL},
+};
+
+static void issue(struct atok_store *s, const char *user, const char *scopes,
+                  char *out)
+{
+	struct atok_issue_params p = {user, scopes, "test", 0, 0};
+	struct atok_error err;
+
+	p.now = time(NULL) - 10;
+	p.expires = p.now + NOW_SLACK;
+	if (atok_local_issue(s, &p, out, NULL, &err) != 0) {
+		printf("Bail out! issue: %s\n", err.msg);
+		exit(99);
+	}
+}
+
+/* Replaces the secret of tok, keeping its id and a valid checksum. */
+static void forge(const char *tok, char *out)
+{
+	static const char b62[] =
+	    "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz";
+	size_t body = ATOK_LOCAL_TOKEN_LEN - ATOK_LOCAL_CHECKSUM_LEN;
+	uint32_t crc;
+	int i;
+
+	strcpy(out, tok);
+	out[30] = out[30] == 'Q' ? 'R' : 'Q';
+	crc = atok_crc32((const unsigned char *)out, body);
+	for (i = ATOK_LOCAL_CHECKSUM_LEN - 1; i >= 0; i--) {
+		out[body + (size_t)i] = b62[crc % 62];
+		crc /= 62;
+	}
+}
+
+static void setup(void)
+{
+	struct atok_config *cfg = atok_config_new();
+	struct atok_store *s = NULL;
+	struct atok_error err;
+	char text[700];
+	size_t i;
+
+	fx_tmpdir();
+	snprintf(db_path, sizeof(db_path), "%s/tokens.db", fx_dir);
+	atok_config_set(cfg, "store", "path", db_path, &err);
+	if (atok_store_open(cfg, ATOK_STORE_ADMIN, &s, &err) != 0) {
+		printf("Bail out! %s\n", err.msg);
+		exit(99);
+	}
+	issue(s, "alice", "imap smtp", tok_alice);
+	issue(s, "bob", "", tok_bob);
+	issue(s, "alice", "imap", tok_rev);
+	{
+		char id[ATOK_LOCAL_ID_LEN + 1];
+
+		memcpy(id, tok_rev + ATOK_LOCAL_PREFIX_LEN, ATOK_LOCAL_ID_LEN);
+		id[ATOK_LOCAL_ID_LEN] = '\0';
+		atok_store_revoke(s, id, time(NULL) - 1, &err);
+	}
+	forge(tok_alice, tok_forged);
+	atok_store_close(&s);
+	atok_config_free(&cfg);
+	for (i = 0; i < 4096; i++)
+		tok_4k[i] = "abcdefghijklmnopqrstuvwxyz0123456789"[i % 36];
+	tok_4k[4096] = '\0';
+
+	snprintf(text, sizeof(text), "[store]\npath = %s\n", db_path);
+	opt_config = strdup(fx_file("apitoken.conf", text, 0600));
+	opt_scope = "imap";
+}
+
+/* One server exchange. */
+struct exch {
+	int rc1, rc2;
+	char challenge[2048];
+	char user[300], authid[300];
+	char detail[512];
+};
+
+static sasl_conn_t *server_conn(void)
+{
+	sasl_conn_t *conn = NULL;
+	int r;
+
+	r = sasl_server_new("imap", "mail.example.com", NULL, "127.0.0.1;143",
+	                    "127.0.0.1;40000", NULL, 0, &conn);
+	if (r != SASL_OK) {
+		printf("Bail out! sasl_server_new: %s\n",
+		       sasl_errstring(r, NULL, NULL));
+		exit(99);
+	}
+	return conn;
+}
+
+static void props(sasl_conn_t *conn, struct exch *e)
+{
+	const void *p = NULL;
+
+	e->user[0] = e->authid[0] = '\0';
+	if (sasl_getprop(conn, SASL_USERNAME, &p) == SASL_OK && p != NULL)
+		snprintf(e->user, sizeof(e->user), "%s", (const char *)p);
+	p = NULL;
+	if (sasl_getprop(conn, SASL_AUTHUSER, &p) == SASL_OK && p != NULL)
+		snprintf(e->authid, sizeof(e->authid), "%s", (const char *)p);
+}
+
+/*
+ * Starts mech with msg; when the server answers with a challenge, replies
+ * with reply (NULL: "\x01").  rc2 is 1 when there was no second step.
+ */
+static void exchange(const char *mech, const char *msg, size_t len,
+                     const char *reply, size_t replylen, struct exch *e)
+{
+	sasl_conn_t *conn = server_conn();
+	const char *out = NULL;
+	unsigned outlen = 0;
+	const char *d;
+
+	memset(e, 0, sizeof(*e));
+	e->rc2 = 1;
+	e->rc1 = sasl_server_start(conn, mech, msg, (unsigned)len, &out,
+	                           &outlen);
+	if (e->rc1 == SASL_CONTINUE) {
+		snprintf(e->challenge, sizeof(e->challenge), "%.*s",
+		         (int)outlen, out ? out : "");
+		if (reply == NULL) {
+			reply = "\x01";
+			replylen = 1;
+		}
+		e->rc2 = sasl_server_step(conn, reply, (unsigned)replylen, &out,
+		                          &outlen);
+	}
+	props(conn, e);
+	d = sasl_errdetail(conn);
+	snprintf(e->detail, sizeof(e->detail), "%s", d ? d : "");
+	log_append(e->detail);
+	sasl_dispose(&conn);
+}
+
+static size_t ob_msg(char *buf, size_t sz, const char *authzid,
+                     const char *tok)
+{
+	long n = oauth_build_oauthbearer(authzid, "mail.example.com", 143, tok,
+	                                 strlen(tok), buf, sz);
+
+	if (n < 0) {
+		printf("Bail out! build: %s\n", oauth_parse_strerror((int)n));
+		exit(99);
+	}
+	return (size_t)n;
+}
+
+static size_t xo_msg(char *buf, size_t sz, const char *user, const char *tok)
+{
+	long n = oauth_build_xoauth2(user, tok, strlen(tok), buf, sz);
+
+	if (n < 0) {
+		printf("Bail out! build: %s\n", oauth_parse_strerror((int)n));
+		exit(99);
+	}
+	return (size_t)n;
+}
+
+static const char *rc_str(int rc)
+{
+	return sasl_errstring(rc, NULL, NULL);
+}
+
+#define T_RC(got, want, ...)                                                   \
+	do {                                                                   \
+		int g_ = (got), w_ = (want);                                   \
+		if (!T_OK(g_ == w_, __VA_ARGS__))                              \
+			printf("#   got %d (%s), want %d (%s)\n", g_,          \
+			       rc_str(g_), w_, rc_str(w_));                    \
+	} while (0)
+
+static void test_listmech(void)
+{
+	sasl_conn_t *conn = server_conn();
+	const char *list = NULL;
+	unsigned len;
+	int count;
+
+	T_RC(sasl_listmech(conn, NULL, "", " ", "", &list, &len, &count),
+	     SASL_OK, "listmech");
+	T_OK(list && strstr(list, "OAUTHBEARER") != NULL,
+	     "configured: OAUTHBEARER offered (%s)", list ? list : "");
+	T_OK(list && strstr(list, "XOAUTH2") != NULL,
+	     "configured: XOAUTH2 offered");
+	sasl_dispose(&conn);
+}
+
+static void test_oauthbearer(void)
+{
+	char msg[OAUTH_MSG_MAX + 64];
+	struct exch e;
+	size_t n;
+
+	n = ob_msg(msg, sizeof(msg), NULL, tok_alice);
+	exchange("OAUTHBEARER", msg, n, NULL, 0, &e);
+	T_RC(e.rc1, SASL_OK, "OAUTHBEARER good token, no a=: %s", e.detail);
+	T_EQ_STR(e.user, "alice", "good token: authorization id");
+	T_EQ_STR(e.authid, "alice", "good token: authentication id");
+
+	n = ob_msg(msg, sizeof(msg), "alice", tok_alice);
+	exchange("OAUTHBEARER", msg, n, NULL, 0, &e);
+	T_RC(e.rc1, SASL_OK, "a= equal to the token's user");
+	T_EQ_STR(e.user, "alice", "a=alice: user");
+
+	n = ob_msg(msg, sizeof(msg), "bob", tok_alice);
+	allow_proxy = 0;
+	exchange("OAUTHBEARER", msg, n, NULL, 0, &e);
+	T_RC(e.rc1, SASL_NOAUTHZ, "a=bob with alice's token: proxy refused");
+	T_OK(e.challenge[0] == '\0', "proxy refusal: no challenge");
+	allow_proxy = 1;
+	exchange("OAUTHBEARER", msg, n, NULL, 0, &e);
+	T_RC(e.rc1, SASL_OK, "a=bob, proxy policy allows alice as bob");
+	T_EQ_STR(e.user, "bob", "proxy: authorization id is bob");
+	T_EQ_STR(e.authid, "alice", "proxy: authentication id is alice");
+	allow_proxy = 0;
+
+	n = ob_msg(msg, sizeof(msg), NULL, tok_forged);
+	exchange("OAUTHBEARER", msg, n, NULL, 0, &e);
+	T_RC(e.rc1, SASL_CONTINUE, "wrong secret: challenge");
+	T_EQ_STR(e.challenge, "{\"status\":\"invalid_token\",\"scope\":\"imap\"}",
+	         "wrong secret: RFC 7628 error challenge");
+	T_RC(e.rc2, SASL_BADAUTH, "wrong secret: failure after %%x01");
+	T_EQ_STR(e.user, "", "wrong secret: no identity");
+
+	exchange("OAUTHBEARER", msg, n, "", 0, &e);
+	T_RC(e.rc2, SASL_BADAUTH, "wrong secret: failure after empty reply");
+	exchange("OAUTHBEARER", msg, n, "x", 1, &e);
+	T_RC(e.rc2, SASL_BADPROT, "wrong secret: other reply is BADPROT");
+	exchange("OAUTHBEARER", msg, n, msg, n, &e);
+	T_RC(e.rc2, SASL_BADPROT, "wrong secret: a second message is BADPROT");
+
+	n = ob_msg(msg, sizeof(msg), NULL, tok_rev);
+	exchange("OAUTHBEARER", msg, n, NULL, 0, &e);
+	T_RC(e.rc1, SASL_CONTINUE, "revoked: challenge");
+	T_OK(strstr(e.challenge, "\"invalid_token\"") != NULL,
+	     "revoked: invalid_token");
+	T_RC(e.rc2, SASL_BADAUTH, "revoked: failure");
+
+	n = ob_msg(msg, sizeof(msg), NULL, tok_bob);
+	exchange("OAUTHBEARER", msg, n, NULL, 0, &e);
+	T_RC(e.rc1, SASL_CONTINUE, "missing scope: challenge");
+	T_EQ_STR(e.challenge,
+	         "{\"status\":\"insufficient_scope\",\"scope\":\"imap\"}",
+	         "missing scope: insufficient_scope");
+	T_RC(e.rc2, SASL_NOAUTHZ, "missing scope: failure after %%x01");
+
+	opt_openid = "https://as.example.com/.well-known/openid-configuration";
+	n = ob_msg(msg, sizeof(msg), NULL, tok_forged);
+	exchange("OAUTHBEARER", msg, n, NULL, 0, &e);
+	T_EQ_STR(e.challenge,
+	         "{\"status\":\"invalid_token\",\"scope\":\"imap\","
+	         "\"openid-configuration\":\"https://as.example.com/"
+	         ".well-known/openid-configuration\"}",
+	         "openid-configuration in the challenge when configured");
+	opt_openid = NULL;
+
+	opt_scope = NULL;
+	n = ob_msg(msg, sizeof(msg), NULL, tok_bob);
+	exchange("OAUTHBEARER", msg, n, NULL, 0, &e);
+	T_RC(e.rc1, SASL_OK, "no apitoken_scope: a token without scopes");
+	n = ob_msg(msg, sizeof(msg), NULL, tok_forged);
+	exchange("OAUTHBEARER", msg, n, NULL, 0, &e);
+	T_EQ_STR(e.challenge, "{\"status\":\"invalid_token\"}",
+	         "no apitoken_scope: challenge without scope");
+	opt_scope = "imap";
+
+	/* discovery: empty auth= */
+	exchange("OAUTHBEARER", M_("n,,\x01"
+	                           "auth=\x01\x01"),
+	         NULL, 0, &e);
+	T_RC(e.rc1, SASL_CONTINUE, "empty auth=: challenge");
+	T_EQ_STR(e.challenge,
+	         "{\"status\":\"invalid_request\",\"scope\":\"imap\"}",
+	         "empty auth=: invalid_request");
+	T_RC(e.rc2, SASL_BADAUTH, "empty auth=: failure");
+
+	/* a 4 KB token: parsed whole, refused by the core (no validator
+	 * for opaque tokens in this build) with the challenge */
+	n = ob_msg(msg, sizeof(msg), "alice", tok_4k);
+	exchange("OAUTHBEARER", msg, n, NULL, 0, &e);
+	T_RC(e.rc1, SASL_CONTINUE, "4 KB token: reaches the core");
+	T_RC(e.rc2, SASL_BADAUTH, "4 KB token: refused");
+}
+
+static void test_malformed(void)
+{
+	static char big[OAUTH_MSG_MAX + 100];
+	static char longtok[ATOK_TOKEN_MAX + 2];
+	static const struct {
+		const char *name, *msg;
+		size_t len;
+	} rows[] = {
+	    {"no final kvsep", M_("n,,\x01"
+	                          "auth=Bearer abc\x01")},
+	    {"channel binding", M_("p=tls-unique,,\x01"
+	                           "auth=Bearer abc\x01\x01")},
+	    {"lone kvsep first", M_("\x01")},
+	    {"Basic scheme", M_("n,,\x01"
+	                        "auth=Basic YTpi\x01\x01")},
+	    {"NUL", M_("n,,\x01"
+	               "auth=Bearer a\0b\x01\x01")},
+	    {"empty message", M_("")},
+	    {"two auth", M_("n,,\x01"
+	                    "auth=Bearer a\x01"
+	                    "auth=Bearer b\x01\x01")},
+	    {"bad escape", M_("n,a=x=2c,\x01"
+	                      "auth=Bearer abc\x01\x01")},
+	};
+	struct exch e;
+	size_t i, n;
+
+	for (i = 0; i < ATOK_ARRAY_SIZE_T(rows); i++) {
+		exchange("OAUTHBEARER", rows[i].msg, rows[i].len, NULL, 0, &e);
+		T_RC(e.rc1, SASL_BADPROT, "malformed %s: BADPROT", rows[i].name);
+		T_OK(e.challenge[0] == '\0', "malformed %s: no challenge",
+		     rows[i].name);
+	}
+	exchange("XOAUTH2", M_("n,,\x01"
+	                       "auth=Bearer abc\x01\x01"),
+	         NULL, 0, &e);
+	T_RC(e.rc1, SASL_BADPROT, "XOAUTH2 given an OAUTHBEARER message");
+
+	n = ob_msg(big, sizeof(big), NULL, "abc");
+	memmove(big + 4 + OAUTH_MSG_MAX, big + 4, n - 4);
+	memcpy(big + 4, "x=", 2);
+	memset(big + 6, 'v', OAUTH_MSG_MAX - 3);
+	big[4 + OAUTH_MSG_MAX - 1] = '\x01';
+	exchange("OAUTHBEARER", big, n + OAUTH_MSG_MAX, NULL, 0, &e);
+	T_RC(e.rc1, SASL_BADPROT, "oversized message (%zu bytes): BADPROT",
+	     n + OAUTH_MSG_MAX);
+
+	memset(longtok, 'a', ATOK_TOKEN_MAX + 1);
+	longtok[ATOK_TOKEN_MAX + 1] = '\0';
+	n = oauth_build_oauthbearer(NULL, NULL, 0, longtok, ATOK_TOKEN_MAX, big,
+	                            sizeof(big));
+	/* widen the token by one byte past the builder's limit */
+	memmove(big + n - 2 + 1, big + n - 2, 2);
+	big[n - 2] = 'a';
+	exchange("OAUTHBEARER", big, n + 1, NULL, 0, &e);
+	T_RC(e.rc1, SASL_BADPROT, "token over ATOK_TOKEN_MAX: BADPROT");
+}
+
+static void test_xoauth2(void)
+{
+	char msg[1024];
+	struct exch e;
+	size_t n;
+
+	n = xo_msg(msg, sizeof(msg), "alice", tok_alice);
+	exchange("XOAUTH2", msg, n, NULL, 0, &e);
+	T_RC(e.rc1, SASL_OK, "XOAUTH2 good token: %s", e.detail);
+	T_EQ_STR(e.user, "alice", "XOAUTH2: user");
+
+	n = xo_msg(msg, sizeof(msg), "bob", tok_alice);
+	exchange("XOAUTH2", msg, n, NULL, 0, &e);
+	T_RC(e.rc1, SASL_NOAUTHZ, "XOAUTH2 user=bob with alice's token");
+
+	n = xo_msg(msg, sizeof(msg), "alice", tok_forged);
+	exchange("XOAUTH2", msg, n, "", 0, &e);
+	T_RC(e.rc1, SASL_CONTINUE, "XOAUTH2 wrong secret: challenge");
+	T_EQ_STR(e.challenge,
+	         "{\"status\":\"401\",\"schemes\":\"bearer\",\"scope\":"
+	         "\"imap\"}",
+	         "XOAUTH2 wrong secret: 401 challenge");
+	T_RC(e.rc2, SASL_BADAUTH, "XOAUTH2 wrong secret: failure after \"\"");
+
+	n = xo_msg(msg, sizeof(msg), "bob", tok_bob);
+	exchange("XOAUTH2", msg, n, NULL, 0, &e);
+	T_OK(strstr(e.challenge, "\"403\"") != NULL,
+	     "XOAUTH2 missing scope: 403 (%s)", e.challenge);
+	T_RC(e.rc2, SASL_NOAUTHZ, "XOAUTH2 missing scope: failure");
+
+	exchange("XOAUTH2", M_("user=alice\x01"
+	                       "auth=Bearer abc\x01"),
+	         NULL, 0, &e);
+	T_RC(e.rc1, SASL_BADPROT, "XOAUTH2 truncated: BADPROT");
+}
+
+/* No initial response: libsasl2 asks with an empty challenge first. */
+static void test_no_initial_response(void)
+{
+	sasl_conn_t *conn = server_conn();
+	const char *out = NULL;
+	unsigned outlen = 0;
+	char msg[512];
+	size_t n;
+	int r;
+
+	r = sasl_server_start(conn, "OAUTHBEARER", NULL, 0, &out, &outlen);
+	T_RC(r, SASL_CONTINUE, "no SASL-IR: empty challenge first");
+	T_EQ_INT(outlen, 0, "no SASL-IR: challenge is empty");
+	n = ob_msg(msg, sizeof(msg), "alice", tok_alice);
+	r = sasl_server_step(conn, msg, (unsigned)n, &out, &outlen);
+	T_RC(r, SASL_OK, "no SASL-IR: then the message");
+	sasl_dispose(&conn);
+}
+
+static void test_unavailable(void)
+{
+	sqlite3 *db = NULL;
+	char msg[512];
+	struct exch e;
+	size_t n;
+	int ok;
+
+	ok = sqlite3_open(db_path, &db) == SQLITE_OK &&
+	     sqlite3_exec(db, "PRAGMA locking_mode=EXCLUSIVE", NULL, NULL,
+	                  NULL) == SQLITE_OK &&
+	     sqlite3_exec(db, "BEGIN EXCLUSIVE", NULL, NULL, NULL) ==
+	         SQLITE_OK &&
+	     sqlite3_exec(db, "PRAGMA user_version = user_version", NULL,
+	                  NULL, NULL) == SQLITE_OK;
+	T_OK(ok, "store locked by another process");
+	opt_busy = "0";
+	n = ob_msg(msg, sizeof(msg), NULL, tok_alice);
+	exchange("OAUTHBEARER", msg, n, NULL, 0, &e);
+	T_RC(e.rc1, SASL_UNAVAIL, "store locked: SASL_UNAVAIL (%s)", e.detail);
+	T_OK(e.challenge[0] == '\0', "store locked: no challenge");
+	n = xo_msg(msg, sizeof(msg), "alice", tok_alice);
+	exchange("XOAUTH2", msg, n, NULL, 0, &e);
+	T_RC(e.rc1, SASL_UNAVAIL, "XOAUTH2 store locked: SASL_UNAVAIL");
+	sqlite3_exec(db, "ROLLBACK", NULL, NULL, NULL);
+	sqlite3_close(db);
+	opt_busy = NULL;
+	n = ob_msg(msg, sizeof(msg), NULL, tok_alice);
+	exchange("OAUTHBEARER", msg, n, NULL, 0, &e);
+	T_RC(e.rc1, SASL_OK, "store unlocked: accepted again");
+}
+
+static void test_config_errors(void)
+{
+	const char *saved = opt_config;
+	char msg[512];
+	struct exch e;
+	size_t n;
+
+	n = ob_msg(msg, sizeof(msg), NULL, tok_alice);
+	opt_config = "/nonexistent/apitoken.conf";
+	exchange("OAUTHBEARER", msg, n, NULL, 0, &e);
+	T_RC(e.rc1, SASL_FAIL, "missing config file: SASL_FAIL");
+	opt_config = saved;
+	opt_bad_override = "perhaps";
+	exchange("OAUTHBEARER", msg, n, NULL, 0, &e);
+	T_RC(e.rc1, SASL_FAIL, "bad apitoken_store_update_last_used: FAIL");
+	opt_bad_override = NULL;
+	opt_scope = "two scopes";
+	exchange("OAUTHBEARER", msg, n, NULL, 0, &e);
+	T_RC(e.rc1, SASL_FAIL, "apitoken_scope with a space: SASL_FAIL");
+	opt_scope = "imap";
+}
+
+static void test_unconfigured(void)
+{
+	const char *saved = opt_config;
+	sasl_conn_t *conn;
+	const char *list = NULL, *out;
+	unsigned len, outlen;
+	struct stat st;
+	int count;
+
+	if (stat(ATOK_CONFIG_DEFAULT_PATH, &st) == 0) {
+		printf("ok %d - # SKIP %s exists\n", ++t_n,
+		       ATOK_CONFIG_DEFAULT_PATH);
+		printf("ok %d - # SKIP %s exists\n", ++t_n,
+		       ATOK_CONFIG_DEFAULT_PATH);
+		return;
+	}
+	opt_config = NULL;
+	conn = server_conn();
+	sasl_listmech(conn, NULL, "", " ", "", &list, &len, &count);
+	T_OK(list != NULL && strstr(list, "OAUTHBEARER") == NULL &&
+	         strstr(list, "XOAUTH2") == NULL,
+	     "unconfigured: mechanisms not offered (\"%s\")",
+	     list ? list : "");
+	T_RC(sasl_server_start(conn, "OAUTHBEARER", "x", 1, &out, &outlen),
+	     SASL_NOMECH, "unconfigured: OAUTHBEARER cannot be started");
+	sasl_dispose(&conn);
+	opt_config = saved;
+}
+
+/* The client side: callbacks for the token and the name. */
+static const char *cli_user, *cli_token;
+static sasl_secret_t *cli_secret;
+
+static int cb_simple(void *ctx, int id, const char **result, unsigned *len)
+{
+	(void)ctx;
+	if (id != SASL_CB_AUTHNAME || cli_user == NULL)
+		return SASL_FAIL;
+	*result = cli_user;
+	if (len)
+		*len = (unsigned)strlen(cli_user);
+	return SASL_OK;
+}
+
+static int cb_pass(sasl_conn_t *conn, void *ctx, int id, sasl_secret_t **ps)
+{
+	size_t n = strlen(cli_token);
+
+	(void)conn;
+	(void)ctx;
+	(void)id;
+	free(cli_secret);
+	cli_secret = malloc(sizeof(sasl_secret_t) + n);
+	cli_secret->len = n;
+	memcpy(cli_secret->data, cli_token, n + 1);
+	*ps = cli_secret;
+	return SASL_OK;
+}
+
+static sasl_callback_t client_cbs[] = {
+    {SASL_CB_AUTHNAME, CB(&cb_simple), NULL},
+    {SASL_CB_PASS, CB(&cb_pass), NULL},
+    {SASL_CB_LIST_END, NULL, NULL},
+};
+
+/* NULL procs: the application answers by interaction (prompts). */
+static sasl_callback_t client_cbs_interact[] = {
+    {SASL_CB_AUTHNAME, NULL, NULL},
+    {SASL_CB_PASS, NULL, NULL},
+    {SASL_CB_LIST_END, NULL, NULL},
+};
+
+/* Our client mechanism against our server mechanism. */
+static int client_vs_server(const char *mech, const char *user,
+                            const char *token, sasl_callback_t *cbs,
+                            char *firstmsg, size_t firstsz, int *srv_rc1)
+{
+	sasl_conn_t *cc = NULL, *sc = server_conn();
+	sasl_interact_t *prompts = NULL;
+	const char *cout = NULL, *sout = NULL, *chosen = NULL;
+	unsigned coutlen = 0, soutlen = 0;
+	int r, i;
+
+	cli_user = user;
+	cli_token = token;
+	r = sasl_client_new("imap", "mail.example.com", "127.0.0.1;40000",
+	                    "127.0.0.1;143", cbs, 0, &cc);
+	if (r != SASL_OK)
+		goto out;
+	for (i = 0; i < 3; i++) {
+		r = sasl_client_start(cc, mech, &prompts, &cout, &coutlen,
+		                      &chosen);
+		if (r != SASL_INTERACT)
+			break;
+		/* answer the prompts as an interactive client would */
+		for (sasl_interact_t *p = prompts; p->id != SASL_CB_LIST_END;
+		     p++) {
+			p->result = p->id == SASL_CB_PASS ? token : user;
+			p->len = (unsigned)strlen(p->result);
+		}
+	}
+	if (r != SASL_OK && r != SASL_CONTINUE)
+		goto out;
+	if (firstmsg != NULL)
+		snprintf(firstmsg, firstsz, "%.*s", (int)coutlen, cout);
+	r = sasl_server_start(sc, mech, cout, coutlen, &sout, &soutlen);
+	*srv_rc1 = r;
+	while (r == SASL_CONTINUE) {
+		r = sasl_client_step(cc, sout, soutlen, &prompts, &cout,
+		                     &coutlen);
+		if (r != SASL_OK && r != SASL_CONTINUE)
+			goto out;
+		r = sasl_server_step(sc, cout, coutlen, &sout, &soutlen);
+	}
+out:
+	sasl_dispose(&cc);
+	sasl_dispose(&sc);
+	return r;
+}
+
+static void test_client(void)
+{
+	char first[1024];
+	int r1 = 0;
+
+	T_RC(client_vs_server("OAUTHBEARER", "alice", tok_alice, client_cbs,
+	                      first, sizeof(first), &r1),
+	     SASL_OK, "client OAUTHBEARER -> server: accepted");
+	T_OK(strstr(first, "host=mail.example.com\x01"
+	                   "port=143\x01") != NULL &&
+	         strncmp(first, "n,a=alice,\x01", 11) == 0,
+	     "client OAUTHBEARER sends a=, host and port");
+	T_RC(client_vs_server("XOAUTH2", "alice", tok_alice, client_cbs, first,
+	                      sizeof(first), &r1),
+	     SASL_OK, "client XOAUTH2 -> server: accepted");
+	T_RC(client_vs_server("OAUTHBEARER", "alice", tok_forged, client_cbs,
+	                      NULL, 0, &r1),
+	     SASL_BADAUTH, "client OAUTHBEARER, bad token: BADAUTH after "
+	                   "the challenge");
+	T_RC(r1, SASL_CONTINUE, "client OAUTHBEARER, bad token: challenged");
+	T_RC(client_vs_server("XOAUTH2", "alice", tok_forged, client_cbs, NULL,
+	                      0, &r1),
+	     SASL_BADAUTH, "client XOAUTH2, bad token: BADAUTH");
+	T_RC(client_vs_server("OAUTHBEARER", "bob", tok_bob, client_cbs, NULL,
+	                      0, &r1),
+	     SASL_NOAUTHZ, "client OAUTHBEARER, missing scope: NOAUTHZ");
+	T_RC(client_vs_server("OAUTHBEARER", "alice", tok_alice,
+	                      client_cbs_interact, NULL, 0, &r1),
+	     SASL_OK, "client with interaction: prompts, then accepted");
+}
+
+/* The overrides the plugin knows are all keys of the core. */
+static void test_override_names(void)
+{
+	const char *section, *key;
+	struct atok_config *cfg = atok_config_new();
+	struct atok_error err;
+	size_t i, bad = 0;
+
+	for (i = 0; sasl_override_name(i, &section, &key) != NULL; i++) {
+		atok_error_clear(&err);
+		atok_config_set(cfg, section, key, "", &err);
+		if (strncmp(err.msg, "unknown", 7) == 0) {
+			T_DIAG("apitoken_%s_%s: %s", section, key, err.msg);
+			bad++;
+		}
+	}
+	T_OK(i > 20 && bad == 0, "all %zu override names are core keys", i);
+	atok_config_free(&cfg);
+}
+
+static void test_secrecy(void)
+{
+	const char *toks[] = {tok_alice, tok_bob, tok_rev, tok_forged};
+	size_t i;
+
+	T_OK(loglen > 0 && strstr(logbuf, "fingerprint=") != NULL,
+	     "decisions were logged with a fingerprint (%zu bytes)", loglen);
+	T_OK(strstr(logbuf, "decision=accept") != NULL &&
+	         strstr(logbuf, "decision=reject") != NULL &&
+	         strstr(logbuf, "decision=unavailable") != NULL &&
+	         strstr(logbuf, "decision=malformed") != NULL,
+	     "every kind of decision was logged");
+	for (i = 0; i < ATOK_ARRAY_SIZE_T(toks); i++)
+		T_OK(strstr(logbuf, toks[i]) == NULL &&
+		         strstr(logbuf, toks[i] + 17) == NULL,
+		     "token %zu (or its secret) is in no log line or error", i);
+	T_OK(strstr(logbuf, "abcdefghijklmnopqrstuvwxyz0123456789abcd") == NULL,
+	     "the 4 KB token is in no log line or error");
+}
+
+int main(void)
+{
+	int r;
+
+	setup();
+	if ((r = sasl_server_init(server_cbs, "test_sasl")) != SASL_OK) {
+		printf("Bail out! sasl_server_init: %s\n", rc_str(r));
+		return 99;
+	}
+	if ((r = sasl_client_init(server_cbs)) != SASL_OK) {
+		printf("Bail out! sasl_client_init: %s\n", rc_str(r));
+		return 99;
+	}
+	test_listmech();
+	test_oauthbearer();
+	test_malformed();
+	test_xoauth2();
+	test_no_initial_response();
+	test_unavailable();
+	test_config_errors();
+	test_unconfigured();
+	test_client();
+	test_override_names();
+	test_secrecy();
+	free(cli_secret);
+	sasl_done();
+	return t_done();
+}

@@ -28,6 +28,29 @@ const EVP_MD *atok_md(const char *name)
 	return NULL;
 }
 
+int atok_sha256_split(const void *p, size_t len, size_t split,
+                      unsigned char whole[32], unsigned char prefix[32])
+{
+	EVP_MD_CTX *a = EVP_MD_CTX_new(), *b = EVP_MD_CTX_new();
+	const unsigned char *s = p;
+	unsigned int n1 = 0, n2 = 0;
+	int r = ATOK_ERR_CRYPTO;
+
+	if (a == NULL || b == NULL || split > len ||
+	    EVP_DigestInit_ex(a, EVP_sha256(), NULL) != 1 ||
+	    EVP_DigestUpdate(a, s, split) != 1 ||
+	    EVP_MD_CTX_copy_ex(b, a) != 1 ||
+	    EVP_DigestFinal_ex(b, prefix, &n1) != 1 ||
+	    EVP_DigestUpdate(a, s + split, len - split) != 1 ||
+	    EVP_DigestFinal_ex(a, whole, &n2) != 1 || n1 != 32 || n2 != 32)
+		goto out;
+	r = 0;
+out:
+	EVP_MD_CTX_free(a);
+	EVP_MD_CTX_free(b);
+	return r;
+}
+
 int atok_sha256(const void *p, size_t len, unsigned char out[32])
 {
 	unsigned int n = 0;

@@ -14,4 +14,12 @@ const struct evp_md_st *atok_md(const char *name);
 /* SHA-256 of p[0..len) into out; 0 or ATOK_ERR_CRYPTO. */
 int atok_sha256(const void *p, size_t len, unsigned char out[32]);
 
+/*
+ * One SHA-256 pass giving two digests: of p[0..split) (prefix) and of
+ * p[0..len) (whole), e.g. a JWS signing input and the whole token.
+ * 0 or ATOK_ERR_CRYPTO.
+ */
+int atok_sha256_split(const void *p, size_t len, size_t split,
+                      unsigned char whole[32], unsigned char prefix[32]);
+
 #endif

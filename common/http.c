@@ -178,7 +178,7 @@ int atok_http_get(const char *url, const struct atok_http_opts *o,
 	cu.easy_setopt(c, CURLOPT_NOSIGNAL, 1L);
 	cu.easy_setopt(c, CURLOPT_TIMEOUT_MS, o->timeout_ms);
 	cu.easy_setopt(c, CURLOPT_CONNECTTIMEOUT_MS,
-	                 o->timeout_ms / 2 > 0 ? o->timeout_ms / 2 : 1);
+	               o->timeout_ms / 2 > 0 ? o->timeout_ms / 2 : 1);
 	cu.easy_setopt(c, CURLOPT_MAXFILESIZE_LARGE, (curl_off_t)s.max);
 	cu.easy_setopt(c, CURLOPT_ERRORBUFFER, errbuf);
 	cu.easy_setopt(c, CURLOPT_WRITEFUNCTION, on_body);

@@ -380,12 +380,22 @@ static int names_equal(const struct atok_json_member *a,
 	if (!a->name_escaped && !b->name_escaped)
 		return a->name_len == b->name_len &&
 		       memcmp(a->name, b->name, a->name_len) == 0;
+	/* Parsed names always decode (their length is checked then); a name
+	 * asked for that does not fit the limit equals none of them. */
 	if (decode(a->name, a->name_len, a->name_escaped, da, sizeof(da),
 	           &la) != 0 ||
 	    decode(b->name, b->name_len, b->name_escaped, db, sizeof(db),
 	           &lb) != 0)
-		return 1; /* cannot tell them apart: treat as duplicates */
+		return 0;
 	return la == lb && memcmp(da, db, la) == 0;
+}
+
+/* Whether an escaped name decodes within ATOK_JSON_NAME_MAX bytes. */
+static int name_fits(const struct atok_json_member *m)
+{
+	char tmp[ATOK_JSON_NAME_MAX + 1];
+
+	return decode(m->name, m->name_len, 1, tmp, sizeof(tmp), NULL) == 0;
 }
 
 int atok_json_parse_object(const char *buf, size_t len,
@@ -415,7 +425,8 @@ int atok_json_parse_object(const char *buf, size_t len,
 		    scan_string(&c, &m->name, &m->name_len, &m->name_escaped) !=
 		        0)
 			return ATOK_ERR_MALFORMED;
-		if (m->name_len > ATOK_JSON_NAME_MAX)
+		if (!m->name_escaped ? m->name_len > ATOK_JSON_NAME_MAX
+		                     : !name_fits(m))
 			return ATOK_ERR_TOO_LONG;
 		skip_ws(&c);
 		if (c.i >= c.len || c.s[c.i] != ':')
@@ -487,26 +498,65 @@ int atok_json_string_eq(const struct atok_json_member *m, const char *s)
 
 int atok_json_numeric_date(const struct atok_json_member *m, int64_t *out)
 {
-	char buf[40], *end = NULL;
-	double d;
+	/* Exact decimal arithmetic, no strtod(): the host's LC_NUMERIC (a
+	 * PAM or SASL host may have called setlocale) must not change what
+	 * a token means.  The grammar was checked by the parser. */
+	char d[64];
+	size_t i = 0, n = 0, intlen = 0, k;
+	long exp = 0;
+	int64_t v = 0;
+	long point;
 
-	if (m == NULL || m->type != ATOK_JSON_NUMBER ||
-	    m->value_len >= sizeof(buf) || m->value[0] == '-')
+	if (m == NULL || m->type != ATOK_JSON_NUMBER || m->value[0] == '-' ||
+	    m->value_len > ATOK_JSON_NUMBER_MAX)
 		return ATOK_ERR_MALFORMED;
-	memcpy(buf, m->value, m->value_len);
-	buf[m->value_len] = '\0';
-	errno = 0;
-	if (strpbrk(buf, ".eE") == NULL) {
-		long long v = strtoll(buf, &end, 10);
-		if (errno != 0 || *end != '\0' || v > 253402300799LL)
+	for (; i < m->value_len && m->value[i] >= '0' && m->value[i] <= '9';
+	     i++)
+		if (n < sizeof(d))
+			d[n++] = m->value[i];
+		else
 			return ATOK_ERR_MALFORMED;
-		*out = v;
+	intlen = n;
+	if (i < m->value_len && m->value[i] == '.')
+		for (i++; i < m->value_len && m->value[i] >= '0' &&
+		          m->value[i] <= '9';
+		     i++)
+			if (n < sizeof(d))
+				d[n++] = m->value[i];
+	if (i < m->value_len && (m->value[i] == 'e' || m->value[i] == 'E')) {
+		int neg = 0;
+		i++;
+		if (m->value[i] == '+' || m->value[i] == '-')
+			neg = m->value[i++] == '-';
+		for (; i < m->value_len; i++) {
+			exp = exp * 10 + (m->value[i] - '0');
+			if (exp > 1000)
+				exp = 1000; /* far out of range either way */
+		}
+		if (neg)
+			exp = -exp;
+	}
+	/* The value is 0.d[0]d[1]... x 10^point: keep the whole seconds. */
+	point = (long)intlen + exp;
+	if (point > 12) { /* more than 12 digits: past year 9999 */
+		for (k = 0; k < n && d[k] == '0'; k++)
+			;
+		if (k < n || point > 1000)
+			if ((long)(n - k) + (point - (long)n) > 12 || k < n)
+				return ATOK_ERR_MALFORMED;
+		*out = 0;
 		return 0;
 	}
-	d = strtod(buf, &end);
-	if (errno != 0 || *end != '\0' || !(d >= 0 && d <= 253402300799.0))
+	for (k = 0; (long)k < point; k++)
+		v = v * 10 + (k < n ? d[k] - '0' : 0);
+	/* The range holds for the value itself, not just its whole part. */
+	if (v == 253402300799LL)
+		for (; (long)k < (long)n; k++)
+			if (d[k] != '0')
+				return ATOK_ERR_MALFORMED;
+	if (v > 253402300799LL)
 		return ATOK_ERR_MALFORMED;
-	*out = (int64_t)d;
+	*out = v;
 	return 0;
 }
 

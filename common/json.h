@@ -23,6 +23,7 @@
 #define ATOK_JSON_MEMBERS_MAX 64  /* top-level members of one object */
 #define ATOK_JSON_DEPTH_MAX   16  /* nesting of arrays and objects */
 #define ATOK_JSON_NAME_MAX    256 /* bytes of a decoded member name */
+#define ATOK_JSON_NUMBER_MAX  39  /* characters of a NumericDate literal */
 
 enum atok_json_type {
 	ATOK_JSON_STRING = 1,

@@ -298,8 +298,12 @@ void atok_jwks_free(struct atok_jwks **ksp)
 
 	if (ksp == NULL || *ksp == NULL)
 		return;
-	for (i = 0; i < (*ksp)->n; i++)
+	for (i = 0; i < (*ksp)->n; i++) {
+		int k;
+		for (k = 0; k < ATOK_VCTX_N; k++)
+			EVP_PKEY_CTX_free((*ksp)->keys[i].vctx[k]);
 		EVP_PKEY_free((*ksp)->keys[i].pkey);
+	}
 	free(*ksp);
 	*ksp = NULL;
 }

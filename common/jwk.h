@@ -42,6 +42,10 @@ enum atok_kty {
 };
 
 struct evp_pkey_st;
+struct evp_pkey_ctx_st;
+
+/* Indexes of the verify contexts a key caches for prehashed algs. */
+enum { ATOK_VCTX_RS256, ATOK_VCTX_PS256, ATOK_VCTX_ES256, ATOK_VCTX_N };
 
 struct atok_jwk {
 	char kid[ATOK_KID_MAX + 1];
@@ -52,6 +56,9 @@ struct atok_jwk {
 	int usable;            /* 0: "use" is not "sig", or parse failed */
 	int bits;
 	struct evp_pkey_st *pkey;
+	/* Verify contexts set up once for RS256/PS256/ES256 (jws.c); a
+	 * cache, like the set itself used by one thread at a time. */
+	struct evp_pkey_ctx_st *vctx[ATOK_VCTX_N];
 };
 
 struct atok_jwks {

@@ -359,3 +359,80 @@ out:
 	OPENSSL_free(der);
 	return r;
 }
+
+/* A verify context for (key, alg), made once and kept by the key. */
+static EVP_PKEY_CTX *verify_ctx(struct atok_jwk *k, enum atok_jws_alg alg)
+{
+	int which = alg == ATOK_ALG_RS256   ? ATOK_VCTX_RS256
+	            : alg == ATOK_ALG_PS256 ? ATOK_VCTX_PS256
+	                                    : ATOK_VCTX_ES256;
+	EVP_PKEY_CTX *c;
+
+	if (k->vctx[which] != NULL)
+		return k->vctx[which];
+	if ((c = EVP_PKEY_CTX_new_from_pkey(NULL, k->pkey, NULL)) == NULL ||
+	    EVP_PKEY_verify_init(c) != 1 ||
+	    EVP_PKEY_CTX_set_signature_md(c, EVP_sha256()) != 1)
+		goto fail;
+	if (alg == ATOK_ALG_RS256 &&
+	    EVP_PKEY_CTX_set_rsa_padding(c, RSA_PKCS1_PADDING) != 1)
+		goto fail;
+	/* RFC 7518 3.5: MGF1 with the same hash, salt = hash size. */
+	if (alg == ATOK_ALG_PS256 &&
+	    (EVP_PKEY_CTX_set_rsa_padding(c, RSA_PKCS1_PSS_PADDING) != 1 ||
+	     EVP_PKEY_CTX_set_rsa_pss_saltlen(c, RSA_PSS_SALTLEN_DIGEST) != 1 ||
+	     EVP_PKEY_CTX_set_rsa_mgf1_md(c, EVP_sha256()) != 1))
+		goto fail;
+	k->vctx[which] = c;
+	return c;
+fail:
+	EVP_PKEY_CTX_free(c);
+	return NULL;
+}
+
+int atok_jws_verify_prehashed(const struct atok_jws *jws,
+                              const struct atok_jwk *key,
+                              const unsigned char digest[32],
+                              struct atok_error *err)
+{
+	/* The contexts are a cache inside the key; see jwk.h. */
+	struct atok_jwk *k = (struct atok_jwk *)key;
+	unsigned char *der = NULL;
+	const unsigned char *sig = jws->sig;
+	size_t sig_len = jws->sig_len;
+	EVP_PKEY_CTX *c;
+	int der_len = 0, rc, r;
+
+	if (jws->alg != ATOK_ALG_RS256 && jws->alg != ATOK_ALG_PS256 &&
+	    jws->alg != ATOK_ALG_ES256)
+		return ATOK_ERR_INVALID;
+	if (k == NULL || k->pkey == NULL)
+		return atok_error_set(err, ATOK_ERR_SIGNATURE, "no key");
+	if (k->kty == ATOK_KTY_EC) {
+		if (sig_len != 2 * (size_t)k->curve_bytes)
+			return atok_error_set(err, ATOK_ERR_SIGNATURE,
+			                      "ES signature is %zu bytes, not "
+			                      "%d",
+			                      sig_len, 2 * k->curve_bytes);
+		if (!ecdsa_raw_to_der(sig, sig_len, &der, &der_len))
+			return atok_error_set(err, ATOK_ERR_CRYPTO,
+			                      "ECDSA signature conversion "
+			                      "failed");
+		sig = der;
+		sig_len = (size_t)der_len;
+	}
+	if ((c = verify_ctx(k, jws->alg)) == NULL) {
+		r = atok_error_set(err, ATOK_ERR_CRYPTO,
+		                   "OpenSSL could not set up verification");
+		goto out;
+	}
+	/* 1: valid; 0: a bad signature; anything else (a malformed
+	 * signature, a library error) refuses too. */
+	rc = EVP_PKEY_verify(c, sig, sig_len, digest, 32);
+	r = rc == 1 ? 0
+	            : atok_error_set(err, ATOK_ERR_SIGNATURE,
+	                             "JWT signature does not verify");
+out:
+	OPENSSL_free(der);
+	return r;
+}

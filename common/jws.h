@@ -65,6 +65,17 @@ size_t atok_hmac_key_len(const struct atok_hmac_key *k);
 int atok_jws_verify(const struct atok_jws *jws, const struct atok_jwk *key,
                     const struct atok_hmac_key *hmac, struct atok_error *err);
 
+/*
+ * The same for RS256, PS256 and ES256 given the SHA-256 of the signing
+ * input (computed with the token's own digest in one pass), through a
+ * verify context the key keeps: no second hash, no per-token set-up.
+ * Other algs return ATOK_ERR_INVALID: use atok_jws_verify().
+ */
+int atok_jws_verify_prehashed(const struct atok_jws *jws,
+                              const struct atok_jwk *key,
+                              const unsigned char digest[32],
+                              struct atok_error *err);
+
 /* The digest an alg signs with (NULL for EdDSA). */
 const char *atok_jws_digest_name(enum atok_jws_alg alg);
 

@@ -287,7 +287,8 @@ static void cache_store(struct atok_jwt *j, const unsigned char digest[32],
 }
 
 void atok_jwt_verify(struct atok_jwt *j, const char *tok, size_t len,
-                     const unsigned char digest[32], int64_t now,
+                     const unsigned char digest[32],
+                     const unsigned char input_digest[32], int64_t now,
                      struct atok_result *res)
 {
 	struct atok_jws jws;
@@ -351,7 +352,14 @@ void atok_jwt_verify(struct atok_jwt *j, const char *tok, size_t len,
 			goto out;
 		}
 	}
-	if ((r = atok_jws_verify(&jws, key, j->hmac, &err)) != 0) {
+	/* With the SHA-256 of the signing input at hand (RS256, PS256,
+	 * ES256), skip hashing it a second time. */
+	r = input_digest != NULL
+	        ? atok_jws_verify_prehashed(&jws, key, input_digest, &err)
+	        : ATOK_ERR_INVALID;
+	if (r == ATOK_ERR_INVALID)
+		r = atok_jws_verify(&jws, key, j->hmac, &err);
+	if (r != 0) {
 		if (r == ATOK_ERR_SIGNATURE) {
 			refuse(res, ATOK_WHY_BAD_SIGNATURE, "%.200s", err.msg);
 		} else {

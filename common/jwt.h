@@ -27,7 +27,8 @@ void atok_jwt_free(struct atok_jwt **jp);
 /* Verifies a JWT-shaped token, filling res (source, verdict, why, reason,
  * user, scopes, expires, token_id, alg, kid, issuer). */
 void atok_jwt_verify(struct atok_jwt *j, const char *tok, size_t len,
-                     const unsigned char digest[32], int64_t now,
+                     const unsigned char digest[32],
+                     const unsigned char input_digest[32], int64_t now,
                      struct atok_result *res);
 
 #endif

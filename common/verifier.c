@@ -146,7 +146,9 @@ enum atok_verdict atok_verify(struct atok_verifier *v,
                               const struct atok_request *req,
                               struct atok_result *res)
 {
-	unsigned char digest[32];
+	unsigned char digest[32], input_digest[32];
+	enum atok_kind kind;
+	const char *dot;
 	int64_t now;
 
 	result_init(res);
@@ -162,8 +164,16 @@ enum atok_verdict atok_verify(struct atok_verifier *v,
 		return res->verdict;
 	}
 	/* The fingerprint first, so even a refused over-long token can be
-	 * told apart in the logs. */
-	if (atok_sha256(req->token, req->token_len, digest) != 0) {
+	 * told apart in the logs.  For a JWT the same pass yields the
+	 * SHA-256 of its signing input, which RS256/PS256/ES256 verify. */
+	kind = atok_classify(req->token, req->token_len);
+	dot = kind == ATOK_KIND_JWT ? memrchr(req->token, '.', req->token_len)
+	                            : NULL;
+	if ((dot != NULL
+	         ? atok_sha256_split(req->token, req->token_len,
+	                             (size_t)(dot - req->token), digest,
+	                             input_digest)
+	         : atok_sha256(req->token, req->token_len, digest)) != 0) {
 		reject(res, ATOK_WHY_INTERNAL, "SHA-256 failed");
 		res->verdict = ATOK_UNAVAILABLE;
 		return res->verdict;
@@ -177,7 +187,7 @@ enum atok_verdict atok_verify(struct atok_verifier *v,
 	}
 	now = atok_now(req->now);
 
-	switch (atok_classify(req->token, req->token_len)) {
+	switch (kind) {
 	case ATOK_KIND_LOCAL:
 		if (v->store == NULL) {
 			reject(res, ATOK_WHY_NO_VALIDATOR,
@@ -195,8 +205,8 @@ enum atok_verdict atok_verify(struct atok_verifier *v,
 			       "JWT, but no [jwt] validator is configured");
 			break;
 		}
-		atok_jwt_verify(v->jwt, req->token, req->token_len, digest, now,
-		                res);
+		atok_jwt_verify(v->jwt, req->token, req->token_len, digest,
+		                dot != NULL ? input_digest : NULL, now, res);
 		bind_and_scope(req, res);
 		break;
 	case ATOK_KIND_OPAQUE:

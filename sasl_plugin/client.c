@@ -201,7 +201,8 @@ static int step_first(struct client_ctx *c, sasl_client_params_t *cp,
 		if (prompts != NULL) {
 			/* asked already and still nothing: do not loop */
 			u->seterror(u->conn, 0, "no %s given",
-			            rt == SASL_INTERACT ? "token" : "user name");
+			            rt == SASL_INTERACT ? "token"
+			                                : "user name");
 			return SASL_BADPARAM;
 		}
 		return prompts_make(u, prompt_need, alen == 0,
@@ -305,12 +306,12 @@ static int client_step(void *conn_context, sasl_client_params_t *cp,
 		out_wipe(c, cp->utils);
 		c->state = CLI_DONE;
 		if (serverin == NULL || serverinlen == 0) {
-			cp->utils->seterror(cp->utils->conn, 0,
-			                    "unexpected empty server challenge");
+			cp->utils->seterror(
+			    cp->utils->conn, 0,
+			    "unexpected empty server challenge");
 			return SASL_BADPROT;
 		}
-		challenge_status(serverin, serverinlen, status,
-		                 sizeof(status));
+		challenge_status(serverin, serverinlen, status, sizeof(status));
 		cp->utils->seterror(cp->utils->conn, 0,
 		                    "the server refused the bearer token "
 		                    "(status %s)",

@@ -309,8 +309,7 @@ static int parse_host(const char *v, size_t len)
 	return OAUTH_OK;
 }
 
-static int parse_oauthbearer(const char *buf, size_t len,
-                             struct oauth_msg *out)
+static int parse_oauthbearer(const char *buf, size_t len, struct oauth_msg *out)
 {
 	const char *key, *val;
 	size_t pos = 0, keylen, vallen, npairs = 0;
@@ -526,8 +525,8 @@ static int check_token(const char *token, size_t token_len)
 }
 
 long oauth_build_oauthbearer(const char *authzid, const char *host,
-                             unsigned port, const char *token,
-                             size_t token_len, char *out, size_t outsz)
+                             unsigned port, const char *token, size_t token_len,
+                             char *out, size_t outsz)
 {
 	struct out o = {out, outsz, 0, 0};
 	char portbuf[8];
@@ -578,8 +577,8 @@ long oauth_build_oauthbearer(const char *authzid, const char *host,
 	return finish(&o);
 }
 
-long oauth_build_xoauth2(const char *user, const char *token,
-                         size_t token_len, char *out, size_t outsz)
+long oauth_build_xoauth2(const char *user, const char *token, size_t token_len,
+                         char *out, size_t outsz)
 {
 	struct out o = {out, outsz, 0, 0};
 	size_t ulen;

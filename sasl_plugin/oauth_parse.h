@@ -32,23 +32,23 @@
 enum oauth_parse_rc {
 	OAUTH_OK = 0,
 	OAUTH_ERROR_REPLY = 1,
-	OAUTH_E_TOO_LONG = -1,     /* message over OAUTH_MSG_MAX */
-	OAUTH_E_NUL = -2,          /* a NUL byte anywhere */
-	OAUTH_E_GS2 = -3,          /* GS2 header is not n, / y, ... , */
-	OAUTH_E_CBIND = -4,        /* p= channel binding requested */
-	OAUTH_E_AUTHZID = -5,      /* a= / user= is empty, badly escaped,
-	                              not UTF-8, has controls, too long */
-	OAUTH_E_KVPAIR = -6,       /* key or value outside the grammar */
-	OAUTH_E_DUPLICATE = -7,    /* auth, host or port given twice */
-	OAUTH_E_NO_AUTH = -8,      /* no auth key */
-	OAUTH_E_SCHEME = -9,       /* auth scheme is not Bearer SP */
-	OAUTH_E_TOKEN = -10,       /* not an RFC 6750 b64token */
+	OAUTH_E_TOO_LONG = -1,        /* message over OAUTH_MSG_MAX */
+	OAUTH_E_NUL = -2,             /* a NUL byte anywhere */
+	OAUTH_E_GS2 = -3,             /* GS2 header is not n, / y, ... , */
+	OAUTH_E_CBIND = -4,           /* p= channel binding requested */
+	OAUTH_E_AUTHZID = -5,         /* a= / user= is empty, badly escaped,
+	                                 not UTF-8, has controls, too long */
+	OAUTH_E_KVPAIR = -6,          /* key or value outside the grammar */
+	OAUTH_E_DUPLICATE = -7,       /* auth, host or port given twice */
+	OAUTH_E_NO_AUTH = -8,         /* no auth key */
+	OAUTH_E_SCHEME = -9,          /* auth scheme is not Bearer SP */
+	OAUTH_E_TOKEN = -10,          /* not an RFC 6750 b64token */
 	OAUTH_E_TOKEN_TOO_LONG = -11, /* token over ATOK_TOKEN_MAX */
-	OAUTH_E_TRUNCATED = -12,   /* the final \x01\x01 is missing */
-	OAUTH_E_TRAILING = -13,    /* bytes after the final \x01\x01 */
-	OAUTH_E_TOO_MANY = -14,    /* more than OAUTH_KV_MAX pairs */
-	OAUTH_E_HOST = -15,        /* host= or port= is malformed */
-	OAUTH_E_INVALID = -16,     /* NULL arguments */
+	OAUTH_E_TRUNCATED = -12,      /* the final \x01\x01 is missing */
+	OAUTH_E_TRAILING = -13,       /* bytes after the final \x01\x01 */
+	OAUTH_E_TOO_MANY = -14,       /* more than OAUTH_KV_MAX pairs */
+	OAUTH_E_HOST = -15,           /* host= or port= is malformed */
+	OAUTH_E_INVALID = -16,        /* NULL arguments */
 };
 
 /* One parsed client message.  Pointers are into the parsed buffer. */
@@ -72,8 +72,7 @@ struct oauth_msg {
  * An empty "auth=" is a discovery request: OAUTH_OK with token NULL.
  * Returns an enum oauth_parse_rc; *out is zeroed unless OAUTH_OK.
  */
-int oauth_parse_oauthbearer(const char *buf, size_t len,
-                            struct oauth_msg *out);
+int oauth_parse_oauthbearer(const char *buf, size_t len, struct oauth_msg *out);
 
 /*
  * Parses an XOAUTH2 client response:
@@ -95,10 +94,10 @@ const char *oauth_parse_strerror(int rc);
  * would refuse.
  */
 long oauth_build_oauthbearer(const char *authzid, const char *host,
-                             unsigned port, const char *token,
-                             size_t token_len, char *out, size_t outsz);
-long oauth_build_xoauth2(const char *user, const char *token,
-                         size_t token_len, char *out, size_t outsz);
+                             unsigned port, const char *token, size_t token_len,
+                             char *out, size_t outsz);
+long oauth_build_xoauth2(const char *user, const char *token, size_t token_len,
+                         char *out, size_t outsz);
 
 /*
  * Writes s (len bytes) into out as a JSON string with quotes, escaping

@@ -36,8 +36,8 @@ static int opt_get(const sasl_utils_t *utils, const char *name,
 	*len = 0;
 	if (utils == NULL || utils->getopt == NULL)
 		return 0;
-	if (utils->getopt(utils->getopt_context, GETOPT_PLUGIN, name, &v,
-	                  &l) != SASL_OK ||
+	if (utils->getopt(utils->getopt_context, GETOPT_PLUGIN, name, &v, &l) !=
+	        SASL_OK ||
 	    v == NULL)
 		return 0;
 	*len = l != 0 ? l : strlen(v);
@@ -73,8 +73,8 @@ int sasl_settings_read(const sasl_utils_t *utils, struct sasl_settings *s,
 	memset(s, 0, sizeof(*s));
 	if ((r = opt_copy(utils, OPT_CONFIG, s->config_path,
 	                  sizeof(s->config_path), err)) != 0 ||
-	    (r = opt_copy(utils, OPT_SCOPE, s->scope, sizeof(s->scope),
-	                  err)) != 0 ||
+	    (r = opt_copy(utils, OPT_SCOPE, s->scope, sizeof(s->scope), err)) !=
+	        0 ||
 	    (r = opt_copy(utils, OPT_OPENID, s->openid, sizeof(s->openid),
 	                  err)) != 0)
 		return r;
@@ -133,8 +133,7 @@ int sasl_verifier_build(const sasl_utils_t *utils,
 	for (i = 0; sasl_override_name(i, &section, &key) != NULL; i++) {
 		snprintf(name, sizeof(name), OPT_OVERRIDE "%s_%s", section,
 		         key);
-		if ((r = opt_copy(utils, name, value, sizeof(value), err)) !=
-		    0)
+		if ((r = opt_copy(utils, name, value, sizeof(value), err)) != 0)
 			goto out;
 		if (value[0] == '\0')
 			continue;
@@ -169,8 +168,8 @@ static const struct result_map result_map[] = {
 };
 
 static const struct result_map result_fallback = {
-    ATOK_CONFIG_ERROR, ATOK_WHY_NONE, NULL, NULL, SASL_FAIL,
-    "internal error", SASL_LOG_ERR, "error"};
+    ATOK_CONFIG_ERROR, ATOK_WHY_NONE,    NULL,         NULL,
+    SASL_FAIL,         "internal error", SASL_LOG_ERR, "error"};
 
 const struct result_map *sasl_result_lookup(const struct atok_result *res)
 {

@@ -77,9 +77,8 @@ static void log_escape(const char *s, int quoted, char *out, size_t outsz)
 }
 
 /* The one log line of a decision.  Never the token. */
-static void log_decision(const struct server_ctx *c,
-                         sasl_server_params_t *sp, int level,
-                         const char *decision, const char *authzid,
+static void log_decision(const struct server_ctx *c, sasl_server_params_t *sp,
+                         int level, const char *decision, const char *authzid,
                          const struct atok_result *res)
 {
 	char service[LOG_FIELD_MAX(64)], user[LOG_FIELD_MAX(ATOK_USER_MAX)];
@@ -94,17 +93,15 @@ static void log_decision(const struct server_ctx *c,
 	log_escape(authzid, 0, authz, sizeof(authz));
 	log_escape(res->token_id, 0, id, sizeof(id));
 	log_escape(res->reason, 1, reason, sizeof(reason));
-	sp->utils->log(sp->utils->conn, level,
-	               "apitoken: %s decision=%s service=%s remote=%s "
-	               "user=%s authzid=%s token_id=%s fingerprint=%s "
-	               "source=%s reason=\"%s\"",
-	               mech_name(c->mech), decision, service, remote, user,
-	               authz, id,
-	               res->fingerprint[0] ? res->fingerprint : "-",
-	               res->source == ATOK_SRC_NONE
-	                   ? "-"
-	                   : atok_source_name(res->source),
-	               reason);
+	sp->utils->log(
+	    sp->utils->conn, level,
+	    "apitoken: %s decision=%s service=%s remote=%s "
+	    "user=%s authzid=%s token_id=%s fingerprint=%s "
+	    "source=%s reason=\"%s\"",
+	    mech_name(c->mech), decision, service, remote, user, authz, id,
+	    res->fingerprint[0] ? res->fingerprint : "-",
+	    res->source == ATOK_SRC_NONE ? "-" : atok_source_name(res->source),
+	    reason);
 }
 
 /* Fills a result for a failure outside the core (parse, setup). */
@@ -124,8 +121,7 @@ static void res_fail(struct atok_result *res, enum atok_verdict verdict,
  * XOAUTH2: {"status":"401", "schemes":"bearer", "scope":...}.  Returns
  * its length or -1.
  */
-static long challenge_build(struct server_ctx *c,
-                            const struct sasl_settings *s,
+static long challenge_build(struct server_ctx *c, const struct sasl_settings *s,
                             const char *status, const char *xstatus)
 {
 	char scope[2 * 6 * ATOK_SCOPE_MAX], openid[6 * ATOK_SASL_PATH_MAX + 3];
@@ -196,8 +192,7 @@ static void oparams_done(sasl_out_params_t *op)
 }
 
 /* The dummy reply after an error challenge ends the exchange. */
-static int step_after_challenge(struct server_ctx *c,
-                                sasl_server_params_t *sp,
+static int step_after_challenge(struct server_ctx *c, sasl_server_params_t *sp,
                                 const char *clientin, unsigned clientinlen)
 {
 	c->state = SRV_DONE;
@@ -276,8 +271,7 @@ static int server_step(void *conn_context, sasl_server_params_t *sp,
 		         err.msg);
 		m = sasl_result_lookup(&res);
 		log_decision(c, sp, m->level, m->decision, msg.authzid, &res);
-		sp->utils->seterror(sp->utils->conn, SASL_NOLOG, "%s",
-		                    m->text);
+		sp->utils->seterror(sp->utils->conn, SASL_NOLOG, "%s", m->text);
 		goto out;
 	}
 
@@ -323,8 +317,7 @@ static int server_step(void *conn_context, sasl_server_params_t *sp,
 	log_decision(c, sp, m->level, m->decision, msg.authzid, &res);
 	if (m->status == NULL) {
 		/* unavailable or misconfigured: no challenge, end now */
-		sp->utils->seterror(sp->utils->conn, SASL_NOLOG, "%s",
-		                    m->text);
+		sp->utils->seterror(sp->utils->conn, SASL_NOLOG, "%s", m->text);
 		r = m->final_rc;
 		goto out;
 	}

@@ -36,7 +36,8 @@ struct fixture {
 	char token[4096];
 	const char *input; /* signing input: header.payload */
 	size_t input_len;
-	unsigned char sig[1024]; /* as the bare verifier wants it (DER for ES) */
+	unsigned char
+	    sig[1024]; /* as the bare verifier wants it (DER for ES) */
 	size_t sig_len;
 	struct atok_verifier *v, *v_cached;
 };
@@ -74,9 +75,8 @@ static void jwk_of(struct fixture *f, char *out, size_t outsz)
 		BN_free(n);
 		BN_free(e);
 	} else if (strcmp(f->alg, "ES256") == 0) {
-		EVP_PKEY_get_octet_string_param(f->pkey,
-		                                OSSL_PKEY_PARAM_PUB_KEY, buf,
-		                                sizeof(buf), &len);
+		EVP_PKEY_get_octet_string_param(
+		    f->pkey, OSSL_PKEY_PARAM_PUB_KEY, buf, sizeof(buf), &len);
 		b64(buf + 1, 32, x);
 		b64(buf + 33, 32, y);
 		snprintf(out, outsz,
@@ -127,11 +127,10 @@ static void make_token(struct fixture *f)
 			die("hmac");
 		(void)n;
 	} else {
-		if (EVP_DigestSignInit(ctx, &pctx,
-		                       strcmp(f->alg, "EdDSA") == 0
-		                           ? NULL
-		                           : EVP_sha256(),
-		                       NULL, f->pkey) != 1)
+		if (EVP_DigestSignInit(
+		        ctx, &pctx,
+		        strcmp(f->alg, "EdDSA") == 0 ? NULL : EVP_sha256(),
+		        NULL, f->pkey) != 1)
 			die("sign init");
 		if (is_ps) {
 			EVP_PKEY_CTX_set_rsa_padding(pctx,
@@ -254,7 +253,8 @@ __attribute__((noinline)) static int bare(struct fixture *f)
 	return ok;
 }
 
-__attribute__((noinline)) static int core(struct fixture *f, struct atok_verifier *v)
+__attribute__((noinline)) static int core(struct fixture *f,
+                                          struct atok_verifier *v)
 {
 	struct atok_request req = {0};
 	struct atok_result res;

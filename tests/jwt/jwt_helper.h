@@ -33,19 +33,19 @@ static const struct jh_alg {
 	const char *alg, *pem, *kid, *md;
 	int pss, ec_bytes;
 } jh_algs[] = {
-	{"RS256", "rsa2048-a", "rsa-a", "SHA256", 0, 0},
-	{"RS384", "rsa2048-a", "rsa-a", "SHA384", 0, 0},
-	{"RS512", "rsa2048-a", "rsa-a", "SHA512", 0, 0},
-	{"PS256", "rsa2048-a", "rsa-a", "SHA256", 1, 0},
-	{"PS384", "rsa2048-a", "rsa-a", "SHA384", 1, 0},
-	{"PS512", "rsa2048-a", "rsa-a", "SHA512", 1, 0},
-	{"ES256", "ec-p256", "ec-256", "SHA256", 0, 32},
-	{"ES384", "ec-p384", "ec-384", "SHA384", 0, 48},
-	{"ES512", "ec-p521", "ec-521", "SHA512", 0, 66},
-	{"EdDSA", "ed25519", "ed-1", NULL, 0, 0},
-	{"HS256", NULL, NULL, "SHA256", 0, 0},
-	{"HS384", NULL, NULL, "SHA384", 0, 0},
-	{"HS512", NULL, NULL, "SHA512", 0, 0},
+    {"RS256", "rsa2048-a", "rsa-a", "SHA256", 0, 0},
+    {"RS384", "rsa2048-a", "rsa-a", "SHA384", 0, 0},
+    {"RS512", "rsa2048-a", "rsa-a", "SHA512", 0, 0},
+    {"PS256", "rsa2048-a", "rsa-a", "SHA256", 1, 0},
+    {"PS384", "rsa2048-a", "rsa-a", "SHA384", 1, 0},
+    {"PS512", "rsa2048-a", "rsa-a", "SHA512", 1, 0},
+    {"ES256", "ec-p256", "ec-256", "SHA256", 0, 32},
+    {"ES384", "ec-p384", "ec-384", "SHA384", 0, 48},
+    {"ES512", "ec-p521", "ec-521", "SHA512", 0, 66},
+    {"EdDSA", "ed25519", "ed-1", NULL, 0, 0},
+    {"HS256", NULL, NULL, "SHA256", 0, 0},
+    {"HS384", NULL, NULL, "SHA384", 0, 0},
+    {"HS512", NULL, NULL, "SHA512", 0, 0},
 };
 
 static __attribute__((noreturn)) void jh_bail(const char *what)
@@ -141,8 +141,8 @@ static __attribute__((unused)) EVP_PKEY *jh_key(const char *pem)
  */
 static __attribute__((unused)) size_t
 jh_sign_bytes(const char *alg, EVP_PKEY *key, const unsigned char *hmac,
-	      size_t hmac_len, const char *in, size_t len, int der,
-	      unsigned char *sig)
+              size_t hmac_len, const char *in, size_t len, int der,
+              unsigned char *sig)
 {
 	const struct jh_alg *a = jh_alg(alg);
 	unsigned char buf[2048];
@@ -152,19 +152,19 @@ jh_sign_bytes(const char *alg, EVP_PKEY *key, const unsigned char *hmac,
 
 	if (alg[0] == 'H') {
 		if (EVP_Q_mac(NULL, "HMAC", NULL, a->md, NULL, hmac, hmac_len,
-			      (const unsigned char *)in, len, sig, 64,
-			      &n) == NULL)
+		              (const unsigned char *)in, len, sig, 64,
+		              &n) == NULL)
 			jh_bail("HMAC");
 		return n;
 	}
 	if ((ctx = EVP_MD_CTX_new()) == NULL ||
 	    EVP_DigestSignInit_ex(ctx, &pctx, a->md, NULL, NULL, key, NULL) !=
-		    1)
+	        1)
 		jh_bail("DigestSignInit");
 	if (a->pss &&
 	    (EVP_PKEY_CTX_set_rsa_padding(pctx, RSA_PKCS1_PSS_PADDING) != 1 ||
 	     EVP_PKEY_CTX_set_rsa_pss_saltlen(pctx, RSA_PSS_SALTLEN_DIGEST) !=
-		     1))
+	         1))
 		jh_bail("PSS");
 	if (EVP_DigestSign(ctx, buf, &n, (const unsigned char *)in, len) != 1)
 		jh_bail("DigestSign");
@@ -190,7 +190,7 @@ jh_sign_bytes(const char *alg, EVP_PKEY *key, const unsigned char *hmac,
  * Returns a malloc'd token. */
 static __attribute__((unused)) char *
 jh_token_ex(const char *alg, EVP_PKEY *key, const unsigned char *hmac,
-	    size_t hmac_len, const char *header, const char *payload, int der)
+            size_t hmac_len, const char *header, const char *payload, int der)
 {
 	size_t hl = strlen(header), pl = strlen(payload), n;
 	char *tok = malloc(2 * (hl + pl) + 3000);
@@ -206,8 +206,8 @@ jh_token_ex(const char *alg, EVP_PKEY *key, const unsigned char *hmac,
 	if (hmac == NULL && alg[0] == 'H')
 		hmac = jh_hmac(&hmac_len);
 	{
-		size_t sl = jh_sign_bytes(alg, key, hmac, hmac_len, tok, n, der,
-					  sig);
+		size_t sl =
+		    jh_sign_bytes(alg, key, hmac, hmac_len, tok, n, der, sig);
 		tok[n++] = '.';
 		atok_b64url_encode(sig, sl, tok + n);
 	}
@@ -228,32 +228,32 @@ static __attribute__((unused)) const char *jh_header(const char *alg)
 
 	if (a->kid != NULL)
 		snprintf(h, sizeof(h),
-			 "{\"alg\":\"%s\",\"kid\":\"%s\",\"typ\":\"at+jwt\"}",
-			 alg, a->kid);
+		         "{\"alg\":\"%s\",\"kid\":\"%s\",\"typ\":\"at+jwt\"}",
+		         alg, a->kid);
 	else
 		snprintf(h, sizeof(h), "{\"alg\":\"%s\",\"typ\":\"at+jwt\"}",
-			 alg);
+		         alg);
 	return h;
 }
 
 /* Good claims for user at JH_NOW. */
 static __attribute__((unused)) const char *jh_claims(const char *user,
-						     const char *scope)
+                                                     const char *scope)
 {
 	static char p[1024];
 
 	snprintf(p, sizeof(p),
-		 "{\"iss\":\"%s\",\"aud\":\"%s\",\"sub\":\"%s\","
-		 "\"exp\":%lld,\"iat\":%lld,\"nbf\":%lld,\"jti\":\"j-1\","
-		 "\"scope\":\"%s\"}",
-		 JH_ISS, JH_AUD, user, JH_NOW + 600, JH_NOW - 10, JH_NOW - 10,
-		 scope);
+	         "{\"iss\":\"%s\",\"aud\":\"%s\",\"sub\":\"%s\","
+	         "\"exp\":%lld,\"iat\":%lld,\"nbf\":%lld,\"jti\":\"j-1\","
+	         "\"scope\":\"%s\"}",
+	         JH_ISS, JH_AUD, user, JH_NOW + 600, JH_NOW - 10, JH_NOW - 10,
+	         scope);
 	return p;
 }
 
 /* Copies a fixture into the temp dir with mode (git keeps no modes). */
 static __attribute__((unused)) const char *jh_copy(const char *name,
-						   const char *as, mode_t mode)
+                                                   const char *as, mode_t mode)
 {
 	char *text = jh_slurp(name, NULL);
 	const char *p = fx_file(as, text, mode);
@@ -274,21 +274,21 @@ static __attribute__((unused)) void jh_setup(void)
 {
 	fx_tmpdir();
 	snprintf(jh_jwks_path, sizeof(jh_jwks_path), "%s",
-		 jh_copy("jwks.json", "jwks.json", 0600));
+	         jh_copy("jwks.json", "jwks.json", 0600));
 	snprintf(jh_secret_path, sizeof(jh_secret_path), "%s",
-		 jh_copy("hmac.secret", "hmac.secret", 0600));
+	         jh_copy("hmac.secret", "hmac.secret", 0600));
 }
 
-static __attribute__((unused)) int
-jh_verifier_try(const char *const *kv, struct atok_verifier **v,
-		struct atok_error *err)
+static __attribute__((unused)) int jh_verifier_try(const char *const *kv,
+                                                   struct atok_verifier **v,
+                                                   struct atok_error *err)
 {
 	const char *defaults[][2] = {
-		{"jwt.issuer", JH_ISS},
-		{"jwt.audience", JH_AUD},
-		{"jwt.jwks_file", jh_jwks_path},
-		{"jwt.algorithms", JH_ALL_ALGS},
-		{"jwt.hmac_secret_file", jh_secret_path},
+	    {"jwt.issuer", JH_ISS},
+	    {"jwt.audience", JH_AUD},
+	    {"jwt.jwks_file", jh_jwks_path},
+	    {"jwt.algorithms", JH_ALL_ALGS},
+	    {"jwt.hmac_secret_file", jh_secret_path},
 	};
 	struct atok_config *cfg = atok_config_new();
 	char arg[1200];
@@ -308,7 +308,7 @@ jh_verifier_try(const char *const *kv, struct atok_verifier **v,
 		if (skip)
 			continue;
 		snprintf(arg, sizeof(arg), "%s=%s", defaults[i][0],
-			 defaults[i][1]);
+		         defaults[i][1]);
 		r = atok_config_set_dotted(cfg, arg, err);
 	}
 	for (j = 0; r == 0 && kv != NULL && kv[j] != NULL; j++)
@@ -336,8 +336,8 @@ jh_verifier(const char *const *kv)
 /* atok_verify at JH_NOW with an optional user and scopes. */
 static __attribute__((unused)) enum atok_verdict
 jh_verify(struct atok_verifier *v, const char *tok, size_t len,
-	  const char *user, const char *const *scopes, size_t n_scopes,
-	  struct atok_result *res)
+          const char *user, const char *const *scopes, size_t n_scopes,
+          struct atok_result *res)
 {
 	struct atok_request req = {0};
 
@@ -352,9 +352,10 @@ jh_verify(struct atok_verifier *v, const char *tok, size_t len,
 
 /* Writes a modified copy of jwks.json: member set to value (a JSON text;
  * NULL deletes it) in the key whose kid is kid.  Returns the path. */
-static __attribute__((unused)) const char *
-jh_jwks_variant(const char *as, const char *kid, const char *member,
-		const char *value)
+static __attribute__((unused)) const char *jh_jwks_variant(const char *as,
+                                                           const char *kid,
+                                                           const char *member,
+                                                           const char *value)
 {
 	json_error_t jerr;
 	json_t *root, *keys, *k;
@@ -372,9 +373,9 @@ jh_jwks_variant(const char *as, const char *kid, const char *member,
 		if (value == NULL)
 			json_object_del(k, member);
 		else
-			json_object_set_new(k, member,
-					    json_loads(value, JSON_DECODE_ANY,
-						       &jerr));
+			json_object_set_new(
+			    k, member,
+			    json_loads(value, JSON_DECODE_ANY, &jerr));
 	}
 	text = json_dumps(root, 0);
 	p = fx_file(as, text, 0600);

@@ -15,18 +15,17 @@
 static struct atok_verifier *v_all;
 
 /* A token from literal header/payload JSON and a literal signature part. */
-static char *raw_token(const char *header, const char *payload,
-		       const char *sig)
+static char *raw_token(const char *header, const char *payload, const char *sig)
 {
-	char *t = malloc(2 * (strlen(header) + strlen(payload)) +
-			 strlen(sig) + 8);
+	char *t =
+	    malloc(2 * (strlen(header) + strlen(payload)) + strlen(sig) + 8);
 	size_t n;
 
 	n = atok_b64url_encode((const unsigned char *)header, strlen(header),
-			       t);
+	                       t);
 	t[n++] = '.';
-	n += atok_b64url_encode((const unsigned char *)payload,
-				strlen(payload), t + n);
+	n += atok_b64url_encode((const unsigned char *)payload, strlen(payload),
+	                        t + n);
 	t[n++] = '.';
 	strcpy(t + n, sig);
 	return t;
@@ -42,164 +41,161 @@ static void test_parse_table(void)
 		const char *raw;     /* the token as is, or NULL */
 		const char *header;  /* else header JSON ... */
 		const char *payload; /* ... payload JSON (NULL: claims) */
-		int sign;	     /* sign with RS256/rsa-a; else sig "AAAA" */
-		int rc;		     /* atok_jws_parse */
+		int sign; /* sign with RS256/rsa-a; else sig "AAAA" */
+		int rc;   /* atok_jws_parse */
 		enum atok_verdict verdict; /* through atok_verify */
 	} rows[] = {
-		{"two parts", "eyJhbGciOiJSUzI1NiJ9.e30", NULL, NULL, 0,
-		 ATOK_ERR_MALFORMED, ATOK_REJECT},
-		{"four parts", "eyJhbGciOiJSUzI1NiJ9.e30.AAAA.AAAA", NULL, NULL,
-		 0, ATOK_ERR_MALFORMED, ATOK_REJECT},
-		{"one part", "eyJhbGciOiJSUzI1NiJ9", NULL, NULL, 0,
-		 ATOK_ERR_MALFORMED, ATOK_REJECT},
-		{"only dots", "..", NULL, NULL, 0, ATOK_ERR_MALFORMED,
-		 ATOK_REJECT},
-		{"empty header", ".e30.AAAA", NULL, NULL, 0, ATOK_ERR_MALFORMED,
-		 ATOK_REJECT},
-		{"empty payload", "eyJhbGciOiJSUzI1NiJ9..AAAA", NULL, NULL, 0,
-		 ATOK_ERR_MALFORMED, ATOK_REJECT},
-		{"empty signature (alg none style)", "eyJhbGciOiJub25lIn0.e30.",
-		 NULL, NULL, 0, ATOK_ERR_MALFORMED, ATOK_REJECT},
-		{"padded header", "eyJhbGciOiJSUzI1NiJ9==.e30.AAAA", NULL, NULL,
-		 0, ATOK_ERR_MALFORMED, ATOK_REJECT},
-		{"'+' in signature", "eyJhbGciOiJSUzI1NiJ9.e30.AA+A", NULL,
-		 NULL, 0, ATOK_ERR_MALFORMED, ATOK_REJECT},
-		{"'/' in signature", "eyJhbGciOiJSUzI1NiJ9.e30.AA/A", NULL,
-		 NULL, 0, ATOK_ERR_MALFORMED, ATOK_REJECT},
-		{"space in payload", "eyJhbGciOiJSUzI1NiJ9.e3 0.AAAA", NULL,
-		 NULL, 0, ATOK_ERR_MALFORMED, ATOK_REJECT},
-		{"signature length%4==1", "eyJhbGciOiJSUzI1NiJ9.e30.AAAAA",
-		 NULL, NULL, 0, ATOK_ERR_MALFORMED, ATOK_REJECT},
-		{"header not JSON", NULL, "{\"alg\":", NULL, 0,
-		 ATOK_ERR_MALFORMED, ATOK_REJECT},
-		{"header an array", NULL, "[\"RS256\"]", NULL, 0,
-		 ATOK_ERR_MALFORMED, ATOK_REJECT},
-		{"header a string", NULL, "\"RS256\"", NULL, 0,
-		 ATOK_ERR_MALFORMED, ATOK_REJECT},
-		{"header null", NULL, "null", NULL, 0, ATOK_ERR_MALFORMED,
-		 ATOK_REJECT},
-		{"header with trailing garbage", NULL, GOOD_HDR "x", NULL, 0,
-		 ATOK_ERR_MALFORMED, ATOK_REJECT},
-		{"payload an array", NULL, GOOD_HDR, "[1,2]", 1,
-		 ATOK_ERR_MALFORMED, ATOK_REJECT},
-		{"payload a string", NULL, GOOD_HDR, "\"alice\"", 1,
-		 ATOK_ERR_MALFORMED, ATOK_REJECT},
-		{"payload a number", NULL, GOOD_HDR, "42", 1,
-		 ATOK_ERR_MALFORMED, ATOK_REJECT},
-		{"duplicate alg in header", NULL,
-		 "{\"alg\":\"RS256\",\"kid\":\"rsa-a\",\"alg\":\"HS256\"}", NULL,
-		 1, ATOK_ERR_MALFORMED, ATOK_REJECT},
-		{"duplicate kid in header", NULL,
-		 "{\"alg\":\"RS256\",\"kid\":\"rsa-a\",\"kid\":\"rsa-b\"}", NULL,
-		 1, ATOK_ERR_MALFORMED, ATOK_REJECT},
-		{"duplicate sub in payload", NULL, GOOD_HDR,
-		 "{\"iss\":\"" JH_ISS "\",\"aud\":\"" JH_AUD "\","
-		 "\"sub\":\"alice\",\"sub\":\"root\",\"exp\":1800000600}",
-		 1, ATOK_ERR_MALFORMED, ATOK_REJECT},
-		{"duplicate exp in payload", NULL, GOOD_HDR,
-		 "{\"iss\":\"" JH_ISS "\",\"aud\":\"" JH_AUD "\","
-		 "\"sub\":\"alice\",\"exp\":1,\"exp\":1800000600}",
-		 1, ATOK_ERR_MALFORMED, ATOK_REJECT},
-		{"no alg", NULL, "{\"kid\":\"rsa-a\"}", NULL, 1,
-		 ATOK_ERR_MALFORMED, ATOK_REJECT},
-		{"alg not a string", NULL, "{\"alg\":256,\"kid\":\"rsa-a\"}",
-		 NULL, 1, ATOK_ERR_MALFORMED, ATOK_REJECT},
-		{"alg none", NULL, "{\"alg\":\"none\"}", NULL, 0,
-		 ATOK_ERR_MALFORMED, ATOK_REJECT},
-		{"alg None", NULL, "{\"alg\":\"None\"}", NULL, 0,
-		 ATOK_ERR_MALFORMED, ATOK_REJECT},
-		{"alg NONE", NULL, "{\"alg\":\"NONE\"}", NULL, 0,
-		 ATOK_ERR_MALFORMED, ATOK_REJECT},
-		{"alg rs256 (case)", NULL, "{\"alg\":\"rs256\",\"kid\":\"rsa-a\"}",
-		 NULL, 1, ATOK_ERR_MALFORMED, ATOK_REJECT},
-		{"alg unknown (RS1)", NULL, "{\"alg\":\"RS1\",\"kid\":\"rsa-a\"}",
-		 NULL, 1, ATOK_ERR_MALFORMED, ATOK_REJECT},
-		{"alg ES256K", NULL, "{\"alg\":\"ES256K\"}", NULL, 0,
-		 ATOK_ERR_MALFORMED, ATOK_REJECT},
-		{"alg Ed25519 (not the JOSE name)", NULL,
-		 "{\"alg\":\"Ed25519\"}", NULL, 0, ATOK_ERR_MALFORMED,
-		 ATOK_REJECT},
-		{"alg RS256 with NUL tail", NULL,
-		 "{\"alg\":\"RS256\\u0000\",\"kid\":\"rsa-a\"}", NULL, 1,
-		 ATOK_ERR_MALFORMED, ATOK_REJECT},
-		{"crit present", NULL,
-		 "{\"alg\":\"RS256\",\"kid\":\"rsa-a\",\"crit\":[\"exp\"],"
-		 "\"exp\":1}",
-		 NULL, 1, ATOK_ERR_MALFORMED, ATOK_REJECT},
-		{"crit empty", NULL,
-		 "{\"alg\":\"RS256\",\"kid\":\"rsa-a\",\"crit\":[]}", NULL, 1,
-		 ATOK_ERR_MALFORMED, ATOK_REJECT},
-		{"crit b64 (RFC 7797)", NULL,
-		 "{\"alg\":\"RS256\",\"kid\":\"rsa-a\",\"b64\":false,"
-		 "\"crit\":[\"b64\"]}",
-		 NULL, 1, ATOK_ERR_MALFORMED, ATOK_REJECT},
-		{"cty JWT (nested)", NULL,
-		 "{\"alg\":\"RS256\",\"kid\":\"rsa-a\",\"cty\":\"JWT\"}", NULL,
-		 1, ATOK_ERR_MALFORMED, ATOK_REJECT},
-		{"cty jwt (nested, lower case)", NULL,
-		 "{\"alg\":\"RS256\",\"kid\":\"rsa-a\",\"cty\":\"jwt\"}", NULL,
-		 1, ATOK_ERR_MALFORMED, ATOK_REJECT},
-		{"cty not a string", NULL,
-		 "{\"alg\":\"RS256\",\"kid\":\"rsa-a\",\"cty\":1}", NULL, 1,
-		 ATOK_ERR_MALFORMED, ATOK_REJECT},
-		{"kid empty", NULL, "{\"alg\":\"RS256\",\"kid\":\"\"}", NULL, 1,
-		 ATOK_ERR_MALFORMED, ATOK_REJECT},
-		{"kid a number", NULL, "{\"alg\":\"RS256\",\"kid\":1}", NULL, 1,
-		 ATOK_ERR_MALFORMED, ATOK_REJECT},
-		{"kid too long (129)", NULL, longkid, NULL, 1,
-		 ATOK_ERR_MALFORMED, ATOK_REJECT},
-		{"kid of 128 parses (no such key)", NULL, kid128, NULL, 1, 0,
-		 ATOK_REJECT},
-		{"typ not a string", NULL,
-		 "{\"alg\":\"RS256\",\"kid\":\"rsa-a\",\"typ\":[]}", NULL, 1,
-		 ATOK_ERR_MALFORMED, ATOK_REJECT},
-		{"jku present, ignored", NULL,
-		 "{\"alg\":\"RS256\",\"kid\":\"rsa-a\",\"jku\":"
-		 "\"https://evil.test/jwks\"}",
-		 NULL, 1, 0, ATOK_ACCEPT},
-		{"x5u present, ignored", NULL,
-		 "{\"alg\":\"RS256\",\"kid\":\"rsa-a\",\"x5u\":"
-		 "\"https://evil.test/cert\"}",
-		 NULL, 1, 0, ATOK_ACCEPT},
-		{"x5c present, ignored", NULL,
-		 "{\"alg\":\"RS256\",\"kid\":\"rsa-a\",\"x5c\":[\"MIIB\"]}",
-		 NULL, 1, 0, ATOK_ACCEPT},
-		{"jwk present, ignored", NULL,
-		 "{\"alg\":\"RS256\",\"kid\":\"rsa-a\",\"jwk\":{\"kty\":\"oct\","
-		 "\"k\":\"AAAA\"}}",
-		 NULL, 1, 0, ATOK_ACCEPT},
-		{"cty other, accepted", NULL,
-		 "{\"alg\":\"RS256\",\"kid\":\"rsa-a\",\"cty\":\"x-test\"}",
-		 NULL, 1, 0, ATOK_ACCEPT},
-		{"control: good token", NULL, GOOD_HDR, NULL, 1, 0,
-		 ATOK_ACCEPT},
+	    {"two parts", "eyJhbGciOiJSUzI1NiJ9.e30", NULL, NULL, 0,
+	     ATOK_ERR_MALFORMED, ATOK_REJECT},
+	    {"four parts", "eyJhbGciOiJSUzI1NiJ9.e30.AAAA.AAAA", NULL, NULL, 0,
+	     ATOK_ERR_MALFORMED, ATOK_REJECT},
+	    {"one part", "eyJhbGciOiJSUzI1NiJ9", NULL, NULL, 0,
+	     ATOK_ERR_MALFORMED, ATOK_REJECT},
+	    {"only dots", "..", NULL, NULL, 0, ATOK_ERR_MALFORMED, ATOK_REJECT},
+	    {"empty header", ".e30.AAAA", NULL, NULL, 0, ATOK_ERR_MALFORMED,
+	     ATOK_REJECT},
+	    {"empty payload", "eyJhbGciOiJSUzI1NiJ9..AAAA", NULL, NULL, 0,
+	     ATOK_ERR_MALFORMED, ATOK_REJECT},
+	    {"empty signature (alg none style)", "eyJhbGciOiJub25lIn0.e30.",
+	     NULL, NULL, 0, ATOK_ERR_MALFORMED, ATOK_REJECT},
+	    {"padded header", "eyJhbGciOiJSUzI1NiJ9==.e30.AAAA", NULL, NULL, 0,
+	     ATOK_ERR_MALFORMED, ATOK_REJECT},
+	    {"'+' in signature", "eyJhbGciOiJSUzI1NiJ9.e30.AA+A", NULL, NULL, 0,
+	     ATOK_ERR_MALFORMED, ATOK_REJECT},
+	    {"'/' in signature", "eyJhbGciOiJSUzI1NiJ9.e30.AA/A", NULL, NULL, 0,
+	     ATOK_ERR_MALFORMED, ATOK_REJECT},
+	    {"space in payload", "eyJhbGciOiJSUzI1NiJ9.e3 0.AAAA", NULL, NULL,
+	     0, ATOK_ERR_MALFORMED, ATOK_REJECT},
+	    {"signature length%4==1", "eyJhbGciOiJSUzI1NiJ9.e30.AAAAA", NULL,
+	     NULL, 0, ATOK_ERR_MALFORMED, ATOK_REJECT},
+	    {"header not JSON", NULL, "{\"alg\":", NULL, 0, ATOK_ERR_MALFORMED,
+	     ATOK_REJECT},
+	    {"header an array", NULL, "[\"RS256\"]", NULL, 0,
+	     ATOK_ERR_MALFORMED, ATOK_REJECT},
+	    {"header a string", NULL, "\"RS256\"", NULL, 0, ATOK_ERR_MALFORMED,
+	     ATOK_REJECT},
+	    {"header null", NULL, "null", NULL, 0, ATOK_ERR_MALFORMED,
+	     ATOK_REJECT},
+	    {"header with trailing garbage", NULL, GOOD_HDR "x", NULL, 0,
+	     ATOK_ERR_MALFORMED, ATOK_REJECT},
+	    {"payload an array", NULL, GOOD_HDR, "[1,2]", 1, ATOK_ERR_MALFORMED,
+	     ATOK_REJECT},
+	    {"payload a string", NULL, GOOD_HDR, "\"alice\"", 1,
+	     ATOK_ERR_MALFORMED, ATOK_REJECT},
+	    {"payload a number", NULL, GOOD_HDR, "42", 1, ATOK_ERR_MALFORMED,
+	     ATOK_REJECT},
+	    {"duplicate alg in header", NULL,
+	     "{\"alg\":\"RS256\",\"kid\":\"rsa-a\",\"alg\":\"HS256\"}", NULL, 1,
+	     ATOK_ERR_MALFORMED, ATOK_REJECT},
+	    {"duplicate kid in header", NULL,
+	     "{\"alg\":\"RS256\",\"kid\":\"rsa-a\",\"kid\":\"rsa-b\"}", NULL, 1,
+	     ATOK_ERR_MALFORMED, ATOK_REJECT},
+	    {"duplicate sub in payload", NULL, GOOD_HDR,
+	     "{\"iss\":\"" JH_ISS "\",\"aud\":\"" JH_AUD "\","
+	     "\"sub\":\"alice\",\"sub\":\"root\",\"exp\":1800000600}",
+	     1, ATOK_ERR_MALFORMED, ATOK_REJECT},
+	    {"duplicate exp in payload", NULL, GOOD_HDR,
+	     "{\"iss\":\"" JH_ISS "\",\"aud\":\"" JH_AUD "\","
+	     "\"sub\":\"alice\",\"exp\":1,\"exp\":1800000600}",
+	     1, ATOK_ERR_MALFORMED, ATOK_REJECT},
+	    {"no alg", NULL, "{\"kid\":\"rsa-a\"}", NULL, 1, ATOK_ERR_MALFORMED,
+	     ATOK_REJECT},
+	    {"alg not a string", NULL, "{\"alg\":256,\"kid\":\"rsa-a\"}", NULL,
+	     1, ATOK_ERR_MALFORMED, ATOK_REJECT},
+	    {"alg none", NULL, "{\"alg\":\"none\"}", NULL, 0,
+	     ATOK_ERR_MALFORMED, ATOK_REJECT},
+	    {"alg None", NULL, "{\"alg\":\"None\"}", NULL, 0,
+	     ATOK_ERR_MALFORMED, ATOK_REJECT},
+	    {"alg NONE", NULL, "{\"alg\":\"NONE\"}", NULL, 0,
+	     ATOK_ERR_MALFORMED, ATOK_REJECT},
+	    {"alg rs256 (case)", NULL, "{\"alg\":\"rs256\",\"kid\":\"rsa-a\"}",
+	     NULL, 1, ATOK_ERR_MALFORMED, ATOK_REJECT},
+	    {"alg unknown (RS1)", NULL, "{\"alg\":\"RS1\",\"kid\":\"rsa-a\"}",
+	     NULL, 1, ATOK_ERR_MALFORMED, ATOK_REJECT},
+	    {"alg ES256K", NULL, "{\"alg\":\"ES256K\"}", NULL, 0,
+	     ATOK_ERR_MALFORMED, ATOK_REJECT},
+	    {"alg Ed25519 (not the JOSE name)", NULL, "{\"alg\":\"Ed25519\"}",
+	     NULL, 0, ATOK_ERR_MALFORMED, ATOK_REJECT},
+	    {"alg RS256 with NUL tail", NULL,
+	     "{\"alg\":\"RS256\\u0000\",\"kid\":\"rsa-a\"}", NULL, 1,
+	     ATOK_ERR_MALFORMED, ATOK_REJECT},
+	    {"crit present", NULL,
+	     "{\"alg\":\"RS256\",\"kid\":\"rsa-a\",\"crit\":[\"exp\"],"
+	     "\"exp\":1}",
+	     NULL, 1, ATOK_ERR_MALFORMED, ATOK_REJECT},
+	    {"crit empty", NULL,
+	     "{\"alg\":\"RS256\",\"kid\":\"rsa-a\",\"crit\":[]}", NULL, 1,
+	     ATOK_ERR_MALFORMED, ATOK_REJECT},
+	    {"crit b64 (RFC 7797)", NULL,
+	     "{\"alg\":\"RS256\",\"kid\":\"rsa-a\",\"b64\":false,"
+	     "\"crit\":[\"b64\"]}",
+	     NULL, 1, ATOK_ERR_MALFORMED, ATOK_REJECT},
+	    {"cty JWT (nested)", NULL,
+	     "{\"alg\":\"RS256\",\"kid\":\"rsa-a\",\"cty\":\"JWT\"}", NULL, 1,
+	     ATOK_ERR_MALFORMED, ATOK_REJECT},
+	    {"cty jwt (nested, lower case)", NULL,
+	     "{\"alg\":\"RS256\",\"kid\":\"rsa-a\",\"cty\":\"jwt\"}", NULL, 1,
+	     ATOK_ERR_MALFORMED, ATOK_REJECT},
+	    {"cty not a string", NULL,
+	     "{\"alg\":\"RS256\",\"kid\":\"rsa-a\",\"cty\":1}", NULL, 1,
+	     ATOK_ERR_MALFORMED, ATOK_REJECT},
+	    {"kid empty", NULL, "{\"alg\":\"RS256\",\"kid\":\"\"}", NULL, 1,
+	     ATOK_ERR_MALFORMED, ATOK_REJECT},
+	    {"kid a number", NULL, "{\"alg\":\"RS256\",\"kid\":1}", NULL, 1,
+	     ATOK_ERR_MALFORMED, ATOK_REJECT},
+	    {"kid too long (129)", NULL, longkid, NULL, 1, ATOK_ERR_MALFORMED,
+	     ATOK_REJECT},
+	    {"kid of 128 parses (no such key)", NULL, kid128, NULL, 1, 0,
+	     ATOK_REJECT},
+	    {"typ not a string", NULL,
+	     "{\"alg\":\"RS256\",\"kid\":\"rsa-a\",\"typ\":[]}", NULL, 1,
+	     ATOK_ERR_MALFORMED, ATOK_REJECT},
+	    {"jku present, ignored", NULL,
+	     "{\"alg\":\"RS256\",\"kid\":\"rsa-a\",\"jku\":"
+	     "\"https://evil.test/jwks\"}",
+	     NULL, 1, 0, ATOK_ACCEPT},
+	    {"x5u present, ignored", NULL,
+	     "{\"alg\":\"RS256\",\"kid\":\"rsa-a\",\"x5u\":"
+	     "\"https://evil.test/cert\"}",
+	     NULL, 1, 0, ATOK_ACCEPT},
+	    {"x5c present, ignored", NULL,
+	     "{\"alg\":\"RS256\",\"kid\":\"rsa-a\",\"x5c\":[\"MIIB\"]}", NULL,
+	     1, 0, ATOK_ACCEPT},
+	    {"jwk present, ignored", NULL,
+	     "{\"alg\":\"RS256\",\"kid\":\"rsa-a\",\"jwk\":{\"kty\":\"oct\","
+	     "\"k\":\"AAAA\"}}",
+	     NULL, 1, 0, ATOK_ACCEPT},
+	    {"cty other, accepted", NULL,
+	     "{\"alg\":\"RS256\",\"kid\":\"rsa-a\",\"cty\":\"x-test\"}", NULL,
+	     1, 0, ATOK_ACCEPT},
+	    {"control: good token", NULL, GOOD_HDR, NULL, 1, 0, ATOK_ACCEPT},
 	};
 	size_t i;
 
 	snprintf(longkid, sizeof(longkid),
-		 "{\"alg\":\"RS256\",\"kid\":\"%0129d\"}", 0);
+	         "{\"alg\":\"RS256\",\"kid\":\"%0129d\"}", 0);
 	snprintf(kid128, sizeof(kid128),
-		 "{\"alg\":\"RS256\",\"kid\":\"%0128d\"}", 0);
+	         "{\"alg\":\"RS256\",\"kid\":\"%0128d\"}", 0);
 	for (i = 0; i < ATOK_ARRAY_SIZE_T(rows); i++) {
 		const struct row *r = &rows[i];
 		const char *payload =
 		    r->payload ? r->payload : jh_claims("alice", "read");
 		char *tok = r->raw    ? strdup(r->raw)
-			    : r->sign ? jh_token("RS256", r->header, payload)
-				      : raw_token(r->header, payload, "AAAA");
+		            : r->sign ? jh_token("RS256", r->header, payload)
+		                      : raw_token(r->header, payload, "AAAA");
 		struct atok_jws jws;
 		struct atok_error err = {0};
 		struct atok_result res;
 		int rc = atok_jws_parse(tok, strlen(tok), &jws, &err);
 
 		T_EQ_INT(rc, r->rc, "parse row %zu: %s (%s)", i, r->name,
-			 err.msg);
+		         err.msg);
 		T_OK(rc != 0 || jws.signing_input != NULL,
 		     "parse row %zu: %s: claims set on success", i, r->name);
 		atok_jws_clear(&jws);
 		jh_verify(v_all, tok, strlen(tok), NULL, NULL, 0, &res);
 		T_EQ_INT(res.verdict, r->verdict, "verify row %zu: %s (%s)", i,
-			 r->name, res.reason);
+		         r->name, res.reason);
 		free(tok);
 	}
 }
@@ -211,14 +207,16 @@ static char *token_of_length(size_t len)
 	int sp, p;
 
 	for (sp = 0; sp < 4; sp++) {
-		snprintf(header, sizeof(header), "{\"alg\":\"HS256\",%*s"
-			 "\"typ\":\"at+jwt\"}", sp, "");
+		snprintf(header, sizeof(header),
+		         "{\"alg\":\"HS256\",%*s"
+		         "\"typ\":\"at+jwt\"}",
+		         sp, "");
 		for (p = 0; p < 13000; p++) {
 			char *t;
 			snprintf(payload, sizeof(payload),
-				 "{\"iss\":\"%s\",\"aud\":\"%s\",\"sub\":"
-				 "\"alice\",\"exp\":%lld,\"pad\":\"%0*d\"}",
-				 JH_ISS, JH_AUD, JH_NOW + 600, p, 0);
+			         "{\"iss\":\"%s\",\"aud\":\"%s\",\"sub\":"
+			         "\"alice\",\"exp\":%lld,\"pad\":\"%0*d\"}",
+			         JH_ISS, JH_AUD, JH_NOW + 600, p, 0);
 			t = jh_token("HS256", header, payload);
 			if (strlen(t) == len)
 				return t;
@@ -240,19 +238,19 @@ static void test_size_limit(void)
 	T_OK(t != NULL, "built a token of exactly %d bytes", ATOK_JWS_MAX);
 	if (t != NULL) {
 		T_EQ_INT(atok_jws_parse(t, strlen(t), &jws, &err), 0,
-			 "%d bytes parse (%s)", ATOK_JWS_MAX, err.msg);
+		         "%d bytes parse (%s)", ATOK_JWS_MAX, err.msg);
 		atok_jws_clear(&jws);
 		jh_verify(v_all, t, strlen(t), "alice", NULL, 0, &res);
 		T_EQ_INT(res.verdict, ATOK_ACCEPT, "%d bytes accepted (%s)",
-			 ATOK_JWS_MAX, res.reason);
+		         ATOK_JWS_MAX, res.reason);
 		free(t);
 	}
 	u = token_of_length(ATOK_JWS_MAX + 1);
 	T_OK(u != NULL, "built a token of %d bytes", ATOK_JWS_MAX + 1);
 	if (u != NULL) {
 		T_EQ_INT(atok_jws_parse(u, strlen(u), &jws, &err),
-			 ATOK_ERR_TOO_LONG, "%d bytes refused by the parser",
-			 ATOK_JWS_MAX + 1);
+		         ATOK_ERR_TOO_LONG, "%d bytes refused by the parser",
+		         ATOK_JWS_MAX + 1);
 		atok_jws_clear(&jws);
 		jh_verify(v_all, u, strlen(u), "alice", NULL, 0, &res);
 		T_OK(res.verdict == ATOK_REJECT && res.why == ATOK_WHY_TOO_LONG,
@@ -270,7 +268,7 @@ static void test_every_alg(void)
 	for (a = 0; a < ATOK_ARRAY_SIZE_T(jh_algs); a++) {
 		const char *alg = jh_algs[a].alg;
 		char *tok = jh_token(alg, jh_header(alg),
-				     jh_claims("alice", "read write"));
+		                     jh_claims("alice", "read write"));
 		size_t len = strlen(tok), i, flips = 0, accepted = 0,
 		       unavailable = 0, trunc_acc = 0;
 		struct atok_result res;
@@ -278,13 +276,12 @@ static void test_every_alg(void)
 
 		jh_verify(v_all, tok, len, "alice", NULL, 0, &res);
 		T_EQ_INT(res.verdict, ATOK_ACCEPT, "%s: accepted (%s)", alg,
-			 res.reason);
+		         res.reason);
 		T_EQ_STR(res.user, "alice", "%s: user", alg);
 		T_EQ_STR(res.scopes, "read write", "%s: scopes", alg);
 		T_OK(strcmp(res.alg, alg) == 0, "%s: result names the alg (%s)",
 		     alg, res.alg);
-		T_OK(strcmp(res.kid, jh_algs[a].kid ? jh_algs[a].kid : "") ==
-			 0,
+		T_OK(strcmp(res.kid, jh_algs[a].kid ? jh_algs[a].kid : "") == 0,
 		     "%s: result names the kid (%s)", alg, res.kid);
 		T_EQ_INT(res.source, ATOK_SRC_JWT, "%s: source jwt", alg);
 
@@ -323,8 +320,8 @@ static void test_every_alg(void)
 
 /* One policy row: token through a verifier, expected verdict and why. */
 static void expect(struct atok_verifier *v, const char *tok,
-		   enum atok_verdict verdict, enum atok_why why,
-		   const char *name)
+                   enum atok_verdict verdict, enum atok_why why,
+                   const char *name)
 {
 	struct atok_result res;
 
@@ -353,7 +350,7 @@ static char *resign(const char *tok, const unsigned char *sig, size_t n)
 static char *ec_with_sig_len(size_t want)
 {
 	char *tok = jh_token("ES256", jh_header("ES256"),
-			     jh_claims("alice", "read")),
+	                     jh_claims("alice", "read")),
 	     *t;
 	unsigned char sig[200];
 	size_t n = 0;
@@ -382,7 +379,7 @@ static void rsa_jwk_members(EVP_PKEY *k, char *out, size_t outsz)
 	atok_b64url_encode(nb, (size_t)nl, ns);
 	atok_b64url_encode(eb, (size_t)el, es);
 	snprintf(out, outsz, "\"kty\":\"RSA\",\"n\":\"%s\",\"e\":\"%s\"", ns,
-		 es);
+	         es);
 	BN_free(n);
 	BN_free(e);
 }
@@ -398,7 +395,7 @@ static void test_policy(void)
 	/* alg not in [jwt] algorithms */
 	{
 		const char *kv[] = {"jwt.algorithms=RS256",
-				    "-jwt.hmac_secret_file", NULL};
+		                    "-jwt.hmac_secret_file", NULL};
 		v = jh_verifier(kv);
 		t = jh_token("ES256", jh_header("ES256"), claims);
 		expect(v, t, ATOK_REJECT, ATOK_WHY_BAD_ALG,
@@ -421,12 +418,12 @@ static void test_policy(void)
 	/* HS256 keyed with the RSA public key (the confusion attack). */
 	pem = jh_slurp("rsa2048-a.pub.pem", &len);
 	t = jh_token_ex("HS256", NULL, (unsigned char *)pem, len,
-			"{\"alg\":\"HS256\",\"kid\":\"rsa-a\"}", claims, 0);
+	                "{\"alg\":\"HS256\",\"kid\":\"rsa-a\"}", claims, 0);
 	expect(v_all, t, ATOK_REJECT, ATOK_WHY_BAD_SIGNATURE,
 	       "HS256 keyed with rsa-a's public PEM, HS256 allowed");
 	{
 		const char *kv[] = {"jwt.algorithms=RS256",
-				    "-jwt.hmac_secret_file", NULL};
+		                    "-jwt.hmac_secret_file", NULL};
 		v = jh_verifier(kv);
 		expect(v, t, ATOK_REJECT, ATOK_WHY_BAD_ALG,
 		       "HS256 keyed with rsa-a's public PEM, only RS256");
@@ -436,14 +433,14 @@ static void test_policy(void)
 	free(pem);
 	der = jh_slurp("rsa2048-a.pub.der", &len);
 	t = jh_token_ex("HS256", NULL, (unsigned char *)der, len,
-			"{\"alg\":\"HS256\",\"kid\":\"rsa-a\"}", claims, 0);
+	                "{\"alg\":\"HS256\",\"kid\":\"rsa-a\"}", claims, 0);
 	expect(v_all, t, ATOK_REJECT, ATOK_WHY_BAD_SIGNATURE,
 	       "HS256 keyed with rsa-a's public DER");
 	free(t);
 	free(der);
 	pem = jh_slurp("jwks.json", &len);
 	t = jh_token_ex("HS256", NULL, (unsigned char *)pem, len,
-			"{\"alg\":\"HS256\"}", claims, 0);
+	                "{\"alg\":\"HS256\"}", claims, 0);
 	expect(v_all, t, ATOK_REJECT, ATOK_WHY_BAD_SIGNATURE,
 	       "HS256 keyed with the JWKS text");
 	free(t);
@@ -477,12 +474,12 @@ static void test_policy(void)
 
 	/* RSA keys under 2048 bits. */
 	t = jh_token_ex("RS256", jh_key("rsa1024"), NULL, 0,
-			"{\"alg\":\"RS256\",\"kid\":\"rsa-short\"}", claims, 0);
+	                "{\"alg\":\"RS256\",\"kid\":\"rsa-short\"}", claims, 0);
 	expect(v_all, t, ATOK_REJECT, ATOK_WHY_BAD_ALG,
 	       "RS256 with a 1024-bit RSA key");
 	free(t);
 	t = jh_token_ex("PS256", jh_key("rsa1024"), NULL, 0,
-			"{\"alg\":\"PS256\",\"kid\":\"rsa-short\"}", claims, 0);
+	                "{\"alg\":\"PS256\",\"kid\":\"rsa-short\"}", claims, 0);
 	expect(v_all, t, ATOK_REJECT, ATOK_WHY_BAD_ALG,
 	       "PS256 with a 1024-bit RSA key");
 	free(t);
@@ -490,7 +487,7 @@ static void test_policy(void)
 		const char *kv[] = {"jwt.jwks_file=", NULL};
 		char arg[700];
 		snprintf(arg, sizeof(arg), "jwt.jwks_file=%s",
-			 jh_copy("rsa1024.jwks.json", "short.json", 0600));
+		         jh_copy("rsa1024.jwks.json", "short.json", 0600));
 		kv[0] = arg;
 		v = NULL;
 		{
@@ -502,7 +499,7 @@ static void test_policy(void)
 		}
 		if (v != NULL) {
 			t = jh_token_ex("RS256", jh_key("rsa1024"), NULL, 0,
-					"{\"alg\":\"RS256\"}", claims, 0);
+			                "{\"alg\":\"RS256\"}", claims, 0);
 			expect(v, t, ATOK_REJECT, ATOK_WHY_BAD_ALG,
 			       "RS256, no kid, the one key is 1024 bits");
 			free(t);
@@ -548,7 +545,7 @@ static void test_policy(void)
 
 	/* kid resolution */
 	t = jh_token("RS256", "{\"alg\":\"RS256\",\"kid\":\"no-such-kid\"}",
-		     claims);
+	             claims);
 	expect(v_all, t, ATOK_REJECT, ATOK_WHY_NO_KEY, "unknown kid");
 	free(t);
 	t = jh_token("RS256", "{\"alg\":\"RS256\",\"kid\":\"rsa-b\"}", claims);
@@ -571,7 +568,7 @@ static void test_policy(void)
 		char arg[700];
 		const char *kv[] = {arg, NULL};
 		snprintf(arg, sizeof(arg), "jwt.jwks_file=%s",
-			 jh_copy("rsa2048-a.jwks.json", "one-rsa.json", 0600));
+		         jh_copy("rsa2048-a.jwks.json", "one-rsa.json", 0600));
 		v = jh_verifier(kv);
 		t = jh_token("RS256", "{\"alg\":\"RS256\"}", claims);
 		expect(v, t, ATOK_ACCEPT, 0,
@@ -587,8 +584,8 @@ static void test_policy(void)
 		char arg[700];
 		const char *kv[] = {arg, NULL};
 		snprintf(arg, sizeof(arg), "jwt.jwks_file=%s",
-			 jh_jwks_variant("dupkid.json", "rsa-b", "kid",
-					 "\"rsa-a\""));
+		         jh_jwks_variant("dupkid.json", "rsa-b", "kid",
+		                         "\"rsa-a\""));
 		v = jh_verifier(kv);
 		t = jh_token("RS256", jh_header("RS256"), claims);
 		expect(v, t, ATOK_REJECT, ATOK_WHY_BAD_ALG,
@@ -602,8 +599,8 @@ static void test_policy(void)
 		char arg[700];
 		const char *kv[] = {arg, NULL};
 		snprintf(arg, sizeof(arg), "jwt.jwks_file=%s",
-			 jh_jwks_variant("alg512.json", "rsa-a", "alg",
-					 "\"RS512\""));
+		         jh_jwks_variant("alg512.json", "rsa-a", "alg",
+		                         "\"RS512\""));
 		v = jh_verifier(kv);
 		t = jh_token("RS256", jh_header("RS256"), claims);
 		expect(v, t, ATOK_REJECT, ATOK_WHY_BAD_ALG,
@@ -617,9 +614,9 @@ static void test_policy(void)
 		expect(v, t, ATOK_ACCEPT, 0, "JWK alg RS512, token RS512");
 		free(t);
 		atok_verifier_free(&v);
-		snprintf(arg, sizeof(arg), "jwt.jwks_file=%s",
-			 jh_jwks_variant("enc.json", "rsa-a", "use",
-					 "\"enc\""));
+		snprintf(
+		    arg, sizeof(arg), "jwt.jwks_file=%s",
+		    jh_jwks_variant("enc.json", "rsa-a", "use", "\"enc\""));
 		v = jh_verifier(kv);
 		t = jh_token("RS256", jh_header("RS256"), claims);
 		expect(v, t, ATOK_REJECT, ATOK_WHY_BAD_ALG,
@@ -627,8 +624,8 @@ static void test_policy(void)
 		free(t);
 		atok_verifier_free(&v);
 		snprintf(arg, sizeof(arg), "jwt.jwks_file=%s",
-			 jh_jwks_variant("oaep.json", "rsa-a", "alg",
-					 "\"RSA-OAEP\""));
+		         jh_jwks_variant("oaep.json", "rsa-a", "alg",
+		                         "\"RSA-OAEP\""));
 		v = jh_verifier(kv);
 		t = jh_token("RS256", jh_header("RS256"), claims);
 		expect(v, t, ATOK_REJECT, ATOK_WHY_BAD_ALG,
@@ -645,43 +642,44 @@ static void test_policy(void)
 
 		rsa_jwk_members(evil, jwk, sizeof(jwk));
 		snprintf(hdr, sizeof(hdr),
-			 "{\"alg\":\"RS256\",\"kid\":\"rsa-a\",\"jwk\":{%s}}",
-			 jwk);
+		         "{\"alg\":\"RS256\",\"kid\":\"rsa-a\",\"jwk\":{%s}}",
+		         jwk);
 		t = jh_token_ex("RS256", evil, NULL, 0, hdr, claims, 0);
 		expect(v_all, t, ATOK_REJECT, ATOK_WHY_BAD_SIGNATURE,
 		       "jwk header with the attacker's key, kid rsa-a");
 		free(t);
 		snprintf(hdr, sizeof(hdr), "{\"alg\":\"RS256\",\"jwk\":{%s}}",
-			 jwk);
+		         jwk);
 		t = jh_token_ex("RS256", evil, NULL, 0, hdr, claims, 0);
 		expect(v_all, t, ATOK_REJECT, ATOK_WHY_BAD_ALG,
 		       "jwk header with the attacker's key, no kid");
 		snprintf(arg, sizeof(arg), "jwt.jwks_file=%s",
-			 jh_copy("rsa2048-a.jwks.json", "one-rsa2.json", 0600));
+		         jh_copy("rsa2048-a.jwks.json", "one-rsa2.json", 0600));
 		v = jh_verifier(kv);
 		expect(v, t, ATOK_REJECT, ATOK_WHY_BAD_SIGNATURE,
 		       "jwk header with the attacker's key, no kid, one-key "
 		       "set");
 		free(t);
 		snprintf(hdr, sizeof(hdr),
-			 "{\"alg\":\"RS256\",\"kid\":\"evil\",\"jwk\":{\"kid\":"
-			 "\"evil\",%s}}",
-			 jwk);
+		         "{\"alg\":\"RS256\",\"kid\":\"evil\",\"jwk\":{\"kid\":"
+		         "\"evil\",%s}}",
+		         jwk);
 		t = jh_token_ex("RS256", evil, NULL, 0, hdr, claims, 0);
 		expect(v_all, t, ATOK_REJECT, ATOK_WHY_NO_KEY,
 		       "jwk header with the attacker's key and its kid");
 		free(t);
 		t = jh_token_ex("RS256", evil, NULL, 0,
-				"{\"alg\":\"RS256\",\"kid\":\"rsa-a\",\"jku\":"
-				"\"https://evil.test/jwks.json\"}",
-				claims, 0);
+		                "{\"alg\":\"RS256\",\"kid\":\"rsa-a\",\"jku\":"
+		                "\"https://evil.test/jwks.json\"}",
+		                claims, 0);
 		expect(v_all, t, ATOK_REJECT, ATOK_WHY_BAD_SIGNATURE,
 		       "jku to the attacker's set, signed by the attacker");
 		free(t);
-		t = jh_token_ex("RS256", evil, NULL, 0,
-				"{\"alg\":\"RS256\",\"kid\":\"rsa-a\",\"x5u\":"
-				"\"https://evil.test/c.pem\",\"x5c\":[\"MIIB\"]}",
-				claims, 0);
+		t = jh_token_ex(
+		    "RS256", evil, NULL, 0,
+		    "{\"alg\":\"RS256\",\"kid\":\"rsa-a\",\"x5u\":"
+		    "\"https://evil.test/c.pem\",\"x5c\":[\"MIIB\"]}",
+		    claims, 0);
 		expect(v_all, t, ATOK_REJECT, ATOK_WHY_BAD_SIGNATURE,
 		       "x5u/x5c from the attacker, signed by the attacker");
 		free(t);
@@ -723,7 +721,7 @@ static void test_header_longer_than_payload(void)
 	       "here, atok_jws_parse overflowed its buffer");
 	t = jh_token("HS256", hdr, "{}");
 	T_EQ_INT(atok_jws_parse(t, strlen(t), &jws, &err), 0,
-		 "long header, payload {}: parses (%s)", err.msg);
+	         "long header, payload {}: parses (%s)", err.msg);
 	atok_jws_clear(&jws);
 	jh_verify(v_all, t, strlen(t), NULL, NULL, 0, &res);
 	T_OK(res.verdict == ATOK_REJECT && res.why == ATOK_WHY_CLAIMS,
@@ -732,7 +730,7 @@ static void test_header_longer_than_payload(void)
 	free(t);
 	t = raw_token("{\"alg\":\"RS256\",\"kid\":\"rsa-a\"}", "{}", "AAAA");
 	T_EQ_INT(atok_jws_parse(t, strlen(t), &jws, &err), 0,
-		 "header 20 chars, payload 3 chars: parses (%s)", err.msg);
+	         "header 20 chars, payload 3 chars: parses (%s)", err.msg);
 	atok_jws_clear(&jws);
 	free(t);
 }

@@ -85,7 +85,8 @@ int main(int argc, char **argv)
 	int ra, rm, r;
 
 	if (argc != 4) {
-		fprintf(stderr, "usage: pam_login CONFDIR SERVICE USER < token\n");
+		fprintf(stderr,
+		        "usage: pam_login CONFDIR SERVICE USER < token\n");
 		return 2;
 	}
 	while (len < TOKEN_MAX &&

@@ -109,8 +109,8 @@ static int exchange(const char *mech, const char *msg, unsigned len)
 	unsigned outlen;
 	int r;
 
-	r = sasl_server_new("imap", "bench.example.com", NULL, NULL, NULL,
-	                    NULL, 0, &conn);
+	r = sasl_server_new("imap", "bench.example.com", NULL, NULL, NULL, NULL,
+	                    0, &conn);
 	if (r == SASL_OK)
 		r = sasl_server_start(conn, mech, msg, len, &out, &outlen);
 	sasl_dispose(&conn);
@@ -168,8 +168,9 @@ int main(int argc, char **argv)
 	}
 	atok_store_close(&s);
 	atok_config_free(&cfg);
-	snprintf(text, sizeof(text), "[store]\npath = %s/tokens.db\n"
-	                             "update_last_used = no\n",
+	snprintf(text, sizeof(text),
+	         "[store]\npath = %s/tokens.db\n"
+	         "update_last_used = no\n",
 	         fx_dir);
 	snprintf(conf_path, sizeof(conf_path), "%s",
 	         fx_file("apitoken.conf", text, 0600));

@@ -33,8 +33,8 @@ static const char *rc_name(int rc)
 	return oauth_parse_strerror(rc);
 }
 
-static void check_row(const char *mech, size_t i, const struct row *r,
-                      int rc, const struct oauth_msg *m)
+static void check_row(const char *mech, size_t i, const struct row *r, int rc,
+                      const struct oauth_msg *m)
 {
 	char buf[ATOK_TOKEN_MAX + 1];
 
@@ -75,392 +75,496 @@ static void check_row(const char *mech, size_t i, const struct row *r,
 
 static const struct row ob_rows[] = {
     /* valid */
-    {"minimal", M("n,,\x01"
-                  "auth=Bearer abc\x01\x01"),
+    {"minimal",
+     M("n,,\x01"
+       "auth=Bearer abc\x01\x01"),
      OAUTH_OK, "", "abc", NULL, NULL},
-    {"authzid", M("n,a=alice,\x01"
-                  "auth=Bearer abc\x01\x01"),
+    {"authzid",
+     M("n,a=alice,\x01"
+       "auth=Bearer abc\x01\x01"),
      OAUTH_OK, "alice", "abc", NULL, NULL},
-    {"y flag", M("y,,\x01"
-                 "auth=Bearer abc\x01\x01"),
+    {"y flag",
+     M("y,,\x01"
+       "auth=Bearer abc\x01\x01"),
      OAUTH_OK, "", "abc", NULL, NULL},
-    {"RFC 7628 example", M("n,a=user@example.com,\x01"
-                           "host=server.example.com\x01"
-                           "port=143\x01"
-                           "auth=Bearer " TOK "\x01\x01"),
+    {"RFC 7628 example",
+     M("n,a=user@example.com,\x01"
+       "host=server.example.com\x01"
+       "port=143\x01"
+       "auth=Bearer " TOK "\x01\x01"),
      OAUTH_OK, "user@example.com", TOK, "server.example.com", "143"},
-    {"auth before host", M("n,,\x01"
-                           "auth=Bearer abc\x01"
-                           "host=h\x01"
-                           "port=1\x01\x01"),
+    {"auth before host",
+     M("n,,\x01"
+       "auth=Bearer abc\x01"
+       "host=h\x01"
+       "port=1\x01\x01"),
      OAUTH_OK, "", "abc", "h", "1"},
-    {"scheme lower", M("n,,\x01"
-                       "auth=bearer abc\x01\x01"),
+    {"scheme lower",
+     M("n,,\x01"
+       "auth=bearer abc\x01\x01"),
      OAUTH_OK, "", "abc", NULL, NULL},
-    {"scheme upper", M("n,,\x01"
-                       "auth=BEARER abc\x01\x01"),
+    {"scheme upper",
+     M("n,,\x01"
+       "auth=BEARER abc\x01\x01"),
      OAUTH_OK, "", "abc", NULL, NULL},
-    {"scheme mixed", M("n,,\x01"
-                       "auth=BeArEr abc\x01\x01"),
+    {"scheme mixed",
+     M("n,,\x01"
+       "auth=BeArEr abc\x01\x01"),
      OAUTH_OK, "", "abc", NULL, NULL},
-    {"several SP", M("n,,\x01"
-                     "auth=Bearer   abc\x01\x01"),
+    {"several SP",
+     M("n,,\x01"
+       "auth=Bearer   abc\x01\x01"),
      OAUTH_OK, "", "abc", NULL, NULL},
-    {"escapes", M("n,a=a=2Cb=3Dc,\x01"
-                  "auth=Bearer abc\x01\x01"),
+    {"escapes",
+     M("n,a=a=2Cb=3Dc,\x01"
+       "auth=Bearer abc\x01\x01"),
      OAUTH_OK, "a,b=c", "abc", NULL, NULL},
-    {"only escapes", M("n,a==2C,\x01"
-                       "auth=Bearer abc\x01\x01"),
+    {"only escapes",
+     M("n,a==2C,\x01"
+       "auth=Bearer abc\x01\x01"),
      OAUTH_OK, ",", "abc", NULL, NULL},
-    {"UTF-8 authzid", M("n,a=j\xc3\xb6rg,\x01"
-                        "auth=Bearer abc\x01\x01"),
+    {"UTF-8 authzid",
+     M("n,a=j\xc3\xb6rg,\x01"
+       "auth=Bearer abc\x01\x01"),
      OAUTH_OK, "j\xc3\xb6rg", "abc", NULL, NULL},
-    {"4-byte UTF-8", M("n,a=\xf0\x9f\x94\x91,\x01"
-                       "auth=Bearer abc\x01\x01"),
+    {"4-byte UTF-8",
+     M("n,a=\xf0\x9f\x94\x91,\x01"
+       "auth=Bearer abc\x01\x01"),
      OAUTH_OK, "\xf0\x9f\x94\x91", "abc", NULL, NULL},
-    {"unknown key ignored", M("n,,\x01"
-                              "mfa=x y\tz\r\n\x01"
-                              "auth=Bearer abc\x01\x01"),
+    {"unknown key ignored",
+     M("n,,\x01"
+       "mfa=x y\tz\r\n\x01"
+       "auth=Bearer abc\x01\x01"),
      OAUTH_OK, "", "abc", NULL, NULL},
-    {"Auth is another key", M("n,,\x01"
-                              "Auth=x\x01"
-                              "auth=Bearer abc\x01\x01"),
+    {"Auth is another key",
+     M("n,,\x01"
+       "Auth=x\x01"
+       "auth=Bearer abc\x01\x01"),
      OAUTH_OK, "", "abc", NULL, NULL},
-    {"empty unknown value", M("n,,\x01"
-                              "x=\x01"
-                              "auth=Bearer abc\x01\x01"),
+    {"empty unknown value",
+     M("n,,\x01"
+       "x=\x01"
+       "auth=Bearer abc\x01\x01"),
      OAUTH_OK, "", "abc", NULL, NULL},
-    {"b64token alphabet", M("n,,\x01"
-                            "auth=Bearer aZ09-._~+/==\x01\x01"),
+    {"b64token alphabet",
+     M("n,,\x01"
+       "auth=Bearer aZ09-._~+/==\x01\x01"),
      OAUTH_OK, "", "aZ09-._~+/==", NULL, NULL},
-    {"local token", M("n,,\x01"
-                      "auth=Bearer apt_0123456789ab_xyz\x01\x01"),
+    {"local token",
+     M("n,,\x01"
+       "auth=Bearer apt_0123456789ab_xyz\x01\x01"),
      OAUTH_OK, "", "apt_0123456789ab_xyz", NULL, NULL},
-    {"JWT", M("n,,\x01"
-              "auth=Bearer eyJh.eyJz.c2ln\x01\x01"),
+    {"JWT",
+     M("n,,\x01"
+       "auth=Bearer eyJh.eyJz.c2ln\x01\x01"),
      OAUTH_OK, "", "eyJh.eyJz.c2ln", NULL, NULL},
-    {"discovery: empty auth", M("n,,\x01"
-                                "auth=\x01\x01"),
+    {"discovery: empty auth",
+     M("n,,\x01"
+       "auth=\x01\x01"),
      OAUTH_OK, "", NULL, NULL, NULL},
-    {"IPv6 host", M("n,,\x01"
-                    "host=[::1]\x01"
-                    "auth=Bearer a\x01\x01"),
+    {"IPv6 host",
+     M("n,,\x01"
+       "host=[::1]\x01"
+       "auth=Bearer a\x01\x01"),
      OAUTH_OK, "", "a", "[::1]", NULL},
-    {"port 65535", M("n,,\x01"
-                     "port=65535\x01"
-                     "auth=Bearer a\x01\x01"),
+    {"port 65535",
+     M("n,,\x01"
+       "port=65535\x01"
+       "auth=Bearer a\x01\x01"),
      OAUTH_OK, "", "a", NULL, "65535"},
     {"error reply", M("\x01"), OAUTH_ERROR_REPLY, NULL, NULL, NULL, NULL},
 
     /* GS2 header */
     {"empty", M(""), OAUTH_E_TRUNCATED, NULL, NULL, NULL, NULL},
     {"two kvsep", M("\x01\x01"), OAUTH_E_GS2, NULL, NULL, NULL, NULL},
-    {"channel binding", M("p=tls-unique,,\x01"
-                          "auth=Bearer abc\x01\x01"),
+    {"channel binding",
+     M("p=tls-unique,,\x01"
+       "auth=Bearer abc\x01\x01"),
      OAUTH_E_CBIND, NULL, NULL, NULL, NULL},
-    {"channel binding bare p", M("p,,\x01"
-                                 "auth=Bearer abc\x01\x01"),
+    {"channel binding bare p",
+     M("p,,\x01"
+       "auth=Bearer abc\x01\x01"),
      OAUTH_E_CBIND, NULL, NULL, NULL, NULL},
-    {"bad flag", M("x,,\x01"
-                   "auth=Bearer abc\x01\x01"),
+    {"bad flag",
+     M("x,,\x01"
+       "auth=Bearer abc\x01\x01"),
      OAUTH_E_GS2, NULL, NULL, NULL, NULL},
-    {"upper flag", M("N,,\x01"
-                     "auth=Bearer abc\x01\x01"),
+    {"upper flag",
+     M("N,,\x01"
+       "auth=Bearer abc\x01\x01"),
      OAUTH_E_GS2, NULL, NULL, NULL, NULL},
-    {"no comma", M("n\x01"
-                   "auth=Bearer abc\x01\x01"),
+    {"no comma",
+     M("n\x01"
+       "auth=Bearer abc\x01\x01"),
      OAUTH_E_GS2, NULL, NULL, NULL, NULL},
-    {"one comma", M("n,\x01"
-                    "auth=Bearer abc\x01\x01"),
+    {"one comma",
+     M("n,\x01"
+       "auth=Bearer abc\x01\x01"),
      OAUTH_E_GS2, NULL, NULL, NULL, NULL},
-    {"gs2-nonstd-flag F", M("F,n,,\x01"
-                            "auth=Bearer abc\x01\x01"),
+    {"gs2-nonstd-flag F",
+     M("F,n,,\x01"
+       "auth=Bearer abc\x01\x01"),
      OAUTH_E_GS2, NULL, NULL, NULL, NULL},
-    {"b= not a=", M("n,b=alice,\x01"
-                    "auth=Bearer abc\x01\x01"),
+    {"b= not a=",
+     M("n,b=alice,\x01"
+       "auth=Bearer abc\x01\x01"),
      OAUTH_E_GS2, NULL, NULL, NULL, NULL},
     {"no kvsep after header (KAFKA-7182)", M("n,,auth=Bearer abc\x01\x01"),
      OAUTH_E_GS2, NULL, NULL, NULL, NULL},
-    {"comma in authzid", M("n,a=al,ice,\x01"
-                           "auth=Bearer abc\x01\x01"),
+    {"comma in authzid",
+     M("n,a=al,ice,\x01"
+       "auth=Bearer abc\x01\x01"),
      OAUTH_E_GS2, NULL, NULL, NULL, NULL},
 
     /* authzid */
-    {"empty a=", M("n,a=,\x01"
-                   "auth=Bearer abc\x01\x01"),
+    {"empty a=",
+     M("n,a=,\x01"
+       "auth=Bearer abc\x01\x01"),
      OAUTH_E_AUTHZID, NULL, NULL, NULL, NULL},
-    {"lower-case escape", M("n,a=a=2c,\x01"
-                            "auth=Bearer abc\x01\x01"),
+    {"lower-case escape",
+     M("n,a=a=2c,\x01"
+       "auth=Bearer abc\x01\x01"),
      OAUTH_E_AUTHZID, NULL, NULL, NULL, NULL},
-    {"other escape", M("n,a=a=41,\x01"
-                       "auth=Bearer abc\x01\x01"),
+    {"other escape",
+     M("n,a=a=41,\x01"
+       "auth=Bearer abc\x01\x01"),
      OAUTH_E_AUTHZID, NULL, NULL, NULL, NULL},
-    {"bare =", M("n,a=a=b,\x01"
-                 "auth=Bearer abc\x01\x01"),
+    {"bare =",
+     M("n,a=a=b,\x01"
+       "auth=Bearer abc\x01\x01"),
      OAUTH_E_AUTHZID, NULL, NULL, NULL, NULL},
-    {"= at end", M("n,a=a=,\x01"
-                   "auth=Bearer abc\x01\x01"),
+    {"= at end",
+     M("n,a=a=,\x01"
+       "auth=Bearer abc\x01\x01"),
      OAUTH_E_AUTHZID, NULL, NULL, NULL, NULL},
-    {"=2 at end", M("n,a=a=2,\x01"
-                    "auth=Bearer abc\x01\x01"),
+    {"=2 at end",
+     M("n,a=a=2,\x01"
+       "auth=Bearer abc\x01\x01"),
      OAUTH_E_AUTHZID, NULL, NULL, NULL, NULL},
-    {"control in authzid", M("n,a=a\x02z,\x01"
-                             "auth=Bearer abc\x01\x01"),
+    {"control in authzid",
+     M("n,a=a\x02z,\x01"
+       "auth=Bearer abc\x01\x01"),
      OAUTH_E_AUTHZID, NULL, NULL, NULL, NULL},
-    {"kvsep in authzid", M("n,a=a\x01z,\x01"
-                           "auth=Bearer abc\x01\x01"),
+    {"kvsep in authzid",
+     M("n,a=a\x01z,\x01"
+       "auth=Bearer abc\x01\x01"),
      OAUTH_E_AUTHZID, NULL, NULL, NULL, NULL},
-    {"DEL in authzid", M("n,a=a\x7fz,\x01"
-                         "auth=Bearer abc\x01\x01"),
+    {"DEL in authzid",
+     M("n,a=a\x7fz,\x01"
+       "auth=Bearer abc\x01\x01"),
      OAUTH_E_AUTHZID, NULL, NULL, NULL, NULL},
-    {"space in authzid", M("n,a=a z,\x01"
-                           "auth=Bearer abc\x01\x01"),
+    {"space in authzid",
+     M("n,a=a z,\x01"
+       "auth=Bearer abc\x01\x01"),
      OAUTH_E_AUTHZID, NULL, NULL, NULL, NULL},
-    {"invalid UTF-8", M("n,a=\xff,\x01"
-                        "auth=Bearer abc\x01\x01"),
+    {"invalid UTF-8",
+     M("n,a=\xff,\x01"
+       "auth=Bearer abc\x01\x01"),
      OAUTH_E_AUTHZID, NULL, NULL, NULL, NULL},
-    {"overlong UTF-8", M("n,a=\xc0\xaf,\x01"
-                         "auth=Bearer abc\x01\x01"),
+    {"overlong UTF-8",
+     M("n,a=\xc0\xaf,\x01"
+       "auth=Bearer abc\x01\x01"),
      OAUTH_E_AUTHZID, NULL, NULL, NULL, NULL},
-    {"truncated UTF-8", M("n,a=\xc3,\x01"
-                          "auth=Bearer abc\x01\x01"),
+    {"truncated UTF-8",
+     M("n,a=\xc3,\x01"
+       "auth=Bearer abc\x01\x01"),
      OAUTH_E_AUTHZID, NULL, NULL, NULL, NULL},
-    {"UTF-16 surrogate", M("n,a=\xed\xa0\x80,\x01"
-                           "auth=Bearer abc\x01\x01"),
+    {"UTF-16 surrogate",
+     M("n,a=\xed\xa0\x80,\x01"
+       "auth=Bearer abc\x01\x01"),
      OAUTH_E_AUTHZID, NULL, NULL, NULL, NULL},
 
     /* key/value pairs */
     {"no pairs", M("n,,\x01\x01"), OAUTH_E_NO_AUTH, NULL, NULL, NULL, NULL},
-    {"host only", M("n,,\x01"
-                    "host=h\x01\x01"),
+    {"host only",
+     M("n,,\x01"
+       "host=h\x01\x01"),
      OAUTH_E_NO_AUTH, NULL, NULL, NULL, NULL},
-    {"two auth", M("n,,\x01"
-                   "auth=Bearer a\x01"
-                   "auth=Bearer b\x01\x01"),
+    {"two auth",
+     M("n,,\x01"
+       "auth=Bearer a\x01"
+       "auth=Bearer b\x01\x01"),
      OAUTH_E_DUPLICATE, NULL, NULL, NULL, NULL},
-    {"two host", M("n,,\x01"
-                   "host=a\x01"
-                   "host=b\x01"
-                   "auth=Bearer b\x01\x01"),
+    {"two host",
+     M("n,,\x01"
+       "host=a\x01"
+       "host=b\x01"
+       "auth=Bearer b\x01\x01"),
      OAUTH_E_DUPLICATE, NULL, NULL, NULL, NULL},
-    {"two port", M("n,,\x01"
-                   "port=1\x01"
-                   "port=2\x01"
-                   "auth=Bearer b\x01\x01"),
+    {"two port",
+     M("n,,\x01"
+       "port=1\x01"
+       "port=2\x01"
+       "auth=Bearer b\x01\x01"),
      OAUTH_E_DUPLICATE, NULL, NULL, NULL, NULL},
-    {"space in key", M("n,,\x01"
-                       "au th=x\x01"
-                       "auth=Bearer a\x01\x01"),
+    {"space in key",
+     M("n,,\x01"
+       "au th=x\x01"
+       "auth=Bearer a\x01\x01"),
      OAUTH_E_KVPAIR, NULL, NULL, NULL, NULL},
-    {"digit in key", M("n,,\x01"
-                       "auth1=x\x01"
-                       "auth=Bearer a\x01\x01"),
+    {"digit in key",
+     M("n,,\x01"
+       "auth1=x\x01"
+       "auth=Bearer a\x01\x01"),
      OAUTH_E_KVPAIR, NULL, NULL, NULL, NULL},
-    {"empty key", M("n,,\x01"
-                    "=x\x01"
-                    "auth=Bearer a\x01\x01"),
+    {"empty key",
+     M("n,,\x01"
+       "=x\x01"
+       "auth=Bearer a\x01\x01"),
      OAUTH_E_KVPAIR, NULL, NULL, NULL, NULL},
-    {"no =", M("n,,\x01"
-               "auth\x01\x01"),
+    {"no =",
+     M("n,,\x01"
+       "auth\x01\x01"),
      OAUTH_E_KVPAIR, NULL, NULL, NULL, NULL},
-    {"DEL in value", M("n,,\x01"
-                       "x=\x7f\x01"
-                       "auth=Bearer a\x01\x01"),
+    {"DEL in value",
+     M("n,,\x01"
+       "x=\x7f\x01"
+       "auth=Bearer a\x01\x01"),
      OAUTH_E_KVPAIR, NULL, NULL, NULL, NULL},
-    {"control in value", M("n,,\x01"
-                           "x=\x02\x01"
-                           "auth=Bearer a\x01\x01"),
+    {"control in value",
+     M("n,,\x01"
+       "x=\x02\x01"
+       "auth=Bearer a\x01\x01"),
      OAUTH_E_KVPAIR, NULL, NULL, NULL, NULL},
-    {"8-bit in value", M("n,,\x01"
-                         "x=\xc3\xa9\x01"
-                         "auth=Bearer a\x01\x01"),
+    {"8-bit in value",
+     M("n,,\x01"
+       "x=\xc3\xa9\x01"
+       "auth=Bearer a\x01\x01"),
      OAUTH_E_KVPAIR, NULL, NULL, NULL, NULL},
 
     /* auth value */
-    {"Basic scheme", M("n,,\x01"
-                       "auth=Basic YTpi\x01\x01"),
+    {"Basic scheme",
+     M("n,,\x01"
+       "auth=Basic YTpi\x01\x01"),
      OAUTH_E_SCHEME, NULL, NULL, NULL, NULL},
-    {"no SP", M("n,,\x01"
-                "auth=Bearerabc\x01\x01"),
+    {"no SP",
+     M("n,,\x01"
+       "auth=Bearerabc\x01\x01"),
      OAUTH_E_SCHEME, NULL, NULL, NULL, NULL},
-    {"scheme only", M("n,,\x01"
-                      "auth=Bearer\x01\x01"),
+    {"scheme only",
+     M("n,,\x01"
+       "auth=Bearer\x01\x01"),
      OAUTH_E_SCHEME, NULL, NULL, NULL, NULL},
-    {"HTAB after scheme", M("n,,\x01"
-                            "auth=Bearer\tabc\x01\x01"),
+    {"HTAB after scheme",
+     M("n,,\x01"
+       "auth=Bearer\tabc\x01\x01"),
      OAUTH_E_SCHEME, NULL, NULL, NULL, NULL},
-    {"leading SP", M("n,,\x01"
-                     "auth= Bearer abc\x01\x01"),
+    {"leading SP",
+     M("n,,\x01"
+       "auth= Bearer abc\x01\x01"),
      OAUTH_E_SCHEME, NULL, NULL, NULL, NULL},
-    {"scheme prefix", M("n,,\x01"
-                        "auth=Bear abc\x01\x01"),
+    {"scheme prefix",
+     M("n,,\x01"
+       "auth=Bear abc\x01\x01"),
      OAUTH_E_SCHEME, NULL, NULL, NULL, NULL},
-    {"empty token", M("n,,\x01"
-                      "auth=Bearer \x01\x01"),
+    {"empty token",
+     M("n,,\x01"
+       "auth=Bearer \x01\x01"),
      OAUTH_E_TOKEN, NULL, NULL, NULL, NULL},
-    {"SP in token", M("n,,\x01"
-                      "auth=Bearer a b\x01\x01"),
+    {"SP in token",
+     M("n,,\x01"
+       "auth=Bearer a b\x01\x01"),
      OAUTH_E_TOKEN, NULL, NULL, NULL, NULL},
-    {"trailing SP", M("n,,\x01"
-                      "auth=Bearer abc \x01\x01"),
+    {"trailing SP",
+     M("n,,\x01"
+       "auth=Bearer abc \x01\x01"),
      OAUTH_E_TOKEN, NULL, NULL, NULL, NULL},
-    {"= inside token", M("n,,\x01"
-                         "auth=Bearer a=b\x01\x01"),
+    {"= inside token",
+     M("n,,\x01"
+       "auth=Bearer a=b\x01\x01"),
      OAUTH_E_TOKEN, NULL, NULL, NULL, NULL},
-    {"only =", M("n,,\x01"
-                 "auth=Bearer ==\x01\x01"),
+    {"only =",
+     M("n,,\x01"
+       "auth=Bearer ==\x01\x01"),
      OAUTH_E_TOKEN, NULL, NULL, NULL, NULL},
-    {"quote in token", M("n,,\x01"
-                         "auth=Bearer a\"b\x01\x01"),
+    {"quote in token",
+     M("n,,\x01"
+       "auth=Bearer a\"b\x01\x01"),
      OAUTH_E_TOKEN, NULL, NULL, NULL, NULL},
-    {"comma in token", M("n,,\x01"
-                         "auth=Bearer a,b\x01\x01"),
+    {"comma in token",
+     M("n,,\x01"
+       "auth=Bearer a,b\x01\x01"),
      OAUTH_E_TOKEN, NULL, NULL, NULL, NULL},
-    {"CR in token", M("n,,\x01"
-                      "auth=Bearer a\rb\x01\x01"),
+    {"CR in token",
+     M("n,,\x01"
+       "auth=Bearer a\rb\x01\x01"),
      OAUTH_E_TOKEN, NULL, NULL, NULL, NULL},
 
     /* host and port */
-    {"empty host", M("n,,\x01"
-                     "host=\x01"
-                     "auth=Bearer a\x01\x01"),
+    {"empty host",
+     M("n,,\x01"
+       "host=\x01"
+       "auth=Bearer a\x01\x01"),
      OAUTH_E_HOST, NULL, NULL, NULL, NULL},
-    {"SP in host", M("n,,\x01"
-                     "host=a b\x01"
-                     "auth=Bearer a\x01\x01"),
+    {"SP in host",
+     M("n,,\x01"
+       "host=a b\x01"
+       "auth=Bearer a\x01\x01"),
      OAUTH_E_HOST, NULL, NULL, NULL, NULL},
-    {"empty port", M("n,,\x01"
-                     "port=\x01"
-                     "auth=Bearer a\x01\x01"),
+    {"empty port",
+     M("n,,\x01"
+       "port=\x01"
+       "auth=Bearer a\x01\x01"),
      OAUTH_E_HOST, NULL, NULL, NULL, NULL},
-    {"port letters", M("n,,\x01"
-                       "port=imap\x01"
-                       "auth=Bearer a\x01\x01"),
+    {"port letters",
+     M("n,,\x01"
+       "port=imap\x01"
+       "auth=Bearer a\x01\x01"),
      OAUTH_E_HOST, NULL, NULL, NULL, NULL},
-    {"port 6 digits", M("n,,\x01"
-                        "port=100000\x01"
-                        "auth=Bearer a\x01\x01"),
+    {"port 6 digits",
+     M("n,,\x01"
+       "port=100000\x01"
+       "auth=Bearer a\x01\x01"),
      OAUTH_E_HOST, NULL, NULL, NULL, NULL},
-    {"port negative", M("n,,\x01"
-                        "port=-1\x01"
-                        "auth=Bearer a\x01\x01"),
+    {"port negative",
+     M("n,,\x01"
+       "port=-1\x01"
+       "auth=Bearer a\x01\x01"),
      OAUTH_E_HOST, NULL, NULL, NULL, NULL},
 
     /* framing */
-    {"one final kvsep", M("n,,\x01"
-                          "auth=Bearer abc\x01"),
+    {"one final kvsep",
+     M("n,,\x01"
+       "auth=Bearer abc\x01"),
      OAUTH_E_TRUNCATED, NULL, NULL, NULL, NULL},
-    {"no final kvsep", M("n,,\x01"
-                         "auth=Bearer abc"),
+    {"no final kvsep",
+     M("n,,\x01"
+       "auth=Bearer abc"),
      OAUTH_E_TRUNCATED, NULL, NULL, NULL, NULL},
-    {"header only", M("n,,\x01"), OAUTH_E_TRUNCATED, NULL, NULL, NULL,
-     NULL},
+    {"header only", M("n,,\x01"), OAUTH_E_TRUNCATED, NULL, NULL, NULL, NULL},
     {"header without kvsep", M("n,,"), OAUTH_E_TRUNCATED, NULL, NULL, NULL,
      NULL},
-    {"byte after end", M("n,,\x01"
-                         "auth=Bearer abc\x01\x01x"),
+    {"byte after end",
+     M("n,,\x01"
+       "auth=Bearer abc\x01\x01x"),
      OAUTH_E_TRAILING, NULL, NULL, NULL, NULL},
-    {"kvsep after end", M("n,,\x01"
-                          "auth=Bearer abc\x01\x01\x01"),
+    {"kvsep after end",
+     M("n,,\x01"
+       "auth=Bearer abc\x01\x01\x01"),
      OAUTH_E_TRAILING, NULL, NULL, NULL, NULL},
-    {"NUL after end", M("n,,\x01"
-                        "auth=Bearer abc\x01\x01\0"),
+    {"NUL after end",
+     M("n,,\x01"
+       "auth=Bearer abc\x01\x01\0"),
      OAUTH_E_NUL, NULL, NULL, NULL, NULL},
-    {"NUL in token", M("n,,\x01"
-                       "auth=Bearer a\0bc\x01\x01"),
+    {"NUL in token",
+     M("n,,\x01"
+       "auth=Bearer a\0bc\x01\x01"),
      OAUTH_E_NUL, NULL, NULL, NULL, NULL},
-    {"NUL in authzid", M("n,a=al\0ice,\x01"
-                         "auth=Bearer abc\x01\x01"),
+    {"NUL in authzid",
+     M("n,a=al\0ice,\x01"
+       "auth=Bearer abc\x01\x01"),
      OAUTH_E_NUL, NULL, NULL, NULL, NULL},
     {"NUL first", M("\0"), OAUTH_E_NUL, NULL, NULL, NULL, NULL},
     {"kvsep then NUL", M("\x01\0"), OAUTH_E_NUL, NULL, NULL, NULL, NULL},
-    {"error reply plus byte", M("\x01x"), OAUTH_E_GS2, NULL, NULL, NULL,
-     NULL},
+    {"error reply plus byte", M("\x01x"), OAUTH_E_GS2, NULL, NULL, NULL, NULL},
 };
 
 static const struct row xo_rows[] = {
-    {"minimal", M("user=alice\x01"
-                  "auth=Bearer abc\x01\x01"),
+    {"minimal",
+     M("user=alice\x01"
+       "auth=Bearer abc\x01\x01"),
      OAUTH_OK, "alice", "abc", NULL, NULL},
-    {"Google example", M("user=someuser@example.com\x01"
-                         "auth=Bearer ya29.vF9dft4qmTc2Nvb3RlckBhbHRhdmlzdGEu"
-                         "Y29tCg\x01\x01"),
+    {"Google example",
+     M("user=someuser@example.com\x01"
+       "auth=Bearer ya29.vF9dft4qmTc2Nvb3RlckBhbHRhdmlzdGEu"
+       "Y29tCg\x01\x01"),
      OAUTH_OK, "someuser@example.com",
      "ya29.vF9dft4qmTc2Nvb3RlckBhbHRhdmlzdGEuY29tCg", NULL, NULL},
-    {"scheme lower", M("user=alice\x01"
-                       "auth=bearer abc\x01\x01"),
+    {"scheme lower",
+     M("user=alice\x01"
+       "auth=bearer abc\x01\x01"),
      OAUTH_OK, "alice", "abc", NULL, NULL},
-    {"several SP", M("user=alice\x01"
-                     "auth=Bearer  abc\x01\x01"),
+    {"several SP",
+     M("user=alice\x01"
+       "auth=Bearer  abc\x01\x01"),
      OAUTH_OK, "alice", "abc", NULL, NULL},
-    {"comma and = in user", M("user=a,b=c\x01"
-                              "auth=Bearer abc\x01\x01"),
+    {"comma and = in user",
+     M("user=a,b=c\x01"
+       "auth=Bearer abc\x01\x01"),
      OAUTH_OK, "a,b=c", "abc", NULL, NULL},
-    {"UTF-8 user", M("user=j\xc3\xb6rg\x01"
-                     "auth=Bearer abc\x01\x01"),
+    {"UTF-8 user",
+     M("user=j\xc3\xb6rg\x01"
+       "auth=Bearer abc\x01\x01"),
      OAUTH_OK, "j\xc3\xb6rg", "abc", NULL, NULL},
     {"error reply", M("\x01"), OAUTH_ERROR_REPLY, NULL, NULL, NULL, NULL},
 
     {"empty", M(""), OAUTH_E_TRUNCATED, NULL, NULL, NULL, NULL},
-    {"empty user", M("user=\x01"
-                     "auth=Bearer abc\x01\x01"),
+    {"empty user",
+     M("user=\x01"
+       "auth=Bearer abc\x01\x01"),
      OAUTH_E_AUTHZID, NULL, NULL, NULL, NULL},
-    {"control in user", M("user=a\x02"
-                          "b\x01"
-                          "auth=Bearer abc\x01\x01"),
+    {"control in user",
+     M("user=a\x02"
+       "b\x01"
+       "auth=Bearer abc\x01\x01"),
      OAUTH_E_AUTHZID, NULL, NULL, NULL, NULL},
-    {"space in user", M("user=a b\x01"
-                        "auth=Bearer abc\x01\x01"),
+    {"space in user",
+     M("user=a b\x01"
+       "auth=Bearer abc\x01\x01"),
      OAUTH_E_AUTHZID, NULL, NULL, NULL, NULL},
-    {"bad UTF-8 user", M("user=\xfe\x01"
-                         "auth=Bearer abc\x01\x01"),
+    {"bad UTF-8 user",
+     M("user=\xfe\x01"
+       "auth=Bearer abc\x01\x01"),
      OAUTH_E_AUTHZID, NULL, NULL, NULL, NULL},
-    {"auth first", M("auth=Bearer abc\x01"
-                     "user=alice\x01\x01"),
+    {"auth first",
+     M("auth=Bearer abc\x01"
+       "user=alice\x01\x01"),
      OAUTH_E_KVPAIR, NULL, NULL, NULL, NULL},
-    {"User capitalised", M("User=alice\x01"
-                           "auth=Bearer abc\x01\x01"),
+    {"User capitalised",
+     M("User=alice\x01"
+       "auth=Bearer abc\x01\x01"),
      OAUTH_E_KVPAIR, NULL, NULL, NULL, NULL},
-    {"extra key", M("user=alice\x01"
-                    "host=h\x01"
-                    "auth=Bearer abc\x01\x01"),
+    {"extra key",
+     M("user=alice\x01"
+       "host=h\x01"
+       "auth=Bearer abc\x01\x01"),
      OAUTH_E_KVPAIR, NULL, NULL, NULL, NULL},
-    {"GS2 header", M("n,,\x01"
-                     "auth=Bearer abc\x01\x01"),
+    {"GS2 header",
+     M("n,,\x01"
+       "auth=Bearer abc\x01\x01"),
      OAUTH_E_KVPAIR, NULL, NULL, NULL, NULL},
     {"no auth", M("user=alice\x01\x01"), OAUTH_E_KVPAIR, NULL, NULL, NULL,
      NULL},
-    {"Basic", M("user=alice\x01"
-                "auth=Basic abc\x01\x01"),
+    {"Basic",
+     M("user=alice\x01"
+       "auth=Basic abc\x01\x01"),
      OAUTH_E_SCHEME, NULL, NULL, NULL, NULL},
-    {"empty auth", M("user=alice\x01"
-                     "auth=\x01\x01"),
+    {"empty auth",
+     M("user=alice\x01"
+       "auth=\x01\x01"),
      OAUTH_E_SCHEME, NULL, NULL, NULL, NULL},
-    {"no SP", M("user=alice\x01"
-                "auth=Bearerabc\x01\x01"),
+    {"no SP",
+     M("user=alice\x01"
+       "auth=Bearerabc\x01\x01"),
      OAUTH_E_SCHEME, NULL, NULL, NULL, NULL},
-    {"empty token", M("user=alice\x01"
-                      "auth=Bearer \x01\x01"),
+    {"empty token",
+     M("user=alice\x01"
+       "auth=Bearer \x01\x01"),
      OAUTH_E_TOKEN, NULL, NULL, NULL, NULL},
-    {"SP in token", M("user=alice\x01"
-                      "auth=Bearer a b\x01\x01"),
+    {"SP in token",
+     M("user=alice\x01"
+       "auth=Bearer a b\x01\x01"),
      OAUTH_E_TOKEN, NULL, NULL, NULL, NULL},
-    {"one final kvsep", M("user=alice\x01"
-                          "auth=Bearer abc\x01"),
+    {"one final kvsep",
+     M("user=alice\x01"
+       "auth=Bearer abc\x01"),
      OAUTH_E_TRUNCATED, NULL, NULL, NULL, NULL},
-    {"no final kvsep", M("user=alice\x01"
-                         "auth=Bearer abc"),
+    {"no final kvsep",
+     M("user=alice\x01"
+       "auth=Bearer abc"),
      OAUTH_E_TRUNCATED, NULL, NULL, NULL, NULL},
-    {"user only", M("user=alice"), OAUTH_E_TRUNCATED, NULL, NULL, NULL,
-     NULL},
-    {"trailing", M("user=alice\x01"
-                   "auth=Bearer abc\x01\x01x"),
+    {"user only", M("user=alice"), OAUTH_E_TRUNCATED, NULL, NULL, NULL, NULL},
+    {"trailing",
+     M("user=alice\x01"
+       "auth=Bearer abc\x01\x01x"),
      OAUTH_E_TRAILING, NULL, NULL, NULL, NULL},
-    {"NUL in user", M("user=al\0ice\x01"
-                      "auth=Bearer abc\x01\x01"),
+    {"NUL in user",
+     M("user=al\0ice\x01"
+       "auth=Bearer abc\x01\x01"),
      OAUTH_E_NUL, NULL, NULL, NULL, NULL},
-    {"NUL in token", M("user=alice\x01"
-                       "auth=Bearer a\0b\x01\x01"),
+    {"NUL in token",
+     M("user=alice\x01"
+       "auth=Bearer a\0b\x01\x01"),
      OAUTH_E_NUL, NULL, NULL, NULL, NULL},
 };
 
@@ -471,8 +575,8 @@ static void test_tables(void)
 	int rc;
 
 	for (i = 0; i < ATOK_ARRAY_SIZE_T(ob_rows); i++) {
-		rc = oauth_parse_oauthbearer(ob_rows[i].msg, ob_rows[i].len,
-		                             &m);
+		rc =
+		    oauth_parse_oauthbearer(ob_rows[i].msg, ob_rows[i].len, &m);
 		check_row("oauthbearer", i, &ob_rows[i], rc, &m);
 	}
 	for (i = 0; i < ATOK_ARRAY_SIZE_T(xo_rows); i++) {
@@ -543,9 +647,9 @@ static void test_truncations(void)
 		for (n = 0; n < valid[i].len; n++) {
 			buf = malloc(n ? n : 1);
 			memcpy(buf, valid[i].msg, n);
-			rc = valid[i].xoauth2 ? oauth_parse_xoauth2(buf, n, &m)
-			                      : oauth_parse_oauthbearer(buf, n,
-			                                                &m);
+			rc = valid[i].xoauth2
+			         ? oauth_parse_xoauth2(buf, n, &m)
+			         : oauth_parse_oauthbearer(buf, n, &m);
 			if (rc == OAUTH_OK || (rc == OAUTH_ERROR_REPLY)) {
 				T_DIAG("message %zu prefix %zu accepted (%d)",
 				       i, n, rc);
@@ -553,19 +657,18 @@ static void test_truncations(void)
 			}
 			free(buf);
 		}
-		T_EQ_INT(bad, 0,
-		         "message %zu: all %zu truncations rejected", i,
+		T_EQ_INT(bad, 0, "message %zu: all %zu truncations rejected", i,
 		         valid[i].len);
 		bad = 0;
 		for (k = 0; k < sizeof(extra); k++) {
 			buf = malloc(valid[i].len + 1);
 			memcpy(buf, valid[i].msg, valid[i].len);
 			buf[valid[i].len] = extra[k];
-			rc = valid[i].xoauth2
-			         ? oauth_parse_xoauth2(buf, valid[i].len + 1,
-			                               &m)
-			         : oauth_parse_oauthbearer(
-			               buf, valid[i].len + 1, &m);
+			rc =
+			    valid[i].xoauth2
+			        ? oauth_parse_xoauth2(buf, valid[i].len + 1, &m)
+			        : oauth_parse_oauthbearer(buf, valid[i].len + 1,
+			                                  &m);
 			if (rc >= 0)
 				bad++;
 			free(buf);
@@ -644,24 +747,31 @@ static void test_limits(void)
 	/* authzid at and over its limit, counted after decoding */
 	memset(authz, 'u', OAUTH_AUTHZID_MAX);
 	authz[OAUTH_AUTHZID_MAX] = '\0';
-	n = snprintf(msg, sizeof(msg), "n,a=%s,\x01" "auth=Bearer a\x01\x01",
+	n = snprintf(msg, sizeof(msg),
+	             "n,a=%s,\x01"
+	             "auth=Bearer a\x01\x01",
 	             authz);
 	T_EQ_INT(oauth_parse_oauthbearer(msg, (size_t)n, &m), OAUTH_OK,
 	         "authzid of OAUTH_AUTHZID_MAX accepted");
 	memcpy(authz + OAUTH_AUTHZID_MAX - 1, "=2C", 4);
-	n = snprintf(msg, sizeof(msg), "n,a=%s,\x01" "auth=Bearer a\x01\x01",
+	n = snprintf(msg, sizeof(msg),
+	             "n,a=%s,\x01"
+	             "auth=Bearer a\x01\x01",
 	             authz);
 	T_EQ_INT(oauth_parse_oauthbearer(msg, (size_t)n, &m), OAUTH_OK,
 	         "escaped authzid of OAUTH_AUTHZID_MAX accepted");
 	T_EQ_INT(m.authzid_len, OAUTH_AUTHZID_MAX, "escaped authzid length");
 	memset(authz, 'u', OAUTH_AUTHZID_MAX + 1);
 	authz[OAUTH_AUTHZID_MAX + 1] = '\0';
-	n = snprintf(msg, sizeof(msg), "n,a=%s,\x01" "auth=Bearer a\x01\x01",
+	n = snprintf(msg, sizeof(msg),
+	             "n,a=%s,\x01"
+	             "auth=Bearer a\x01\x01",
 	             authz);
 	T_EQ_INT(oauth_parse_oauthbearer(msg, (size_t)n, &m), OAUTH_E_AUTHZID,
 	         "authzid of OAUTH_AUTHZID_MAX + 1 refused");
-	n = snprintf(msg, sizeof(msg), "user=%s\x01"
-	                               "auth=Bearer a\x01\x01",
+	n = snprintf(msg, sizeof(msg),
+	             "user=%s\x01"
+	             "auth=Bearer a\x01\x01",
 	             authz);
 	T_EQ_INT(oauth_parse_xoauth2(msg, (size_t)n, &m), OAUTH_E_AUTHZID,
 	         "xoauth2 user of OAUTH_AUTHZID_MAX + 1 refused");
@@ -708,25 +818,26 @@ static void test_build(void)
 	T_EQ_STR(port, "993", "built oauthbearer port");
 
 	n = oauth_build_oauthbearer(NULL, NULL, 0, M("abc"), buf, sizeof(buf));
-	T_EQ_STR(buf, "n,,\x01"
-	              "auth=Bearer abc\x01\x01",
+	T_EQ_STR(buf,
+	         "n,,\x01"
+	         "auth=Bearer abc\x01\x01",
 	         "build oauthbearer, no authzid/host/port");
 	T_EQ_INT(n, 21, "build oauthbearer length");
 	n = oauth_build_oauthbearer("", NULL, 0, M("abc"), buf, sizeof(buf));
 	T_EQ_INT(n, 21, "build oauthbearer, empty authzid is none");
 
-	T_EQ_INT(oauth_build_oauthbearer(NULL, NULL, 0, M("a b"), buf,
-	                                 sizeof(buf)),
-	         OAUTH_E_TOKEN, "build refuses a token the parser refuses");
-	T_EQ_INT(oauth_build_oauthbearer(NULL, NULL, 0, M(""), buf,
-	                                 sizeof(buf)),
-	         OAUTH_E_TOKEN, "build refuses an empty token");
+	T_EQ_INT(
+	    oauth_build_oauthbearer(NULL, NULL, 0, M("a b"), buf, sizeof(buf)),
+	    OAUTH_E_TOKEN, "build refuses a token the parser refuses");
+	T_EQ_INT(
+	    oauth_build_oauthbearer(NULL, NULL, 0, M(""), buf, sizeof(buf)),
+	    OAUTH_E_TOKEN, "build refuses an empty token");
 	T_EQ_INT(oauth_build_oauthbearer("a\x01", NULL, 0, M("abc"), buf,
 	                                 sizeof(buf)),
 	         OAUTH_E_AUTHZID, "build refuses a control in authzid");
-	T_EQ_INT(oauth_build_oauthbearer(NULL, "a b", 0, M("abc"), buf,
-	                                 sizeof(buf)),
-	         OAUTH_E_HOST, "build refuses a bad host");
+	T_EQ_INT(
+	    oauth_build_oauthbearer(NULL, "a b", 0, M("abc"), buf, sizeof(buf)),
+	    OAUTH_E_HOST, "build refuses a bad host");
 	T_EQ_INT(oauth_build_oauthbearer(NULL, NULL, 70000, M("abc"), buf,
 	                                 sizeof(buf)),
 	         OAUTH_E_HOST, "build refuses a port over 65535");
@@ -734,8 +845,9 @@ static void test_build(void)
 	         OAUTH_E_TOO_LONG, "build refuses a short buffer");
 
 	n = oauth_build_xoauth2("alice", M("abc"), buf, sizeof(buf));
-	T_EQ_STR(buf, "user=alice\x01"
-	              "auth=Bearer abc\x01\x01",
+	T_EQ_STR(buf,
+	         "user=alice\x01"
+	         "auth=Bearer abc\x01\x01",
 	         "build xoauth2 bytes");
 	T_EQ_INT(oauth_parse_xoauth2(buf, (size_t)n, &m), OAUTH_OK,
 	         "built xoauth2 parses");

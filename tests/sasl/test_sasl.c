@@ -118,8 +118,9 @@ static int cb_proxy(sasl_conn_t *conn, void *ctx, const char *requested_user,
 	(void)propctx;
 	if (rlen == alen && memcmp(requested_user, auth_identity, alen) == 0)
 		return SASL_OK;
-	if (allow_proxy && alen == 5 && memcmp(auth_identity, "alice", 5) == 0 &&
-	    rlen == 3 && memcmp(requested_user, "bob", 3) == 0)
+	if (allow_proxy && alen == 5 &&
+	    memcmp(auth_identity, "alice", 5) == 0 && rlen == 3 &&
+	    memcmp(requested_user, "bob", 3) == 0)
 		return SASL_OK;
 	sasl_seterror(conn, SASL_NOLOG, "not authorized");
 	return SASL_NOAUTHZ;
@@ -251,8 +252,8 @@ static void exchange(const char *mech, const char *msg, size_t len,
 
 	memset(e, 0, sizeof(*e));
 	e->rc2 = 1;
-	e->rc1 = sasl_server_start(conn, mech, msg, (unsigned)len, &out,
-	                           &outlen);
+	e->rc1 =
+	    sasl_server_start(conn, mech, msg, (unsigned)len, &out, &outlen);
 	if (e->rc1 == SASL_CONTINUE) {
 		snprintf(e->challenge, sizeof(e->challenge), "%.*s",
 		         (int)outlen, out ? out : "");
@@ -270,8 +271,7 @@ static void exchange(const char *mech, const char *msg, size_t len,
 	sasl_dispose(&conn);
 }
 
-static size_t ob_msg(char *buf, size_t sz, const char *authzid,
-                     const char *tok)
+static size_t ob_msg(char *buf, size_t sz, const char *authzid, const char *tok)
 {
 	long n = oauth_build_oauthbearer(authzid, "mail.example.com", 143, tok,
 	                                 strlen(tok), buf, sz);
@@ -355,7 +355,8 @@ static void test_oauthbearer(void)
 	n = ob_msg(msg, sizeof(msg), NULL, tok_forged);
 	exchange("OAUTHBEARER", msg, n, NULL, 0, &e);
 	T_RC(e.rc1, SASL_CONTINUE, "wrong secret: challenge");
-	T_EQ_STR(e.challenge, "{\"status\":\"invalid_token\",\"scope\":\"imap\"}",
+	T_EQ_STR(e.challenge,
+	         "{\"status\":\"invalid_token\",\"scope\":\"imap\"}",
 	         "wrong secret: RFC 7628 error challenge");
 	T_RC(e.rc2, SASL_BADAUTH, "wrong secret: failure after %%x01");
 	T_EQ_STR(e.user, "", "wrong secret: no identity");
@@ -403,8 +404,9 @@ static void test_oauthbearer(void)
 	opt_scope = "imap";
 
 	/* discovery: empty auth= */
-	exchange("OAUTHBEARER", M_("n,,\x01"
-	                           "auth=\x01\x01"),
+	exchange("OAUTHBEARER",
+	         M_("n,,\x01"
+	            "auth=\x01\x01"),
 	         NULL, 0, &e);
 	T_RC(e.rc1, SASL_CONTINUE, "empty auth=: challenge");
 	T_EQ_STR(e.challenge,
@@ -449,12 +451,14 @@ static void test_malformed(void)
 
 	for (i = 0; i < ATOK_ARRAY_SIZE_T(rows); i++) {
 		exchange("OAUTHBEARER", rows[i].msg, rows[i].len, NULL, 0, &e);
-		T_RC(e.rc1, SASL_BADPROT, "malformed %s: BADPROT", rows[i].name);
+		T_RC(e.rc1, SASL_BADPROT, "malformed %s: BADPROT",
+		     rows[i].name);
 		T_OK(e.challenge[0] == '\0', "malformed %s: no challenge",
 		     rows[i].name);
 	}
-	exchange("XOAUTH2", M_("n,,\x01"
-	                       "auth=Bearer abc\x01\x01"),
+	exchange("XOAUTH2",
+	         M_("n,,\x01"
+	            "auth=Bearer abc\x01\x01"),
 	         NULL, 0, &e);
 	T_RC(e.rc1, SASL_BADPROT, "XOAUTH2 given an OAUTHBEARER message");
 
@@ -508,8 +512,9 @@ static void test_xoauth2(void)
 	     "XOAUTH2 missing scope: 403 (%s)", e.challenge);
 	T_RC(e.rc2, SASL_NOAUTHZ, "XOAUTH2 missing scope: failure");
 
-	exchange("XOAUTH2", M_("user=alice\x01"
-	                       "auth=Bearer abc\x01"),
+	exchange("XOAUTH2",
+	         M_("user=alice\x01"
+	            "auth=Bearer abc\x01"),
 	         NULL, 0, &e);
 	T_RC(e.rc1, SASL_BADPROT, "XOAUTH2 truncated: BADPROT");
 }
@@ -546,8 +551,8 @@ static void test_unavailable(void)
 	                  NULL) == SQLITE_OK &&
 	     sqlite3_exec(db, "BEGIN EXCLUSIVE", NULL, NULL, NULL) ==
 	         SQLITE_OK &&
-	     sqlite3_exec(db, "PRAGMA user_version = user_version", NULL,
-	                  NULL, NULL) == SQLITE_OK;
+	     sqlite3_exec(db, "PRAGMA user_version = user_version", NULL, NULL,
+	                  NULL) == SQLITE_OK;
 	T_OK(ok, "store locked by another process");
 	opt_busy = "0";
 	n = ob_msg(msg, sizeof(msg), NULL, tok_alice);
@@ -608,8 +613,7 @@ static void test_unconfigured(void)
 	sasl_listmech(conn, NULL, "", " ", "", &list, &len, &count);
 	T_OK(list != NULL && strstr(list, "OAUTHBEARER") == NULL &&
 	         strstr(list, "XOAUTH2") == NULL,
-	     "unconfigured: mechanisms not offered (\"%s\")",
-	     list ? list : "");
+	     "unconfigured: mechanisms not offered (\"%s\")", list ? list : "");
 	T_RC(sasl_server_start(conn, "OAUTHBEARER", "x", 1, &out, &outlen),
 	     SASL_NOMECH, "unconfigured: OAUTHBEARER cannot be started");
 	sasl_dispose(&conn);
@@ -724,8 +728,9 @@ static void test_client(void)
 	     SASL_OK, "client XOAUTH2 -> server: accepted");
 	T_RC(client_vs_server("OAUTHBEARER", "alice", tok_forged, client_cbs,
 	                      NULL, 0, &r1),
-	     SASL_BADAUTH, "client OAUTHBEARER, bad token: BADAUTH after "
-	                   "the challenge");
+	     SASL_BADAUTH,
+	     "client OAUTHBEARER, bad token: BADAUTH after "
+	     "the challenge");
 	T_RC(r1, SASL_CONTINUE, "client OAUTHBEARER, bad token: challenged");
 	T_RC(client_vs_server("XOAUTH2", "alice", tok_forged, client_cbs, NULL,
 	                      0, &r1),

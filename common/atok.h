@@ -68,6 +68,7 @@ enum atok_why {
 	ATOK_WHY_ISSUER,        /* iss is not the configured issuer */
 	ATOK_WHY_AUDIENCE,      /* aud lacks the configured audience */
 	ATOK_WHY_CLAIMS,        /* a claim is missing or of the wrong type */
+	ATOK_WHY_INACTIVE,      /* introspection says active: false */
 };
 
 enum atok_kind {

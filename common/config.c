@@ -84,6 +84,13 @@ static const struct key_def keys[] = {
     {"introspection", "username_field", T_STRING, "username", 0, 0, NULL},
     {"introspection", "cache_ttl", T_SECONDS, "60", 0, DAY, NULL},
     {"introspection", "allow_http_loopback", T_BOOL, "no", 0, 0, NULL},
+    {"introspection", "negative_cache_ttl", T_SECONDS, "5", 0, 3600, NULL},
+    {"introspection", "ca_dir", T_PATH, NULL, 0, 0, NULL},
+    {"introspection", "client_cert", T_PATH, NULL, 0, 0, NULL},
+    {"introspection", "client_key", T_PATH, NULL, 0, 0, NULL},
+    {"introspection", "private_key_file", T_PATH, NULL, 0, 0, NULL},
+    {"introspection", "issuer", T_STRING, NULL, 0, 0, NULL},
+    {"introspection", "audience", T_STRING, NULL, 0, 0, NULL},
     {"cache", "dir", T_PATH, "/var/cache/apitoken", 0, 0, NULL},
 };
 #define N_KEYS     (sizeof(keys) / sizeof(keys[0]))

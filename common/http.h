@@ -16,6 +16,9 @@
 struct atok_http_opts {
 	long timeout_ms;         /* total; connect gets half */
 	const char *ca_file;     /* NULL: the system's trust store */
+	const char *ca_dir;      /* a hashed CA directory, looked up lazily */
+	const char *client_cert; /* PEM, for mutual TLS (RFC 8705) */
+	const char *client_key;
 	int allow_http_loopback; /* plain http only to 127.0.0.1 / ::1 */
 	size_t body_max;         /* 0: ATOK_HTTP_BODY_MAX */
 };
@@ -42,6 +45,16 @@ int atok_http_url_allowed(const char *url, int allow_http_loopback,
  */
 int atok_http_get(const char *url, const struct atok_http_opts *o,
                   struct atok_http_response *resp, struct atok_error *err);
+
+/*
+ * POSTs body (application/x-www-form-urlencoded) with the extra header
+ * lines in headers (NULL-terminated; may be NULL).  As atok_http_get()
+ * otherwise.  The caller wipes body and headers: they may hold secrets.
+ */
+int atok_http_post_form(const char *url, const struct atok_http_opts *o,
+                        const char *const *headers, const char *body,
+                        size_t body_len, struct atok_http_response *resp,
+                        struct atok_error *err);
 
 void atok_http_response_clear(struct atok_http_response *resp);
 

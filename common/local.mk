@@ -20,6 +20,7 @@ libatok_la_SOURCES = \
 	common/keys.c common/keys.h \
 	common/http.c common/http.h \
 	common/jwt.c common/jwt.h \
+	common/introspect.c common/introspect.h \
 	common/verifier.c
 libatok_la_CFLAGS = $(AM_CFLAGS) -fPIC $(CRYPTO_CFLAGS) $(SQLITE_CFLAGS) \
 	$(JANSSON_CFLAGS) $(CURL_CFLAGS) -pthread

@@ -12,6 +12,7 @@
 #include "atok.h"
 #include "config.h"
 #include "digest.h"
+#include "introspect.h"
 #include "token.h"
 #include "jwt.h"
 #include "local.h"
@@ -20,8 +21,9 @@
 #include "util.h"
 
 struct atok_verifier {
-	struct atok_store *store; /* NULL when [store] is not configured */
-	struct atok_jwt *jwt;     /* NULL when [jwt] is not configured */
+	struct atok_store *store;      /* NULL when [store] is not configured */
+	struct atok_jwt *jwt;          /* NULL when [jwt] is not configured */
+	struct atok_introspect *intro; /* NULL without [introspection] */
 	int touch;
 };
 
@@ -35,18 +37,13 @@ int atok_verifier_new(const struct atok_config *cfg, struct atok_verifier **vp,
 	if (cfg == NULL)
 		return atok_error_set(err, ATOK_ERR_INVALID,
 		                      "no configuration");
-	/* A validator this build does not have yet is a configuration error,
-	 * not silently skipped: an administrator who configured it expects
-	 * it to be enforced. */
-	if (atok_config_has_section(cfg, "introspection"))
-		return atok_error_set(err, ATOK_ERR_CONFIG,
-		                      "[introspection] is configured, but this "
-		                      "build has no introspection client yet");
 	if (!atok_config_has_section(cfg, "store") &&
-	    !atok_config_has_section(cfg, "jwt"))
-		return atok_error_set(err, ATOK_ERR_CONFIG,
-		                      "no validator is configured: add a "
-		                      "[store] or [jwt] section");
+	    !atok_config_has_section(cfg, "jwt") &&
+	    !atok_config_has_section(cfg, "introspection"))
+		return atok_error_set(
+		    err, ATOK_ERR_CONFIG,
+		    "no validator is configured: add a "
+		    "[store], [jwt] or [introspection] section");
 	if ((v = calloc(1, sizeof(*v))) == NULL)
 		return atok_error_set(err, ATOK_ERR_NOMEM, "out of memory");
 	v->touch = atok_config_bool(cfg, "store", "update_last_used");
@@ -55,6 +52,9 @@ int atok_verifier_new(const struct atok_config *cfg, struct atok_verifier **vp,
 		goto fail;
 	if (atok_config_has_section(cfg, "jwt") &&
 	    (r = atok_jwt_new(cfg, &v->jwt, err)) != 0)
+		goto fail;
+	if (atok_config_has_section(cfg, "introspection") &&
+	    (r = atok_introspect_new(cfg, &v->intro, err)) != 0)
 		goto fail;
 	*vp = v;
 	return 0;
@@ -69,6 +69,7 @@ void atok_verifier_free(struct atok_verifier **vp)
 		return;
 	atok_store_close(&(*vp)->store);
 	atok_jwt_free(&(*vp)->jwt);
+	atok_introspect_free(&(*vp)->intro);
 	free(*vp);
 	*vp = NULL;
 }
@@ -199,20 +200,34 @@ enum atok_verdict atok_verify(struct atok_verifier *v,
 		bind_and_scope(req, res);
 		break;
 	case ATOK_KIND_JWT:
-		if (v->jwt == NULL) {
-			res->source = ATOK_SRC_JWT;
-			reject(res, ATOK_WHY_NO_VALIDATOR,
-			       "JWT, but no [jwt] validator is configured");
+		if (v->jwt != NULL) {
+			atok_jwt_verify(
+			    v->jwt, req->token, req->token_len, digest,
+			    dot != NULL ? input_digest : NULL, now, res);
+			bind_and_scope(req, res);
 			break;
 		}
-		atok_jwt_verify(v->jwt, req->token, req->token_len, digest,
-		                dot != NULL ? input_digest : NULL, now, res);
-		bind_and_scope(req, res);
-		break;
+		/* Without [jwt], a JWT-shaped token is asked about like any
+		 * other: many servers introspect their JWTs too. */
+		if (v->intro == NULL) {
+			res->source = ATOK_SRC_JWT;
+			reject(res, ATOK_WHY_NO_VALIDATOR,
+			       "JWT, but neither [jwt] nor [introspection] is "
+			       "configured");
+			break;
+		}
+		/* fall through */
 	case ATOK_KIND_OPAQUE:
-		res->source = ATOK_SRC_INTROSPECTION;
-		reject(res, ATOK_WHY_NO_VALIDATOR,
-		       "opaque token, but no [introspection] is configured");
+		if (v->intro == NULL) {
+			res->source = ATOK_SRC_INTROSPECTION;
+			reject(res, ATOK_WHY_NO_VALIDATOR,
+			       "opaque token, but no [introspection] is "
+			       "configured");
+			break;
+		}
+		atok_introspect_verify(v->intro, req->token, req->token_len,
+		                       now, res);
+		bind_and_scope(req, res);
 		break;
 	case ATOK_KIND_INVALID:
 	default:
@@ -351,6 +366,7 @@ const char *atok_why_name(enum atok_why w)
 	    [ATOK_WHY_ISSUER] = "issuer",
 	    [ATOK_WHY_AUDIENCE] = "audience",
 	    [ATOK_WHY_CLAIMS] = "claims",
+	    [ATOK_WHY_INACTIVE] = "inactive",
 	};
 
 	if ((size_t)w < ATOK_ARRAY_SIZE(names) && names[w] != NULL)

@@ -572,8 +572,8 @@ badconf "a line without =" "expected key = value" "$S""frob\n"
 badconf "an empty value" "needs a value" "$S""busy_timeout =\n"
 badconf "[jwt] without an audience" "\\[jwt\\] needs issuer and audience" \
 	"$S""[jwt]\nissuer = https://issuer.example\n"
-badconf "[introspection] (not in this version)" \
-	"\\[introspection\\].*(no|not).*introspection" \
+badconf "[introspection] without client_id" \
+	"\\[introspection\\] needs endpoint and client_id" \
 	"$S""[introspection]\nendpoint = https://as.example/introspect\n"
 badconf "no [store] section" "\\[store\\]" "[cache]\ndir = $T\n"
 t "check-config: a missing file" "" 2 'does not exist' \

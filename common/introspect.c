@@ -1,0 +1,742 @@
+/*
+ * introspect.c - RFC 7662 token introspection and its result cache.
+ *
+ * The cache is keyed by HMAC-SHA256(cache key, token), never the token:
+ * the key is 32 random bytes in [cache] dir/introspection.key (0600), so a
+ * cache file cannot even confirm a guessed token without it.  Entries are
+ * files written atomically; a positive entry lives min(cache_ttl, exp -
+ * now), a negative one negative_cache_ttl; UNAVAILABLE is never cached.
+ * Revocation at the server therefore takes effect within cache_ttl.
+ */
+#include "ac_config.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <jansson.h>
+#include <openssl/evp.h>
+#include <openssl/pem.h>
+#include <openssl/rand.h>
+
+#include "b64url.h"
+#include "config.h"
+#include "http.h"
+#include "introspect.h"
+#include "scope.h"
+#include "util.h"
+
+enum auth_method { AUTH_BASIC, AUTH_POST, AUTH_PRIVATE_KEY_JWT };
+
+struct atok_introspect {
+	char *endpoint, *client_id, *username_field, *issuer, *audience;
+	char *ca_file, *ca_dir, *client_cert, *client_key;
+	char *secret; /* wiped on free */
+	EVP_PKEY *assertion_key;
+	enum auth_method auth;
+	struct atok_http_opts http;
+	int64_t cache_ttl, negative_ttl;
+	char cache_dir[PATH_MAX];
+	unsigned char cache_key[32];
+	int have_cache;
+};
+
+static void result_set(struct atok_result *res, enum atok_verdict v,
+                       enum atok_why why, const char *fmt, ...)
+    __attribute__((format(printf, 4, 5)));
+static void result_set(struct atok_result *res, enum atok_verdict v,
+                       enum atok_why why, const char *fmt, ...)
+{
+	va_list ap;
+
+	res->verdict = v;
+	res->why = why;
+	va_start(ap, fmt);
+	vsnprintf(res->reason, sizeof(res->reason), fmt, ap);
+	va_end(ap);
+}
+
+/* Reads a small private file (a secret or key), permissions checked. */
+static int read_private(const char *path, const char *what, char **out,
+                        struct atok_error *err)
+{
+	struct stat st;
+	char *buf = NULL;
+	ssize_t n;
+	int fd, r;
+
+	if ((r = atok_check_path_safe(path, what, err)) != 0)
+		return r == ATOK_ERR_NOT_FOUND ? ATOK_ERR_CONFIG : r;
+	if ((fd = open(path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW)) < 0)
+		return atok_error_set(err, ATOK_ERR_IO, "cannot open %s: %s",
+		                      path, strerror(errno));
+	if (fstat(fd, &st) != 0 || (st.st_mode & S_IROTH)) {
+		close(fd);
+		return atok_error_set(err, ATOK_ERR_PERM,
+		                      "%s %s is world-readable", what, path);
+	}
+	if ((buf = calloc(1, ATOK_CLIENT_SECRET_MAX * 8 + 1)) == NULL) {
+		close(fd);
+		return atok_error_set(err, ATOK_ERR_NOMEM, "out of memory");
+	}
+	n = read(fd, buf, ATOK_CLIENT_SECRET_MAX * 8);
+	close(fd);
+	if (n <= 0 || n >= ATOK_CLIENT_SECRET_MAX * 8) {
+		atok_freezero(buf, ATOK_CLIENT_SECRET_MAX * 8 + 1);
+		return atok_error_set(err, ATOK_ERR_CONFIG,
+		                      "%s %s is empty or too large", what,
+		                      path);
+	}
+	if (buf[n - 1] == '\n')
+		buf[--n] = '\0';
+	*out = buf;
+	return 0;
+}
+
+/* The random key of the result cache: read, or created once (0600). */
+static int load_cache_key(struct atok_introspect *in, struct atok_error *err)
+{
+	char path[PATH_MAX + 32];
+	unsigned char key[32];
+	ssize_t n;
+	int fd, r;
+
+	if ((size_t)snprintf(path, sizeof(path), "%s/introspection.key",
+	                     in->cache_dir) >= sizeof(path))
+		return 0;
+	fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC,
+	          0600);
+	if (fd >= 0) {
+		if (RAND_bytes(key, sizeof(key)) != 1 ||
+		    write(fd, key, sizeof(key)) != (ssize_t)sizeof(key) ||
+		    fsync(fd) != 0) {
+			close(fd);
+			unlink(path);
+			return atok_error_set(err, ATOK_ERR_IO,
+			                      "cannot create %s", path);
+		}
+		close(fd);
+	} else if (errno != EEXIST) {
+		return 0; /* a read-only cache dir: memory only */
+	}
+	if ((r = atok_check_path_safe(path, "introspection cache key", err)) !=
+	    0)
+		return r;
+	if ((fd = open(path, O_RDONLY | O_NOFOLLOW | O_CLOEXEC)) < 0)
+		return 0;
+	n = read(fd, in->cache_key, sizeof(in->cache_key));
+	close(fd);
+	explicit_bzero(key, sizeof(key));
+	in->have_cache = n == (ssize_t)sizeof(in->cache_key);
+	return 0;
+}
+
+static char *dup_opt(const char *s, int *fail)
+{
+	char *d;
+
+	if (s == NULL)
+		return NULL;
+	if ((d = strdup(s)) == NULL)
+		*fail = 1;
+	return d;
+}
+
+int atok_introspect_new(const struct atok_config *cfg,
+                        struct atok_introspect **out, struct atok_error *err)
+{
+	struct atok_introspect *in;
+	const char *method =
+	    atok_config_str(cfg, "introspection", "auth_method");
+	const char *secret =
+	    atok_config_str(cfg, "introspection", "client_secret_file");
+	const char *pkey =
+	    atok_config_str(cfg, "introspection", "private_key_file");
+	const char *dir = atok_config_str(cfg, "cache", "dir");
+	struct stat st;
+	int fail = 0, r;
+
+	*out = NULL;
+	if ((in = calloc(1, sizeof(*in))) == NULL)
+		return atok_error_set(err, ATOK_ERR_NOMEM, "out of memory");
+	in->endpoint =
+	    dup_opt(atok_config_str(cfg, "introspection", "endpoint"), &fail);
+	in->client_id =
+	    dup_opt(atok_config_str(cfg, "introspection", "client_id"), &fail);
+	in->username_field = dup_opt(
+	    atok_config_str(cfg, "introspection", "username_field"), &fail);
+	in->issuer =
+	    dup_opt(atok_config_str(cfg, "introspection", "issuer"), &fail);
+	in->audience =
+	    dup_opt(atok_config_str(cfg, "introspection", "audience"), &fail);
+	in->ca_file =
+	    dup_opt(atok_config_str(cfg, "introspection", "ca_file"), &fail);
+	in->ca_dir =
+	    dup_opt(atok_config_str(cfg, "introspection", "ca_dir"), &fail);
+	in->client_cert = dup_opt(
+	    atok_config_str(cfg, "introspection", "client_cert"), &fail);
+	in->client_key =
+	    dup_opt(atok_config_str(cfg, "introspection", "client_key"), &fail);
+	if (fail) {
+		r = atok_error_set(err, ATOK_ERR_NOMEM, "out of memory");
+		goto fail;
+	}
+	if (in->endpoint == NULL || in->client_id == NULL) {
+		r = atok_error_set(
+		    err, ATOK_ERR_CONFIG,
+		    "[introspection] needs endpoint and client_id");
+		goto fail;
+	}
+	in->http.allow_http_loopback =
+	    atok_config_bool(cfg, "introspection", "allow_http_loopback");
+	if ((r = atok_http_url_allowed(in->endpoint,
+	                               in->http.allow_http_loopback, err)) != 0)
+		goto fail;
+	in->http.timeout_ms =
+	    atok_config_int(cfg, "introspection", "timeout") * 1000;
+	in->http.ca_file = in->ca_file;
+	in->http.ca_dir = in->ca_dir;
+	in->http.client_cert = in->client_cert;
+	in->http.client_key = in->client_key;
+	in->http.body_max = ATOK_INTROSPECTION_BODY_MAX;
+	in->cache_ttl = atok_config_int(cfg, "introspection", "cache_ttl");
+	in->negative_ttl =
+	    atok_config_int(cfg, "introspection", "negative_cache_ttl");
+
+	in->auth = strcmp(method, "client_secret_post") == 0 ? AUTH_POST
+	           : strcmp(method, "private_key_jwt") == 0
+	               ? AUTH_PRIVATE_KEY_JWT
+	               : AUTH_BASIC;
+	if (in->auth == AUTH_PRIVATE_KEY_JWT) {
+		char *pem = NULL;
+		BIO *b;
+		if (pkey == NULL) {
+			r = atok_error_set(
+			    err, ATOK_ERR_CONFIG,
+			    "[introspection] private_key_jwt needs "
+			    "private_key_file");
+			goto fail;
+		}
+		if ((r = read_private(pkey, "private key file", &pem, err)) !=
+		    0)
+			goto fail;
+		b = BIO_new_mem_buf(pem, -1);
+		in->assertion_key =
+		    b ? PEM_read_bio_PrivateKey(b, NULL, NULL, NULL) : NULL;
+		BIO_free(b);
+		atok_freezero(pem, ATOK_CLIENT_SECRET_MAX * 8 + 1);
+		if (in->assertion_key == NULL ||
+		    (EVP_PKEY_get_base_id(in->assertion_key) != EVP_PKEY_RSA &&
+		     EVP_PKEY_get_base_id(in->assertion_key) != EVP_PKEY_EC)) {
+			r = atok_error_set(err, ATOK_ERR_CONFIG,
+			                   "%s is not an RSA or EC private key "
+			                   "in PEM",
+			                   pkey);
+			goto fail;
+		}
+	} else {
+		if (secret == NULL) {
+			r = atok_error_set(err, ATOK_ERR_CONFIG,
+			                   "[introspection] needs "
+			                   "client_secret_file for %s",
+			                   method);
+			goto fail;
+		}
+		if ((r = read_private(secret, "client secret file", &in->secret,
+		                      err)) != 0)
+			goto fail;
+	}
+	if (dir != NULL && strlen(dir) < sizeof(in->cache_dir)) {
+		strcpy(in->cache_dir, dir);
+		if (lstat(dir, &st) != 0 && errno == ENOENT)
+			(void)mkdir(dir, 0700);
+		if (lstat(dir, &st) == 0) {
+			if (!S_ISDIR(st.st_mode) ||
+			    (st.st_uid != 0 && st.st_uid != geteuid()) ||
+			    (st.st_mode & (S_IWGRP | S_IWOTH))) {
+				r = atok_error_set(
+				    err, ATOK_ERR_PERM,
+				    "cache directory %s must be owned by root "
+				    "or "
+				    "uid %u and not group- or world-writable",
+				    dir, (unsigned)geteuid());
+				goto fail;
+			}
+			if ((r = load_cache_key(in, err)) != 0)
+				goto fail;
+		}
+	}
+	*out = in;
+	return 0;
+fail:
+	atok_introspect_free(&in);
+	return r;
+}
+
+void atok_introspect_free(struct atok_introspect **ip)
+{
+	struct atok_introspect *in;
+
+	if (ip == NULL || (in = *ip) == NULL)
+		return;
+	free(in->endpoint);
+	free(in->client_id);
+	free(in->username_field);
+	free(in->issuer);
+	free(in->audience);
+	free(in->ca_file);
+	free(in->ca_dir);
+	free(in->client_cert);
+	free(in->client_key);
+	if (in->secret != NULL)
+		atok_freezero(in->secret, ATOK_CLIENT_SECRET_MAX * 8 + 1);
+	EVP_PKEY_free(in->assertion_key);
+	explicit_bzero(in->cache_key, sizeof(in->cache_key));
+	free(in);
+	*ip = NULL;
+}
+
+/* application/x-www-form-urlencoded (RFC 6749 appendix B). */
+static size_t form_encode(const char *s, size_t len, char *out)
+{
+	static const char hex[] = "0123456789ABCDEF";
+	size_t i, o = 0;
+
+	for (i = 0; i < len; i++) {
+		unsigned char c = (unsigned char)s[i];
+		if ((c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') ||
+		    (c >= '0' && c <= '9') || c == '-' || c == '.' ||
+		    c == '_' || c == '~') {
+			out[o++] = (char)c;
+		} else {
+			out[o++] = '%';
+			out[o++] = hex[c >> 4];
+			out[o++] = hex[c & 15];
+		}
+	}
+	out[o] = '\0';
+	return o;
+}
+
+/* An RFC 7523 client assertion signed with our private key. */
+static char *client_assertion(struct atok_introspect *in, int64_t now)
+{
+	int is_ec = EVP_PKEY_get_base_id(in->assertion_key) == EVP_PKEY_EC;
+	char header[64], claims[2048], jti_hex[33], *out = NULL;
+	unsigned char jti[16], sig[600], raw[64];
+	size_t sig_len = sizeof(sig), hl, cl, n;
+	EVP_MD_CTX *ctx = NULL;
+
+	if (RAND_bytes(jti, sizeof(jti)) != 1)
+		return NULL;
+	atok_hex(jti, sizeof(jti), jti_hex);
+	snprintf(header, sizeof(header), "{\"alg\":\"%s\",\"typ\":\"JWT\"}",
+	         is_ec ? "ES256" : "RS256");
+	if ((size_t)snprintf(claims, sizeof(claims),
+	                     "{\"iss\":\"%s\",\"sub\":\"%s\",\"aud\":\"%s\","
+	                     "\"jti\":\"%s\",\"iat\":%lld,\"exp\":%lld}",
+	                     in->client_id, in->client_id, in->endpoint,
+	                     jti_hex, (long long)now,
+	                     (long long)now + 60) >= sizeof(claims))
+		return NULL;
+	hl = strlen(header);
+	cl = strlen(claims);
+	n = (hl + cl) * 4 / 3 + 8 + 1000;
+	if ((out = malloc(n)) == NULL)
+		return NULL;
+	hl = atok_b64url_encode((unsigned char *)header, hl, out);
+	out[hl] = '.';
+	hl += 1 + atok_b64url_encode((unsigned char *)claims, cl, out + hl + 1);
+	if ((ctx = EVP_MD_CTX_new()) == NULL ||
+	    EVP_DigestSignInit(ctx, NULL, EVP_sha256(), NULL,
+	                       in->assertion_key) != 1 ||
+	    EVP_DigestSign(ctx, sig, &sig_len, (unsigned char *)out, hl) != 1)
+		goto fail;
+	if (is_ec) { /* DER to R||S */
+		const unsigned char *p = sig;
+		ECDSA_SIG *es = d2i_ECDSA_SIG(NULL, &p, (long)sig_len);
+		const BIGNUM *r, *s;
+		if (es == NULL)
+			goto fail;
+		ECDSA_SIG_get0(es, &r, &s);
+		BN_bn2binpad(r, raw, 32);
+		BN_bn2binpad(s, raw + 32, 32);
+		ECDSA_SIG_free(es);
+		memcpy(sig, raw, 64);
+		sig_len = 64;
+	}
+	out[hl] = '.';
+	atok_b64url_encode(sig, sig_len, out + hl + 1);
+	EVP_MD_CTX_free(ctx);
+	return out;
+fail:
+	EVP_MD_CTX_free(ctx);
+	free(out);
+	return NULL;
+}
+
+/* Builds the form body and headers, POSTs, and wipes what held secrets. */
+static int post(struct atok_introspect *in, const char *tok, size_t len,
+                int64_t now, struct atok_http_response *resp,
+                struct atok_error *err)
+{
+	size_t cap = 3 * len +
+	             3 * (strlen(in->client_id) +
+	                  (in->secret ? strlen(in->secret) : 0)) +
+	             4096;
+	char *body = NULL, *auth = NULL, *pair = NULL, *assertion = NULL;
+	const char *headers[2] = {NULL, NULL};
+	size_t o, plen;
+	int r;
+
+	if ((body = malloc(cap)) == NULL)
+		return atok_error_set(err, ATOK_ERR_NOMEM, "out of memory");
+	o = (size_t)snprintf(body, cap, "token=");
+	o += form_encode(tok, len, body + o);
+	o += (size_t)snprintf(body + o, cap - o,
+	                      "&token_type_hint=access_token");
+	if (in->auth == AUTH_POST) {
+		o += (size_t)snprintf(body + o, cap - o, "&client_id=");
+		o +=
+		    form_encode(in->client_id, strlen(in->client_id), body + o);
+		o += (size_t)snprintf(body + o, cap - o, "&client_secret=");
+		o += form_encode(in->secret, strlen(in->secret), body + o);
+	} else if (in->auth == AUTH_PRIVATE_KEY_JWT) {
+		if ((assertion = client_assertion(in, now)) == NULL) {
+			r = atok_error_set(
+			    err, ATOK_ERR_CRYPTO,
+			    "could not sign the client assertion");
+			goto out;
+		}
+		o += (size_t)snprintf(
+		    body + o, cap - o,
+		    "&client_id=%s&client_assertion_type=urn%%3Aietf%%3Aparams"
+		    "%%3Aoauth%%3Aclient-assertion-type%%3Ajwt-bearer"
+		    "&client_assertion=",
+		    in->client_id);
+		if (o + strlen(assertion) + 1 > cap) {
+			r = atok_error_set(err, ATOK_ERR_TOO_LONG, "too long");
+			goto out;
+		}
+		memcpy(body + o, assertion, strlen(assertion) + 1);
+		o += strlen(assertion);
+	} else {
+		/* RFC 6749 2.3.1: Basic with form-encoded id and secret. */
+		size_t idl = strlen(in->client_id), sl = strlen(in->secret);
+		if ((pair = malloc(3 * (idl + sl) + 2)) == NULL ||
+		    (auth = malloc(4 * (3 * (idl + sl) + 2) / 3 + 64)) ==
+		        NULL) {
+			r = atok_error_set(err, ATOK_ERR_NOMEM,
+			                   "out of memory");
+			goto out;
+		}
+		plen = form_encode(in->client_id, idl, pair);
+		pair[plen++] = ':';
+		plen += form_encode(in->secret, sl, pair + plen);
+		strcpy(auth, "Authorization: Basic ");
+		EVP_EncodeBlock((unsigned char *)auth + strlen(auth),
+		                (unsigned char *)pair, (int)plen);
+		headers[0] = auth;
+	}
+	r = atok_http_post_form(in->endpoint, &in->http, headers, body, o, resp,
+	                        err);
+out:
+	atok_freezero(body, cap);
+	if (pair != NULL)
+		atok_free_string(pair);
+	if (auth != NULL)
+		atok_free_string(auth);
+	free(assertion);
+	return r;
+}
+
+/* A NumericDate member, if present; 0 absent, 1 ok, -1 malformed. */
+static int date_member(json_t *o, const char *name, int64_t *out)
+{
+	json_t *v = json_object_get(o, name);
+
+	if (v == NULL)
+		return 0;
+	if (json_is_integer(v) && json_integer_value(v) >= 0) {
+		*out = (int64_t)json_integer_value(v);
+		return 1;
+	}
+	if (json_is_real(v) && json_real_value(v) >= 0 &&
+	    json_real_value(v) < 253402300800.0) {
+		*out = (int64_t)json_real_value(v);
+		return 1;
+	}
+	return -1;
+}
+
+static int name_ok(const char *s, size_t n)
+{
+	size_t i;
+
+	if (n == 0 || n > ATOK_USER_MAX)
+		return 0;
+	for (i = 0; i < n; i++)
+		if ((unsigned char)s[i] <= 0x20 || s[i] == 0x7f || s[i] == '"')
+			return 0;
+	return 1;
+}
+
+static int audience_holds(json_t *aud, const char *want)
+{
+	size_t i;
+	json_t *v;
+
+	if (json_is_string(aud))
+		return strcmp(json_string_value(aud), want) == 0;
+	json_array_foreach(aud, i, v) if (json_is_string(v) &&
+	                                  strcmp(json_string_value(v), want) ==
+	                                      0) return 1;
+	return 0;
+}
+
+/* The rules of RFC 7662 section 2.2 and ours. */
+static void judge(struct atok_introspect *in, json_t *o, int64_t now,
+                  struct atok_result *res)
+{
+	json_t *active = json_object_get(o, "active"), *v;
+	int64_t exp = 0, t = 0;
+	int has_exp;
+
+	if (active == NULL || !json_is_boolean(active)) {
+		result_set(res, ATOK_UNAVAILABLE, ATOK_WHY_BACKEND,
+		           "introspection response has no boolean \"active\"");
+		return;
+	}
+	if (!json_is_true(active)) {
+		result_set(res, ATOK_REJECT, ATOK_WHY_INACTIVE,
+		           "the authorization server says the token is not "
+		           "active (revoked, expired or unknown)");
+		return;
+	}
+	if ((has_exp = date_member(o, "exp", &exp)) < 0 ||
+	    date_member(o, "nbf", &t) < 0) {
+		result_set(res, ATOK_REJECT, ATOK_WHY_CLAIMS,
+		           "introspection exp or nbf is not a number");
+		return;
+	}
+	if (has_exp && now >= exp) {
+		result_set(res, ATOK_REJECT, ATOK_WHY_EXPIRED,
+		           "token expired (exp=%lld <= now=%lld)",
+		           (long long)exp, (long long)now);
+		return;
+	}
+	if (date_member(o, "nbf", &t) > 0 && t > now) {
+		result_set(res, ATOK_REJECT, ATOK_WHY_NOT_YET_VALID,
+		           "token not valid before %lld", (long long)t);
+		return;
+	}
+	v = json_object_get(o, "iss");
+	if (in->issuer != NULL &&
+	    (!json_is_string(v) || strcmp(json_string_value(v), in->issuer))) {
+		result_set(res, ATOK_REJECT, ATOK_WHY_ISSUER,
+		           "introspection iss is not %.100s", in->issuer);
+		return;
+	}
+	if (in->audience != NULL &&
+	    !audience_holds(json_object_get(o, "aud"), in->audience)) {
+		result_set(res, ATOK_REJECT, ATOK_WHY_AUDIENCE,
+		           "introspection aud does not hold %.100s",
+		           in->audience);
+		return;
+	}
+	v = json_object_get(o, in->username_field);
+	if (!json_is_string(v) ||
+	    !name_ok(json_string_value(v), json_string_length(v))) {
+		result_set(
+		    res, ATOK_REJECT, ATOK_WHY_CLAIMS,
+		    "introspection field \"%.40s\" (the user) is missing "
+		    "or not a valid user name",
+		    in->username_field);
+		return;
+	}
+	memcpy(res->user, json_string_value(v), json_string_length(v) + 1);
+	v = json_object_get(o, "scope");
+	if (v != NULL &&
+	    (!json_is_string(v) ||
+	     atok_scope_normalize(json_string_value(v), res->scopes,
+	                          sizeof(res->scopes)) != 0)) {
+		res->user[0] = res->scopes[0] = '\0';
+		result_set(res, ATOK_REJECT, ATOK_WHY_CLAIMS,
+		           "introspection scope is malformed");
+		return;
+	}
+	res->expires = has_exp ? exp : 0;
+	v = json_object_get(o, "jti");
+	if (json_is_string(v) &&
+	    name_ok(json_string_value(v), json_string_length(v)) &&
+	    json_string_length(v) <= ATOK_TOKEN_ID_MAX)
+		memcpy(res->token_id, json_string_value(v),
+		       json_string_length(v) + 1);
+	result_set(res, ATOK_ACCEPT, ATOK_WHY_NONE, "token active");
+}
+
+/* --- the result cache ---------------------------------------------- */
+
+static int cache_path(struct atok_introspect *in, const char *tok, size_t len,
+                      char *path, size_t pathsz, char hex[65])
+{
+	unsigned char mac[32];
+	size_t mac_len = 0;
+
+	if (!in->have_cache ||
+	    EVP_Q_mac(NULL, "HMAC", NULL, "SHA256", NULL, in->cache_key,
+	              sizeof(in->cache_key), (const unsigned char *)tok, len,
+	              mac, sizeof(mac), &mac_len) == NULL ||
+	    mac_len != 32)
+		return 0;
+	atok_hex(mac, 32, hex);
+	return (size_t)snprintf(path, pathsz, "%s/introspect-%.32s.json",
+	                        in->cache_dir, hex) < pathsz;
+}
+
+static int cache_get(struct atok_introspect *in, const char *tok, size_t len,
+                     int64_t now, struct atok_result *res)
+{
+	char path[PATH_MAX + 64], hex[65];
+	struct atok_error err;
+	json_error_t jerr;
+	json_t *o = NULL;
+	const char *h, *user, *scopes;
+	int hit = 0;
+
+	if (!cache_path(in, tok, len, path, sizeof(path), hex) ||
+	    atok_check_path_safe(path, "introspection cache", &err) != 0)
+		return 0;
+	o = json_load_file(path, JSON_REJECT_DUPLICATES, &jerr);
+	h = json_string_value(json_object_get(o, "h"));
+	if (h == NULL || strcmp(h, hex) != 0 ||
+	    json_integer_value(json_object_get(o, "until")) <= now)
+		goto out;
+	if (json_is_true(json_object_get(o, "active"))) {
+		user = json_string_value(json_object_get(o, "user"));
+		scopes = json_string_value(json_object_get(o, "scopes"));
+		if (user == NULL || scopes == NULL ||
+		    atok_strlcpy(res->user, user, strlen(user),
+		                 sizeof(res->user)) != 0 ||
+		    atok_strlcpy(res->scopes, scopes, strlen(scopes),
+		                 sizeof(res->scopes)) != 0)
+			goto out;
+		res->expires = json_integer_value(json_object_get(o, "exp"));
+		result_set(res, ATOK_ACCEPT, ATOK_WHY_NONE,
+		           "token active (cached)");
+	} else {
+		result_set(res, ATOK_REJECT, ATOK_WHY_INACTIVE,
+		           "the authorization server said the token is not "
+		           "active (cached)");
+	}
+	hit = 1;
+out:
+	json_decref(o);
+	return hit;
+}
+
+static void cache_put(struct atok_introspect *in, const char *tok, size_t len,
+                      int64_t now, const struct atok_result *res)
+{
+	char path[PATH_MAX + 64], tmp[PATH_MAX + 80], hex[65], *text = NULL;
+	int64_t until;
+	json_t *o = NULL;
+	int fd = -1;
+	size_t n;
+
+	if (res->verdict == ATOK_ACCEPT) {
+		until = now + in->cache_ttl;
+		if (res->expires != 0 && res->expires < until)
+			until = res->expires; /* never past exp */
+	} else if (res->why == ATOK_WHY_INACTIVE) {
+		until = now + in->negative_ttl;
+	} else {
+		return;
+	}
+	if (until <= now || !cache_path(in, tok, len, path, sizeof(path), hex))
+		return;
+	o = json_pack("{s:i, s:s, s:b, s:s, s:s, s:I, s:I}", "v", 1, "h", hex,
+	              "active", res->verdict == ATOK_ACCEPT, "user", res->user,
+	              "scopes", res->scopes, "exp", (json_int_t)res->expires,
+	              "until", (json_int_t)until);
+	if (o == NULL || (text = json_dumps(o, JSON_COMPACT)) == NULL)
+		goto out;
+	snprintf(tmp, sizeof(tmp), "%s.XXXXXX", path);
+	if ((fd = mkstemp(tmp)) < 0)
+		goto out;
+	n = strlen(text);
+	if (fchmod(fd, 0600) != 0 || write(fd, text, n) != (ssize_t)n ||
+	    close(fd) != 0 || rename(tmp, path) != 0)
+		unlink(tmp);
+	fd = -1;
+out:
+	if (fd >= 0) {
+		close(fd);
+		unlink(tmp);
+	}
+	free(text);
+	json_decref(o);
+}
+
+void atok_introspect_verify(struct atok_introspect *in, const char *tok,
+                            size_t len, int64_t now, struct atok_result *res)
+{
+	struct atok_http_response resp;
+	struct atok_error err = {0};
+	json_error_t jerr;
+	json_t *o = NULL;
+
+	res->source = ATOK_SRC_INTROSPECTION;
+	if (cache_get(in, tok, len, now, res))
+		return;
+	if (post(in, tok, len, now, &resp, &err) != 0) {
+		result_set(res, ATOK_UNAVAILABLE, ATOK_WHY_BACKEND, "%.200s",
+		           err.msg);
+		return;
+	}
+	if (resp.status == 401 || resp.status == 403) {
+		result_set(res, ATOK_UNAVAILABLE, ATOK_WHY_BACKEND,
+		           "the introspection endpoint refused our own client "
+		           "credentials (HTTP %ld): check [introspection] "
+		           "client_id \"%.40s\" and client_secret_file",
+		           resp.status, in->client_id);
+		goto out;
+	}
+	if (resp.status >= 300 && resp.status < 400) {
+		result_set(res, ATOK_UNAVAILABLE, ATOK_WHY_BACKEND,
+		           "the introspection endpoint redirected (HTTP %ld); "
+		           "redirects are not followed",
+		           resp.status);
+		goto out;
+	}
+	if (resp.status != 200) {
+		result_set(res, ATOK_UNAVAILABLE, ATOK_WHY_BACKEND,
+		           "the introspection endpoint answered HTTP %ld",
+		           resp.status);
+		goto out;
+	}
+	if (strncmp(resp.content_type, "application/json", 16) != 0) {
+		result_set(res, ATOK_UNAVAILABLE, ATOK_WHY_BACKEND,
+		           "introspection response is \"%.40s\", not "
+		           "application/json",
+		           resp.content_type);
+		goto out;
+	}
+	o = json_loadb(resp.body, resp.len, JSON_REJECT_DUPLICATES, &jerr);
+	if (!json_is_object(o)) {
+		result_set(res, ATOK_UNAVAILABLE, ATOK_WHY_BACKEND,
+		           "introspection response is not a JSON object");
+		goto out;
+	}
+	judge(in, o, now, res);
+	cache_put(in, tok, len, now, res);
+out:
+	json_decref(o);
+	atok_http_response_clear(&resp);
+}

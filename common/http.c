@@ -35,6 +35,7 @@ static struct {
 	const char *(*easy_strerror)(CURLcode);
 	struct curl_slist *(*slist_append)(struct curl_slist *, const char *);
 	void (*slist_free_all)(struct curl_slist *);
+	void (*easy_reset)(CURL *);
 } cu;
 static pthread_once_t curl_once = PTHREAD_ONCE_INIT;
 static int curl_ready; /* written once under curl_once */
@@ -55,11 +56,12 @@ static void curl_load(void)
 	*(void **)&cu.easy_strerror = dlsym(h, "curl_easy_strerror");
 	*(void **)&cu.slist_append = dlsym(h, "curl_slist_append");
 	*(void **)&cu.slist_free_all = dlsym(h, "curl_slist_free_all");
+	*(void **)&cu.easy_reset = dlsym(h, "curl_easy_reset");
 	if (cu.global_init == NULL || cu.easy_init == NULL ||
 	    cu.easy_setopt == NULL || cu.easy_perform == NULL ||
 	    cu.easy_getinfo == NULL || cu.easy_cleanup == NULL ||
 	    cu.easy_strerror == NULL || cu.slist_append == NULL ||
-	    cu.slist_free_all == NULL)
+	    cu.slist_free_all == NULL || cu.easy_reset == NULL)
 		return;
 	curl_ready = cu.global_init(CURL_GLOBAL_DEFAULT) == CURLE_OK;
 }
@@ -157,10 +159,24 @@ void atok_http_response_clear(struct atok_http_response *resp)
 	memset(resp, 0, sizeof(*resp));
 }
 
+struct atok_http_conn {
+	CURL *curl;
+};
+
+void atok_http_conn_free(struct atok_http_conn **connp)
+{
+	if (connp == NULL || *connp == NULL)
+		return;
+	if ((*connp)->curl != NULL)
+		cu.easy_cleanup((*connp)->curl);
+	free(*connp);
+	*connp = NULL;
+}
+
 static int request(const char *url, const struct atok_http_opts *o,
-                   const char *const *headers, const char *body,
-                   size_t body_len, struct atok_http_response *resp,
-                   struct atok_error *err)
+                   struct atok_http_conn **conn, const char *const *headers,
+                   const char *body, size_t body_len,
+                   struct atok_http_response *resp, struct atok_error *err)
 {
 	struct sink s = {resp, o->body_max ? o->body_max : ATOK_HTTP_BODY_MAX,
 	                 0};
@@ -176,7 +192,14 @@ static int request(const char *url, const struct atok_http_opts *o,
 	if ((r = atok_http_url_allowed(url, o->allow_http_loopback, err)) != 0)
 		return r;
 	pthread_once(&curl_once, curl_load);
-	if (!curl_ready || (c = cu.easy_init()) == NULL)
+	if (curl_ready && conn != NULL && *conn != NULL) {
+		/* Options start afresh; the live connection stays. */
+		c = (*conn)->curl;
+		cu.easy_reset(c);
+	} else if (curl_ready) {
+		c = cu.easy_init();
+	}
+	if (c == NULL)
 		return atok_error_set(err, ATOK_ERR_UNAVAILABLE,
 		                      "libcurl (%s) could not be loaded",
 		                      ATOK_CURL_SONAME);
@@ -255,7 +278,11 @@ static int request(const char *url, const struct atok_http_opts *o,
 	}
 	r = 0;
 out:
-	cu.easy_cleanup(c);
+	if (conn != NULL &&
+	    (*conn != NULL || (*conn = calloc(1, sizeof(**conn))) != NULL))
+		(*conn)->curl = c; /* kept for the next request */
+	else
+		cu.easy_cleanup(c);
 	if (hdrs != NULL)
 		cu.slist_free_all(hdrs); /* the caller wipes its own copies */
 	return r;
@@ -264,13 +291,14 @@ out:
 int atok_http_get(const char *url, const struct atok_http_opts *o,
                   struct atok_http_response *resp, struct atok_error *err)
 {
-	return request(url, o, NULL, NULL, 0, resp, err);
+	return request(url, o, NULL, NULL, NULL, 0, resp, err);
 }
 
 int atok_http_post_form(const char *url, const struct atok_http_opts *o,
+                        struct atok_http_conn **conn,
                         const char *const *headers, const char *body,
                         size_t body_len, struct atok_http_response *resp,
                         struct atok_error *err)
 {
-	return request(url, o, headers, body, body_len, resp, err);
+	return request(url, o, conn, headers, body, body_len, resp, err);
 }

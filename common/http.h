@@ -46,15 +46,23 @@ int atok_http_url_allowed(const char *url, int allow_http_loopback,
 int atok_http_get(const char *url, const struct atok_http_opts *o,
                   struct atok_http_response *resp, struct atok_error *err);
 
+/* A connection kept between requests of a long-lived process: pass the
+ * same struct atok_http_conn * (NULL at first) to reuse it. */
+struct atok_http_conn;
+
 /*
  * POSTs body (application/x-www-form-urlencoded) with the extra header
  * lines in headers (NULL-terminated; may be NULL).  As atok_http_get()
  * otherwise.  The caller wipes body and headers: they may hold secrets.
  */
 int atok_http_post_form(const char *url, const struct atok_http_opts *o,
+                        struct atok_http_conn **conn,
                         const char *const *headers, const char *body,
                         size_t body_len, struct atok_http_response *resp,
                         struct atok_error *err);
+
+/* Closes a kept connection (NULL fine) and sets *connp to NULL. */
+void atok_http_conn_free(struct atok_http_conn **connp);
 
 void atok_http_response_clear(struct atok_http_response *resp);
 

@@ -21,6 +21,7 @@
 #include <unistd.h>
 
 #include <jansson.h>
+#include <openssl/crypto.h>
 #include <openssl/evp.h>
 #include <openssl/pem.h>
 #include <openssl/rand.h>
@@ -44,7 +45,20 @@ struct atok_introspect {
 	int64_t cache_ttl, negative_ttl;
 	char cache_dir[PATH_MAX];
 	unsigned char cache_key[32];
-	int have_cache;
+	int have_disk;
+	struct atok_http_conn *conn; /* kept in long-lived processes */
+	struct mem_entry *mem;       /* allocated on first use */
+};
+
+#define MEM_SLOTS 256 /* direct-mapped by the keyed hash */
+
+struct mem_entry {
+	unsigned char mac[32];
+	int64_t until; /* 0: empty */
+	int active;
+	int64_t expires;
+	char user[ATOK_USER_MAX + 1];
+	char scopes[ATOK_SCOPES_MAX + 1];
 };
 
 static void result_set(struct atok_result *res, enum atok_verdict v,
@@ -133,7 +147,7 @@ static int load_cache_key(struct atok_introspect *in, struct atok_error *err)
 	n = read(fd, in->cache_key, sizeof(in->cache_key));
 	close(fd);
 	explicit_bzero(key, sizeof(key));
-	in->have_cache = n == (ssize_t)sizeof(in->cache_key);
+	in->have_disk = n == (ssize_t)sizeof(in->cache_key);
 	return 0;
 }
 
@@ -231,12 +245,15 @@ int atok_introspect_new(const struct atok_config *cfg,
 		    b ? PEM_read_bio_PrivateKey(b, NULL, NULL, NULL) : NULL;
 		BIO_free(b);
 		atok_freezero(pem, ATOK_CLIENT_SECRET_MAX * 8 + 1);
+		/* The assertion is RS256 (RSA >= 2048) or ES256 (P-256). */
 		if (in->assertion_key == NULL ||
-		    (EVP_PKEY_get_base_id(in->assertion_key) != EVP_PKEY_RSA &&
-		     EVP_PKEY_get_base_id(in->assertion_key) != EVP_PKEY_EC)) {
+		    !((EVP_PKEY_get_base_id(in->assertion_key) == EVP_PKEY_RSA &&
+		       EVP_PKEY_get_bits(in->assertion_key) >= 2048) ||
+		      (EVP_PKEY_get_base_id(in->assertion_key) == EVP_PKEY_EC &&
+		       EVP_PKEY_get_bits(in->assertion_key) == 256))) {
 			r = atok_error_set(err, ATOK_ERR_CONFIG,
-			                   "%s is not an RSA or EC private key "
-			                   "in PEM",
+			                   "%s is not an RSA (2048 bits or more) "
+			                   "or P-256 private key in PEM",
 			                   pkey);
 			goto fail;
 		}
@@ -251,6 +268,11 @@ int atok_introspect_new(const struct atok_config *cfg,
 		if ((r = read_private(secret, "client secret file", &in->secret,
 		                      err)) != 0)
 			goto fail;
+	}
+	/* A key for the in-memory cache even without a usable cache dir. */
+	if (RAND_bytes(in->cache_key, sizeof(in->cache_key)) != 1) {
+		r = atok_error_set(err, ATOK_ERR_CRYPTO, "RAND_bytes failed");
+		goto fail;
 	}
 	if (dir != NULL && strlen(dir) < sizeof(in->cache_dir)) {
 		strcpy(in->cache_dir, dir);
@@ -297,6 +319,9 @@ void atok_introspect_free(struct atok_introspect **ip)
 	if (in->secret != NULL)
 		atok_freezero(in->secret, ATOK_CLIENT_SECRET_MAX * 8 + 1);
 	EVP_PKEY_free(in->assertion_key);
+	atok_http_conn_free(&in->conn);
+	if (in->mem != NULL)
+		atok_freezero(in->mem, MEM_SLOTS * sizeof(*in->mem));
 	explicit_bzero(in->cache_key, sizeof(in->cache_key));
 	free(in);
 	*ip = NULL;
@@ -444,8 +469,8 @@ static int post(struct atok_introspect *in, const char *tok, size_t len,
 		                (unsigned char *)pair, (int)plen);
 		headers[0] = auth;
 	}
-	r = atok_http_post_form(in->endpoint, &in->http, headers, body, o, resp,
-	                        err);
+	r = atok_http_post_form(in->endpoint, &in->http, &in->conn, headers,
+	                        body, o, resp, err);
 out:
 	atok_freezero(body, cap);
 	if (pair != NULL)
@@ -583,25 +608,82 @@ static void judge(struct atok_introspect *in, json_t *o, int64_t now,
 
 /* --- the result cache ---------------------------------------------- */
 
-static int cache_path(struct atok_introspect *in, const char *tok, size_t len,
-                      char *path, size_t pathsz, char hex[65])
+static int keyed_hash(struct atok_introspect *in, const char *tok, size_t len,
+                      unsigned char mac[32])
 {
-	unsigned char mac[32];
 	size_t mac_len = 0;
 
-	if (!in->have_cache ||
-	    EVP_Q_mac(NULL, "HMAC", NULL, "SHA256", NULL, in->cache_key,
-	              sizeof(in->cache_key), (const unsigned char *)tok, len,
-	              mac, sizeof(mac), &mac_len) == NULL ||
-	    mac_len != 32)
+	return EVP_Q_mac(NULL, "HMAC", NULL, "SHA256", NULL, in->cache_key,
+	                 sizeof(in->cache_key), (const unsigned char *)tok, len,
+	                 mac, 32, &mac_len) != NULL &&
+	       mac_len == 32;
+}
+
+static struct mem_entry *mem_slot(struct atok_introspect *in,
+                                  const unsigned char mac[32])
+{
+	return &in->mem[(mac[0] | (unsigned)mac[1] << 8) % MEM_SLOTS];
+}
+
+static void answer(struct atok_result *res, int active, const char *user,
+                   const char *scopes, int64_t expires)
+{
+	if (active) {
+		snprintf(res->user, sizeof(res->user), "%s", user);
+		snprintf(res->scopes, sizeof(res->scopes), "%s", scopes);
+		res->expires = expires;
+		result_set(res, ATOK_ACCEPT, ATOK_WHY_NONE,
+		           "token active (cached)");
+	} else {
+		result_set(res, ATOK_REJECT, ATOK_WHY_INACTIVE,
+		           "the authorization server said the token is not "
+		           "active (cached)");
+	}
+}
+
+static int mem_get(struct atok_introspect *in, const unsigned char mac[32],
+                   int64_t now, struct atok_result *res)
+{
+	struct mem_entry *e;
+
+	if (in->mem == NULL)
+		return 0;
+	e = mem_slot(in, mac);
+	if (e->until == 0 || now >= e->until || CRYPTO_memcmp(e->mac, mac, 32))
+		return 0;
+	answer(res, e->active, e->user, e->scopes, e->expires);
+	return 1;
+}
+
+static void mem_put(struct atok_introspect *in, const unsigned char mac[32],
+                    int64_t until, const struct atok_result *res)
+{
+	struct mem_entry *e;
+
+	if (in->mem == NULL &&
+	    (in->mem = calloc(MEM_SLOTS, sizeof(*in->mem))) == NULL)
+		return;
+	e = mem_slot(in, mac);
+	memcpy(e->mac, mac, 32);
+	e->until = until;
+	e->active = res->verdict == ATOK_ACCEPT;
+	e->expires = res->expires;
+	memcpy(e->user, res->user, sizeof(e->user));
+	memcpy(e->scopes, res->scopes, sizeof(e->scopes));
+}
+
+static int disk_path(struct atok_introspect *in, const unsigned char mac[32],
+                     char *path, size_t pathsz, char hex[65])
+{
+	if (!in->have_disk)
 		return 0;
 	atok_hex(mac, 32, hex);
 	return (size_t)snprintf(path, pathsz, "%s/introspect-%.32s.json",
 	                        in->cache_dir, hex) < pathsz;
 }
 
-static int cache_get(struct atok_introspect *in, const char *tok, size_t len,
-                     int64_t now, struct atok_result *res)
+static int disk_get(struct atok_introspect *in, const unsigned char mac[32],
+                    int64_t now, struct atok_result *res, int64_t *until)
 {
 	char path[PATH_MAX + 64], hex[65];
 	struct atok_error err;
@@ -610,56 +692,35 @@ static int cache_get(struct atok_introspect *in, const char *tok, size_t len,
 	const char *h, *user, *scopes;
 	int hit = 0;
 
-	if (!cache_path(in, tok, len, path, sizeof(path), hex) ||
+	if (!disk_path(in, mac, path, sizeof(path), hex) ||
 	    atok_check_path_safe(path, "introspection cache", &err) != 0)
 		return 0;
 	o = json_load_file(path, JSON_REJECT_DUPLICATES, &jerr);
 	h = json_string_value(json_object_get(o, "h"));
-	if (h == NULL || strcmp(h, hex) != 0 ||
-	    json_integer_value(json_object_get(o, "until")) <= now)
+	*until = json_integer_value(json_object_get(o, "until"));
+	user = json_string_value(json_object_get(o, "user"));
+	scopes = json_string_value(json_object_get(o, "scopes"));
+	if (h == NULL || strcmp(h, hex) != 0 || *until <= now || user == NULL ||
+	    scopes == NULL || strlen(user) > ATOK_USER_MAX ||
+	    strlen(scopes) > ATOK_SCOPES_MAX)
 		goto out;
-	if (json_is_true(json_object_get(o, "active"))) {
-		user = json_string_value(json_object_get(o, "user"));
-		scopes = json_string_value(json_object_get(o, "scopes"));
-		if (user == NULL || scopes == NULL ||
-		    atok_strlcpy(res->user, user, strlen(user),
-		                 sizeof(res->user)) != 0 ||
-		    atok_strlcpy(res->scopes, scopes, strlen(scopes),
-		                 sizeof(res->scopes)) != 0)
-			goto out;
-		res->expires = json_integer_value(json_object_get(o, "exp"));
-		result_set(res, ATOK_ACCEPT, ATOK_WHY_NONE,
-		           "token active (cached)");
-	} else {
-		result_set(res, ATOK_REJECT, ATOK_WHY_INACTIVE,
-		           "the authorization server said the token is not "
-		           "active (cached)");
-	}
+	answer(res, json_is_true(json_object_get(o, "active")), user, scopes,
+	       json_integer_value(json_object_get(o, "exp")));
 	hit = 1;
 out:
 	json_decref(o);
 	return hit;
 }
 
-static void cache_put(struct atok_introspect *in, const char *tok, size_t len,
-                      int64_t now, const struct atok_result *res)
+static void disk_put(struct atok_introspect *in, const unsigned char mac[32],
+                     int64_t until, const struct atok_result *res)
 {
 	char path[PATH_MAX + 64], tmp[PATH_MAX + 80], hex[65], *text = NULL;
-	int64_t until;
 	json_t *o = NULL;
 	int fd = -1;
 	size_t n;
 
-	if (res->verdict == ATOK_ACCEPT) {
-		until = now + in->cache_ttl;
-		if (res->expires != 0 && res->expires < until)
-			until = res->expires; /* never past exp */
-	} else if (res->why == ATOK_WHY_INACTIVE) {
-		until = now + in->negative_ttl;
-	} else {
-		return;
-	}
-	if (until <= now || !cache_path(in, tok, len, path, sizeof(path), hex))
+	if (!disk_path(in, mac, path, sizeof(path), hex))
 		return;
 	o = json_pack("{s:i, s:s, s:b, s:s, s:s, s:I, s:I}", "v", 1, "h", hex,
 	              "active", res->verdict == ATOK_ACCEPT, "user", res->user,
@@ -684,6 +745,25 @@ out:
 	json_decref(o);
 }
 
+/* How long a result may be served: positive min(cache_ttl, exp - now),
+ * negative negative_cache_ttl, UNAVAILABLE never (0). */
+static int64_t cache_until(struct atok_introspect *in, int64_t now,
+                           const struct atok_result *res)
+{
+	int64_t until;
+
+	if (res->verdict == ATOK_ACCEPT) {
+		until = now + in->cache_ttl;
+		if (res->expires != 0 && res->expires < until)
+			until = res->expires;
+	} else if (res->why == ATOK_WHY_INACTIVE) {
+		until = now + in->negative_ttl;
+	} else {
+		return 0;
+	}
+	return until > now ? until : 0;
+}
+
 void atok_introspect_verify(struct atok_introspect *in, const char *tok,
                             size_t len, int64_t now, struct atok_result *res)
 {
@@ -692,13 +772,22 @@ void atok_introspect_verify(struct atok_introspect *in, const char *tok,
 	json_error_t jerr;
 	json_t *o = NULL;
 
+	unsigned char mac[32];
+	int64_t until = 0;
+	int have_mac;
+
 	res->source = ATOK_SRC_INTROSPECTION;
-	if (cache_get(in, tok, len, now, res))
-		return;
+	have_mac = keyed_hash(in, tok, len, mac);
+	if (have_mac && mem_get(in, mac, now, res))
+		goto wipe;
+	if (have_mac && disk_get(in, mac, now, res, &until)) {
+		mem_put(in, mac, until, res);
+		goto wipe;
+	}
 	if (post(in, tok, len, now, &resp, &err) != 0) {
 		result_set(res, ATOK_UNAVAILABLE, ATOK_WHY_BACKEND, "%.200s",
 		           err.msg);
-		return;
+		goto wipe;
 	}
 	if (resp.status == 401 || resp.status == 403) {
 		result_set(res, ATOK_UNAVAILABLE, ATOK_WHY_BACKEND,
@@ -735,8 +824,13 @@ void atok_introspect_verify(struct atok_introspect *in, const char *tok,
 		goto out;
 	}
 	judge(in, o, now, res);
-	cache_put(in, tok, len, now, res);
+	if (have_mac && (until = cache_until(in, now, res)) != 0) {
+		mem_put(in, mac, until, res);
+		disk_put(in, mac, until, res);
+	}
 out:
 	json_decref(o);
 	atok_http_response_clear(&resp);
+wipe:
+	explicit_bzero(mac, sizeof(mac));
 }

@@ -242,14 +242,7 @@ static int request(const char *url, const struct atok_http_opts *o,
 		hdrs = n;
 	}
 	if (body != NULL) {
-		struct curl_slist *n = cu.slist_append(
-		    hdrs, "Content-Type: application/x-www-form-urlencoded");
-		if (n == NULL) {
-			r = atok_error_set(err, ATOK_ERR_NOMEM,
-			                   "out of memory");
-			goto out;
-		}
-		hdrs = n;
+		/* libcurl sends application/x-www-form-urlencoded itself. */
 		cu.easy_setopt(c, CURLOPT_POST, 1L);
 		cu.easy_setopt(c, CURLOPT_POSTFIELDS, body);
 		cu.easy_setopt(c, CURLOPT_POSTFIELDSIZE_LARGE,
@@ -259,8 +252,8 @@ static int request(const char *url, const struct atok_http_opts *o,
 		cu.easy_setopt(c, CURLOPT_HTTPHEADER, hdrs);
 	rc = cu.easy_perform(c);
 	if (rc != CURLE_OK) {
-		r = atok_error_set(err, ATOK_ERR_UNAVAILABLE, "GET %.100s: %s",
-		                   url,
+		r = atok_error_set(err, ATOK_ERR_UNAVAILABLE, "%s %.100s: %s",
+		                   body != NULL ? "POST" : "GET", url,
 		                   s.overflow ? "response larger than the limit"
 		                   : errbuf[0] ? errbuf
 		                               : cu.easy_strerror(rc));

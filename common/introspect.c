@@ -29,6 +29,8 @@
 #include "b64url.h"
 #include "config.h"
 #include "http.h"
+#include "json.h"
+#include "jws.h"
 #include "introspect.h"
 #include "scope.h"
 #include "util.h"
@@ -38,7 +40,8 @@ enum auth_method { AUTH_BASIC, AUTH_POST, AUTH_PRIVATE_KEY_JWT };
 struct atok_introspect {
 	char *endpoint, *client_id, *username_field, *issuer, *audience;
 	char *ca_file, *ca_dir, *client_cert, *client_key;
-	char *secret; /* wiped on free */
+	char *secret;      /* wiped on free */
+	char *auth_header; /* client_secret_basic, built once; wiped */
 	EVP_PKEY *assertion_key;
 	enum auth_method auth;
 	struct atok_http_opts http;
@@ -46,6 +49,7 @@ struct atok_introspect {
 	char cache_dir[PATH_MAX];
 	unsigned char cache_key[32];
 	int have_disk;
+	struct atok_hmac_key *hkey;  /* cache_key, prepared once */
 	struct atok_http_conn *conn; /* kept in long-lived processes */
 	struct mem_entry *mem;       /* allocated on first use */
 };
@@ -162,6 +166,31 @@ static char *dup_opt(const char *s, int *fail)
 	return d;
 }
 
+static size_t form_encode(const char *s, size_t len, char *out);
+
+/* "Authorization: Basic base64(urlenc(id) ':' urlenc(secret))" (RFC 6749
+ * 2.3.1), or NULL when out of memory.  The caller wipes it. */
+static char *basic_header(const char *id, const char *secret)
+{
+	static const char prefix[] = "Authorization: Basic ";
+	size_t idl = strlen(id), sl = strlen(secret), plen;
+	char *pair = malloc(3 * (idl + sl) + 2), *h;
+
+	if (pair == NULL)
+		return NULL;
+	h = malloc(sizeof(prefix) + 4 * ((3 * (idl + sl) + 1) / 3 + 1) + 4);
+	if (h != NULL) {
+		plen = form_encode(id, idl, pair);
+		pair[plen++] = ':';
+		plen += form_encode(secret, sl, pair + plen);
+		memcpy(h, prefix, sizeof(prefix));
+		EVP_EncodeBlock((unsigned char *)h + sizeof(prefix) - 1,
+		                (unsigned char *)pair, (int)plen);
+	}
+	atok_freezero(pair, 3 * (idl + sl) + 2);
+	return h;
+}
+
 int atok_introspect_new(const struct atok_config *cfg,
                         struct atok_introspect **out, struct atok_error *err)
 {
@@ -207,6 +236,33 @@ int atok_introspect_new(const struct atok_config *cfg,
 		    "[introspection] needs endpoint and client_id");
 		goto fail;
 	}
+	/* client_id and endpoint go verbatim into the private_key_jwt
+	 * assertion (JSON) and the log: no quotes or backslashes. */
+	if (strpbrk(in->client_id, "\"\\") != NULL ||
+	    strpbrk(in->endpoint, "\"\\") != NULL) {
+		r = atok_error_set(err, ATOK_ERR_CONFIG,
+		                   "[introspection] client_id and endpoint may "
+		                   "not hold '\"' or '\\'");
+		goto fail;
+	}
+	/* libcurl reads the TLS client key itself: check it like our own
+	 * secrets first. */
+	if (in->client_key != NULL) {
+		struct stat ks;
+		if ((r = atok_check_path_safe(in->client_key, "TLS client key",
+		                              err)) != 0) {
+			if (r == ATOK_ERR_NOT_FOUND)
+				r = ATOK_ERR_CONFIG;
+			goto fail;
+		}
+		if (stat(in->client_key, &ks) == 0 && (ks.st_mode & S_IROTH)) {
+			r = atok_error_set(
+			    err, ATOK_ERR_PERM,
+			    "TLS client key %s is world-readable",
+			    in->client_key);
+			goto fail;
+		}
+	}
 	in->http.allow_http_loopback =
 	    atok_config_bool(cfg, "introspection", "allow_http_loopback");
 	if ((r = atok_http_url_allowed(in->endpoint,
@@ -247,14 +303,16 @@ int atok_introspect_new(const struct atok_config *cfg,
 		atok_freezero(pem, ATOK_CLIENT_SECRET_MAX * 8 + 1);
 		/* The assertion is RS256 (RSA >= 2048) or ES256 (P-256). */
 		if (in->assertion_key == NULL ||
-		    !((EVP_PKEY_get_base_id(in->assertion_key) == EVP_PKEY_RSA &&
+		    !((EVP_PKEY_get_base_id(in->assertion_key) ==
+		           EVP_PKEY_RSA &&
 		       EVP_PKEY_get_bits(in->assertion_key) >= 2048) ||
 		      (EVP_PKEY_get_base_id(in->assertion_key) == EVP_PKEY_EC &&
 		       EVP_PKEY_get_bits(in->assertion_key) == 256))) {
-			r = atok_error_set(err, ATOK_ERR_CONFIG,
-			                   "%s is not an RSA (2048 bits or more) "
-			                   "or P-256 private key in PEM",
-			                   pkey);
+			r = atok_error_set(
+			    err, ATOK_ERR_CONFIG,
+			    "%s is not an RSA (2048 bits or more) "
+			    "or P-256 private key in PEM",
+			    pkey);
 			goto fail;
 		}
 	} else {
@@ -294,6 +352,16 @@ int atok_introspect_new(const struct atok_config *cfg,
 				goto fail;
 		}
 	}
+	if (in->auth == AUTH_BASIC &&
+	    (in->auth_header = basic_header(in->client_id, in->secret)) ==
+	        NULL) {
+		r = atok_error_set(err, ATOK_ERR_NOMEM, "out of memory");
+		goto fail;
+	}
+	if ((in->cache_ttl > 0 || in->negative_ttl > 0) &&
+	    (r = atok_hmac_key_new(in->cache_key, sizeof(in->cache_key),
+	                           &in->hkey, err)) != 0)
+		goto fail;
 	*out = in;
 	return 0;
 fail:
@@ -318,8 +386,11 @@ void atok_introspect_free(struct atok_introspect **ip)
 	free(in->client_key);
 	if (in->secret != NULL)
 		atok_freezero(in->secret, ATOK_CLIENT_SECRET_MAX * 8 + 1);
+	if (in->auth_header != NULL)
+		atok_free_string(in->auth_header);
 	EVP_PKEY_free(in->assertion_key);
 	atok_http_conn_free(&in->conn);
+	atok_hmac_key_free(&in->hkey);
 	if (in->mem != NULL)
 		atok_freezero(in->mem, MEM_SLOTS * sizeof(*in->mem));
 	explicit_bzero(in->cache_key, sizeof(in->cache_key));
@@ -415,9 +486,9 @@ static int post(struct atok_introspect *in, const char *tok, size_t len,
 	             3 * (strlen(in->client_id) +
 	                  (in->secret ? strlen(in->secret) : 0)) +
 	             4096;
-	char *body = NULL, *auth = NULL, *pair = NULL, *assertion = NULL;
+	char *body = NULL, *assertion = NULL;
 	const char *headers[2] = {NULL, NULL};
-	size_t o, plen;
+	size_t o;
 	int r;
 
 	if ((body = malloc(cap)) == NULL)
@@ -452,52 +523,14 @@ static int post(struct atok_introspect *in, const char *tok, size_t len,
 		memcpy(body + o, assertion, strlen(assertion) + 1);
 		o += strlen(assertion);
 	} else {
-		/* RFC 6749 2.3.1: Basic with form-encoded id and secret. */
-		size_t idl = strlen(in->client_id), sl = strlen(in->secret);
-		if ((pair = malloc(3 * (idl + sl) + 2)) == NULL ||
-		    (auth = malloc(4 * (3 * (idl + sl) + 2) / 3 + 64)) ==
-		        NULL) {
-			r = atok_error_set(err, ATOK_ERR_NOMEM,
-			                   "out of memory");
-			goto out;
-		}
-		plen = form_encode(in->client_id, idl, pair);
-		pair[plen++] = ':';
-		plen += form_encode(in->secret, sl, pair + plen);
-		strcpy(auth, "Authorization: Basic ");
-		EVP_EncodeBlock((unsigned char *)auth + strlen(auth),
-		                (unsigned char *)pair, (int)plen);
-		headers[0] = auth;
+		headers[0] = in->auth_header;
 	}
 	r = atok_http_post_form(in->endpoint, &in->http, &in->conn, headers,
 	                        body, o, resp, err);
 out:
 	atok_freezero(body, cap);
-	if (pair != NULL)
-		atok_free_string(pair);
-	if (auth != NULL)
-		atok_free_string(auth);
 	free(assertion);
 	return r;
-}
-
-/* A NumericDate member, if present; 0 absent, 1 ok, -1 malformed. */
-static int date_member(json_t *o, const char *name, int64_t *out)
-{
-	json_t *v = json_object_get(o, name);
-
-	if (v == NULL)
-		return 0;
-	if (json_is_integer(v) && json_integer_value(v) >= 0) {
-		*out = (int64_t)json_integer_value(v);
-		return 1;
-	}
-	if (json_is_real(v) && json_real_value(v) >= 0 &&
-	    json_real_value(v) < 253402300800.0) {
-		*out = (int64_t)json_real_value(v);
-		return 1;
-	}
-	return -1;
 }
 
 static int name_ok(const char *s, size_t n)
@@ -512,40 +545,57 @@ static int name_ok(const char *s, size_t n)
 	return 1;
 }
 
-static int audience_holds(json_t *aud, const char *want)
+/* A NumericDate member, if present: 0 absent, 1 ok, -1 malformed. */
+static int date_member(const struct atok_json_object *o, const char *name,
+                       int64_t *out)
 {
-	size_t i;
-	json_t *v;
+	const struct atok_json_member *v = atok_json_get(o, name);
 
-	if (json_is_string(aud))
-		return strcmp(json_string_value(aud), want) == 0;
-	json_array_foreach(aud, i, v) if (json_is_string(v) &&
-	                                  strcmp(json_string_value(v), want) ==
-	                                      0) return 1;
+	if (v == NULL)
+		return 0;
+	return atok_json_numeric_date(v, out) == 0 ? 1 : -1;
+}
+
+static int audience_holds(const struct atok_json_member *aud, const char *want)
+{
+	struct atok_json_member e;
+	size_t pos = 0;
+
+	if (aud == NULL)
+		return 0;
+	if (aud->type == ATOK_JSON_STRING)
+		return atok_json_string_eq(aud, want);
+	while (atok_json_array_next(aud, &pos, &e))
+		if (atok_json_string_eq(&e, want))
+			return 1;
 	return 0;
 }
 
 /* The rules of RFC 7662 section 2.2 and ours. */
-static void judge(struct atok_introspect *in, json_t *o, int64_t now,
-                  struct atok_result *res)
+static void judge(struct atok_introspect *in, const struct atok_json_object *o,
+                  int64_t now, struct atok_result *res)
 {
-	json_t *active = json_object_get(o, "active"), *v;
+	const struct atok_json_member *active = atok_json_get(o, "active"), *v;
+	char scope[ATOK_SCOPES_MAX + 1];
 	int64_t exp = 0, t = 0;
-	int has_exp;
+	size_t n = 0;
+	int has_exp, has_nbf;
 
-	if (active == NULL || !json_is_boolean(active)) {
+	/* active must be the JSON value true: not "true", not 1. */
+	if (active == NULL || (active->type != ATOK_JSON_TRUE &&
+	                       active->type != ATOK_JSON_FALSE)) {
 		result_set(res, ATOK_UNAVAILABLE, ATOK_WHY_BACKEND,
 		           "introspection response has no boolean \"active\"");
 		return;
 	}
-	if (!json_is_true(active)) {
+	if (active->type != ATOK_JSON_TRUE) {
 		result_set(res, ATOK_REJECT, ATOK_WHY_INACTIVE,
 		           "the authorization server says the token is not "
 		           "active (revoked, expired or unknown)");
 		return;
 	}
 	if ((has_exp = date_member(o, "exp", &exp)) < 0 ||
-	    date_member(o, "nbf", &t) < 0) {
+	    (has_nbf = date_member(o, "nbf", &t)) < 0) {
 		result_set(res, ATOK_REJECT, ATOK_WHY_CLAIMS,
 		           "introspection exp or nbf is not a number");
 		return;
@@ -556,28 +606,29 @@ static void judge(struct atok_introspect *in, json_t *o, int64_t now,
 		           (long long)exp, (long long)now);
 		return;
 	}
-	if (date_member(o, "nbf", &t) > 0 && t > now) {
+	if (has_nbf && t > now) {
 		result_set(res, ATOK_REJECT, ATOK_WHY_NOT_YET_VALID,
 		           "token not valid before %lld", (long long)t);
 		return;
 	}
-	v = json_object_get(o, "iss");
 	if (in->issuer != NULL &&
-	    (!json_is_string(v) || strcmp(json_string_value(v), in->issuer))) {
+	    !atok_json_string_eq(atok_json_get(o, "iss"), in->issuer)) {
 		result_set(res, ATOK_REJECT, ATOK_WHY_ISSUER,
 		           "introspection iss is not %.100s", in->issuer);
 		return;
 	}
 	if (in->audience != NULL &&
-	    !audience_holds(json_object_get(o, "aud"), in->audience)) {
+	    !audience_holds(atok_json_get(o, "aud"), in->audience)) {
 		result_set(res, ATOK_REJECT, ATOK_WHY_AUDIENCE,
 		           "introspection aud does not hold %.100s",
 		           in->audience);
 		return;
 	}
-	v = json_object_get(o, in->username_field);
-	if (!json_is_string(v) ||
-	    !name_ok(json_string_value(v), json_string_length(v))) {
+	v = atok_json_get(o, in->username_field);
+	if (v == NULL ||
+	    atok_json_string(v, res->user, sizeof(res->user), &n) != 0 ||
+	    !name_ok(res->user, n)) {
+		res->user[0] = '\0';
 		result_set(
 		    res, ATOK_REJECT, ATOK_WHY_CLAIMS,
 		    "introspection field \"%.40s\" (the user) is missing "
@@ -585,24 +636,23 @@ static void judge(struct atok_introspect *in, json_t *o, int64_t now,
 		    in->username_field);
 		return;
 	}
-	memcpy(res->user, json_string_value(v), json_string_length(v) + 1);
-	v = json_object_get(o, "scope");
+	v = atok_json_get(o, "scope");
 	if (v != NULL &&
-	    (!json_is_string(v) ||
-	     atok_scope_normalize(json_string_value(v), res->scopes,
-	                          sizeof(res->scopes)) != 0)) {
+	    (atok_json_string(v, scope, sizeof(scope), NULL) != 0 ||
+	     atok_scope_normalize(scope, res->scopes, sizeof(res->scopes)) !=
+	         0)) {
 		res->user[0] = res->scopes[0] = '\0';
 		result_set(res, ATOK_REJECT, ATOK_WHY_CLAIMS,
 		           "introspection scope is malformed");
 		return;
 	}
 	res->expires = has_exp ? exp : 0;
-	v = json_object_get(o, "jti");
-	if (json_is_string(v) &&
-	    name_ok(json_string_value(v), json_string_length(v)) &&
-	    json_string_length(v) <= ATOK_TOKEN_ID_MAX)
-		memcpy(res->token_id, json_string_value(v),
-		       json_string_length(v) + 1);
+	v = atok_json_get(o, "jti");
+	if (v == NULL ||
+	    atok_json_string(v, res->token_id, sizeof(res->token_id), &n) !=
+	        0 ||
+	    !name_ok(res->token_id, n))
+		res->token_id[0] = '\0';
 	result_set(res, ATOK_ACCEPT, ATOK_WHY_NONE, "token active");
 }
 
@@ -611,12 +661,9 @@ static void judge(struct atok_introspect *in, json_t *o, int64_t now,
 static int keyed_hash(struct atok_introspect *in, const char *tok, size_t len,
                       unsigned char mac[32])
 {
-	size_t mac_len = 0;
-
-	return EVP_Q_mac(NULL, "HMAC", NULL, "SHA256", NULL, in->cache_key,
-	                 sizeof(in->cache_key), (const unsigned char *)tok, len,
-	                 mac, 32, &mac_len) != NULL &&
-	       mac_len == 32;
+	/* No cache configured (both TTLs 0): no key, nothing to look up. */
+	return in->hkey != NULL &&
+	       atok_hmac_key_sha256(in->hkey, tok, len, mac) == 0;
 }
 
 static struct mem_entry *mem_slot(struct atok_introspect *in,
@@ -769,8 +816,7 @@ void atok_introspect_verify(struct atok_introspect *in, const char *tok,
 {
 	struct atok_http_response resp;
 	struct atok_error err = {0};
-	json_error_t jerr;
-	json_t *o = NULL;
+	struct atok_json_object *o = NULL;
 
 	unsigned char mac[32];
 	int64_t until = 0;
@@ -817,10 +863,13 @@ void atok_introspect_verify(struct atok_introspect *in, const char *tok,
 		           resp.content_type);
 		goto out;
 	}
-	o = json_loadb(resp.body, resp.len, JSON_REJECT_DUPLICATES, &jerr);
-	if (!json_is_object(o)) {
+	/* Read with the strict reader: an answer with duplicate members
+	 * (two "active"s) or broken JSON is a broken server. */
+	if ((o = malloc(sizeof(*o))) == NULL ||
+	    atok_json_parse_object(resp.body, resp.len, o) != 0) {
 		result_set(res, ATOK_UNAVAILABLE, ATOK_WHY_BACKEND,
-		           "introspection response is not a JSON object");
+		           "introspection response is not a JSON object with "
+		           "unique member names");
 		goto out;
 	}
 	judge(in, o, now, res);
@@ -829,7 +878,7 @@ void atok_introspect_verify(struct atok_introspect *in, const char *tok,
 		disk_put(in, mac, until, res);
 	}
 out:
-	json_decref(o);
+	free(o);
 	atok_http_response_clear(&resp);
 wipe:
 	explicit_bzero(mac, sizeof(mac));

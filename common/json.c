@@ -536,19 +536,22 @@ int atok_json_numeric_date(const struct atok_json_member *m, int64_t *out)
 		if (neg)
 			exp = -exp;
 	}
-	/* The value is 0.d[0]d[1]... x 10^point: keep the whole seconds. */
+	/* The value is 0.d[0]d[1]... x 10^point: drop leading zeros of
+	 * the digits (each one lowers point), then keep the whole seconds. */
 	point = (long)intlen + exp;
-	if (point > 12) { /* more than 12 digits: past year 9999 */
-		for (k = 0; k < n && d[k] == '0'; k++)
-			;
-		if (k < n || point > 1000)
-			if ((long)(n - k) + (point - (long)n) > 12 || k < n)
-				return ATOK_ERR_MALFORMED;
+	for (k = 0; k < n && d[k] == '0'; k++)
+		point--;
+	if (k == n) { /* all zeros */
 		*out = 0;
 		return 0;
 	}
-	for (k = 0; (long)k < point; k++)
-		v = v * 10 + (k < n ? d[k] - '0' : 0);
+	if (point > 12) /* >= 10^12 with a non-zero first digit */
+		return ATOK_ERR_MALFORMED;
+	{
+		size_t first = k;
+		for (; (long)(k - first) < point; k++)
+			v = v * 10 + (k < n ? d[k] - '0' : 0);
+	}
 	/* The range holds for the value itself, not just its whole part. */
 	if (v == 253402300799LL)
 		for (; (long)k < (long)n; k++)

@@ -244,6 +244,20 @@ void atok_hmac_key_free(struct atok_hmac_key **kp)
 	*kp = NULL;
 }
 
+int atok_hmac_key_sha256(const struct atok_hmac_key *k, const void *p,
+                         size_t len, unsigned char out[32])
+{
+	EVP_MAC_CTX *ctx = EVP_MAC_CTX_dup(k->ctx[0]);
+	size_t n = 0;
+	int r = ATOK_ERR_CRYPTO;
+
+	if (ctx != NULL && EVP_MAC_update(ctx, p, len) == 1 &&
+	    EVP_MAC_final(ctx, out, &n, 32) == 1 && n == 32)
+		r = 0;
+	EVP_MAC_CTX_free(ctx);
+	return r;
+}
+
 size_t atok_hmac_key_len(const struct atok_hmac_key *k)
 {
 	return k != NULL ? k->len : 0;

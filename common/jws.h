@@ -54,6 +54,11 @@ int atok_hmac_key_new(const unsigned char *secret, size_t len,
 
 void atok_hmac_key_free(struct atok_hmac_key **kp);
 
+/* HMAC-SHA256 of p[0..len) with a prepared key into out.  0 or
+ * ATOK_ERR_CRYPTO. */
+int atok_hmac_key_sha256(const struct atok_hmac_key *k, const void *p,
+                         size_t len, unsigned char out[32]);
+
 /* The secret's length in bytes (an HS* alg needs at least its hash size). */
 size_t atok_hmac_key_len(const struct atok_hmac_key *k);
 

@@ -13,6 +13,13 @@ tests_bench_bench_verify_CFLAGS = $(AM_CFLAGS) $(SQLITE_CFLAGS)
 tests_bench_bench_verify_LDADD = libatok.la $(SQLITE_LIBS)
 EXTRA_DIST += tests/bench/bench_pam.sh tests/bench/bench_jwt.sh
 
+# bench_introspect: introspection through the core vs bare libcurl.
+noinst_PROGRAMS += tests/bench/bench_introspect
+tests_bench_bench_introspect_SOURCES = tests/bench/bench_introspect.c
+tests_bench_bench_introspect_CFLAGS = $(AM_CFLAGS) $(CURL_CFLAGS)
+tests_bench_bench_introspect_LDADD = libatok.la $(CURL_LIBS)
+EXTRA_DIST += tests/bench/bench_introspect.sh tests/bench/introspect_server.py
+
 # bench_jwt: JWT verify through the core vs bare EVP_DigestVerify.
 noinst_PROGRAMS += tests/bench/bench_jwt
 tests_bench_bench_jwt_SOURCES = tests/bench/bench_jwt.c
@@ -22,6 +29,7 @@ BENCH_VERIFY_FLAGS =
 BENCH_PAM_FLAGS =
 
 bench: tests/bench/bench_verify$(EXEEXT) tests/bench/bench_jwt$(EXEEXT) \
+		tests/bench/bench_introspect$(EXEEXT) \
 		pam_apitoken.la tools/apitoken$(EXEEXT)
 	@tmp=`mktemp -d "$${TMPDIR:-/tmp}/bench.XXXXXX"` || exit 2; \
 	trap 'rm -rf "$$tmp"' 0; trap 'exit 130' 1 2 15; \
@@ -34,6 +42,11 @@ bench: tests/bench/bench_verify$(EXEEXT) tests/bench/bench_jwt$(EXEEXT) \
 		$(abs_top_srcdir)/tests/bench/bench_pam.sh $(BENCH_PAM_FLAGS) \
 		>"$$tmp/pam" || { cat "$$tmp/pam"; exit 1; }; \
 	cat "$$tmp/pam"; echo; \
+	echo "== bench_introspect.sh"; \
+	top_builddir='$(abs_top_builddir)' top_srcdir='$(abs_top_srcdir)' \
+		bash $(abs_top_srcdir)/tests/bench/bench_introspect.sh \
+		>"$$tmp/intro" || { cat "$$tmp/intro"; exit 1; }; \
+	cat "$$tmp/intro"; echo; \
 	echo "== bench_jwt.sh"; \
 	bash $(abs_top_srcdir)/tests/bench/bench_jwt.sh \
 		$(abs_top_builddir)/tests/bench/bench_jwt >"$$tmp/jwt" || \

@@ -16,3 +16,4 @@ include tests/integration/local.mk
 include tests/bench/local.mk
 include tests/oidc/local.mk
 include tests/jwt/local.mk
+include tests/introspection/local.mk

@@ -236,16 +236,23 @@ oidc_kid() {
 
 # oidc_introspect TOKEN [CLIENT]: prints the RFC 7662 JSON (default client cli-rs).
 oidc_introspect() {
-	local tok=${1:?usage: oidc_introspect TOKEN [CLIENT]} client=${2:-cli-rs}
-	_oidc_curl -f -K "$OIDC_STATE/clients/$client.curl" --data-urlencode "token=$tok" \
-		"$OIDC_INTROSPECTION_ENDPOINT" && echo
+	local tok=${1:?usage: oidc_introspect TOKEN [CLIENT]} client=${2:-cli-rs} f rc=0
+	# The token goes through a 0600 file, never curl's argv.
+	f=$(umask 077 && mktemp) && printf '%s' "$tok" >"$f" || return 1
+	_oidc_curl -f -K "$OIDC_STATE/clients/$client.curl" --data-urlencode "token@$f" \
+		"$OIDC_INTROSPECTION_ENDPOINT" && echo || rc=$?
+	rm -f "$f"
+	return $rc
 }
 
 # oidc_revoke TOKEN CLIENT: RFC 7009 revocation; 0 on HTTP 200.  Only the
 # client the token was issued to may revoke it (others get 400).
 oidc_revoke() {
-	local tok=${1:?usage: oidc_revoke TOKEN CLIENT} client=${2:?usage: oidc_revoke TOKEN CLIENT}
+	local tok=${1:?usage: oidc_revoke TOKEN CLIENT} client=${2:?usage: oidc_revoke TOKEN CLIENT} f rc=0
+	f=$(umask 077 && mktemp) && printf '%s' "$tok" >"$f" || return 1
 	_oidc_curl -f -o /dev/null -K "$OIDC_STATE/clients/$client.curl" \
-		--data-urlencode "token=$tok" -d token_type_hint=access_token \
-		"$OIDC_REVOCATION_ENDPOINT"
+		--data-urlencode "token@$f" -d token_type_hint=access_token \
+		"$OIDC_REVOCATION_ENDPOINT" || rc=$?
+	rm -f "$f"
+	return $rc
 }

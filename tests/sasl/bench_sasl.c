@@ -1,8 +1,12 @@
 /*
  * bench_sasl.c - figures, not pass/fail: complete OAUTHBEARER exchanges
  * per second through libsasl2 with the built plugin and a local token,
- * against PLAIN with sasldb in the same process and run; and the resident
- * memory before and after N OAUTHBEARER exchanges (should stay flat).
+ * and with an RS256 JWT signed here with the committed test key
+ * (tests/fixtures/jwt/rsa2048-a.pem, kid rsa-a; [jwt] jwks_file, no
+ * network) on first use (a distinct token each exchange) and repeated (the
+ * same token), against PLAIN with sasldb in the same process and run; and
+ * the resident memory before and after N OAUTHBEARER exchanges (should
+ * stay flat).
  *
  *   tests/sasl/bench_sasl [-n N] [-s SYSTEM_PLUGIN_DIR]
  *
@@ -11,6 +15,8 @@
  */
 #include "ac_config.h"
 
+#include <openssl/evp.h>
+#include <openssl/pem.h>
 #include <sasl/sasl.h>
 #include <sasl/saslplug.h>
 #include <stdio.h>
@@ -80,6 +86,58 @@ static sasl_callback_t cbs[] = {
     {SASL_CB_LIST_END, NULL, NULL},
 };
 
+#define JWT_MAX 1400
+
+/* base64url without padding of len bytes into out; returns its length. */
+static size_t b64url(const unsigned char *in, size_t len, char *out)
+{
+	int n = EVP_EncodeBlock((unsigned char *)out, in, (int)len), i;
+
+	while (n > 0 && out[n - 1] == '=')
+		n--;
+	out[n] = '\0';
+	for (i = 0; i < n; i++)
+		if (out[i] == '+')
+			out[i] = '-';
+		else if (out[i] == '/')
+			out[i] = '_';
+	return (size_t)n;
+}
+
+/* An RS256 JWT for alice, scope imap, jti "bench-<serial>"; 0 or -1. */
+static int jwt_mint(EVP_PKEY *key, long serial, char *out, size_t outsz)
+{
+	static const char hdr[] = "{\"alg\":\"RS256\",\"typ\":\"at+jwt\","
+	                          "\"kid\":\"rsa-a\"}";
+	char claims[400], part[600];
+	unsigned char sig[512];
+	size_t siglen = sizeof(sig), n;
+	EVP_MD_CTX *md = EVP_MD_CTX_new();
+	long now = (long)time(NULL);
+	int ok;
+
+	snprintf(claims, sizeof(claims),
+	         "{\"iss\":\"https://issuer.bench.example\",\"aud\":"
+	         "\"urn:apitoken:bench\",\"sub\":\"alice\",\"scope\":\"imap\","
+	         "\"iat\":%ld,\"exp\":%ld,\"jti\":\"bench-%ld\"}",
+	         now, now + 3600, serial);
+	n = b64url((const unsigned char *)hdr, strlen(hdr), out);
+	out[n++] = '.';
+	n += b64url((const unsigned char *)claims, strlen(claims), out + n);
+	ok = md != NULL &&
+	     EVP_DigestSignInit(md, NULL, EVP_sha256(), NULL, key) == 1 &&
+	     EVP_DigestSign(md, sig, &siglen, (const unsigned char *)out, n) ==
+	         1 &&
+	     n + 1 + (siglen + 2) / 3 * 4 + 1 <= outsz && siglen <= 400;
+	EVP_MD_CTX_free(md);
+	if (!ok)
+		return -1;
+	out[n++] = '.';
+	b64url(sig, siglen, part);
+	memcpy(out + n, part, strlen(part) + 1);
+	return 0;
+}
+
 static double now_s(void)
 {
 	struct timespec ts;
@@ -117,6 +175,24 @@ static int exchange(const char *mech, const char *msg, unsigned len)
 	return r;
 }
 
+/* n exchanges, each with its own message (msgs[i], lens[i]). */
+static double run_each(char **msgs, const unsigned *lens, long n)
+{
+	double t0 = now_s();
+	long i;
+	int r;
+
+	for (i = 0; i < n; i++) {
+		if ((r = exchange("OAUTHBEARER", msgs[i], lens[i])) !=
+		    SASL_OK) {
+			fprintf(stderr, "OAUTHBEARER (JWT) exchange %ld: %s\n",
+			        i, sasl_errstring(r, NULL, NULL));
+			exit(1);
+		}
+	}
+	return (double)n / (now_s() - t0);
+}
+
 static double run(const char *mech, const char *msg, unsigned len, long n)
 {
 	double t0 = now_s();
@@ -141,10 +217,15 @@ int main(int argc, char **argv)
 	struct atok_store *s = NULL;
 	struct atok_error err;
 	sasl_conn_t *conn = NULL;
-	char tok[ATOK_LOCAL_TOKEN_LEN + 1], msg[512], text[700];
+	char tok[ATOK_LOCAL_TOKEN_LEN + 1], msg[512], text[4096];
 	static const char plain[] = "\0alice\0secret";
-	long n = 100000, rss0, rss1, i;
-	double ob, pl;
+	long n = 100000, rss0, rss1, i, nf;
+	double ob, pl, jfirst, jrep;
+	char jwt[JWT_MAX], jmsg[JWT_MAX + 100], **jmsgs;
+	unsigned *jlens, jlen;
+	EVP_PKEY *key;
+	FILE *f;
+	size_t got;
 	int c, r;
 
 	while ((c = getopt(argc, argv, "n:s:")) != -1) {
@@ -168,10 +249,34 @@ int main(int argc, char **argv)
 	}
 	atok_store_close(&s);
 	atok_config_free(&cfg);
+	/* the committed test key set, copied (permission checks) */
+	f = fopen(JWT_FIXTURE_DIR "/jwks.json", "r");
+	got = f != NULL ? fread(text, 1, sizeof(text) - 1, f) : 0;
+	if (f != NULL)
+		fclose(f);
+	if (got == 0 || got == sizeof(text) - 1) {
+		fprintf(stderr, "cannot read %s/jwks.json\n", JWT_FIXTURE_DIR);
+		return 1;
+	}
+	text[got] = '\0';
+	fx_file("jwks.json", text, 0644);
+	f = fopen(JWT_FIXTURE_DIR "/rsa2048-a.pem", "r");
+	key = f != NULL ? PEM_read_PrivateKey(f, NULL, NULL, NULL) : NULL;
+	if (f != NULL)
+		fclose(f);
+	if (key == NULL) {
+		fprintf(stderr, "cannot read %s/rsa2048-a.pem\n",
+		        JWT_FIXTURE_DIR);
+		return 1;
+	}
 	snprintf(text, sizeof(text),
 	         "[store]\npath = %s/tokens.db\n"
-	         "update_last_used = no\n",
-	         fx_dir);
+	         "update_last_used = no\n"
+	         "[jwt]\nissuer = https://issuer.bench.example\n"
+	         "audience = urn:apitoken:bench\n"
+	         "jwks_file = %s/jwks.json\n"
+	         "algorithms = RS256\n",
+	         fx_dir, fx_dir);
 	snprintf(conf_path, sizeof(conf_path), "%s",
 	         fx_file("apitoken.conf", text, 0600));
 
@@ -200,6 +305,51 @@ int main(int argc, char **argv)
 	printf("| exchanges/s (%ld each, one process) | %.0f OAUTHBEARER "
 	       "(local token) | %.0f PLAIN (sasldb) | ratio %.2f |\n",
 	       n / 10, ob, pl, ob / pl);
+
+	/* JWT: nf distinct tokens (first use), then one token repeated */
+	nf = n / 10 < 2000 ? n / 10 : 2000;
+	if (nf < 1)
+		nf = 1;
+	jmsgs = calloc((size_t)nf, sizeof(*jmsgs));
+	jlens = calloc((size_t)nf, sizeof(*jlens));
+	if (jmsgs == NULL || jlens == NULL)
+		return 1;
+	for (i = 0; i < nf; i++) {
+		long m;
+
+		if (jwt_mint(key, i + 1, jwt, sizeof(jwt)) != 0 ||
+		    (m = oauth_build_oauthbearer("alice", "bench.example.com",
+		                                 143, jwt, strlen(jwt), jmsg,
+		                                 sizeof(jmsg))) < 0 ||
+		    (jmsgs[i] = malloc((size_t)m)) == NULL) {
+			fprintf(stderr, "cannot mint JWT %ld\n", i);
+			return 1;
+		}
+		memcpy(jmsgs[i], jmsg, (size_t)m);
+		jlens[i] = (unsigned)m;
+	}
+	if (jwt_mint(key, 0, jwt, sizeof(jwt)) != 0)
+		return 1;
+	jlen = (unsigned)oauth_build_oauthbearer("alice", "bench.example.com",
+	                                         143, jwt, strlen(jwt), jmsg,
+	                                         sizeof(jmsg));
+	run("OAUTHBEARER", jmsg, jlen, 1000); /* warm up; keys loaded */
+	jfirst = run_each(jmsgs, jlens, nf);
+	jrep = run("OAUTHBEARER", jmsg, jlen, n / 10);
+	printf(
+	    "| exchanges/s, JWT RS256 (%zu bytes, jwks_file) | %.0f first use "
+	    "(%ld distinct tokens) | %.0f repeated (%ld, one token) | "
+	    "vs local %.2f / %.2f |\n",
+	    strlen(jwt), jfirst, nf, jrep, n / 10, jfirst / ob, jrep / ob);
+	for (i = 0; i < nf; i++) {
+		explicit_bzero(jmsgs[i], jlens[i]);
+		free(jmsgs[i]);
+	}
+	free(jmsgs);
+	free(jlens);
+	explicit_bzero(jwt, sizeof(jwt));
+	explicit_bzero(jmsg, sizeof(jmsg));
+	EVP_PKEY_free(key);
 
 	rss0 = rss_kb();
 	for (i = 0; i < n; i++)

@@ -4,6 +4,120 @@
 # $T/sasl-plugins (readable by the service user); the configuration and the
 # token store live in $T/apitoken-$SVCUSER, owned by the service user, as
 # the permission checks of the core require.
+#
+# With a real authorization server (tests/oidc: oidc-provider on 127.0.0.1,
+# started by e2e_oidc_start before e2e_store) the same configuration also
+# holds [jwt] (discovery) and [introspection] (cache_ttl = 2) with a [cache]
+# dir, so one plugin serves local, JWT and opaque tokens.  A second
+# configuration, jwt4k.conf, holds only a [jwt] section with the committed
+# test key set (tests/fixtures/jwt/jwks.json, jwks_file) for the 4 KB JWT
+# minted here (e2e_mint_4k).
+# shellcheck source=tests/oidc/oidc.sh
+. "$top_srcdir/tests/oidc/oidc.sh"
+E2E_OIDC=
+E2E_ISS4K=https://issuer.e2e.example.com
+
+# e2e_oidc_start — start oidc-provider on 127.0.0.1 (in this namespace);
+# E2E_OIDC=1 on success, else the cases that need it are skipped.  The
+# callers' EXIT traps call oidc_stop.
+e2e_oidc_start() {
+	E2E_OIDC=
+	if ! oidc_available >"$T/oidc-avail.log" 2>&1; then
+		it_note "oidc test server unavailable: $(tail -n 1 "$T/oidc-avail.log")"
+		return 1
+	fi
+	if ! oidc_start "$T/oidc" 2>"$T/oidc-start.log"; then
+		it_note "oidc test server did not start:"
+		it_mask <"$T/oidc-start.log"
+		return 1
+	fi
+	E2E_OIDC=1
+	IT_DIAG_FILES="$IT_DIAG_FILES $OIDC_LOG"
+	it_note "oidc-provider at $OIDC_ISSUER (pid $OIDC_PID)"
+}
+
+# e2e_oidc_token VAR CLIENT SCOPE [USER] — a token from oidc-provider into
+# VAR and $T/secrets/VAR (never argv); 1 if the server gave none.
+e2e_oidc_token() {
+	local var=$1 tok
+	shift
+	tok=$(oidc_token "$@" 2>"$T/oidc-token.err") || tok=
+	if [ -z "$tok" ]; then
+		it_note "oidc_token $* failed: $(head -c 300 "$T/oidc-token.err")"
+		# the cases using VAR then fail; not a leak pattern
+		printf -v "$var" '%s' ""
+		(umask 077 && echo "no-token-from-oidc-provider" >"$T/secrets/$var")
+		return 1
+	fi
+	it_secret "$var" "$tok"
+}
+
+# e2e_oidc_revoke VAR CLIENT — RFC 7009 revocation at oidc-provider, like
+# oidc_revoke but with the token read from a file (never argv).
+e2e_oidc_revoke() {
+	local tok rc
+	IFS= read -r tok <"$T/secrets/$1"
+	(umask 077 && printf '%s' "$tok" >"$T/secrets/revoke.tmp")
+	curl -sS --max-time 20 -f -o /dev/null -K "$OIDC_STATE/clients/$2.curl" \
+		--data-urlencode "token@$T/secrets/revoke.tmp" \
+		-d token_type_hint=access_token "$OIDC_REVOCATION_ENDPOINT"
+	rc=$?
+	rm -f "$T/secrets/revoke.tmp"
+	return $rc
+}
+
+# e2e_b64url — stdin to base64url without padding.
+e2e_b64url() { base64 -w0 | tr '+/' '-_' | tr -d '='; }
+
+# e2e_mint_4k VAR — an RS256 JWT of about 4096 bytes (a "pad" claim)
+# signed with the committed test key rsa2048-a (kid rsa-a), for the
+# user $IT_USER with scopes imap and smtp, valid for 10 minutes.
+e2e_mint_4k() {
+	local key=$top_srcdir/tests/fixtures/jwt/rsa2048-a.pem
+	local now h p body pad="" tok n
+	now=$(date +%s)
+	h=$(printf '%s' '{"alg":"RS256","typ":"at+jwt","kid":"rsa-a"}' | e2e_b64url)
+	n=0
+	while :; do
+		pad=$(printf "%${n}s" "" | tr ' ' p)
+		body=$(printf '{"iss":"%s","aud":"urn:apitoken:test","sub":"%s","preferred_username":"%s","scope":"imap smtp","client_id":"e2e-4k","jti":"4k-%s","iat":%d,"exp":%d,"pad":"%s"}' \
+			"$E2E_ISS4K" "$IT_USER" "$IT_USER" "$RANDOM$RANDOM" "$now" $((now + 600)) "$pad")
+		p=$(printf '%s' "$body" | e2e_b64url)
+		# header . payload . 342-char RS256 signature
+		[ $((${#h} + ${#p} + 344)) -ge 4096 ] && break
+		# base64url: 4 characters per 3 bytes
+		n=$((n + (4096 - ${#h} - ${#p} - 344) * 3 / 4 + 1))
+	done
+	tok=$(printf '%s' "$h.$p" |
+		openssl dgst -sha256 -sign "$key" -binary | e2e_b64url) || return 1
+	it_secret "$1" "$h.$p.$tok"
+}
+
+# e2e_conf_extra DIR — the [jwt], [introspection] and [cache] sections for
+# the running oidc-provider (appended to the main configuration).
+e2e_conf_extra() {
+	local d=$1
+	install -m 0600 "$OIDC_STATE/clients/cli-rs.secret" "$d/cli-rs.secret"
+	mkdir -m 0700 "$d/cache"
+	cat <<EOF2
+[jwt]
+issuer = $OIDC_ISSUER
+audience = urn:apitoken:test
+discovery = yes
+allow_http_loopback = yes
+algorithms = RS256 PS256 ES256 EdDSA
+username_claim = preferred_username
+[introspection]
+endpoint = $OIDC_INTROSPECTION_ENDPOINT
+client_id = cli-rs
+client_secret_file = $d/cli-rs.secret
+allow_http_loopback = yes
+timeout = 5
+cache_ttl = 2
+[cache]
+dir = $d/cache
+EOF2
+}
 
 # e2e_plugin_dir — copy the built plugin; sets E2E_PLUGDIR.
 e2e_plugin_dir() {
@@ -38,11 +152,26 @@ EOF2
 		it_bail "issue failed"
 	it_revoke "$tok_rev_id" || it_bail "revoke failed"
 	it_secret tok_flip "$(it_flip_char "$tok_good")"
-	# a 4 KB opaque token: parsed whole, refused by the core (this build
-	# has no introspection), so the JSON challenge
+	# a 4 KB opaque token: parsed whole, refused by the core (no
+	# introspection, or the server does not know it), so the JSON challenge
 	it_secret tok_4k "$(head -c 3072 /dev/urandom | base64 -w0 | tr '+/' '-_' | head -c 4096)"
+	[ -n "$E2E_OIDC" ] && e2e_conf_extra "$d" >>"$IT_CONF"
+	# the 4 KB JWT's service: [jwt] only, the committed key set
+	install -m 0644 "$top_srcdir/tests/fixtures/jwt/jwks.json" "$d/jwks.json"
+	cat >"$d/jwt4k.conf" <<EOF2
+# written by tests/sasl/e2e_common.sh: the 4 KB JWT
+[jwt]
+issuer = $E2E_ISS4K
+audience = urn:apitoken:test
+jwks_file = $d/jwks.json
+algorithms = RS256
+username_claim = preferred_username
+EOF2
+	chmod 0600 "$d/jwt4k.conf"
+	e2e_mint_4k tok_jwt4k || it_bail "cannot mint the 4 KB JWT"
 	chown -R "$owner" "$d"
 	E2E_CONF=$IT_CONF
+	E2E_CONF4K=$d/jwt4k.conf
 }
 
 # e2e_lock_store / e2e_unlock_store — another process holds an exclusive

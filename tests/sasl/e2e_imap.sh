@@ -4,6 +4,10 @@
 # 127.0.0.1) with libapitoken.so loaded through SASL_PATH, and real
 # clients: curl (OAUTHBEARER with and without SASL-IR, XOAUTH2 against a
 # server that offers only XOAUTH2) and Python's imaplib (no SASL-IR).
+# Tokens: local API tokens, and (with oidc-provider started here on
+# 127.0.0.1, see e2e_common.sh) JWT access tokens and opaque tokens checked
+# by RFC 7662 introspection, from one configuration; a 4 KB JWT on a third
+# service whose configuration has only [jwt] (jwks_file).
 # Runs inside the private namespace of tests/integration/lib.sh.  TAP.
 # shellcheck source=tests/integration/lib.sh
 . "$(dirname "$(readlink -f "$0")")/../integration/lib.sh"
@@ -23,6 +27,7 @@ e2e_imap_cleanup() {
 	e2e_unlock_store
 	[ -n "$MASTER_PID" ] && kill -TERM "$MASTER_PID" 2>/dev/null
 	[ -n "$MASTER_PID" ] && wait "$MASTER_PID" 2>/dev/null
+	oidc_stop
 	it_inner_cleanup
 }
 trap 'e2e_imap_cleanup' EXIT
@@ -40,6 +45,7 @@ cyrus_start() {
 	done
 	IMAP_PORT=$(it_free_port)
 	IMAPX_PORT=$(it_free_port)
+	IMAPJ_PORT=$(it_free_port)
 	# Shared options; the second file offers XOAUTH2 alone (curl sends
 	# OAUTHBEARER whenever the server offers it: curl issue 10259).
 	printf '%s\n' \
@@ -62,6 +68,12 @@ cyrus_start() {
 		cat "$CYR/common.conf"
 		echo "sasl_mech_list: XOAUTH2"
 	} >"$CYR/imapd-x.conf"
+	# the 4 KB JWT's service: its own apitoken configuration ([jwt] only)
+	{
+		grep -v '^sasl_apitoken_config:' "$CYR/common.conf"
+		echo "sasl_apitoken_config: $E2E_CONF4K"
+		echo "sasl_mech_list: OAUTHBEARER XOAUTH2"
+	} >"$CYR/imapd-j.conf"
 	printf '%s\n' \
 		'START {' \
 		"  recover cmd=\"ctl_cyrusdb -C $CYR/imapd.conf -r\"" \
@@ -69,6 +81,7 @@ cyrus_start() {
 		'SERVICES {' \
 		"  imap  cmd=\"imapd -C $CYR/imapd.conf\"   listen=\"127.0.0.1:$IMAP_PORT\"  prefork=0" \
 		"  imapx cmd=\"imapd -C $CYR/imapd-x.conf\" listen=\"127.0.0.1:$IMAPX_PORT\" prefork=0" \
+		"  imapj cmd=\"imapd -C $CYR/imapd-j.conf\" listen=\"127.0.0.1:$IMAPJ_PORT\" prefork=0" \
 		'}' \
 		'EVENTS {' \
 		'}' >"$CYR/cyrus.conf"
@@ -79,7 +92,8 @@ cyrus_start() {
 	MASTER_PID=$!
 	IT_DIAG_FILES="$IT_DIAG_FILES $T/cyrmaster.log"
 	for _ in $(seq 100); do
-		port_open "$IMAP_PORT" && port_open "$IMAPX_PORT" && return 0
+		port_open "$IMAP_PORT" && port_open "$IMAPX_PORT" &&
+			port_open "$IMAPJ_PORT" && return 0
 		kill -0 "$MASTER_PID" 2>/dev/null || return 1
 		sleep 0.1
 	done
@@ -118,6 +132,7 @@ decisions_complete() {
 # ------------------------------------------------------------------ cases
 it_test_syslog
 e2e_plugin_dir
+e2e_oidc_start
 e2e_store cyrus:mail
 
 if SASL_PATH=$E2E_PLUGDIR saslpluginviewer >"$T/viewer.out" 2>&1 &&
@@ -198,6 +213,111 @@ else
 fi
 py_imap tok_good OAUTHBEARER
 it_check "store unlocked: logged in again" out_has "RESULT ok"
+
+# ------------------------------------------- JWT, introspection, 4 KB JWT
+# The 4 KB JWT (RS256, committed test key) on the [jwt]-only service.
+it_log_mark
+py_imap tok_jwt4k OAUTHBEARER "$IMAPJ_PORT"
+# shellcheck disable=SC2154 # set by it_secret
+it_check "imaplib OAUTHBEARER, 4 KB JWT (${#tok_jwt4k} bytes, RS256, jwks_file): logged in" \
+	out_has "RESULT ok"
+it_check "  syslog: decision=accept source=jwt" \
+	it_log_has "apitoken: OAUTHBEARER decision=accept" "user=$IT_USER " "source=jwt"
+py_imap tok_jwt4k XOAUTH2 "$IMAPJ_PORT"
+it_check "imaplib XOAUTH2, 4 KB JWT: logged in" out_has "RESULT ok"
+curl_imap tok_jwt4k OAUTHBEARER "$IMAPJ_PORT" --sasl-ir
+it_check "curl OAUTHBEARER with SASL-IR, 4 KB JWT: logged in" rc_is 0
+
+if [ -n "$E2E_OIDC" ]; then
+	e2e_oidc_token tok_jwt cli-rs256 "imap smtp" "$IT_USER"
+	e2e_oidc_token tok_jwt_other cli-rs256 "imap smtp" "$IT_OTHER"
+	e2e_oidc_token tok_jwt_noscope cli-es256 "smtp" "$IT_USER"
+	e2e_oidc_token tok_opq cli-opaque "imap smtp" "$IT_USER"
+	e2e_oidc_token tok_opq_rev cli-opaque "imap smtp" "$IT_USER"
+	e2e_oidc_token tok_opq_down cli-opaque "imap smtp" "$IT_USER"
+
+	it_log_mark
+	curl_imap tok_jwt OAUTHBEARER "$IMAP_PORT" --sasl-ir
+	# shellcheck disable=SC2154 # set by it_secret
+	it_check "curl OAUTHBEARER with SASL-IR, JWT from oidc-provider (${#tok_jwt} bytes): logged in" rc_is 0
+	it_check "  syslog: decision=accept user=$IT_USER source=jwt, fingerprint" \
+		it_log_has "apitoken: OAUTHBEARER decision=accept" "user=$IT_USER " \
+		"fingerprint=$(it_fingerprint tok_jwt)" "source=jwt"
+	curl_imap tok_jwt XOAUTH2 "$IMAPX_PORT"
+	it_check "curl XOAUTH2 (XOAUTH2-only server), JWT: logged in" rc_is 0
+	py_imap tok_jwt OAUTHBEARER
+	it_check "imaplib OAUTHBEARER, JWT: logged in" out_has "RESULT ok"
+	py_imap tok_jwt XOAUTH2
+	it_check "imaplib XOAUTH2, JWT: logged in" out_has "RESULT ok"
+
+	it_log_mark
+	py_imap tok_jwt_other OAUTHBEARER
+	it_check "imaplib OAUTHBEARER, JWT for $IT_OTHER presented as $IT_USER: NO" \
+		out_has "RESULT refused"
+	it_note "  no challenge: the token's user is the authentication id, a= the" \
+		"authorization id, refused by the proxy policy; client: $(printf '%s' "$E2E_OUT" | tr '\n' ' ')"
+	it_check "  syslog: user=$IT_OTHER authzid=$IT_USER not accepted" \
+		it_log_has "user=$IT_OTHER authzid=$IT_USER "
+	curl_imap tok_jwt_other OAUTHBEARER "$IMAP_PORT" --sasl-ir
+	it_check "curl OAUTHBEARER, JWT for $IT_OTHER: refused (exit 67)" rc_is 67
+	py_imap tok_jwt_noscope OAUTHBEARER
+	it_check "imaplib OAUTHBEARER, JWT without scope imap: NO after insufficient_scope" \
+		eval 'out_has "RESULT refused" && out_has "CHALLENGE {\"status\":\"insufficient_scope\",\"scope\":\"imap\""'
+	py_imap tok_jwt_noscope XOAUTH2
+	it_check "imaplib XOAUTH2, JWT without scope imap: NO after the 403 challenge" \
+		eval 'out_has "RESULT refused" && out_has "\"status\":\"403\""'
+
+	it_log_mark
+	curl_imap tok_opq OAUTHBEARER "$IMAP_PORT" --sasl-ir
+	it_check "curl OAUTHBEARER with SASL-IR, opaque token (introspection): logged in" rc_is 0
+	it_check "  syslog: decision=accept user=$IT_USER source=introspection" \
+		it_log_has "apitoken: OAUTHBEARER decision=accept" "user=$IT_USER " \
+		"fingerprint=$(it_fingerprint tok_opq)" "source=introspection"
+	curl_imap tok_opq XOAUTH2 "$IMAPX_PORT"
+	it_check "curl XOAUTH2 (XOAUTH2-only server), opaque token: logged in" rc_is 0
+	py_imap tok_opq OAUTHBEARER
+	it_check "imaplib OAUTHBEARER, opaque token: logged in" out_has "RESULT ok"
+	py_imap tok_opq XOAUTH2
+	it_check "imaplib XOAUTH2, opaque token: logged in" out_has "RESULT ok"
+
+	# revoked at the server (RFC 7009): refused once cache_ttl (2 s) passed
+	py_imap tok_opq_rev OAUTHBEARER
+	it_check "imaplib OAUTHBEARER, opaque token before revocation: logged in" \
+		out_has "RESULT ok"
+	it_check "  revoked at oidc-provider (RFC 7009)" e2e_oidc_revoke tok_opq_rev cli-opaque
+	sleep 3
+	it_log_mark
+	py_imap tok_opq_rev OAUTHBEARER
+	it_check "imaplib OAUTHBEARER, revoked opaque token after cache_ttl: NO after invalid_token" \
+		eval 'out_has "RESULT refused" && out_has "CHALLENGE {\"status\":\"invalid_token\""'
+	it_check "  syslog: decision=reject source=introspection" \
+		it_log_has "decision=reject" "fingerprint=$(it_fingerprint tok_opq_rev)"
+	py_imap tok_opq_rev XOAUTH2
+	it_check "imaplib XOAUTH2, revoked opaque token: NO after the 401 challenge" \
+		eval 'out_has "RESULT refused" && out_has "\"status\":\"401\""'
+	curl_imap tok_opq_rev OAUTHBEARER "$IMAP_PORT" --sasl-ir
+	it_check "curl OAUTHBEARER, revoked opaque token: refused (exit 67)" rc_is 67
+
+	# the authorization server down
+	oidc_stop
+	it_log_mark
+	py_imap tok_opq_down OAUTHBEARER
+	it_check "server down: opaque token not in the cache: NO without a challenge" \
+		refused_without_challenge
+	it_check "  syslog: decision=unavailable" it_log_has "decision=unavailable" \
+		"fingerprint=$(it_fingerprint tok_opq_down)"
+	py_imap tok_opq_down XOAUTH2
+	it_check "server down: XOAUTH2, opaque token: NO without a challenge" \
+		refused_without_challenge
+	py_imap tok_jwt OAUTHBEARER
+	it_check "server down: JWT whose keys are cached: logged in" out_has "RESULT ok"
+	curl_imap tok_jwt OAUTHBEARER "$IMAP_PORT" --sasl-ir
+	it_check "server down: curl OAUTHBEARER, JWT: logged in" rc_is 0
+	py_imap tok_good OAUTHBEARER
+	it_check "server down: local token: logged in" out_has "RESULT ok"
+else
+	it_skip "JWT and introspection cases" "oidc test server unavailable"
+fi
 
 it_check "cyrmaster still running" kill -0 "$MASTER_PID"
 it_check "no token (or slice of one) in syslog or client output" \

@@ -4,6 +4,10 @@
 # smtpd_sasl_type=cyrus, the plugin loaded through SASL_PATH (imported
 # into master's scrubbed environment with import_environment) and
 # $T/postfix/sasl/smtpd.conf; real clients: curl and Python's smtplib.
+# Tokens: local API tokens, and (with oidc-provider started here on
+# 127.0.0.1, see e2e_common.sh) JWT access tokens and opaque tokens checked
+# by RFC 7662 introspection, from one configuration; a 4 KB JWT on a second
+# smtpd (-o smtpd_sasl_path=smtpd4k) whose configuration has only [jwt].
 # Runs inside the private namespace of tests/integration/lib.sh.  TAP.
 # shellcheck source=tests/integration/lib.sh
 . "$(dirname "$(readlink -f "$0")")/../integration/lib.sh"
@@ -21,6 +25,7 @@ PF_STARTED=
 e2e_smtp_cleanup() {
 	e2e_unlock_store
 	[ -n "$PF_STARTED" ] && postfix -c "$PF" stop >/dev/null 2>&1
+	oidc_stop
 	it_inner_cleanup
 }
 trap 'e2e_smtp_cleanup' EXIT
@@ -34,6 +39,7 @@ postfix_start() {
 	mkdir -m 0755 "$PF" "$PF/sasl" "$PF/queue" "$PF/data" || return 1
 	chown postfix "$PF/data"
 	SMTP_PORT=$(it_free_port)
+	SMTP4K_PORT=$(it_free_port)
 	printf '%s\n' \
 		"compatibility_level = 3.6" \
 		"queue_directory = $PF/queue" \
@@ -58,6 +64,7 @@ postfix_start() {
 		>"$PF/main.cf"
 	printf '%s\n' \
 		"127.0.0.1:$SMTP_PORT inet n - n - - smtpd" \
+		"127.0.0.1:$SMTP4K_PORT inet n - n - - smtpd -o smtpd_sasl_path=smtpd4k" \
 		"pickup    unix n - n 60 1 pickup" \
 		"cleanup   unix n - n - 0 cleanup" \
 		"qmgr      unix n - n 300 1 qmgr" \
@@ -77,19 +84,23 @@ postfix_start() {
 		"mech_list: OAUTHBEARER XOAUTH2" \
 		"apitoken_config: $E2E_CONF" \
 		"apitoken_scope: $E2E_SCOPE" >"$PF/sasl/smtpd.conf"
+	printf '%s\n' \
+		"mech_list: OAUTHBEARER XOAUTH2" \
+		"apitoken_config: $E2E_CONF4K" \
+		"apitoken_scope: $E2E_SCOPE" >"$PF/sasl/smtpd4k.conf"
 	postfix -c "$PF" check >"$T/postfix-check.log" 2>&1
 	postfix -c "$PF" start >"$T/postfix-start.log" 2>&1 || return 1
 	PF_STARTED=1
 	IT_DIAG_FILES="$IT_DIAG_FILES $T/postfix-start.log"
 	for _ in $(seq 100); do
-		port_open "$SMTP_PORT" && return 0
+		port_open "$SMTP_PORT" && port_open "$SMTP4K_PORT" && return 0
 		sleep 0.1
 	done
 	return 1
 }
 
-py_smtp() { # VAR MECH [--no-ir]
-	e2e_py e2e_client.py smtp 127.0.0.1 "$SMTP_PORT" "$2" "$IT_USER" \
+py_smtp() { # VAR MECH [--no-ir]   (port: $SMTP_CUR, default $SMTP_PORT)
+	e2e_py e2e_client.py smtp 127.0.0.1 "${SMTP_CUR:-$SMTP_PORT}" "$2" "$IT_USER" \
 		"$T/secrets/$1" "${3:-}"
 }
 
@@ -98,7 +109,7 @@ curl_smtp() { # VAR MECH [curl options]
 	shift 2
 	e2e_curlrc "$var" "$IT_USER"
 	timeout 60 curl -sS -K "$T/secrets/curlrc" --login-options "AUTH=$mech" \
-		-X NOOP "$@" "smtp://127.0.0.1:$SMTP_PORT/client.example.com" \
+		-X NOOP "$@" "smtp://127.0.0.1:${SMTP_CUR:-$SMTP_PORT}/client.example.com" \
 		>"$T/curl.out" 2>"$T/curl.err"
 	E2E_RC=$?
 	rm -f "$T/secrets/curlrc"
@@ -113,6 +124,7 @@ temp_without_challenge() { out_has "CODE 454" && ! out_has CHALLENGE; }
 # ------------------------------------------------------------------ cases
 it_test_syslog
 e2e_plugin_dir
+e2e_oidc_start
 e2e_store postfix:postfix
 
 if postfix_start; then
@@ -178,6 +190,101 @@ else
 fi
 py_smtp tok_good OAUTHBEARER
 it_check "store unlocked: 235 again" out_has "CODE 235"
+
+# ------------------------------------------- JWT, introspection, 4 KB JWT
+# The 4 KB JWT (RS256, committed test key) on the [jwt]-only smtpd.
+SMTP_CUR=$SMTP4K_PORT
+py_smtp tok_jwt4k OAUTHBEARER
+# shellcheck disable=SC2154 # set by it_secret
+it_check "smtplib OAUTHBEARER, 4 KB JWT (${#tok_jwt4k} bytes, RS256, jwks_file): 235" \
+	out_has "CODE 235"
+py_smtp tok_jwt4k OAUTHBEARER --no-ir
+it_check "smtplib OAUTHBEARER without initial response, 4 KB JWT: 235" out_has "CODE 235"
+py_smtp tok_jwt4k XOAUTH2
+it_check "smtplib XOAUTH2, 4 KB JWT: 235" out_has "CODE 235"
+curl_smtp tok_jwt4k OAUTHBEARER --sasl-ir
+it_check "curl OAUTHBEARER, 4 KB JWT: authenticated" rc_is 0
+SMTP_CUR=
+
+if [ -n "$E2E_OIDC" ]; then
+	e2e_oidc_token tok_jwt cli-rs256 "imap smtp" "$IT_USER"
+	e2e_oidc_token tok_jwt_other cli-rs256 "imap smtp" "$IT_OTHER"
+	e2e_oidc_token tok_jwt_noscope cli-es256 "imap" "$IT_USER"
+	e2e_oidc_token tok_opq cli-opaque "imap smtp" "$IT_USER"
+	e2e_oidc_token tok_opq_rev cli-opaque "imap smtp" "$IT_USER"
+	e2e_oidc_token tok_opq_down cli-opaque "imap smtp" "$IT_USER"
+
+	py_smtp tok_jwt OAUTHBEARER
+	# shellcheck disable=SC2154 # set by it_secret
+	it_check "smtplib OAUTHBEARER, JWT from oidc-provider (${#tok_jwt} bytes): 235" \
+		out_has "CODE 235"
+	py_smtp tok_jwt OAUTHBEARER --no-ir
+	it_check "smtplib OAUTHBEARER without initial response, JWT: 235" out_has "CODE 235"
+	py_smtp tok_jwt XOAUTH2
+	it_check "smtplib XOAUTH2, JWT: 235" out_has "CODE 235"
+	curl_smtp tok_jwt OAUTHBEARER --sasl-ir
+	it_check "curl OAUTHBEARER, JWT: authenticated" rc_is 0
+
+	it_log_mark
+	py_smtp tok_jwt_other OAUTHBEARER
+	it_check "smtplib OAUTHBEARER, JWT for $IT_OTHER presented as $IT_USER: 535" \
+		out_has "CODE 535"
+	it_note "  no challenge: the token's user is the authentication id, a= the" \
+		"authorization id, refused by the proxy policy; client: $(printf '%s' "$E2E_OUT" | tr '\n' ' ')"
+	py_smtp tok_jwt_other XOAUTH2
+	it_check "smtplib XOAUTH2, JWT for $IT_OTHER presented as $IT_USER: 535" \
+		out_has "CODE 535"
+	curl_smtp tok_jwt_other OAUTHBEARER --sasl-ir
+	it_check "curl OAUTHBEARER, JWT for $IT_OTHER: refused (exit 67)" rc_is 67
+	py_smtp tok_jwt_noscope OAUTHBEARER
+	it_check "smtplib OAUTHBEARER, JWT without scope smtp: 535 after insufficient_scope" \
+		eval 'out_has "CODE 535" && out_has "CHALLENGE {\"status\":\"insufficient_scope\",\"scope\":\"smtp\"}"'
+
+	it_log_mark
+	py_smtp tok_opq OAUTHBEARER
+	it_check "smtplib OAUTHBEARER, opaque token (introspection): 235" out_has "CODE 235"
+	py_smtp tok_opq XOAUTH2
+	it_check "smtplib XOAUTH2, opaque token: 235" out_has "CODE 235"
+	curl_smtp tok_opq OAUTHBEARER --sasl-ir
+	it_check "curl OAUTHBEARER, opaque token: authenticated" rc_is 0
+
+	# revoked at the server (RFC 7009): refused once cache_ttl (2 s) passed
+	py_smtp tok_opq_rev OAUTHBEARER
+	it_check "smtplib OAUTHBEARER, opaque token before revocation: 235" out_has "CODE 235"
+	it_check "  revoked at oidc-provider (RFC 7009)" e2e_oidc_revoke tok_opq_rev cli-opaque
+	sleep 3
+	it_log_mark
+	py_smtp tok_opq_rev OAUTHBEARER
+	it_check "smtplib OAUTHBEARER, revoked opaque token after cache_ttl: 535 after invalid_token" \
+		eval 'out_has "CODE 535" && out_has "CHALLENGE {\"status\":\"invalid_token\",\"scope\":\"smtp\"}"'
+	it_check "  syslog: decision=reject source=introspection" \
+		it_log_has "apitoken: OAUTHBEARER decision=reject" \
+		"fingerprint=$(it_fingerprint tok_opq_rev)" "source=introspection"
+	py_smtp tok_opq_rev XOAUTH2
+	it_check "smtplib XOAUTH2, revoked opaque token: 535 after the 401 challenge" \
+		eval 'out_has "CODE 535" && out_has "\"status\":\"401\""'
+	curl_smtp tok_opq_rev OAUTHBEARER --sasl-ir
+	it_check "curl OAUTHBEARER, revoked opaque token: refused (exit 67)" rc_is 67
+
+	# the authorization server down
+	oidc_stop
+	it_log_mark
+	py_smtp tok_opq_down OAUTHBEARER
+	it_check "server down: opaque token not in the cache: 454 temporary failure, no challenge" \
+		temp_without_challenge
+	it_check "  syslog: decision=unavailable" it_log_has "decision=unavailable" \
+		"fingerprint=$(it_fingerprint tok_opq_down)"
+	py_smtp tok_opq_down XOAUTH2
+	it_check "server down: XOAUTH2, opaque token: 454, no challenge" temp_without_challenge
+	py_smtp tok_jwt OAUTHBEARER
+	it_check "server down: JWT whose keys are cached: 235" out_has "CODE 235"
+	curl_smtp tok_jwt OAUTHBEARER --sasl-ir
+	it_check "server down: curl OAUTHBEARER, JWT: authenticated" rc_is 0
+	py_smtp tok_good OAUTHBEARER
+	it_check "server down: local token: 235" out_has "CODE 235"
+else
+	it_skip "JWT and introspection cases" "oidc test server unavailable"
+fi
 
 it_check "no token (or slice of one) in syslog or client output" \
 	it_no_token_in "$IT_SYSLOG" "$T/client-all.log"

@@ -9,32 +9,8 @@
 #include "claims.h"
 #include "json.h"
 #include "scope.h"
-
-static void refuse(struct atok_result *res, enum atok_why why, const char *fmt,
-                   ...) __attribute__((format(printf, 3, 4)));
-static void refuse(struct atok_result *res, enum atok_why why, const char *fmt,
-                   ...)
-{
-	va_list ap;
-
-	res->verdict = ATOK_REJECT;
-	res->why = why;
-	va_start(ap, fmt);
-	vsnprintf(res->reason, sizeof(res->reason), fmt, ap);
-	va_end(ap);
-}
-
-static int printable_name(const char *s, size_t n)
-{
-	size_t i;
-
-	if (n == 0)
-		return 0;
-	for (i = 0; i < n; i++)
-		if ((unsigned char)s[i] <= 0x20 || s[i] == 0x7f || s[i] == '"')
-			return 0;
-	return 1;
-}
+#include "result.h"
+#include "util.h"
 
 static int audience_ok(const struct atok_json_member *aud, const char *want)
 {
@@ -98,46 +74,51 @@ void atok_claims_check(const struct atok_json_object *claims, const char *typ,
 
 	if (p->require_at_jwt && strcasecmp(typ, "at+jwt") != 0 &&
 	    strcasecmp(typ, "application/at+jwt") != 0) {
-		refuse(res, ATOK_WHY_CLAIMS,
-		       "JWT typ is \"%.32s\", not at+jwt (RFC 9068)", typ);
+		atok_result_set(res, ATOK_REJECT, ATOK_WHY_CLAIMS,
+		                "JWT typ is \"%.32s\", not at+jwt (RFC 9068)",
+		                typ);
 		return;
 	}
 	v = atok_json_get(claims, "exp");
 	if (v == NULL || atok_json_numeric_date(v, &exp) != 0) {
-		refuse(res, ATOK_WHY_CLAIMS, "JWT has no numeric exp");
+		atok_result_set(res, ATOK_REJECT, ATOK_WHY_CLAIMS,
+		                "JWT has no numeric exp");
 		return;
 	}
 	if (now - p->leeway >= exp) {
-		refuse(res, ATOK_WHY_EXPIRED,
-		       "JWT expired (exp=%lld <= now=%lld - leeway %lld)",
-		       (long long)exp, (long long)now, (long long)p->leeway);
+		atok_result_set(
+		    res, ATOK_REJECT, ATOK_WHY_EXPIRED,
+		    "JWT expired (exp=%lld <= now=%lld - leeway %lld)",
+		    (long long)exp, (long long)now, (long long)p->leeway);
 		return;
 	}
 	if ((v = atok_json_get(claims, "nbf")) != NULL) {
 		if (atok_json_numeric_date(v, &t) != 0) {
-			refuse(res, ATOK_WHY_CLAIMS, "JWT nbf is not numeric");
+			atok_result_set(res, ATOK_REJECT, ATOK_WHY_CLAIMS,
+			                "JWT nbf is not numeric");
 			return;
 		}
 		if (t > now + p->leeway) {
-			refuse(res, ATOK_WHY_NOT_YET_VALID,
-			       "JWT not valid before %lld (now=%lld + leeway "
-			       "%lld)",
-			       (long long)t, (long long)now,
-			       (long long)p->leeway);
+			atok_result_set(
+			    res, ATOK_REJECT, ATOK_WHY_NOT_YET_VALID,
+			    "JWT not valid before %lld (now=%lld + leeway "
+			    "%lld)",
+			    (long long)t, (long long)now, (long long)p->leeway);
 			return;
 		}
 	}
 	if ((v = atok_json_get(claims, "iat")) != NULL) {
 		if (atok_json_numeric_date(v, &t) != 0) {
-			refuse(res, ATOK_WHY_CLAIMS, "JWT iat is not numeric");
+			atok_result_set(res, ATOK_REJECT, ATOK_WHY_CLAIMS,
+			                "JWT iat is not numeric");
 			return;
 		}
 		if (t > now + p->leeway) {
-			refuse(res, ATOK_WHY_NOT_YET_VALID,
-			       "JWT issued in the future (iat=%lld > now=%lld "
-			       "+ leeway %lld)",
-			       (long long)t, (long long)now,
-			       (long long)p->leeway);
+			atok_result_set(
+			    res, ATOK_REJECT, ATOK_WHY_NOT_YET_VALID,
+			    "JWT issued in the future (iat=%lld > now=%lld "
+			    "+ leeway %lld)",
+			    (long long)t, (long long)now, (long long)p->leeway);
 			return;
 		}
 	}
@@ -147,33 +128,36 @@ void atok_claims_check(const struct atok_json_object *claims, const char *typ,
 		if (atok_json_string(v, iss, sizeof(iss), NULL) != 0)
 			strcpy(iss,
 			       v == NULL ? "(none)" : "(not a short string)");
-		refuse(res, ATOK_WHY_ISSUER, "JWT iss \"%.80s\" is not %.80s",
-		       iss, p->issuer);
+		atok_result_set(res, ATOK_REJECT, ATOK_WHY_ISSUER,
+		                "JWT iss \"%.80s\" is not %.80s", iss,
+		                p->issuer);
 		return;
 	}
 	if (!audience_ok(atok_json_get(claims, "aud"), p->audience)) {
-		refuse(res, ATOK_WHY_AUDIENCE, "JWT aud does not hold %.100s",
-		       p->audience);
+		atok_result_set(res, ATOK_REJECT, ATOK_WHY_AUDIENCE,
+		                "JWT aud does not hold %.100s", p->audience);
 		return;
 	}
 	v = atok_json_get(claims, p->username_claim);
 	if (v == NULL || v->type != ATOK_JSON_STRING) {
-		refuse(res, ATOK_WHY_CLAIMS,
-		       "JWT claim \"%.40s\" (the user) is missing or not a "
-		       "string",
-		       p->username_claim);
+		atok_result_set(
+		    res, ATOK_REJECT, ATOK_WHY_CLAIMS,
+		    "JWT claim \"%.40s\" (the user) is missing or not a "
+		    "string",
+		    p->username_claim);
 		return;
 	}
 	if (atok_json_string(v, user, sizeof(user), &n) != 0 ||
-	    !printable_name(user, n)) {
-		refuse(res, ATOK_WHY_CLAIMS,
-		       "JWT claim \"%.40s\" is not a valid user name",
-		       p->username_claim);
+	    !atok_name_valid(user, n)) {
+		atok_result_set(res, ATOK_REJECT, ATOK_WHY_CLAIMS,
+		                "JWT claim \"%.40s\" is not a valid user name",
+		                p->username_claim);
 		return;
 	}
 	if (scopes_of(claims, res->scopes, sizeof(res->scopes)) != 0) {
 		res->scopes[0] = '\0';
-		refuse(res, ATOK_WHY_CLAIMS, "JWT scope claim is malformed");
+		atok_result_set(res, ATOK_REJECT, ATOK_WHY_CLAIMS,
+		                "JWT scope claim is malformed");
 		return;
 	}
 	memcpy(res->user, user, n + 1);
@@ -182,7 +166,7 @@ void atok_claims_check(const struct atok_json_object *claims, const char *typ,
 	if (v == NULL ||
 	    atok_json_string(v, res->token_id, sizeof(res->token_id), &n) !=
 	        0 ||
-	    !printable_name(res->token_id, n))
+	    !atok_name_valid(res->token_id, n))
 		res->token_id[0] = '\0';
 	res->verdict = ATOK_ACCEPT;
 	res->why = ATOK_WHY_NONE;

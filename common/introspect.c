@@ -34,6 +34,7 @@
 #include "introspect.h"
 #include "scope.h"
 #include "util.h"
+#include "result.h"
 
 enum auth_method { AUTH_BASIC, AUTH_POST, AUTH_PRIVATE_KEY_JWT };
 
@@ -64,21 +65,6 @@ struct mem_entry {
 	char user[ATOK_USER_MAX + 1];
 	char scopes[ATOK_SCOPES_MAX + 1];
 };
-
-static void result_set(struct atok_result *res, enum atok_verdict v,
-                       enum atok_why why, const char *fmt, ...)
-    __attribute__((format(printf, 4, 5)));
-static void result_set(struct atok_result *res, enum atok_verdict v,
-                       enum atok_why why, const char *fmt, ...)
-{
-	va_list ap;
-
-	res->verdict = v;
-	res->why = why;
-	va_start(ap, fmt);
-	vsnprintf(res->reason, sizeof(res->reason), fmt, ap);
-	va_end(ap);
-}
 
 /* Reads a small private file (a secret or key), permissions checked. */
 static int read_private(const char *path, const char *what, char **out,
@@ -533,18 +519,6 @@ out:
 	return r;
 }
 
-static int name_ok(const char *s, size_t n)
-{
-	size_t i;
-
-	if (n == 0 || n > ATOK_USER_MAX)
-		return 0;
-	for (i = 0; i < n; i++)
-		if ((unsigned char)s[i] <= 0x20 || s[i] == 0x7f || s[i] == '"')
-			return 0;
-	return 1;
-}
-
 /* A NumericDate member, if present: 0 absent, 1 ok, -1 malformed. */
 static int date_member(const struct atok_json_object *o, const char *name,
                        int64_t *out)
@@ -584,52 +558,54 @@ static void judge(struct atok_introspect *in, const struct atok_json_object *o,
 	/* active must be the JSON value true: not "true", not 1. */
 	if (active == NULL || (active->type != ATOK_JSON_TRUE &&
 	                       active->type != ATOK_JSON_FALSE)) {
-		result_set(res, ATOK_UNAVAILABLE, ATOK_WHY_BACKEND,
-		           "introspection response has no boolean \"active\"");
+		atok_result_set(
+		    res, ATOK_UNAVAILABLE, ATOK_WHY_BACKEND,
+		    "introspection response has no boolean \"active\"");
 		return;
 	}
 	if (active->type != ATOK_JSON_TRUE) {
-		result_set(res, ATOK_REJECT, ATOK_WHY_INACTIVE,
-		           "the authorization server says the token is not "
-		           "active (revoked, expired or unknown)");
+		atok_result_set(
+		    res, ATOK_REJECT, ATOK_WHY_INACTIVE,
+		    "the authorization server says the token is not "
+		    "active (revoked, expired or unknown)");
 		return;
 	}
 	if ((has_exp = date_member(o, "exp", &exp)) < 0 ||
 	    (has_nbf = date_member(o, "nbf", &t)) < 0) {
-		result_set(res, ATOK_REJECT, ATOK_WHY_CLAIMS,
-		           "introspection exp or nbf is not a number");
+		atok_result_set(res, ATOK_REJECT, ATOK_WHY_CLAIMS,
+		                "introspection exp or nbf is not a number");
 		return;
 	}
 	if (has_exp && now >= exp) {
-		result_set(res, ATOK_REJECT, ATOK_WHY_EXPIRED,
-		           "token expired (exp=%lld <= now=%lld)",
-		           (long long)exp, (long long)now);
+		atok_result_set(res, ATOK_REJECT, ATOK_WHY_EXPIRED,
+		                "token expired (exp=%lld <= now=%lld)",
+		                (long long)exp, (long long)now);
 		return;
 	}
 	if (has_nbf && t > now) {
-		result_set(res, ATOK_REJECT, ATOK_WHY_NOT_YET_VALID,
-		           "token not valid before %lld", (long long)t);
+		atok_result_set(res, ATOK_REJECT, ATOK_WHY_NOT_YET_VALID,
+		                "token not valid before %lld", (long long)t);
 		return;
 	}
 	if (in->issuer != NULL &&
 	    !atok_json_string_eq(atok_json_get(o, "iss"), in->issuer)) {
-		result_set(res, ATOK_REJECT, ATOK_WHY_ISSUER,
-		           "introspection iss is not %.100s", in->issuer);
+		atok_result_set(res, ATOK_REJECT, ATOK_WHY_ISSUER,
+		                "introspection iss is not %.100s", in->issuer);
 		return;
 	}
 	if (in->audience != NULL &&
 	    !audience_holds(atok_json_get(o, "aud"), in->audience)) {
-		result_set(res, ATOK_REJECT, ATOK_WHY_AUDIENCE,
-		           "introspection aud does not hold %.100s",
-		           in->audience);
+		atok_result_set(res, ATOK_REJECT, ATOK_WHY_AUDIENCE,
+		                "introspection aud does not hold %.100s",
+		                in->audience);
 		return;
 	}
 	v = atok_json_get(o, in->username_field);
 	if (v == NULL ||
 	    atok_json_string(v, res->user, sizeof(res->user), &n) != 0 ||
-	    !name_ok(res->user, n)) {
+	    !atok_name_valid(res->user, n)) {
 		res->user[0] = '\0';
-		result_set(
+		atok_result_set(
 		    res, ATOK_REJECT, ATOK_WHY_CLAIMS,
 		    "introspection field \"%.40s\" (the user) is missing "
 		    "or not a valid user name",
@@ -642,8 +618,8 @@ static void judge(struct atok_introspect *in, const struct atok_json_object *o,
 	     atok_scope_normalize(scope, res->scopes, sizeof(res->scopes)) !=
 	         0)) {
 		res->user[0] = res->scopes[0] = '\0';
-		result_set(res, ATOK_REJECT, ATOK_WHY_CLAIMS,
-		           "introspection scope is malformed");
+		atok_result_set(res, ATOK_REJECT, ATOK_WHY_CLAIMS,
+		                "introspection scope is malformed");
 		return;
 	}
 	res->expires = has_exp ? exp : 0;
@@ -651,9 +627,9 @@ static void judge(struct atok_introspect *in, const struct atok_json_object *o,
 	if (v == NULL ||
 	    atok_json_string(v, res->token_id, sizeof(res->token_id), &n) !=
 	        0 ||
-	    !name_ok(res->token_id, n))
+	    !atok_name_valid(res->token_id, n))
 		res->token_id[0] = '\0';
-	result_set(res, ATOK_ACCEPT, ATOK_WHY_NONE, "token active");
+	atok_result_set(res, ATOK_ACCEPT, ATOK_WHY_NONE, "token active");
 }
 
 /* --- the result cache ---------------------------------------------- */
@@ -679,12 +655,13 @@ static void answer(struct atok_result *res, int active, const char *user,
 		snprintf(res->user, sizeof(res->user), "%s", user);
 		snprintf(res->scopes, sizeof(res->scopes), "%s", scopes);
 		res->expires = expires;
-		result_set(res, ATOK_ACCEPT, ATOK_WHY_NONE,
-		           "token active (cached)");
+		atok_result_set(res, ATOK_ACCEPT, ATOK_WHY_NONE,
+		                "token active (cached)");
 	} else {
-		result_set(res, ATOK_REJECT, ATOK_WHY_INACTIVE,
-		           "the authorization server said the token is not "
-		           "active (cached)");
+		atok_result_set(
+		    res, ATOK_REJECT, ATOK_WHY_INACTIVE,
+		    "the authorization server said the token is not "
+		    "active (cached)");
 	}
 }
 
@@ -831,45 +808,48 @@ void atok_introspect_verify(struct atok_introspect *in, const char *tok,
 		goto wipe;
 	}
 	if (post(in, tok, len, now, &resp, &err) != 0) {
-		result_set(res, ATOK_UNAVAILABLE, ATOK_WHY_BACKEND, "%.200s",
-		           err.msg);
+		atok_result_set(res, ATOK_UNAVAILABLE, ATOK_WHY_BACKEND,
+		                "%.200s", err.msg);
 		goto wipe;
 	}
 	if (resp.status == 401 || resp.status == 403) {
-		result_set(res, ATOK_UNAVAILABLE, ATOK_WHY_BACKEND,
-		           "the introspection endpoint refused our own client "
-		           "credentials (HTTP %ld): check [introspection] "
-		           "client_id \"%.40s\" and client_secret_file",
-		           resp.status, in->client_id);
+		atok_result_set(
+		    res, ATOK_UNAVAILABLE, ATOK_WHY_BACKEND,
+		    "the introspection endpoint refused our own client "
+		    "credentials (HTTP %ld): check [introspection] "
+		    "client_id \"%.40s\" and client_secret_file",
+		    resp.status, in->client_id);
 		goto out;
 	}
 	if (resp.status >= 300 && resp.status < 400) {
-		result_set(res, ATOK_UNAVAILABLE, ATOK_WHY_BACKEND,
-		           "the introspection endpoint redirected (HTTP %ld); "
-		           "redirects are not followed",
-		           resp.status);
+		atok_result_set(
+		    res, ATOK_UNAVAILABLE, ATOK_WHY_BACKEND,
+		    "the introspection endpoint redirected (HTTP %ld); "
+		    "redirects are not followed",
+		    resp.status);
 		goto out;
 	}
 	if (resp.status != 200) {
-		result_set(res, ATOK_UNAVAILABLE, ATOK_WHY_BACKEND,
-		           "the introspection endpoint answered HTTP %ld",
-		           resp.status);
+		atok_result_set(res, ATOK_UNAVAILABLE, ATOK_WHY_BACKEND,
+		                "the introspection endpoint answered HTTP %ld",
+		                resp.status);
 		goto out;
 	}
 	if (strncmp(resp.content_type, "application/json", 16) != 0) {
-		result_set(res, ATOK_UNAVAILABLE, ATOK_WHY_BACKEND,
-		           "introspection response is \"%.40s\", not "
-		           "application/json",
-		           resp.content_type);
+		atok_result_set(res, ATOK_UNAVAILABLE, ATOK_WHY_BACKEND,
+		                "introspection response is \"%.40s\", not "
+		                "application/json",
+		                resp.content_type);
 		goto out;
 	}
 	/* Read with the strict reader: an answer with duplicate members
 	 * (two "active"s) or broken JSON is a broken server. */
 	if ((o = malloc(sizeof(*o))) == NULL ||
 	    atok_json_parse_object(resp.body, resp.len, o) != 0) {
-		result_set(res, ATOK_UNAVAILABLE, ATOK_WHY_BACKEND,
-		           "introspection response is not a JSON object with "
-		           "unique member names");
+		atok_result_set(
+		    res, ATOK_UNAVAILABLE, ATOK_WHY_BACKEND,
+		    "introspection response is not a JSON object with "
+		    "unique member names");
 		goto out;
 	}
 	judge(in, o, now, res);

@@ -19,6 +19,7 @@
 #include "jwt.h"
 #include "keys.h"
 #include "util.h"
+#include "result.h"
 
 struct atok_jwt {
 	struct atok_claims_policy policy;
@@ -39,20 +40,6 @@ struct cache_entry {
 	int64_t valid_until; /* 0: empty */
 	struct atok_result res;
 };
-
-static void refuse(struct atok_result *res, enum atok_why why, const char *fmt,
-                   ...) __attribute__((format(printf, 3, 4)));
-static void refuse(struct atok_result *res, enum atok_why why, const char *fmt,
-                   ...)
-{
-	va_list ap;
-
-	res->verdict = ATOK_REJECT;
-	res->why = why;
-	va_start(ap, fmt);
-	vsnprintf(res->reason, sizeof(res->reason), fmt, ap);
-	va_end(ap);
-}
 
 static int parse_algorithms(const char *list, unsigned *mask,
                             struct atok_error *err)
@@ -301,10 +288,10 @@ void atok_jwt_verify(struct atok_jwt *j, const char *tok, size_t len,
 	if (cache_lookup(j, digest, now, res))
 		return;
 	if ((r = atok_jws_parse(tok, len, &jws, &err)) != 0) {
-		refuse(res,
-		       r == ATOK_ERR_TOO_LONG ? ATOK_WHY_TOO_LONG
-		                              : ATOK_WHY_MALFORMED,
-		       "%.200s", err.msg);
+		atok_result_set(res, ATOK_REJECT,
+		                r == ATOK_ERR_TOO_LONG ? ATOK_WHY_TOO_LONG
+		                                       : ATOK_WHY_MALFORMED,
+		                "%.200s", err.msg);
 		goto out;
 	}
 	snprintf(res->alg, sizeof(res->alg), "%s", atok_jws_alg_name(jws.alg));
@@ -315,8 +302,9 @@ void atok_jwt_verify(struct atok_jwt *j, const char *tok, size_t len,
 	/* The algorithm comes from configuration and the key, never from
 	 * the token alone. */
 	if (!(j->alg_allowed & (1u << jws.alg))) {
-		refuse(res, ATOK_WHY_BAD_ALG,
-		       "JWT alg %s is not in [jwt] algorithms", res->alg);
+		atok_result_set(res, ATOK_REJECT, ATOK_WHY_BAD_ALG,
+		                "JWT alg %s is not in [jwt] algorithms",
+		                res->alg);
 		goto out;
 	}
 	if (is_hmac(jws.alg)) {
@@ -325,9 +313,9 @@ void atok_jwt_verify(struct atok_jwt *j, const char *tok, size_t len,
 		              : jws.alg == ATOK_ALG_HS384 ? 48
 		                                          : 64;
 		if (atok_hmac_key_len(j->hmac) < need) {
-			refuse(res, ATOK_WHY_BAD_ALG,
-			       "HMAC secret is shorter than %s needs",
-			       res->alg);
+			atok_result_set(res, ATOK_REJECT, ATOK_WHY_BAD_ALG,
+			                "HMAC secret is shorter than %s needs",
+			                res->alg);
 			goto out;
 		}
 	} else {
@@ -341,14 +329,14 @@ void atok_jwt_verify(struct atok_jwt *j, const char *tok, size_t len,
 			goto out;
 		}
 		if (key == NULL) {
-			refuse(res,
-			       why != NULL && strstr(why, "kid") != NULL &&
-			               strstr(why, "no key") != NULL
-			           ? ATOK_WHY_NO_KEY
-			           : ATOK_WHY_BAD_ALG,
-			       "JWT %s kid \"%.64s\": %s", res->alg,
-			       jws.has_kid ? jws.kid : "",
-			       why ? why : "no key");
+			atok_result_set(
+			    res, ATOK_REJECT,
+			    why != NULL && strstr(why, "kid") != NULL &&
+			            strstr(why, "no key") != NULL
+			        ? ATOK_WHY_NO_KEY
+			        : ATOK_WHY_BAD_ALG,
+			    "JWT %s kid \"%.64s\": %s", res->alg,
+			    jws.has_kid ? jws.kid : "", why ? why : "no key");
 			goto out;
 		}
 	}
@@ -361,7 +349,9 @@ void atok_jwt_verify(struct atok_jwt *j, const char *tok, size_t len,
 		r = atok_jws_verify(&jws, key, j->hmac, &err);
 	if (r != 0) {
 		if (r == ATOK_ERR_SIGNATURE) {
-			refuse(res, ATOK_WHY_BAD_SIGNATURE, "%.200s", err.msg);
+			atok_result_set(res, ATOK_REJECT,
+			                ATOK_WHY_BAD_SIGNATURE, "%.200s",
+			                err.msg);
 		} else {
 			res->verdict = ATOK_UNAVAILABLE;
 			res->why = ATOK_WHY_INTERNAL;

@@ -11,24 +11,10 @@
 #include "local.h"
 #include "scope.h"
 #include "util.h"
+#include "result.h"
 
 #define ISSUE_ATTEMPTS 4  /* id collisions at 71 bits: never, but bounded */
 #define TOUCH_INTERVAL 60 /* seconds between last-used writes */
-
-static void set_reject(struct atok_result *res, enum atok_why why,
-                       const char *fmt, ...)
-    __attribute__((format(printf, 3, 4)));
-static void set_reject(struct atok_result *res, enum atok_why why,
-                       const char *fmt, ...)
-{
-	va_list ap;
-
-	res->verdict = ATOK_REJECT;
-	res->why = why;
-	va_start(ap, fmt);
-	vsnprintf(res->reason, sizeof(res->reason), fmt, ap);
-	va_end(ap);
-}
 
 static int fill_record(struct atok_token_record *rec, const char *token,
                        const char *user, const char *scopes, const char *name,
@@ -159,14 +145,16 @@ void atok_local_check_state(const struct atok_token_record *rec, int64_t now,
 	char when[32], at[32];
 
 	if (rec->revoked != 0) {
-		set_reject(res, ATOK_WHY_REVOKED, "token %s was revoked at %s",
-		           rec->id, iso_time(rec->revoked, when));
+		atok_result_set(res, ATOK_REJECT, ATOK_WHY_REVOKED,
+		                "token %s was revoked at %s", rec->id,
+		                iso_time(rec->revoked, when));
 		return;
 	}
 	if (rec->expires != 0 && now >= rec->expires) {
-		set_reject(res, ATOK_WHY_EXPIRED,
-		           "token %s expired at %s (now %s)", rec->id,
-		           iso_time(rec->expires, when), iso_time(now, at));
+		atok_result_set(res, ATOK_REJECT, ATOK_WHY_EXPIRED,
+		                "token %s expired at %s (now %s)", rec->id,
+		                iso_time(rec->expires, when),
+		                iso_time(now, at));
 		return;
 	}
 	res->verdict = ATOK_ACCEPT;
@@ -186,19 +174,21 @@ void atok_local_verify(struct atok_store *s, const char *token, size_t len,
 	res->source = ATOK_SRC_LOCAL;
 	r = atok_local_parse(token, len, &t);
 	if (r == ATOK_ERR_TOO_LONG) {
-		set_reject(res, ATOK_WHY_TOO_LONG,
-		           "local token is %zu bytes, longer than %d", len,
-		           ATOK_LOCAL_TOKEN_LEN);
+		atok_result_set(res, ATOK_REJECT, ATOK_WHY_TOO_LONG,
+		                "local token is %zu bytes, longer than %d", len,
+		                ATOK_LOCAL_TOKEN_LEN);
 		return;
 	}
 	if (r == ATOK_ERR_CHECKSUM) {
-		set_reject(res, ATOK_WHY_CHECKSUM,
-		           "local token checksum does not match (mistyped or "
-		           "truncated)");
+		atok_result_set(
+		    res, ATOK_REJECT, ATOK_WHY_CHECKSUM,
+		    "local token checksum does not match (mistyped or "
+		    "truncated)");
 		return;
 	}
 	if (r != 0) {
-		set_reject(res, ATOK_WHY_MALFORMED, "malformed local token");
+		atok_result_set(res, ATOK_REJECT, ATOK_WHY_MALFORMED,
+		                "malformed local token");
 		return;
 	}
 	memcpy(id, t.id, ATOK_LOCAL_ID_LEN);
@@ -213,7 +203,8 @@ void atok_local_verify(struct atok_store *s, const char *token, size_t len,
 	}
 	r = atok_store_lookup(s, id, &rec, &err);
 	if (r == ATOK_ERR_NOT_FOUND) {
-		set_reject(res, ATOK_WHY_UNKNOWN, "no token with id %s", id);
+		atok_result_set(res, ATOK_REJECT, ATOK_WHY_UNKNOWN,
+		                "no token with id %s", id);
 		goto out;
 	}
 	if (r != 0) {
@@ -223,8 +214,8 @@ void atok_local_verify(struct atok_store *s, const char *token, size_t len,
 		goto out;
 	}
 	if (CRYPTO_memcmp(hash, rec.hash, ATOK_HASH_LEN) != 0) {
-		set_reject(res, ATOK_WHY_BAD_SECRET,
-		           "secret does not match token %s", id);
+		atok_result_set(res, ATOK_REJECT, ATOK_WHY_BAD_SECRET,
+		                "secret does not match token %s", id);
 		goto out;
 	}
 	/* The token is genuine: report whose it is even when it is refused,

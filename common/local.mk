@@ -21,6 +21,7 @@ libatok_la_SOURCES = \
 	common/http.c common/http.h \
 	common/jwt.c common/jwt.h \
 	common/introspect.c common/introspect.h \
+	common/result.h \
 	common/verifier.c
 libatok_la_CFLAGS = $(AM_CFLAGS) -fPIC $(CRYPTO_CFLAGS) $(SQLITE_CFLAGS) \
 	$(JANSSON_CFLAGS) $(CURL_CFLAGS) -pthread

@@ -10,6 +10,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "atok.h"
 #include "util.h"
 
 void atok_freezero(void *p, size_t len)
@@ -118,4 +119,43 @@ int atok_check_path_safe(const char *path, const char *what,
 int64_t atok_now(int64_t req_now)
 {
 	return req_now != 0 ? req_now : (int64_t)time(NULL);
+}
+
+void atok_log_escape(const char *s, int quoted, char *out, size_t outsz)
+{
+	static const char hex[] = "0123456789abcdef";
+	size_t o = 0;
+	unsigned char ch;
+
+	if (s == NULL || *s == '\0')
+		s = "-";
+	for (; *s != '\0' && o + 5 < outsz; s++) {
+		ch = (unsigned char)*s;
+		if (ch == '"' || ch == '\\') {
+			out[o++] = '\\';
+			out[o++] = (char)ch;
+		} else if (ch > 0x20 && ch < 0x7f) {
+			out[o++] = (char)ch;
+		} else if (ch == ' ' && quoted) {
+			out[o++] = (char)ch;
+		} else {
+			out[o++] = '\\';
+			out[o++] = 'x';
+			out[o++] = hex[ch >> 4];
+			out[o++] = hex[ch & 0xf];
+		}
+	}
+	out[o] = '\0';
+}
+
+int atok_name_valid(const char *s, size_t n)
+{
+	size_t i;
+
+	if (s == NULL || n == 0 || n > ATOK_USER_MAX)
+		return 0;
+	for (i = 0; i < n; i++)
+		if ((unsigned char)s[i] <= 0x20 || s[i] == 0x7f || s[i] == '"')
+			return 0;
+	return 1;
 }

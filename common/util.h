@@ -35,6 +35,21 @@ void atok_hex(const unsigned char *p, size_t len, char *out);
 int atok_check_path_safe(const char *path, const char *what,
                          struct atok_error *err);
 
+/* Bytes a log field of n input bytes may need once escaped, with a NUL. */
+#define ATOK_LOG_FIELD_MAX(n) (4 * (n) + 2)
+
+/*
+ * Copies s into out for a log line that front ends write: `"` and `\`
+ * get a backslash, bytes outside printable ASCII (and the space, unless
+ * the field is quoted) become \xHH, so no client-chosen name can forge
+ * fields or lines.  NULL or empty becomes "-".  Truncates to fit.
+ */
+void atok_log_escape(const char *s, int quoted, char *out, size_t outsz);
+
+/* Whether s (n bytes) is a user name or token id we report: 1 to
+ * ATOK_USER_MAX bytes, no space, control character or '"'. */
+int atok_name_valid(const char *s, size_t n);
+
 /* The time now in seconds, or req_now when it is not 0. */
 int64_t atok_now(int64_t req_now);
 

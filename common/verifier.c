@@ -19,6 +19,7 @@
 #include "scope.h"
 #include "store.h"
 #include "util.h"
+#include "result.h"
 
 struct atok_verifier {
 	struct atok_store *store;      /* NULL when [store] is not configured */
@@ -74,26 +75,24 @@ void atok_verifier_free(struct atok_verifier **vp)
 	*vp = NULL;
 }
 
+void atok_result_set(struct atok_result *res, enum atok_verdict verdict,
+                     enum atok_why why, const char *fmt, ...)
+{
+	va_list ap;
+
+	res->verdict = verdict;
+	res->why = why;
+	va_start(ap, fmt);
+	vsnprintf(res->reason, sizeof(res->reason), fmt, ap);
+	va_end(ap);
+}
+
 static void result_init(struct atok_result *res)
 {
 	memset(res, 0, sizeof(*res));
 	res->verdict = ATOK_REJECT;
 	res->why = ATOK_WHY_INTERNAL;
 	snprintf(res->reason, sizeof(res->reason), "not verified");
-}
-
-static void reject(struct atok_result *res, enum atok_why why, const char *fmt,
-                   ...) __attribute__((format(printf, 3, 4)));
-static void reject(struct atok_result *res, enum atok_why why, const char *fmt,
-                   ...)
-{
-	va_list ap;
-
-	res->verdict = ATOK_REJECT;
-	res->why = why;
-	va_start(ap, fmt);
-	vsnprintf(res->reason, sizeof(res->reason), fmt, ap);
-	va_end(ap);
 }
 
 static int request_valid(const struct atok_request *req,
@@ -103,15 +102,17 @@ static int request_valid(const struct atok_request *req,
 
 	if (req->n_scopes > ATOK_REQ_SCOPES_MAX ||
 	    (req->n_scopes > 0 && req->scopes == NULL)) {
-		reject(res, ATOK_WHY_CONFIG, "too many required scopes");
+		atok_result_set(res, ATOK_REJECT, ATOK_WHY_CONFIG,
+		                "too many required scopes");
 		res->verdict = ATOK_CONFIG_ERROR;
 		return 0;
 	}
 	for (i = 0; i < req->n_scopes; i++) {
 		if (req->scopes[i] == NULL ||
 		    !atok_scope_valid(req->scopes[i], strlen(req->scopes[i]))) {
-			reject(res, ATOK_WHY_CONFIG,
-			       "required scope %zu is not a valid scope", i);
+			atok_result_set(
+			    res, ATOK_REJECT, ATOK_WHY_CONFIG,
+			    "required scope %zu is not a valid scope", i);
 			res->verdict = ATOK_CONFIG_ERROR;
 			return 0;
 		}
@@ -128,15 +129,15 @@ static void bind_and_scope(const struct atok_request *req,
 	if (res->verdict != ATOK_ACCEPT)
 		return;
 	if (req->user != NULL && strcmp(req->user, res->user) != 0) {
-		reject(res, ATOK_WHY_USER_MISMATCH,
-		       "token belongs to user \"%s\", not \"%.64s\"", res->user,
-		       req->user);
+		atok_result_set(res, ATOK_REJECT, ATOK_WHY_USER_MISMATCH,
+		                "token belongs to user \"%s\", not \"%.64s\"",
+		                res->user, req->user);
 		return;
 	}
 	missing = atok_scope_missing(res->scopes, req->scopes, req->n_scopes);
 	if (missing != NULL) {
-		reject(res, ATOK_WHY_SCOPE, "token lacks required scope \"%s\"",
-		       missing);
+		atok_result_set(res, ATOK_REJECT, ATOK_WHY_SCOPE,
+		                "token lacks required scope \"%s\"", missing);
 		return;
 	}
 	snprintf(res->reason, sizeof(res->reason), "token %s accepted",
@@ -154,14 +155,16 @@ enum atok_verdict atok_verify(struct atok_verifier *v,
 
 	result_init(res);
 	if (v == NULL || req == NULL) {
-		reject(res, ATOK_WHY_CONFIG, "no verifier");
+		atok_result_set(res, ATOK_REJECT, ATOK_WHY_CONFIG,
+		                "no verifier");
 		res->verdict = ATOK_CONFIG_ERROR;
 		return res->verdict;
 	}
 	if (!request_valid(req, res))
 		return res->verdict;
 	if (req->token == NULL || req->token_len == 0) {
-		reject(res, ATOK_WHY_EMPTY, "empty token");
+		atok_result_set(res, ATOK_REJECT, ATOK_WHY_EMPTY,
+		                "empty token");
 		return res->verdict;
 	}
 	/* The fingerprint first, so even a refused over-long token can be
@@ -175,15 +178,16 @@ enum atok_verdict atok_verify(struct atok_verifier *v,
 	                             (size_t)(dot - req->token), digest,
 	                             input_digest)
 	         : atok_sha256(req->token, req->token_len, digest)) != 0) {
-		reject(res, ATOK_WHY_INTERNAL, "SHA-256 failed");
+		atok_result_set(res, ATOK_REJECT, ATOK_WHY_INTERNAL,
+		                "SHA-256 failed");
 		res->verdict = ATOK_UNAVAILABLE;
 		return res->verdict;
 	}
 	atok_fingerprint_of(digest, res->fingerprint);
 	if (req->token_len > ATOK_TOKEN_MAX) {
-		reject(res, ATOK_WHY_TOO_LONG,
-		       "token is %zu bytes, longer than %d", req->token_len,
-		       ATOK_TOKEN_MAX);
+		atok_result_set(res, ATOK_REJECT, ATOK_WHY_TOO_LONG,
+		                "token is %zu bytes, longer than %d",
+		                req->token_len, ATOK_TOKEN_MAX);
 		return res->verdict;
 	}
 	now = atok_now(req->now);
@@ -191,8 +195,9 @@ enum atok_verdict atok_verify(struct atok_verifier *v,
 	switch (kind) {
 	case ATOK_KIND_LOCAL:
 		if (v->store == NULL) {
-			reject(res, ATOK_WHY_NO_VALIDATOR,
-			       "local token, but no [store] is configured");
+			atok_result_set(
+			    res, ATOK_REJECT, ATOK_WHY_NO_VALIDATOR,
+			    "local token, but no [store] is configured");
 			break;
 		}
 		atok_local_verify(v->store, req->token, req->token_len, now,
@@ -211,18 +216,20 @@ enum atok_verdict atok_verify(struct atok_verifier *v,
 		 * other: many servers introspect their JWTs too. */
 		if (v->intro == NULL) {
 			res->source = ATOK_SRC_JWT;
-			reject(res, ATOK_WHY_NO_VALIDATOR,
-			       "JWT, but neither [jwt] nor [introspection] is "
-			       "configured");
+			atok_result_set(
+			    res, ATOK_REJECT, ATOK_WHY_NO_VALIDATOR,
+			    "JWT, but neither [jwt] nor [introspection] is "
+			    "configured");
 			break;
 		}
 		/* fall through */
 	case ATOK_KIND_OPAQUE:
 		if (v->intro == NULL) {
 			res->source = ATOK_SRC_INTROSPECTION;
-			reject(res, ATOK_WHY_NO_VALIDATOR,
-			       "opaque token, but no [introspection] is "
-			       "configured");
+			atok_result_set(
+			    res, ATOK_REJECT, ATOK_WHY_NO_VALIDATOR,
+			    "opaque token, but no [introspection] is "
+			    "configured");
 			break;
 		}
 		atok_introspect_verify(v->intro, req->token, req->token_len,
@@ -231,8 +238,9 @@ enum atok_verdict atok_verify(struct atok_verifier *v,
 		break;
 	case ATOK_KIND_INVALID:
 	default:
-		reject(res, ATOK_WHY_MALFORMED,
-		       "token holds characters no bearer token may hold");
+		atok_result_set(
+		    res, ATOK_REJECT, ATOK_WHY_MALFORMED,
+		    "token holds characters no bearer token may hold");
 		break;
 	}
 	/* Never report an identity for a token that was not accepted and
@@ -256,14 +264,16 @@ enum atok_verdict atok_recheck(struct atok_verifier *v,
 
 	result_init(res);
 	if (v == NULL || prev == NULL || req == NULL) {
-		reject(res, ATOK_WHY_CONFIG, "no verifier");
+		atok_result_set(res, ATOK_REJECT, ATOK_WHY_CONFIG,
+		                "no verifier");
 		res->verdict = ATOK_CONFIG_ERROR;
 		return res->verdict;
 	}
 	if (!request_valid(req, res))
 		return res->verdict;
 	if (prev->verdict != ATOK_ACCEPT) {
-		reject(res, ATOK_WHY_INTERNAL, "token was not accepted");
+		atok_result_set(res, ATOK_REJECT, ATOK_WHY_INTERNAL,
+		                "token was not accepted");
 		return res->verdict;
 	}
 	now = atok_now(req->now);
@@ -276,33 +286,37 @@ enum atok_verdict atok_recheck(struct atok_verifier *v,
 
 	if (prev->source == ATOK_SRC_LOCAL) {
 		if (v->store == NULL) {
-			reject(res, ATOK_WHY_NO_VALIDATOR,
-			       "local token, but no [store] is configured");
+			atok_result_set(
+			    res, ATOK_REJECT, ATOK_WHY_NO_VALIDATOR,
+			    "local token, but no [store] is configured");
 			return res->verdict;
 		}
 		r = atok_store_lookup(v->store, prev->token_id, &rec, &err);
 		if (r == ATOK_ERR_NOT_FOUND) {
-			reject(res, ATOK_WHY_REVOKED,
-			       "token %s no longer exists", prev->token_id);
+			atok_result_set(res, ATOK_REJECT, ATOK_WHY_REVOKED,
+			                "token %s no longer exists",
+			                prev->token_id);
 			return res->verdict;
 		}
 		if (r != 0) {
-			reject(res, ATOK_WHY_BACKEND, "%.200s", err.msg);
+			atok_result_set(res, ATOK_REJECT, ATOK_WHY_BACKEND,
+			                "%.200s", err.msg);
 			res->verdict = ATOK_UNAVAILABLE;
 			return res->verdict;
 		}
 		if (strcmp(rec.user, prev->user) != 0) {
-			reject(res, ATOK_WHY_USER_MISMATCH,
-			       "token %s changed owner", prev->token_id);
+			atok_result_set(
+			    res, ATOK_REJECT, ATOK_WHY_USER_MISMATCH,
+			    "token %s changed owner", prev->token_id);
 			return res->verdict;
 		}
 		strcpy(res->scopes, rec.scopes);
 		res->expires = rec.expires;
 		atok_local_check_state(&rec, now, res);
 	} else if (prev->expires != 0 && now >= prev->expires) {
-		reject(res, ATOK_WHY_EXPIRED,
-		       "token expired (exp=%lld <= now=%lld)",
-		       (long long)prev->expires, (long long)now);
+		atok_result_set(res, ATOK_REJECT, ATOK_WHY_EXPIRED,
+		                "token expired (exp=%lld <= now=%lld)",
+		                (long long)prev->expires, (long long)now);
 	} else {
 		res->verdict = ATOK_ACCEPT;
 		res->why = ATOK_WHY_NONE;

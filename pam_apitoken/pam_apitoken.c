@@ -23,6 +23,7 @@
 #include <security/pam_modules.h>
 
 #include "atok.h"
+#include "util.h"
 #include "config.h"
 #include "errors.h"
 #include "options.h"
@@ -42,7 +43,6 @@ static const char tried_marker[] = "tried";
 #define ENV_MAX    (sizeof(ENV_SCOPES) + 1 + ATOK_SCOPES_MAX + 1)
 
 /* Bytes of a log field after escaping: every byte may become \xHH. */
-#define LOG_FIELD_MAX(n) (4 * (n) + 1)
 
 enum phase {
 	PHASE_AUTH,
@@ -184,53 +184,21 @@ static void res_init(struct atok_result *res)
 	res_fail(res, ATOK_WHY_INTERNAL, "internal error");
 }
 
-/*
- * Copies s into out for a log line: `"` and `\` get a backslash, other
- * bytes outside printable ASCII (and the space, unless the field is
- * quoted) become \xHH, so a user name cannot forge fields or lines.
- * Empty or NULL becomes "-".  Truncates to fit.
- */
-static void log_escape(const char *s, int quoted, char *out, size_t outsz)
-{
-	static const char hex[] = "0123456789abcdef";
-	size_t o = 0;
-	unsigned char ch;
-
-	if (s == NULL || *s == '\0')
-		s = "-";
-	for (; *s != '\0' && o + 5 < outsz; s++) {
-		ch = (unsigned char)*s;
-		if (ch == '"' || ch == '\\') {
-			out[o++] = '\\';
-			out[o++] = (char)ch;
-		} else if (ch > 0x20 && ch < 0x7f) {
-			out[o++] = (char)ch;
-		} else if (ch == ' ' && quoted) {
-			out[o++] = (char)ch;
-		} else {
-			out[o++] = '\\';
-			out[o++] = 'x';
-			out[o++] = hex[ch >> 4];
-			out[o++] = hex[ch & 0xf];
-		}
-	}
-	out[o] = '\0';
-}
-
 /* The one log line of a decision. */
 static void log_decision(const struct ctx *c, const struct atok_result *res)
 {
 	const struct result_map *m = result_lookup(res);
-	char service[LOG_FIELD_MAX(64)], user[LOG_FIELD_MAX(ATOK_USER_MAX)];
-	char id[LOG_FIELD_MAX(ATOK_TOKEN_ID_MAX)];
-	char fp[LOG_FIELD_MAX(ATOK_FINGERPRINT_LEN)];
-	char reason[LOG_FIELD_MAX(ATOK_REASON_MAX)];
+	char service[ATOK_LOG_FIELD_MAX(64)],
+	    user[ATOK_LOG_FIELD_MAX(ATOK_USER_MAX)];
+	char id[ATOK_LOG_FIELD_MAX(ATOK_TOKEN_ID_MAX)];
+	char fp[ATOK_LOG_FIELD_MAX(ATOK_FINGERPRINT_LEN)];
+	char reason[ATOK_LOG_FIELD_MAX(ATOK_REASON_MAX)];
 
-	log_escape(c->service, 0, service, sizeof(service));
-	log_escape(c->user, 0, user, sizeof(user));
-	log_escape(res->token_id, 0, id, sizeof(id));
-	log_escape(res->fingerprint, 0, fp, sizeof(fp));
-	log_escape(res->reason, 1, reason, sizeof(reason));
+	atok_log_escape(c->service, 0, service, sizeof(service));
+	atok_log_escape(c->user, 0, user, sizeof(user));
+	atok_log_escape(res->token_id, 0, id, sizeof(id));
+	atok_log_escape(res->fingerprint, 0, fp, sizeof(fp));
+	atok_log_escape(res->reason, 1, reason, sizeof(reason));
 	pam_syslog(c->pamh, m->prio,
 	           "%sdecision=%s service=%s user=%s token_id=%s "
 	           "fingerprint=%s source=%s reason=\"%s\"",
@@ -244,13 +212,13 @@ static void log_decision(const struct ctx *c, const struct atok_result *res)
 /* LOG_DEBUG detail of a result, under `debug`.  Never the token. */
 static void log_debug_result(const struct ctx *c, const struct atok_result *res)
 {
-	char user[LOG_FIELD_MAX(ATOK_USER_MAX)];
-	char scopes[LOG_FIELD_MAX(ATOK_SCOPES_MAX)];
+	char user[ATOK_LOG_FIELD_MAX(ATOK_USER_MAX)];
+	char scopes[ATOK_LOG_FIELD_MAX(ATOK_SCOPES_MAX)];
 
 	if (!c->opts.debug)
 		return;
-	log_escape(res->user, 0, user, sizeof(user));
-	log_escape(res->scopes, 1, scopes, sizeof(scopes));
+	atok_log_escape(res->user, 0, user, sizeof(user));
+	atok_log_escape(res->scopes, 1, scopes, sizeof(scopes));
 	pam_syslog(c->pamh, LOG_DEBUG,
 	           "debug: verdict=%s why=%s token_user=%s scopes=\"%s\" "
 	           "expires=%lld",

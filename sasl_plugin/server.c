@@ -17,13 +17,13 @@
 #include <string.h>
 
 #include "oauth_parse.h"
+#include "util.h"
 #include "plugin.h"
 
 /* Bytes of the JSON error challenge: three keys and two bounded values. */
 #define CHALLENGE_MAX (128 + 2 * 6 * (ATOK_SCOPE_MAX + ATOK_SASL_PATH_MAX))
 
 /* Bytes of a log field after escaping: every byte may become \xHH. */
-#define LOG_FIELD_MAX(n) (4 * (n) + 1)
 
 enum server_state {
 	SRV_START = 0,  /* waiting for the client's message */
@@ -44,55 +44,24 @@ static const char *mech_name(enum mech_kind m)
 	return m == MECH_XOAUTH2 ? "XOAUTH2" : "OAUTHBEARER";
 }
 
-/*
- * Copies s into out for a log line: `"` and `\` get a backslash, other
- * bytes outside printable ASCII (and the space, unless quoted) become
- * \xHH, so no client-chosen name can forge fields or lines.
- */
-static void log_escape(const char *s, int quoted, char *out, size_t outsz)
-{
-	static const char hex[] = "0123456789abcdef";
-	size_t o = 0;
-	unsigned char ch;
-
-	if (s == NULL || *s == '\0')
-		s = "-";
-	for (; *s != '\0' && o + 5 < outsz; s++) {
-		ch = (unsigned char)*s;
-		if (ch == '"' || ch == '\\') {
-			out[o++] = '\\';
-			out[o++] = (char)ch;
-		} else if (ch > 0x20 && ch < 0x7f) {
-			out[o++] = (char)ch;
-		} else if (ch == ' ' && quoted) {
-			out[o++] = (char)ch;
-		} else {
-			out[o++] = '\\';
-			out[o++] = 'x';
-			out[o++] = hex[ch >> 4];
-			out[o++] = hex[ch & 0xf];
-		}
-	}
-	out[o] = '\0';
-}
-
 /* The one log line of a decision.  Never the token. */
 static void log_decision(const struct server_ctx *c, sasl_server_params_t *sp,
                          int level, const char *decision, const char *authzid,
                          const struct atok_result *res)
 {
-	char service[LOG_FIELD_MAX(64)], user[LOG_FIELD_MAX(ATOK_USER_MAX)];
-	char authz[LOG_FIELD_MAX(OAUTH_AUTHZID_MAX)];
-	char id[LOG_FIELD_MAX(ATOK_TOKEN_ID_MAX)];
-	char reason[LOG_FIELD_MAX(ATOK_REASON_MAX)];
-	char remote[LOG_FIELD_MAX(64)];
+	char service[ATOK_LOG_FIELD_MAX(64)],
+	    user[ATOK_LOG_FIELD_MAX(ATOK_USER_MAX)];
+	char authz[ATOK_LOG_FIELD_MAX(OAUTH_AUTHZID_MAX)];
+	char id[ATOK_LOG_FIELD_MAX(ATOK_TOKEN_ID_MAX)];
+	char reason[ATOK_LOG_FIELD_MAX(ATOK_REASON_MAX)];
+	char remote[ATOK_LOG_FIELD_MAX(64)];
 
-	log_escape(sp->service, 0, service, sizeof(service));
-	log_escape(sp->ipremoteport, 0, remote, sizeof(remote));
-	log_escape(res->user, 0, user, sizeof(user));
-	log_escape(authzid, 0, authz, sizeof(authz));
-	log_escape(res->token_id, 0, id, sizeof(id));
-	log_escape(res->reason, 1, reason, sizeof(reason));
+	atok_log_escape(sp->service, 0, service, sizeof(service));
+	atok_log_escape(sp->ipremoteport, 0, remote, sizeof(remote));
+	atok_log_escape(res->user, 0, user, sizeof(user));
+	atok_log_escape(authzid, 0, authz, sizeof(authz));
+	atok_log_escape(res->token_id, 0, id, sizeof(id));
+	atok_log_escape(res->reason, 1, reason, sizeof(reason));
 	sp->utils->log(
 	    sp->utils->conn, level,
 	    "apitoken: %s decision=%s service=%s remote=%s "

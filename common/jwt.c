@@ -14,6 +14,7 @@
 
 #include "claims.h"
 #include "config.h"
+#include "json.h"
 #include "jwk.h"
 #include "jws.h"
 #include "jwt.h"
@@ -153,6 +154,12 @@ int atok_jwt_new(const struct atok_config *cfg, struct atok_jwt **out,
 		                      "[jwt] needs issuer and audience: a "
 		                      "token is only good for the service it "
 		                      "was issued to");
+	if (strlen(atok_config_str(cfg, "jwt", "username_claim")) >
+	    ATOK_JSON_NAME_MAX)
+		return atok_error_set(err, ATOK_ERR_CONFIG,
+		                      "[jwt] username_claim is longer than any "
+		                      "claim name may be (%d bytes)",
+		                      ATOK_JSON_NAME_MAX);
 	if ((r = parse_algorithms(atok_config_str(cfg, "jwt", "algorithms"),
 	                          &mask, err)) != 0)
 		return r;

@@ -1,6 +1,7 @@
 /*
  * fuzz_oauth_parse.c - libFuzzer harness for sasl_plugin/oauth_parse.c.
- * Not part of the default build.  From the top of the tree:
+ * Built by configure --enable-fuzzers and run by `make fuzz` (see
+ * tests/fuzz/README.md); by hand, from the top of the tree:
  *
  *   clang -g -O1 -fsanitize=fuzzer,address,undefined -I. -Icommon \
  *       -Isasl_plugin tests/fuzz/fuzz_oauth_parse.c \
@@ -34,8 +35,9 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		n = oauth_build_oauthbearer(m.authzid, NULL, 0, m.token,
 		                            m.token_len, rebuilt,
 		                            sizeof(rebuilt));
-		if (n < 0 || oauth_parse_oauthbearer(rebuilt, (size_t)n,
-		                                     &m2) != OAUTH_OK ||
+		if (n < 0 ||
+		    oauth_parse_oauthbearer(rebuilt, (size_t)n, &m2) !=
+		        OAUTH_OK ||
 		    strcmp(m.authzid, m2.authzid) != 0 ||
 		    m.token_len != m2.token_len)
 			abort();
@@ -43,8 +45,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	if (oauth_parse_xoauth2(buf, size, &m) == OAUTH_OK) {
 		n = oauth_build_xoauth2(m.authzid, m.token, m.token_len,
 		                        rebuilt, sizeof(rebuilt));
-		if (n < 0 || oauth_parse_xoauth2(rebuilt, (size_t)n, &m2) !=
-		                 OAUTH_OK)
+		if (n < 0 ||
+		    oauth_parse_xoauth2(rebuilt, (size_t)n, &m2) != OAUTH_OK)
 			abort();
 	}
 	return 0;

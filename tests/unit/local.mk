@@ -5,7 +5,8 @@ UNIT_TESTS = \
 	tests/unit/test_config \
 	tests/unit/test_util \
 	tests/unit/test_store \
-	tests/unit/test_verifier
+	tests/unit/test_verifier \
+	tests/unit/test_json
 check_PROGRAMS += $(UNIT_TESTS)
 TESTS += $(UNIT_TESTS)
 UNIT_CPPFLAGS = $(AM_CPPFLAGS) -I$(top_srcdir)/tests
@@ -24,4 +25,7 @@ tests_unit_test_store_CFLAGS = $(AM_CFLAGS) $(SQLITE_CFLAGS)
 tests_unit_test_store_LDADD = $(UNIT_LDADD)
 tests_unit_test_verifier_CPPFLAGS = $(UNIT_CPPFLAGS)
 tests_unit_test_verifier_LDADD = $(UNIT_LDADD)
+tests_unit_test_json_CPPFLAGS = $(UNIT_CPPFLAGS)
+tests_unit_test_json_CFLAGS = $(AM_CFLAGS) $(JANSSON_CFLAGS)
+tests_unit_test_json_LDADD = $(UNIT_LDADD) $(JANSSON_LIBS)
 EXTRA_DIST += tests/unit/fixture.h

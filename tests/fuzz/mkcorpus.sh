@@ -1,0 +1,159 @@
+#!/bin/sh
+# mkcorpus.sh - regenerates the seed corpora in tests/fuzz/corpus/<harness>/
+# from the TEST-ONLY keys in tests/fixtures/jwt (never real keys).
+#
+#   sh tests/fuzz/mkcorpus.sh
+#
+# Needs /usr/bin/python3 with python3-jwcrypto, an implementation
+# independent of ours.  JWT seeds verify at fuzz_jws.c's FUZZ_NOW with its
+# fixed [jwt] section (issuer https://issuer.test, audience api://apitoken).
+set -eu
+cd "$(dirname "$0")"
+exec /usr/bin/python3 - <<'PY'
+import hashlib, hmac, json, os, shutil, zlib
+from jwcrypto import jwk, jws
+from jwcrypto.common import base64url_encode, json_encode
+
+FX = "../fixtures/jwt"
+NOW = 1800000000
+ISS, AUD = "https://issuer.test", "api://apitoken"
+
+
+def put(harness, name, data):
+    d = os.path.join("corpus", harness)
+    os.makedirs(d, exist_ok=True)
+    if isinstance(data, str):
+        data = data.encode()
+    with open(os.path.join(d, name), "wb") as f:
+        f.write(data)
+
+
+for h in ("fuzz_jws", "fuzz_jwks", "fuzz_json", "fuzz_config",
+          "fuzz_local_token", "fuzz_oauth_parse"):
+    shutil.rmtree(os.path.join("corpus", h), ignore_errors=True)
+
+# --- fuzz_jws: real tokens signed with the committed keys ---------------
+def key(alg):
+    if alg.startswith("HS"):
+        with open(os.path.join(FX, "hmac.secret"), "rb") as f:
+            s = f.read().rstrip(b"\n")
+        return jwk.JWK(kty="oct", k=base64url_encode(s)), None
+    pem, kid = {"ES256": ("ec-p256", "ec-256"), "ES384": ("ec-p384", "ec-384"),
+                "ES512": ("ec-p521", "ec-521"), "EdDSA": ("ed25519", "ed-1"),
+                }.get(alg, ("rsa2048-a", "rsa-a"))
+    with open(os.path.join(FX, pem + ".pem"), "rb") as f:
+        return jwk.JWK.from_pem(f.read()), kid
+
+
+def claims(**over):
+    c = {"iss": ISS, "aud": AUD, "sub": "fuzz-user", "exp": NOW + 600,
+         "iat": NOW - 10, "nbf": NOW - 10, "jti": "j-1",
+         "scope": "read write"}
+    c.update(over)
+    return {k: v for k, v in c.items() if v is not None}
+
+
+def sign(alg, payload, header=None):
+    k, kid = key(alg)
+    h = {"alg": alg, "typ": "at+jwt"}
+    if kid:
+        h["kid"] = kid
+    h.update(header or {})
+    s = jws.JWS(json_encode(payload).encode())
+    s.add_signature(k, None, json_encode({kk: v for kk, v in h.items()
+                                          if v is not None}))
+    return s.serialize(compact=True)
+
+
+for alg in ("RS256", "RS512", "PS256", "ES256", "ES384", "ES512", "EdDSA",
+            "HS256", "HS384", "HS512"):
+    put("fuzz_jws", "ok-" + alg, sign(alg, claims()))
+put("fuzz_jws", "ok-aud-array",
+    sign("ES256", claims(aud=["other", AUD])))
+put("fuzz_jws", "bad-expired", sign("HS256", claims(exp=NOW - 3600)))
+put("fuzz_jws", "bad-aud", sign("ES256", claims(aud="nope")))
+put("fuzz_jws", "bad-iss", sign("HS256", claims(iss="https://evil.test")))
+put("fuzz_jws", "bad-nosub", sign("HS256", claims(sub=None)))
+# jwcrypto refuses to make an unknown crit, so this one is signed by hand.
+with open(os.path.join(FX, "hmac.secret"), "rb") as f:
+    hs = f.read().rstrip(b"\n")
+si = (base64url_encode(b'{"alg":"HS256","crit":["x-fuzz"],"x-fuzz":1}') +
+      "." + base64url_encode(json_encode(claims()).encode()))
+put("fuzz_jws", "bad-crit", si + "." + base64url_encode(
+    hmac.new(hs, si.encode(), hashlib.sha256).digest()))
+put("fuzz_jws", "bad-kid", sign("RS256", claims(), {"kid": "nope"}))
+tok = sign("RS256", claims())
+h, p, s = tok.split(".")
+put("fuzz_jws", "bad-sig", h + "." + p + "." + ("A" if s[0] != "A" else "B") + s[1:])
+put("fuzz_jws", "bad-none",
+    base64url_encode(b'{"alg":"none"}') + "." + p + ".")
+put("fuzz_jws", "bad-parts", "a.b.c")
+
+# --- fuzz_jwks ------------------------------------------------------------
+with open(os.path.join(FX, "jwks.json")) as f:
+    full = json.load(f)
+put("fuzz_jwks", "ok-all", json.dumps(full))
+for k in full["keys"]:
+    put("fuzz_jwks", "ok-" + k["kid"], json.dumps({"keys": [k]}))
+put("fuzz_jwks", "bad-empty", '{"keys":[]}')
+put("fuzz_jwks", "bad-notobj", '[]')
+put("fuzz_jwks", "bad-b64", '{"keys":[{"kty":"EC","crv":"P-256","x":"!!","y":"AA"}]}')
+put("fuzz_jwks", "bad-oct", '{"keys":[{"kty":"oct","k":"c2VjcmV0"}]}')
+put("fuzz_jwks", "enc-use", '{"keys":[{"kty":"OKP","crv":"Ed25519","use":"enc","x":"11qYAYKxCrfVS_7TyWQHOg7hcvPapiMlrwIaaPcHURo"}]}')
+
+# --- fuzz_json ----------------------------------------------------------------
+for i, t in enumerate([
+        '{}', '{"alg":"RS256","kid":"k1","typ":"at+jwt"}',
+        '{"iss":"https://issuer.test","aud":["a","b"],"exp":1.8e9,'
+        '"nbf":1799999990,"sub":"caf\\u00e9 \\ud83d\\ude00","x":null,'
+        '"t":true,"f":false,"o":{"a":[1,{"b":[]}]},"n":-0.5E-3}',
+        '{"a":1,"a":2}', '{"a":"\\u0061","\\u0061b":1}', '{"a":[1,2,]}',
+        '{"a":01}', '{"a":"\xc0\x80"}', '{"s":"\\ud800"}', ' {"a" : [ ] } ',
+        '{"deep":[[[[[[[[[[[[[[[1]]]]]]]]]]]]]]]}']):
+    put("fuzz_json", "seed-%02d" % i, t.encode("latin-1"))
+
+# --- fuzz_config ------------------------------------------------------------
+put("fuzz_config", "jwt", "# test\n[jwt]\nissuer = https://issuer.test\n"
+    "audience = api://apitoken\njwks_file = /nonexistent/jwks.json\n"
+    "algorithms = RS256 ES256 EdDSA\nleeway = 60\ncache_ttl = 0\n")
+put("fuzz_config", "store", "[store]\npath = /var/lib/apitoken/tokens.db\n"
+    "\n[cache]\ndir = /var/cache/apitoken\n")
+put("fuzz_config", "introspection",
+    "[introspection]\nendpoint = https://as.test/introspect\n"
+    "client_id = rs\nclient_secret_file = /etc/apitoken/secret\n"
+    "auth_method = client_secret_basic\ntimeout = 5\ncache_ttl = 60\n")
+put("fuzz_config", "bad-key", "[jwt]\nbogus = 1\n")
+put("fuzz_config", "bad-section", "[nope]\n")
+put("fuzz_config", "bad-value", "[jwt]\nleeway = 99999\ndiscovery = maybe\n")
+
+# --- fuzz_local_token -------------------------------------------------------
+B62 = "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz"
+
+
+def local(idp, secret):
+    t = "apt_" + idp + "_" + secret
+    v = zlib.crc32(t.encode())
+    s = ""
+    for _ in range(6):
+        s = B62[v % 62] + s
+        v //= 62
+    return t + s
+
+
+good = local("AbCdEf012345", "x" * 20 + "Z9" * 11 + "q")
+put("fuzz_local_token", "ok", good)
+put("fuzz_local_token", "ok-2", local("000000000000", "z" * 43))
+put("fuzz_local_token", "bad-sum", good[:-1] + ("A" if good[-1] != "A" else "B"))
+put("fuzz_local_token", "bad-short", good[:40])
+put("fuzz_local_token", "bad-sep", good[:16] + "-" + good[17:])
+
+# --- fuzz_oauth_parse ------------------------------------------------------------
+put("fuzz_oauth_parse", "oauthbearer",
+    b"n,a=user@example.com,\x01host=imap.test\x01port=143\x01"
+    b"auth=Bearer " + good.encode() + b"\x01\x01")
+put("fuzz_oauth_parse", "oauthbearer-noauthz",
+    b"n,,\x01auth=Bearer abc.def.ghi\x01\x01")
+put("fuzz_oauth_parse", "xoauth2",
+    b"user=someone@example.com\x01auth=Bearer " + good.encode() + b"\x01\x01")
+put("fuzz_oauth_parse", "bad", b"y,a=x=2Cy,\x01auth=Basic x\x01")
+PY

@@ -17,3 +17,4 @@ include tests/bench/local.mk
 include tests/oidc/local.mk
 include tests/jwt/local.mk
 include tests/introspection/local.mk
+include tests/hardening/local.mk

@@ -1,0 +1,9 @@
+# tests/hardening: concurrency and crash safety (issue 6).
+check_PROGRAMS += tests/hardening/test_threads
+TESTS += tests/hardening/test_threads tests/hardening/store_crash.sh
+tests_hardening_test_threads_CPPFLAGS = $(AM_CPPFLAGS) -I$(top_srcdir)/tests \
+	-I$(top_srcdir)/tests/unit
+tests_hardening_test_threads_CFLAGS = $(AM_CFLAGS) -pthread
+tests_hardening_test_threads_LDADD = libatok.la $(CRYPTO_LIBS) $(SQLITE_LIBS) \
+	-lpthread
+EXTRA_DIST += tests/hardening/store_crash.sh

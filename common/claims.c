@@ -12,21 +12,6 @@
 #include "result.h"
 #include "util.h"
 
-static int audience_ok(const struct atok_json_member *aud, const char *want)
-{
-	struct atok_json_member e;
-	size_t pos = 0;
-
-	if (aud == NULL)
-		return 0;
-	if (aud->type == ATOK_JSON_STRING)
-		return atok_json_string_eq(aud, want);
-	while (atok_json_array_next(aud, &pos, &e))
-		if (atok_json_string_eq(&e, want))
-			return 1;
-	return 0;
-}
-
 /* scope: "a b c" (RFC 8693/9068); scp: ["a","b"] (Okta) or "a b"
  * (Entra ID). */
 static int scopes_of(const struct atok_json_object *claims, char *out,
@@ -133,7 +118,8 @@ void atok_claims_check(const struct atok_json_object *claims, const char *typ,
 		                p->issuer);
 		return;
 	}
-	if (!audience_ok(atok_json_get(claims, "aud"), p->audience)) {
+	if (!atok_json_holds_string(atok_json_get(claims, "aud"),
+	                            p->audience)) {
 		atok_result_set(res, ATOK_REJECT, ATOK_WHY_AUDIENCE,
 		                "JWT aud does not hold %.100s", p->audience);
 		return;

@@ -66,43 +66,6 @@ struct mem_entry {
 	char scopes[ATOK_SCOPES_MAX + 1];
 };
 
-/* Reads a small private file (a secret or key), permissions checked. */
-static int read_private(const char *path, const char *what, char **out,
-                        struct atok_error *err)
-{
-	struct stat st;
-	char *buf = NULL;
-	ssize_t n;
-	int fd, r;
-
-	if ((r = atok_check_path_safe(path, what, err)) != 0)
-		return r == ATOK_ERR_NOT_FOUND ? ATOK_ERR_CONFIG : r;
-	if ((fd = open(path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW)) < 0)
-		return atok_error_set(err, ATOK_ERR_IO, "cannot open %s: %s",
-		                      path, strerror(errno));
-	if (fstat(fd, &st) != 0 || (st.st_mode & S_IROTH)) {
-		close(fd);
-		return atok_error_set(err, ATOK_ERR_PERM,
-		                      "%s %s is world-readable", what, path);
-	}
-	if ((buf = calloc(1, ATOK_CLIENT_SECRET_MAX * 8 + 1)) == NULL) {
-		close(fd);
-		return atok_error_set(err, ATOK_ERR_NOMEM, "out of memory");
-	}
-	n = read(fd, buf, ATOK_CLIENT_SECRET_MAX * 8);
-	close(fd);
-	if (n <= 0 || n >= ATOK_CLIENT_SECRET_MAX * 8) {
-		atok_freezero(buf, ATOK_CLIENT_SECRET_MAX * 8 + 1);
-		return atok_error_set(err, ATOK_ERR_CONFIG,
-		                      "%s %s is empty or too large", what,
-		                      path);
-	}
-	if (buf[n - 1] == '\n')
-		buf[--n] = '\0';
-	*out = buf;
-	return 0;
-}
-
 /* The random key of the result cache: read, or created once (0600). */
 static int load_cache_key(struct atok_introspect *in, struct atok_error *err)
 {
@@ -188,7 +151,6 @@ int atok_introspect_new(const struct atok_config *cfg,
 	const char *pkey =
 	    atok_config_str(cfg, "introspection", "private_key_file");
 	const char *dir = atok_config_str(cfg, "cache", "dir");
-	struct stat st;
 	int fail = 0, r;
 
 	*out = NULL;
@@ -279,8 +241,9 @@ int atok_introspect_new(const struct atok_config *cfg,
 			    "private_key_file");
 			goto fail;
 		}
-		if ((r = read_private(pkey, "private key file", &pem, err)) !=
-		    0)
+		if ((r = atok_read_private_file(pkey, "private key file",
+		                                ATOK_CLIENT_SECRET_MAX * 8,
+		                                &pem, NULL, err)) != 0)
 			goto fail;
 		b = BIO_new_mem_buf(pem, -1);
 		in->assertion_key =
@@ -309,8 +272,9 @@ int atok_introspect_new(const struct atok_config *cfg,
 			                   method);
 			goto fail;
 		}
-		if ((r = read_private(secret, "client secret file", &in->secret,
-		                      err)) != 0)
+		if ((r = atok_read_private_file(secret, "client secret file",
+		                                ATOK_CLIENT_SECRET_MAX * 8,
+		                                &in->secret, NULL, err)) != 0)
 			goto fail;
 	}
 	/* A key for the in-memory cache even without a usable cache dir. */
@@ -320,23 +284,12 @@ int atok_introspect_new(const struct atok_config *cfg,
 	}
 	if (dir != NULL && strlen(dir) < sizeof(in->cache_dir)) {
 		strcpy(in->cache_dir, dir);
-		if (lstat(dir, &st) != 0 && errno == ENOENT)
-			(void)mkdir(dir, 0700);
-		if (lstat(dir, &st) == 0) {
-			if (!S_ISDIR(st.st_mode) ||
-			    (st.st_uid != 0 && st.st_uid != geteuid()) ||
-			    (st.st_mode & (S_IWGRP | S_IWOTH))) {
-				r = atok_error_set(
-				    err, ATOK_ERR_PERM,
-				    "cache directory %s must be owned by root "
-				    "or "
-				    "uid %u and not group- or world-writable",
-				    dir, (unsigned)geteuid());
-				goto fail;
-			}
-			if ((r = load_cache_key(in, err)) != 0)
-				goto fail;
-		}
+		r = atok_private_dir(dir, err);
+		if (r == ATOK_ERR_PERM)
+			goto fail;
+		if (r == 0 && (r = load_cache_key(in, err)) != 0)
+			goto fail;
+		r = 0;
 	}
 	if (in->auth == AUTH_BASIC &&
 	    (in->auth_header = basic_header(in->client_id, in->secret)) ==
@@ -530,21 +483,6 @@ static int date_member(const struct atok_json_object *o, const char *name,
 	return atok_json_numeric_date(v, out) == 0 ? 1 : -1;
 }
 
-static int audience_holds(const struct atok_json_member *aud, const char *want)
-{
-	struct atok_json_member e;
-	size_t pos = 0;
-
-	if (aud == NULL)
-		return 0;
-	if (aud->type == ATOK_JSON_STRING)
-		return atok_json_string_eq(aud, want);
-	while (atok_json_array_next(aud, &pos, &e))
-		if (atok_json_string_eq(&e, want))
-			return 1;
-	return 0;
-}
-
 /* The rules of RFC 7662 section 2.2 and ours. */
 static void judge(struct atok_introspect *in, const struct atok_json_object *o,
                   int64_t now, struct atok_result *res)
@@ -594,7 +532,7 @@ static void judge(struct atok_introspect *in, const struct atok_json_object *o,
 		return;
 	}
 	if (in->audience != NULL &&
-	    !audience_holds(atok_json_get(o, "aud"), in->audience)) {
+	    !atok_json_holds_string(atok_json_get(o, "aud"), in->audience)) {
 		atok_result_set(res, ATOK_REJECT, ATOK_WHY_AUDIENCE,
 		                "introspection aud does not hold %.100s",
 		                in->audience);

@@ -589,3 +589,18 @@ int atok_json_array_next(const struct atok_json_member *arr, size_t *pos,
 	*pos = c.i;
 	return 1;
 }
+
+int atok_json_holds_string(const struct atok_json_member *m, const char *s)
+{
+	struct atok_json_member e;
+	size_t pos = 0;
+
+	if (m == NULL)
+		return 0;
+	if (m->type == ATOK_JSON_STRING)
+		return atok_json_string_eq(m, s);
+	while (atok_json_array_next(m, &pos, &e))
+		if (atok_json_string_eq(&e, s))
+			return 1;
+	return 0;
+}

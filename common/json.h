@@ -70,6 +70,10 @@ const struct atok_json_member *atok_json_get(const struct atok_json_object *o,
 int atok_json_string(const struct atok_json_member *m, char *out, size_t outsz,
                      size_t *outlen);
 
+/* Whether m is the string s, or an array holding the string s (an "aud"
+ * claim: RFC 7519 4.1.3).  NULL holds nothing. */
+int atok_json_holds_string(const struct atok_json_member *m, const char *s);
+
 /* Whether the string member m equals s (after unescaping). */
 int atok_json_string_eq(const struct atok_json_member *m, const char *s);
 

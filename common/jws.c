@@ -192,6 +192,29 @@ out:
 	return ok;
 }
 
+/*
+ * An ES signature is exactly R||S of the key's curve size (a DER signature
+ * is not a JWS signature); OpenSSL verifies DER.  On success *sig and
+ * *sig_len point at *der, which the caller frees with OPENSSL_free.
+ */
+static int es_signature_der(const struct atok_jwk *key,
+                            const unsigned char **sig, size_t *sig_len,
+                            unsigned char **der, struct atok_error *err)
+{
+	int der_len = 0;
+
+	if (*sig_len != 2 * (size_t)key->curve_bytes)
+		return atok_error_set(err, ATOK_ERR_SIGNATURE,
+		                      "ES signature is %zu bytes, not %d",
+		                      *sig_len, 2 * key->curve_bytes);
+	if (!ecdsa_raw_to_der(*sig, *sig_len, der, &der_len))
+		return atok_error_set(err, ATOK_ERR_CRYPTO,
+		                      "ECDSA signature conversion failed");
+	*sig = *der;
+	*sig_len = (size_t)der_len;
+	return 0;
+}
+
 struct atok_hmac_key {
 	EVP_MAC_CTX *ctx[3]; /* SHA256, SHA384, SHA512, keyed */
 	size_t len;
@@ -307,7 +330,7 @@ int atok_jws_verify(const struct atok_jws *jws, const struct atok_jwk *key,
 	const unsigned char *sig = jws->sig;
 	size_t sig_len = jws->sig_len;
 	const char *md = atok_jws_digest_name(jws->alg);
-	int der_len = 0, rc, r = ATOK_ERR_CRYPTO;
+	int rc, r = ATOK_ERR_CRYPTO;
 
 	switch (jws->alg) {
 	case ATOK_ALG_HS256:
@@ -322,21 +345,10 @@ int atok_jws_verify(const struct atok_jws *jws, const struct atok_jwk *key,
 	}
 	if (key == NULL || key->pkey == NULL)
 		return atok_error_set(err, ATOK_ERR_SIGNATURE, "no key");
-	if (key->kty == ATOK_KTY_EC) {
-		/* Exactly R||S of the curve's size; a DER signature is not a
-		 * JWS signature. */
-		if (sig_len != 2 * (size_t)key->curve_bytes)
-			return atok_error_set(err, ATOK_ERR_SIGNATURE,
-			                      "ES signature is %zu bytes, not "
-			                      "%d",
-			                      sig_len, 2 * key->curve_bytes);
-		if (!ecdsa_raw_to_der(sig, sig_len, &der, &der_len))
-			return atok_error_set(err, ATOK_ERR_CRYPTO,
-			                      "ECDSA signature conversion "
-			                      "failed");
-		sig = der;
-		sig_len = (size_t)der_len;
-	}
+	/* Not into r: it stays ATOK_ERR_CRYPTO until the verify succeeds. */
+	if (key->kty == ATOK_KTY_EC &&
+	    (rc = es_signature_der(key, &sig, &sig_len, &der, err)) != 0)
+		return rc;
 	if ((ctx = EVP_MD_CTX_new()) == NULL)
 		goto out;
 	if (EVP_DigestVerifyInit(ctx, &pctx, atok_md(md), NULL, key->pkey) != 1)
@@ -415,26 +427,16 @@ int atok_jws_verify_prehashed(const struct atok_jws *jws,
 	const unsigned char *sig = jws->sig;
 	size_t sig_len = jws->sig_len;
 	EVP_PKEY_CTX *c;
-	int der_len = 0, rc, r;
+	int rc, r;
 
 	if (jws->alg != ATOK_ALG_RS256 && jws->alg != ATOK_ALG_PS256 &&
 	    jws->alg != ATOK_ALG_ES256)
 		return ATOK_ERR_INVALID;
 	if (k == NULL || k->pkey == NULL)
 		return atok_error_set(err, ATOK_ERR_SIGNATURE, "no key");
-	if (k->kty == ATOK_KTY_EC) {
-		if (sig_len != 2 * (size_t)k->curve_bytes)
-			return atok_error_set(err, ATOK_ERR_SIGNATURE,
-			                      "ES signature is %zu bytes, not "
-			                      "%d",
-			                      sig_len, 2 * k->curve_bytes);
-		if (!ecdsa_raw_to_der(sig, sig_len, &der, &der_len))
-			return atok_error_set(err, ATOK_ERR_CRYPTO,
-			                      "ECDSA signature conversion "
-			                      "failed");
-		sig = der;
-		sig_len = (size_t)der_len;
-	}
+	if (k->kty == ATOK_KTY_EC &&
+	    (r = es_signature_der(k, &sig, &sig_len, &der, err)) != 0)
+		return r;
 	if ((c = verify_ctx(k, jws->alg)) == NULL) {
 		r = atok_error_set(err, ATOK_ERR_CRYPTO,
 		                   "OpenSSL could not set up verification");

@@ -77,58 +77,6 @@ static int is_hmac(enum atok_jws_alg a)
 	       a == ATOK_ALG_HS512;
 }
 
-/* Reads the HS* secret: private (no group/other access beyond group read),
- * at least 32 bytes; one trailing newline is not part of it. */
-static int read_secret(const char *path, unsigned char **out, size_t *len,
-                       struct atok_error *err)
-{
-	unsigned char *buf = NULL;
-	struct stat st;
-	ssize_t n;
-	int fd = -1, r;
-
-	if ((r = atok_check_path_safe(path, "HMAC secret file", err)) != 0)
-		return r == ATOK_ERR_NOT_FOUND ? ATOK_ERR_CONFIG : r;
-	if ((fd = open(path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW)) < 0)
-		return atok_error_set(err, ATOK_ERR_IO, "cannot open %s: %s",
-		                      path, strerror(errno));
-	if (fstat(fd, &st) != 0 || (st.st_mode & S_IROTH)) {
-		r = atok_error_set(err, ATOK_ERR_PERM,
-		                   "HMAC secret file %s is world-readable",
-		                   path);
-		goto out;
-	}
-	if ((buf = malloc(ATOK_HMAC_SECRET_MAX + 1)) == NULL) {
-		r = atok_error_set(err, ATOK_ERR_NOMEM, "out of memory");
-		goto out;
-	}
-	n = read(fd, buf, ATOK_HMAC_SECRET_MAX + 1);
-	if (n < 0 || n > ATOK_HMAC_SECRET_MAX) {
-		r = atok_error_set(err, ATOK_ERR_CONFIG,
-		                   "HMAC secret file %s: unreadable or over "
-		                   "%d bytes",
-		                   path, ATOK_HMAC_SECRET_MAX);
-		goto out;
-	}
-	if (n > 0 && buf[n - 1] == '\n')
-		n--;
-	if (n < 32) {
-		r = atok_error_set(err, ATOK_ERR_CONFIG,
-		                   "HMAC secret in %s is shorter than 32 bytes",
-		                   path);
-		goto out;
-	}
-	*out = buf;
-	*len = (size_t)n;
-	buf = NULL;
-	r = 0;
-out:
-	if (buf != NULL)
-		atok_freezero(buf, ATOK_HMAC_SECRET_MAX + 1);
-	close(fd);
-	return r;
-}
-
 static char *dup_or_fail(const char *s, struct atok_error *err, int *r)
 {
 	char *d = strdup(s);
@@ -189,11 +137,21 @@ int atok_jwt_new(const struct atok_config *cfg, struct atok_jwt **out,
 			                   "needs hmac_secret_file");
 			goto fail;
 		}
-		unsigned char *bytes = NULL;
+		char *bytes = NULL;
 		size_t len = 0;
-		if ((r = read_secret(secret, &bytes, &len, err)) != 0)
+		if ((r = atok_read_private_file(secret, "HMAC secret file",
+		                                ATOK_HMAC_SECRET_MAX, &bytes,
+		                                &len, err)) != 0)
 			goto fail;
-		r = atok_hmac_key_new(bytes, len, &j->hmac, err);
+		if (len < 32)
+			r = atok_error_set(
+			    err, ATOK_ERR_CONFIG,
+			    "HMAC secret in %s is shorter than 32 "
+			    "bytes",
+			    secret);
+		else
+			r = atok_hmac_key_new((unsigned char *)bytes, len,
+			                      &j->hmac, err);
 		atok_freezero(bytes, ATOK_HMAC_SECRET_MAX + 1);
 		if (r != 0)
 			goto fail;

@@ -88,23 +88,6 @@ out:
 	return r;
 }
 
-static int dir_safe(const char *dir, struct atok_error *err)
-{
-	struct stat st;
-
-	if (lstat(dir, &st) != 0)
-		return ATOK_ERR_NOT_FOUND;
-	if (!S_ISDIR(st.st_mode) ||
-	    (st.st_uid != 0 && st.st_uid != geteuid()) ||
-	    (st.st_mode & (S_IWGRP | S_IWOTH)))
-		return atok_error_set(err, ATOK_ERR_PERM,
-		                      "cache directory %s must be a directory "
-		                      "owned by root or uid %u and not group- "
-		                      "or world-writable",
-		                      dir, (unsigned)geteuid());
-	return 0;
-}
-
 /* The cache file name: a hash of what the keys are fetched for. */
 static int cache_path_for(struct atok_keysource *ks, const char *dir,
                           struct atok_error *err)
@@ -115,11 +98,8 @@ static int cache_path_for(struct atok_keysource *ks, const char *dir,
 	char hex[65];
 	int r;
 
-	if ((r = dir_safe(dir, err)) == ATOK_ERR_NOT_FOUND) {
-		if (mkdir(dir, 0700) != 0 && errno != EEXIST)
-			return 0; /* no disk cache, memory only */
-		r = dir_safe(dir, err);
-	}
+	if ((r = atok_private_dir(dir, err)) == ATOK_ERR_NOT_FOUND)
+		return 0; /* no disk cache, memory only */
 	if (r != 0)
 		return r;
 	if (EVP_Digest(what, strlen(what), md, &mdlen, EVP_sha256(), NULL) != 1)

@@ -2,6 +2,7 @@
 #include "ac_config.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <libgen.h>
 #include <limits.h>
 #include <stdlib.h>
@@ -158,4 +159,67 @@ int atok_name_valid(const char *s, size_t n)
 		if ((unsigned char)s[i] <= 0x20 || s[i] == 0x7f || s[i] == '"')
 			return 0;
 	return 1;
+}
+
+int atok_read_private_file(const char *path, const char *what, size_t max,
+                           char **out, size_t *len, struct atok_error *err)
+{
+	struct stat st;
+	char *buf = NULL;
+	ssize_t n;
+	int fd, r;
+
+	*out = NULL;
+	if ((r = atok_check_path_safe(path, what, err)) != 0)
+		return r == ATOK_ERR_NOT_FOUND ? ATOK_ERR_CONFIG : r;
+	if ((fd = open(path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW)) < 0)
+		return atok_error_set(err, ATOK_ERR_IO, "cannot open %s: %s",
+		                      path, strerror(errno));
+	if (fstat(fd, &st) != 0 || (st.st_mode & S_IROTH)) {
+		close(fd);
+		return atok_error_set(err, ATOK_ERR_PERM,
+		                      "%s %s is world-readable", what, path);
+	}
+	if ((buf = calloc(1, max + 1)) == NULL) {
+		close(fd);
+		return atok_error_set(err, ATOK_ERR_NOMEM, "out of memory");
+	}
+	/* One byte more than allowed tells "too large" from "just fits". */
+	n = read(fd, buf, max + 1);
+	close(fd);
+	if (n <= 0 || (size_t)n > max) {
+		atok_freezero(buf, max + 1);
+		return atok_error_set(err, ATOK_ERR_CONFIG,
+		                      "%s %s is empty, unreadable or over %zu "
+		                      "bytes",
+		                      what, path, max);
+	}
+	if (buf[n - 1] == '\n')
+		buf[--n] = '\0';
+	*out = buf;
+	if (len != NULL)
+		*len = (size_t)n;
+	return 0;
+}
+
+int atok_private_dir(const char *dir, struct atok_error *err)
+{
+	struct stat st;
+
+	if (lstat(dir, &st) != 0) {
+		if (errno != ENOENT ||
+		    (mkdir(dir, 0700) != 0 && errno != EEXIST) ||
+		    lstat(dir, &st) != 0)
+			return ATOK_ERR_NOT_FOUND;
+	}
+	if (!S_ISDIR(st.st_mode) ||
+	    (st.st_uid != 0 && st.st_uid != geteuid()) ||
+	    (st.st_mode & (S_IWGRP | S_IWOTH)))
+		return atok_error_set(
+		    err, ATOK_ERR_PERM,
+		    "cache directory %s must be a directory "
+		    "owned by root or uid %u and not group- or "
+		    "world-writable",
+		    dir, (unsigned)geteuid());
+	return 0;
 }

@@ -50,6 +50,25 @@ void atok_log_escape(const char *s, int quoted, char *out, size_t outsz);
  * ATOK_USER_MAX bytes, no space, control character or '"'. */
 int atok_name_valid(const char *s, size_t n);
 
+/*
+ * Reads a small private file (a secret or a key): safe as
+ * atok_check_path_safe() says and not world-readable, 1 to max bytes, one
+ * trailing newline dropped.  *out is a NUL-terminated buffer of max + 1
+ * bytes the caller wipes and frees with atok_freezero(*out, max + 1);
+ * *len (may be NULL) its length.  `what` names the file in errors.
+ */
+int atok_read_private_file(const char *path, const char *what, size_t max,
+                           char **out, size_t *len, struct atok_error *err);
+
+/*
+ * Makes sure dir is a private cache directory, creating it (0700) when
+ * missing: 0; ATOK_ERR_NOT_FOUND when it is missing and cannot be created
+ * (the caller works without a disk cache); ATOK_ERR_PERM with err filled
+ * when it is not a directory owned by root or the effective user, or is
+ * group- or world-writable.
+ */
+int atok_private_dir(const char *dir, struct atok_error *err);
+
 /* The time now in seconds, or req_now when it is not 0. */
 int64_t atok_now(int64_t req_now);
 

@@ -5,7 +5,30 @@ TEST_EXTENSIONS = .sh
 SH_LOG_DRIVER = $(LOG_DRIVER)
 AM_TESTS_ENVIRONMENT = \
 	top_builddir='$(abs_top_builddir)'; top_srcdir='$(abs_top_srcdir)'; \
-	export top_builddir top_srcdir;
+	export top_builddir top_srcdir; $(SAN_TESTS_ENVIRONMENT)
+
+# configure --enable-sanitizers: every ASan/UBSan report of every process
+# (ours, and the hosts that load our modules, whatever user they run as)
+# lands in one directory, which tests/style/sanitizers.sh requires to be
+# empty.  Hosts get the ASan runtime
+# preloaded (ATOK_SAN_PRELOAD: tests/integration/lib.sh writes it to the
+# private /etc/ld.so.preload, which reaches setuid sudo and postfix's
+# environment-clearing daemons) and leak checking off (ATOK_HOST_ASAN: their
+# leaks are not ours; ours are checked in our own programs).
+SAN_REPORTS = $(abs_top_builddir)/tests/sanitizer-reports
+SAN_TESTS_ENVIRONMENT = \
+	ATOK_SAN_PRELOAD='$(SAN_PRELOAD)'; export ATOK_SAN_PRELOAD; \
+	if test -n "$$ATOK_SAN_PRELOAD"; then \
+	  mkdir -p '$(SAN_REPORTS)' && chmod 1777 '$(SAN_REPORTS)'; \
+	  ASAN_OPTIONS='log_path=$(SAN_REPORTS)/asan:detect_leaks=1:abort_on_error=0:strict_string_checks=1:detect_stack_use_after_return=1'; \
+	  UBSAN_OPTIONS='log_path=$(SAN_REPORTS)/ubsan:print_stacktrace=1:halt_on_error=1'; \
+	  ATOK_HOST_ASAN="$$ASAN_OPTIONS:detect_leaks=0:verify_asan_link_order=0"; \
+	  export ASAN_OPTIONS UBSAN_OPTIONS ATOK_HOST_ASAN; \
+	fi;
+clean-local: clean-local-sanitizers
+clean-local-sanitizers:
+	rm -rf tests/sanitizer-reports
+.PHONY: clean-local-sanitizers
 EXTRA_DIST += build-aux/tap-driver.sh tests/tap.h tests/fixtures
 
 include tests/unit/local.mk

@@ -86,7 +86,7 @@ cyrus_start() {
 		'EVENTS {' \
 		'}' >"$CYR/cyrus.conf"
 	chown -R cyrus:mail "$CYR" || return 1
-	SASL_PATH=$E2E_PLUGDIR /usr/sbin/cyrmaster -C "$CYR/imapd.conf" \
+	SASL_PATH=$E2E_PLUGDIR "${IT_HOST[@]}" /usr/sbin/cyrmaster -C "$CYR/imapd.conf" \
 		-M "$CYR/cyrus.conf" -p "$CYR/master.pid" -D \
 		>"$T/cyrmaster.log" 2>&1 </dev/null &
 	MASTER_PID=$!
@@ -135,7 +135,7 @@ e2e_plugin_dir
 e2e_oidc_start
 e2e_store cyrus:mail
 
-if SASL_PATH=$E2E_PLUGDIR saslpluginviewer >"$T/viewer.out" 2>&1 &&
+if SASL_PATH=$E2E_PLUGDIR "${IT_HOST[@]}" saslpluginviewer >"$T/viewer.out" 2>&1 &&
 	grep -q 'Plugin "apitoken"' "$T/viewer.out" &&
 	grep -q 'SASL mechanism: OAUTHBEARER' "$T/viewer.out" &&
 	grep -q 'SASL mechanism: XOAUTH2' "$T/viewer.out"; then

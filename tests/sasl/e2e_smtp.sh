@@ -52,7 +52,7 @@ postfix_start() {
 		"inet_protocols = ipv4" \
 		"maillog_file =" \
 		"syslog_name = e2e-postfix" \
-		"import_environment = MAIL_CONFIG MAIL_DEBUG MAIL_LOGTAG TZ LANG=C SASL_PATH=$E2E_PLUGDIR" \
+		"import_environment = MAIL_CONFIG MAIL_DEBUG MAIL_LOGTAG TZ LANG=C SASL_PATH=$E2E_PLUGDIR${IT_HOST[*]:+ LD_PRELOAD=$ATOK_SAN_PRELOAD ASAN_OPTIONS=$ATOK_HOST_ASAN UBSAN_OPTIONS=$UBSAN_OPTIONS}" \
 		"smtpd_sasl_auth_enable = yes" \
 		"smtpd_sasl_type = cyrus" \
 		"smtpd_sasl_path = smtpd" \

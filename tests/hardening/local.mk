@@ -2,8 +2,10 @@
 check_PROGRAMS += tests/hardening/test_threads
 TESTS += tests/hardening/test_threads tests/hardening/store_crash.sh
 tests_hardening_test_threads_CPPFLAGS = $(AM_CPPFLAGS) -I$(top_srcdir)/tests \
-	-I$(top_srcdir)/tests/unit
-tests_hardening_test_threads_CFLAGS = $(AM_CFLAGS) -pthread
+	-DJWT_FIXTURES='"$(abs_top_srcdir)/tests/fixtures/jwt"'
+tests_hardening_test_threads_CFLAGS = $(AM_CFLAGS) $(CRYPTO_CFLAGS) \
+	$(JANSSON_CFLAGS) -pthread
 tests_hardening_test_threads_LDADD = libatok.la $(CRYPTO_LIBS) $(SQLITE_LIBS) \
-	-lpthread
+	$(JANSSON_LIBS) -lpthread
 EXTRA_DIST += tests/hardening/store_crash.sh
+

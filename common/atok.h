@@ -111,7 +111,9 @@ struct atok_verifier;
  * Creates a verifier from a loaded configuration: checks that every enabled
  * validator can be set up (store permissions, schema version).  On failure
  * returns a negative ATOK_ERR_* and fills *err.  The verifier does not keep
- * a pointer to cfg; free it with atok_verifier_free().
+ * a pointer to cfg; free it with atok_verifier_free().  A verifier is used
+ * by one thread at a time; verifiers in different threads may verify at
+ * once (tests/hardening/test_threads.c).
  */
 int atok_verifier_new(const struct atok_config *cfg, struct atok_verifier **vp,
                       struct atok_error *err);

@@ -154,6 +154,7 @@ int atok_introspect_new(const struct atok_config *cfg,
 	int fail = 0, r;
 
 	*out = NULL;
+	atok_jansson_init();
 	if ((in = calloc(1, sizeof(*in))) == NULL)
 		return atok_error_set(err, ATOK_ERR_NOMEM, "out of memory");
 	in->endpoint =

@@ -11,6 +11,7 @@
 
 #include "b64url.h"
 #include "jwk.h"
+#include "util.h"
 
 #define JWK_FIELD_MAX 1024 /* decoded bytes of n (8192-bit RSA) */
 
@@ -248,6 +249,7 @@ int atok_jwks_parse(const char *json, size_t len, struct atok_jwks **out,
 		return atok_error_set(err, ATOK_ERR_TOO_LONG,
 		                      "JWKS larger than %d bytes",
 		                      ATOK_JWKS_MAX);
+	atok_jansson_init();
 	root = json_loadb(json, len, JSON_REJECT_DUPLICATES, &jerr);
 	if (root == NULL || !json_is_object(root)) {
 		r = atok_error_set(err, ATOK_ERR_MALFORMED,

@@ -132,6 +132,7 @@ int atok_keysource_new(const struct atok_config *cfg,
 		                      "[jwt] needs exactly one of jwks_file, "
 		                      "jwks_uri or discovery = yes (has %d)",
 		                      sources);
+	atok_jansson_init();
 	if ((ks = calloc(1, sizeof(*ks))) == NULL)
 		return atok_error_set(err, ATOK_ERR_NOMEM, "out of memory");
 	if (file != NULL) {

@@ -478,6 +478,10 @@ int atok_store_sqlite_open(const char *path, enum atok_store_mode mode,
                            struct atok_error *err)
 {
 	struct sqlite_store *s = NULL;
+	/* NOMUTEX: a store, like the verifier that owns it, is used by one
+	 * thread at a time, so the connection needs no mutex of its own;
+	 * SQLite's core mutexes (a THREADSAFE build) still guard what
+	 * connections share in the process. */
 	int flags = SQLITE_OPEN_NOFOLLOW | SQLITE_OPEN_NOMUTEX;
 	int one = 1, v = 0, r;
 
@@ -485,13 +489,11 @@ int atok_store_sqlite_open(const char *path, enum atok_store_mode mode,
 	if (path == NULL || strlen(path) >= PATH_MAX)
 		return atok_error_set(err, ATOK_ERR_CONFIG,
 		                      "[store] path is missing or too long");
-	if (mode == ATOK_STORE_ADMIN && access(path, F_OK) != 0) {
-		mode_t old = umask(077);
-		r = create_missing(path, err);
-		umask(old);
-		if (r != 0)
-			return r;
-	}
+	/* create_missing() gives explicit private modes (0700, 0600); no
+	 * umask() here: it is process-wide, and other threads create files. */
+	if (mode == ATOK_STORE_ADMIN && access(path, F_OK) != 0 &&
+	    (r = create_missing(path, err)) != 0)
+		return r;
 	if ((r = atok_check_path_safe(path, "token store", err)) != 0)
 		return r;
 	if ((s = calloc(1, sizeof(*s))) == NULL)

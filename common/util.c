@@ -5,11 +5,14 @@
 #include <fcntl.h>
 #include <libgen.h>
 #include <limits.h>
+#include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
+
+#include <jansson.h>
 
 #include "atok.h"
 #include "util.h"
@@ -222,4 +225,20 @@ int atok_private_dir(const char *dir, struct atok_error *err)
 		    "world-writable",
 		    dir, (unsigned)geteuid());
 	return 0;
+}
+
+/* json_object_seed() does nothing once jansson is seeded (by us or by the
+ * host).  A mutex rather than pthread_once: helgrind models mutexes but
+ * not pthread_once, and this runs once per verifier, not per token. */
+static pthread_mutex_t jansson_lock = PTHREAD_MUTEX_INITIALIZER;
+static int jansson_seeded; /* under jansson_lock */
+
+void atok_jansson_init(void)
+{
+	pthread_mutex_lock(&jansson_lock);
+	if (!jansson_seeded) {
+		json_object_seed(0); /* 0: from the system's entropy */
+		jansson_seeded = 1;
+	}
+	pthread_mutex_unlock(&jansson_lock);
 }

@@ -69,6 +69,17 @@ int atok_read_private_file(const char *path, const char *what, size_t max,
  */
 int atok_private_dir(const char *dir, struct atok_error *err);
 
+/*
+ * Seeds jansson's hash function once per process, before the caller's
+ * first jansson call.  Jansson seeds itself lazily in the first
+ * json_object() of any thread, unsynchronised with threads that read the
+ * seed, and asks threaded programs to seed before starting threads; a
+ * plugin cannot, so every constructor that leads to jansson calls this
+ * first, and its lock orders the seeding before all of our jansson calls
+ * in every thread.
+ */
+void atok_jansson_init(void);
+
 /* The time now in seconds, or req_now when it is not 0. */
 int64_t atok_now(int64_t req_now);
 

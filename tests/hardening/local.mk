@@ -2,8 +2,28 @@
 check_PROGRAMS += tests/hardening/test_threads
 TESTS += tests/hardening/test_threads tests/hardening/store_crash.sh
 tests_hardening_test_threads_CPPFLAGS = $(AM_CPPFLAGS) -I$(top_srcdir)/tests \
-	-I$(top_srcdir)/tests/unit
-tests_hardening_test_threads_CFLAGS = $(AM_CFLAGS) -pthread
+	-DJWT_FIXTURES='"$(abs_top_srcdir)/tests/fixtures/jwt"'
+tests_hardening_test_threads_CFLAGS = $(AM_CFLAGS) $(CRYPTO_CFLAGS) \
+	$(JANSSON_CFLAGS) -pthread
 tests_hardening_test_threads_LDADD = libatok.la $(CRYPTO_LIBS) $(SQLITE_LIBS) \
-	-lpthread
+	$(JANSSON_LIBS) -lpthread
 EXTRA_DIST += tests/hardening/store_crash.sh
+
+# The SASL plugin through libsasl2 from many threads (sasl_server_new /
+# _start / _step per thread, as a threaded host serves connections).
+check_PROGRAMS += tests/hardening/test_sasl_threads
+TESTS += tests/hardening/test_sasl_threads
+tests_hardening_test_sasl_threads_SOURCES = \
+	tests/hardening/test_sasl_threads.c \
+	sasl_plugin/oauth_parse.c sasl_plugin/oauth_parse.h
+tests_hardening_test_sasl_threads_CPPFLAGS = $(AM_CPPFLAGS) \
+	-I$(top_srcdir)/tests -I$(top_srcdir)/sasl_plugin \
+	-DJWT_FIXTURES='"$(abs_top_srcdir)/tests/fixtures/jwt"' \
+	-DSASL_PLUGIN_DIR='"$(SASL_PLUGIN_BUILDDIR)"'
+tests_hardening_test_sasl_threads_CFLAGS = $(AM_CFLAGS) $(CRYPTO_CFLAGS) \
+	$(JANSSON_CFLAGS) -pthread
+tests_hardening_test_sasl_threads_LDADD = libatok.la $(SASL_LIBS) \
+	$(CRYPTO_LIBS) $(SQLITE_LIBS) $(JANSSON_LIBS) -lpthread
+# the plugin it loads by path
+EXTRA_tests_hardening_test_sasl_threads_DEPENDENCIES = \
+	sasl_plugin/libapitoken.la

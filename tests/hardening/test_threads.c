@@ -1,103 +1,123 @@
 /*
  * The core verified from many threads at once, as a threaded libsasl2 host
  * would: each thread has its own verifier (a verifier is used by one
- * thread at a time); they share the store, the HMAC secret file and
- * OpenSSL.  Every verdict must be the single-threaded one.
+ * thread at a time); they share the store (and its WAL, written by every
+ * thread's last_used update), the HMAC secret and JWKS files and OpenSSL.
+ * Every verdict must be the single-threaded one.
+ *
+ * ATOK_TEST_ROUNDS overrides the rounds per thread (tests/style/threads.sh
+ * runs fewer under helgrind).
  */
 #include "ac_config.h"
 
 #include <pthread.h>
+#include <time.h>
 
-#include <openssl/evp.h>
+#include "tap.h"
 
 #include "atok.h"
-#include "b64url.h"
-#include "config.h"
-#include "fixture.h"
+#include "jwt/jwt_helper.h"
 #include "local.h"
 #include "store.h"
-#include "tap.h"
 
 #define THREADS 8
 #define ROUNDS  300
 
-static char tok_local[80], tok_revoked[80], tok_jwt[1024];
+static const char *const need[] = {"ssh"};
+
+/* What every thread verifies each round, and the verdict and reason it
+ * must get (an accepted token proves alice). */
+static struct case_ {
+	const char *name;
+	char *tok;
+	enum atok_verdict want;
+	enum atok_why why;
+} cases[] = {
+    {"local token", NULL, ATOK_ACCEPT, ATOK_WHY_NONE},
+    {"revoked local token", NULL, ATOK_REJECT, ATOK_WHY_REVOKED},
+    {"HS256 JWT", NULL, ATOK_ACCEPT, ATOK_WHY_NONE},
+    {"RS256 JWT (jwks_file)", NULL, ATOK_ACCEPT, ATOK_WHY_NONE},
+    {"ES256 JWT (jwks_file)", NULL, ATOK_ACCEPT, ATOK_WHY_NONE},
+    {"RS256 JWT, bad signature", NULL, ATOK_REJECT, ATOK_WHY_BAD_SIGNATURE},
+    {"ES256 JWT, other audience", NULL, ATOK_REJECT, ATOK_WHY_AUDIENCE},
+};
+#define NCASES ATOK_ARRAY_SIZE_T(cases)
+
 static char conf_path[600];
+static int rounds = ROUNDS;
 
 struct worker {
-	int wrong, done;
+	int ready;         /* verifier built */
+	int done;          /* verifications run */
+	int wrong[NCASES]; /* results that differ from the case's */
+	char last[NCASES][ATOK_REASON_MAX + 32]; /* the last wrong one */
 };
 
-static void mint_jwt(const unsigned char *key, size_t keylen)
+static char *local_token(struct atok_store *s)
 {
-	const char *h = "{\"alg\":\"HS256\",\"typ\":\"JWT\"}";
-	char p[256], hb[128], pb[400], sb[64];
-	unsigned char mac[32];
-	size_t maclen = 0, n;
+	struct atok_issue_params p = {"alice", "ssh", "t", 0, 0};
+	struct atok_error err;
+	char *tok = calloc(1, ATOK_LOCAL_TOKEN_LEN + 1);
 
-	snprintf(p, sizeof(p),
-	         "{\"iss\":\"https://idp.test\",\"aud\":\"svc\",\"sub\":"
-	         "\"alice\",\"scope\":\"ssh\",\"exp\":%lld}",
-	         (long long)time(NULL) + 3600);
-	atok_b64url_encode((const unsigned char *)h, strlen(h), hb);
-	atok_b64url_encode((const unsigned char *)p, strlen(p), pb);
-	n = (size_t)snprintf(tok_jwt, sizeof(tok_jwt), "%s.%s", hb, pb);
-	EVP_Q_mac(NULL, "HMAC", NULL, "SHA256", NULL, key, keylen,
-	          (unsigned char *)tok_jwt, n, mac, sizeof(mac), &maclen);
-	atok_b64url_encode(mac, maclen, sb);
-	snprintf(tok_jwt + n, sizeof(tok_jwt) - n, ".%s", sb);
+	if (tok == NULL || atok_local_issue(s, &p, tok, NULL, &err) != 0)
+		jh_bail(err.msg);
+	return tok;
+}
+
+/* A JWT for alice, valid now (the verifier runs at the real time). */
+static char *jwt(const char *alg, const char *aud)
+{
+	char claims[512];
+	long long now = (long long)time(NULL);
+
+	snprintf(claims, sizeof(claims),
+	         "{\"iss\":\"%s\",\"aud\":\"%s\",\"sub\":\"alice\","
+	         "\"scope\":\"ssh\",\"iat\":%lld,\"nbf\":%lld,\"exp\":%lld}",
+	         JH_ISS, aud, now - 10, now - 10, now + 3600);
+	return jh_token(alg, jh_header(alg), claims);
 }
 
 static void setup(void)
 {
-	static const unsigned char key[] = "0123456789abcdef0123456789abcdef!";
 	struct atok_config *cfg = atok_config_new();
 	struct atok_store *s = NULL;
 	struct atok_error err;
-	struct atok_issue_params p = {"alice", "ssh", "t", 0, 0};
-	char text[1400];
-	const char *secret;
+	char text[2000], id[ATOK_LOCAL_ID_LEN + 1];
+	char *bad;
 
-	fx_tmpdir();
-	secret = fx_file("hmac", (const char *)key, 0600);
+	jh_setup();
 	snprintf(text, sizeof(text),
 	         "[store]\npath = %s/tokens.db\n"
-	         "[jwt]\nissuer = https://idp.test\naudience = svc\n"
-	         "algorithms = HS256\nhmac_secret_file = %s\n"
-	         "cache_ttl = 0\n",
-	         fx_dir, secret);
+	         "[jwt]\nissuer = %s\naudience = %s\n"
+	         "algorithms = HS256 RS256 ES256\njwks_file = %s\n"
+	         "hmac_secret_file = %s\ncache_ttl = 0\n",
+	         fx_dir, JH_ISS, JH_AUD, jh_jwks_path, jh_secret_path);
 	snprintf(conf_path, sizeof(conf_path), "%s",
 	         fx_file("c.conf", text, 0600));
-	if (atok_config_load_file(cfg, conf_path, &err) != 0 ||
-	    atok_store_open(cfg, ATOK_STORE_ADMIN, &s, &err) != 0 ||
-	    atok_local_issue(s, &p, tok_local, NULL, &err) != 0 ||
-	    atok_local_issue(s, &p, tok_revoked, NULL, &err) != 0) {
-		printf("Bail out! %s\n", err.msg);
-		exit(99);
-	}
-	{
-		char id[13];
-		memcpy(id, tok_revoked + 4, 12);
-		id[12] = '\0';
-		atok_store_revoke(s, id, time(NULL), &err);
-	}
+	if (cfg == NULL || atok_config_load_file(cfg, conf_path, &err) != 0 ||
+	    atok_store_open(cfg, ATOK_STORE_ADMIN, &s, &err) != 0)
+		jh_bail(err.msg);
+	cases[0].tok = local_token(s);
+	cases[1].tok = local_token(s);
+	memcpy(id, cases[1].tok + ATOK_LOCAL_PREFIX_LEN, ATOK_LOCAL_ID_LEN);
+	id[ATOK_LOCAL_ID_LEN] = '\0';
+	if (atok_store_revoke(s, id, time(NULL), &err) != 0)
+		jh_bail(err.msg);
 	atok_store_close(&s);
 	atok_config_free(&cfg);
-	mint_jwt(key, sizeof(key) - 1);
-}
-
-static enum atok_verdict check(struct atok_verifier *v, const char *tok)
-{
-	static const char *const need[] = {"ssh"};
-	struct atok_request req = {0};
-	struct atok_result res;
-
-	req.token = tok;
-	req.token_len = strlen(tok);
-	req.user = "alice";
-	req.scopes = need;
-	req.n_scopes = 1;
-	return atok_verify(v, &req, &res);
+	cases[2].tok = jwt("HS256", JH_AUD);
+	cases[3].tok = jwt("RS256", JH_AUD);
+	cases[4].tok = jwt("ES256", JH_AUD);
+	/* The RS256 token with the first signature byte changed. */
+	bad = strdup(cases[3].tok);
+	if (bad == NULL)
+		jh_bail("strdup");
+	{
+		char *sig = strrchr(bad, '.') + 1;
+		*sig = *sig == 'A' ? 'B' : 'A';
+	}
+	cases[5].tok = bad;
+	cases[6].tok = jwt("ES256", "api://other");
 }
 
 static void *run(void *arg)
@@ -105,20 +125,39 @@ static void *run(void *arg)
 	struct worker *w = arg;
 	struct atok_config *cfg = atok_config_new();
 	struct atok_verifier *v = NULL;
+	struct atok_request req;
+	struct atok_result res;
 	struct atok_error err;
+	enum atok_verdict got;
+	size_t c;
 	int i;
 
 	if (cfg == NULL || atok_config_load_file(cfg, conf_path, &err) != 0 ||
 	    atok_verifier_new(cfg, &v, &err) != 0) {
-		w->wrong = -1;
+		printf("# verifier: %s\n", err.msg);
 		atok_config_free(&cfg);
 		return NULL;
 	}
-	for (i = 0; i < ROUNDS; i++) {
-		w->wrong += check(v, tok_local) != ATOK_ACCEPT;
-		w->wrong += check(v, tok_jwt) != ATOK_ACCEPT;
-		w->wrong += check(v, tok_revoked) != ATOK_REJECT;
-		w->done += 3;
+	w->ready = 1;
+	for (i = 0; i < rounds; i++) {
+		for (c = 0; c < NCASES; c++) {
+			memset(&req, 0, sizeof(req));
+			req.token = cases[c].tok;
+			req.token_len = strlen(cases[c].tok);
+			req.user = "alice";
+			req.scopes = need;
+			req.n_scopes = 1;
+			got = atok_verify(v, &req, &res);
+			if (got != cases[c].want || res.why != cases[c].why ||
+			    (got == ATOK_ACCEPT &&
+			     strcmp(res.user, "alice") != 0)) {
+				w->wrong[c]++;
+				snprintf(w->last[c], sizeof(w->last[c]),
+				         "%s (%s)", atok_verdict_name(got),
+				         res.reason);
+			}
+			w->done++;
+		}
 	}
 	atok_verifier_free(&v);
 	atok_config_free(&cfg);
@@ -129,8 +168,12 @@ int main(void)
 {
 	pthread_t t[THREADS];
 	struct worker w[THREADS];
-	int i, wrong = 0, done = 0, started = 0;
+	const char *env = getenv("ATOK_TEST_ROUNDS");
+	int i, ready = 0, done = 0, started = 0;
+	size_t c;
 
+	if (env != NULL && atoi(env) > 0)
+		rounds = atoi(env);
 	setup();
 	memset(w, 0, sizeof(w));
 	for (i = 0; i < THREADS; i++)
@@ -138,15 +181,28 @@ int main(void)
 	T_EQ_INT(started, THREADS, "%d threads started", THREADS);
 	for (i = 0; i < started; i++) {
 		pthread_join(t[i], NULL);
-		T_OK(w[i].wrong >= 0, "thread %d built its verifier", i);
-		if (w[i].wrong > 0)
-			wrong += w[i].wrong;
+		ready += w[i].ready;
 		done += w[i].done;
 	}
-	T_EQ_INT(done, THREADS * ROUNDS * 3, "every verification ran");
-	T_EQ_INT(wrong, 0,
-	         "%d verifications from %d threads at once: every verdict "
-	         "as single-threaded",
-	         done, THREADS);
+	T_EQ_INT(ready, started, "every thread built its own verifier");
+	T_EQ_INT(done, started * rounds * (int)NCASES,
+	         "every verification ran (%d threads x %d rounds x %zu "
+	         "tokens)",
+	         started, rounds, NCASES);
+	for (c = 0; c < NCASES; c++) {
+		const char *last = "";
+		int wrong = 0;
+
+		for (i = 0; i < started; i++) {
+			wrong += w[i].wrong[c];
+			if (w[i].wrong[c] > 0)
+				last = w[i].last[c];
+		}
+		if (!T_OK(wrong == 0, "%s: %s from every thread, every round",
+		          cases[c].name, atok_verdict_name(cases[c].want)))
+			printf("#   %d wrong results, e.g. %s\n", wrong, last);
+	}
+	for (c = 0; c < NCASES; c++)
+		free(cases[c].tok);
 	return t_done();
 }

@@ -1,0 +1,300 @@
+/*
+ * The built SASL plugin driven through the real libsasl2 from many threads
+ * at once, as a threaded host does (slapd: one sasl_server_init, real
+ * mutexes through sasl_set_mutex, then sasl_server_new / _start / _step
+ * per connection on whichever thread serves it).  Every thread runs
+ * OAUTHBEARER and XOAUTH2 exchanges with a local token, RS256 and ES256
+ * JWTs checked against a jwks_file, and a revoked token; every outcome
+ * must be the single-threaded one.
+ *
+ * ATOK_TEST_ROUNDS overrides the rounds per thread (tests/style/threads.sh
+ * runs fewer under helgrind).
+ */
+#include "ac_config.h"
+
+#include <pthread.h>
+#include <sasl/sasl.h>
+#include <sasl/saslplug.h>
+#include <time.h>
+
+#include "tap.h"
+
+#include "atok.h"
+#include "jwt/jwt_helper.h"
+#include "local.h"
+#include "oauth_parse.h"
+#include "store.h"
+
+#ifndef SASL_PLUGIN_DIR
+#error "SASL_PLUGIN_DIR must name the directory of the built plugin"
+#endif
+
+#define THREADS 8
+#define ROUNDS  50
+
+/* libsasl2 callbacks are stored as int (*)(void). */
+#define CB(f) ((sasl_callback_ft)(void (*)(void))(f))
+
+static const char *conf_path;
+static int rounds = ROUNDS;
+
+/* One exchange every thread runs each round, and what it must end in. */
+static struct case_ {
+	const char *name, *mech;
+	char *tok;
+	int rc1, rc2; /* rc2: after "\x01" when rc1 is SASL_CONTINUE */
+	const char *user;
+	char msg[OAUTH_MSG_MAX];
+	size_t len;
+} cases[] = {
+    {"OAUTHBEARER, local token", "OAUTHBEARER", NULL, SASL_OK, 0, "alice", "",
+     0},
+    {"XOAUTH2, RS256 JWT", "XOAUTH2", NULL, SASL_OK, 0, "alice", "", 0},
+    {"OAUTHBEARER, ES256 JWT", "OAUTHBEARER", NULL, SASL_OK, 0, "alice", "", 0},
+    {"OAUTHBEARER, revoked local token", "OAUTHBEARER", NULL, SASL_CONTINUE,
+     SASL_BADAUTH, "", "", 0},
+};
+#define NCASES ATOK_ARRAY_SIZE_T(cases)
+
+struct worker {
+	int done;
+	int wrong[NCASES];
+	char last[NCASES][160]; /* the last wrong outcome, per case */
+};
+
+/* Real mutexes for libsasl2, as threaded hosts install them. */
+static void *mutex_alloc(void)
+{
+	pthread_mutex_t *m = malloc(sizeof(*m));
+
+	if (m != NULL && pthread_mutex_init(m, NULL) != 0) {
+		free(m);
+		m = NULL;
+	}
+	return m;
+}
+
+static int mutex_lock(void *m)
+{
+	return pthread_mutex_lock(m) == 0 ? SASL_OK : SASL_FAIL;
+}
+
+static int mutex_unlock(void *m)
+{
+	return pthread_mutex_unlock(m) == 0 ? SASL_OK : SASL_FAIL;
+}
+
+static void mutex_free(void *m)
+{
+	pthread_mutex_destroy(m);
+	free(m);
+}
+
+static int cb_log(void *ctx, int level, const char *message)
+{
+	(void)ctx;
+	if (getenv("TEST_SASL_VERBOSE") != NULL)
+		fprintf(stderr, "# log %d: %s\n", level, message);
+	return SASL_OK;
+}
+
+static int cb_getpath(void *ctx, const char **path)
+{
+	(void)ctx;
+	*path = SASL_PLUGIN_DIR;
+	return SASL_OK;
+}
+
+static int cb_getopt(void *ctx, const char *plugin, const char *option,
+                     const char **result, unsigned *len)
+{
+	(void)ctx;
+	(void)plugin;
+	if (strcmp(option, "apitoken_config") != 0)
+		return SASL_FAIL;
+	*result = conf_path;
+	if (len != NULL)
+		*len = (unsigned)strlen(conf_path);
+	return SASL_OK;
+}
+
+static sasl_callback_t server_cbs[] = {
+    {SASL_CB_LOG, CB(&cb_log), NULL},
+    {SASL_CB_GETPATH, CB(&cb_getpath), NULL},
+    {SASL_CB_GETOPT, CB(&cb_getopt), NULL},
+    {SASL_CB_LIST_END, NULL, NULL},
+};
+
+static char *local_token(struct atok_store *s)
+{
+	struct atok_issue_params p = {"alice", "imap", "t", 0, 0};
+	struct atok_error err;
+	char *tok = calloc(1, ATOK_LOCAL_TOKEN_LEN + 1);
+
+	if (tok == NULL || atok_local_issue(s, &p, tok, NULL, &err) != 0)
+		jh_bail(err.msg);
+	return tok;
+}
+
+/* A JWT for alice, valid now (the plugin verifies at the real time). */
+static char *jwt(const char *alg)
+{
+	char claims[512];
+	long long now = (long long)time(NULL);
+
+	snprintf(claims, sizeof(claims),
+	         "{\"iss\":\"%s\",\"aud\":\"%s\",\"sub\":\"alice\","
+	         "\"scope\":\"imap\",\"iat\":%lld,\"nbf\":%lld,\"exp\":%lld}",
+	         JH_ISS, JH_AUD, now - 10, now - 10, now + 3600);
+	return jh_token(alg, jh_header(alg), claims);
+}
+
+static void setup(void)
+{
+	struct atok_config *cfg = atok_config_new();
+	struct atok_store *s = NULL;
+	struct atok_error err;
+	char text[2000], id[ATOK_LOCAL_ID_LEN + 1];
+	size_t c;
+	long n;
+
+	jh_setup();
+	snprintf(text, sizeof(text),
+	         "[store]\npath = %s/tokens.db\n"
+	         "[jwt]\nissuer = %s\naudience = %s\n"
+	         "algorithms = RS256 ES256\njwks_file = %s\n",
+	         fx_dir, JH_ISS, JH_AUD, jh_jwks_path);
+	conf_path = strdup(fx_file("apitoken.conf", text, 0600));
+	if (cfg == NULL || conf_path == NULL ||
+	    atok_config_load_file(cfg, conf_path, &err) != 0 ||
+	    atok_store_open(cfg, ATOK_STORE_ADMIN, &s, &err) != 0)
+		jh_bail(err.msg);
+	cases[0].tok = local_token(s);
+	cases[3].tok = local_token(s);
+	memcpy(id, cases[3].tok + ATOK_LOCAL_PREFIX_LEN, ATOK_LOCAL_ID_LEN);
+	id[ATOK_LOCAL_ID_LEN] = '\0';
+	if (atok_store_revoke(s, id, time(NULL), &err) != 0)
+		jh_bail(err.msg);
+	atok_store_close(&s);
+	atok_config_free(&cfg);
+	cases[1].tok = jwt("RS256");
+	cases[2].tok = jwt("ES256");
+	for (c = 0; c < NCASES; c++) {
+		if (strcmp(cases[c].mech, "XOAUTH2") == 0)
+			n = oauth_build_xoauth2(
+			    "alice", cases[c].tok, strlen(cases[c].tok),
+			    cases[c].msg, sizeof(cases[c].msg));
+		else
+			n = oauth_build_oauthbearer(
+			    NULL, "mail.example.com", 143, cases[c].tok,
+			    strlen(cases[c].tok), cases[c].msg,
+			    sizeof(cases[c].msg));
+		if (n < 0)
+			jh_bail(oauth_parse_strerror((int)n));
+		cases[c].len = (size_t)n;
+	}
+}
+
+/* One server exchange; "" when it ended as the case says, else what
+ * happened. */
+static void exchange(const struct case_ *c, char *why, size_t whysz)
+{
+	sasl_conn_t *conn = NULL;
+	const char *out = NULL;
+	const void *user = NULL;
+	unsigned outlen = 0;
+	int rc1, rc2 = 0, r;
+
+	why[0] = '\0';
+	r = sasl_server_new("imap", "mail.example.com", NULL, "127.0.0.1;143",
+	                    "127.0.0.1;40000", NULL, 0, &conn);
+	if (r != SASL_OK) {
+		snprintf(why, whysz, "sasl_server_new: %d", r);
+		return;
+	}
+	rc1 = sasl_server_start(conn, c->mech, c->msg, (unsigned)c->len, &out,
+	                        &outlen);
+	if (rc1 == SASL_CONTINUE)
+		rc2 = sasl_server_step(conn, "\x01", 1, &out, &outlen);
+	if (rc1 != SASL_OK ||
+	    sasl_getprop(conn, SASL_USERNAME, &user) != SASL_OK || user == NULL)
+		user = "";
+	if (rc1 != c->rc1 || rc2 != c->rc2 ||
+	    strcmp((const char *)user, c->user) != 0)
+		snprintf(why, whysz, "rc %d/%d user \"%.40s\": %.80s", rc1, rc2,
+		         (const char *)user, sasl_errdetail(conn));
+	sasl_dispose(&conn);
+}
+
+static void *run(void *arg)
+{
+	struct worker *w = arg;
+	char why[160];
+	size_t c;
+	int i;
+
+	for (i = 0; i < rounds; i++) {
+		for (c = 0; c < NCASES; c++) {
+			exchange(&cases[c], why, sizeof(why));
+			if (why[0] != '\0') {
+				w->wrong[c]++;
+				snprintf(w->last[c], sizeof(w->last[c]), "%s",
+				         why);
+			}
+			w->done++;
+		}
+	}
+	return NULL;
+}
+
+int main(void)
+{
+	pthread_t t[THREADS];
+	struct worker w[THREADS];
+	const char *env = getenv("ATOK_TEST_ROUNDS");
+	int i, r, done = 0, started = 0;
+	size_t c;
+
+	if (env != NULL && atoi(env) > 0)
+		rounds = atoi(env);
+	setup();
+	sasl_set_mutex(mutex_alloc, mutex_lock, mutex_unlock, mutex_free);
+	if ((r = sasl_server_init(server_cbs, "test_sasl_threads")) !=
+	    SASL_OK) {
+		printf("Bail out! sasl_server_init: %s\n",
+		       sasl_errstring(r, NULL, NULL));
+		return 99;
+	}
+	memset(w, 0, sizeof(w));
+	for (i = 0; i < THREADS; i++)
+		started += pthread_create(&t[i], NULL, run, &w[i]) == 0;
+	T_EQ_INT(started, THREADS, "%d threads started", THREADS);
+	for (i = 0; i < started; i++) {
+		pthread_join(t[i], NULL);
+		done += w[i].done;
+	}
+	T_EQ_INT(done, started * rounds * (int)NCASES,
+	         "every exchange ran (%d threads x %d rounds x %zu "
+	         "exchanges)",
+	         started, rounds, NCASES);
+	for (c = 0; c < NCASES; c++) {
+		const char *last = "";
+		int wrong = 0;
+
+		for (i = 0; i < started; i++) {
+			wrong += w[i].wrong[c];
+			if (w[i].wrong[c] > 0)
+				last = w[i].last[c];
+		}
+		if (!T_OK(wrong == 0,
+		          "%s: same outcome from every thread, "
+		          "every round",
+		          cases[c].name))
+			printf("#   %d wrong outcomes, e.g. %s\n", wrong, last);
+	}
+	sasl_done();
+	for (c = 0; c < NCASES; c++)
+		free(cases[c].tok);
+	free((void *)conf_path);
+	return t_done();
+}

@@ -83,7 +83,8 @@ void atok_result_set(struct atok_result *res, enum atok_verdict verdict,
 	res->verdict = verdict;
 	res->why = why;
 	va_start(ap, fmt);
-	vsnprintf(res->reason, sizeof(res->reason), fmt, ap);
+	/* Truncation is fine: a cut-short reason is still one. */
+	(void)vsnprintf(res->reason, sizeof(res->reason), fmt, ap);
 	va_end(ap);
 }
 

@@ -289,7 +289,6 @@ int atok_introspect_new(const struct atok_config *cfg,
 			goto fail;
 		if (r == 0 && (r = load_cache_key(in, err)) != 0)
 			goto fail;
-		r = 0;
 	}
 	if (in->auth == AUTH_BASIC &&
 	    (in->auth_header = basic_header(in->client_id, in->secret)) ==

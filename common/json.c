@@ -210,8 +210,8 @@ static int scan_container(struct cursor *c, unsigned char open)
 		}
 		if (open == '{') {
 			if (c->s[c->i] != '"' ||
-			    (r = scan_string(c, &tmp.name, &tmp.name_len,
-			                     &tmp.name_escaped)) != 0)
+			    scan_string(c, &tmp.name, &tmp.name_len,
+			                &tmp.name_escaped) != 0)
 				return ATOK_ERR_MALFORMED;
 			skip_ws(c);
 			if (c->i >= c->len || c->s[c->i] != ':')

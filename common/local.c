@@ -195,7 +195,7 @@ void atok_local_verify(struct atok_store *s, const char *token, size_t len,
 	id[ATOK_LOCAL_ID_LEN] = '\0';
 	strcpy(res->token_id, id);
 
-	if ((r = atok_local_hash(&t, hash)) != 0) {
+	if (atok_local_hash(&t, hash) != 0) {
 		res->verdict = ATOK_UNAVAILABLE;
 		res->why = ATOK_WHY_INTERNAL;
 		snprintf(res->reason, sizeof(res->reason), "hashing failed");

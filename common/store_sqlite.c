@@ -385,7 +385,7 @@ static int sq_replace(struct atok_store *base, const char *old_id,
                       struct atok_error *err)
 {
 	struct sqlite_store *s = (struct sqlite_store *)base;
-	struct atok_token_record old;
+	struct atok_token_record old = {0};
 	int r;
 
 	if ((r = exec(s, "BEGIN IMMEDIATE", err)) != 0)

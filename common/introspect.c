@@ -282,8 +282,8 @@ int atok_introspect_new(const struct atok_config *cfg,
 		r = atok_error_set(err, ATOK_ERR_CRYPTO, "RAND_bytes failed");
 		goto fail;
 	}
-	if (dir != NULL && strlen(dir) < sizeof(in->cache_dir)) {
-		strcpy(in->cache_dir, dir);
+	if (dir != NULL && atok_strlcpy(in->cache_dir, dir, strlen(dir),
+	                                sizeof(in->cache_dir)) == 0) {
 		r = atok_private_dir(dir, err);
 		if (r == ATOK_ERR_PERM)
 			goto fail;

@@ -134,9 +134,7 @@ void atok_log_escape(const char *s, int quoted, char *out, size_t outsz)
 		if (ch == '"' || ch == '\\') {
 			out[o++] = '\\';
 			out[o++] = (char)ch;
-		} else if (ch > 0x20 && ch < 0x7f) {
-			out[o++] = (char)ch;
-		} else if (ch == ' ' && quoted) {
+		} else if ((ch > 0x20 && ch < 0x7f) || (ch == ' ' && quoted)) {
 			out[o++] = (char)ch;
 		} else {
 			out[o++] = '\\';

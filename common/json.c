@@ -190,7 +190,9 @@ static int scan_literal(struct cursor *c, const char *word)
 
 static int scan_value(struct cursor *c, struct atok_json_member *m);
 
-/* An object or array nested in a value: validated, not indexed. */
+/* An object or array nested in a value: validated, not indexed.  Recurses
+ * through scan_value(), at most ATOK_JSON_DEPTH_MAX deep. */
+/* NOLINTNEXTLINE(misc-no-recursion): depth capped, see c->depth */
 static int scan_container(struct cursor *c, unsigned char open)
 {
 	struct atok_json_member tmp;
@@ -237,6 +239,7 @@ static int scan_container(struct cursor *c, unsigned char open)
 	return 0;
 }
 
+/* NOLINTNEXTLINE(misc-no-recursion): depth capped in scan_container() */
 static int scan_value(struct cursor *c, struct atok_json_member *m)
 {
 	size_t start = c->i;

@@ -20,7 +20,7 @@ files=$(sed -n 's/.*"file": "\([^"]*\)".*/\1/p' "$tmp/compile_commands.json")
 	echo "$0: no C files to check" >&2
 	exit 1
 }
-nchecks=$("$tidy" --list-checks -p "$tmp" ${files%%$'\n'*} | grep -c '^    ')
+nchecks=$("$tidy" --list-checks -p "$tmp" "${files%%$'\n'*}" | grep -c '^    ')
 echo "$("$tidy" --version | sed -n 's/.*version \([0-9.]*\).*/clang-tidy \1/p'):" \
 	"$nchecks checks over $(echo "$files" | wc -l) files in ${*:-common pam_apitoken sasl_plugin tools}"
 
@@ -28,6 +28,7 @@ echo "$("$tidy" --version | sed -n 's/.*version \([0-9.]*\).*/clang-tidy \1/p'):
 # translation unit to the next and then reports nonsense.  Each file's
 # output goes to its own log so parallel runs do not interleave.
 mkdir "$tmp/log"
+# shellcheck disable=SC2016 # expanded by the inner sh
 echo "$files" | xargs -P "$jobs" -n 1 sh -c '
 	log="$1/log/$(echo "$3" | tr / _)"
 	"$2" -p "$1" --quiet "$3" >"$log" 2>&1 || echo "$3" >"$log.failed"' \

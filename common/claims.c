@@ -111,8 +111,8 @@ void atok_claims_check(const struct atok_json_object *claims, const char *typ,
 	if (!atok_json_string_eq(v, p->issuer)) {
 		char iss[128];
 		if (atok_json_string(v, iss, sizeof(iss), NULL) != 0)
-			strcpy(iss,
-			       v == NULL ? "(none)" : "(not a short string)");
+			snprintf(iss, sizeof(iss), "%s",
+			         v == NULL ? "(none)" : "(not a short string)");
 		atok_result_set(res, ATOK_REJECT, ATOK_WHY_ISSUER,
 		                "JWT iss \"%.80s\" is not %.80s", iss,
 		                p->issuer);

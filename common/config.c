@@ -448,7 +448,7 @@ int atok_config_load_buffer(struct atok_config *cfg, const char *buf,
 				    "%s:%u: unknown section [%.64s]", origin,
 				    lineno, s);
 			cfg->present[r] = 1;
-			strcpy(section, sections[r]);
+			snprintf(section, sizeof(section), "%s", sections[r]);
 			continue;
 		}
 		if ((eq = strchr(s, '=')) == NULL)

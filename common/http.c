@@ -61,9 +61,14 @@ static void curl_load(void)
 	    cu.easy_setopt == NULL || cu.easy_perform == NULL ||
 	    cu.easy_getinfo == NULL || cu.easy_cleanup == NULL ||
 	    cu.easy_strerror == NULL || cu.slist_append == NULL ||
-	    cu.slist_free_all == NULL || cu.easy_reset == NULL)
+	    cu.slist_free_all == NULL || cu.easy_reset == NULL) {
+		/* Not a libcurl we can use: unload it, keep no pointers. */
+		memset(&cu, 0, sizeof(cu));
+		dlclose(h);
 		return;
+	}
 	curl_ready = cu.global_init(CURL_GLOBAL_DEFAULT) == CURLE_OK;
+	/* cppcheck-suppress resourceLeak ; h stays loaded on purpose (above) */
 }
 
 struct sink {

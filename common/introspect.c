@@ -283,14 +283,13 @@ int atok_introspect_new(const struct atok_config *cfg,
 		r = atok_error_set(err, ATOK_ERR_CRYPTO, "RAND_bytes failed");
 		goto fail;
 	}
-	if (dir != NULL && strlen(dir) < sizeof(in->cache_dir)) {
-		strcpy(in->cache_dir, dir);
+	if (dir != NULL && atok_strlcpy(in->cache_dir, dir, strlen(dir),
+	                                sizeof(in->cache_dir)) == 0) {
 		r = atok_private_dir(dir, err);
 		if (r == ATOK_ERR_PERM)
 			goto fail;
 		if (r == 0 && (r = load_cache_key(in, err)) != 0)
 			goto fail;
-		r = 0;
 	}
 	if (in->auth == AUTH_BASIC &&
 	    (in->auth_header = basic_header(in->client_id, in->secret)) ==
@@ -422,10 +421,9 @@ static int post(struct atok_introspect *in, const char *tok, size_t len,
                 int64_t now, struct atok_http_response *resp,
                 struct atok_error *err)
 {
-	size_t cap = 3 * len +
-	             3 * (strlen(in->client_id) +
-	                  (in->secret ? strlen(in->secret) : 0)) +
-	             4096;
+	/* No secret with private_key_jwt; basic and post always have one. */
+	size_t secret_len = in->secret != NULL ? strlen(in->secret) : 0;
+	size_t cap = 3 * len + 3 * (strlen(in->client_id) + secret_len) + 4096;
 	char *body = NULL, *assertion = NULL;
 	const char *headers[2] = {NULL, NULL};
 	size_t o;
@@ -442,7 +440,7 @@ static int post(struct atok_introspect *in, const char *tok, size_t len,
 		o +=
 		    form_encode(in->client_id, strlen(in->client_id), body + o);
 		o += (size_t)snprintf(body + o, cap - o, "&client_secret=");
-		o += form_encode(in->secret, strlen(in->secret), body + o);
+		o += form_encode(in->secret, secret_len, body + o);
 	} else if (in->auth == AUTH_PRIVATE_KEY_JWT) {
 		if ((assertion = client_assertion(in, now)) == NULL) {
 			r = atok_error_set(
@@ -730,7 +728,7 @@ static int64_t cache_until(struct atok_introspect *in, int64_t now,
 void atok_introspect_verify(struct atok_introspect *in, const char *tok,
                             size_t len, int64_t now, struct atok_result *res)
 {
-	struct atok_http_response resp;
+	struct atok_http_response resp = {0};
 	struct atok_error err = {0};
 	struct atok_json_object *o = NULL;
 

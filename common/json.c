@@ -190,7 +190,9 @@ static int scan_literal(struct cursor *c, const char *word)
 
 static int scan_value(struct cursor *c, struct atok_json_member *m);
 
-/* An object or array nested in a value: validated, not indexed. */
+/* An object or array nested in a value: validated, not indexed.  Recurses
+ * through scan_value(), at most ATOK_JSON_DEPTH_MAX deep. */
+/* NOLINTNEXTLINE(misc-no-recursion): depth capped, see c->depth */
 static int scan_container(struct cursor *c, unsigned char open)
 {
 	struct atok_json_member tmp;
@@ -210,8 +212,8 @@ static int scan_container(struct cursor *c, unsigned char open)
 		}
 		if (open == '{') {
 			if (c->s[c->i] != '"' ||
-			    (r = scan_string(c, &tmp.name, &tmp.name_len,
-			                     &tmp.name_escaped)) != 0)
+			    scan_string(c, &tmp.name, &tmp.name_len,
+			                &tmp.name_escaped) != 0)
 				return ATOK_ERR_MALFORMED;
 			skip_ws(c);
 			if (c->i >= c->len || c->s[c->i] != ':')
@@ -237,6 +239,7 @@ static int scan_container(struct cursor *c, unsigned char open)
 	return 0;
 }
 
+/* NOLINTNEXTLINE(misc-no-recursion): depth capped in scan_container() */
 static int scan_value(struct cursor *c, struct atok_json_member *m)
 {
 	size_t start = c->i;

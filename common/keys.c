@@ -357,8 +357,8 @@ static int discover(struct atok_keysource *ks, struct atok_error *err)
 		goto out;
 	}
 	uri = json_string_value(json_object_get(meta, "jwks_uri"));
-	if (uri == NULL || (r = atok_http_url_allowed(
-	                        uri, ks->http.allow_http_loopback, err)) != 0) {
+	if (uri == NULL || atok_http_url_allowed(
+	                       uri, ks->http.allow_http_loopback, err) != 0) {
 		r = atok_error_set(
 		    err, ATOK_ERR_UNAVAILABLE,
 		    "discovery at %.100s: no acceptable jwks_uri", url);
@@ -386,7 +386,7 @@ static int fetch(struct atok_keysource *ks, int64_t now, struct atok_error *err)
 	int r;
 
 	ks->last_attempt = now;
-	if (ks->discovery && (r = discover(ks, err)) != 0)
+	if (ks->discovery && discover(ks, err) != 0)
 		return ATOK_ERR_UNAVAILABLE;
 	if ((jwks = get_json(ks, ks->jwks_uri, &max_age, &status, err)) == NULL)
 		return ATOK_ERR_UNAVAILABLE;
@@ -394,7 +394,7 @@ static int fetch(struct atok_keysource *ks, int64_t now, struct atok_error *err)
 		r = atok_error_set(err, ATOK_ERR_NOMEM, "out of memory");
 		goto out;
 	}
-	if ((r = atok_jwks_parse(text, strlen(text), &set, err)) != 0) {
+	if (atok_jwks_parse(text, strlen(text), &set, err) != 0) {
 		r = ATOK_ERR_UNAVAILABLE;
 		goto out;
 	}

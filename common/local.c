@@ -80,8 +80,12 @@ static int mint(struct atok_store *s, const char *old_id, const char *user,
 		if ((r = fill_record(&rec, token_out, user, scopes,
 		                     name ? name : "", expires, now, err)) != 0)
 			break;
-		if (old_id != NULL)
-			strcpy(rec.rotated_from, old_id);
+		if (old_id != NULL &&
+		    (r = atok_strlcpy(rec.rotated_from, old_id, strlen(old_id),
+		                      sizeof(rec.rotated_from))) != 0) {
+			atok_error_set(err, r, "token id too long");
+			break;
+		}
 		r = old_id != NULL
 		        ? atok_store_replace(s, old_id, &rec, now, err)
 		        : atok_store_insert(s, &rec, err);
@@ -193,9 +197,9 @@ void atok_local_verify(struct atok_store *s, const char *token, size_t len,
 	}
 	memcpy(id, t.id, ATOK_LOCAL_ID_LEN);
 	id[ATOK_LOCAL_ID_LEN] = '\0';
-	strcpy(res->token_id, id);
+	ATOK_STRCPY_ARRAY(res->token_id, id);
 
-	if ((r = atok_local_hash(&t, hash)) != 0) {
+	if (atok_local_hash(&t, hash) != 0) {
 		res->verdict = ATOK_UNAVAILABLE;
 		res->why = ATOK_WHY_INTERNAL;
 		snprintf(res->reason, sizeof(res->reason), "hashing failed");
@@ -220,8 +224,8 @@ void atok_local_verify(struct atok_store *s, const char *token, size_t len,
 	}
 	/* The token is genuine: report whose it is even when it is refused,
 	 * so the log line names the owner. */
-	strcpy(res->user, rec.user);
-	strcpy(res->scopes, rec.scopes);
+	ATOK_STRCPY_ARRAY(res->user, rec.user);
+	ATOK_STRCPY_ARRAY(res->scopes, rec.scopes);
 	res->expires = rec.expires;
 	atok_local_check_state(&rec, now, res);
 	if (res->verdict == ATOK_ACCEPT && touch &&

@@ -176,9 +176,8 @@ static int create_missing(const char *path, struct atok_error *err)
 	const char *dir;
 	int fd;
 
-	if (strlen(path) >= sizeof(dirbuf))
+	if (atok_strlcpy(dirbuf, path, strlen(path), sizeof(dirbuf)) != 0)
 		return atok_error_set(err, ATOK_ERR_TOO_LONG, "path too long");
-	strcpy(dirbuf, path);
 	dir = dirname(dirbuf);
 	if (mkdir(dir, 0700) != 0 && errno != EEXIST)
 		return atok_error_set(err, ATOK_ERR_IO,
@@ -385,7 +384,7 @@ static int sq_replace(struct atok_store *base, const char *old_id,
                       struct atok_error *err)
 {
 	struct sqlite_store *s = (struct sqlite_store *)base;
-	struct atok_token_record old;
+	struct atok_token_record old = {0};
 	int r;
 
 	if ((r = exec(s, "BEGIN IMMEDIATE", err)) != 0)
@@ -500,7 +499,7 @@ int atok_store_sqlite_open(const char *path, enum atok_store_mode mode,
 		return atok_error_set(err, ATOK_ERR_NOMEM, "out of memory");
 	s->ops = &sqlite_ops;
 	s->busy_timeout_ms = busy_timeout_ms;
-	strcpy(s->path, path);
+	memcpy(s->path, path, strlen(path) + 1); /* fits: checked above */
 	if ((r = sync_sidecars(s, 0, err)) != 0)
 		goto fail;
 

@@ -188,6 +188,7 @@ static const unsigned char cls[256] = {
     ['+'] = C_TOKEN,
     ['/'] = C_TOKEN,
     ['='] = C_EQ,
+/* NOLINTNEXTLINE(bugprone-macro-parentheses): a designator, not a value */
 #define R(a) [a] = C_B64URL | C_TOKEN
     R('0'),
     R('1'),

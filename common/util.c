@@ -97,10 +97,9 @@ int atok_check_path_safe(const char *path, const char *what,
 		                      what, path,
 		                      (unsigned)(st.st_mode & 07777));
 
-	if (strlen(path) >= sizeof(dirbuf))
+	if (atok_strlcpy(dirbuf, path, strlen(path), sizeof(dirbuf)) != 0)
 		return atok_error_set(err, ATOK_ERR_TOO_LONG,
 		                      "%s path too long", what);
-	strcpy(dirbuf, path);
 	dir = dirname(dirbuf);
 	if (stat(dir, &st) != 0)
 		return atok_error_set(err, ATOK_ERR_IO, "%s directory %s: %s",
@@ -138,9 +137,7 @@ void atok_log_escape(const char *s, int quoted, char *out, size_t outsz)
 		if (ch == '"' || ch == '\\') {
 			out[o++] = '\\';
 			out[o++] = (char)ch;
-		} else if (ch > 0x20 && ch < 0x7f) {
-			out[o++] = (char)ch;
-		} else if (ch == ' ' && quoted) {
+		} else if ((ch > 0x20 && ch < 0x7f) || (ch == ' ' && quoted)) {
 			out[o++] = (char)ch;
 		} else {
 			out[o++] = '\\';

@@ -7,6 +7,7 @@
 
 #include <stddef.h>
 #include <stdint.h>
+#include <string.h>
 
 #include "errors.h"
 
@@ -21,6 +22,23 @@ void atok_free_string(char *s);
 /* Copies src (srclen bytes) into dst of dstsz with a NUL; returns 0, or
  * ATOK_ERR_TOO_LONG (dst then holds "").  */
 int atok_strlcpy(char *dst, const char *src, size_t srclen, size_t dstsz);
+
+/*
+ * strcpy() from one char array into another, with the sizes checked by the
+ * compiler: both must be arrays (not pointers) and dst at least as large
+ * as src.  Copies up to src's first NUL or its last byte, and terminates.
+ */
+#define ATOK_IS_ARRAY(a)                                                       \
+	(!__builtin_types_compatible_p(__typeof__(a), __typeof__(&(a)[0])))
+#define ATOK_STRCPY_ARRAY(dst, src)                                            \
+	do {                                                                   \
+		_Static_assert(ATOK_IS_ARRAY(dst) && ATOK_IS_ARRAY(src) &&     \
+		                   sizeof(dst) >= sizeof(src),                 \
+		               "ATOK_STRCPY_ARRAY(" #dst ", " #src ")");       \
+		size_t atok_n_ = strnlen((src), sizeof(src) - 1);              \
+		memcpy((dst), (src), atok_n_);                                 \
+		(dst)[atok_n_] = '\0';                                         \
+	} while (0)
 
 /* Hex of p[0..len) into out (2*len+1 bytes), lower case. */
 void atok_hex(const unsigned char *p, size_t len, char *out);

@@ -83,7 +83,8 @@ void atok_result_set(struct atok_result *res, enum atok_verdict verdict,
 	res->verdict = verdict;
 	res->why = why;
 	va_start(ap, fmt);
-	vsnprintf(res->reason, sizeof(res->reason), fmt, ap);
+	/* Truncation is fine: a cut-short reason is still one. */
+	(void)vsnprintf(res->reason, sizeof(res->reason), fmt, ap);
 	va_end(ap);
 }
 
@@ -278,10 +279,10 @@ enum atok_verdict atok_recheck(struct atok_verifier *v,
 	}
 	now = atok_now(req->now);
 	res->source = prev->source;
-	strcpy(res->token_id, prev->token_id);
-	strcpy(res->fingerprint, prev->fingerprint);
-	strcpy(res->user, prev->user);
-	strcpy(res->scopes, prev->scopes);
+	ATOK_STRCPY_ARRAY(res->token_id, prev->token_id);
+	ATOK_STRCPY_ARRAY(res->fingerprint, prev->fingerprint);
+	ATOK_STRCPY_ARRAY(res->user, prev->user);
+	ATOK_STRCPY_ARRAY(res->scopes, prev->scopes);
 	res->expires = prev->expires;
 
 	if (prev->source == ATOK_SRC_LOCAL) {
@@ -310,7 +311,7 @@ enum atok_verdict atok_recheck(struct atok_verifier *v,
 			    "token %s changed owner", prev->token_id);
 			return res->verdict;
 		}
-		strcpy(res->scopes, rec.scopes);
+		ATOK_STRCPY_ARRAY(res->scopes, rec.scopes);
 		res->expires = rec.expires;
 		atok_local_check_state(&rec, now, res);
 	} else if (prev->expires != 0 && now >= prev->expires) {

@@ -174,7 +174,8 @@ static void res_fail(struct atok_result *res, enum atok_why why,
 	res->verdict = ATOK_CONFIG_ERROR;
 	res->why = why;
 	va_start(ap, fmt);
-	vsnprintf(res->reason, sizeof(res->reason), fmt, ap);
+	/* Truncation is fine: a cut-short reason is still one. */
+	(void)vsnprintf(res->reason, sizeof(res->reason), fmt, ap);
 	va_end(ap);
 }
 

@@ -605,7 +605,6 @@ long oauth_build_xoauth2(const char *user, const char *token, size_t token_len,
 
 long oauth_json_string(const char *s, size_t len, char *out, size_t outsz)
 {
-	static const char hex[] = "0123456789abcdef";
 	struct out o = {out, outsz, 0, 0};
 	char esc[7];
 	size_t i;
@@ -623,9 +622,7 @@ long oauth_json_string(const char *s, size_t len, char *out, size_t outsz)
 			esc[1] = (char)c;
 			put(&o, esc, 2);
 		} else if (c < 0x20 || c == 0x7f) {
-			memcpy(esc, "\\u00", 4);
-			esc[4] = hex[c >> 4];
-			esc[5] = hex[c & 0xf];
+			snprintf(esc, sizeof(esc), "\\u%04x", c);
 			put(&o, esc, 6);
 		} else {
 			put(&o, s + i, 1);

@@ -65,10 +65,10 @@ static void fmt_time(int64_t t, char *buf, size_t n)
 	time_t tt = (time_t)t;
 	struct tm tm;
 
-	if (t == 0 || gmtime_r(&tt, &tm) == NULL)
+	/* strftime() leaves buf indeterminate when it does not fit. */
+	if (t == 0 || gmtime_r(&tt, &tm) == NULL ||
+	    strftime(buf, n, "%Y-%m-%dT%H:%M:%SZ", &tm) == 0)
 		snprintf(buf, n, "-");
-	else
-		strftime(buf, n, "%Y-%m-%dT%H:%M:%SZ", &tm);
 }
 
 static int load_config(const struct opts *o, struct atok_config **cfgp)
@@ -203,31 +203,63 @@ static json_t *record_json(const struct atok_token_record *r, int64_t now)
 	    "rotated_from", r->rotated_from);
 }
 
-static void print_json(json_t *j)
+/* Prints j on stdout and frees it; -1 when it is NULL (out of memory) or
+ * could not be written. */
+static int print_json(json_t *j)
 {
+	int r;
+
 	if (j == NULL) {
 		fprintf(stderr, "apitoken: out of memory\n");
-		return;
+		return -1;
 	}
-	json_dumpf(j, stdout, JSON_COMPACT | JSON_SORT_KEYS);
-	fputc('\n', stdout);
+	r = json_dumpf(j, stdout, JSON_COMPACT | JSON_SORT_KEYS) == 0 &&
+	            fputc('\n', stdout) != EOF
+	        ? 0
+	        : -1;
 	json_decref(j);
+	return r;
 }
 
-/* Prints a freshly minted token once, then wipes it. */
-static void show_new_token(const char *verb, char *token,
-                           const struct atok_token_record *rec, int json)
+/* Flushes stdout; -1 (and says so) when anything written to it was lost. */
+static int stdout_ok(void)
+{
+	if (fflush(stdout) == 0 && !ferror(stdout))
+		return 0;
+	fprintf(stderr, "apitoken: could not write to standard output\n");
+	return -1;
+}
+
+/*
+ * Prints a freshly minted token once, then wipes it.  Returns -1 when the
+ * token did not reach stdout: it is in the store, but nobody has it.
+ */
+static int show_new_token(const char *verb, char *token,
+                          const struct atok_token_record *rec, int json)
 {
 	char exp[32];
+	int r = 0;
 
 	fmt_time(rec->expires, exp, sizeof(exp));
 	if (json) {
 		json_t *j = record_json(rec, rec->created);
-		if (j != NULL)
-			json_object_set_new(j, "token", json_string(token));
-		print_json(j);
-	} else {
-		printf("%s\n", token);
+		if (j != NULL &&
+		    json_object_set_new(j, "token", json_string(token)) != 0) {
+			json_decref(j);
+			j = NULL;
+		}
+		r = print_json(j);
+	} else if (printf("%s\n", token) < 0) {
+		r = -1;
+	}
+	if (stdout_ok() != 0)
+		r = -1;
+	if (r != 0)
+		fprintf(stderr,
+		        "apitoken: token %s was not shown: revoke it "
+		        "(apitoken revoke %s) and issue another\n",
+		        rec->id, rec->id);
+	else if (!json)
 		fprintf(stderr,
 		        "%s token %s for %s (scopes: %s; expires: %s).\n"
 		        "This is the only time the token is shown: store it "
@@ -235,9 +267,8 @@ static void show_new_token(const char *verb, char *token,
 		        verb, rec->id, rec->user,
 		        rec->scopes[0] ? rec->scopes : "none",
 		        rec->expires ? exp : "never");
-	}
-	fflush(stdout);
 	explicit_bzero(token, strlen(token));
+	return r;
 }
 
 static int cmd_issue(const struct opts *o)
@@ -278,8 +309,8 @@ static int cmd_issue(const struct opts *o)
 		        : EXIT_UNAVAIL;
 		goto out;
 	}
-	show_new_token("Issued", token, &rec, o->json);
-	r = 0;
+	r = show_new_token("Issued", token, &rec, o->json) == 0 ? 0
+	                                                        : EXIT_UNAVAIL;
 out:
 	explicit_bzero(token, sizeof(token));
 	atok_store_close(&s);
@@ -326,9 +357,10 @@ static int cmd_rotate(const struct opts *o, const char *id)
 		        : EXIT_UNAVAIL;
 		goto out;
 	}
-	show_new_token("Rotated: new", token, &rec, o->json);
+	r = show_new_token("Rotated: new", token, &rec, o->json) == 0
+	        ? 0
+	        : EXIT_UNAVAIL;
 	fprintf(stderr, "Token %s is revoked.\n", id);
-	r = 0;
 out:
 	explicit_bzero(token, sizeof(token));
 	atok_store_close(&s);
@@ -413,9 +445,9 @@ static int cmd_list(const struct opts *o)
 		r = EXIT_UNAVAIL;
 		goto out;
 	}
-	if (o->json)
-		print_json(c.arr);
 	r = 0;
+	if (o->json && print_json(c.arr) != 0)
+		r = EXIT_UNAVAIL;
 out:
 	atok_store_close(&s);
 	atok_config_free(&cfg);
@@ -454,8 +486,12 @@ static ssize_t read_token(char *buf, size_t bufsz)
 			break;
 	}
 	if (echo_off) {
-		tcsetattr(STDIN_FILENO, TCSAFLUSH, &old);
-		fputc('\n', stderr);
+		if (tcsetattr(STDIN_FILENO, TCSAFLUSH, &old) != 0)
+			fprintf(stderr,
+			        "\napitoken: could not turn the terminal's "
+			        "echo back on (stty echo): %s",
+			        strerror(errno));
+		(void)fputc('\n', stderr); /* nowhere to report a failure */
 	}
 	if (tty) {
 		char *nl = memchr(buf, '\n', have);
@@ -539,7 +575,9 @@ report:
 			json_object_set_new(j, "issuer",
 			                    json_string(res.issuer));
 		}
-		print_json(j);
+		/* A verdict nobody could read is no verdict. */
+		if (print_json(j) != 0)
+			r = EXIT_UNAVAIL;
 	} else if (res.verdict == ATOK_CONFIG_ERROR) {
 		fprintf(stderr, "apitoken: %s\n", res.reason);
 	} else {
@@ -620,7 +658,7 @@ int main(int argc, char **argv)
 	};
 	struct opts o = {0};
 	const char *cmd, *arg = NULL;
-	int c;
+	int c, r;
 
 	o.config = ATOK_CONFIG_DEFAULT_PATH;
 	while ((c = getopt_long(argc, argv, "+c:h", longopts, NULL)) != -1) {
@@ -717,19 +755,26 @@ int main(int argc, char **argv)
 			        "list` shows)\n");
 		return EXIT_USAGE;
 	}
-	if (strcmp(cmd, "issue") == 0)
-		return cmd_issue(&o);
-	if (strcmp(cmd, "list") == 0)
-		return cmd_list(&o);
-	if (strcmp(cmd, "revoke") == 0)
-		return cmd_revoke(&o, arg);
-	if (strcmp(cmd, "rotate") == 0)
-		return cmd_rotate(&o, arg);
-	if (strcmp(cmd, "verify") == 0)
-		return cmd_verify(&o);
-	if (strcmp(cmd, "check-config") == 0)
-		return cmd_check_config(&o);
-	fprintf(stderr, "apitoken: unknown command \"%.64s\"\n", cmd);
-	usage(stderr);
-	return EXIT_USAGE;
+	if (strcmp(cmd, "issue") == 0) {
+		r = cmd_issue(&o);
+	} else if (strcmp(cmd, "list") == 0) {
+		r = cmd_list(&o);
+	} else if (strcmp(cmd, "revoke") == 0) {
+		r = cmd_revoke(&o, arg);
+	} else if (strcmp(cmd, "rotate") == 0) {
+		r = cmd_rotate(&o, arg);
+	} else if (strcmp(cmd, "verify") == 0) {
+		r = cmd_verify(&o);
+	} else if (strcmp(cmd, "check-config") == 0) {
+		r = cmd_check_config(&o);
+	} else {
+		fprintf(stderr, "apitoken: unknown command \"%.64s\"\n", cmd);
+		usage(stderr);
+		return EXIT_USAGE;
+	}
+	/* Success means the output arrived: a list or a verdict lost to a
+	 * full disk or a closed pipe is a failure. */
+	if (r == 0 && stdout_ok() != 0)
+		r = EXIT_UNAVAIL;
+	return r;
 }

@@ -251,6 +251,24 @@ t "issue with a 257-byte user name" "" 64 '' --config "$CONF" issue \
 t "issue with an extra argument" "" 64 '' --config "$CONF" issue \
 	--user alice stray
 
+# A token that cannot be written out is in the store but in nobody's
+# hands: the command must fail and name it for revocation.
+if [ -w /dev/full ]; then
+	"$APITOKEN" --config "$CONF" issue --user alice >/dev/full 2>"$T/err"
+	rc=$? out="" err=$(cat "$T/err")
+	expect "issue to a full stdout fails and names the token to revoke" \
+		2 'was not shown: revoke it'
+	check "issue to a full stdout does not claim the token was shown" \
+		eval '! grep -q "only time" "$T/err"'
+	"$APITOKEN" --config "$CONF" list >/dev/full 2>"$T/err"
+	rc=$? out="" err=$(cat "$T/err")
+	expect "list to a full stdout fails" 2 'could not write'
+else
+	skip "issue to a full stdout: no /dev/full"
+	skip "issue to a full stdout does not claim the token was shown"
+	skip "list to a full stdout: no /dev/full"
+fi
+
 # [store] max_expires caps --expires.
 MAXCONF="$T/max.conf"
 printf '[store]\npath = %s\nmax_expires = 1d\n' "$DB" >"$MAXCONF"

@@ -393,6 +393,10 @@ int atok_jws_verify(const struct atok_jws *jws, const struct atok_jwk *key,
 		if (EVP_PKEY_CTX_set_rsa_padding(pctx, RSA_PKCS1_PADDING) != 1)
 			goto out;
 	}
+	/* The context is used once: EVP_DigestVerifyFinal() need not copy
+	 * it, a copy whose failure OpenSSL would report as a bad
+	 * signature with nothing queued. */
+	EVP_MD_CTX_set_flags(ctx, EVP_MD_CTX_FLAG_FINALISE);
 	ERR_clear_error();
 	rc = EVP_DigestVerify(ctx, sig, sig_len,
 	                      (const unsigned char *)jws->signing_input,

@@ -10,10 +10,26 @@
 
 #include <string.h>
 
+#include <openssl/crypto.h>
 #include <openssl/evp.h>
 
 #include "digest.h"
 #include "errors.h"
+
+int atok_crypto_init(struct atok_error *err)
+{
+	/* OpenSSL 3.0 initialises its default library context once, on
+	 * first use; when that runs out of memory, later calls carry on
+	 * with the half-built context and crash on its NULL locks (seen in
+	 * tests/hardening/alloc_fail).  Asking for the context first turns
+	 * the failure into an error, which OpenSSL remembers for the
+	 * process. */
+	if (OPENSSL_init_crypto(0, NULL) != 1 ||
+	    OSSL_LIB_CTX_get0_global_default() == NULL)
+		return atok_error_set(err, ATOK_ERR_CRYPTO,
+		                      "OpenSSL could not be initialised");
+	return 0;
+}
 
 const EVP_MD *atok_md(const char *name)
 {

@@ -7,6 +7,14 @@
 #include <stddef.h>
 
 struct evp_md_st;
+struct atok_error;
+
+/*
+ * Initialises OpenSSL and checks that it worked: 0, or ATOK_ERR_CRYPTO
+ * with err filled.  Call before the first other OpenSSL call of a
+ * verifier; cheap after the first time.
+ */
+int atok_crypto_init(struct atok_error *err);
 
 /* "SHA256", "SHA384", "SHA512": the fetched digest, or NULL. */
 const struct evp_md_st *atok_md(const char *name);

@@ -178,6 +178,13 @@ void atok_http_conn_free(struct atok_http_conn **connp)
 	*connp = NULL;
 }
 
+/* Keeps the first failure of a series of calls in *first. */
+static void keep(CURLcode *first, CURLcode rc)
+{
+	if (*first == CURLE_OK)
+		*first = rc;
+}
+
 static int request(const char *url, const struct atok_http_opts *o,
                    struct atok_http_conn **conn, const char *const *headers,
                    const char *body, size_t body_len,
@@ -208,35 +215,43 @@ static int request(const char *url, const struct atok_http_opts *o,
 		return atok_error_set(err, ATOK_ERR_UNAVAILABLE,
 		                      "libcurl (%s) could not be loaded",
 		                      ATOK_CURL_SONAME);
-	cu.easy_setopt(c, CURLOPT_URL, url);
-	cu.easy_setopt(c, CURLOPT_PROTOCOLS_STR, "http,https");
-	cu.easy_setopt(c, CURLOPT_FOLLOWLOCATION, 0L);
-	cu.easy_setopt(c, CURLOPT_NOSIGNAL, 1L);
-	cu.easy_setopt(c, CURLOPT_TIMEOUT_MS, o->timeout_ms);
-	cu.easy_setopt(c, CURLOPT_CONNECTTIMEOUT_MS,
-	               o->timeout_ms / 2 > 0 ? o->timeout_ms / 2 : 1);
-	cu.easy_setopt(c, CURLOPT_MAXFILESIZE_LARGE, (curl_off_t)s.max);
-	cu.easy_setopt(c, CURLOPT_ERRORBUFFER, errbuf);
-	cu.easy_setopt(c, CURLOPT_WRITEFUNCTION, on_body);
-	cu.easy_setopt(c, CURLOPT_WRITEDATA, &s);
-	cu.easy_setopt(c, CURLOPT_HEADERFUNCTION, on_header);
-	cu.easy_setopt(c, CURLOPT_HEADERDATA, &s);
-	cu.easy_setopt(c, CURLOPT_USERAGENT, "apitoken/" PACKAGE_VERSION);
-	cu.easy_setopt(c, CURLOPT_SSL_VERIFYPEER, 1L);
-	cu.easy_setopt(c, CURLOPT_SSL_VERIFYHOST, 2L);
+	/* Every option counts: a CA file or client key that libcurl could
+	 * not copy (out of memory) would leave its default in place, the
+	 * system's CAs instead of the one configured. */
+	rc = cu.easy_setopt(c, CURLOPT_PROTOCOLS_STR, "http,https");
+	if (rc == CURLE_UNKNOWN_OPTION)
+		rc = CURLE_OK; /* libcurl < 7.85; the URL was checked above */
+	keep(&rc, cu.easy_setopt(c, CURLOPT_URL, url));
+	keep(&rc, cu.easy_setopt(c, CURLOPT_FOLLOWLOCATION, 0L));
+	keep(&rc, cu.easy_setopt(c, CURLOPT_NOSIGNAL, 1L));
+	keep(&rc, cu.easy_setopt(c, CURLOPT_TIMEOUT_MS, o->timeout_ms));
+	keep(&rc,
+	     cu.easy_setopt(c, CURLOPT_CONNECTTIMEOUT_MS,
+	                    o->timeout_ms / 2 > 0 ? o->timeout_ms / 2 : 1));
+	keep(&rc,
+	     cu.easy_setopt(c, CURLOPT_MAXFILESIZE_LARGE, (curl_off_t)s.max));
+	keep(&rc, cu.easy_setopt(c, CURLOPT_ERRORBUFFER, errbuf));
+	keep(&rc, cu.easy_setopt(c, CURLOPT_WRITEFUNCTION, on_body));
+	keep(&rc, cu.easy_setopt(c, CURLOPT_WRITEDATA, &s));
+	keep(&rc, cu.easy_setopt(c, CURLOPT_HEADERFUNCTION, on_header));
+	keep(&rc, cu.easy_setopt(c, CURLOPT_HEADERDATA, &s));
+	keep(&rc,
+	     cu.easy_setopt(c, CURLOPT_USERAGENT, "apitoken/" PACKAGE_VERSION));
+	keep(&rc, cu.easy_setopt(c, CURLOPT_SSL_VERIFYPEER, 1L));
+	keep(&rc, cu.easy_setopt(c, CURLOPT_SSL_VERIFYHOST, 2L));
 	/* A configured CA file or hashed directory replaces the system
 	 * bundle: parsing the whole bundle costs ~20 ms per process. */
 	if (o->ca_file != NULL)
-		cu.easy_setopt(c, CURLOPT_CAINFO, o->ca_file);
+		keep(&rc, cu.easy_setopt(c, CURLOPT_CAINFO, o->ca_file));
 	if (o->ca_dir != NULL) {
-		cu.easy_setopt(c, CURLOPT_CAPATH, o->ca_dir);
+		keep(&rc, cu.easy_setopt(c, CURLOPT_CAPATH, o->ca_dir));
 		if (o->ca_file == NULL)
-			cu.easy_setopt(c, CURLOPT_CAINFO, NULL);
+			keep(&rc, cu.easy_setopt(c, CURLOPT_CAINFO, NULL));
 	}
 	if (o->client_cert != NULL)
-		cu.easy_setopt(c, CURLOPT_SSLCERT, o->client_cert);
+		keep(&rc, cu.easy_setopt(c, CURLOPT_SSLCERT, o->client_cert));
 	if (o->client_key != NULL)
-		cu.easy_setopt(c, CURLOPT_SSLKEY, o->client_key);
+		keep(&rc, cu.easy_setopt(c, CURLOPT_SSLKEY, o->client_key));
 	for (; headers != NULL && *headers != NULL; headers++) {
 		struct curl_slist *n = cu.slist_append(hdrs, *headers);
 		if (n == NULL) {
@@ -248,13 +263,19 @@ static int request(const char *url, const struct atok_http_opts *o,
 	}
 	if (body != NULL) {
 		/* libcurl sends application/x-www-form-urlencoded itself. */
-		cu.easy_setopt(c, CURLOPT_POST, 1L);
-		cu.easy_setopt(c, CURLOPT_POSTFIELDS, body);
-		cu.easy_setopt(c, CURLOPT_POSTFIELDSIZE_LARGE,
-		               (curl_off_t)body_len);
+		keep(&rc, cu.easy_setopt(c, CURLOPT_POST, 1L));
+		keep(&rc, cu.easy_setopt(c, CURLOPT_POSTFIELDS, body));
+		keep(&rc, cu.easy_setopt(c, CURLOPT_POSTFIELDSIZE_LARGE,
+		                         (curl_off_t)body_len));
 	}
 	if (hdrs != NULL)
-		cu.easy_setopt(c, CURLOPT_HTTPHEADER, hdrs);
+		keep(&rc, cu.easy_setopt(c, CURLOPT_HTTPHEADER, hdrs));
+	if (rc != CURLE_OK) {
+		r = atok_error_set(err, ATOK_ERR_UNAVAILABLE,
+		                   "libcurl refused an option for %.100s: %s",
+		                   url, cu.easy_strerror(rc));
+		goto out;
+	}
 	rc = cu.easy_perform(c);
 	if (rc != CURLE_OK) {
 		r = atok_error_set(err, ATOK_ERR_UNAVAILABLE, "%s %.100s: %s",

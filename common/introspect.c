@@ -64,6 +64,7 @@ struct mem_entry {
 	int64_t expires;
 	char user[ATOK_USER_MAX + 1];
 	char scopes[ATOK_SCOPES_MAX + 1];
+	char token_id[ATOK_TOKEN_ID_MAX + 1];
 };
 
 /* The random key of the result cache: read, or created once (0600). */
@@ -586,11 +587,12 @@ static struct mem_entry *mem_slot(struct atok_introspect *in,
 }
 
 static void answer(struct atok_result *res, int active, const char *user,
-                   const char *scopes, int64_t expires)
+                   const char *scopes, const char *token_id, int64_t expires)
 {
 	if (active) {
 		snprintf(res->user, sizeof(res->user), "%s", user);
 		snprintf(res->scopes, sizeof(res->scopes), "%s", scopes);
+		snprintf(res->token_id, sizeof(res->token_id), "%s", token_id);
 		res->expires = expires;
 		atok_result_set(res, ATOK_ACCEPT, ATOK_WHY_NONE,
 		                "token active (cached)");
@@ -612,7 +614,7 @@ static int mem_get(struct atok_introspect *in, const unsigned char mac[32],
 	e = mem_slot(in, mac);
 	if (e->until == 0 || now >= e->until || CRYPTO_memcmp(e->mac, mac, 32))
 		return 0;
-	answer(res, e->active, e->user, e->scopes, e->expires);
+	answer(res, e->active, e->user, e->scopes, e->token_id, e->expires);
 	return 1;
 }
 
@@ -631,6 +633,7 @@ static void mem_put(struct atok_introspect *in, const unsigned char mac[32],
 	e->expires = res->expires;
 	memcpy(e->user, res->user, sizeof(e->user));
 	memcpy(e->scopes, res->scopes, sizeof(e->scopes));
+	memcpy(e->token_id, res->token_id, sizeof(e->token_id));
 }
 
 static int disk_path(struct atok_introspect *in, const unsigned char mac[32],
@@ -650,7 +653,7 @@ static int disk_get(struct atok_introspect *in, const unsigned char mac[32],
 	struct atok_error err;
 	json_error_t jerr;
 	json_t *o = NULL;
-	const char *h, *user, *scopes;
+	const char *h, *user, *scopes, *jti;
 	int hit = 0;
 
 	if (!disk_path(in, mac, path, sizeof(path), hex) ||
@@ -661,12 +664,16 @@ static int disk_get(struct atok_introspect *in, const unsigned char mac[32],
 	*until = json_integer_value(json_object_get(o, "until"));
 	user = json_string_value(json_object_get(o, "user"));
 	scopes = json_string_value(json_object_get(o, "scopes"));
+	/* Entries written before the token id was kept have none. */
+	jti = json_object_get(o, "jti") != NULL
+	          ? json_string_value(json_object_get(o, "jti"))
+	          : "";
 	if (h == NULL || strcmp(h, hex) != 0 || *until <= now || user == NULL ||
-	    scopes == NULL || strlen(user) > ATOK_USER_MAX ||
-	    strlen(scopes) > ATOK_SCOPES_MAX)
+	    scopes == NULL || jti == NULL || strlen(user) > ATOK_USER_MAX ||
+	    strlen(scopes) > ATOK_SCOPES_MAX || strlen(jti) > ATOK_TOKEN_ID_MAX)
 		goto out;
 	answer(res, json_is_true(json_object_get(o, "active")), user, scopes,
-	       json_integer_value(json_object_get(o, "exp")));
+	       jti, json_integer_value(json_object_get(o, "exp")));
 	hit = 1;
 out:
 	json_decref(o);
@@ -683,10 +690,11 @@ static void disk_put(struct atok_introspect *in, const unsigned char mac[32],
 
 	if (!disk_path(in, mac, path, sizeof(path), hex))
 		return;
-	o = json_pack("{s:i, s:s, s:b, s:s, s:s, s:I, s:I}", "v", 1, "h", hex,
-	              "active", res->verdict == ATOK_ACCEPT, "user", res->user,
-	              "scopes", res->scopes, "exp", (json_int_t)res->expires,
-	              "until", (json_int_t)until);
+	o = json_pack("{s:i, s:s, s:b, s:s, s:s, s:s, s:I, s:I}", "v", 1, "h",
+	              hex, "active", res->verdict == ATOK_ACCEPT, "user",
+	              res->user, "scopes", res->scopes, "jti", res->token_id,
+	              "exp", (json_int_t)res->expires, "until",
+	              (json_int_t)until);
 	if (o == NULL || (text = json_dumps(o, JSON_COMPACT)) == NULL)
 		goto out;
 	snprintf(tmp, sizeof(tmp), "%s.XXXXXX", path);

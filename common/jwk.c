@@ -96,7 +96,16 @@ static int parse_rsa(json_t *o, struct atok_jwk *k, struct atok_error *err)
 		r = ATOK_ERR_CRYPTO;
 		goto out;
 	}
-	k->bits = EVP_PKEY_get_bits(k->pkey);
+	/* 0 when OpenSSL could not work it out (out of memory): not a
+	 * short key. */
+	if ((k->bits = EVP_PKEY_get_bits(k->pkey)) <= 0) {
+		EVP_PKEY_free(k->pkey);
+		k->pkey = NULL;
+		r = atok_error_set(
+		    err, ATOK_ERR_CRYPTO,
+		    "RSA key %s: OpenSSL could not tell its size", k->kid);
+		goto out;
+	}
 	r = 0;
 out:
 	BN_free(bn_n);

@@ -8,6 +8,7 @@
 #include <openssl/core_names.h>
 #include <openssl/crypto.h>
 #include <openssl/ec.h>
+#include <openssl/err.h>
 #include <openssl/evp.h>
 #include <openssl/rsa.h>
 
@@ -321,6 +322,47 @@ out:
 	return r;
 }
 
+/*
+ * Why a verify call did not return 1, from OpenSSL's error queue (which
+ * it empties; callers clear it before the call).  OpenSSL returns 0 for
+ * a bad signature but also when it runs out of memory inside RSA, and -1
+ * for a malformed signature as for its own failures, so the return value
+ * cannot tell them apart: a fatal error in the queue
+ * (ERR_R_MALLOC_FAILURE, ERR_R_INTERNAL_ERROR, ...) is the library's,
+ * ATOK_ERR_CRYPTO; anything else refuses the signature.  Should OpenSSL
+ * be unable even to record an error (its per-thread error state is
+ * allocated on first use), a failure reads as a bad signature.
+ */
+static int verify_failure(struct atok_error *err)
+{
+	unsigned long e;
+	int fatal = 0;
+
+	while ((e = ERR_get_error()) != 0)
+		if (ERR_FATAL_ERROR(e))
+			fatal = 1;
+	if (fatal)
+		return atok_error_set(err, ATOK_ERR_CRYPTO,
+		                      "OpenSSL failed while verifying the JWT "
+		                      "signature");
+	return atok_error_set(err, ATOK_ERR_SIGNATURE,
+	                      "JWT signature does not verify");
+}
+
+/*
+ * Ed25519 verification fetches SHA-512 by name inside OpenSSL and answers
+ * "bad signature" when it cannot: when a failed allocation cost OpenSSL
+ * that name while it registered its algorithms, every later EdDSA token
+ * would be refused as forged.  Fetching it first makes that an error.
+ */
+static int sha512_fetchable(void)
+{
+	EVP_MD *md = EVP_MD_fetch(NULL, "SHA512", NULL);
+
+	EVP_MD_free(md);
+	return md != NULL;
+}
+
 int atok_jws_verify(const struct atok_jws *jws, const struct atok_jwk *key,
                     const struct atok_hmac_key *hmac, struct atok_error *err)
 {
@@ -349,6 +391,8 @@ int atok_jws_verify(const struct atok_jws *jws, const struct atok_jwk *key,
 	if (key->kty == ATOK_KTY_EC &&
 	    (rc = es_signature_der(key, &sig, &sig_len, &der, err)) != 0)
 		return rc;
+	if (jws->alg == ATOK_ALG_EDDSA && !sha512_fetchable())
+		goto out;
 	if ((ctx = EVP_MD_CTX_new()) == NULL)
 		goto out;
 	if (EVP_DigestVerifyInit(ctx, &pctx, atok_md(md), NULL, key->pkey) != 1)
@@ -365,23 +409,17 @@ int atok_jws_verify(const struct atok_jws *jws, const struct atok_jwk *key,
 		if (EVP_PKEY_CTX_set_rsa_padding(pctx, RSA_PKCS1_PADDING) != 1)
 			goto out;
 	}
+	/* The context is used once: EVP_DigestVerifyFinal() need not copy
+	 * it, a copy whose failure OpenSSL would report as a bad
+	 * signature with nothing queued. */
+	EVP_MD_CTX_set_flags(ctx, EVP_MD_CTX_FLAG_FINALISE);
+	ERR_clear_error();
 	rc = EVP_DigestVerify(ctx, sig, sig_len,
 	                      (const unsigned char *)jws->signing_input,
 	                      jws->signing_input_len);
-	/* 1: valid; 0: a bad signature; anything else: library error.  A
-	 * malformed signature shows up as an error too; both refuse, and
-	 * the tri-state stays spelt out (STYLE.md). */
-	if (rc == 1)
-		r = 0;
-	else if (rc == 0)
-		/* NOLINTNEXTLINE(bugprone-branch-clone): on purpose */
-		r = ATOK_ERR_SIGNATURE;
-	else
-		r = ATOK_ERR_SIGNATURE;
+	r = rc == 1 ? 0 : verify_failure(err);
 out:
-	if (r == ATOK_ERR_SIGNATURE)
-		atok_error_set(err, r, "JWT signature does not verify");
-	else if (r != 0)
+	if (r == ATOK_ERR_CRYPTO)
 		atok_error_set(err, r, "OpenSSL could not verify the JWT");
 	EVP_MD_CTX_free(ctx);
 	OPENSSL_free(der);
@@ -444,12 +482,9 @@ int atok_jws_verify_prehashed(const struct atok_jws *jws,
 		                   "OpenSSL could not set up verification");
 		goto out;
 	}
-	/* 1: valid; 0: a bad signature; anything else (a malformed
-	 * signature, a library error) refuses too. */
+	ERR_clear_error();
 	rc = EVP_PKEY_verify(c, sig, sig_len, digest, 32);
-	r = rc == 1 ? 0
-	            : atok_error_set(err, ATOK_ERR_SIGNATURE,
-	                             "JWT signature does not verify");
+	r = rc == 1 ? 0 : verify_failure(err);
 out:
 	OPENSSL_free(der);
 	return r;

@@ -45,6 +45,8 @@ int atok_verifier_new(const struct atok_config *cfg, struct atok_verifier **vp,
 		    err, ATOK_ERR_CONFIG,
 		    "no validator is configured: add a "
 		    "[store], [jwt] or [introspection] section");
+	if ((r = atok_crypto_init(err)) != 0)
+		return r;
 	if ((v = calloc(1, sizeof(*v))) == NULL)
 		return atok_error_set(err, ATOK_ERR_NOMEM, "out of memory");
 	v->touch = atok_config_bool(cfg, "store", "update_last_used");

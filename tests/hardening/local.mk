@@ -7,7 +7,19 @@ tests_hardening_test_threads_CFLAGS = $(AM_CFLAGS) $(CRYPTO_CFLAGS) \
 	$(JANSSON_CFLAGS) -pthread
 tests_hardening_test_threads_LDADD = libatok.la $(CRYPTO_LIBS) $(SQLITE_LIBS) \
 	$(JANSSON_LIBS) -lpthread
-EXTRA_DIST += tests/hardening/store_crash.sh
+EXTRA_DIST += tests/hardening/store_crash.sh tests/hardening/README.md
+
+# Allocation failure: the Nth allocation fails, for every N, along whole
+# verifications (tests/hardening/alloc_fail.c).
+check_PROGRAMS += tests/hardening/alloc_fail
+TESTS += tests/hardening/alloc_fail
+tests_hardening_alloc_fail_CPPFLAGS = $(AM_CPPFLAGS) -I$(top_srcdir)/tests \
+	-I$(top_srcdir)/tests/unit \
+	-DJWT_FIXTURES='"$(abs_top_srcdir)/tests/fixtures/jwt"'
+tests_hardening_alloc_fail_CFLAGS = $(AM_CFLAGS) $(CRYPTO_CFLAGS) \
+	$(SQLITE_CFLAGS) $(JANSSON_CFLAGS)
+tests_hardening_alloc_fail_LDADD = libatok.la $(CRYPTO_LIBS) $(SQLITE_LIBS) \
+	$(JANSSON_LIBS)
 
 # The SASL plugin through libsasl2 from many threads (sasl_server_new /
 # _start / _step per thread, as a threaded host serves connections).

@@ -76,7 +76,7 @@ static struct atok_config *setup(void)
 
 static void test_verify(struct atok_verifier *v)
 {
-	static char toolong[ATOK_TOKEN_MAX + 10];
+	static char toolong[ATOK_TOKEN_MAX + 10]; /* NUL-terminated */
 	const char *ssh[] = {"ssh"}, *both[] = {"ssh", "imap"},
 	           *smtp[] = {"smtp"};
 	struct {
@@ -126,12 +126,12 @@ static void test_verify(struct atok_verifier *v)
 	     ATOK_REJECT, ATOK_WHY_NO_VALIDATOR, ""},
 	    {"2YotnFZFEjr1zCsicMWpAA", 0, "alice", NULL, 0, ATOK_REJECT,
 	     ATOK_WHY_NO_VALIDATOR, ""},
-	    {toolong, sizeof(toolong), "alice", NULL, 0, ATOK_REJECT,
+	    {toolong, sizeof(toolong) - 1, "alice", NULL, 0, ATOK_REJECT,
 	     ATOK_WHY_TOO_LONG, ""},
 	};
 	size_t i;
 
-	memset(toolong, 'a', sizeof(toolong));
+	memset(toolong, 'a', sizeof(toolong) - 1);
 	memcpy(toolong, "apt_", 4);
 	for (i = 0; i < ATOK_ARRAY_SIZE_T(rows); i++) {
 		struct atok_request req = {0};

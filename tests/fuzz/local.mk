@@ -11,7 +11,8 @@ FUZZ_PROGS = tests/fuzz/fuzz_oauth_parse tests/fuzz/fuzz_local_token \
 	tests/fuzz/fuzz_config tests/fuzz/fuzz_json tests/fuzz/fuzz_jws \
 	tests/fuzz/fuzz_jwks
 FUZZ_SECONDS = 60
-FUZZ_LINK = -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=all
+FUZZ_LINK = $(AM_LDFLAGS) -fsanitize=fuzzer,address,undefined \
+	-fno-sanitize-recover=all
 FUZZ_CPPFLAGS = $(AM_CPPFLAGS) -I$(top_srcdir)/common
 FUZZ_LDADD = libatok.la $(CRYPTO_LIBS) $(SQLITE_LIBS) $(JANSSON_LIBS)
 
@@ -46,7 +47,7 @@ tests_fuzz_fuzz_jwks_LDADD = $(FUZZ_LDADD)
 
 if FUZZERS
 AM_CFLAGS += $(FUZZ_SAN_CFLAGS)
-AM_LDFLAGS = $(FUZZ_SAN_CFLAGS)
+AM_LDFLAGS += $(FUZZ_SAN_CFLAGS)
 noinst_PROGRAMS += $(FUZZ_PROGS)
 
 # -max_len per harness: a little over each input's named limit, or what

@@ -51,7 +51,9 @@ AM_LDFLAGS += $(FUZZ_SAN_CFLAGS)
 noinst_PROGRAMS += $(FUZZ_PROGS)
 
 # -max_len per harness: a little over each input's named limit, or what
-# the parser could meaningfully use.
+# the parser could meaningfully use.  A slow unit (10 s or more) fails
+# like a timeout: libFuzzer checks -timeout only every timeout/2 + 1 s,
+# so an input of 10 to 16 s can finish unreported but for that file.
 fuzz: $(FUZZ_PROGS)
 	@fail=0; for h in $(FUZZ_HARNESSES); do \
 	  case $$h in \
@@ -61,11 +63,14 @@ fuzz: $(FUZZ_PROGS)
 	  esac; \
 	  w=tests/fuzz/work/$$h; rm -rf $$w; mkdir -p $$w; \
 	  cp $(srcdir)/tests/fuzz/corpus/$$h/* $$w/; \
-	  log=tests/fuzz/$$h.fuzz.log; \
+	  log=tests/fuzz/$$h.fuzz.log; rm -f tests/fuzz/$$h-slow-unit-*; \
 	  if ./tests/fuzz/$$h -max_total_time=$(FUZZ_SECONDS) -max_len=$$ml \
-	       -timeout=10 -rss_limit_mb=2048 -print_final_stats=1 \
+	       -timeout=10 -report_slow_units=10 -rss_limit_mb=2048 \
+	       -print_final_stats=1 \
 	       -artifact_prefix=tests/fuzz/$$h- $$w >$$log 2>&1; then \
 	    r=ok; else r=FAILED; fail=1; fi; \
+	  if ls tests/fuzz/$$h-slow-unit-* >/dev/null 2>&1; then \
+	    r=FAILED; fail=1; fi; \
 	  ex=`sed -n 's/^stat::number_of_executed_units: *//p' $$log`; \
 	  cov=`grep -E '^#[0-9]+.*cov: ' $$log | tail -1 | \
 	       sed 's/.*\(cov: [0-9]*\).*\(ft: [0-9]*\).*/\1 \2/'`; \

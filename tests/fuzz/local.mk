@@ -6,10 +6,10 @@
 # FUZZ_SECONDS on a copy of its seed corpus (tests/fuzz/corpus/<name>) and
 # fails on any crash, leak or timeout.  See tests/fuzz/README.md.
 FUZZ_HARNESSES = fuzz_oauth_parse fuzz_local_token fuzz_config fuzz_json \
-	fuzz_jws fuzz_jwks
+	fuzz_jws fuzz_jwks fuzz_introspect
 FUZZ_PROGS = tests/fuzz/fuzz_oauth_parse tests/fuzz/fuzz_local_token \
 	tests/fuzz/fuzz_config tests/fuzz/fuzz_json tests/fuzz/fuzz_jws \
-	tests/fuzz/fuzz_jwks
+	tests/fuzz/fuzz_jwks tests/fuzz/fuzz_introspect
 FUZZ_SECONDS = 60
 FUZZ_LINK = $(AM_LDFLAGS) -fsanitize=fuzzer,address,undefined \
 	-fno-sanitize-recover=all
@@ -44,6 +44,11 @@ tests_fuzz_fuzz_jwks_SOURCES = tests/fuzz/fuzz_jwks.c
 tests_fuzz_fuzz_jwks_CPPFLAGS = $(FUZZ_CPPFLAGS)
 tests_fuzz_fuzz_jwks_LDFLAGS = $(FUZZ_LINK)
 tests_fuzz_fuzz_jwks_LDADD = $(FUZZ_LDADD)
+tests_fuzz_fuzz_introspect_SOURCES = tests/fuzz/fuzz_introspect.c
+tests_fuzz_fuzz_introspect_CPPFLAGS = $(FUZZ_CPPFLAGS)
+tests_fuzz_fuzz_introspect_CFLAGS = $(AM_CFLAGS) $(JANSSON_CFLAGS)
+tests_fuzz_fuzz_introspect_LDFLAGS = $(FUZZ_LINK)
+tests_fuzz_fuzz_introspect_LDADD = $(FUZZ_LDADD)
 
 if FUZZERS
 AM_CFLAGS += $(FUZZ_SAN_CFLAGS)
@@ -59,7 +64,8 @@ fuzz: $(FUZZ_PROGS)
 	  case $$h in \
 	    fuzz_jws) ml=20000 ;; fuzz_jwks) ml=65536 ;; \
 	    fuzz_config) ml=16384 ;; fuzz_json) ml=8192 ;; \
-	    fuzz_oauth_parse) ml=70000 ;; *) ml=256 ;; \
+	    fuzz_oauth_parse) ml=70000 ;; fuzz_introspect) ml=8192 ;; \
+	    *) ml=256 ;; \
 	  esac; \
 	  w=tests/fuzz/work/$$h; rm -rf $$w; mkdir -p $$w; \
 	  cp $(srcdir)/tests/fuzz/corpus/$$h/* $$w/; \

@@ -484,8 +484,9 @@ static int date_member(const struct atok_json_object *o, const char *name,
 }
 
 /* The rules of RFC 7662 section 2.2 and ours. */
-static void judge(struct atok_introspect *in, const struct atok_json_object *o,
-                  int64_t now, struct atok_result *res)
+static void judge(const struct atok_introspect *in,
+                  const struct atok_json_object *o, int64_t now,
+                  struct atok_result *res)
 {
 	const struct atok_json_member *active = atok_json_get(o, "active"), *v;
 	char scope[ATOK_SCOPES_MAX + 1];
@@ -570,6 +571,27 @@ static void judge(struct atok_introspect *in, const struct atok_json_object *o,
 	atok_result_set(res, ATOK_ACCEPT, ATOK_WHY_NONE, "token active");
 }
 
+void atok_introspect_parse_response(const struct atok_introspect *in,
+                                    const char *body, size_t len, int64_t now,
+                                    struct atok_result *res)
+{
+	struct atok_json_object *o = NULL;
+
+	/* Read with the strict reader: an answer with duplicate members
+	 * (two "active"s) or broken JSON is a broken server. */
+	if ((o = malloc(sizeof(*o))) == NULL ||
+	    atok_json_parse_object(body, len, o) != 0) {
+		atok_result_set(
+		    res, ATOK_UNAVAILABLE, ATOK_WHY_BACKEND,
+		    "introspection response is not a JSON object with "
+		    "unique member names");
+		goto out;
+	}
+	judge(in, o, now, res);
+out:
+	free(o);
+}
+
 /* --- the result cache ---------------------------------------------- */
 
 static int keyed_hash(struct atok_introspect *in, const char *tok, size_t len,
@@ -646,20 +668,16 @@ static int disk_path(struct atok_introspect *in, const unsigned char mac[32],
 	                        in->cache_dir, hex) < pathsz;
 }
 
-static int disk_get(struct atok_introspect *in, const unsigned char mac[32],
-                    int64_t now, struct atok_result *res, int64_t *until)
+int atok_introspect_parse_cache_entry(const char *text, size_t len,
+                                      const char *hex, int64_t now,
+                                      struct atok_result *res, int64_t *until)
 {
-	char path[PATH_MAX + 64], hex[65];
-	struct atok_error err;
 	json_error_t jerr;
 	json_t *o = NULL;
 	const char *h, *user, *scopes, *jti;
 	int hit = 0;
 
-	if (!disk_path(in, mac, path, sizeof(path), hex) ||
-	    atok_check_path_safe(path, "introspection cache", &err) != 0)
-		return 0;
-	o = json_load_file(path, JSON_REJECT_DUPLICATES, &jerr);
+	o = json_loadb(text, len, JSON_REJECT_DUPLICATES, &jerr);
 	h = json_string_value(json_object_get(o, "h"));
 	*until = json_integer_value(json_object_get(o, "until"));
 	user = json_string_value(json_object_get(o, "user"));
@@ -677,6 +695,25 @@ static int disk_get(struct atok_introspect *in, const unsigned char mac[32],
 	hit = 1;
 out:
 	json_decref(o);
+	return hit;
+}
+
+static int disk_get(struct atok_introspect *in, const unsigned char mac[32],
+                    int64_t now, struct atok_result *res, int64_t *until)
+{
+	char path[PATH_MAX + 64], hex[65], *text = NULL;
+	struct atok_error err;
+	size_t len;
+	int hit;
+
+	if (!disk_path(in, mac, path, sizeof(path), hex) ||
+	    atok_read_private_file(path, "introspection cache",
+	                           ATOK_INTROSPECTION_CACHE_ENTRY_MAX, &text,
+	                           &len, &err) != 0)
+		return 0;
+	hit =
+	    atok_introspect_parse_cache_entry(text, len, hex, now, res, until);
+	atok_freezero(text, ATOK_INTROSPECTION_CACHE_ENTRY_MAX + 1);
 	return hit;
 }
 
@@ -738,8 +775,6 @@ void atok_introspect_verify(struct atok_introspect *in, const char *tok,
 {
 	struct atok_http_response resp = {0};
 	struct atok_error err = {0};
-	struct atok_json_object *o = NULL;
-
 	unsigned char mac[32];
 	int64_t until = 0;
 	int have_mac;
@@ -787,23 +822,12 @@ void atok_introspect_verify(struct atok_introspect *in, const char *tok,
 		                resp.content_type);
 		goto out;
 	}
-	/* Read with the strict reader: an answer with duplicate members
-	 * (two "active"s) or broken JSON is a broken server. */
-	if ((o = malloc(sizeof(*o))) == NULL ||
-	    atok_json_parse_object(resp.body, resp.len, o) != 0) {
-		atok_result_set(
-		    res, ATOK_UNAVAILABLE, ATOK_WHY_BACKEND,
-		    "introspection response is not a JSON object with "
-		    "unique member names");
-		goto out;
-	}
-	judge(in, o, now, res);
+	atok_introspect_parse_response(in, resp.body, resp.len, now, res);
 	if (have_mac && (until = cache_until(in, now, res)) != 0) {
 		mem_put(in, mac, until, res);
 		disk_put(in, mac, until, res);
 	}
 out:
-	free(o);
 	atok_http_response_clear(&resp);
 wipe:
 	explicit_bzero(mac, sizeof(mac));

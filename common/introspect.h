@@ -13,6 +13,9 @@
 
 #define ATOK_INTROSPECTION_BODY_MAX (64 * 1024) /* bytes of a response */
 #define ATOK_CLIENT_SECRET_MAX      1024        /* bytes of a secret file */
+/* bytes of one result cache file: what disk_put() writes is under 2 KiB
+ * (a user name escaped, ATOK_SCOPES_MAX of scopes, the hash, numbers) */
+#define ATOK_INTROSPECTION_CACHE_ENTRY_MAX 4096
 
 struct atok_config;
 struct atok_introspect;
@@ -36,5 +39,29 @@ void atok_introspect_free(struct atok_introspect **ip);
  */
 void atok_introspect_verify(struct atok_introspect *in, const char *tok,
                             size_t len, int64_t now, struct atok_result *res);
+
+/*
+ * The response rules alone, on the body of an HTTP 200 application/json
+ * answer (len bytes, not NUL-terminated): parses it with the strict JSON
+ * reader and fills res as atok_introspect_verify() does after a request:
+ * ACCEPT with user/scopes/expires/token_id, REJECT (inactive, exp, nbf,
+ * iss, aud, user or scope), or UNAVAILABLE (no JSON object with unique
+ * member names, no boolean "active").  Uses in's issuer, audience and
+ * username_field only: no network, no cache.  Separate for tests/fuzz.
+ */
+void atok_introspect_parse_response(const struct atok_introspect *in,
+                                    const char *body, size_t len, int64_t now,
+                                    struct atok_result *res);
+
+/*
+ * One result cache file's text (len bytes) for the keyed hash hex (64 hex
+ * digits): 1 when it is an entry for hex still valid at now, with res
+ * answered (ACCEPT with its user, scopes and expiry, or REJECT inactive)
+ * and *until its end; 0 when it is not (corrupt, truncated, another hash,
+ * past its end), res then untouched.  Separate for tests/fuzz.
+ */
+int atok_introspect_parse_cache_entry(const char *text, size_t len,
+                                      const char *hex, int64_t now,
+                                      struct atok_result *res, int64_t *until);
 
 #endif

@@ -12,8 +12,8 @@ sasl_plugin_libapitoken_la_SOURCES = \
 	sasl_plugin/server.c sasl_plugin/client.c \
 	sasl_plugin/oauth_parse.c sasl_plugin/oauth_parse.h
 sasl_plugin_libapitoken_la_CFLAGS = $(AM_CFLAGS) $(SASL_CFLAGS) -fvisibility=hidden
-sasl_plugin_libapitoken_la_LDFLAGS = -module -avoid-version -shared \
-	-no-undefined \
+sasl_plugin_libapitoken_la_LDFLAGS = $(AM_LDFLAGS) -module -avoid-version \
+	-shared -no-undefined \
 	-Wl,--version-script=$(srcdir)/sasl_plugin/apitoken_sasl.map \
 	-Wl,-z,relro -Wl,-z,now
 sasl_plugin_libapitoken_la_LIBADD = libatok.la $(CRYPTO_LIBS) $(SQLITE_LIBS)

@@ -6,12 +6,13 @@
 # FUZZ_SECONDS on a copy of its seed corpus (tests/fuzz/corpus/<name>) and
 # fails on any crash, leak or timeout.  See tests/fuzz/README.md.
 FUZZ_HARNESSES = fuzz_oauth_parse fuzz_local_token fuzz_config fuzz_json \
-	fuzz_jws fuzz_jwks
+	fuzz_jws fuzz_jwks fuzz_introspect
 FUZZ_PROGS = tests/fuzz/fuzz_oauth_parse tests/fuzz/fuzz_local_token \
 	tests/fuzz/fuzz_config tests/fuzz/fuzz_json tests/fuzz/fuzz_jws \
-	tests/fuzz/fuzz_jwks
+	tests/fuzz/fuzz_jwks tests/fuzz/fuzz_introspect
 FUZZ_SECONDS = 60
-FUZZ_LINK = -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=all
+FUZZ_LINK = $(AM_LDFLAGS) -fsanitize=fuzzer,address,undefined \
+	-fno-sanitize-recover=all
 FUZZ_CPPFLAGS = $(AM_CPPFLAGS) -I$(top_srcdir)/common
 FUZZ_LDADD = libatok.la $(CRYPTO_LIBS) $(SQLITE_LIBS) $(JANSSON_LIBS)
 
@@ -43,28 +44,39 @@ tests_fuzz_fuzz_jwks_SOURCES = tests/fuzz/fuzz_jwks.c
 tests_fuzz_fuzz_jwks_CPPFLAGS = $(FUZZ_CPPFLAGS)
 tests_fuzz_fuzz_jwks_LDFLAGS = $(FUZZ_LINK)
 tests_fuzz_fuzz_jwks_LDADD = $(FUZZ_LDADD)
+tests_fuzz_fuzz_introspect_SOURCES = tests/fuzz/fuzz_introspect.c
+tests_fuzz_fuzz_introspect_CPPFLAGS = $(FUZZ_CPPFLAGS)
+tests_fuzz_fuzz_introspect_CFLAGS = $(AM_CFLAGS) $(JANSSON_CFLAGS)
+tests_fuzz_fuzz_introspect_LDFLAGS = $(FUZZ_LINK)
+tests_fuzz_fuzz_introspect_LDADD = $(FUZZ_LDADD)
 
 if FUZZERS
 AM_CFLAGS += $(FUZZ_SAN_CFLAGS)
-AM_LDFLAGS = $(FUZZ_SAN_CFLAGS)
+AM_LDFLAGS += $(FUZZ_SAN_CFLAGS)
 noinst_PROGRAMS += $(FUZZ_PROGS)
 
 # -max_len per harness: a little over each input's named limit, or what
-# the parser could meaningfully use.
+# the parser could meaningfully use.  A slow unit (10 s or more) fails
+# like a timeout: libFuzzer checks -timeout only every timeout/2 + 1 s,
+# so an input of 10 to 16 s can finish unreported but for that file.
 fuzz: $(FUZZ_PROGS)
 	@fail=0; for h in $(FUZZ_HARNESSES); do \
 	  case $$h in \
 	    fuzz_jws) ml=20000 ;; fuzz_jwks) ml=65536 ;; \
 	    fuzz_config) ml=16384 ;; fuzz_json) ml=8192 ;; \
-	    fuzz_oauth_parse) ml=70000 ;; *) ml=256 ;; \
+	    fuzz_oauth_parse) ml=70000 ;; fuzz_introspect) ml=8192 ;; \
+	    *) ml=256 ;; \
 	  esac; \
 	  w=tests/fuzz/work/$$h; rm -rf $$w; mkdir -p $$w; \
 	  cp $(srcdir)/tests/fuzz/corpus/$$h/* $$w/; \
-	  log=tests/fuzz/$$h.fuzz.log; \
+	  log=tests/fuzz/$$h.fuzz.log; rm -f tests/fuzz/$$h-slow-unit-*; \
 	  if ./tests/fuzz/$$h -max_total_time=$(FUZZ_SECONDS) -max_len=$$ml \
-	       -timeout=10 -rss_limit_mb=2048 -print_final_stats=1 \
+	       -timeout=10 -report_slow_units=10 -rss_limit_mb=2048 \
+	       -print_final_stats=1 \
 	       -artifact_prefix=tests/fuzz/$$h- $$w >$$log 2>&1; then \
 	    r=ok; else r=FAILED; fail=1; fi; \
+	  if ls tests/fuzz/$$h-slow-unit-* >/dev/null 2>&1; then \
+	    r=FAILED; fail=1; fi; \
 	  ex=`sed -n 's/^stat::number_of_executed_units: *//p' $$log`; \
 	  cov=`grep -E '^#[0-9]+.*cov: ' $$log | tail -1 | \
 	       sed 's/.*\(cov: [0-9]*\).*\(ft: [0-9]*\).*/\1 \2/'`; \

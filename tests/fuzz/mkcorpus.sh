@@ -6,7 +6,8 @@
 #
 # Needs /usr/bin/python3 with python3-jwcrypto, an implementation
 # independent of ours.  JWT seeds verify at fuzz_jws.c's FUZZ_NOW with its
-# fixed [jwt] section (issuer https://issuer.test, audience api://apitoken).
+# fixed [jwt] section (issuer https://issuer.test, audience api://apitoken);
+# introspection responses likewise at fuzz_introspect.c's FUZZ_NOW.
 set -eu
 cd "$(dirname "$0")"
 exec /usr/bin/python3 - <<'PY'
@@ -29,7 +30,7 @@ def put(harness, name, data):
 
 
 for h in ("fuzz_jws", "fuzz_jwks", "fuzz_json", "fuzz_config",
-          "fuzz_local_token", "fuzz_oauth_parse"):
+          "fuzz_local_token", "fuzz_oauth_parse", "fuzz_introspect"):
     shutil.rmtree(os.path.join("corpus", h), ignore_errors=True)
 
 # --- fuzz_jws: real tokens signed with the committed keys ---------------
@@ -156,4 +157,65 @@ put("fuzz_oauth_parse", "oauthbearer-noauthz",
 put("fuzz_oauth_parse", "xoauth2",
     b"user=someone@example.com\x01auth=Bearer " + good.encode() + b"\x01\x01")
 put("fuzz_oauth_parse", "bad", b"y,a=x=2Cy,\x01auth=Basic x\x01")
+
+# --- fuzz_introspect: RFC 7662 responses, then result cache files ----------
+def resp(**over):
+    r = {"active": True, "iss": ISS, "aud": AUD, "username": "fuzz-user",
+         "sub": "other-user", "scope": "read write", "exp": NOW + 600,
+         "nbf": NOW - 10, "iat": NOW - 10, "jti": "j-1",
+         "client_id": "fuzz-client", "token_type": "Bearer"}
+    r.update(over)
+    return json.dumps({k: v for k, v in r.items() if v is not None})
+
+
+for name, over in [
+        ("ok", {}), ("ok-aud-array", {"aud": ["other", AUD]}),
+        ("ok-no-exp", {"exp": None}), ("ok-no-scope", {"scope": None}),
+        ("ok-scope-noread", {"scope": "write admin"}),
+        ("ok-scope-dups", {"scope": "  read  read write "}),
+        ("ok-exp-frac", {"exp": NOW + 0.5e0 + 1}), ("ok-nbf-now", {"nbf": NOW}),
+        ("inactive", {"active": False}),
+        ("inactive-bare", None),
+        ("bad-active-string", {"active": "true"}),
+        ("bad-active-1", {"active": 1}), ("bad-no-active", {"active": None}),
+        ("bad-expired", {"exp": NOW}), ("bad-nbf", {"nbf": NOW + 3600}),
+        ("bad-exp-string", {"exp": str(NOW + 600)}),
+        ("bad-iss", {"iss": "https://evil.test"}), ("bad-no-iss", {"iss": None}),
+        ("bad-aud", {"aud": "nope"}), ("bad-aud-array", {"aud": ["a", "b"]}),
+        ("bad-no-user", {"username": None}),
+        ("bad-user-space", {"username": "fuzz user"}),
+        ("bad-user-number", {"username": 7}),
+        ("bad-scope-number", {"scope": 5}),
+        ("bad-scope-chars", {"scope": 'read "x'})]:
+    put("fuzz_introspect", name,
+        '{"active":false}' if over is None else resp(**over))
+o = resp()[1:-1]
+for name, text in [
+        ("ok-escaped", o.replace('"fuzz-user"', '"fuzz\\u002duser"')),
+        ("huge-exp", o.replace(str(NOW + 600), "1e400")),
+        ("huge-exp-int", o.replace(str(NOW + 600), "9" * 30)),
+        ("huge-exp-year", o.replace(str(NOW + 600), "253402300800")),
+        ("neg-nbf", o.replace(str(NOW - 10), "-1", 1)),
+        ("dup-active", '"active":false,' + o),
+        ("nested-junk", o + ',"x":{"a":[[[[{"b":null}]]]],"y":[1,"2",true,-0.5E-3]}'),
+        ("deep-junk", o + ',"x":' + "[" * 17 + "]" * 17),
+        ("many-members", o + "".join(',"m%d":%d' % (i, i) for i in range(52)))]:
+    put("fuzz_introspect", name, "{" + text + "}")
+HEX = "00112233445566778899aabbccddeeff" * 2
+
+
+def entry(**over):
+    e = {"v": 1, "h": HEX, "active": True, "user": "fuzz-user",
+         "scopes": "read write", "exp": NOW + 600, "until": NOW + 60}
+    e.update(over)
+    return json.dumps({k: v for k, v in e.items() if v is not None},
+                      separators=(",", ":"))
+
+
+put("fuzz_introspect", "cache-ok", entry())
+put("fuzz_introspect", "cache-inactive",
+    entry(active=False, user="", scopes="", exp=0))
+put("fuzz_introspect", "cache-ended", entry(until=NOW))
+put("fuzz_introspect", "cache-other", entry(h="f" * 64))
+put("fuzz_introspect", "cache-truncated", entry()[:70])
 PY

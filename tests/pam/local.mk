@@ -6,7 +6,7 @@ PAM_PROBE_SO = $(abs_top_builddir)/tests/pam/.libs/pam_probe.so
 # A test-only module: reports PAM_IGNORE and presets PAM_AUTHTOK.
 check_LTLIBRARIES = tests/pam/pam_probe.la
 tests_pam_pam_probe_la_SOURCES = tests/pam/pam_probe.c tests/pam/probe.h
-tests_pam_pam_probe_la_LDFLAGS = -module -avoid-version -shared \
+tests_pam_pam_probe_la_LDFLAGS = $(AM_LDFLAGS) -module -avoid-version -shared \
 	-rpath $(abs_top_builddir)/tests/pam -no-undefined
 tests_pam_pam_probe_la_LIBADD = $(PAM_LIBS)
 
@@ -17,7 +17,7 @@ tests_pam_test_pam_CPPFLAGS = $(AM_CPPFLAGS) -I$(top_srcdir)/tests \
 	-DPAM_PROBE_SO='"$(PAM_PROBE_SO)"'
 tests_pam_test_pam_CFLAGS = $(AM_CFLAGS) $(SQLITE_CFLAGS)
 # -export-dynamic: libpam's syslog() calls land in the test's capture
-tests_pam_test_pam_LDFLAGS = -export-dynamic
+tests_pam_test_pam_LDFLAGS = $(AM_LDFLAGS) -export-dynamic
 tests_pam_test_pam_LDADD = libatok.la $(PAM_LIBS) $(CRYPTO_LIBS) \
 	$(SQLITE_LIBS)
 # the modules it loads by path

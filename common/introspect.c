@@ -449,12 +449,16 @@ static int post(struct atok_introspect *in, const char *tok, size_t len,
 			    "could not sign the client assertion");
 			goto out;
 		}
+		/* client_id form-encoded like every other value: an '&' or '='
+		 * in it must not add a parameter. */
+		o += (size_t)snprintf(body + o, cap - o, "&client_id=");
+		o +=
+		    form_encode(in->client_id, strlen(in->client_id), body + o);
 		o += (size_t)snprintf(
 		    body + o, cap - o,
-		    "&client_id=%s&client_assertion_type=urn%%3Aietf%%3Aparams"
+		    "&client_assertion_type=urn%%3Aietf%%3Aparams"
 		    "%%3Aoauth%%3Aclient-assertion-type%%3Ajwt-bearer"
-		    "&client_assertion=",
-		    in->client_id);
+		    "&client_assertion=");
 		if (o + strlen(assertion) + 1 > cap) {
 			r = atok_error_set(err, ATOK_ERR_TOO_LONG, "too long");
 			goto out;

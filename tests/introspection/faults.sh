@@ -323,6 +323,8 @@ check_assertion() {
 		if "client_secret" in f: bad.append("a client_secret field")
 		if "authorization" in r["headers"]: bad.append("an Authorization header")
 		if f.get("client_id", [cid]) != [cid]: bad.append("client_id %r" % f.get("client_id"))
+		extra = set(f) - {"token", "token_type_hint", "client_id", "client_assertion_type", "client_assertion"}
+		if extra: bad.append("unexpected form fields %r" % sorted(extra))
 		try:
 		    h64, c64, s64 = f["client_assertion"][0].split(".")
 		    hdr, cl, sig = json.loads(b64d(h64)), json.loads(b64d(c64)), b64d(s64)
@@ -367,6 +369,21 @@ for kt in RS256 ES256; do
 	check "private_key_jwt ($kt): a signed client assertion, iss = sub = client_id, aud = endpoint, jti, short exp" \
 		"$(check_assertion "$kt" "$T/pub-$kt.pem" "$CLIENT_ID")"
 done
+# The client_id is form-encoded in the body like every other value: an '&'
+# or '=' in it must not add a field.
+amp_id='rs client&x=1+2'
+conf pkjwt-amp db auth_method=private_key_jwt private_key_file="$T/pk-RS256.pem" \
+	client_secret_file=- client_id="$amp_id"
+newtok pkjwt-amp; settok "$tok" "$ACTIVE"
+# the server knows this client for this case only
+$PY -c 'import json,sys; json.dump({"client_id": sys.argv[1], "client_secret": sys.argv[2]}, open(sys.argv[3], "w"))' \
+	"$amp_id" "$CLIENT_SECRET" "$T/srv/state.json"
+verify pkjwt-amp "$tok"
+expect_verify "private_key_jwt, a client_id with '&', '=', '+' and a space: accepted" 0 none source=introspection
+check "private_key_jwt: that client_id form-encoded, one field, nothing injected" \
+	"$(check_assertion RS256 "$T/pub-RS256.pem" "$amp_id")"
+$PY -c 'import json,sys; json.dump({"client_id": sys.argv[1], "client_secret": sys.argv[2]}, open(sys.argv[3], "w"))' \
+	"$CLIENT_ID" "$CLIENT_SECRET" "$T/srv/state.json"
 openssl genpkey -algorithm EC -pkeyopt ec_paramgen_curve:P-384 -out "$T/pk-p384.pem" 2>/dev/null
 chmod 600 "$T/pk-p384.pem"
 conf pkjwt-p384 db auth_method=private_key_jwt private_key_file="$T/pk-p384.pem" client_secret_file=-

@@ -480,9 +480,23 @@ int atok_keysource_select(struct atok_keysource *ks, const char *kid,
 		 * interval. */
 		load_disk(ks);
 		*key = atok_jwks_select(ks->set, kid, alg, why);
-		if (*key == NULL && now - ks->fetched >= ks->refetch_interval &&
-		    fetch(ks, now, err) == 0)
+		if (*key == NULL && now - ks->fetched >= ks->refetch_interval) {
+			/* Whether the key exists is the identity provider's
+			 * to say: when it cannot be asked, the token is
+			 * UNAVAILABLE, not forged.  A fetch that failed
+			 * moments ago is not retried for every such token:
+			 * an outage must not make each login wait out a
+			 * connect timeout. */
+			if (ks->last_attempt > ks->fetched &&
+			    now - ks->last_attempt < FAILED_FETCH_BACKOFF)
+				return atok_error_set(
+				    err, ATOK_ERR_UNAVAILABLE,
+				    "the token's kid is not in the cached JWKS "
+				    "and the last fetch failed moments ago");
+			if (fetch(ks, now, err) != 0)
+				return ATOK_ERR_UNAVAILABLE;
 			*key = atok_jwks_select(ks->set, kid, alg, why);
+		}
 	}
 	return 0;
 }

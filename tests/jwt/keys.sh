@@ -289,6 +289,9 @@ expect "no stale: warm-up accepted" 0 accept
 conf fresh "jwks_uri=$BASE/jwks" allow_http_loopback=yes
 verify "$TOK_A"
 expect "fresh: warm-up accepted" 0 accept
+conf kidout "jwks_uri=$BASE/jwks" allow_http_loopback=yes refetch_interval=1 stale_if_error=3600
+verify "$TOK_A"
+expect "unknown kid in an outage: warm-up accepted" 0 accept
 stop_server
 sleep 2
 CONF="$T/fresh.conf"
@@ -303,5 +306,12 @@ expect "server stopped, cache expired, stale_if_error 0: unavailable" 2 unavaila
 conf cold "jwks_uri=$BASE/jwks" allow_http_loopback=yes
 verify "$TOK_A"
 expect "server stopped, cold cache: unavailable" 2 unavailable
+# A kid the cached keys lack, the provider unreachable: perhaps the keys
+# rotated; only the provider can say, so unavailable, not a forgery.
+CONF="$T/kidout.conf"
+verify "$TOK_X"
+expect "server stopped, a kid not in the cached keys: unavailable, not rejected" 2 unavailable
+verify "$TOK_A"
+expect "server stopped: the cached kid still accepted (stale_if_error)" 0 accept
 
 finish

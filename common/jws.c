@@ -363,8 +363,8 @@ static int sha512_fetchable(void)
 	return md != NULL;
 }
 
-int atok_jws_verify(const struct atok_jws *jws, const struct atok_jwk *key,
-                    const struct atok_hmac_key *hmac, struct atok_error *err)
+static int verify_once(const struct atok_jws *jws, const struct atok_jwk *key,
+                       const struct atok_hmac_key *hmac, struct atok_error *err)
 {
 	EVP_MD_CTX *ctx = NULL;
 	EVP_PKEY_CTX *pctx = NULL;
@@ -423,6 +423,44 @@ out:
 		atok_error_set(err, r, "OpenSSL could not verify the JWT");
 	EVP_MD_CTX_free(ctx);
 	OPENSSL_free(der);
+	return r;
+}
+
+/*
+ * Whether SHA-512 can be computed right now, as Ed25519 verification does
+ * inside OpenSSL: a fetch, a fresh context, init, update, final.
+ */
+static int sha512_works(const struct atok_jws *jws)
+{
+	unsigned char out[EVP_MAX_MD_SIZE];
+	size_t n = 0;
+
+	return EVP_Q_digest(NULL, "SHA512", NULL, jws->signing_input,
+	                    jws->signing_input_len, out, &n) == 1 &&
+	       n == 64;
+}
+
+int atok_jws_verify(const struct atok_jws *jws, const struct atok_jwk *key,
+                    const struct atok_hmac_key *hmac, struct atok_error *err)
+{
+	int r = verify_once(jws, key, hmac, err);
+
+	/*
+	 * OpenSSL 3.0's ossl_ed25519_verify() answers "bad signature", with
+	 * nothing queued, when it cannot allocate its own SHA-512 context:
+	 * under memory pressure a good EdDSA token would read as forged.  So
+	 * a bad EdDSA signature is verified once more, and if SHA-512 cannot
+	 * be computed just after, the failure was OpenSSL's: an error.  A
+	 * forged EdDSA token costs two verifications.
+	 */
+	if (r == ATOK_ERR_SIGNATURE && jws->alg == ATOK_ALG_EDDSA) {
+		atok_error_clear(err);
+		r = verify_once(jws, key, hmac, err);
+		if (r == ATOK_ERR_SIGNATURE && !sha512_works(jws))
+			r = atok_error_set(err, ATOK_ERR_CRYPTO,
+			                   "OpenSSL could not verify the JWT "
+			                   "(SHA-512 unavailable)");
+	}
 	return r;
 }
 

@@ -7,7 +7,9 @@
 # Binds two listeners on 127.0.0.1, free ports: the endpoint (port written to
 # DIR/port) and "another server" (DIR/port2) that only redirects point to;
 # with DIR/tls/server.pem and DIR/tls/server.key present, a third one, the
-# same endpoint over TLS (DIR/port3).  Each port file is written as *.tmp
+# same endpoint over TLS (DIR/port3); with DIR/tls/ca.pem too, a fourth, the
+# same endpoint over TLS that requires a client certificate issued by that CA
+# (mutual TLS, RFC 8705; DIR/port4).  Each port file is written as *.tmp
 # then renamed, DIR/port last, so once it exists all of them are complete.  The
 # behaviour is chosen by the URL path of the configured endpoint, so one
 # config file = one behaviour:
@@ -40,8 +42,9 @@
 #   /array     200 [ {active answer} ]
 #
 # Every request, on any listener, is appended as one JSON line to
-# DIR/requests.jsonl: {"port": "main"|"other"|"tls", "method", "path", "headers":
-# {lower-case name: value}, "body": the raw body as text}.
+# DIR/requests.jsonl: {"port": "main"|"other"|"tls"|"mtls", "method", "path",
+# "headers": {lower-case name: value}, "body": the raw body as text, and on
+# the mutual-TLS port "client_cn": the client certificate's common name}.
 import base64
 import http.server
 import json
@@ -97,6 +100,9 @@ class Handler(http.server.BaseHTTPRequestHandler):
         rec = {"port": self.role, "method": self.command, "path": self.path,
                "headers": {k.lower(): v for k, v in self.headers.items()},
                "body": body.decode("utf-8", "replace")}
+        peer = getattr(self.connection, "getpeercert", lambda: None)()
+        if peer:
+            rec["client_cn"] = dict(x[0] for x in peer["subject"]).get("commonName")
         with LOCK, open(os.path.join(DIR, "requests.jsonl"), "a") as f:
             f.write(json.dumps(rec) + "\n")
 
@@ -287,5 +293,16 @@ if os.path.exists(cert):
     tls.socket = ctx.wrap_socket(tls.socket, server_side=True)
     threading.Thread(target=tls.serve_forever, daemon=True).start()
     publish("port3", tls.server_address[1])
+    ca = os.path.join(DIR, "tls", "ca.pem")
+    if os.path.exists(ca):
+        mtls = Server(("127.0.0.1", 0), handler("mtls"))
+        mtls.other_port = other.server_address[1]
+        mctx = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+        mctx.load_cert_chain(cert, os.path.join(DIR, "tls", "server.key"))
+        mctx.verify_mode = ssl.CERT_REQUIRED
+        mctx.load_verify_locations(ca)
+        mtls.socket = mctx.wrap_socket(mtls.socket, server_side=True)
+        threading.Thread(target=mtls.serve_forever, daemon=True).start()
+        publish("port4", mtls.server_address[1])
 publish("port", main.server_address[1])
 main.serve_forever()

@@ -96,8 +96,9 @@ if [ ! -s "$T/srv/port" ]; then
 	exit 0
 fi
 PORT=$(cat "$T/srv/port") PORT2=$(cat "$T/srv/port2") PORT3=$(cat "$T/srv/port3" 2>/dev/null)
+PORT4=$(cat "$T/srv/port4" 2>/dev/null)
 BASE=http://127.0.0.1:$PORT
-echo "# fault server $BASE (redirect target :$PORT2, TLS :$PORT3)"
+echo "# fault server $BASE (redirect target :$PORT2, TLS :$PORT3, mutual TLS :$PORT4)"
 
 # a port with nothing listening
 CLOSED=$($PY -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
@@ -580,6 +581,41 @@ conf tlsdir "https://127.0.0.1:$PORT3/db" allow_http_loopback=- ca_dir="$T/cadir
 newtok tlsdir; settok "$tok" "$ACTIVE"
 verify tlsdir "$tok"
 expect_verify "TLS with a hashed ca_dir: accepted" 0 none source=introspection
+
+# ---- mutual TLS (RFC 8705): a client certificate from the test CA ----------
+
+(
+	set -e
+	cd "$T/srv/tls"
+	umask 077
+	openssl req -new -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes \
+		-keyout client.key -out client.csr -subj "/CN=apitoken-mtls-client" 2>/dev/null
+	printf '%s\n' "basicConstraints=critical,CA:FALSE" "keyUsage=critical,digitalSignature" \
+		"extendedKeyUsage=clientAuth" >client.ext
+	openssl x509 -req -in client.csr -CA ca.pem -CAkey ca.key -CAcreateserial \
+		-out client.pem -days 2 -extfile client.ext 2>/dev/null
+	chmod 644 client.pem
+)
+MTLS="https://127.0.0.1:$PORT4/db"
+conf mtls "$MTLS" allow_http_loopback=- ca_file="$T/srv/tls/ca.pem" \
+	client_cert="$T/srv/tls/client.pem" client_key="$T/srv/tls/client.key"
+newtok mtls; settok "$tok" "$ACTIVE"
+verify mtls "$tok"
+expect_verify "mutual TLS with client_cert and client_key: accepted" 0 none source=introspection
+check "mutual TLS: the server saw our client certificate" \
+	"$($PY -c 'import json,sys; r=json.loads(sys.argv[1]); print("" if r.get("port")=="mtls" and r.get("client_cn")=="apitoken-mtls-client" else "request %r" % {k: r.get(k) for k in ("port","client_cn")})' "$(lastreq)")"
+fault mtlsnone "$MTLS" "mutual TLS endpoint, no client certificate configured" \
+	allow_http_loopback=- ca_file="$T/srv/tls/ca.pem"
+fault mtlsother "$MTLS" "mutual TLS endpoint, a client certificate from another CA" \
+	allow_http_loopback=- ca_file="$T/srv/tls/ca.pem" \
+	client_cert="$T/otherca/server.pem" client_key="$T/otherca/server.key"
+chmod 0644 "$T/srv/tls/client.key"
+conf mtlsperm "$MTLS" allow_http_loopback=- ca_file="$T/srv/tls/ca.pem" \
+	client_cert="$T/srv/tls/client.pem" client_key="$T/srv/tls/client.key"
+newtok mtlsperm; settok "$tok" "$ACTIVE"
+verify mtlsperm "$tok"
+expect_verify "a world-readable client_key: refused as a configuration error" 2 config
+chmod 0600 "$T/srv/tls/client.key"
 
 # ---- the result cache --------------------------------------------------------
 

@@ -284,25 +284,26 @@ main.other_port = other.server_address[1]
 other.other_port = other.server_address[1]
 threading.Thread(target=other.serve_forever, daemon=True).start()
 publish("port2", other.server_address[1])
-cert = os.path.join(DIR, "tls", "server.pem")
-if os.path.exists(cert):
-    tls = Server(("127.0.0.1", 0), handler("tls"))
-    tls.other_port = other.server_address[1]
+def tls_listener(role, port_name, client_ca=None):
+    """The endpoint over TLS; with client_ca, a client certificate issued
+    by that CA is required."""
+    srv = Server(("127.0.0.1", 0), handler(role))
+    srv.other_port = other.server_address[1]
     ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
     ctx.load_cert_chain(cert, os.path.join(DIR, "tls", "server.key"))
-    tls.socket = ctx.wrap_socket(tls.socket, server_side=True)
-    threading.Thread(target=tls.serve_forever, daemon=True).start()
-    publish("port3", tls.server_address[1])
-    ca = os.path.join(DIR, "tls", "ca.pem")
+    if client_ca:
+        ctx.verify_mode = ssl.CERT_REQUIRED
+        ctx.load_verify_locations(client_ca)
+    srv.socket = ctx.wrap_socket(srv.socket, server_side=True)
+    threading.Thread(target=srv.serve_forever, daemon=True).start()
+    publish(port_name, srv.server_address[1])
+
+
+cert = os.path.join(DIR, "tls", "server.pem")
+ca = os.path.join(DIR, "tls", "ca.pem")
+if os.path.exists(cert):
+    tls_listener("tls", "port3")
     if os.path.exists(ca):
-        mtls = Server(("127.0.0.1", 0), handler("mtls"))
-        mtls.other_port = other.server_address[1]
-        mctx = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
-        mctx.load_cert_chain(cert, os.path.join(DIR, "tls", "server.key"))
-        mctx.verify_mode = ssl.CERT_REQUIRED
-        mctx.load_verify_locations(ca)
-        mtls.socket = mctx.wrap_socket(mtls.socket, server_side=True)
-        threading.Thread(target=mtls.serve_forever, daemon=True).start()
-        publish("port4", mtls.server_address[1])
+        tls_listener("mtls", "port4", client_ca=ca)
 publish("port", main.server_address[1])
 main.serve_forever()

@@ -7,7 +7,8 @@ tests_hardening_test_threads_CFLAGS = $(AM_CFLAGS) $(CRYPTO_CFLAGS) \
 	$(JANSSON_CFLAGS) -pthread
 tests_hardening_test_threads_LDADD = libatok.la $(CRYPTO_LIBS) $(SQLITE_LIBS) \
 	$(JANSSON_LIBS) -lpthread
-EXTRA_DIST += tests/hardening/store_crash.sh tests/hardening/README.md
+EXTRA_DIST += tests/hardening/store_crash.sh tests/hardening/README.md \
+	tests/hardening/live_tokens.h
 
 # Allocation failure: the Nth allocation fails, for every N, along whole
 # verifications (tests/hardening/alloc_fail.c).

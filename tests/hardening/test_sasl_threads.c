@@ -21,6 +21,7 @@
 
 #include "atok.h"
 #include "jwt/jwt_helper.h"
+#include "live_tokens.h"
 #include "local.h"
 #include "oauth_parse.h"
 #include "store.h"
@@ -125,30 +126,6 @@ static sasl_callback_t server_cbs[] = {
     {SASL_CB_LIST_END, NULL, NULL},
 };
 
-static char *local_token(struct atok_store *s)
-{
-	struct atok_issue_params p = {"alice", "imap", "t", 0, 0};
-	struct atok_error err;
-	char *tok = calloc(1, ATOK_LOCAL_TOKEN_LEN + 1);
-
-	if (tok == NULL || atok_local_issue(s, &p, tok, NULL, &err) != 0)
-		jh_bail(err.msg);
-	return tok;
-}
-
-/* A JWT for alice, valid now (the plugin verifies at the real time). */
-static char *jwt(const char *alg)
-{
-	char claims[512];
-	long long now = (long long)time(NULL);
-
-	snprintf(claims, sizeof(claims),
-	         "{\"iss\":\"%s\",\"aud\":\"%s\",\"sub\":\"alice\","
-	         "\"scope\":\"imap\",\"iat\":%lld,\"nbf\":%lld,\"exp\":%lld}",
-	         JH_ISS, JH_AUD, now - 10, now - 10, now + 3600);
-	return jh_token(alg, jh_header(alg), claims);
-}
-
 static void setup(void)
 {
 	struct atok_config *cfg = atok_config_new();
@@ -169,16 +146,16 @@ static void setup(void)
 	    atok_config_load_file(cfg, conf_path, &err) != 0 ||
 	    atok_store_open(cfg, ATOK_STORE_ADMIN, &s, &err) != 0)
 		jh_bail(err.msg);
-	cases[0].tok = local_token(s);
-	cases[3].tok = local_token(s);
+	cases[0].tok = live_local_token(s, "imap");
+	cases[3].tok = live_local_token(s, "imap");
 	memcpy(id, cases[3].tok + ATOK_LOCAL_PREFIX_LEN, ATOK_LOCAL_ID_LEN);
 	id[ATOK_LOCAL_ID_LEN] = '\0';
 	if (atok_store_revoke(s, id, time(NULL), &err) != 0)
 		jh_bail(err.msg);
 	atok_store_close(&s);
 	atok_config_free(&cfg);
-	cases[1].tok = jwt("RS256");
-	cases[2].tok = jwt("ES256");
+	cases[1].tok = live_jwt("RS256", JH_AUD, "imap");
+	cases[2].tok = live_jwt("ES256", JH_AUD, "imap");
 	for (c = 0; c < NCASES; c++) {
 		if (strcmp(cases[c].mech, "XOAUTH2") == 0)
 			n = oauth_build_xoauth2(

@@ -17,6 +17,7 @@
 
 #include "atok.h"
 #include "jwt/jwt_helper.h"
+#include "live_tokens.h"
 #include "local.h"
 #include "store.h"
 
@@ -53,30 +54,6 @@ struct worker {
 	char last[NCASES][ATOK_REASON_MAX + 32]; /* the last wrong one */
 };
 
-static char *local_token(struct atok_store *s)
-{
-	struct atok_issue_params p = {"alice", "ssh", "t", 0, 0};
-	struct atok_error err;
-	char *tok = calloc(1, ATOK_LOCAL_TOKEN_LEN + 1);
-
-	if (tok == NULL || atok_local_issue(s, &p, tok, NULL, &err) != 0)
-		jh_bail(err.msg);
-	return tok;
-}
-
-/* A JWT for alice, valid now (the verifier runs at the real time). */
-static char *jwt(const char *alg, const char *aud)
-{
-	char claims[512];
-	long long now = (long long)time(NULL);
-
-	snprintf(claims, sizeof(claims),
-	         "{\"iss\":\"%s\",\"aud\":\"%s\",\"sub\":\"alice\","
-	         "\"scope\":\"ssh\",\"iat\":%lld,\"nbf\":%lld,\"exp\":%lld}",
-	         JH_ISS, aud, now - 10, now - 10, now + 3600);
-	return jh_token(alg, jh_header(alg), claims);
-}
-
 static void setup(void)
 {
 	struct atok_config *cfg = atok_config_new();
@@ -97,17 +74,17 @@ static void setup(void)
 	if (cfg == NULL || atok_config_load_file(cfg, conf_path, &err) != 0 ||
 	    atok_store_open(cfg, ATOK_STORE_ADMIN, &s, &err) != 0)
 		jh_bail(err.msg);
-	cases[0].tok = local_token(s);
-	cases[1].tok = local_token(s);
+	cases[0].tok = live_local_token(s, "ssh");
+	cases[1].tok = live_local_token(s, "ssh");
 	memcpy(id, cases[1].tok + ATOK_LOCAL_PREFIX_LEN, ATOK_LOCAL_ID_LEN);
 	id[ATOK_LOCAL_ID_LEN] = '\0';
 	if (atok_store_revoke(s, id, time(NULL), &err) != 0)
 		jh_bail(err.msg);
 	atok_store_close(&s);
 	atok_config_free(&cfg);
-	cases[2].tok = jwt("HS256", JH_AUD);
-	cases[3].tok = jwt("RS256", JH_AUD);
-	cases[4].tok = jwt("ES256", JH_AUD);
+	cases[2].tok = live_jwt("HS256", JH_AUD, "ssh");
+	cases[3].tok = live_jwt("RS256", JH_AUD, "ssh");
+	cases[4].tok = live_jwt("ES256", JH_AUD, "ssh");
 	/* The RS256 token with the first signature byte changed. */
 	bad = strdup(cases[3].tok);
 	if (bad == NULL)
@@ -117,7 +94,7 @@ static void setup(void)
 		*sig = *sig == 'A' ? 'B' : 'A';
 	}
 	cases[5].tok = bad;
-	cases[6].tok = jwt("ES256", "api://other");
+	cases[6].tok = live_jwt("ES256", "api://other", "ssh");
 }
 
 static void *run(void *arg)

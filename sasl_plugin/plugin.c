@@ -4,8 +4,9 @@
  *
  * libsasl2 loads this file into every program that uses it, configured or
  * not, threaded or pre-forking: the entry points only hand out static
- * tables (no allocation, no global state, no threads, no atexit); the
- * configuration is read per exchange through the connection's getopt, and
+ * tables (no allocation, no threads, no atexit); the configuration is
+ * read per exchange through the connection's getopt (verifiers built from
+ * it are kept for a while by pool.c, the one piece of global state), and
  * an unconfigured plugin hides its mechanisms (mech_avail -> SASL_NOMECH)
  * instead of failing to load.
  */
@@ -45,9 +46,8 @@ static int opt_get(const sasl_utils_t *utils, const char *name,
 	return *len > 0;
 }
 
-/* Copies option name into out; 0, or ATOK_ERR_TOO_LONG / ATOK_ERR_NUL. */
-static int opt_copy(const sasl_utils_t *utils, const char *name, char *out,
-                    size_t outsz, struct atok_error *err)
+int sasl_opt_copy(const sasl_utils_t *utils, const char *name, char *out,
+                  size_t outsz, struct atok_error *err)
 {
 	const char *v;
 	size_t len;
@@ -71,12 +71,12 @@ int sasl_settings_read(const sasl_utils_t *utils, struct sasl_settings *s,
 	int r;
 
 	memset(s, 0, sizeof(*s));
-	if ((r = opt_copy(utils, OPT_CONFIG, s->config_path,
-	                  sizeof(s->config_path), err)) != 0 ||
-	    (r = opt_copy(utils, OPT_SCOPE, s->scope, sizeof(s->scope), err)) !=
-	        0 ||
-	    (r = opt_copy(utils, OPT_OPENID, s->openid, sizeof(s->openid),
-	                  err)) != 0)
+	if ((r = sasl_opt_copy(utils, OPT_CONFIG, s->config_path,
+	                       sizeof(s->config_path), err)) != 0 ||
+	    (r = sasl_opt_copy(utils, OPT_SCOPE, s->scope, sizeof(s->scope),
+	                       err)) != 0 ||
+	    (r = sasl_opt_copy(utils, OPT_OPENID, s->openid, sizeof(s->openid),
+	                       err)) != 0)
 		return r;
 	/* One scope-token; the challenge echoes it, so it must be safe. */
 	for (i = 0; s->scope[i] != '\0'; i++) {
@@ -133,7 +133,8 @@ int sasl_verifier_build(const sasl_utils_t *utils,
 	for (i = 0; sasl_override_name(i, &section, &key) != NULL; i++) {
 		snprintf(name, sizeof(name), OPT_OVERRIDE "%s_%s", section,
 		         key);
-		if ((r = opt_copy(utils, name, value, sizeof(value), err)) != 0)
+		if ((r = sasl_opt_copy(utils, name, value, sizeof(value),
+		                       err)) != 0)
 			goto out;
 		if (value[0] == '\0')
 			continue;

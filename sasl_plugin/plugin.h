@@ -6,6 +6,9 @@
 #ifndef ATOK_SASL_PLUGIN_H
 #define ATOK_SASL_PLUGIN_H
 
+#include <sys/types.h>
+#include <time.h>
+
 #include <sasl/sasl.h>
 #include <sasl/saslplug.h>
 
@@ -21,6 +24,10 @@
 #define OPT_OVERRIDE "apitoken_" /* + <section>_<key> */
 
 #define ATOK_SASL_PATH_MAX 1024 /* bytes of a path or URL option */
+
+/* Seconds a pooled verifier may be taken after its build (pool.c): the
+ * bound on how long a rotated secret or key file goes unnoticed. */
+#define ATOK_SASL_VERIFIER_TTL 30
 
 enum mech_kind {
 	MECH_OAUTHBEARER = 0,
@@ -42,6 +49,13 @@ int sasl_settings_read(const sasl_utils_t *utils, struct sasl_settings *s,
                        struct atok_error *err);
 
 /*
+ * Copies option name, read through utils->getopt, into out ("" when not
+ * set).  0, or ATOK_ERR_CONFIG with err when too long or holding a NUL.
+ */
+int sasl_opt_copy(const sasl_utils_t *utils, const char *name, char *out,
+                  size_t outsz, struct atok_error *err);
+
+/*
  * Whether the plugin is configured at all: apitoken_config is set, or
  * the default configuration file exists.  For mech_avail.
  */
@@ -54,6 +68,40 @@ int sasl_configured(const sasl_utils_t *utils);
 int sasl_verifier_build(const sasl_utils_t *utils,
                         const struct sasl_settings *s,
                         struct atok_verifier **vp, struct atok_error *err);
+
+/*
+ * A verifier lent to one exchange by the process-wide pool (pool.c).  key:
+ * SHA-256 of the effective configuration; path_key: of its path alone;
+ * file_key: of the path and the file's identity; built: CLOCK_MONOTONIC
+ * when its build started; pid: the process that built it.
+ */
+struct sasl_lease {
+	struct atok_verifier *v;
+	unsigned char key[32], path_key[32], file_key[32];
+	struct timespec built;
+	pid_t pid;
+	int poolable; /* may go back to the pool */
+};
+
+/*
+ * Lends lease->v: an idle pooled verifier of the same configuration, at
+ * most ATOK_SASL_VERIFIER_TTL seconds old and built by this process, else
+ * a new one (sasl_verifier_build).  Returns 0, or sasl_verifier_build's
+ * error with err (lease->v NULL).  Used by one exchange at a time; hand it
+ * back with sasl_pool_give.
+ */
+int sasl_pool_take(const sasl_utils_t *utils, const struct sasl_settings *s,
+                   struct sasl_lease *lease, struct atok_error *err);
+
+/*
+ * Hands lease->v back: pooled when keep, poolable, still fresh and a slot
+ * is free, else freed.  Clears *lease.  A NULL lease->v is fine.
+ */
+void sasl_pool_give(struct sasl_lease *lease, int keep);
+
+/* Frees the idle verifiers this process built; drops the others unfreed
+ * (a parent's, after fork).  For mech_free. */
+void sasl_pool_free(void);
 
 /* The override names this build knows, for tests: "store_path", ... */
 const char *sasl_override_name(size_t i, const char **section,

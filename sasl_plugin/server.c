@@ -7,9 +7,14 @@
  * dummy reply; an unavailable or misconfigured validator ends it at once
  * (SASL_UNAVAIL, SASL_FAIL), a malformed message with SASL_BADPROT.
  *
- * The verifier is built per exchange and freed before mech_step returns:
- * nothing outlives a fork, nothing is shared between threads, and the
- * connection state holds no secret (the token stays in libsasl2's buffer).
+ * The verifier comes from pool.c's process-wide pool and goes back to it
+ * before mech_step returns: one exchange uses it at a time, it is built
+ * again when the configuration file or an option changes, at most every
+ * ATOK_SASL_VERIFIER_TTL (30) seconds so rotated secrets and key files are
+ * read again within that bound, and never used or freed across a fork.  A
+ * verifier whose exchange ended UNAVAILABLE or CONFIG_ERROR is freed, not
+ * pooled.  The connection state holds no secret (the token stays in
+ * libsasl2's buffer).
  */
 #include "ac_config.h"
 
@@ -188,7 +193,7 @@ static int server_step(void *conn_context, sasl_server_params_t *sp,
 {
 	struct server_ctx *c = conn_context;
 	const struct result_map *m;
-	struct atok_verifier *v = NULL;
+	struct sasl_lease lease = {0};
 	struct sasl_settings s;
 	struct atok_request req;
 	struct atok_result res;
@@ -198,7 +203,7 @@ static int server_step(void *conn_context, sasl_server_params_t *sp,
 	enum atok_verdict verdict;
 	char why[ATOK_ERROR_MSG_MAX];
 	long n = -1;
-	int r, prc;
+	int r, prc, keep = 0;
 
 	if (c == NULL || sp == NULL || serverout == NULL ||
 	    serveroutlen == NULL || op == NULL)
@@ -232,7 +237,7 @@ static int server_step(void *conn_context, sasl_server_params_t *sp,
 	}
 
 	if ((r = sasl_settings_read(sp->utils, &s, &err)) != 0 ||
-	    (r = sasl_verifier_build(sp->utils, &s, &v, &err)) != 0) {
+	    (r = sasl_pool_take(sp->utils, &s, &lease, &err)) != 0) {
 		r = sasl_err_rc(r, &verdict);
 		res_fail(&res, verdict,
 		         verdict == ATOK_UNAVAILABLE ? ATOK_WHY_BACKEND
@@ -250,6 +255,7 @@ static int server_step(void *conn_context, sasl_server_params_t *sp,
 		         "empty auth (discovery request)");
 		log_decision(c, sp, SASL_LOG_NOTE, "discovery", msg.authzid,
 		             &res);
+		keep = 1; /* not used */
 		c->final_rc = SASL_BADAUTH;
 		c->final_msg = "no bearer token presented";
 		n = challenge_build(c, &s, "invalid_request", "400");
@@ -266,8 +272,10 @@ static int server_step(void *conn_context, sasl_server_params_t *sp,
 		req.scopes = scopes;
 		req.n_scopes = 1;
 	}
-	atok_verify(v, &req, &res);
+	atok_verify(lease.v, &req, &res);
 	m = sasl_result_lookup(&res);
+	/* A verifier in a failure state (store, provider) is not kept. */
+	keep = res.verdict == ATOK_ACCEPT || res.verdict == ATOK_REJECT;
 
 	if (res.verdict == ATOK_ACCEPT) {
 		r = identities_set(sp, res.user, msg.authzid, op);
@@ -305,7 +313,7 @@ challenge:
 	*serveroutlen = (unsigned)n;
 	r = SASL_CONTINUE;
 out:
-	atok_verifier_free(&v);
+	sasl_pool_give(&lease, keep);
 	explicit_bzero(&msg, sizeof(msg));
 	explicit_bzero(&req, sizeof(req));
 	return r;
@@ -341,6 +349,15 @@ static void server_dispose(void *conn_context, const sasl_utils_t *utils)
 	utils->free(c);
 }
 
+/* libsasl2's teardown (sasl_done): free the pooled verifiers.  Called once
+ * per mechanism; the second call finds the pool empty. */
+static void server_free(void *glob_context, const sasl_utils_t *utils)
+{
+	(void)glob_context;
+	(void)utils;
+	sasl_pool_free();
+}
+
 /* Offered only when the plugin is configured (see plugin.c). */
 static int server_avail(void *glob_context, sasl_server_params_t *sp,
                         void **conn_context)
@@ -363,6 +380,7 @@ sasl_server_plug_t atok_server_plugs[] = {
         .mech_new = server_new,
         .mech_step = server_step,
         .mech_dispose = server_dispose,
+        .mech_free = server_free,
         .mech_avail = server_avail,
     },
     {
@@ -374,6 +392,7 @@ sasl_server_plug_t atok_server_plugs[] = {
         .mech_new = server_new,
         .mech_step = server_step,
         .mech_dispose = server_dispose,
+        .mech_free = server_free,
         .mech_avail = server_avail,
     },
 };

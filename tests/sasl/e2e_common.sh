@@ -174,9 +174,41 @@ EOF2
 	E2E_CONF4K=$d/jwt4k.conf
 }
 
+# e2e_release_store — ends, by pid, the host processes that hold the
+# store open.  The plugin keeps a verifier (so its store connection) for
+# reuse by the process's next exchange, and in WAL mode an open connection
+# holds a shared lock that keeps e2e_lock_store's exclusive lock out; a
+# fresh process is what meets a locked store.  The hosts' masters start
+# new processes on demand.
+e2e_release_store() {
+	local db fd pid pids=
+	db=$(readlink -f "$T/apitoken/tokens.db")
+	for fd in /proc/[0-9]*/fd/*; do
+		[ "$(readlink "$fd" 2>/dev/null)" = "$db" ] || continue
+		pid=${fd#/proc/}
+		pid=${pid%%/*}
+		case "$(cat "/proc/$pid/comm" 2>/dev/null)" in
+		imapd | smtpd) pids="$pids $pid" ;;
+		esac
+	done
+	[ -n "$pids" ] || return 0
+	# shellcheck disable=SC2086
+	kill -TERM $pids 2>/dev/null
+	for _ in $(seq 50); do
+		for pid in $pids; do
+			kill -0 "$pid" 2>/dev/null && break
+			pid=
+		done
+		[ -z "$pid" ] && return 0
+		sleep 0.1
+	done
+	return 1
+}
+
 # e2e_lock_store / e2e_unlock_store — another process holds an exclusive
 # lock on the store: the core reports UNAVAILABLE.
 e2e_lock_store() {
+	e2e_release_store || return 1
 	rm -f "$T/lock.ready"
 	"$IT_PY" - "$T/apitoken/tokens.db" "$T/lock.ready" <<'EOF2' &
 import sqlite3, sys, time

@@ -8,6 +8,8 @@
  */
 #include "ac_config.h"
 
+#include <dirent.h>
+#include <limits.h>
 #include <sasl/sasl.h>
 #include <sqlite3.h>
 #include <stdarg.h>
@@ -15,7 +17,9 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <sys/wait.h>
 #include <time.h>
+#include <unistd.h>
 
 #include "atok.h"
 #include "config.h"
@@ -41,11 +45,14 @@
 
 static char tok_alice[80], tok_bob[80], tok_rev[80], tok_forged[80];
 static char tok_4k[4097];
-static char db_path[600];
+static char db_path[600], db2_path[600];
+/* tok_pool: alice's, revoked by test_pool_reuse; tok_db2: carol's, only
+ * in the second store. */
+static char tok_pool[80], tok_db2[80];
 
 /* What the getopt callback answers. */
 static const char *opt_config, *opt_scope, *opt_openid, *opt_busy,
-    *opt_bad_override;
+    *opt_bad_override, *opt_store_path;
 /* Whether the proxy policy callback lets alice act as bob. */
 static int allow_proxy;
 
@@ -99,6 +106,8 @@ static int cb_getopt(void *ctx, const char *plugin, const char *option,
 		v = opt_busy;
 	else if (strcmp(option, "apitoken_store_update_last_used") == 0)
 		v = opt_bad_override;
+	else if (strcmp(option, "apitoken_store_path") == 0)
+		v = opt_store_path;
 	if (v == NULL)
 		return SASL_FAIL;
 	*result = v;
@@ -166,6 +175,22 @@ static void forge(const char *tok, char *out)
 	}
 }
 
+/* An admin connection to the store at path (created when missing). */
+static struct atok_store *store_admin(const char *path)
+{
+	struct atok_config *cfg = atok_config_new();
+	struct atok_store *s = NULL;
+	struct atok_error err;
+
+	atok_config_set(cfg, "store", "path", path, &err);
+	if (atok_store_open(cfg, ATOK_STORE_ADMIN, &s, &err) != 0) {
+		printf("Bail out! %s\n", err.msg);
+		exit(99);
+	}
+	atok_config_free(&cfg);
+	return s;
+}
+
 static void setup(void)
 {
 	struct atok_config *cfg = atok_config_new();
@@ -192,8 +217,13 @@ static void setup(void)
 		atok_store_revoke(s, id, time(NULL) - 1, &err);
 	}
 	forge(tok_alice, tok_forged);
+	issue(s, "alice", "imap", tok_pool);
 	atok_store_close(&s);
 	atok_config_free(&cfg);
+	snprintf(db2_path, sizeof(db2_path), "%s/tokens2.db", fx_dir);
+	s = store_admin(db2_path);
+	issue(s, "carol", "imap", tok_db2);
+	atok_store_close(&s);
 	for (i = 0; i < 4096; i++)
 		tok_4k[i] = "abcdefghijklmnopqrstuvwxyz0123456789"[i % 36];
 	tok_4k[4096] = '\0';
@@ -538,6 +568,200 @@ static void test_no_initial_response(void)
 	sasl_dispose(&conn);
 }
 
+/*
+ * Descriptors this process holds open on path.  A verifier holds one on
+ * its store while it lives; one freed after its exchange holds none.  So
+ * this counts the pooled verifiers of a store, timing-free.
+ */
+static int fds_on(const char *path)
+{
+	char real[PATH_MAX], link[PATH_MAX], fdp[300];
+	struct dirent *d;
+	DIR *dir;
+	ssize_t n;
+	int count = 0;
+
+	if (realpath(path, real) == NULL ||
+	    (dir = opendir("/proc/self/fd")) == NULL)
+		return -1;
+	while ((d = readdir(dir)) != NULL) {
+		snprintf(fdp, sizeof(fdp), "/proc/self/fd/%s", d->d_name);
+		n = readlink(fdp, link, sizeof(link) - 1);
+		if (n < 0)
+			continue;
+		link[n] = '\0';
+		if (strcmp(link, real) == 0)
+			count++;
+	}
+	closedir(dir);
+	return count;
+}
+
+/* sasl_done and init again: libsasl2 calls mech_free, which empties the
+ * plugin's verifier pool. */
+static void sasl_restart(void)
+{
+	int r;
+
+	sasl_done();
+	if ((r = sasl_server_init(server_cbs, "test_sasl")) != SASL_OK ||
+	    (r = sasl_client_init(server_cbs)) != SASL_OK) {
+		printf("Bail out! sasl init again: %s\n", rc_str(r));
+		exit(99);
+	}
+}
+
+/* Whether an OAUTHBEARER exchange with tok ended with SASL_OK. */
+static int accepted(const char *tok)
+{
+	char msg[512];
+	struct exch e;
+	size_t n = ob_msg(msg, sizeof(msg), NULL, tok);
+
+	exchange("OAUTHBEARER", msg, n, NULL, 0, &e);
+	return e.rc1 == SASL_OK;
+}
+
+/* Whether an OAUTHBEARER exchange with tok got the invalid_token
+ * challenge and then SASL_BADAUTH. */
+static int refused(const char *tok)
+{
+	char msg[512];
+	struct exch e;
+	size_t n = ob_msg(msg, sizeof(msg), NULL, tok);
+
+	exchange("OAUTHBEARER", msg, n, NULL, 0, &e);
+	return e.rc1 == SASL_CONTINUE && e.rc2 == SASL_BADAUTH &&
+	       strstr(e.challenge, "invalid_token") != NULL;
+}
+
+/* A second exchange reuses the first one's verifier, and still reads the
+ * store: a revocation in between is seen at once. */
+static void test_pool_reuse(void)
+{
+	char id[ATOK_LOCAL_ID_LEN + 1];
+	struct atok_store *s;
+	struct atok_error err;
+	int i, ok = 1, n1;
+
+	T_OK(fds_on(db_path) == 0, "pool: empty before the first exchange");
+	T_OK(accepted(tok_pool), "pool: first exchange accepted");
+	n1 = fds_on(db_path);
+	T_OK(n1 == 1,
+	     "pool: its verifier outlives the exchange (%d store "
+	     "descriptors, want 1)",
+	     n1);
+	for (i = 0; i < 5; i++)
+		ok &= accepted(tok_pool);
+	T_OK(ok, "pool: five more exchanges accepted");
+	T_OK(fds_on(db_path) == n1,
+	     "pool: they reused the verifier (no second store connection)");
+
+	memcpy(id, tok_pool + ATOK_LOCAL_PREFIX_LEN, ATOK_LOCAL_ID_LEN);
+	id[ATOK_LOCAL_ID_LEN] = '\0';
+	s = store_admin(db_path);
+	T_OK(atok_store_revoke(s, id, time(NULL) - 1, &err) == 0,
+	     "pool: token revoked between two exchanges");
+	atok_store_close(&s);
+	/* SQLite may keep the admin connection's descriptor for reuse while
+	 * another connection in the process holds a lock on the file. */
+	n1 = fds_on(db_path);
+	T_OK(refused(tok_pool),
+	     "pool: the next exchange refuses it (the store is read again)");
+	T_OK(fds_on(db_path) == n1, "pool: refused by the pooled verifier");
+}
+
+/* A changed configuration file or option takes effect on the next
+ * exchange. */
+static void test_pool_config_change(void)
+{
+	char text[700];
+
+	snprintf(text, sizeof(text), "[store]\npath = %s\n", db2_path);
+	fx_file("apitoken.conf", text, 0600);
+	T_OK(accepted(tok_db2),
+	     "config file switched to another store: its token accepted");
+	T_OK(refused(tok_alice), "  and the first store's token refused");
+	T_OK(fds_on(db_path) == 0 && fds_on(db2_path) == 1,
+	     "  the old file's verifier was evicted (%d, %d descriptors)",
+	     fds_on(db_path), fds_on(db2_path));
+	snprintf(text, sizeof(text), "[store]\npath = %s\n", db_path);
+	fx_file("apitoken.conf", text, 0600);
+	T_OK(accepted(tok_alice), "config file switched back: accepted again");
+	T_OK(refused(tok_db2), "  and the second store's token refused");
+
+	opt_store_path = db2_path;
+	T_OK(accepted(tok_db2),
+	     "apitoken_store_path set: takes effect at once");
+	opt_store_path = NULL;
+	T_OK(refused(tok_db2),
+	     "apitoken_store_path unset: takes effect at once");
+	opt_scope = "pop";
+	T_OK(!accepted(tok_alice),
+	     "apitoken_scope changed: takes effect at once");
+	opt_scope = "imap";
+	T_OK(accepted(tok_alice), "apitoken_scope restored: accepted again");
+}
+
+/*
+ * After fork the child builds its own verifier: the parent's stays open
+ * (never used nor freed in the child), the child's is reused by its next
+ * exchange; the parent's keeps working.  (Whether the child's mech_free
+ * closed only its own cannot be seen in descriptors: SQLite defers the
+ * close while the inherited connection holds a lock on the file.)
+ */
+static void test_pool_fork(void)
+{
+	static const char *const what[] = {
+	    "child: exchange accepted",
+	    "child: built its own verifier, left the parent's open",
+	    "child: second exchange accepted",
+	    "child: second exchange reused the child's verifier",
+	    "child: after sasl_done (mech_free) and init, accepted",
+	};
+	int np, status = 0, bits = -1, i, fds[2];
+	pid_t pid;
+
+	T_OK(accepted(tok_alice), "fork: parent's exchange accepted");
+	np = fds_on(db_path);
+	T_OK(np >= 1, "fork: parent holds a pooled verifier (%d)", np);
+	if (pipe(fds) != 0) {
+		printf("Bail out! pipe\n");
+		exit(99);
+	}
+	fflush(stdout);
+	/* The child's findings go through the pipe: under valgrind the
+	 * child's exit status is valgrind's (its dropped copies of the
+	 * parent's verifiers are lost once sasl_done unloads the plugin). */
+	if ((pid = fork()) == 0) {
+		bits = 0;
+		if (!accepted(tok_alice))
+			bits |= 1;
+		if (fds_on(db_path) != np + 1)
+			bits |= 2;
+		if (!accepted(tok_alice))
+			bits |= 4;
+		if (fds_on(db_path) != np + 1)
+			bits |= 8;
+		sasl_restart();
+		if (!accepted(tok_alice))
+			bits |= 16;
+		if (write(fds[1], &bits, sizeof(bits)) != sizeof(bits))
+			_exit(1);
+		_exit(0);
+	}
+	close(fds[1]);
+	if (pid < 0 || read(fds[0], &bits, sizeof(bits)) != sizeof(bits))
+		bits = -1;
+	close(fds[0]);
+	T_OK(pid > 0 && waitpid(pid, &status, 0) == pid && bits >= 0,
+	     "fork: child ran and reported");
+	for (i = 0; i < 5; i++)
+		T_OK(bits >= 0 && !(bits & (1 << i)), "fork: %s", what[i]);
+	T_OK(accepted(tok_alice) && fds_on(db_path) == np,
+	     "fork: parent's pooled verifier still works after the child");
+}
+
 static void test_unavailable(void)
 {
 	sqlite3 *db = NULL;
@@ -546,6 +770,10 @@ static void test_unavailable(void)
 	size_t n;
 	int ok;
 
+	/* A pooled verifier holds its store connection open, and in WAL mode
+	 * an open connection keeps the exclusive lock below from being
+	 * taken; empty the pool first (as a restarted host would be). */
+	sasl_restart();
 	ok = sqlite3_open(db_path, &db) == SQLITE_OK &&
 	     sqlite3_exec(db, "PRAGMA locking_mode=EXCLUSIVE", NULL, NULL,
 	                  NULL) == SQLITE_OK &&
@@ -797,6 +1025,9 @@ int main(void)
 		return 99;
 	}
 	test_listmech();
+	test_pool_reuse();
+	test_pool_config_change();
+	test_pool_fork();
 	test_oauthbearer();
 	test_malformed();
 	test_xoauth2();

@@ -219,6 +219,15 @@ void sasl_pool_give(struct sasl_lease *lease, int keep)
 
 	if (lease->v == NULL)
 		return;
+	if (lease->pid != 0 && lease->pid != getpid()) {
+		/* built before a fork that happened mid-exchange: the
+		 * parent's, never freed here (see the top of this file) */
+		pthread_mutex_lock(&pool_mu);
+		orphans[n_orphans++ % POOL_SLOTS] = lease->v;
+		pthread_mutex_unlock(&pool_mu);
+		memset(lease, 0, sizeof(*lease));
+		return;
+	}
 	mono_now(&now);
 	if (keep && lease->poolable && lease->pid == getpid() &&
 	    !expired(&lease->built, &now)) {

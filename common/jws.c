@@ -349,20 +349,6 @@ static int verify_failure(struct atok_error *err)
 	                      "JWT signature does not verify");
 }
 
-/*
- * Ed25519 verification fetches SHA-512 by name inside OpenSSL and answers
- * "bad signature" when it cannot: when a failed allocation cost OpenSSL
- * that name while it registered its algorithms, every later EdDSA token
- * would be refused as forged.  Fetching it first makes that an error.
- */
-static int sha512_fetchable(void)
-{
-	EVP_MD *md = EVP_MD_fetch(NULL, "SHA512", NULL);
-
-	EVP_MD_free(md);
-	return md != NULL;
-}
-
 static int verify_once(const struct atok_jws *jws, const struct atok_jwk *key,
                        const struct atok_hmac_key *hmac, struct atok_error *err)
 {
@@ -391,8 +377,6 @@ static int verify_once(const struct atok_jws *jws, const struct atok_jwk *key,
 	if (key->kty == ATOK_KTY_EC &&
 	    (rc = es_signature_der(key, &sig, &sig_len, &der, err)) != 0)
 		return rc;
-	if (jws->alg == ATOK_ALG_EDDSA && !sha512_fetchable())
-		goto out;
 	if ((ctx = EVP_MD_CTX_new()) == NULL)
 		goto out;
 	if (EVP_DigestVerifyInit(ctx, &pctx, atok_md(md), NULL, key->pkey) != 1)
@@ -447,11 +431,13 @@ int atok_jws_verify(const struct atok_jws *jws, const struct atok_jwk *key,
 
 	/*
 	 * OpenSSL 3.0's ossl_ed25519_verify() answers "bad signature", with
-	 * nothing queued, when it cannot allocate its own SHA-512 context:
-	 * under memory pressure a good EdDSA token would read as forged.  So
-	 * a bad EdDSA signature is verified once more, and if SHA-512 cannot
-	 * be computed just after, the failure was OpenSSL's: an error.  A
-	 * forged EdDSA token costs two verifications.
+	 * nothing queued, when it cannot allocate its own SHA-512 context,
+	 * or when a failed allocation cost OpenSSL that name for good while
+	 * it registered its algorithms: a good EdDSA token would read as
+	 * forged.  So a bad EdDSA signature is verified once more, and if
+	 * SHA-512 cannot be computed just after, the failure was OpenSSL's:
+	 * an error.  A forged EdDSA token costs two verifications; a good one
+	 * nothing more.
 	 */
 	if (r == ATOK_ERR_SIGNATURE && jws->alg == ATOK_ALG_EDDSA) {
 		atok_error_clear(err);

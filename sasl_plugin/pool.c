@@ -54,8 +54,8 @@ static struct sasl_lease pool[POOL_SLOTS]; /* v == NULL: free slot */
 static struct atok_verifier *orphans[POOL_SLOTS];
 static size_t n_orphans;
 
-/* Drops slot e, built by another process, without freeing it.  Under the
- * lock. */
+/* Drops lease e, built by another process, without freeing its
+ * verifier.  Under the lock. */
 static void orphan(struct sasl_lease *e)
 {
 	orphans[n_orphans++ % POOL_SLOTS] = e->v;
@@ -223,9 +223,8 @@ void sasl_pool_give(struct sasl_lease *lease, int keep)
 		/* built before a fork that happened mid-exchange: the
 		 * parent's, never freed here (see the top of this file) */
 		pthread_mutex_lock(&pool_mu);
-		orphans[n_orphans++ % POOL_SLOTS] = lease->v;
+		orphan(lease);
 		pthread_mutex_unlock(&pool_mu);
-		memset(lease, 0, sizeof(*lease));
 		return;
 	}
 	mono_now(&now);

@@ -7,9 +7,11 @@
 #define ATOK_TEST_LIVE_TOKENS_H
 
 #include <stdlib.h>
+#include <string.h>
 #include <time.h>
 
 #include "jwt/jwt_helper.h"
+#include "config.h"
 #include "local.h"
 #include "store.h"
 
@@ -23,6 +25,32 @@ static char *live_local_token(struct atok_store *s, const char *scope)
 	if (tok == NULL || atok_local_issue(s, &p, tok, NULL, &err) != 0)
 		jh_bail(err.msg);
 	return tok;
+}
+
+/*
+ * Into *good and *revoked: two local tokens for alice with SCOPE, issued
+ * into the store the configuration at CONF_PATH names; the second is
+ * revoked.  Bails out on error.
+ */
+static void live_local_pair(const char *conf_path, const char *scope,
+                            char **good, char **revoked)
+{
+	struct atok_config *cfg = atok_config_new();
+	struct atok_store *s = NULL;
+	struct atok_error err;
+	char id[ATOK_LOCAL_ID_LEN + 1];
+
+	if (cfg == NULL || atok_config_load_file(cfg, conf_path, &err) != 0 ||
+	    atok_store_open(cfg, ATOK_STORE_ADMIN, &s, &err) != 0)
+		jh_bail(err.msg);
+	*good = live_local_token(s, scope);
+	*revoked = live_local_token(s, scope);
+	memcpy(id, *revoked + ATOK_LOCAL_PREFIX_LEN, ATOK_LOCAL_ID_LEN);
+	id[ATOK_LOCAL_ID_LEN] = '\0';
+	if (atok_store_revoke(s, id, time(NULL), &err) != 0)
+		jh_bail(err.msg);
+	atok_store_close(&s);
+	atok_config_free(&cfg);
 }
 
 /* A JWT for alice with SCOPE and audience AUD, valid for an hour. */

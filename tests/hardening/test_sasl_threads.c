@@ -128,10 +128,7 @@ static sasl_callback_t server_cbs[] = {
 
 static void setup(void)
 {
-	struct atok_config *cfg = atok_config_new();
-	struct atok_store *s = NULL;
-	struct atok_error err;
-	char text[2000], id[ATOK_LOCAL_ID_LEN + 1];
+	char text[2000];
 	size_t c;
 	long n;
 
@@ -142,18 +139,9 @@ static void setup(void)
 	         "algorithms = RS256 ES256\njwks_file = %s\n",
 	         fx_dir, JH_ISS, JH_AUD, jh_jwks_path);
 	conf_path = strdup(fx_file("apitoken.conf", text, 0600));
-	if (cfg == NULL || conf_path == NULL ||
-	    atok_config_load_file(cfg, conf_path, &err) != 0 ||
-	    atok_store_open(cfg, ATOK_STORE_ADMIN, &s, &err) != 0)
-		jh_bail(err.msg);
-	cases[0].tok = live_local_token(s, "imap");
-	cases[3].tok = live_local_token(s, "imap");
-	memcpy(id, cases[3].tok + ATOK_LOCAL_PREFIX_LEN, ATOK_LOCAL_ID_LEN);
-	id[ATOK_LOCAL_ID_LEN] = '\0';
-	if (atok_store_revoke(s, id, time(NULL), &err) != 0)
-		jh_bail(err.msg);
-	atok_store_close(&s);
-	atok_config_free(&cfg);
+	if (conf_path == NULL)
+		jh_bail("out of memory");
+	live_local_pair(conf_path, "imap", &cases[0].tok, &cases[3].tok);
 	cases[1].tok = live_jwt("RS256", JH_AUD, "imap");
 	cases[2].tok = live_jwt("ES256", JH_AUD, "imap");
 	for (c = 0; c < NCASES; c++) {

@@ -56,10 +56,7 @@ struct worker {
 
 static void setup(void)
 {
-	struct atok_config *cfg = atok_config_new();
-	struct atok_store *s = NULL;
-	struct atok_error err;
-	char text[2000], id[ATOK_LOCAL_ID_LEN + 1];
+	char text[2000];
 	char *bad;
 
 	jh_setup();
@@ -71,17 +68,7 @@ static void setup(void)
 	         fx_dir, JH_ISS, JH_AUD, jh_jwks_path, jh_secret_path);
 	snprintf(conf_path, sizeof(conf_path), "%s",
 	         fx_file("c.conf", text, 0600));
-	if (cfg == NULL || atok_config_load_file(cfg, conf_path, &err) != 0 ||
-	    atok_store_open(cfg, ATOK_STORE_ADMIN, &s, &err) != 0)
-		jh_bail(err.msg);
-	cases[0].tok = live_local_token(s, "ssh");
-	cases[1].tok = live_local_token(s, "ssh");
-	memcpy(id, cases[1].tok + ATOK_LOCAL_PREFIX_LEN, ATOK_LOCAL_ID_LEN);
-	id[ATOK_LOCAL_ID_LEN] = '\0';
-	if (atok_store_revoke(s, id, time(NULL), &err) != 0)
-		jh_bail(err.msg);
-	atok_store_close(&s);
-	atok_config_free(&cfg);
+	live_local_pair(conf_path, "ssh", &cases[0].tok, &cases[1].tok);
 	cases[2].tok = live_jwt("HS256", JH_AUD, "ssh");
 	cases[3].tok = live_jwt("RS256", JH_AUD, "ssh");
 	cases[4].tok = live_jwt("ES256", JH_AUD, "ssh");

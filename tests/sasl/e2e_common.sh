@@ -192,30 +192,9 @@ e2e_release_store() {
 		esac
 	done
 	[ -n "$pids" ] || return 0
+	# idle servers only: what matters is that the store is released
 	# shellcheck disable=SC2086
-	kill -TERM $pids 2>/dev/null
-	for _ in $(seq 50); do
-		for pid in $pids; do
-			kill -0 "$pid" 2>/dev/null && break
-			pid=
-		done
-		[ -z "$pid" ] && return 0
-		sleep 0.1
-	done
-	# Idle servers only: in the sanitizer build an imapd can hang in
-	# exit() (see e2e_imap_cleanup); what matters is that the store is
-	# released.
-	# shellcheck disable=SC2086
-	kill -KILL $pids 2>/dev/null
-	for _ in $(seq 50); do
-		for pid in $pids; do
-			kill -0 "$pid" 2>/dev/null && break
-			pid=
-		done
-		[ -z "$pid" ] && return 0
-		sleep 0.1
-	done
-	return 1
+	it_stop 50 $pids
 }
 
 # e2e_lock_store / e2e_unlock_store — another process holds an exclusive

@@ -26,18 +26,9 @@ MASTER_PID=
 e2e_imap_cleanup() {
 	e2e_unlock_store
 	if [ -n "$MASTER_PID" ]; then
-		# cyrmaster waits for its imapd children to stop.  Bounded: in
-		# the sanitizer build an idle imapd, ASan runtime preloaded, can
-		# hang in exit(), in libp11-kit's destructor, on one of glibc's
-		# locale rwlocks left in a broken state (logger hangs the same
-		# way on another of them at start).  Our plugin is not on that
-		# stack.  The PID namespace removes whatever is left.
-		kill -TERM "$MASTER_PID" 2>/dev/null
-		for _ in $(seq 100); do
-			kill -0 "$MASTER_PID" 2>/dev/null || break
-			sleep 0.1
-		done
-		kill -KILL "$MASTER_PID" 2>/dev/null
+		# cyrmaster waits for its imapd children to stop (see it_stop);
+		# the PID namespace removes whatever is left.
+		it_stop 100 "$MASTER_PID"
 		wait "$MASTER_PID" 2>/dev/null
 	fi
 	oidc_stop

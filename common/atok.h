@@ -69,12 +69,17 @@ enum atok_why {
 	ATOK_WHY_AUDIENCE,      /* aud lacks the configured audience */
 	ATOK_WHY_CLAIMS,        /* a claim is missing or of the wrong type */
 	ATOK_WHY_INACTIVE,      /* introspection says active: false */
+	ATOK_WHY_NOT_TOKEN,     /* matches no enabled token kind (a password?):
+	                           refused here, never sent anywhere */
 };
 
 enum atok_kind {
-	ATOK_KIND_INVALID = 0, /* empty, too long, or bytes no token may hold */
+	ATOK_KIND_INVALID = 0, /* not a token: empty, too long, bytes no token
+	                          may hold, or (atok_classify_declared) not
+	                          of the declared opaque shape */
 	ATOK_KIND_LOCAL,       /* apt_... */
-	ATOK_KIND_JWT,         /* three base64url parts */
+	ATOK_KIND_JWT,         /* three base64url parts, the first a JSON
+	                          object: never a password */
 	ATOK_KIND_OPAQUE,      /* anything else of RFC 6750 b64token form */
 };
 

@@ -571,6 +571,7 @@ static void write_configs(void)
 	         "[introspection]\nendpoint = "
 	         "http://127.0.0.1:%d/introspect\nclient_id = apitoken-af\n"
 	         "client_secret_file = %s\nallow_http_loopback = yes\n"
+	         "opaque_prefix = opq-\n"
 	         "cache_ttl = 0\nnegative_cache_ttl = 0\ntimeout = 5\n"
 	         "[cache]\ndir = %s\n",
 	         srv_port, secret, path_in("cache"));
@@ -580,6 +581,7 @@ static void write_configs(void)
 	         "[introspection]\nendpoint = "
 	         "http://127.0.0.1:%d/introspect\nclient_id = apitoken-af\n"
 	         "client_secret_file = %s\nallow_http_loopback = yes\n"
+	         "opaque_prefix = opq-\n"
 	         "cache_ttl = 3600\nnegative_cache_ttl = 3600\ntimeout = 5\n"
 	         "[cache]\ndir = %s\n",
 	         srv_port, secret, path_in("cache2"));

@@ -21,6 +21,7 @@
 #include "local.h"
 #include "scope.h"
 #include "store.h"
+#include "token.h"
 #include "util.h"
 
 /* Exit codes (apitoken(1)). */
@@ -589,7 +590,8 @@ report:
 		printf("scopes:      %s\n", res.scopes[0] ? res.scopes : "-");
 		printf("token id:    %s\n",
 		       res.token_id[0] ? res.token_id : "-");
-		printf("fingerprint: %s\n", res.fingerprint);
+		printf("fingerprint: %s\n",
+		       res.fingerprint[0] ? res.fingerprint : "-");
 		printf("expires:     %s\n", res.expires ? exp : "never");
 		if (res.source == ATOK_SRC_JWT && res.alg[0] != '\0') {
 			printf("alg:         %s\n", res.alg);
@@ -604,6 +606,33 @@ out:
 	atok_verifier_free(&v);
 	atok_config_free(&cfg);
 	return r;
+}
+
+/* What check-config says of [introspection]'s declared opaque shape: the
+ * one thing that decides whether a password could ever be sent. */
+static void print_opaque_shape(const struct atok_config *cfg)
+{
+	struct atok_opaque_shape shape;
+	struct atok_error err = {0};
+	size_t i;
+
+	/* atok_verifier_new() has loaded it already: this cannot fail */
+	if (atok_opaque_shape_load(cfg, &shape, &err) != 0)
+		return;
+	if (!shape.declared) {
+		printf("introspection: no opaque token shape declared: only "
+		       "JWTs are introspected; set opaque_prefix (see "
+		       "apitoken.conf(5))\n");
+		return;
+	}
+	printf("introspection: opaque tokens are");
+	if (shape.n_prefixes == 0)
+		printf(" any");
+	for (i = 0; i < shape.n_prefixes; i++)
+		printf("%s %s...", i == 0 ? "" : " or", shape.prefix[i]);
+	printf(", %zu to %zu characters, %s; nothing else is ever sent\n",
+	       shape.min_len, shape.max_len,
+	       atok_config_str(cfg, "introspection", "opaque_charset"));
 }
 
 static int cmd_check_config(const struct opts *o)
@@ -634,6 +663,8 @@ static int cmd_check_config(const struct opts *o)
 		       atok_config_str(cfg, "store", "path"), version, n,
 		       atok_store_writable(s) ? "writable" : "read-only");
 	}
+	if (atok_config_has_section(cfg, "introspection"))
+		print_opaque_shape(cfg);
 	r = 0;
 out:
 	atok_store_close(&s);

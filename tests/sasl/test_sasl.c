@@ -10,12 +10,15 @@
 
 #include <dirent.h>
 #include <limits.h>
+#include <netinet/in.h>
 #include <sasl/sasl.h>
 #include <sqlite3.h>
 #include <stdarg.h>
 #include <stdio.h>
+#include <arpa/inet.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
 #include <time.h>
@@ -798,6 +801,78 @@ static void test_unavailable(void)
 	T_RC(e.rc1, SASL_OK, "store unlocked: accepted again");
 }
 
+/* A loopback port with nothing listening on it. */
+static int closed_port(void)
+{
+	struct sockaddr_in a = {.sin_family = AF_INET};
+	socklen_t len = sizeof(a);
+	int fd = socket(AF_INET, SOCK_STREAM, 0), port = 1;
+
+	a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+	if (fd >= 0 && bind(fd, (struct sockaddr *)&a, sizeof(a)) == 0 &&
+	    getsockname(fd, (struct sockaddr *)&a, &len) == 0)
+		port = ntohs(a.sin_port);
+	if (fd >= 0)
+		close(fd);
+	return port;
+}
+
+/*
+ * The stacked-setup rule through SASL: with [introspection] pointing at a
+ * closed port, what is not of the declared shape (a password given as the
+ * token) is refused on the host (an error challenge, then SASL_BADAUTH),
+ * while a token of the shape is sent (SASL_UNAVAIL: nobody answers).
+ */
+static void test_not_a_token(void)
+{
+	static const char *const pw[] = {
+	    "Correct-Horse-8", "hunter2", "correcthorsebatterystaplexyzzy",
+	    "Q29ycmVjdC1Ib3JzZS04IGJhc2U2NA==", "my.pass.word"};
+	const char *saved = opt_config;
+	char text[1200], msg[1024], cache[300];
+	struct exch e;
+	size_t i, n, mark;
+	int port;
+
+	port = closed_port();
+	snprintf(cache, sizeof(cache), "%s/icache", fx_dir);
+	(void)mkdir(cache, 0700);
+	snprintf(text, sizeof(text),
+	         "[store]\npath = %s\n[cache]\ndir = %s\n[introspection]\n"
+	         "endpoint = http://127.0.0.1:%d/introspect\nclient_id = rs\n"
+	         "client_secret_file = %s\nallow_http_loopback = yes\n"
+	         "timeout = 1\nopaque_prefix = op-\n",
+	         db_path, cache, port,
+	         fx_file("client.secret", "secret\n", 0600));
+	opt_config = fx_file("stacked.conf", text, 0600);
+	for (i = 0; i < ATOK_ARRAY_SIZE_T(pw); i++) {
+		mark = loglen;
+		n = xo_msg(msg, sizeof(msg), "alice", pw[i]);
+		exchange("XOAUTH2", msg, n, "", 0, &e);
+		T_RC(e.rc1, SASL_CONTINUE,
+		     "XOAUTH2 password \"%s\": refused here (challenge)",
+		     pw[i]);
+		T_RC(e.rc2, SASL_BADAUTH, "XOAUTH2 password \"%s\": failure",
+		     pw[i]);
+		T_OK(strstr(logbuf + mark, "not a token") != NULL &&
+		         strstr(logbuf + mark, "fingerprint=-") != NULL,
+		     "XOAUTH2 password \"%s\": logged as not a token, no "
+		     "fingerprint",
+		     pw[i]);
+		n = ob_msg(msg, sizeof(msg), "alice", pw[i]);
+		exchange("OAUTHBEARER", msg, n, NULL, 0, &e);
+		T_RC(e.rc2, SASL_BADAUTH,
+		     "OAUTHBEARER password \"%s\": failure", pw[i]);
+	}
+	n = xo_msg(msg, sizeof(msg), "alice", "op-abcdefghijklmnopqrstuvwxyz");
+	exchange("XOAUTH2", msg, n, "", 0, &e);
+	T_RC(e.rc1, SASL_UNAVAIL,
+	     "XOAUTH2 token of the declared shape: sent (nobody answers)");
+	T_OK(refused("Correct-Horse-8") && accepted(tok_alice),
+	     "a local token still logs in beside [introspection]");
+	opt_config = saved;
+}
+
 static void test_config_errors(void)
 {
 	const char *saved = opt_config;
@@ -1033,6 +1108,7 @@ int main(void)
 	test_xoauth2();
 	test_no_initial_response();
 	test_unavailable();
+	test_not_a_token();
 	test_config_errors();
 	test_unconfigured();
 	test_client();

@@ -123,6 +123,10 @@ put("fuzz_config", "introspection",
     "[introspection]\nendpoint = https://as.test/introspect\n"
     "client_id = rs\nclient_secret_file = /etc/apitoken/secret\n"
     "auth_method = client_secret_basic\ntimeout = 5\ncache_ttl = 60\n")
+put("fuzz_config", "opaque-shape",
+    "[introspection]\nendpoint = https://as.test/i\nclient_id = c\n"
+    "opaque_prefix = ory_at_ op-\nopaque_min_length = 20\n"
+    "opaque_max_length = 64\nopaque_charset = base64url\n")
 put("fuzz_config", "bad-key", "[jwt]\nbogus = 1\n")
 put("fuzz_config", "bad-section", "[nope]\n")
 put("fuzz_config", "bad-value", "[jwt]\nleeway = 99999\ndiscovery = maybe\n")
@@ -147,6 +151,14 @@ put("fuzz_local_token", "ok-2", local("000000000000", "z" * 43))
 put("fuzz_local_token", "bad-sum", good[:-1] + ("A" if good[-1] != "A" else "B"))
 put("fuzz_local_token", "bad-short", good[:40])
 put("fuzz_local_token", "bad-sep", good[:16] + "-" + good[17:])
+# the declared opaque shapes and what must never match them
+put("fuzz_local_token", "opaque-ory", "ory_at_" + "Ab-_" * 10)
+put("fuzz_local_token", "opaque-op", "op-" + "x" * 20)
+put("fuzz_local_token", "opaque-hex", "0123456789abcdef" * 2)
+put("fuzz_local_token", "jwt-empty-header", "e30.e30.c2ln")
+put("fuzz_local_token", "jwt-not-object", "W10.e30.c2ln")
+put("fuzz_local_token", "password", "Correct-Horse-8")
+put("fuzz_local_token", "password-dots", "my.pass.word")
 
 # --- fuzz_oauth_parse ------------------------------------------------------------
 put("fuzz_oauth_parse", "oauthbearer",

@@ -384,6 +384,8 @@ const char *atok_why_name(enum atok_why w)
 	    [ATOK_WHY_AUDIENCE] = "audience",
 	    [ATOK_WHY_CLAIMS] = "claims",
 	    [ATOK_WHY_INACTIVE] = "inactive",
+	    [ATOK_WHY_SOURCE] = "source_address",
+	    [ATOK_WHY_ROTATED] = "rotated",
 	};
 
 	if ((size_t)w < ATOK_ARRAY_SIZE(names) && names[w] != NULL)

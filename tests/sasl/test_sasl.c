@@ -146,7 +146,7 @@ static sasl_callback_t server_cbs[] = {
 static void issue(struct atok_store *s, const char *user, const char *scopes,
                   char *out)
 {
-	struct atok_issue_params p = {user, scopes, "test", 0, 0};
+	struct atok_issue_params p = {user, scopes, "test", 0, 0, NULL};
 	struct atok_error err;
 
 	p.now = time(NULL) - 10;

@@ -86,7 +86,7 @@ int main(void)
 	};
 	struct atok_cidr_list l;
 	struct atok_addr a;
-	struct atok_error err;
+	struct atok_error err = {0};
 	char out[ATOK_FROM_MAX + 1], big[ATOK_FROM_MAX + 2];
 	size_t i, used;
 

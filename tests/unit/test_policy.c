@@ -57,7 +57,7 @@ int main(void)
 	    {"ss", ATOK_ERR_INVALID},
 	};
 	struct atok_policy pol;
-	struct atok_error err;
+	struct atok_error err = {0};
 	struct atok_config *cfg;
 	char text[256];
 	size_t i;

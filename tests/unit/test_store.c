@@ -65,7 +65,7 @@ static void test_lifecycle(struct atok_store *s)
 	struct atok_token_record g = rec_make("GGGGGGGGGGGG", "frank", 5100);
 	struct atok_token_record h = rec_make("HHHHHHHHHHHH", "frank", 5200);
 	struct atok_token_record got;
-	struct atok_error err;
+	struct atok_error err = {0};
 
 	strcpy(f.allowed_from, "127.0.0.0/8,2001:db8::/32");
 	f.expires = 9000;
@@ -107,7 +107,7 @@ static void test_migrate_v1(const char *dir)
 	struct atok_config *cfg;
 	struct atok_store *s = NULL;
 	struct atok_token_record got;
-	struct atok_error err;
+	struct atok_error err = {0};
 	char path[600];
 	sqlite3 *db;
 	int v = 0;

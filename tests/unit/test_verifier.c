@@ -343,7 +343,7 @@ static void test_lifecycle(struct atok_config *cfg, struct atok_verifier *v)
 	struct atok_result res, again;
 	struct atok_request req = {0};
 	struct atok_store *s = NULL;
-	struct atok_error err;
+	struct atok_error err = {0};
 	char lim[80], rot[80], rot2[80], rot3[80], id[13], id2[13];
 	size_t i;
 

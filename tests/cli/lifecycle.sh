@@ -25,6 +25,23 @@ fail() {
 	done
 }
 skip() { n=$((n + 1)); echo "ok $n # SKIP $1"; }
+# check DESC COMMAND...: one test from a command's status.
+check() {
+	local d=$1
+	shift
+	if "$@"; then
+		pass "$d"
+	else
+		fail "$d" "failed: $*" "stdout: ${out:-}" "stderr: ${err:-}"
+	fi
+}
+# has TEXT REGEX: TEXT matches the extended REGEX.
+# shellcheck disable=SC2317 # called through check
+has() { printf '%s\n' "$1" | grep -Eq -- "$2"; }
+# below ID REGEX: the line of ID in the last `list` output, or the indented
+# line after it, matches REGEX.
+# shellcheck disable=SC2317 # called through check
+below() { grep -A1 "^$1 " "$T/out" | grep -Eq -- "$2"; }
 finish() {
 	echo "1..$n"
 	[ "$failed" -eq 0 ]
@@ -114,9 +131,8 @@ listed() {
 issue_ok --user alice --scope ssh --from 127.0.0.0/8 --from '2001:db8::/32'
 LIM=$tok
 LIM_ID=$id
-printf '%s' "$err" | grep -q 'from: 127.0.0.0/8,2001:db8::/32' &&
-	pass "issue --from: stderr shows the canonical list" ||
-	fail "issue --from: stderr shows the canonical list" "$err"
+check "issue --from: stderr shows the canonical list" \
+	has "$err" 'from: 127\.0\.0\.0/8,2001:db8::/32' 
 t "verify --remote-addr inside the network" "$LIM" 0 'result: +accept' \
 	--config "$CONF" verify --user alice --remote-addr 127.0.0.1
 t "verify --remote-addr ::ffff:127.0.0.5 (IPv4-mapped)" "$LIM" 0 \
@@ -152,23 +168,19 @@ t "--from is not for verify" "$LIM" 64 'from' \
 t "list shows the limits" "" 0 "from: 127\.0\.0\.0/8,2001:db8::/32" \
 	--config "$CONF" list
 if command -v jq >/dev/null 2>&1; then
-	[ "$(listed "$LIM_ID" '.allowed_from | join(",")')" = \
-		"127.0.0.0/8,2001:db8::/32" ] &&
-		pass "list --json: allowed_from is the list" ||
-		fail "list --json: allowed_from is the list" "$out"
-	[ "$(listed "$LIM_ID" .last_used_from)" = "127.0.0.1" ] &&
-		pass "list --json: last_used_from is where it was first used" ||
-		fail "list --json: last_used_from" "$out"
-	[ "$(listed "$LIM_ID" .last_used)" != null ] &&
-		pass "list --json: last_used is set" ||
-		fail "list --json: last_used is set" "$out"
+	check "list --json: allowed_from is the list" \
+		[ "$(listed "$LIM_ID" '.allowed_from | join(",")')" = \
+		"127.0.0.0/8,2001:db8::/32" ]
+	check "list --json: last_used_from is where it was first used" \
+		[ "$(listed "$LIM_ID" .last_used_from)" = "127.0.0.1" ]
+	check "list --json: last_used is set" \
+		[ "$(listed "$LIM_ID" .last_used)" != null ]
 else
 	skip "list --json checks: no jq"
 fi
 run "" --config "$CONF" list --user alice
-grep -A1 "^$LIM_ID " "$T/out" | grep -q 'last used from: 127\.0\.0\.1' &&
-	pass "list shows where the token was last used from" ||
-	fail "list shows where the token was last used from" "$out"
+check "list shows where the token was last used from" \
+	below "$LIM_ID" 'last used from: 127\.0\.0\.1' 
 
 # --- rotate --grace -----------------------------------------------------------
 issue_ok --user bob --scope imap --expires 1d
@@ -182,9 +194,8 @@ if [ "$rc" = 0 ] && [[ $NEW =~ $TOKEN_RE ]]; then
 else
 	fail "rotate --grace 3s succeeds" "exit $rc" "$out" "$err"
 fi
-printf '%s' "$err" | grep -q "keeps working until .*rotated to $NEW_ID" &&
-	pass "rotate --grace: stderr says until when the old one works" ||
-	fail "rotate --grace: stderr says until when" "$err"
+check "rotate --grace: stderr says until when the old one works" \
+	has "$err" "keeps working until .*rotated to $NEW_ID"
 json_is "rotate --grace: the new one's rotated_from" "$out" .rotated_from \
 	"$OLD_ID"
 json_is "rotate --grace: same scopes" "$out" '.scopes | join(" ")' imap
@@ -193,19 +204,18 @@ t "rotate --grace: the old token still works" "$OLD" 0 'result: +accept' \
 t "rotate --grace: the new token works" "$NEW" 0 'result: +accept' \
 	--config "$CONF" verify --user bob
 if command -v jq >/dev/null 2>&1; then
-	[ "$(listed "$OLD_ID" .status)" = grace ] &&
-		pass "list --json: the old one is in its grace period" ||
-		fail "list --json: status grace" "$out"
-	[ "$(listed "$OLD_ID" .rotated_to)" = "$NEW_ID" ] &&
-		pass "list --json: the old one names its successor" ||
-		fail "list --json: rotated_to" "$out"
+	check "list --json: the old one is in its grace period" \
+		[ "$(listed "$OLD_ID" .status)" = grace ]
+	check "list --json: the old one names its successor" \
+		[ "$(listed "$OLD_ID" .rotated_to)" = "$NEW_ID" ]
 else
 	skip "list --json: grace status: no jq"
 fi
 run "" --config "$CONF" list --user bob
-grep -A1 "^$OLD_ID " "$T/out" | grep -q "rotated: to $NEW_ID" &&
-	grep -A1 "^$NEW_ID " "$T/out" | grep -q "rotated: from $OLD_ID" &&
-	pass "list shows the pair" || fail "list shows the pair" "$out"
+check "list shows the old one rotated to the new one" \
+	below "$OLD_ID" "rotated: to $NEW_ID"
+check "list shows the new one rotated from the old one" \
+	below "$NEW_ID" "rotated: from $OLD_ID"
 t "a token in its grace period is not rotated again" "" 1 \
 	"already rotated to $NEW_ID" --config "$CONF" rotate "$OLD_ID"
 sleep 4
@@ -214,9 +224,8 @@ t "after the grace period the old token is refused, naming its successor" \
 t "after the grace period the new token works" "$NEW" 0 'result: +accept' \
 	--config "$CONF" verify
 if command -v jq >/dev/null 2>&1; then
-	[ "$(listed "$OLD_ID" .status)" = rotated ] &&
-		pass "list --json: the old one is rotated" ||
-		fail "list --json: status rotated" "$out"
+	check "list --json: the old one is rotated" \
+		[ "$(listed "$OLD_ID" .status)" = rotated ]
 else
 	skip "list --json: rotated status: no jq"
 fi

@@ -3,10 +3,11 @@
 # stacked.sh: pam_unix and pam_apitoken at one prompt, against a recording
 # introspection endpoint: no password ever reaches it.
 TESTS += tests/integration/sshd.sh tests/integration/sudo.sh \
-	tests/integration/stacked.sh
+	tests/integration/stacked.sh tests/integration/lifecycle.sh
 EXTRA_DIST += \
 	tests/integration/lib.sh \
 	tests/integration/sshd.sh \
 	tests/integration/stacked.sh \
 	tests/integration/sudo.sh \
+	tests/integration/lifecycle.sh \
 	tests/integration/syslog_reader.py

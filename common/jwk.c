@@ -363,14 +363,15 @@ int atok_jwk_fits(const struct atok_jwk *k, enum atok_jws_alg alg,
 
 const struct atok_jwk *atok_jwks_select(const struct atok_jwks *ks,
                                         const char *kid, enum atok_jws_alg alg,
-                                        const char **why)
+                                        struct atok_key_miss *miss)
 {
 	const struct atok_jwk *found = NULL;
 	size_t i, matches = 0;
 
-	*why = NULL;
+	miss->code = ATOK_ERR_INVALID;
+	miss->why = NULL;
 	if (ks == NULL) {
-		*why = "no key set";
+		miss->why = "no key set";
 		return NULL;
 	}
 	for (i = 0; i < ks->n; i++) {
@@ -386,17 +387,23 @@ const struct atok_jwk *atok_jwks_select(const struct atok_jwks *ks,
 			found = k;
 		}
 	}
+	if (matches == 0 && kid != NULL) {
+		miss->code = ATOK_ERR_NOT_FOUND;
+		miss->why = "no key with the token's kid";
+		return NULL;
+	}
 	if (matches == 0) {
-		*why = kid != NULL ? "no key with the token's kid"
-		                   : "no key fits the token's alg";
+		miss->why = "no key fits the token's alg";
 		return NULL;
 	}
 	if (matches > 1) {
-		*why = kid != NULL ? "two keys share the token's kid"
-		                   : "token has no kid and several keys fit";
+		miss->why = kid != NULL
+		                ? "two keys share the token's kid"
+		                : "token has no kid and several keys fit";
 		return NULL;
 	}
-	if (!atok_jwk_fits(found, alg, why))
+	if (!atok_jwk_fits(found, alg, &miss->why))
 		return NULL;
+	miss->code = 0;
 	return found;
 }

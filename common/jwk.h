@@ -82,14 +82,24 @@ int atok_jwks_parse(const char *json, size_t len, struct atok_jwks **out,
 
 void atok_jwks_free(struct atok_jwks **ksp);
 
+/* Why no key was selected: a distinct code for each decision the caller
+ * makes, and a static reason for the log. */
+struct atok_key_miss {
+	int code; /* ATOK_ERR_NOT_FOUND: no key has the token's kid (the
+	             keys may have rotated); ATOK_ERR_INVALID: no key set, two
+	             keys share the kid, no key or several fit, or the key
+	             cannot serve the alg */
+	const char *why;
+};
+
 /*
  * Picks the key for (kid, alg): by kid when the token names one (a kid held
  * by two keys is refused); else the one key of the set able to serve alg.
- * Returns NULL and a static reason in *why when there is none.
+ * Returns NULL and fills *miss when there is none.
  */
 const struct atok_jwk *atok_jwks_select(const struct atok_jwks *ks,
                                         const char *kid, enum atok_jws_alg alg,
-                                        const char **why);
+                                        struct atok_key_miss *miss);
 
 /* Whether key k may verify alg (type, curve, size, its alg and use). */
 int atok_jwk_fits(const struct atok_jwk *k, enum atok_jws_alg alg,

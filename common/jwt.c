@@ -246,7 +246,7 @@ void atok_jwt_verify(struct atok_jwt *j, const char *tok, size_t len,
 	struct atok_jws jws;
 	struct atok_error err = {0};
 	const struct atok_jwk *key = NULL;
-	const char *why = NULL;
+	struct atok_key_miss miss = {ATOK_ERR_INVALID, NULL};
 	int r;
 
 	res->source = ATOK_SRC_JWT;
@@ -285,7 +285,7 @@ void atok_jwt_verify(struct atok_jwt *j, const char *tok, size_t len,
 		}
 	} else {
 		r = atok_keysource_select(j->keys, jws.has_kid ? jws.kid : NULL,
-		                          jws.alg, now, &key, &why, &err);
+		                          jws.alg, now, &key, &miss, &err);
 		if (r == ATOK_ERR_UNAVAILABLE) {
 			res->verdict = ATOK_UNAVAILABLE;
 			res->why = ATOK_WHY_BACKEND;
@@ -294,14 +294,13 @@ void atok_jwt_verify(struct atok_jwt *j, const char *tok, size_t len,
 			goto out;
 		}
 		if (key == NULL) {
-			atok_result_set(
-			    res, ATOK_REJECT,
-			    why != NULL && strstr(why, "kid") != NULL &&
-			            strstr(why, "no key") != NULL
-			        ? ATOK_WHY_NO_KEY
-			        : ATOK_WHY_BAD_ALG,
-			    "JWT %s kid \"%.64s\": %s", res->alg,
-			    jws.has_kid ? jws.kid : "", why ? why : "no key");
+			atok_result_set(res, ATOK_REJECT,
+			                miss.code == ATOK_ERR_NOT_FOUND
+			                    ? ATOK_WHY_NO_KEY
+			                    : ATOK_WHY_BAD_ALG,
+			                "JWT %s kid \"%.64s\": %s", res->alg,
+			                jws.has_kid ? jws.kid : "",
+			                miss.why ? miss.why : "no key");
 			goto out;
 		}
 	}

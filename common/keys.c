@@ -441,16 +441,17 @@ static int ensure_remote(struct atok_keysource *ks, int64_t now,
 
 int atok_keysource_select(struct atok_keysource *ks, const char *kid,
                           enum atok_jws_alg alg, int64_t now,
-                          const struct atok_jwk **key, const char **why,
-                          struct atok_error *err)
+                          const struct atok_jwk **key,
+                          struct atok_key_miss *miss, struct atok_error *err)
 {
 	struct timespec none = {0, 0};
 	struct stat st;
 
 	*key = NULL;
-	*why = NULL;
+	miss->code = ATOK_ERR_INVALID;
+	miss->why = NULL;
 	if (ks == NULL) {
-		*why = "no key source configured";
+		miss->why = "no key source configured";
 		return 0;
 	}
 	if (ks->file != NULL) {
@@ -463,7 +464,7 @@ int atok_keysource_select(struct atok_keysource *ks, const char *kid,
 				                err); /* keep old on error */
 		}
 		(void)none;
-		*key = atok_jwks_select(ks->set, kid, alg, why);
+		*key = atok_jwks_select(ks->set, kid, alg, miss);
 		return 0;
 	}
 	if (ensure_remote(ks, now, err) != 0) {
@@ -472,14 +473,14 @@ int atok_keysource_select(struct atok_keysource *ks, const char *kid,
 			               "no JWT keys available");
 		return ATOK_ERR_UNAVAILABLE;
 	}
-	*key = atok_jwks_select(ks->set, kid, alg, why);
+	*key = atok_jwks_select(ks->set, kid, alg, miss);
 	if (*key == NULL && kid != NULL &&
 	    now - ks->fetched >= ks->refetch_interval) {
 		/* An unknown kid: perhaps the keys rotated.  Another process
 		 * may have fetched already; else fetch, at most once per
 		 * interval. */
 		load_disk(ks);
-		*key = atok_jwks_select(ks->set, kid, alg, why);
+		*key = atok_jwks_select(ks->set, kid, alg, miss);
 		if (*key == NULL && now - ks->fetched >= ks->refetch_interval) {
 			/* Whether the key exists is the identity provider's
 			 * to say: when it cannot be asked, the token is
@@ -495,7 +496,7 @@ int atok_keysource_select(struct atok_keysource *ks, const char *kid,
 				    "and the last fetch failed moments ago");
 			if (fetch(ks, now, err) != 0)
 				return ATOK_ERR_UNAVAILABLE;
-			*key = atok_jwks_select(ks->set, kid, alg, why);
+			*key = atok_jwks_select(ks->set, kid, alg, miss);
 		}
 	}
 	return 0;

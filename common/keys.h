@@ -24,13 +24,13 @@ void atok_keysource_free(struct atok_keysource **ksp);
 
 /*
  * Finds the key for (kid, alg) at now.  Returns 0 with *key set, or 0 with
- * *key NULL and a static reason in *why (the token is refused), or
+ * *key NULL and *miss filled (the token is refused), or
  * ATOK_ERR_UNAVAILABLE (no usable keys can be had: UNAVAILABLE, never
  * accept) with err filled.
  */
 int atok_keysource_select(struct atok_keysource *ks, const char *kid,
                           enum atok_jws_alg alg, int64_t now,
-                          const struct atok_jwk **key, const char **why,
-                          struct atok_error *err);
+                          const struct atok_jwk **key,
+                          struct atok_key_miss *miss, struct atok_error *err);
 
 #endif

@@ -14,7 +14,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	struct atok_jwks *ks = NULL;
 	struct atok_error err = {0};
-	const char *why;
+	struct atok_key_miss miss;
 	int a;
 
 	if (size > ATOK_JWKS_MAX)
@@ -25,8 +25,14 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		return 0;
 	}
 	for (a = ATOK_ALG_RS256; a < ATOK_ALG_COUNT; a++) {
-		(void)atok_jwks_select(ks, NULL, (enum atok_jws_alg)a, &why);
-		(void)atok_jwks_select(ks, "rsa-a", (enum atok_jws_alg)a, &why);
+		if (atok_jwks_select(ks, NULL, (enum atok_jws_alg)a, &miss) ==
+		        NULL &&
+		    (miss.why == NULL || miss.code != ATOK_ERR_INVALID))
+			abort();
+		if (atok_jwks_select(ks, "rsa-a", (enum atok_jws_alg)a,
+		                     &miss) == NULL &&
+		    miss.why == NULL)
+			abort();
 	}
 	atok_jwks_free(&ks);
 	return 0;

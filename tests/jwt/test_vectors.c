@@ -198,7 +198,7 @@ static int verify(const struct vector *v, const char *tok, int *parsed,
 	struct atok_error err = {0};
 	unsigned char k[128];
 	size_t klen = 0;
-	const char *w = NULL;
+	struct atok_key_miss miss = {0, NULL};
 	struct atok_hmac_key *hk = NULL;
 	int r;
 
@@ -218,9 +218,9 @@ static int verify(const struct vector *v, const char *tok, int *parsed,
 			goto out;
 		}
 		key = atok_jwks_select(ks, jws.has_kid ? jws.kid : NULL,
-		                       jws.alg, &w);
+		                       jws.alg, &miss);
 		if (key == NULL) {
-			snprintf(why, whysz, "select: %s", w);
+			snprintf(why, whysz, "select: %s", miss.why);
 			r = -1;
 			goto out;
 		}

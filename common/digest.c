@@ -67,6 +67,29 @@ out:
 	return r;
 }
 
+int atok_sha256_parts(const struct atok_span *parts, size_t n,
+                      unsigned char out[32])
+{
+	EVP_MD_CTX *ctx = EVP_MD_CTX_new();
+	unsigned int outlen = 0;
+	int r = ATOK_ERR_CRYPTO;
+	size_t i;
+
+	if (ctx == NULL)
+		return ATOK_ERR_NOMEM;
+	if (EVP_DigestInit_ex(ctx, EVP_sha256(), NULL) != 1)
+		goto out;
+	for (i = 0; i < n; i++)
+		if (EVP_DigestUpdate(ctx, parts[i].p, parts[i].len) != 1)
+			goto out;
+	if (EVP_DigestFinal_ex(ctx, out, &outlen) != 1 || outlen != 32)
+		goto out;
+	r = 0;
+out:
+	EVP_MD_CTX_free(ctx);
+	return r;
+}
+
 int atok_sha256(const void *p, size_t len, unsigned char out[32])
 {
 	unsigned int n = 0;

@@ -11,9 +11,9 @@
 #include <unistd.h>
 
 #include <jansson.h>
-#include <openssl/evp.h>
 
 #include "config.h"
+#include "digest.h"
 #include "http.h"
 #include "keys.h"
 #include "util.h"
@@ -94,7 +94,6 @@ static int cache_path_for(struct atok_keysource *ks, const char *dir,
 {
 	const char *what = ks->discovery ? ks->issuer : ks->jwks_uri;
 	unsigned char md[32];
-	unsigned int mdlen = 0;
 	char hex[65];
 	int r;
 
@@ -102,7 +101,7 @@ static int cache_path_for(struct atok_keysource *ks, const char *dir,
 		return 0; /* no disk cache, memory only */
 	if (r != 0)
 		return r;
-	if (EVP_Digest(what, strlen(what), md, &mdlen, EVP_sha256(), NULL) != 1)
+	if (atok_sha256(what, strlen(what), md) != 0)
 		return atok_error_set(err, ATOK_ERR_CRYPTO, "sha256 failed");
 	atok_hex(md, 8, hex);
 	if ((size_t)snprintf(ks->cache_path, sizeof(ks->cache_path),

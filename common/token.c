@@ -3,7 +3,6 @@
 
 #include <string.h>
 
-#include <openssl/evp.h>
 #include <openssl/rand.h>
 
 #include "atok.h"
@@ -137,23 +136,14 @@ int atok_local_hash(const struct atok_local_token *t, unsigned char out[32])
 {
 	static const char domain[] = "apitoken/v1"; /* with its NUL */
 	static const unsigned char nul = 0;
-	EVP_MD_CTX *ctx = NULL;
-	unsigned int outlen = 0;
-	int r = ATOK_ERR_CRYPTO;
+	const struct atok_span parts[] = {
+	    {domain, sizeof(domain)},
+	    {t->id, ATOK_LOCAL_ID_LEN},
+	    {&nul, 1},
+	    {t->secret, ATOK_LOCAL_SECRET_LEN},
+	};
 
-	if ((ctx = EVP_MD_CTX_new()) == NULL)
-		return ATOK_ERR_NOMEM;
-	if (EVP_DigestInit_ex(ctx, EVP_sha256(), NULL) != 1 ||
-	    EVP_DigestUpdate(ctx, domain, sizeof(domain)) != 1 ||
-	    EVP_DigestUpdate(ctx, t->id, ATOK_LOCAL_ID_LEN) != 1 ||
-	    EVP_DigestUpdate(ctx, &nul, 1) != 1 ||
-	    EVP_DigestUpdate(ctx, t->secret, ATOK_LOCAL_SECRET_LEN) != 1 ||
-	    EVP_DigestFinal_ex(ctx, out, &outlen) != 1 || outlen != 32)
-		goto out;
-	r = 0;
-out:
-	EVP_MD_CTX_free(ctx);
-	return r;
+	return atok_sha256_parts(parts, ATOK_ARRAY_SIZE(parts), out);
 }
 
 int atok_fingerprint(const char *token, size_t len,

@@ -702,7 +702,8 @@ it_sudo() {
 	# the private /etc's ld.so.preload reaches it, for this one command.
 	local asan=()
 	if [ ${#IT_HOST[@]} -gt 0 ]; then
-		printf '%s\n' "$ATOK_SAN_PRELOAD" >/etc/ld.so.preload
+		# ld.so.preload wants the list separated by white space
+		printf '%s\n' "$ATOK_SAN_PRELOAD" | tr ':' ' ' >/etc/ld.so.preload
 		asan=("ASAN_OPTIONS=$ATOK_HOST_ASAN" "UBSAN_OPTIONS=$UBSAN_OPTIONS")
 	fi
 	(cd / && exec timeout 60 setpriv --reuid="$uid" --regid="$uid" --init-groups \

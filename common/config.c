@@ -39,8 +39,8 @@ struct key_def {
 	const char *const *choices;
 };
 
-static const char *const sections[] = {"store", "jwt", "introspection",
-                                       "cache"};
+static const char *const sections[] = {"store", "jwt", "introspection", "cache",
+                                       "pam"};
 
 static const char *const store_backends[] = {"sqlite", NULL};
 static const char *const jwt_algs[] = {
@@ -92,6 +92,8 @@ static const struct key_def keys[] = {
     {"introspection", "issuer", T_STRING, NULL, 0, 0, NULL},
     {"introspection", "audience", T_STRING, NULL, 0, 0, NULL},
     {"cache", "dir", T_PATH, "/var/cache/apitoken", 0, 0, NULL},
+    {"pam", "service_scopes", T_STRING, NULL, 0, 0, NULL},
+    {"pam", "warn_days", T_INT, "7", 0, 365, NULL},
 };
 #define N_KEYS     (sizeof(keys) / sizeof(keys[0]))
 #define N_SECTIONS (sizeof(sections) / sizeof(sections[0]))

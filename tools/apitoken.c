@@ -37,6 +37,7 @@ struct opts {
 	const char *name;
 	const char *service;
 	const char *expires;
+	const char *expiring; /* list --expiring DURATION */
 	const char *scopes[ATOK_REQ_SCOPES_MAX];
 	size_t n_scopes;
 	int json;
@@ -49,7 +50,7 @@ static void usage(FILE *f)
 	        "\n"
 	        "  issue --user USER [--scope S]... [--expires 90d|never] "
 	        "[--name TEXT] [--json]\n"
-	        "  list [--user USER] [--json]\n"
+	        "  list [--user USER] [--expiring DURATION] [--json]\n"
 	        "  revoke ID\n"
 	        "  rotate ID [--expires DURATION|never] [--json]\n"
 	        "  verify [--user USER] [--scope S]... [--service NAME] "
@@ -395,6 +396,7 @@ struct list_ctx {
 	json_t *arr;
 	int64_t now;
 	int rows;
+	int64_t until; /* --expiring: active tokens expiring by then; 0 = all */
 };
 
 static int list_row(void *arg, const struct atok_token_record *r)
@@ -402,6 +404,9 @@ static int list_row(void *arg, const struct atok_token_record *r)
 	struct list_ctx *c = arg;
 	char created[32], expires[32], used[32];
 
+	if (c->until != 0 && (r->revoked || r->expires == 0 ||
+	                      r->expires <= c->now || r->expires > c->until))
+		return 0;
 	c->rows++;
 	if (c->arr != NULL)
 		return json_array_append_new(c->arr, record_json(r, c->now)) ==
@@ -426,9 +431,19 @@ static int cmd_list(const struct opts *o)
 	struct atok_config *cfg = NULL;
 	struct atok_store *s = NULL;
 	struct atok_error err = {0};
-	struct list_ctx c = {NULL, atok_now(0), 0};
+	struct list_ctx c = {NULL, atok_now(0), 0, 0};
+	long long within;
 	int r;
 
+	if (o->expiring != NULL) {
+		if (atok_parse_duration(o->expiring, &within) != 0 ||
+		    within <= 0) {
+			fprintf(stderr, "apitoken: --expiring takes a duration "
+			                "such as 7d, 12h or 3600\n");
+			return EXIT_USAGE;
+		}
+		c.until = c.now + within;
+	}
 	if ((r = open_admin_store(o, &cfg, &s)) != 0)
 		goto out;
 	if (o->json && (c.arr = json_array()) == NULL) {
@@ -651,6 +666,7 @@ int main(int argc, char **argv)
 	    {"expires", required_argument, NULL, 'e'},
 	    {"name", required_argument, NULL, 'n'},
 	    {"service", required_argument, NULL, 'S'},
+	    {"expiring", required_argument, NULL, 'x'},
 	    {"json", no_argument, NULL, 'j'},
 	    {"help", no_argument, NULL, 'h'},
 	    {"version", no_argument, NULL, 'V'},
@@ -687,8 +703,8 @@ int main(int argc, char **argv)
 	argc -= optind;
 	argv += optind;
 	optind = 0;
-	while ((c = getopt_long(argc, argv, "u:s:e:n:S:jh", longopts, NULL)) !=
-	       -1) {
+	while ((c = getopt_long(argc, argv, "u:s:e:n:S:x:jh", longopts,
+	                        NULL)) != -1) {
 		switch (c) {
 		case 'c':
 			o.config = optarg;
@@ -717,6 +733,9 @@ int main(int argc, char **argv)
 			break;
 		case 'S':
 			o.service = optarg;
+			break;
+		case 'x':
+			o.expiring = optarg;
 			break;
 		case 'j':
 			o.json = 1;

@@ -258,10 +258,14 @@ if [ -n "$E2E_OIDC" ]; then
 	py_imap tok_jwt_other OAUTHBEARER
 	it_check "imaplib OAUTHBEARER, JWT for $IT_OTHER presented as $IT_USER: NO" \
 		out_has "RESULT refused"
-	it_note "  no challenge: the token's user is the authentication id, a= the" \
-		"authorization id, refused by the proxy policy; client: $(printf '%s' "$E2E_OUT" | tr '\n' ' ')"
+	it_note "  the token's user is the authentication id, a= the authorization" \
+		"id, refused by the proxy policy inside the mechanism (error challenge);" \
+		"client: $(printf '%s' "$E2E_OUT" | tr '\n' ' ')"
 	it_check "  syslog: user=$IT_OTHER authzid=$IT_USER not accepted" \
 		it_log_has "user=$IT_OTHER authzid=$IT_USER "
+	it_check "  syslog: the logged decision is the outcome: reject, proxy policy" \
+		it_log_has "decision=reject" "user=$IT_OTHER authzid=$IT_USER " \
+		"proxy policy refused"
 	curl_imap tok_jwt_other OAUTHBEARER "$IMAP_PORT" --sasl-ir
 	it_check "curl OAUTHBEARER, JWT for $IT_OTHER: refused (exit 67)" rc_is 67
 	py_imap tok_jwt_noscope OAUTHBEARER

@@ -3,6 +3,7 @@
 TESTS += tests/integration/sshd.sh tests/integration/sudo.sh
 EXTRA_DIST += \
 	tests/integration/lib.sh \
+	tests/integration/fail2ban.sh \
 	tests/integration/sshd.sh \
 	tests/integration/sudo.sh \
 	tests/integration/syslog_reader.py

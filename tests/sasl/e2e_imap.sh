@@ -15,6 +15,8 @@ IT_DIR_SASL=$(dirname "$IT_SELF")
 IT_DIR=$(cd "$IT_DIR_SASL/../integration" && pwd) # lib.sh's helpers live there
 # shellcheck source=tests/sasl/e2e_common.sh
 . "$IT_DIR_SASL/e2e_common.sh"
+# shellcheck source=tests/integration/fail2ban.sh
+. "$IT_DIR/fail2ban.sh"
 it_require /usr/sbin/cyrmaster /usr/lib/cyrus/bin/imapd saslpluginviewer \
 	curl logger "$IT_PY"
 it_enter "$@"
@@ -332,5 +334,9 @@ it_check "no token (or slice of one) in syslog or client output" \
 	it_no_token_in "$IT_SYSLOG" "$T/client-all.log" "$T/cyrmaster.log"
 it_check "every apitoken decision line has fingerprint= and reason=" \
 	decisions_complete
+
+# fail2ban's own tool on the lines Cyrus IMAP logged: refusals match, with
+# the client's address; acceptances and the outages above do not.
+it_fail2ban_check "accept unavailable" 127.0.0.1
 
 it_plan_and_exit

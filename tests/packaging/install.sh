@@ -2,6 +2,7 @@
 # tests/packaging/install.sh — the Debian packages as an administrator meets
 # them, in a throwaway Debian root, never the host's /etc.  Prints TAP.
 #
+#   0. make install DESTDIR=... leaves no libtool .la behind;
 #   1. scripts/debs: dpkg-buildpackage and lintian --pedantic (or the .deb
 #      files in $APITOK_PKG_DEBS, already built and checked);
 #   2. mmdebstrap --variant=minbase: a Debian root with only what the
@@ -87,6 +88,17 @@ fi
 T=$APITOK_PKG_T
 R=$T/root
 start=$(date +%s)
+
+# ---------------------------------------------------- make install
+# Cyrus reads any .la in its plugin directory, and the hook that removed
+# it once ran in the wrong phase: no .la anywhere after make install.
+check "make install DESTDIR=...: the module, the plugin and the command installed" \
+	env -u MAKEFLAGS -u MFLAGS -u MAKELEVEL -u MAKEOVERRIDES -u TESTS \
+	make -s -C "$top_builddir" install DESTDIR="$T/destdir"
+check "make install leaves no .la (SASL plugin and PAM module dirs)" \
+	sh -c "find '$T/destdir' -name '*.so' | grep -q pam_apitoken.so &&
+		find '$T/destdir' -name '*.so' | grep -q sasl2/libapitoken.so &&
+		test -z \"\$(find '$T/destdir' -name '*.la')\""
 
 # ---------------------------------------------------------------- build
 if [ -n "${APITOK_PKG_DEBS:-}" ]; then

@@ -40,8 +40,8 @@ struct key_def {
 	const char *const *choices;
 };
 
-static const char *const sections[] = {"store", "jwt", "introspection",
-                                       "cache"};
+static const char *const sections[] = {"store", "jwt", "introspection", "cache",
+                                       "pam"};
 
 static const char *const store_backends[] = {"sqlite", NULL};
 static const char *const jwt_algs[] = {
@@ -104,6 +104,8 @@ static const struct key_def keys[] = {
      NULL},
     {"introspection", "opaque_charset", T_ENUM, "b64token", 0, 0, charsets},
     {"cache", "dir", T_PATH, "/var/cache/apitoken", 0, 0, NULL},
+    {"pam", "service_scopes", T_STRING, NULL, 0, 0, NULL},
+    {"pam", "warn_days", T_INT, "7", 0, 365, NULL},
 };
 #define N_KEYS     (sizeof(keys) / sizeof(keys[0]))
 #define N_SECTIONS (sizeof(sections) / sizeof(sections[0]))

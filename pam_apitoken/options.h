@@ -4,6 +4,8 @@
  *   config=PATH          configuration file (default ATOK_CONFIG_DEFAULT_PATH)
  *   scope=S[,S...]       required scope(s); may repeat
  *   prompt=TEXT          conversation prompt (default "Token: ")
+ *   service=NAME         the service looked up in [pam] service_scopes
+ *                        (default PAM_SERVICE)
  *   debug                LOG_DEBUG detail lines (never the token)
  *   use_first_pass       take the token from PAM_AUTHTOK only
  *   try_first_pass       take PAM_AUTHTOK when set, else prompt
@@ -22,12 +24,14 @@
 #define PAMATOK_PROMPT_DEFAULT "Token: "
 #define PAMATOK_PROMPT_MAX     256  /* bytes of prompt= */
 #define PAMATOK_PATH_MAX       4096 /* bytes of config= */
+#define PAMATOK_SERVICE_MAX    64   /* bytes of a service name */
 
 struct atok_config;
 
 struct pamatok_opts {
 	const char *config_path; /* config= (points into argv) or the default */
 	const char *prompt;      /* prompt= (points into argv) or the default */
+	const char *service;     /* service= (points into argv) or NULL */
 	int debug;
 	int use_first_pass; /* wins over try_first_pass, as in pam_unix */
 	int try_first_pass;
@@ -62,5 +66,17 @@ int pamatok_opt_is_override(const char *arg);
  */
 int pamatok_config_load(const struct pamatok_opts *o, struct atok_config **cfgp,
                         struct atok_error *err);
+
+/*
+ * Adds to o the scopes that [pam] service_scopes (map, may be NULL) requires
+ * of service (service= when given, else PAM_SERVICE; may be NULL).  map is
+ * whitespace-separated SERVICE:SCOPE[,SCOPE...] entries; "*" names every
+ * service without an entry of its own; a service without either needs the
+ * scope named after it.  Every entry is checked on every call.  Returns 0
+ * (nothing added when map is unset), or ATOK_ERR_INVALID /
+ * ATOK_ERR_TOO_LONG with the reason in err.
+ */
+int pamatok_service_scopes(struct pamatok_opts *o, const char *map,
+                           const char *service, struct atok_error *err);
 
 #endif /* PAM_APITOKEN_OPTIONS_H */

@@ -16,6 +16,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <syslog.h>
+#include <time.h>
 
 #define PAM_SM_AUTH
 #define PAM_SM_ACCOUNT
@@ -42,6 +43,9 @@ static const char tried_marker[] = "tried";
 #define ENV_SOURCE "APITOKEN_SOURCE"
 #define ENV_MAX    (sizeof(ENV_SCOPES) + 1 + ATOK_SCOPES_MAX + 1)
 
+#define PAMATOK_RHOST_MAX 256 /* bytes of PAM_RHOST shown in a log line */
+#define PAMATOK_DAY       86400
+
 /* Bytes of a log field after escaping: every byte may become \xHH. */
 
 enum phase {
@@ -57,6 +61,9 @@ struct ctx {
 	struct pamatok_opts opts;
 	const char *service; /* PAM_SERVICE, or NULL */
 	const char *user;    /* PAM_USER, or NULL */
+	const char *rhost;   /* PAM_RHOST, or NULL */
+	const char *ruser;   /* PAM_RUSER, or NULL */
+	long long warn_days; /* [pam] warn_days */
 };
 
 /*
@@ -196,20 +203,26 @@ static void log_decision(const struct ctx *c, const struct atok_result *res)
 	char id[ATOK_LOG_FIELD_MAX(ATOK_TOKEN_ID_MAX)];
 	char fp[ATOK_LOG_FIELD_MAX(ATOK_FINGERPRINT_LEN)];
 	char reason[ATOK_LOG_FIELD_MAX(ATOK_REASON_MAX)];
+	char rhost[ATOK_LOG_FIELD_MAX(PAMATOK_RHOST_MAX)];
+	char ruser[ATOK_LOG_FIELD_MAX(ATOK_USER_MAX)];
 
 	atok_log_escape(c->service, 0, service, sizeof(service));
 	atok_log_escape(c->user, 0, user, sizeof(user));
 	atok_log_escape(res->token_id, 0, id, sizeof(id));
 	atok_log_escape(res->fingerprint, 0, fp, sizeof(fp));
 	atok_log_escape(res->reason, 1, reason, sizeof(reason));
+	/* rhost= and ruser= last (fail2ban's filter reads rhost=): "-" when
+	 * the application did not set them */
+	atok_log_escape(c->rhost, 0, rhost, sizeof(rhost));
+	atok_log_escape(c->ruser, 0, ruser, sizeof(ruser));
 	pam_syslog(c->pamh, m->prio,
 	           "%sdecision=%s service=%s user=%s token_id=%s "
-	           "fingerprint=%s source=%s reason=\"%s\"",
+	           "fingerprint=%s source=%s reason=\"%s\" rhost=%s ruser=%s",
 	           c->phase == PHASE_ACCT ? "account " : "", m->decision,
 	           service, user, id, fp,
 	           res->source == ATOK_SRC_NONE ? "-"
 	                                        : atok_source_name(res->source),
-	           reason);
+	           reason, rhost, ruser);
 }
 
 /* LOG_DEBUG detail of a result, under `debug`.  Never the token. */
@@ -245,6 +258,10 @@ static int ctx_setup(struct ctx *c, pam_handle_t *pamh, enum phase phase,
 	/* for the log line until the entry point has the user it trusts */
 	if (pam_get_item(pamh, PAM_USER, &item) == PAM_SUCCESS)
 		c->user = item;
+	if (pam_get_item(pamh, PAM_RHOST, &item) == PAM_SUCCESS)
+		c->rhost = item;
+	if (pam_get_item(pamh, PAM_RUSER, &item) == PAM_SUCCESS)
+		c->ruser = item;
 	if (pamatok_opts_parse(argc, argv, &c->opts, &err) != 0) {
 		res_fail(res, ATOK_WHY_CONFIG, "%s", err.msg);
 		return PAM_SERVICE_ERR;
@@ -262,17 +279,25 @@ static int ctx_setup(struct ctx *c, pam_handle_t *pamh, enum phase phase,
 	return PAM_SUCCESS;
 }
 
-/* Loads the configuration and makes a verifier.  Fills res on failure. */
-static int verifier_setup(const struct ctx *c, struct atok_verifier **vp,
+/*
+ * Loads the configuration, adds the scopes [pam] service_scopes requires
+ * of this service, reads [pam] warn_days and makes a verifier.  Fills res
+ * on failure.
+ */
+static int verifier_setup(struct ctx *c, struct atok_verifier **vp,
                           struct atok_result *res)
 {
 	struct atok_config *cfg = NULL;
 	struct atok_error err;
 	const struct err_map *m;
+	size_t i, n0 = c->opts.n_scopes;
 	int r;
 
 	atok_error_clear(&err);
 	if ((r = pamatok_config_load(&c->opts, &cfg, &err)) != 0 ||
+	    (r = pamatok_service_scopes(
+	         &c->opts, atok_config_str(cfg, "pam", "service_scopes"),
+	         c->service, &err)) != 0 ||
 	    (r = atok_verifier_new(cfg, vp, &err)) != 0) {
 		m = err_lookup(r);
 		res_fail(res, m->why, "%s",
@@ -281,6 +306,12 @@ static int verifier_setup(const struct ctx *c, struct atok_verifier **vp,
 		r = m->rc;
 		goto out;
 	}
+	c->warn_days = atok_config_int(cfg, "pam", "warn_days");
+	if (c->opts.debug)
+		for (i = n0; i < c->opts.n_scopes; i++)
+			pam_syslog(c->pamh, LOG_DEBUG,
+			           "debug: required scope %s (service_scopes)",
+			           c->opts.scopes[i]);
 	r = PAM_SUCCESS;
 out:
 	atok_config_free(&cfg);
@@ -573,6 +604,43 @@ PAMATOK_EXPORT int pam_sm_setcred(pam_handle_t *pamh, int flags, int argc,
 	return r;
 }
 
+/*
+ * The account phase's warning, as pam_unix's for a password about to
+ * expire: a local token that expires within [pam] warn_days days gets one
+ * PAM_TEXT_INFO message, never under PAM_SILENT.  Best effort: a
+ * conversation that fails changes no decision.
+ */
+static void warn_expiry(const struct ctx *c, int flags,
+                        const struct atok_result *res)
+{
+	int64_t now = atok_now(0), left;
+	long long days;
+	time_t t;
+	struct tm tm;
+	char date[32];
+
+	if ((flags & PAM_SILENT) != 0 || c->warn_days <= 0 ||
+	    res->source != ATOK_SRC_LOCAL || res->expires == 0)
+		return;
+	left = res->expires - now;
+	if (left <= 0 || left > (int64_t)c->warn_days * PAMATOK_DAY)
+		return;
+	days = (long long)((left + PAMATOK_DAY - 1) / PAMATOK_DAY);
+	t = (time_t)res->expires;
+	if (gmtime_r(&t, &tm) == NULL ||
+	    strftime(date, sizeof(date), "%Y-%m-%d %H:%M UTC", &tm) == 0)
+		return;
+	(void)pam_info(c->pamh,
+	               "Your API token %s expires in %lld day%s (%s); replace "
+	               "it with a new token before then.",
+	               res->token_id[0] != '\0' ? res->token_id : "(no id)",
+	               days, days == 1 ? "" : "s", date);
+	if (c->opts.debug)
+		pam_syslog(c->pamh, LOG_DEBUG,
+		           "debug: account: expiry warning, %lld day(s) left",
+		           days);
+}
+
 PAMATOK_EXPORT int pam_sm_acct_mgmt(pam_handle_t *pamh, int flags, int argc,
                                     const char **argv)
 {
@@ -619,6 +687,11 @@ PAMATOK_EXPORT int pam_sm_acct_mgmt(pam_handle_t *pamh, int flags, int argc,
 		memcpy(res.token_id, prev->token_id, sizeof(res.token_id));
 	log_debug_result(&c, &res);
 	r = result_rc(PHASE_ACCT, &res);
+	if (r == PAM_SUCCESS && res.verdict == ATOK_ACCEPT) {
+		if (res.expires == 0)
+			res.expires = prev->expires;
+		warn_expiry(&c, flags, &res);
+	}
 out:
 	if (r == PAM_SUCCESS && res.verdict != ATOK_ACCEPT) {
 		res_fail(&res, ATOK_WHY_INTERNAL, "internal error");

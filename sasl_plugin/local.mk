@@ -21,11 +21,13 @@ sasl_plugin_libapitoken_la_LIBADD = libatok.la $(CRYPTO_LIBS) $(SQLITE_LIBS)
 EXTRA_sasl_plugin_libapitoken_la_DEPENDENCIES = sasl_plugin/apitoken_sasl.map
 EXTRA_DIST += sasl_plugin/apitoken_sasl.map
 
-# libsasl2 needs only the .so; the .la would be parsed for nothing.
-install-exec-hook: install-exec-hook-sasl-plugin
-install-exec-hook-sasl-plugin:
+# libsasl2 needs only the .so, and Cyrus reads any .la it finds in its
+# plugin directory.  saslplugindir is not an exec directory, so the plugin is
+# installed by install-data: the hook that removes the .la must run there.
+install-data-hook: install-data-hook-sasl-plugin
+install-data-hook-sasl-plugin:
 	rm -f $(DESTDIR)$(saslplugindir)/libapitoken.la
 uninstall-hook: uninstall-hook-sasl-plugin
 uninstall-hook-sasl-plugin:
 	rm -f $(DESTDIR)$(saslplugindir)/libapitoken.so
-.PHONY: install-exec-hook-sasl-plugin uninstall-hook-sasl-plugin
+.PHONY: install-data-hook-sasl-plugin uninstall-hook-sasl-plugin

@@ -159,6 +159,9 @@ static const struct result_map result_map[] = {
     {ATOK_REJECT, ATOK_WHY_SCOPE, "insufficient_scope", "403", SASL_NOAUTHZ,
      "the token lacks the scope this service requires", SASL_LOG_FAIL,
      "reject"},
+    /* only from server.c: the host's proxy policy refused the authzid */
+    {ATOK_REJECT, ATOK_WHY_USER_MISMATCH, "invalid_token", "401", SASL_NOAUTHZ,
+     "not authorized to act as the requested user", SASL_LOG_FAIL, "reject"},
     {ATOK_REJECT, ATOK_WHY_NONE, "invalid_token", "401", SASL_BADAUTH,
      "invalid bearer token", SASL_LOG_FAIL, "reject"},
     {ATOK_UNAVAILABLE, ATOK_WHY_NONE, NULL, NULL, SASL_UNAVAIL,

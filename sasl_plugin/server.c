@@ -28,7 +28,9 @@
 /* Bytes of the JSON error challenge: three keys and two bounded values. */
 #define CHALLENGE_MAX (128 + 2 * 6 * (ATOK_SCOPE_MAX + ATOK_SASL_PATH_MAX))
 
-/* Bytes of a log field after escaping: every byte may become \xHH. */
+/* Bytes of the remote address shown as rhost= (an IPv6 address with a
+ * scope fits). */
+#define SASL_RHOST_MAX 64
 
 enum server_state {
 	SRV_START = 0,  /* waiting for the client's message */
@@ -60,9 +62,21 @@ static void log_decision(const struct server_ctx *c, sasl_server_params_t *sp,
 	char id[ATOK_LOG_FIELD_MAX(ATOK_TOKEN_ID_MAX)];
 	char reason[ATOK_LOG_FIELD_MAX(ATOK_REASON_MAX)];
 	char remote[ATOK_LOG_FIELD_MAX(64)];
+	char host[SASL_RHOST_MAX + 1],
+	    rhost[ATOK_LOG_FIELD_MAX(SASL_RHOST_MAX)];
+	size_t n = 0;
 
 	atok_log_escape(sp->service, 0, service, sizeof(service));
 	atok_log_escape(sp->ipremoteport, 0, remote, sizeof(remote));
+	/* rhost=: the address alone ("a.b.c.d;port" -> "a.b.c.d"), last on
+	 * the line as in pam_apitoken's, for fail2ban */
+	if (sp->ipremoteport != NULL)
+		n = strcspn(sp->ipremoteport, ";");
+	if (n > SASL_RHOST_MAX)
+		n = 0;
+	memcpy(host, n > 0 ? sp->ipremoteport : "", n);
+	host[n] = '\0';
+	atok_log_escape(host, 0, rhost, sizeof(rhost));
 	atok_log_escape(res->user, 0, user, sizeof(user));
 	atok_log_escape(authzid, 0, authz, sizeof(authz));
 	atok_log_escape(res->token_id, 0, id, sizeof(id));
@@ -71,11 +85,11 @@ static void log_decision(const struct server_ctx *c, sasl_server_params_t *sp,
 	    sp->utils->conn, level,
 	    "apitoken: %s decision=%s service=%s remote=%s "
 	    "user=%s authzid=%s token_id=%s fingerprint=%s "
-	    "source=%s reason=\"%s\"",
+	    "source=%s reason=\"%s\" rhost=%s",
 	    mech_name(c->mech), decision, service, remote, user, authz, id,
 	    res->fingerprint[0] ? res->fingerprint : "-",
 	    res->source == ATOK_SRC_NONE ? "-" : atok_source_name(res->source),
-	    reason);
+	    reason, rhost);
 }
 
 /*
@@ -149,8 +163,8 @@ static long challenge_build(struct server_ctx *c, const struct sasl_settings *s,
 /*
  * Hands the identities to libsasl2: the token's user is the
  * authentication id; the requested authzid, when there is one and it
- * differs, is the authorization id, which libsasl2's proxy policy (the
- * host's SASL_CB_PROXY_POLICY) checks after this step.
+ * differs, is the authorization id, which the host's proxy policy
+ * (SASL_CB_PROXY_POLICY) then checks, in proxy_check().
  * SASL_CU_EXTERNALLY_VERIFIED only tells the auxprop lookup that a user
  * without auxprop entries (or no auxprop plugin at all) is not an error:
  * the token proved the authentication id, and whether it may act as the
@@ -173,6 +187,35 @@ static int identities_set(sasl_server_params_t *sp, const char *authid,
 	return sp->canon_user(sp->utils->conn, authzid, 0,
 	                      SASL_CU_AUTHZID | SASL_CU_EXTERNALLY_VERIFIED,
 	                      op);
+}
+
+/*
+ * The host's proxy policy (SASL_CB_PROXY_POLICY; libsasl2's default allows
+ * only authzid == authid), run here, in the mechanism, so that the log
+ * line and the error challenge tell the real outcome: libsasl2 runs it
+ * again after a SASL_OK, too late for either.  op holds the canonical
+ * identities from identities_set().  SASL_OK or the policy's refusal;
+ * fails closed when there is no policy to ask.
+ */
+static int proxy_check(sasl_server_params_t *sp, const sasl_out_params_t *op)
+{
+	sasl_authorize_t *proc = NULL;
+	void *context = NULL;
+	const char *realm =
+	    sp->user_realm != NULL ? sp->user_realm : sp->serverFQDN;
+
+	if (op->user == NULL || op->authid == NULL)
+		return SASL_NOAUTHZ;
+	if (op->ulen == op->alen && memcmp(op->user, op->authid, op->alen) == 0)
+		return SASL_OK;
+	if (sp->utils->getcallback(sp->utils->conn, SASL_CB_PROXY_POLICY,
+	                           (sasl_callback_ft *)&proc,
+	                           &context) != SASL_OK ||
+	    proc == NULL)
+		return SASL_NOAUTHZ;
+	return proc(sp->utils->conn, context, op->user, op->ulen, op->authid,
+	            op->alen, realm,
+	            realm != NULL ? (unsigned)strlen(realm) : 0, sp->propctx);
 }
 
 static void oparams_done(sasl_out_params_t *op)
@@ -310,10 +353,21 @@ static int server_step(void *conn_context, sasl_server_params_t *sp,
 			             msg.authzid, &res);
 			goto out;
 		}
-		log_decision(c, sp, m->level, m->decision, msg.authzid, &res);
-		oparams_done(op);
-		r = SASL_OK;
-		goto out;
+		if ((r = proxy_check(sp, op)) == SASL_OK) {
+			log_decision(c, sp, m->level, m->decision, msg.authzid,
+			             &res);
+			oparams_done(op);
+			goto out;
+		}
+		/* a valid token, but not for the identity asked for: the
+		 * host sees no identity */
+		op->user = op->authid = NULL;
+		op->ulen = op->alen = 0;
+		res.verdict = ATOK_REJECT;
+		res.why = ATOK_WHY_USER_MISMATCH;
+		snprintf(res.reason, sizeof(res.reason),
+		         "the proxy policy refused the authzid (%d)", r);
+		m = sasl_result_lookup(&res);
 	}
 	log_decision(c, sp, m->level, m->decision, msg.authzid, &res);
 	if (m->status == NULL) {

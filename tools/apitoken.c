@@ -38,6 +38,7 @@ struct opts {
 	const char *name;
 	const char *service;
 	const char *expires;
+	const char *expiring; /* list --expiring DURATION */
 	const char *scopes[ATOK_REQ_SCOPES_MAX];
 	size_t n_scopes;
 	int json;
@@ -55,7 +56,7 @@ static void usage(FILE *f)
 	        "  issue --user USER [--scope S]... [--expires 90d|never] "
 	        "[--name TEXT]\n"
 	        "        [--from CIDR[,CIDR...]]... [--json]\n"
-	        "  list [--user USER] [--json]\n"
+	        "  list [--user USER] [--expiring DURATION] [--json]\n"
 	        "  revoke ID\n"
 	        "  rotate ID [--expires DURATION|never] [--grace DURATION] "
 	        "[--from CIDR,...] [--json]\n"
@@ -507,6 +508,7 @@ struct list_ctx {
 	json_t *arr;
 	int64_t now;
 	int rows;
+	int64_t until; /* --expiring: active tokens expiring by then; 0 = all */
 };
 
 static int list_row(void *arg, const struct atok_token_record *r)
@@ -514,6 +516,9 @@ static int list_row(void *arg, const struct atok_token_record *r)
 	struct list_ctx *c = arg;
 	char created[32], expires[32], used[32];
 
+	if (c->until != 0 && (r->revoked || r->expires == 0 ||
+	                      r->expires <= c->now || r->expires > c->until))
+		return 0;
 	c->rows++;
 	if (c->arr != NULL)
 		return json_array_append_new(c->arr, record_json(r, c->now)) ==
@@ -554,9 +559,19 @@ static int cmd_list(const struct opts *o)
 	struct atok_config *cfg = NULL;
 	struct atok_store *s = NULL;
 	struct atok_error err = {0};
-	struct list_ctx c = {NULL, atok_now(0), 0};
+	struct list_ctx c = {NULL, atok_now(0), 0, 0};
+	long long within;
 	int r;
 
+	if (o->expiring != NULL) {
+		if (atok_parse_duration(o->expiring, &within) != 0 ||
+		    within <= 0) {
+			fprintf(stderr, "apitoken: --expiring takes a duration "
+			                "such as 7d, 12h or 3600\n");
+			return EXIT_USAGE;
+		}
+		c.until = c.now + within;
+	}
 	if ((r = open_admin_store(o, &cfg, &s)) != 0)
 		goto out;
 	if (o->json && (c.arr = json_array()) == NULL) {
@@ -820,6 +835,7 @@ int main(int argc, char **argv)
 	    {"from", required_argument, NULL, 'F'},
 	    {"grace", required_argument, NULL, 'G'},
 	    {"remote-addr", required_argument, NULL, 'R'},
+	    {"expiring", required_argument, NULL, 'x'},
 	    {"json", no_argument, NULL, 'j'},
 	    {"help", no_argument, NULL, 'h'},
 	    {"version", no_argument, NULL, 'V'},
@@ -856,7 +872,7 @@ int main(int argc, char **argv)
 	argc -= optind;
 	argv += optind;
 	optind = 0;
-	while ((c = getopt_long(argc, argv, "u:s:e:n:S:F:G:R:jh", longopts,
+	while ((c = getopt_long(argc, argv, "u:s:e:n:S:F:G:R:x:jh", longopts,
 	                        NULL)) != -1) {
 		switch (c) {
 		case 'c':
@@ -908,6 +924,9 @@ int main(int argc, char **argv)
 			break;
 		case 'R':
 			o.remote_addr = optarg;
+			break;
+		case 'x':
+			o.expiring = optarg;
 			break;
 		case 'j':
 			o.json = 1;

@@ -458,6 +458,29 @@ else
 	skip "list --json checks: no jq"
 fi
 
+# list --expiring: active tokens that expire within the duration.
+issue_ok --user frank --expires 3d --name soon
+FRANK_ID=$id
+issue_ok --user frank --expires 30d --name later
+FRANK_LATER_ID=$id
+run "" --config "$CONF" list --expiring 7d
+expect "list --expiring 7d succeeds" 0 '^ID +USER +STATUS'
+check "list --expiring 7d shows the token expiring in 3 days" \
+	grep -q "^$FRANK_ID " "$T/out"
+check "list --expiring 7d hides the one expiring in 30 days" \
+	sh -c "! grep -q '^$FRANK_LATER_ID ' '$T/out'"
+check "list --expiring 7d hides tokens that never expire" \
+	sh -c "! grep -q '^$ALICE_ID ' '$T/out'"
+check "list --expiring 7d hides expired and revoked tokens" \
+	sh -c "! grep -q -e '^$DAVE_ID ' -e '^$ERIN_ID ' '$T/out'"
+run "" --config "$CONF" list --expiring 31d --user frank
+check "list --expiring 31d --user frank shows both of frank's tokens" \
+	test "$(grep -c '^[0-9A-Za-z]\{12\}  frank ' "$T/out")" = 2
+t "list --expiring soon is a usage error" "" 64 'duration' \
+	--config "$CONF" list --expiring soon
+t "list --expiring 0 is a usage error" "" 64 'duration' \
+	--config "$CONF" list --expiring 0
+
 # --- revoke ---------------------------------------------------------------
 
 t "verify a revoked token: rejected, why revoked" "$ERIN" 1 \

@@ -633,14 +633,15 @@ it_sshd_alive() { kill -0 "$IT_SSHD_PID" 2>/dev/null; }
 
 # it_ssh SECRETVAR [USER] [COMMAND] — log in with the token stored in
 # $T/secrets/SECRETVAR (sshpass -f: never in argv).  Output in $IT_OUT
-# (stdout) and $T/ssh.err; status in IT_RC.
+# (stdout) and $T/ssh.err; status in IT_RC.  IT_SSH_OPTS: more ssh options
+# (word-split), e.g. "-b 127.0.0.2" or "-tt".
 it_ssh() {
 	local file=$T/secrets/$1 user=${2:-$IT_USER}
 	# shellcheck disable=SC2016 # expanded by the remote shell
 	local cmd=${3:-'echo OK; id -un; echo "env:${APITOKEN_ID-unset}|${APITOKEN_SCOPES-unset}|${APITOKEN_SOURCE-unset}"'}
 	IT_SSHD_LOG_MARK=$(wc -l <"$IT_SSHD_LOG")
 	timeout 60 sshpass -P "$IT_PROMPT_MATCH" -f "$file" \
-		ssh -F /dev/null -T \
+		ssh -F /dev/null -T ${IT_SSH_OPTS:-} \
 		-o StrictHostKeyChecking=no -o UserKnownHostsFile=/dev/null \
 		-o GlobalKnownHostsFile=/dev/null -o LogLevel=ERROR \
 		-o PreferredAuthentications=keyboard-interactive \

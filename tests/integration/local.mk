@@ -6,6 +6,7 @@ TESTS += tests/integration/sshd.sh tests/integration/sudo.sh \
 	tests/integration/stacked.sh tests/integration/lifecycle.sh
 EXTRA_DIST += \
 	tests/integration/lib.sh \
+	tests/integration/fail2ban.sh \
 	tests/integration/sshd.sh \
 	tests/integration/stacked.sh \
 	tests/integration/sudo.sh \

@@ -226,6 +226,7 @@ enum tok {
 	TOK_EMPTY,     /* "" */
 	TOK_LIM_LO,    /* alice, "read", from 127.0.0.0/8 only */
 	TOK_LIM_FAR,   /* alice, "read", from 192.0.2.0/24 only */
+	TOK_SOON,      /* alice, scopes "read", expires in 3 days */
 	N_TOK,
 };
 
@@ -377,6 +378,8 @@ static int fixture_setup(struct fixture *fx)
 	    issue(fx, s, TOK_EXPIRED, "alice", "read", now - 1000, now - 500) !=
 	        0 ||
 	    issue(fx, s, TOK_REVOKED, "alice", "read", 0, 0) != 0 ||
+	    issue(fx, s, TOK_SOON, "alice", "read", now, now + 3 * 86400) !=
+	        0 ||
 	    issue(fx, s, TOK_LATE, "alice", "read", 0, 0) != 0 ||
 	    insert_bad_secret(fx, s, now) != 0)
 		goto out;
@@ -418,6 +421,10 @@ static int fixture_setup(struct fixture *fx)
 	               "[store]\npath = %s\n", fx->db) != 0 ||
 	    write_file(fx_path(fx, "syntax.conf", path), 0600,
 	               "[store\npath = %s\n", fx->db) != 0 ||
+	    write_file(fx_path(fx, "services.conf", path), 0600,
+	               "[store]\npath = %s\n[pam]\n"
+	               "service_scopes = sshd:ssh sudo:read\n",
+	               fx->db) != 0 ||
 	    write_file(fx_path(fx, "other", path), 0644,
 	               "# libpam wants a default service\n") != 0) {
 		T_DIAG("writing configuration files: %s", strerror(errno));
@@ -558,6 +565,7 @@ struct conv_state {
 	const char *token; /* answer to PAM_PROMPT_ECHO_OFF; NULL: fail */
 	int n_echo_off, n_echo_on, n_info;
 	char prompt[512]; /* the last PAM_PROMPT_ECHO_OFF text */
+	char info[512];   /* the last PAM_TEXT_INFO / PAM_ERROR_MSG text */
 };
 
 static int conv(int n, const struct pam_message **msg,
@@ -587,6 +595,7 @@ static int conv(int n, const struct pam_message **msg,
 			break;
 		default: /* PAM_ERROR_MSG, PAM_TEXT_INFO: no answer needed */
 			cs->n_info++;
+			snprintf(cs->info, sizeof(cs->info), "%s", msg[i]->msg);
 			answer = "";
 			break;
 		}
@@ -682,6 +691,22 @@ static const struct auth_row auth_rows[] = {
      TOK_NONE, NULL, PAM_SUCCESS, 1, NULL, "decision=accept", TOK_ALICE_SSH},
     {"user asked through the conversation", "", TOK_ALICE, NULL, TOK_NONE, NULL,
      PAM_SUCCESS, 1, NULL, "user=alice", TOK_ALICE},
+    {"no PAM_RHOST, PAM_RUSER: rhost=- ruser=- last", "", TOK_ALICE, "alice",
+     TOK_NONE, NULL, PAM_SUCCESS, 1, NULL, "\" rhost=- ruser=-", TOK_ALICE},
+    /* [pam] service_scopes, for this service (SERVICE) */
+    {"service_scopes: this service's scope held",
+     "pam.service_scopes=" SERVICE ":ssh", TOK_ALICE_SSH, "alice", TOK_NONE,
+     NULL, PAM_SUCCESS, 1, NULL, "decision=accept", TOK_ALICE_SSH},
+    {"service_scopes: and scope= too",
+     "scope=read [pam.service_scopes=x:y " SERVICE ":ssh]", TOK_ALICE_SSH,
+     "alice", TOK_NONE, NULL, PAM_SUCCESS, 1, NULL, "decision=accept",
+     TOK_ALICE_SSH},
+    {"service_scopes: * for the rest", "[pam.service_scopes=sshd:ssh *:read]",
+     TOK_ALICE, "alice", TOK_NONE, NULL, PAM_SUCCESS, 1, NULL,
+     "decision=accept", TOK_ALICE},
+    {"service_scopes: service= names the entry",
+     "service=sshd [pam.service_scopes=sshd:read *:ssh]", TOK_ALICE, "alice",
+     TOK_NONE, NULL, PAM_SUCCESS, 1, NULL, "decision=accept", TOK_ALICE},
     {"argv override after the file",
      "config=@DIR@/wrong-store.conf "
      "store.path=@DIR@/tokens.db",
@@ -692,6 +717,17 @@ static const struct auth_row auth_rows[] = {
      PAM_AUTH_ERR, 1, NULL, "decision=reject", TOK_NONE},
     {"one of two scopes missing", "scope=read,admin", TOK_ALICE_SSH, "alice",
      TOK_NONE, NULL, PAM_AUTH_ERR, 1, NULL, "decision=reject", TOK_NONE},
+    {"service_scopes: this service's scope missing",
+     "pam.service_scopes=" SERVICE ":ssh", TOK_ALICE, "alice", TOK_NONE, NULL,
+     PAM_AUTH_ERR, 1, NULL, "decision=reject", TOK_NONE},
+    {"service_scopes: unlisted service needs a scope of its name",
+     "pam.service_scopes=sshd:read", TOK_ALICE, "alice", TOK_NONE, NULL,
+     PAM_AUTH_ERR, 1, NULL, "decision=reject", TOK_NONE},
+    {"service_scopes: scope= still required",
+     "scope=admin "
+     "pam.service_scopes=" SERVICE ":read",
+     TOK_ALICE, "alice", TOK_NONE, NULL, PAM_AUTH_ERR, 1, NULL,
+     "decision=reject", TOK_NONE},
     {"wrong secret", "", TOK_BADSECRET, "alice", TOK_NONE, NULL, PAM_AUTH_ERR,
      1, NULL, "decision=reject", TOK_NONE},
     {"unknown token id", "", TOK_UNKNOWN, "alice", TOK_NONE, NULL, PAM_AUTH_ERR,
@@ -777,6 +813,22 @@ static const struct auth_row auth_rows[] = {
      "20,21,22,23,24,25,26,27,28,29,30,31,32,33",
      TOK_ALICE, "alice", TOK_NONE, NULL, PAM_SERVICE_ERR, 0, NULL,
      "decision=error", TOK_NONE},
+    {"service_scopes: entry without a colon", "pam.service_scopes=sshd",
+     TOK_ALICE, "alice", TOK_NONE, NULL, PAM_SERVICE_ERR, 0, NULL,
+     "SERVICE:SCOPE", TOK_NONE},
+    {"service_scopes: bad entry for another service",
+     "[pam.service_scopes=" SERVICE ":read sshd:]", TOK_ALICE, "alice",
+     TOK_NONE, NULL, PAM_SERVICE_ERR, 0, NULL, "decision=error", TOK_NONE},
+    {"service_scopes: invalid scope", "pam.service_scopes=" SERVICE ":a\\b",
+     TOK_ALICE, "alice", TOK_NONE, NULL, PAM_SERVICE_ERR, 0, NULL,
+     "invalid scope in [pam] service_scopes", TOK_NONE},
+    {"service_scopes: empty scope", "pam.service_scopes=" SERVICE ":read,,x",
+     TOK_ALICE, "alice", TOK_NONE, NULL, PAM_SERVICE_ERR, 0, NULL,
+     "decision=error", TOK_NONE},
+    {"service= without a value", "service=", TOK_ALICE, "alice", TOK_NONE, NULL,
+     PAM_SERVICE_ERR, 0, NULL, "decision=error", TOK_NONE},
+    {"warn_days out of range", "pam.warn_days=366", TOK_ALICE, "alice",
+     TOK_NONE, NULL, PAM_SERVICE_ERR, 0, NULL, "decision=error", TOK_NONE},
     {"unknown override key", "store.nosuchkey=1", TOK_ALICE, "alice", TOK_NONE,
      NULL, PAM_SERVICE_ERR, 0, NULL, "decision=error", TOK_NONE},
     {"unknown override section", "nosuch.key=1", TOK_ALICE, "alice", TOK_NONE,
@@ -1197,6 +1249,128 @@ static void test_reauthenticate(const struct fixture *fx)
 	pam_end(run.pamh, rc);
 }
 
+/* ---- one configuration, two services -------------------------------- */
+
+struct service_row {
+	const char *service;
+	enum tok answer;
+	int want;
+};
+
+/* services.conf: [pam] service_scopes = sshd:ssh sudo:read */
+static const struct service_row service_rows[] = {
+    {"sshd", TOK_ALICE_SSH, PAM_SUCCESS},
+    {"sshd", TOK_ALICE, PAM_AUTH_ERR}, /* "read" only */
+    {"sudo", TOK_ALICE, PAM_SUCCESS},
+    {"sudo", TOK_ALICE_SSH, PAM_SUCCESS},   /* "ssh read" */
+    {"sudo", TOK_BOB, PAM_AUTH_ERR},        /* another user */
+    {"login", TOK_ALICE_SSH, PAM_AUTH_ERR}, /* needs scope "login" */
+};
+
+static void test_services(const struct fixture *fx)
+{
+	const struct service_row *row;
+	struct conv_state cs;
+	struct pam_conv pc = {conv, &cs};
+	pam_handle_t *pamh = NULL;
+	char path[PATH_LEN], want[128];
+	const char *last;
+	size_t i;
+	int rc;
+
+	for (i = 0; i < sizeof(service_rows) / sizeof(service_rows[0]); i++) {
+		row = &service_rows[i];
+		memset(&cs, 0, sizeof(cs));
+		cs.token = tok_str(fx, row->answer);
+		log_reset();
+		snprintf(path, sizeof(path), "%s/%s", fx->dir, row->service);
+		if (write_file(path, 0644,
+		               "auth " UNDER_TEST
+		               " %s config=%s/services.conf\n"
+		               "auth required %s\n",
+		               PAM_APITOKEN_SO, fx->dir, PAM_PROBE_SO) != 0 ||
+		    pam_start_confdir(row->service, "alice", &pc, fx->dir,
+		                      &pamh) != PAM_SUCCESS) {
+			T_OK(0, "service %zu %s: set-up", i, row->service);
+			continue;
+		}
+		(void)pam_set_item(pamh, PAM_RHOST, "192.0.2.7");
+		(void)pam_set_item(pamh, PAM_RUSER, "alice@client");
+		rc = module_rc(pam_authenticate(pamh, 0));
+		T_EQ_RC(rc, row->want, "service %zu %s, token %d: return code",
+		        i, row->service, (int)row->answer);
+		snprintf(want, sizeof(want), "service=%s user=alice ",
+		         row->service);
+		T_EQ_INT(log_decisions(&last), 1, "service %zu %s: one line", i,
+		         row->service);
+		T_OK(strstr(last, want) != NULL &&
+		         strstr(last, " rhost=192.0.2.7 ruser=alice@client") !=
+		             NULL,
+		     "service %zu %s: log line has service, rhost, ruser", i,
+		     row->service);
+		pam_end(pamh, rc);
+	}
+}
+
+/* ---- the expiry warning of the account phase ------------------------- */
+
+struct warn_row {
+	const char *name;
+	const char *acct_args;
+	enum tok answer;
+	int flags;
+	int want_info; /* 1: the warning is shown */
+};
+
+static const struct warn_row warn_rows[] = {
+    {"expires in 3 days, default warn_days 7", "", TOK_SOON, 0, 1},
+    {"expires in 3 days, warn_days=3", "pam.warn_days=3", TOK_SOON, 0, 1},
+    {"PAM_SILENT", "", TOK_SOON, PAM_SILENT, 0},
+    {"warn_days=2", "pam.warn_days=2", TOK_SOON, 0, 0},
+    {"warn_days=0 turns it off", "pam.warn_days=0", TOK_SOON, 0, 0},
+    {"never expires", "", TOK_ALICE, 0, 0},
+};
+
+static void test_expiry_warning(const struct fixture *fx)
+{
+	const struct warn_row *row;
+	struct stack st;
+	struct run run;
+	char want[128];
+	size_t i;
+	int rc;
+
+	for (i = 0; i < sizeof(warn_rows) / sizeof(warn_rows[0]); i++) {
+		row = &warn_rows[i];
+		memset(&st, 0, sizeof(st));
+		st.auth_args = "";
+		st.acct_args = row->acct_args;
+		if (run_start(&run, fx, &st, "alice", row->answer) != 0) {
+			T_OK(0, "warn %zu %s: pam_start", i, row->name);
+			continue;
+		}
+		rc = module_rc(pam_authenticate(run.pamh, 0));
+		T_EQ_RC(rc, PAM_SUCCESS, "warn %zu %s: authenticate", i,
+		        row->name);
+		run.cs.n_info = 0;
+		run.cs.info[0] = '\0';
+		rc = module_rc(pam_acct_mgmt(run.pamh, row->flags));
+		T_EQ_RC(rc, PAM_SUCCESS, "warn %zu %s: account", i, row->name);
+		T_EQ_INT(run.cs.n_info, row->want_info,
+		         "warn %zu %s: messages shown", i, row->name);
+		snprintf(want, sizeof(want),
+		         "Your API token %s expires in 3 days (",
+		         fx->id[row->answer]);
+		if (row->want_info &&
+		    !T_OK(strncmp(run.cs.info, want, strlen(want)) == 0 &&
+		              strstr(run.cs.info, " UTC); replace it with") !=
+		                  NULL,
+		          "warn %zu %s: the message", i, row->name))
+			T_DIAG("message: %s", run.cs.info);
+		pam_end(run.pamh, rc);
+	}
+}
+
 int main(void)
 {
 	struct fixture fx;
@@ -1212,6 +1386,8 @@ int main(void)
 	test_rhost(&fx);
 	test_setcred(&fx);
 	test_reauthenticate(&fx);
+	test_services(&fx);
+	test_expiry_warning(&fx);
 	fixture_teardown(&fx);
 	return t_done();
 }

@@ -15,6 +15,8 @@ IT_DIR_SASL=$(dirname "$IT_SELF")
 IT_DIR=$(cd "$IT_DIR_SASL/../integration" && pwd) # lib.sh's helpers live there
 # shellcheck source=tests/sasl/e2e_common.sh
 . "$IT_DIR_SASL/e2e_common.sh"
+# shellcheck source=tests/integration/fail2ban.sh
+. "$IT_DIR/fail2ban.sh"
 it_require /usr/sbin/cyrmaster /usr/lib/cyrus/bin/imapd saslpluginviewer \
 	curl logger "$IT_PY"
 it_enter "$@"
@@ -258,10 +260,14 @@ if [ -n "$E2E_OIDC" ]; then
 	py_imap tok_jwt_other OAUTHBEARER
 	it_check "imaplib OAUTHBEARER, JWT for $IT_OTHER presented as $IT_USER: NO" \
 		out_has "RESULT refused"
-	it_note "  no challenge: the token's user is the authentication id, a= the" \
-		"authorization id, refused by the proxy policy; client: $(printf '%s' "$E2E_OUT" | tr '\n' ' ')"
+	it_note "  the token's user is the authentication id, a= the authorization" \
+		"id, refused by the proxy policy inside the mechanism (error challenge);" \
+		"client: $(printf '%s' "$E2E_OUT" | tr '\n' ' ')"
 	it_check "  syslog: user=$IT_OTHER authzid=$IT_USER not accepted" \
 		it_log_has "user=$IT_OTHER authzid=$IT_USER "
+	it_check "  syslog: the logged decision is the outcome: reject, proxy policy" \
+		it_log_has "decision=reject" "user=$IT_OTHER authzid=$IT_USER " \
+		"proxy policy refused"
 	curl_imap tok_jwt_other OAUTHBEARER "$IMAP_PORT" --sasl-ir
 	it_check "curl OAUTHBEARER, JWT for $IT_OTHER: refused (exit 67)" rc_is 67
 	py_imap tok_jwt_noscope OAUTHBEARER
@@ -328,5 +334,9 @@ it_check "no token (or slice of one) in syslog or client output" \
 	it_no_token_in "$IT_SYSLOG" "$T/client-all.log" "$T/cyrmaster.log"
 it_check "every apitoken decision line has fingerprint= and reason=" \
 	decisions_complete
+
+# fail2ban's own tool on the lines Cyrus IMAP logged: refusals match, with
+# the client's address; acceptances and the outages above do not.
+it_fail2ban_check "accept unavailable" 127.0.0.1
 
 it_plan_and_exit

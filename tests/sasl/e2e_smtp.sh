@@ -15,6 +15,8 @@ IT_DIR_SASL=$(dirname "$IT_SELF")
 IT_DIR=$(cd "$IT_DIR_SASL/../integration" && pwd) # lib.sh's helpers live there
 # shellcheck source=tests/sasl/e2e_common.sh
 . "$IT_DIR_SASL/e2e_common.sh"
+# shellcheck source=tests/integration/fail2ban.sh
+. "$IT_DIR/fail2ban.sh"
 it_require /usr/sbin/postfix /usr/lib/postfix/sbin/smtpd curl logger "$IT_PY"
 it_enter "$@"
 
@@ -260,11 +262,15 @@ if [ -n "$E2E_OIDC" ]; then
 	py_smtp tok_jwt_other OAUTHBEARER
 	it_check "smtplib OAUTHBEARER, JWT for $IT_OTHER presented as $IT_USER: 535" \
 		out_has "CODE 535"
-	it_note "  no challenge: the token's user is the authentication id, a= the" \
-		"authorization id, refused by the proxy policy; client: $(printf '%s' "$E2E_OUT" | tr '\n' ' ')"
+	it_note "  the token's user is the authentication id, a= the authorization" \
+		"id, refused by the proxy policy inside the mechanism (error challenge);" \
+		"client: $(printf '%s' "$E2E_OUT" | tr '\n' ' ')"
 	py_smtp tok_jwt_other XOAUTH2
 	it_check "smtplib XOAUTH2, JWT for $IT_OTHER presented as $IT_USER: 535" \
 		out_has "CODE 535"
+	it_check "  syslog: the logged decision is the outcome: reject, proxy policy" \
+		it_log_has "decision=reject" "user=$IT_OTHER authzid=$IT_USER " \
+		"proxy policy refused"
 	curl_smtp tok_jwt_other OAUTHBEARER --sasl-ir
 	it_check "curl OAUTHBEARER, JWT for $IT_OTHER: refused (exit 67)" rc_is 67
 	py_smtp tok_jwt_noscope OAUTHBEARER
@@ -316,6 +322,10 @@ if [ -n "$E2E_OIDC" ]; then
 else
 	it_skip "JWT and introspection cases" "oidc test server unavailable"
 fi
+
+# fail2ban's own tool on the lines Postfix logged: refusals match, with
+# the client's address; the store and server outages above do not.
+it_fail2ban_check unavailable 127.0.0.1
 
 it_check "no token (or slice of one) in syslog or client output" \
 	it_no_token_in "$IT_SYSLOG" "$T/client-all.log"

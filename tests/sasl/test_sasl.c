@@ -363,7 +363,7 @@ static void test_oauthbearer(void)
 {
 	char msg[OAUTH_MSG_MAX + 64];
 	struct exch e;
-	size_t n;
+	size_t n, mark;
 
 	n = ob_msg(msg, sizeof(msg), NULL, tok_alice);
 	exchange("OAUTHBEARER", msg, n, NULL, 0, &e);
@@ -378,14 +378,42 @@ static void test_oauthbearer(void)
 
 	n = ob_msg(msg, sizeof(msg), "bob", tok_alice);
 	allow_proxy = 0;
+	mark = loglen;
 	exchange("OAUTHBEARER", msg, n, NULL, 0, &e);
-	T_RC(e.rc1, SASL_NOAUTHZ, "a=bob with alice's token: proxy refused");
-	T_OK(e.challenge[0] == '\0', "proxy refusal: no challenge");
+	/* the policy runs in the mechanism: the refusal is the logged
+	 * decision and gets the RFC 7628 error challenge */
+	T_RC(e.rc1, SASL_CONTINUE, "a=bob with alice's token: error challenge");
+	T_EQ_STR(e.challenge,
+	         "{\"status\":\"invalid_token\",\"scope\":\"imap\"}",
+	         "proxy refusal: RFC 7628 error challenge");
+	T_RC(e.rc2, SASL_NOAUTHZ, "a=bob with alice's token: proxy refused");
+	T_EQ_STR(e.user, "", "proxy refusal: no identity");
+	T_OK(strstr(logbuf + mark, "decision=reject") != NULL &&
+	         strstr(logbuf + mark, "proxy policy refused") != NULL &&
+	         strstr(logbuf + mark, "authzid=bob") != NULL,
+	     "proxy refusal: logged as decision=reject, authzid=bob");
+	T_OK(strstr(logbuf + mark, "decision=accept") == NULL,
+	     "proxy refusal: no decision=accept logged");
+	T_OK(strstr(logbuf + mark, " rhost=127.0.0.1\n") != NULL,
+	     "proxy refusal: rhost= last on the line, without the port");
+	n = xo_msg(msg, sizeof(msg), "bob", tok_alice);
+	mark = loglen;
+	exchange("XOAUTH2", msg, n, NULL, 0, &e);
+	T_RC(e.rc1, SASL_CONTINUE,
+	     "XOAUTH2 user=bob, alice's token: challenge");
+	T_RC(e.rc2, SASL_NOAUTHZ, "XOAUTH2 user=bob: proxy refused");
+	T_OK(strstr(logbuf + mark, "decision=reject") != NULL &&
+	         strstr(logbuf + mark, "decision=accept") == NULL,
+	     "XOAUTH2 user=bob: logged as decision=reject only");
 	allow_proxy = 1;
-	exchange("OAUTHBEARER", msg, n, NULL, 0, &e);
+	mark = loglen;
+	exchange("OAUTHBEARER", msg, ob_msg(msg, sizeof(msg), "bob", tok_alice),
+	         NULL, 0, &e);
 	T_RC(e.rc1, SASL_OK, "a=bob, proxy policy allows alice as bob");
 	T_EQ_STR(e.user, "bob", "proxy: authorization id is bob");
 	T_EQ_STR(e.authid, "alice", "proxy: authentication id is alice");
+	T_OK(strstr(logbuf + mark, "decision=accept") != NULL,
+	     "proxy allowed: logged as decision=accept");
 	allow_proxy = 0;
 
 	n = ob_msg(msg, sizeof(msg), NULL, tok_forged);
@@ -531,7 +559,15 @@ static void test_xoauth2(void)
 
 	n = xo_msg(msg, sizeof(msg), "bob", tok_alice);
 	exchange("XOAUTH2", msg, n, NULL, 0, &e);
-	T_RC(e.rc1, SASL_NOAUTHZ, "XOAUTH2 user=bob with alice's token");
+	T_RC(e.rc1, SASL_CONTINUE,
+	     "XOAUTH2 user=bob with alice's token: "
+	     "challenge");
+	T_EQ_STR(e.challenge,
+	         "{\"status\":\"401\",\"schemes\":\"bearer\",\"scope\":"
+	         "\"imap\"}",
+	         "XOAUTH2 user=bob: 401 challenge");
+	T_RC(e.rc2, SASL_NOAUTHZ, "XOAUTH2 user=bob with alice's token");
+	T_EQ_STR(e.user, "", "XOAUTH2 user=bob: no identity");
 
 	n = xo_msg(msg, sizeof(msg), "alice", tok_forged);
 	exchange("XOAUTH2", msg, n, "", 0, &e);

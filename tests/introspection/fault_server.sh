@@ -8,6 +8,8 @@
 #                             ports only with DIR/tls, see fault_server.py);
 #                             1 when it did not come up (DIR/stderr says why)
 #   fault_server_stop         stop it (bounded)
+#   fault_server_alive        0 while it runs; else 1, with how it ended
+#                             (exit status or signal) on stderr
 #   fault_server_settok DIR TOKEN JSON
 #                             what /db answers for TOKEN; "now+N" / "now-N"
 #                             in JSON become epoch seconds
@@ -46,6 +48,17 @@ fault_server_stop() {
 	kill -KILL "$FS_PID" 2>/dev/null
 	wait "$FS_PID" 2>/dev/null
 	FS_PID=
+}
+
+fault_server_alive() {
+	local rc
+	[ -n "$FS_PID" ] || return 1
+	kill -0 "$FS_PID" 2>/dev/null && return 0
+	wait "$FS_PID" 2>/dev/null
+	rc=$?
+	echo "fault server $FS_PID ended with status $rc" \
+		"$([ "$rc" -gt 128 ] && echo "(signal $((rc - 128)))")" >&2
+	return 1
 }
 
 fault_server_settok() {

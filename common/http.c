@@ -12,6 +12,7 @@
 #include <ctype.h>
 #include <dlfcn.h>
 #include <pthread.h>
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
@@ -103,6 +104,20 @@ static size_t on_header(char *p, size_t size, size_t n, void *arg)
 	size_t len = size * n;
 	char line[512], *v;
 
+	if (len > 12 && len < sizeof(line) &&
+	    strncasecmp(p, "retry-after:", 12) == 0) {
+		char *end = NULL;
+		long d;
+		memcpy(line, p + 12, len - 12);
+		line[len - 12] = '\0';
+		for (v = line; *v == ' ' || *v == '\t'; v++)
+			;
+		d = isdigit((unsigned char)*v) ? strtol(v, &end, 10) : -1;
+		if (end != NULL && (*end == '\r' || *end == '\n' ||
+		                    *end == '\0' || *end == ' '))
+			s->resp->retry_after = d < 86400 ? d : 86400;
+		return len;
+	}
 	if (len < 14 || len >= sizeof(line) ||
 	    strncasecmp(p, "cache-control:", 14) != 0)
 		return len;
@@ -201,6 +216,7 @@ static int request(const char *url, const struct atok_http_opts *o,
 
 	memset(resp, 0, sizeof(*resp));
 	resp->max_age = -1;
+	resp->retry_after = -1;
 	if ((r = atok_http_url_allowed(url, o->allow_http_loopback, err)) != 0)
 		return r;
 	pthread_once(&curl_once, curl_load);
@@ -241,8 +257,16 @@ static int request(const char *url, const struct atok_http_opts *o,
 	keep(&rc, cu.easy_setopt(c, CURLOPT_SSL_VERIFYHOST, 2L));
 	/* A configured CA file or hashed directory replaces the system
 	 * bundle: parsing the whole bundle costs ~20 ms per process. */
-	if (o->ca_file != NULL)
+	if (o->ca_blob != NULL) {
+		/* libcurl copies the blob (CURL_BLOB_COPY). */
+		struct curl_blob blob = {(void *)(uintptr_t)o->ca_blob,
+		                         o->ca_blob_len, CURL_BLOB_COPY};
+		keep(&rc, cu.easy_setopt(c, CURLOPT_CAINFO_BLOB, &blob));
+		keep(&rc, cu.easy_setopt(c, CURLOPT_CAINFO, NULL));
+		keep(&rc, cu.easy_setopt(c, CURLOPT_CAPATH, NULL));
+	} else if (o->ca_file != NULL) {
 		keep(&rc, cu.easy_setopt(c, CURLOPT_CAINFO, o->ca_file));
+	}
 	if (o->ca_dir != NULL) {
 		keep(&rc, cu.easy_setopt(c, CURLOPT_CAPATH, o->ca_dir));
 		if (o->ca_file == NULL)

@@ -21,6 +21,10 @@ struct atok_http_opts {
 	const char *client_key;
 	int allow_http_loopback; /* plain http only to 127.0.0.1 / ::1 */
 	size_t body_max;         /* 0: ATOK_HTTP_BODY_MAX */
+	/* A PEM CA bundle held in memory (read before a chroot); used
+	 * instead of ca_file when set.  Not copied: must outlive the call. */
+	const char *ca_blob;
+	size_t ca_blob_len;
 };
 
 struct atok_http_response {
@@ -29,6 +33,8 @@ struct atok_http_response {
 	size_t len;
 	char content_type[128];
 	long max_age; /* Cache-Control max-age, -1 when absent, 0 no-store */
+	long retry_after; /* Retry-After in seconds (RFC 9110 10.2.3, the
+	                     delay form only), -1 when absent or a date */
 };
 
 /*

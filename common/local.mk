@@ -20,6 +20,8 @@ libatok_la_SOURCES = \
 	common/keys.c common/keys.h \
 	common/http.c common/http.h \
 	common/jwt.c common/jwt.h \
+	common/clientauth.c common/clientauth.h \
+	common/oauth_client.c common/oauth_client.h \
 	common/introspect.c common/introspect.h \
 	common/result.h \
 	common/verifier.c

@@ -22,6 +22,7 @@ libatok_la_SOURCES = \
 	common/jwt.c common/jwt.h \
 	common/clientauth.c common/clientauth.h \
 	common/oauth_client.c common/oauth_client.h \
+	common/account.c common/account.h \
 	common/introspect.c common/introspect.h \
 	common/result.h \
 	common/verifier.c

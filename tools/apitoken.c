@@ -19,6 +19,7 @@
 #include "atok.h"
 #include "config.h"
 #include "local.h"
+#include "oauth.h"
 #include "scope.h"
 #include "store.h"
 #include "util.h"
@@ -55,6 +56,8 @@ static void usage(FILE *f)
 	        "  verify [--user USER] [--scope S]... [--service NAME] "
 	        "[--json]   (token on stdin)\n"
 	        "  check-config\n"
+	        "  oauth login|token|refresh|status|logout NAME   (apitoken "
+	        "oauth --help)\n"
 	        "\n"
 	        "Default configuration: %s.  See apitoken(1).\n",
 	        ATOK_CONFIG_DEFAULT_PATH);
@@ -686,6 +689,8 @@ int main(int argc, char **argv)
 	cmd = argv[optind];
 	argc -= optind;
 	argv += optind;
+	if (strcmp(cmd, "oauth") == 0)
+		return cli_oauth(o.config, argc, argv); /* tools/oauth.c */
 	optind = 0;
 	while ((c = getopt_long(argc, argv, "u:s:e:n:S:jh", longopts, NULL)) !=
 	       -1) {

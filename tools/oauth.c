@@ -1,0 +1,522 @@
+/*
+ * oauth.c - `apitoken oauth login|token|refresh|status|logout NAME`.
+ *
+ * Exit codes: 0 ok; 1 the account needs a new authorization (log in
+ * again); 2 temporary trouble or an error of configuration or state;
+ * 64 usage.  Tokens go to standard output only (`token`), never to argv
+ * or to standard error.
+ */
+#include "ac_config.h"
+
+#include <errno.h>
+#include <getopt.h>
+#include <grp.h>
+#include <pwd.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <jansson.h>
+
+#include "account.h"
+#include "config.h"
+#include "oauth.h"
+#include "oauth_client.h"
+#include "util.h"
+
+#define EXIT_OK     0
+#define EXIT_REAUTH 1
+#define EXIT_TEMP   2
+#define EXIT_USAGE  64
+
+struct oopts {
+	const char *config;
+	const char *owner;
+	int all, json, device, force;
+};
+
+static void usage(FILE *f)
+{
+	fprintf(f, "usage: apitoken [--config FILE] oauth COMMAND\n"
+	           "\n"
+	           "  login NAME [--device] [--owner USER]\n"
+	           "  token NAME             a fresh access token on stdout\n"
+	           "  refresh NAME | --all   refresh now (keeps refresh tokens "
+	           "alive)\n"
+	           "  status [NAME] [--json] exit 0 ok, 1 log in again, 2 "
+	           "temporary trouble\n"
+	           "  logout NAME [--force]  revoke at the server, delete the "
+	           "state\n");
+}
+
+static int load(const struct oopts *o, struct atok_config **cfgp)
+{
+	struct atok_error err = {0};
+	struct atok_config *cfg = atok_config_new();
+
+	if (cfg == NULL) {
+		fprintf(stderr, "apitoken: out of memory\n");
+		return EXIT_TEMP;
+	}
+	if (atok_config_load_file(cfg, o->config, &err) != 0) {
+		fprintf(stderr, "apitoken: %s\n", err.msg);
+		atok_config_free(&cfg);
+		return EXIT_TEMP;
+	}
+	*cfgp = cfg;
+	return 0;
+}
+
+static int open_account(const struct oopts *o, const char *name,
+                        struct atok_config **cfgp, struct atok_account **ap)
+{
+	struct atok_error err = {0};
+	int r;
+
+	if ((r = load(o, cfgp)) != 0)
+		return r;
+	if (atok_account_open(*cfgp, name, ap, &err) != 0) {
+		fprintf(stderr, "apitoken: %s\n", err.msg);
+		atok_config_free(cfgp);
+		return EXIT_TEMP;
+	}
+	return 0;
+}
+
+static int exit_of(const struct atok_account_event *ev)
+{
+	return ev->health == ATOK_ACCOUNT_REAUTH ? EXIT_REAUTH : EXIT_TEMP;
+}
+
+static void fmt_time(int64_t t, char *buf, size_t n)
+{
+	time_t tt = (time_t)t;
+	struct tm tm;
+
+	if (t == 0 || gmtime_r(&tt, &tm) == NULL ||
+	    strftime(buf, n, "%Y-%m-%dT%H:%M:%SZ", &tm) == 0)
+		snprintf(buf, n, "-");
+}
+
+static int cmd_token(const struct oopts *o, const char *name)
+{
+	struct atok_config *cfg = NULL;
+	struct atok_account *a = NULL;
+	struct atok_account_event ev;
+	struct atok_error err = {0};
+	char *tok = NULL;
+	size_t len = 0;
+	int r;
+
+	if ((r = open_account(o, name, &cfg, &a)) != 0)
+		return r;
+	if (atok_account_token(a, (int64_t)time(NULL), 0, &tok, &len, &ev,
+	                       &err) != 0) {
+		fprintf(stderr, "apitoken: %s\n", err.msg);
+		r = exit_of(&ev);
+		goto out;
+	}
+	if (fwrite(tok, 1, len, stdout) != len || putchar('\n') == EOF ||
+	    fflush(stdout) != 0) {
+		r = EXIT_TEMP;
+		goto out;
+	}
+	r = EXIT_OK;
+out:
+	if (tok != NULL)
+		atok_freezero(tok, len + 1);
+	atok_account_free(&a);
+	atok_config_free(&cfg);
+	return r;
+}
+
+static int refresh_one(struct atok_config *cfg, const char *name)
+{
+	struct atok_account *a = NULL;
+	struct atok_account_event ev = {0};
+	struct atok_error err = {0};
+	char *tok = NULL;
+	size_t len = 0;
+	int r;
+
+	if (atok_account_open(cfg, name, &a, &err) != 0) {
+		fprintf(stderr, "apitoken: %s\n", err.msg);
+		return EXIT_TEMP;
+	}
+	if (atok_account_token(a, (int64_t)time(NULL), ATOK_ACCOUNT_FORCE, &tok,
+	                       &len, &ev, &err) != 0) {
+		fprintf(stderr, "apitoken: %s\n", err.msg);
+		r = exit_of(&ev);
+	} else {
+		printf("%s: %s, generation %llu\n", name, ev.event,
+		       (unsigned long long)ev.generation);
+		r = EXIT_OK;
+	}
+	if (tok != NULL)
+		atok_freezero(tok, len + 1);
+	atok_account_free(&a);
+	return r;
+}
+
+/* The worse of two exit codes: 1 (act now) over 2 over 0. */
+static int worse(int a, int b)
+{
+	if (a == EXIT_REAUTH || b == EXIT_REAUTH)
+		return EXIT_REAUTH;
+	return a > b ? a : b;
+}
+
+static int cmd_refresh(const struct oopts *o, const char *name)
+{
+	struct atok_config *cfg = NULL;
+	const char *n;
+	size_t i;
+	int r = EXIT_OK;
+
+	if ((name == NULL) == !o->all) {
+		usage(stderr);
+		return EXIT_USAGE;
+	}
+	if ((r = load(o, &cfg)) != 0)
+		return r;
+	if (name != NULL)
+		r = refresh_one(cfg, name);
+	for (i = 0;
+	     o->all && (n = atok_config_instance(cfg, "account", i)) != NULL;
+	     i++)
+		r = worse(r, refresh_one(cfg, n));
+	atok_config_free(&cfg);
+	return r;
+}
+
+static const char *health_name(enum atok_account_health h)
+{
+	return h == ATOK_ACCOUNT_HEALTHY  ? "ok"
+	       : h == ATOK_ACCOUNT_REAUTH ? "reauthorization-required"
+	                                  : "trouble";
+}
+
+/* One account's status: printed (or added to arr), its exit code. */
+static int status_one(struct atok_config *cfg, const char *name, json_t *arr)
+{
+	struct atok_account_state st = {0};
+	struct atok_account *a = NULL;
+	struct atok_error err = {0};
+	enum atok_account_health h = ATOK_ACCOUNT_TROUBLE;
+	char exp[32], errat[32], next[32];
+	int64_t now = (int64_t)time(NULL);
+	const char *problem = NULL;
+	int r;
+
+	if (atok_account_open(cfg, name, &a, &err) != 0) {
+		problem = err.msg;
+	} else if ((r = atok_account_read(a, &st, &err)) != 0) {
+		/* Never logged in, or a state we refuse: log in again. */
+		h = r == ATOK_ERR_NOT_FOUND || r == ATOK_ERR_MALFORMED
+		        ? ATOK_ACCOUNT_REAUTH
+		        : ATOK_ACCOUNT_TROUBLE;
+		if (r == ATOK_ERR_NOT_FOUND &&
+		    atok_account_is_client_credentials(a))
+			h = ATOK_ACCOUNT_HEALTHY; /* fetched at first use */
+		problem = err.msg;
+	} else {
+		h = atok_account_health_of(a, &st, now);
+		problem = st.error[0] ? st.error : NULL;
+	}
+	fmt_time(st.expires_at, exp, sizeof(exp));
+	fmt_time(st.error_at, errat, sizeof(errat));
+	fmt_time(st.next_attempt, next, sizeof(next));
+	if (arr != NULL) {
+		json_t *j = json_pack(
+		    "{s:s, s:s, s:I, s:s, s:b, s:I, s:s?, s:s?, s:s, s:s}",
+		    "account", name, "status", health_name(h), "generation",
+		    (json_int_t)st.generation, "expires", exp, "refresh_token",
+		    st.refresh_token != NULL, "failures",
+		    (json_int_t)st.failures, "error", problem, "error_code",
+		    st.error_code[0] ? st.error_code : NULL, "error_at", errat,
+		    "next_attempt", next);
+		if (j != NULL)
+			json_array_append_new(arr, j);
+	} else {
+		printf("%s: %s; generation %llu, access token until %s, %s "
+		       "refresh token",
+		       name, health_name(h), (unsigned long long)st.generation,
+		       exp, st.refresh_token != NULL ? "a" : "no");
+		if (problem != NULL)
+			printf("; last error at %s: %s%s%s", errat, problem,
+			       st.error_code[0] ? " (" : "",
+			       st.error_code[0] ? st.error_code : "");
+		if (st.error_code[0])
+			printf(")");
+		if (st.next_attempt > now)
+			printf("; next attempt %s", next);
+		if (h == ATOK_ACCOUNT_REAUTH)
+			printf("; run: apitoken oauth login %s", name);
+		printf("\n");
+	}
+	atok_account_state_clear(&st);
+	atok_account_free(&a);
+	return h == ATOK_ACCOUNT_HEALTHY  ? EXIT_OK
+	       : h == ATOK_ACCOUNT_REAUTH ? EXIT_REAUTH
+	                                  : EXIT_TEMP;
+}
+
+static int cmd_status(const struct oopts *o, const char *name)
+{
+	struct atok_config *cfg = NULL;
+	json_t *arr = NULL;
+	const char *n;
+	size_t i;
+	int r = EXIT_OK;
+
+	if ((r = load(o, &cfg)) != 0)
+		return r;
+	if (o->json && (arr = json_array()) == NULL) {
+		atok_config_free(&cfg);
+		return EXIT_TEMP;
+	}
+	if (name != NULL)
+		r = status_one(cfg, name, arr);
+	for (i = 0;
+	     name == NULL && (n = atok_config_instance(cfg, "account", i)); i++)
+		r = worse(r, status_one(cfg, n, arr));
+	if (arr != NULL) {
+		char *s = json_dumps(arr, JSON_COMPACT);
+		if (s == NULL || printf("%s\n", s) < 0)
+			r = EXIT_TEMP;
+		free(s);
+		json_decref(arr);
+	}
+	atok_config_free(&cfg);
+	return r;
+}
+
+/* --owner USER: the store, state and lock go to USER and USER's group. */
+static int give(struct atok_account *a, const char *owner)
+{
+	struct atok_error err = {0};
+	struct passwd *pw;
+
+	if (owner == NULL)
+		return 0;
+	if ((pw = getpwnam(owner)) == NULL) {
+		fprintf(stderr, "apitoken: no user \"%.64s\"\n", owner);
+		return EXIT_USAGE;
+	}
+	if (atok_account_chown(a, pw->pw_uid, pw->pw_gid, &err) != 0) {
+		fprintf(stderr, "apitoken: %s\n", err.msg);
+		return EXIT_TEMP;
+	}
+	return 0;
+}
+
+/* RFC 8628: show the code, poll at the interval until approved. */
+static int login_device(struct atok_account *a, struct atok_oauth_tokens *t)
+{
+	struct atok_oauth_client *c = atok_account_client(a);
+	struct atok_oauth_device dev;
+	struct atok_oauth_reply rep;
+	int64_t now = (int64_t)time(NULL);
+	long interval;
+	int r;
+
+	if (atok_oauth_device_start(c, atok_account_scope(a),
+	                            atok_account_resource(a), now, &dev,
+	                            &rep) != 0) {
+		fprintf(stderr, "apitoken: device authorization failed: %s\n",
+		        rep.detail);
+		return rep.outcome == ATOK_OAUTH_TEMPORARY ? EXIT_TEMP
+		                                           : EXIT_REAUTH;
+	}
+	/* The code goes to stdout for scripts; the words to stderr. */
+	fprintf(stderr,
+	        "To sign in, open %s and enter the code below "
+	        "(valid for %llds).\n",
+	        dev.verification_uri, (long long)(dev.expires_at - now));
+	if (dev.verification_uri_complete[0])
+		fprintf(stderr, "Or open %s\n", dev.verification_uri_complete);
+	printf("user_code %s\n", dev.user_code);
+	fflush(stdout);
+	interval = dev.interval;
+	for (;;) {
+		sleep((unsigned)interval);
+		now = (int64_t)time(NULL);
+		if (now >= dev.expires_at) {
+			fprintf(stderr, "apitoken: the code expired\n");
+			r = EXIT_REAUTH;
+			break;
+		}
+		r = atok_oauth_device_poll(c, dev.device_code, now, t, &rep);
+		if (r == 0)
+			break;
+		if (rep.outcome == ATOK_OAUTH_PENDING)
+			continue;
+		if (rep.outcome == ATOK_OAUTH_SLOW_DOWN) {
+			interval += 5; /* RFC 8628 3.5 */
+			continue;
+		}
+		if (rep.outcome == ATOK_OAUTH_TEMPORARY) {
+			/* RFC 8628 3.5: back off on a connection timeout */
+			interval = interval * 2 < 60 ? interval * 2 : 60;
+			fprintf(stderr, "apitoken: %s; retrying\n", rep.detail);
+			continue;
+		}
+		fprintf(stderr, "apitoken: sign-in failed: %s\n", rep.detail);
+		r = EXIT_REAUTH;
+		break;
+	}
+	explicit_bzero(dev.device_code, sizeof(dev.device_code));
+	return r == 0 ? 0 : r;
+}
+
+static int cmd_login(const struct oopts *o, const char *name)
+{
+	struct atok_oauth_tokens t = {0};
+	struct atok_oauth_reply rep;
+	struct atok_config *cfg = NULL;
+	struct atok_account *a = NULL;
+	struct atok_account_event ev;
+	struct atok_error err = {0};
+	int r;
+
+	if ((r = open_account(o, name, &cfg, &a)) != 0)
+		return r;
+	if (atok_account_is_client_credentials(a)) {
+		r = atok_oauth_client_credentials(
+		    atok_account_client(a), atok_account_scope(a),
+		    atok_account_resource(a), (int64_t)time(NULL), &t, &rep);
+		if (r != 0) {
+			fprintf(stderr, "apitoken: %s\n", rep.detail);
+			r = EXIT_TEMP;
+			goto out;
+		}
+	} else if (o->device) {
+		if ((r = login_device(a, &t)) != 0)
+			goto out;
+	} else {
+		fprintf(stderr, "apitoken: give --device (this build has no "
+		                "browser login yet)\n");
+		r = EXIT_USAGE;
+		goto out;
+	}
+	if (atok_account_save(a, &t, (int64_t)time(NULL), &ev, &err) != 0) {
+		fprintf(stderr, "apitoken: %s\n", err.msg);
+		r = EXIT_TEMP;
+		goto out;
+	}
+	if ((r = give(a, o->owner)) != 0)
+		goto out;
+	fprintf(stderr, "apitoken: account %s logged in (generation %llu%s)\n",
+	        name, (unsigned long long)ev.generation,
+	        t.refresh_token != NULL ? ", with a refresh token"
+	                                : ", no refresh token");
+	r = EXIT_OK;
+out:
+	atok_oauth_tokens_clear(&t);
+	atok_account_free(&a);
+	atok_config_free(&cfg);
+	return r;
+}
+
+static int cmd_logout(const struct oopts *o, const char *name)
+{
+	struct atok_config *cfg = NULL;
+	struct atok_account *a = NULL;
+	struct atok_account_event ev;
+	struct atok_error err = {0};
+	int r;
+
+	if ((r = open_account(o, name, &cfg, &a)) != 0)
+		return r;
+	if (atok_account_logout(a, (int64_t)time(NULL), o->force, &ev, &err) !=
+	    0) {
+		fprintf(stderr, "apitoken: %s\n", err.msg);
+		r = EXIT_TEMP;
+	} else {
+		fprintf(stderr, "apitoken: account %s logged out (%s)\n", name,
+		        ev.detail[0] ? ev.detail : "no token held");
+		r = EXIT_OK;
+	}
+	atok_account_free(&a);
+	atok_config_free(&cfg);
+	return r;
+}
+
+int cli_oauth(const char *config, int argc, char **argv)
+{
+	static const struct option longopts[] = {
+	    {"all", no_argument, NULL, 'a'},
+	    {"json", no_argument, NULL, 'j'},
+	    {"device", no_argument, NULL, 'd'},
+	    {"force", no_argument, NULL, 'f'},
+	    {"owner", required_argument, NULL, 'o'},
+	    {"help", no_argument, NULL, 'h'},
+	    {NULL, 0, NULL, 0},
+	};
+	struct oopts o = {0};
+	const char *cmd, *name = NULL;
+	int c;
+
+	o.config = config;
+	if (argc < 2) {
+		usage(stderr);
+		return EXIT_USAGE;
+	}
+	cmd = argv[1];
+	argc--;
+	argv++;
+	optind = 0;
+	while ((c = getopt_long(argc, argv, "h", longopts, NULL)) != -1) {
+		switch (c) {
+		case 'a':
+			o.all = 1;
+			break;
+		case 'j':
+			o.json = 1;
+			break;
+		case 'd':
+			o.device = 1;
+			break;
+		case 'f':
+			o.force = 1;
+			break;
+		case 'o':
+			o.owner = optarg;
+			break;
+		case 'h':
+			usage(stdout);
+			return 0;
+		default:
+			usage(stderr);
+			return EXIT_USAGE;
+		}
+	}
+	if (optind < argc)
+		name = argv[optind++];
+	if (optind < argc || (name != NULL && !atok_config_instance_name_valid(
+	                                          name, strlen(name)))) {
+		/* Never echo it: it may be a pasted secret. */
+		fprintf(stderr, "apitoken: expected one account name (letters, "
+		                "digits, '_', '-')\n");
+		return EXIT_USAGE;
+	}
+	if (strcmp(cmd, "status") == 0)
+		return cmd_status(&o, name);
+	if (strcmp(cmd, "refresh") == 0)
+		return cmd_refresh(&o, name);
+	if (name == NULL) {
+		usage(stderr);
+		return EXIT_USAGE;
+	}
+	if (strcmp(cmd, "token") == 0)
+		return cmd_token(&o, name);
+	if (strcmp(cmd, "login") == 0)
+		return cmd_login(&o, name);
+	if (strcmp(cmd, "logout") == 0)
+		return cmd_logout(&o, name);
+	fprintf(stderr, "apitoken: unknown oauth command \"%.32s\"\n", cmd);
+	usage(stderr);
+	return EXIT_USAGE;
+}

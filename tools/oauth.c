@@ -149,6 +149,11 @@ static int refresh_one(struct atok_config *cfg, const char *name)
 	                       &len, &ev, &err) != 0) {
 		fprintf(stderr, "apitoken: %s\n", err.msg);
 		r = exit_of(&ev);
+	} else if (strcmp(ev.event, "refreshed") != 0) {
+		/* The cached token is still good, the refresh was not. */
+		fprintf(stderr, "apitoken: account %s: refresh failed: %s\n",
+		        name, ev.detail);
+		r = EXIT_TEMP;
 	} else {
 		printf("%s: %s, generation %llu\n", name, ev.event,
 		       (unsigned long long)ev.generation);

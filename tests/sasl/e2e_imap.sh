@@ -15,7 +15,7 @@ IT_DIR_SASL=$(dirname "$IT_SELF")
 IT_DIR=$(cd "$IT_DIR_SASL/../integration" && pwd) # lib.sh's helpers live there
 # shellcheck source=tests/sasl/e2e_common.sh
 . "$IT_DIR_SASL/e2e_common.sh"
-it_require /usr/sbin/cyrmaster /usr/lib/cyrus/bin/imapd saslpluginviewer \
+it_require /usr/sbin/cyrmaster /usr/lib/cyrus/bin/imapd /usr/lib/cyrus/bin/imtest saslpluginviewer \
 	curl logger "$IT_PY"
 it_enter "$@"
 
@@ -301,6 +301,41 @@ if [ -n "$E2E_OIDC" ]; then
 		eval 'out_has "RESULT refused" && out_has "\"status\":\"401\""'
 	curl_imap tok_opq_rev OAUTHBEARER "$IMAP_PORT" --sasl-ir
 	it_check "curl OAUTHBEARER, revoked opaque token: refused (exit 67)" rc_is 67
+
+	# the client side: imtest with the SASL password apitoken:NAME, a
+	# named account of the client's configuration (the default path,
+	# inside this namespace's /etc copy) logged in by the device flow
+	mkdir -m 0700 -p /etc/apitoken "$T/oauth-client"
+	cat >/etc/apitoken/apitoken.conf <<EOF2
+[client]
+store = $T/oauth-client/store
+timeout = 5
+[account:imap]
+issuer = $OIDC_ISSUER
+client_id = cli-mail
+client_secret_file = $OIDC_STATE/clients/cli-mail.secret
+scope = openid offline_access imap
+resource = urn:apitoken:test
+allow_http_loopback = yes
+user = $IT_USER
+EOF2
+	chmod 0600 /etc/apitoken/apitoken.conf
+	it_check "apitoken oauth login imap --device (approved at oidc-provider)" \
+		oidc_device_login /etc/apitoken/apitoken.conf imap "$IT_USER"
+	imtest_acct() { # MECH: LOGOUT after authenticating with apitoken:imap
+		echo ". LOGOUT" | SASL_PATH=$E2E_PLUGDIR timeout 60 /usr/lib/cyrus/bin/imtest -p "$IMAP_PORT" \
+			-m "$1" -a "$IT_USER" -u "$IT_USER" -w apitoken:imap 127.0.0.1 \
+			>"$T/imtest.out" 2>&1
+		cat "$T/imtest.out" >>"$T/client-all.log"
+		grep -q "Authenticated" "$T/imtest.out"
+	}
+	it_log_mark
+	it_check "imtest OAUTHBEARER -w apitoken:imap: authenticated" imtest_acct OAUTHBEARER
+	it_check "imtest XOAUTH2 -w apitoken:imap: authenticated" imtest_acct XOAUTH2
+	it_check "  syslog: the token was accepted by the server" \
+		it_log_has "decision=accept" "source=jwt"
+	tok_acct=$(/usr/bin/jq -r .access_token "$T/oauth-client/store/imap.state")
+	it_secret tok_acct "$tok_acct"
 
 	# the authorization server down
 	oidc_stop

@@ -171,6 +171,12 @@ int atok_http_url_allowed(const char *url, int allow_http_loopback,
 	return 0;
 }
 
+int atok_http_preload(void)
+{
+	pthread_once(&curl_once, curl_load);
+	return curl_ready;
+}
+
 void atok_http_response_clear(struct atok_http_response *resp)
 {
 	if (resp == NULL)

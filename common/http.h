@@ -52,6 +52,13 @@ int atok_http_url_allowed(const char *url, int allow_http_loopback,
 int atok_http_get(const char *url, const struct atok_http_opts *o,
                   struct atok_http_response *resp, struct atok_error *err);
 
+/*
+ * Loads and initialises libcurl now, not at the first request: for a
+ * process about to chroot (Postfix's smtp), where libcurl.so is not
+ * reachable later.  Returns 1 when libcurl is ready.
+ */
+int atok_http_preload(void);
+
 /* A connection kept between requests of a long-lived process: pass the
  * same struct atok_http_conn * (NULL at first) to reuse it. */
 struct atok_http_conn;

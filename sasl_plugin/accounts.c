@@ -21,6 +21,7 @@
 
 #include "account.h"
 #include "config.h"
+#include "http.h"
 #include "plugin.h"
 #include "util.h"
 
@@ -108,6 +109,12 @@ static void load_locked(const sasl_utils_t *u)
 		}
 		n_table++;
 	}
+	/* libcurl (and the TLS library under it) cannot be loaded from
+	 * inside a chroot: load them now. */
+	if (n_table > 0 && !atok_http_preload())
+		log_line(u, SASL_LOG_ERR,
+		         "apitoken: client accounts: libcurl could not be "
+		         "loaded");
 out:
 	atok_config_free(&cfg);
 }

@@ -452,6 +452,22 @@ async function testControl(req, res, url) {
     return sendJson(res, 200, { faults: faults.length });
   }
   if (url.pathname === '/test/stats' && req.method === 'GET') return sendJson(res, 200, stats);
+  if (url.pathname === '/test/down' && req.method === 'POST') {
+    // An outage: stop listening (connections refused) for SECONDS, then
+    // listen on the same port again; every grant is kept.
+    const params = new URLSearchParams(url.search);
+    for (const [k, v] of new URLSearchParams(await readBody(req))) params.set(k, v);
+    const secs = Number(params.get('seconds') || 10);
+    const { port } = server.address();
+    sendJson(res, 200, { down: secs });
+    res.on('finish', () => {
+      server.close();
+      server.closeAllConnections();
+      log(`down for ${secs}s`);
+      setTimeout(() => server.listen(port, '127.0.0.1', () => log('up again')), secs * 1000);
+    });
+    return undefined;
+  }
   return sendJson(res, 404, { error: 'not found' });
 }
 

@@ -203,7 +203,8 @@ int sasl_accounts_token(const sasl_utils_t *u, const char *name, char **token,
 	pthread_mutex_unlock(&s->mu);
 	if (r != 0) {
 		if (ev.detail[0] == '\0')
-			snprintf(ev.detail, sizeof(ev.detail), "%.200s", err.msg);
+			snprintf(ev.detail, sizeof(ev.detail), "%.200s",
+			         err.msg);
 		log_event(u, name, &ev, 1);
 		u->seterror(u->conn, 0,
 		            "apitoken: no token for account %s (%s): a "

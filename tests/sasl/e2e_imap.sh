@@ -305,7 +305,7 @@ if [ -n "$E2E_OIDC" ]; then
 	# the client side: imtest with the SASL password apitoken:NAME, a
 	# named account of the client's configuration (the default path,
 	# inside this namespace's /etc copy) logged in by the device flow
-	mkdir -m 0700 -p /etc/apitoken "$T/oauth-client"
+	mkdir -p /etc/apitoken "$T/oauth-client" && chmod 0700 /etc/apitoken "$T/oauth-client"
 	cat >/etc/apitoken/apitoken.conf <<EOF2
 [client]
 store = $T/oauth-client/store

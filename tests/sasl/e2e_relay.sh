@@ -24,7 +24,7 @@ it_enter "$@"
 E2E_SCOPE=smtp
 PF=$T/postfix     # the server
 PFC=$T/postfix-c  # the client, smtp chrooted in $PFC/queue
-PF_STARTED= PFC_STARTED=
+PF_STARTED='' PFC_STARTED=''
 APITOKEN=$top_builddir/tools/apitoken
 ACONF=/etc/apitoken/apitoken.conf # the plugin's default, in this namespace
 
@@ -114,7 +114,7 @@ server_start() {
 }
 
 client_start() {
-	mkdir -m 0755 -p "$PFC" "$PFC/queue" "$PFC/data" || return 1
+	mkdir -p "$PFC/queue" "$PFC/data" && chmod 0755 "$PFC" "$PFC/queue" "$PFC/data" || return 1
 	chown postfix "$PFC/data"
 	{
 		printf '%s\n' \
@@ -198,7 +198,7 @@ else
 fi
 
 STORE=$PFC/queue/apitoken
-mkdir -m 0700 -p /etc/apitoken
+mkdir -p /etc/apitoken && chmod 0700 /etc/apitoken
 cat >"$ACONF" <<EOF2
 [client]
 chroot = $PFC/queue
@@ -215,7 +215,7 @@ user = $IT_USER
 EOF2
 install -m 0600 "$OIDC_STATE/clients/cli-mail.secret" /etc/apitoken/cli-mail.secret
 chmod 0600 "$ACONF"
-mkdir -m 0755 -p "$PFC/queue"
+mkdir -p "$PFC/queue" && chmod 0755 "$PFC" "$PFC/queue"
 it_check "apitoken oauth login relay --device --owner postfix" \
 	oidc_device_login "$ACONF" relay "$IT_USER" --owner postfix
 it_check "  the state is postfix's, 0600, in the jail" \

@@ -1,8 +1,9 @@
 /*
  * fuzz_oauth_client.c - libFuzzer harness for the token-endpoint client's
  * response parsers (common/oauth_client.c): token, device authorization
- * and metadata answers.  The first byte picks the parser and the HTTP
- * status; what a parser accepts must obey its limits.
+ * and metadata answers, and the account state file (common/account.c).
+ * The first byte picks the parser and the HTTP status; what a parser
+ * accepts must obey its limits.
  */
 #include "ac_config.h"
 
@@ -10,6 +11,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "account.h"
 #include "oauth_client.h"
 
 #define FUZZ_NOW 1800000000LL
@@ -41,7 +43,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	if (size < 1)
 		return 0;
 	status = statuses[data[0] & 7];
-	switch ((data[0] >> 3) % 3) {
+	switch ((data[0] >> 3) % 4) {
 	case 0:
 		if (atok_oauth_parse_token_response(status, body, size - 1, 7,
 		                                    FUZZ_NOW, &t, &rep) == 0) {
@@ -73,6 +75,19 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 				abort();
 		}
 		break;
+	case 3: {
+		struct atok_account_state st;
+		if (atok_account_parse_state(body, size - 1, &st) == 0) {
+			if (st.access_token != NULL)
+				check_visible(st.access_token, st.access_len,
+				              ATOK_OAUTH_ACCESS_MAX);
+			if (st.refresh_token != NULL)
+				check_visible(st.refresh_token, st.refresh_len,
+				              ATOK_OAUTH_REFRESH_MAX);
+		}
+		atok_account_state_clear(&st);
+		return 0;
+	}
 	default:
 		tok[0] = devu[0] = rev[0] = authz[0] = '\0';
 		if (atok_oauth_parse_metadata(body, size - 1,

@@ -222,7 +222,7 @@ put("fuzz_introspect", "cache-truncated", entry()[:70])
 
 # --- fuzz_oauth_client: token, device and metadata answers --------------
 # The first byte: bits 0-2 the HTTP status (200 200 200 400 401 429 503
-# 302), bits 3-4 the parser (0 token, 1 device, 2 metadata).
+# 302), bits 3-4 the parser (0 token, 1 device, 2 metadata, 3 state file).
 def oc(name, parser, status, obj):
     body = obj if isinstance(obj, str) else json.dumps(obj)
     put("fuzz_oauth_client", name, bytes([parser << 3 | status]) + body.encode())
@@ -258,6 +258,13 @@ oc("metadata-ok", 2, 0, {"issuer": "https://issuer.test",
                          "revocation_endpoint":
                          "https://issuer.test/token/revocation",
                          "authorization_endpoint": "https://issuer.test/auth"})
+oc("state-ok", 3, 0, {"v": 1, "access_token": "at", "refresh_token": "rt",
+                      "expires_at": NOW + 600, "refreshed_at": NOW,
+                      "generation": 3, "reauth": False, "error": "",
+                      "error_code": "", "error_at": 0, "next_attempt": 0,
+                      "logged_at": 0, "failures": 0})
+oc("state-reauth", 3, 0, {"v": 1, "reauth": True, "error_code": "invalid_grant",
+                          "error": "the server said invalid_grant"})
 oc("metadata-other-issuer", 2, 0, {"issuer": "https://evil.test",
                                    "token_endpoint": "https://evil.test/t"})
 PY

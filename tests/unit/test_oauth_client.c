@@ -13,6 +13,7 @@
 
 #include <openssl/evp.h>
 
+#include "account.h"
 #include "b64url.h"
 #include "clientauth.h"
 #include "oauth_client.h"
@@ -384,8 +385,66 @@ static void test_pkce(void)
 	T_EQ_STR(c, want, "challenge = BASE64URL(SHA256(verifier))");
 }
 
+/* The state file's reader (common/account.c). */
+static void test_state(void)
+{
+	static const struct {
+		const char *name, *text;
+		int ok;
+	} rows[] = {
+	    {"complete",
+	     "{\"v\":1,\"access_token\":\"at\",\"refresh_token\":\"rt\","
+	     "\"expires_at\":1800000600,\"refreshed_at\":1800000000,"
+	     "\"generation\":7,\"reauth\":false,\"error\":\"\","
+	     "\"error_code\":\"\",\"error_at\":0,\"next_attempt\":0,"
+	     "\"logged_at\":0,\"failures\":0}",
+	     1},
+	    {"minimal", "{\"v\":1}", 1},
+	    {"re-authorization",
+	     "{\"v\":1,\"reauth\":true,\"error_code\":\"invalid_grant\"}", 1},
+	    {"version 2", "{\"v\":2}", 0},
+	    {"no version", "{\"access_token\":\"at\"}", 0},
+	    {"torn", "{\"v\":1,\"access_token\":\"a", 0},
+	    {"two access tokens",
+	     "{\"v\":1,\"access_token\":\"a\",\"access_token\":\"b\"}", 0},
+	    {"token with a space", "{\"v\":1,\"access_token\":\"a b\"}", 0},
+	    {"token a number", "{\"v\":1,\"refresh_token\":5}", 0},
+	    {"negative expiry", "{\"v\":1,\"expires_at\":-1}", 0},
+	    {"reauth a string", "{\"v\":1,\"reauth\":\"yes\"}", 0},
+	    {"error with a newline", "{\"v\":1,\"error\":\"a\\nb\"}", 0},
+	    {"an array", "[1]", 0},
+	    {"empty", "", 0},
+	};
+	struct atok_account_state st;
+	size_t i;
+
+	for (i = 0; i < ATOK_ARRAY_SIZE_T(rows); i++) {
+		int r = atok_account_parse_state(rows[i].text,
+		                                 strlen(rows[i].text), &st);
+		T_EQ_INT(r == 0, rows[i].ok, "state row %zu (%s)", i,
+		         rows[i].name);
+		if (r != 0)
+			T_OK(st.access_token == NULL &&
+			         st.refresh_token == NULL,
+			     "state row %zu (%s): nothing kept", i,
+			     rows[i].name);
+		atok_account_state_clear(&st);
+	}
+	T_EQ_INT(
+	    atok_account_parse_state(rows[0].text, strlen(rows[0].text), &st),
+	    0, "complete state");
+	T_OK(st.generation == 7 && st.expires_at == 1800000600 &&
+	         st.refresh_len == 2 && strcmp(st.access_token, "at") == 0,
+	     "complete state: values");
+	atok_account_state_clear(&st);
+	T_OK(atok_account_parse_state("{}", ATOK_ACCOUNT_STATE_MAX + 1, &st) !=
+	         0,
+	     "a state over ATOK_ACCOUNT_STATE_MAX is refused");
+}
+
 int main(void)
 {
+	test_state();
 	test_token_rows();
 	test_limits();
 	test_device();

@@ -34,6 +34,7 @@ struct atok_account {
 	ino_t chroot_ino;
 	char *scope, *resource, *user;
 	int client_credentials;
+	const char *authorize_extra; /* static */
 	int64_t margin, lock_timeout;
 	struct atok_oauth_client *client;
 };
@@ -44,6 +45,7 @@ struct preset {
 	const char *name;
 	const char *token, *device, *authorization, *revocation; /* {tenant} */
 	const char *scope_delegated, *scope_app;
+	const char *authorize_extra;
 };
 
 static const struct preset presets[] = {
@@ -53,12 +55,12 @@ static const struct preset presets[] = {
      "https://login.microsoftonline.com/{tenant}/oauth2/v2.0/authorize", NULL,
      "offline_access https://outlook.office.com/SMTP.Send "
      "https://outlook.office.com/IMAP.AccessAsUser.All",
-     "https://outlook.office365.com/.default"},
+     "https://outlook.office365.com/.default", NULL},
     {"google", "https://oauth2.googleapis.com/token",
      "https://oauth2.googleapis.com/device/code",
      "https://accounts.google.com/o/oauth2/v2/auth",
      "https://oauth2.googleapis.com/revoke", "https://mail.google.com/",
-     "https://mail.google.com/"},
+     "https://mail.google.com/", "&access_type=offline&prompt=consent"},
 };
 
 /* pattern with "{tenant}" replaced by tenant, into out. */
@@ -619,6 +621,8 @@ int atok_account_open(const struct atok_config *cfg, const char *name,
 		                   a->section);
 		goto fail;
 	}
+	if (p != NULL)
+		a->authorize_extra = p->authorize_extra;
 	scope = atok_config_str(cfg, a->section, "scope");
 	if (scope == NULL && p != NULL)
 		scope =
@@ -738,6 +742,11 @@ int atok_account_is_client_credentials(const struct atok_account *a)
 struct atok_oauth_client *atok_account_client(struct atok_account *a)
 {
 	return a->client;
+}
+
+const char *atok_account_authorize_extra(const struct atok_account *a)
+{
+	return a->authorize_extra;
 }
 
 /* --- the refresh -------------------------------------------------------- */

@@ -89,6 +89,9 @@ const char *atok_account_scope(const struct atok_account *a);
 const char *atok_account_resource(const struct atok_account *a);
 int atok_account_is_client_credentials(const struct atok_account *a);
 struct atok_oauth_client *atok_account_client(struct atok_account *a);
+/* What the provider wants added to an authorization request (Google:
+ * "&access_type=offline&prompt=consent" for a refresh token), or NULL. */
+const char *atok_account_authorize_extra(const struct atok_account *a);
 
 /* Flags of atok_account_token(). */
 #define ATOK_ACCOUNT_FORCE                                                     \

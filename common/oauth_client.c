@@ -16,6 +16,7 @@
 #include <strings.h>
 
 #include <jansson.h>
+#include <openssl/crypto.h>
 #include <openssl/evp.h>
 #include <openssl/rand.h>
 
@@ -814,6 +815,182 @@ out:
 	atok_http_response_clear(&resp);
 	atok_form_clear(&form);
 	return r;
+}
+
+/* Appends "&name=" and value form-encoded to out (o bytes used). */
+static int url_add(char *out, size_t outsz, size_t *o, const char *name,
+                   const char *value)
+{
+	static const char hex[] = "0123456789ABCDEF";
+	size_t n = strlen(name);
+	const unsigned char *v;
+
+	if (value == NULL || *value == '\0')
+		return 0;
+	if (*o + n + 2 >= outsz)
+		return ATOK_ERR_TOO_LONG;
+	out[(*o)++] = '&';
+	memcpy(out + *o, name, n);
+	*o += n;
+	out[(*o)++] = '=';
+	for (v = (const unsigned char *)value; *v != '\0'; v++) {
+		if (*o + 4 >= outsz)
+			return ATOK_ERR_TOO_LONG;
+		if ((*v >= 'A' && *v <= 'Z') || (*v >= 'a' && *v <= 'z') ||
+		    (*v >= '0' && *v <= '9') || *v == '-' || *v == '.' ||
+		    *v == '_' || *v == '~') {
+			out[(*o)++] = (char)*v;
+		} else {
+			out[(*o)++] = '%';
+			out[(*o)++] = hex[*v >> 4];
+			out[(*o)++] = hex[*v & 15];
+		}
+	}
+	out[*o] = '\0';
+	return 0;
+}
+
+int atok_oauth_authorization_url(struct atok_oauth_client *c,
+                                 const char *redirect_uri, const char *scope,
+                                 const char *resource, const char *state,
+                                 const char *challenge, const char *extra,
+                                 char *out, size_t outsz)
+{
+	size_t o;
+	int r;
+
+	if (c->authorization[0] == '\0')
+		return ATOK_ERR_CONFIG;
+	o = (size_t)snprintf(out, outsz, "%s%sresponse_type=code",
+	                     c->authorization,
+	                     strchr(c->authorization, '?') ? "&" : "?");
+	if (o >= outsz)
+		return ATOK_ERR_TOO_LONG;
+	if ((r = url_add(out, outsz, &o, "client_id",
+	                 atok_client_auth_id(c->auth))) != 0 ||
+	    (r = url_add(out, outsz, &o, "redirect_uri", redirect_uri)) != 0 ||
+	    (r = url_add(out, outsz, &o, "scope", scope)) != 0 ||
+	    (r = url_add(out, outsz, &o, "resource", resource)) != 0 ||
+	    (r = url_add(out, outsz, &o, "state", state)) != 0 ||
+	    (r = url_add(out, outsz, &o, "code_challenge", challenge)) != 0 ||
+	    (r = url_add(out, outsz, &o, "code_challenge_method", "S256")) != 0)
+		return r;
+	if (extra != NULL) {
+		if (o + strlen(extra) >= outsz)
+			return ATOK_ERR_TOO_LONG;
+		memcpy(out + o, extra, strlen(extra) + 1);
+	}
+	return 0;
+}
+
+static int hexval(int ch)
+{
+	if (ch >= '0' && ch <= '9')
+		return ch - '0';
+	if (ch >= 'a' && ch <= 'f')
+		return ch - 'a' + 10;
+	if (ch >= 'A' && ch <= 'F')
+		return ch - 'A' + 10;
+	return -1;
+}
+
+/* The value of parameter name in query q (n bytes), percent- and
+ * '+'-decoded into out: 1 found, 0 absent, -1 malformed, too long,
+ * repeated or not visible ASCII once decoded. */
+static int query_param(const char *q, size_t n, const char *name, char *out,
+                       size_t outsz)
+{
+	size_t nl = strlen(name), i = 0, o, found = 0;
+
+	while (i < n) {
+		size_t end = i;
+		while (end < n && q[end] != '&')
+			end++;
+		if (end - i > nl && memcmp(q + i, name, nl) == 0 &&
+		    q[i + nl] == '=') {
+			if (found++)
+				return -1; /* twice: which one? neither */
+			o = 0;
+			for (i += nl + 1; i < end; i++) {
+				int ch = (unsigned char)q[i], h, l;
+				if (ch == '%') {
+					if (i + 2 >= end)
+						return -1;
+					if ((h = hexval(q[i + 1])) < 0 ||
+					    (l = hexval(q[i + 2])) < 0)
+						return -1;
+					ch = h * 16 + l;
+					i += 2;
+				} else if (ch == '+') {
+					ch = ' ';
+				}
+				if (ch < 0x21 || ch > 0x7e || o + 1 >= outsz)
+					return -1;
+				out[o++] = (char)ch;
+			}
+			if (o == 0)
+				return -1; /* "code=": nothing */
+			out[o] = '\0';
+		}
+		i = end + 1;
+	}
+	return found ? 1 : 0;
+}
+
+int atok_oauth_parse_redirect(const char *s, size_t len, const char *state,
+                              char *code, size_t codesz,
+                              struct atok_oauth_reply *rep)
+{
+	char got[ATOK_OAUTH_STATE_LEN * 2 + 1], err[ATOK_OAUTH_ERROR_MAX + 1];
+	const char *q, *end;
+	size_t n;
+	int e;
+
+	reply_init(rep);
+	code[0] = '\0';
+	if (len > ATOK_OAUTH_REDIRECT_MAX || memchr(s, '\0', len) != NULL) {
+		reply_set(rep, ATOK_OAUTH_CLIENT,
+		          "redirect too long or "
+		          "holds a NUL");
+		return ATOK_ERR_UNAVAILABLE;
+	}
+	/* The query: after the first '?', else the whole text (a bare
+	 * query pasted); up to a space (the HTTP version), '#' or the end
+	 * of the line. */
+	q = memchr(s, '?', len);
+	q = q != NULL ? q + 1 : s;
+	for (end = q; end < s + len && *end != ' ' && *end != '#' &&
+	              *end != '\r' && *end != '\n';
+	     end++)
+		;
+	n = (size_t)(end - q);
+	if ((e = query_param(q, n, "error", err, sizeof(err))) != 0) {
+		if (e > 0)
+			snprintf(rep->error, sizeof(rep->error), "%s", err);
+		reply_set(rep, ATOK_OAUTH_DENIED,
+		          "the authorization server answered error \"%s\"",
+		          e > 0 ? rep->error : "(malformed)");
+		return ATOK_ERR_UNAVAILABLE;
+	}
+	if (query_param(q, n, "state", got, sizeof(got)) != 1 ||
+	    strlen(got) != strlen(state) ||
+	    CRYPTO_memcmp(got, state, strlen(state)) != 0) {
+		reply_set(rep, ATOK_OAUTH_CLIENT,
+		          "the redirect's state is missing or not ours: "
+		          "ignored");
+		return ATOK_ERR_UNAVAILABLE;
+	}
+	if (codesz < 2 || query_param(q, n, "code", code,
+	                              codesz < ATOK_OAUTH_CODE_MAX + 1
+	                                  ? codesz
+	                                  : ATOK_OAUTH_CODE_MAX + 1) != 1) {
+		code[0] = '\0';
+		reply_set(rep, ATOK_OAUTH_CLIENT,
+		          "the redirect has no valid code");
+		return ATOK_ERR_UNAVAILABLE;
+	}
+	reply_set(rep, ATOK_OAUTH_OK, "authorization code received");
+	return 0;
 }
 
 int atok_oauth_pkce_new(char verifier[ATOK_OAUTH_PKCE_LEN + 1],

@@ -30,7 +30,10 @@
 #define ATOK_OAUTH_EXPIRES_DEFAULT  3600 /* when expires_in is absent */
 #define ATOK_OAUTH_INTERVAL_DEFAULT 5    /* RFC 8628 3.2 */
 #define ATOK_OAUTH_INTERVAL_MAX     300
-#define ATOK_OAUTH_PKCE_LEN         43 /* chars of verifier, challenge */
+#define ATOK_OAUTH_PKCE_LEN         43   /* chars of verifier, challenge */
+#define ATOK_OAUTH_CODE_MAX         2048 /* bytes of an authorization code */
+#define ATOK_OAUTH_STATE_LEN        32   /* chars of our random state */
+#define ATOK_OAUTH_REDIRECT_MAX     8192 /* bytes of a redirect we read */
 
 /* What a request came to, for the caller's state machine. */
 enum atok_oauth_outcome {
@@ -153,6 +156,33 @@ int atok_oauth_revoke(struct atok_oauth_client *c, const char *token,
  * ATOK_OAUTH_PKCE_LEN characters and a NUL.  0 or ATOK_ERR_CRYPTO. */
 int atok_oauth_pkce_new(char verifier[ATOK_OAUTH_PKCE_LEN + 1],
                         char challenge[ATOK_OAUTH_PKCE_LEN + 1]);
+
+/*
+ * The authorization request URL (RFC 6749 4.1.1 with RFC 7636 S256) for
+ * redirect_uri, state and challenge, into out of outsz bytes; extra
+ * (may be NULL) is appended verbatim ("&access_type=offline").  0, or
+ * ATOK_ERR_CONFIG (no authorization endpoint) / ATOK_ERR_TOO_LONG.
+ */
+int atok_oauth_authorization_url(struct atok_oauth_client *c,
+                                 const char *redirect_uri, const char *scope,
+                                 const char *resource, const char *state,
+                                 const char *challenge, const char *extra,
+                                 char *out, size_t outsz);
+
+/*
+ * The authorization response (RFC 6749 4.1.2) in what the redirect
+ * brought: the request line of the loopback HTTP request ("GET
+ * /?code=...&state=... HTTP/1.1"), or a URL or bare query pasted by the
+ * user (len bytes, at most ATOK_OAUTH_REDIRECT_MAX).  The state must be
+ * state (compared in constant time).  0 with code (codesz bytes, at
+ * least ATOK_OAUTH_CODE_MAX + 1) filled; else ATOK_ERR_UNAVAILABLE with
+ * rep: DENIED for an error answer (rep->error holds it), CLIENT for a
+ * wrong or missing state or a malformed answer.  Separate for tests and
+ * the fuzzer.
+ */
+int atok_oauth_parse_redirect(const char *s, size_t len, const char *state,
+                              char *code, size_t codesz,
+                              struct atok_oauth_reply *rep);
 
 /*
  * The response rules alone, for tests and the fuzzer (no network):

@@ -8,8 +8,13 @@
  */
 #include "ac_config.h"
 
+#include <arpa/inet.h>
 #include <errno.h>
 #include <getopt.h>
+#include <netinet/in.h>
+#include <poll.h>
+#include <sys/random.h>
+#include <sys/socket.h>
 #include <grp.h>
 #include <pwd.h>
 #include <stdio.h>
@@ -31,10 +36,13 @@
 #define EXIT_TEMP   2
 #define EXIT_USAGE  64
 
+#define LOGIN_WAIT_S    300   /* seconds a browser login may take */
+#define REQUEST_WAIT_MS 10000 /* for the redirect's request line */
+
 struct oopts {
 	const char *config;
 	const char *owner;
-	int all, json, device, force;
+	int all, json, device, force, browser, paste;
 };
 
 static void usage(FILE *f)
@@ -376,6 +384,190 @@ static int login_device(struct atok_account *a, struct atok_oauth_tokens *t)
 	return r == 0 ? 0 : r;
 }
 
+/* A loopback listener on 127.0.0.1 (RFC 8252 7.3): fd and *port. */
+static int listen_loopback(unsigned *port)
+{
+	struct sockaddr_in sa = {0};
+	socklen_t sl = sizeof(sa);
+	int fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+
+	sa.sin_family = AF_INET;
+	sa.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+	if (fd < 0 || bind(fd, (struct sockaddr *)&sa, sizeof(sa)) != 0 ||
+	    listen(fd, 4) != 0 ||
+	    getsockname(fd, (struct sockaddr *)&sa, &sl) != 0) {
+		if (fd >= 0)
+			close(fd);
+		return -1;
+	}
+	*port = ntohs(sa.sin_port);
+	return fd;
+}
+
+/* One request line from a connection, within REQUEST_WAIT_MS. */
+static size_t read_request(int c, char *buf, size_t bufsz)
+{
+	struct pollfd p = {c, POLLIN, 0};
+	size_t n = 0;
+	ssize_t got;
+
+	while (n + 1 < bufsz && poll(&p, 1, REQUEST_WAIT_MS) == 1) {
+		if ((got = read(c, buf + n, bufsz - 1 - n)) <= 0)
+			break;
+		n += (size_t)got;
+		buf[n] = '\0';
+		if (strstr(buf, "\r\n") != NULL)
+			break;
+	}
+	buf[n] = '\0';
+	return n;
+}
+
+static void answer_browser(int c, const char *text)
+{
+	char page[512];
+	int n = snprintf(page, sizeof(page),
+	                 "HTTP/1.1 200 OK\r\nContent-Type: text/plain; "
+	                 "charset=utf-8\r\nCache-Control: no-store\r\n"
+	                 "Connection: close\r\n\r\napitoken: %s\n",
+	                 text);
+	if (n > 0 && write(c, page, (size_t)n) < 0)
+		return; /* the browser went away: nothing to do */
+}
+
+/*
+ * RFC 6749 4.1 with PKCE (RFC 7636) and a loopback redirect (RFC 8252):
+ * --browser listens on 127.0.0.1 for the redirect; --paste reads the
+ * URL the browser ended on (http://127.0.0.1/?code=...) from stdin.
+ */
+static int login_code(struct atok_account *a, int browser,
+                      struct atok_oauth_tokens *t)
+{
+	struct atok_oauth_client *c = atok_account_client(a);
+	char verifier[ATOK_OAUTH_PKCE_LEN + 1],
+	    challenge[ATOK_OAUTH_PKCE_LEN + 1], state[ATOK_OAUTH_STATE_LEN + 1],
+	    redirect[64], url[2 * ATOK_HTTP_URL_MAX],
+	    code[ATOK_OAUTH_CODE_MAX + 1], *buf = NULL;
+	unsigned char rnd[ATOK_OAUTH_STATE_LEN / 2];
+	struct atok_oauth_reply rep;
+	unsigned port = 0;
+	time_t until;
+	int lfd = -1, r = EXIT_TEMP;
+	size_t i, n;
+
+	if (atok_oauth_discover(c, &rep) != 0) {
+		fprintf(stderr, "apitoken: %s\n", rep.detail);
+		return EXIT_TEMP;
+	}
+	if (getrandom(rnd, sizeof(rnd), 0) != (ssize_t)sizeof(rnd) ||
+	    atok_oauth_pkce_new(verifier, challenge) != 0) {
+		fprintf(stderr, "apitoken: no randomness\n");
+		return EXIT_TEMP;
+	}
+	for (i = 0; i < sizeof(rnd); i++)
+		snprintf(state + 2 * i, 3, "%02x", rnd[i]);
+	if (browser) {
+		if ((lfd = listen_loopback(&port)) < 0) {
+			fprintf(stderr,
+			        "apitoken: cannot listen on "
+			        "127.0.0.1: %s\n",
+			        strerror(errno));
+			goto out;
+		}
+		snprintf(redirect, sizeof(redirect), "http://127.0.0.1:%u/",
+		         port);
+	} else {
+		snprintf(redirect, sizeof(redirect), "http://127.0.0.1/");
+	}
+	if (atok_oauth_authorization_url(
+	        c, redirect, atok_account_scope(a), atok_account_resource(a),
+	        state, challenge, atok_account_authorize_extra(a), url,
+	        sizeof(url)) != 0) {
+		fprintf(stderr, "apitoken: the authorization server has no "
+		                "authorization endpoint\n");
+		r = EXIT_USAGE;
+		goto out;
+	}
+	fprintf(stderr, "Open this URL in a browser%s and sign in:\n",
+	        browser ? " on this host" : "");
+	printf("url %s\n", url);
+	fflush(stdout);
+	if (!browser)
+		fprintf(stderr,
+		        "Then paste here the address the browser ends on "
+		        "(http://127.0.0.1/?code=...; the page itself "
+		        "will not load):\n");
+	if ((buf = malloc(ATOK_OAUTH_REDIRECT_MAX + 2)) == NULL)
+		goto out;
+	until = time(NULL) + LOGIN_WAIT_S;
+	for (;;) {
+		if (browser) {
+			struct pollfd p = {lfd, POLLIN, 0};
+			int cfd;
+			if (time(NULL) >= until ||
+			    poll(&p, 1, (int)(until - time(NULL)) * 1000) !=
+			        1) {
+				fprintf(stderr,
+				        "apitoken: no sign-in within "
+				        "%ds\n",
+				        LOGIN_WAIT_S);
+				r = EXIT_REAUTH;
+				goto out;
+			}
+			if ((cfd = accept4(lfd, NULL, NULL, SOCK_CLOEXEC)) < 0)
+				continue;
+			n = read_request(cfd, buf, ATOK_OAUTH_REDIRECT_MAX + 1);
+			if (strncmp(buf, "GET ", 4) != 0) {
+				close(cfd);
+				continue;
+			}
+			r = atok_oauth_parse_redirect(buf, strcspn(buf, "\r\n"),
+			                              state, code, sizeof(code),
+			                              &rep);
+			answer_browser(cfd, r == 0 ? "signed in; you can close "
+			                             "this window."
+			                           : "sign-in failed; see the "
+			                             "terminal.");
+			close(cfd);
+			/* Another local client, not the redirect: wait on. */
+			if (r != 0 && rep.outcome == ATOK_OAUTH_CLIENT)
+				continue;
+		} else {
+			if (fgets(buf, ATOK_OAUTH_REDIRECT_MAX + 1, stdin) ==
+			    NULL) {
+				r = EXIT_USAGE;
+				goto out;
+			}
+			n = strcspn(buf, "\r\n");
+			r = atok_oauth_parse_redirect(buf, n, state, code,
+			                              sizeof(code), &rep);
+		}
+		break;
+	}
+	if (r != 0) {
+		fprintf(stderr, "apitoken: %s\n", rep.detail);
+		r = EXIT_REAUTH;
+		goto out;
+	}
+	if (atok_oauth_code_exchange(c, code, redirect, verifier,
+	                             (int64_t)time(NULL), t, &rep) != 0) {
+		fprintf(stderr, "apitoken: the code exchange failed: %s\n",
+		        rep.detail);
+		r = rep.outcome == ATOK_OAUTH_TEMPORARY ? EXIT_TEMP
+		                                        : EXIT_REAUTH;
+		goto out;
+	}
+	r = 0;
+out:
+	if (lfd >= 0)
+		close(lfd);
+	if (buf != NULL)
+		atok_freezero(buf, ATOK_OAUTH_REDIRECT_MAX + 2);
+	explicit_bzero(code, sizeof(code));
+	explicit_bzero(verifier, sizeof(verifier));
+	return r;
+}
+
 static int cmd_login(const struct oopts *o, const char *name)
 {
 	struct atok_oauth_tokens t = {0};
@@ -400,9 +592,12 @@ static int cmd_login(const struct oopts *o, const char *name)
 	} else if (o->device) {
 		if ((r = login_device(a, &t)) != 0)
 			goto out;
+	} else if (o->browser || o->paste) {
+		if ((r = login_code(a, o->browser, &t)) != 0)
+			goto out;
 	} else {
-		fprintf(stderr, "apitoken: give --device (this build has no "
-		                "browser login yet)\n");
+		fprintf(stderr, "apitoken: give --device, --browser or "
+		                "--paste\n");
 		r = EXIT_USAGE;
 		goto out;
 	}
@@ -455,6 +650,8 @@ int cli_oauth(const char *config, int argc, char **argv)
 	    {"all", no_argument, NULL, 'a'},
 	    {"json", no_argument, NULL, 'j'},
 	    {"device", no_argument, NULL, 'd'},
+	    {"browser", no_argument, NULL, 'b'},
+	    {"paste", no_argument, NULL, 'p'},
 	    {"force", no_argument, NULL, 'f'},
 	    {"owner", required_argument, NULL, 'o'},
 	    {"help", no_argument, NULL, 'h'},
@@ -483,6 +680,12 @@ int cli_oauth(const char *config, int argc, char **argv)
 			break;
 		case 'd':
 			o.device = 1;
+			break;
+		case 'b':
+			o.browser = 1;
+			break;
+		case 'p':
+			o.paste = 1;
 			break;
 		case 'f':
 			o.force = 1;

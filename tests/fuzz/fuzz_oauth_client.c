@@ -1,7 +1,8 @@
 /*
  * fuzz_oauth_client.c - libFuzzer harness for the token-endpoint client's
  * response parsers (common/oauth_client.c): token, device authorization
- * and metadata answers, and the account state file (common/account.c).
+ * and metadata answers, a browser login's redirect, and the account
+ * state file (common/account.c).
  * The first byte picks the parser and the HTTP status; what a parser
  * accepts must obey its limits.
  */
@@ -43,7 +44,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	if (size < 1)
 		return 0;
 	status = statuses[data[0] & 7];
-	switch ((data[0] >> 3) % 4) {
+	switch ((data[0] >> 3) % 5) {
 	case 0:
 		if (atok_oauth_parse_token_response(status, body, size - 1, 7,
 		                                    FUZZ_NOW, &t, &rep) == 0) {
@@ -75,6 +76,15 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 				abort();
 		}
 		break;
+	case 4: {
+		static char code[ATOK_OAUTH_CODE_MAX + 1];
+		if (atok_oauth_parse_redirect(body, size - 1, "fuzzstate", code,
+		                              sizeof(code), &rep) == 0)
+			check_visible(code, strlen(code), ATOK_OAUTH_CODE_MAX);
+		else if (code[0] != '\0')
+			abort();
+		break;
+	}
 	case 3: {
 		struct atok_account_state st;
 		if (atok_account_parse_state(body, size - 1, &st) == 0) {

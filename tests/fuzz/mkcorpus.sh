@@ -222,7 +222,8 @@ put("fuzz_introspect", "cache-truncated", entry()[:70])
 
 # --- fuzz_oauth_client: token, device and metadata answers --------------
 # The first byte: bits 0-2 the HTTP status (200 200 200 400 401 429 503
-# 302), bits 3-4 the parser (0 token, 1 device, 2 metadata, 3 state file).
+# 302), bits 3-5 the parser (0 token, 1 device, 2 metadata, 3 state file,
+# 4 a browser login's redirect, with state "fuzzstate").
 def oc(name, parser, status, obj):
     body = obj if isinstance(obj, str) else json.dumps(obj)
     put("fuzz_oauth_client", name, bytes([parser << 3 | status]) + body.encode())
@@ -265,6 +266,9 @@ oc("state-ok", 3, 0, {"v": 1, "access_token": "at", "refresh_token": "rt",
                       "logged_at": 0, "failures": 0})
 oc("state-reauth", 3, 0, {"v": 1, "reauth": True, "error_code": "invalid_grant",
                           "error": "the server said invalid_grant"})
+oc("redirect-request", 4, 0, "GET /?code=abc&state=fuzzstate HTTP/1.1\r\n")
+oc("redirect-pasted", 4, 0, "http://127.0.0.1/?state=fuzzstate&code=a%2Fb")
+oc("redirect-error", 4, 0, "GET /?error=access_denied&state=fuzzstate HTTP/1.1")
 oc("metadata-other-issuer", 2, 0, {"issuer": "https://evil.test",
                                    "token_endpoint": "https://evil.test/t"})
 PY

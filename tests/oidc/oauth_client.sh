@@ -96,6 +96,9 @@ EOC
 	account pub cli-mail-public <<EOC
 auth_method = none
 EOC
+	account native cli-mail-native <<EOC
+auth_method = none
+EOC
 	account app cli-mail <<EOC
 grant = client_credentials
 scope = smtp
@@ -248,7 +251,7 @@ check "grant revoked at the server: refresh exits 1" [ $? = 1 ]
 check "state says invalid_grant" [ "$(state .error_code mail)" = invalid_grant ]
 A oauth status --json >"$T/status.json"
 check "status --json: exit 1 with one entry per account" [ $? = 1 ] &&
-	[ "$(jq length "$T/status.json")" = 3 ] &&
+	[ "$(jq length "$T/status.json")" = 4 ] &&
 	[ "$(jq -r '.[] | select(.account=="mail") | .status' "$T/status.json")" = reauthorization-required ]
 check "login after the revocation" login mail
 
@@ -265,6 +268,56 @@ check "login again" login mail
 check "public client: login" login pub
 A oauth refresh pub >/dev/null 2>&1
 check "public client: refresh" [ $? = 0 ]
+
+# ---- authorization code with PKCE on a loopback redirect ------------
+# The "browser": the URL the login prints, sent to the test server's
+# /test/authorize (a signed-in, consenting user), whose redirect goes to
+# the login's loopback listener.
+browse() { # browse URL [EXTRA QUERY]: follows the redirect once
+	local q=${1#*\?} loc
+	loc=$(curl -sS --max-time 10 -o /dev/null -w '%{redirect_url}' \
+		"$OIDC_ISSUER/test/authorize?$q${2:+&$2}")
+	[ -n "$loc" ] && curl -sS --max-time 10 "$loc" >"$T/browser.out"
+}
+A oauth login native --browser >"$T/login.out" 2>"$T/login.err" &
+lp=$!
+pids+=("$lp")
+for i in $(seq 100); do grep -q '^url ' "$T/login.out" && break; sleep 0.1; done
+url=$(sed -n 's/^url //p' "$T/login.out")
+case $url in
+*code_challenge_method=S256*redirect_uri=http%3A%2F%2F127.0.0.1%3A* | *redirect_uri=http%3A%2F%2F127.0.0.1%3A*code_challenge_method=S256*)
+	ok "login --browser: an authorization URL with PKCE S256 and a loopback redirect" ;;
+*) not_ok "login --browser: authorization URL: $url" ;;
+esac
+port=$(printf '%s' "$url" | sed -n 's/.*redirect_uri=http%3A%2F%2F127.0.0.1%3A\([0-9]*\).*/\1/p')
+curl -sS --max-time 10 "http://127.0.0.1:$port/?code=forged&state=wrong" >"$T/forged.out"
+check "a redirect with another state is answered and ignored" grep -q "failed" "$T/forged.out"
+browse "$url"
+wait "$lp"
+check "login --browser: the redirect's code exchanged, tokens stored" [ $? = 0 ] &&
+	grep -q "signed in" "$T/browser.out"
+check "native client: a refresh token" [ "$(jq -r '.refresh_token != null' "$STORE/native.state")" = true ]
+A oauth refresh native >/dev/null 2>&1
+check "native client: refresh" [ $? = 0 ]
+A oauth token native | A verify --user apitok-test --scope imap >/dev/null 2>&1
+check "native client: its token validates" [ $? = 0 ]
+
+# --paste: the user copies the address the browser ended on
+mkfifo "$T/paste"
+A oauth login native --paste <"$T/paste" >"$T/login.out" 2>"$T/login.err" &
+lp=$!
+pids+=("$lp")
+exec 7>"$T/paste"
+for i in $(seq 100); do grep -q '^url ' "$T/login.out" && break; sleep 0.1; done
+url=$(sed -n 's/^url //p' "$T/login.out")
+loc=$(curl -sS --max-time 10 -o /dev/null -w '%{redirect_url}' "$OIDC_ISSUER/test/authorize?${url#*\?}")
+echo "$loc" >&7
+exec 7>&-
+wait "$lp"
+check "login --paste: the pasted redirect's code exchanged" [ $? = 0 ]
+A oauth login native --paste >"$T/login.out" 2>"$T/login.err" <<<"http://127.0.0.1/?error=access_denied&state=x"
+check "login --paste: access_denied is a failed login (exit 1)" [ $? = 1 ] &&
+	grep -q access_denied "$T/login.err"
 
 # ---- unsafe or broken state files ----------------------------------
 cp -p "$STORE/mail.state" "$T/good.state"

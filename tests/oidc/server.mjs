@@ -84,6 +84,12 @@ const CLIENT_DEFS = {
   'cli-mail-public': {
     alg: 'RS256', format: 'jwt', auth: 'none', grants: MAIL_GRANTS.slice(0, 2),
   },
+  // a native app (RFC 8252): authorization code with PKCE on a loopback
+  // redirect, any port; see /test/authorize
+  'cli-mail-native': {
+    alg: 'RS256', format: 'jwt', auth: 'none', native: true,
+    grants: ['authorization_code', 'refresh_token'],
+  },
 };
 
 // ---------------------------------------------------------------- state dir
@@ -216,8 +222,9 @@ function buildProvider(issuer) {
     client_id: id,
     client_secret: clientSecrets[id],
     grant_types: d.grants || ['client_credentials'],
-    response_types: [],
-    redirect_uris: [],
+    response_types: d.native ? ['code'] : [],
+    redirect_uris: d.native ? ['http://127.0.0.1/'] : [],
+    ...(d.native ? { application_type: 'native' } : {}),
     token_endpoint_auth_method: d.auth || 'client_secret_basic',
     scope: d.grants ? `openid offline_access ${RESOURCE_SCOPE}` : RESOURCE_SCOPE,
     apitoken_at_alg: d.alg,
@@ -377,6 +384,37 @@ async function approveDevice(params) {
   return { status: 200, body: { approved: true, account, grantId: code.grantId } };
 }
 
+async function authorizeHeadless(params) {
+  // The authorization endpoint with the user already signed in and
+  // consenting (RFC 6749 4.1.1-4.1.2, PKCE S256 required): a Grant and an
+  // authorization code, answered with the redirect to redirect_uri.
+  const provider = currentProvider;
+  const client = await provider.Client.find(params.get('client_id') || '');
+  const redirectUri = params.get('redirect_uri') || '';
+  const account = params.get('user') || opts.user;
+  if (!client || !client.redirectUriAllowed(redirectUri)) return { status: 400, body: { error: 'bad client or redirect_uri' } };
+  if (params.get('code_challenge_method') !== 'S256' || !params.get('code_challenge')) return { status: 400, body: { error: 'PKCE S256 required' } };
+  const target = new URL(redirectUri);
+  if (params.get('state')) target.searchParams.set('state', params.get('state'));
+  if (params.get('deny') === '1') {
+    target.searchParams.set('error', 'access_denied');
+    return { status: 302, location: target.href };
+  }
+  const scope = params.get('scope') || `openid offline_access ${RESOURCE_SCOPE}`;
+  const resource = params.get('resource') || DEFAULT_RESOURCE;
+  const grant = new provider.Grant({ accountId: account, clientId: client.clientId });
+  grant.addOIDCScope(scope.split(' ').filter((x) => x === 'openid' || x === 'offline_access').join(' '));
+  grant.addResourceScope(resource, RESOURCE_SCOPE);
+  const grantId = await grant.save();
+  const code = new provider.AuthorizationCode({
+    accountId: account, client, grantId, redirectUri, scope, resource,
+    codeChallenge: params.get('code_challenge'), codeChallengeMethod: 'S256',
+    authTime: Math.floor(Date.now() / 1000),
+  });
+  target.searchParams.set('code', await code.save());
+  return { status: 302, location: target.href };
+}
+
 async function revokeGrants(clientId) {
   // Every grant of the client, as an administrator revoking consent.
   let n = 0;
@@ -452,6 +490,12 @@ async function testControl(req, res, url) {
     return sendJson(res, 200, { faults: faults.length });
   }
   if (url.pathname === '/test/stats' && req.method === 'GET') return sendJson(res, 200, stats);
+  if (url.pathname === '/test/authorize' && req.method === 'GET') {
+    const out = await authorizeHeadless(new URLSearchParams(url.search));
+    if (out.status !== 302) return sendJson(res, out.status, out.body);
+    res.writeHead(302, { location: out.location, 'cache-control': 'no-store' });
+    return res.end();
+  }
   if (url.pathname === '/test/down' && req.method === 'POST') {
     // An outage: stop listening (connections refused) for SECONDS, then
     // listen on the same port again; every grant is kept.

@@ -442,8 +442,100 @@ static void test_state(void)
 	     "a state over ATOK_ACCOUNT_STATE_MAX is refused");
 }
 
+/* The redirect of a browser login (RFC 6749 4.1.2): request line,
+ * pasted URL or bare query. */
+static void test_redirect(void)
+{
+	static const char state[] = "0123456789abcdef0123456789abcdef";
+	static const struct {
+		const char *name, *text;
+		int ok;
+		enum atok_oauth_outcome outcome;
+		const char *code;
+	} rows[] = {
+	    {"request line",
+	     "GET /?code=abc&state=0123456789abcdef0123456789abcdef HTTP/1.1",
+	     1, ATOK_OAUTH_OK, "abc"},
+	    {"pasted URL",
+	     "http://127.0.0.1/"
+	     "?state=0123456789abcdef0123456789abcdef&code=a%2Fb"
+	     "&scope=x",
+	     1, ATOK_OAUTH_OK, "a/b"},
+	    {"bare query, fragment dropped",
+	     "code=c1&state=0123456789abcdef0123456789abcdef#frag", 1,
+	     ATOK_OAUTH_OK, "c1"},
+	    {"wrong state",
+	     "GET /?code=abc&state=0123456789abcdef0123456789abcdee HTTP/1.1",
+	     0, ATOK_OAUTH_CLIENT, ""},
+	    {"state a prefix",
+	     "GET /?code=abc&state=0123456789abcdef0123456789abcde HTTP/1.1", 0,
+	     ATOK_OAUTH_CLIENT, ""},
+	    {"no state", "GET /?code=abc HTTP/1.1", 0, ATOK_OAUTH_CLIENT, ""},
+	    {"two codes",
+	     "GET /?code=a&code=b&state=0123456789abcdef0123456789abcdef "
+	     "HTTP/1.1",
+	     0, ATOK_OAUTH_CLIENT, ""},
+	    {"code with a space",
+	     "GET /?code=a+b&state=0123456789abcdef0123456789abcdef HTTP/1.1",
+	     0, ATOK_OAUTH_CLIENT, ""},
+	    {"code with a control character",
+	     "GET /?code=a%01b&state=0123456789abcdef0123456789abcdef "
+	     "HTTP/1.1",
+	     0, ATOK_OAUTH_CLIENT, ""},
+	    {"truncated escape",
+	     "GET /?state=0123456789abcdef0123456789abcdef&code=a%4", 0,
+	     ATOK_OAUTH_CLIENT, ""},
+	    {"empty code",
+	     "GET /?code=&state=0123456789abcdef0123456789abcdef HTTP/1.1", 0,
+	     ATOK_OAUTH_CLIENT, ""},
+	    {"access_denied",
+	     "GET /?error=access_denied&state=0123456789abcdef0123456789abcdef "
+	     "HTTP/1.1",
+	     0, ATOK_OAUTH_DENIED, ""},
+	    {"favicon", "GET /favicon.ico HTTP/1.1", 0, ATOK_OAUTH_CLIENT, ""},
+	    {"nothing", "", 0, ATOK_OAUTH_CLIENT, ""},
+	};
+	char code[ATOK_OAUTH_CODE_MAX + 1], *big;
+	struct atok_oauth_reply rep;
+	size_t i;
+
+	for (i = 0; i < ATOK_ARRAY_SIZE_T(rows); i++) {
+		int r = atok_oauth_parse_redirect(rows[i].text,
+		                                  strlen(rows[i].text), state,
+		                                  code, sizeof(code), &rep);
+		T_EQ_INT(r == 0, rows[i].ok, "redirect row %zu (%s)", i,
+		         rows[i].name);
+		T_EQ_INT(rep.outcome, rows[i].outcome,
+		         "redirect row %zu (%s): outcome", i, rows[i].name);
+		T_EQ_STR(code, rows[i].code, "redirect row %zu (%s): code", i,
+		         rows[i].name);
+	}
+	T_EQ_STR(rep.error, "", "no error code kept from a non-error row");
+	atok_oauth_parse_redirect(rows[11].text, strlen(rows[11].text), state,
+	                          code, sizeof(code), &rep);
+	T_EQ_STR(rep.error, "access_denied", "the error code is kept");
+	/* A code over ATOK_OAUTH_CODE_MAX. */
+	big = malloc(ATOK_OAUTH_CODE_MAX + 100);
+	if (big == NULL)
+		abort();
+	i = (size_t)snprintf(big, 60, "state=%s&code=", state);
+	memset(big + i, 'c', ATOK_OAUTH_CODE_MAX + 1);
+	big[i + ATOK_OAUTH_CODE_MAX + 1] = '\0';
+	T_OK(atok_oauth_parse_redirect(big, strlen(big), state, code,
+	                               sizeof(code), &rep) != 0 &&
+	         code[0] == '\0',
+	     "a code over ATOK_OAUTH_CODE_MAX is refused");
+	big[i + ATOK_OAUTH_CODE_MAX] = '\0';
+	T_OK(atok_oauth_parse_redirect(big, strlen(big), state, code,
+	                               sizeof(code), &rep) == 0 &&
+	         strlen(code) == ATOK_OAUTH_CODE_MAX,
+	     "a code of ATOK_OAUTH_CODE_MAX bytes is taken");
+	free(big);
+}
+
 int main(void)
 {
+	test_redirect();
 	test_state();
 	test_token_rows();
 	test_limits();

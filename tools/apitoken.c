@@ -55,7 +55,7 @@ static void usage(FILE *f)
 	        "  rotate ID [--expires DURATION|never] [--json]\n"
 	        "  verify [--user USER] [--scope S]... [--service NAME] "
 	        "[--json]   (token on stdin)\n"
-	        "  check-config\n"
+	        "  check-config [--postfix]\n"
 	        "  oauth login|token|refresh|status|logout NAME   (apitoken "
 	        "oauth --help)\n"
 	        "\n"
@@ -691,6 +691,9 @@ int main(int argc, char **argv)
 	argv += optind;
 	if (strcmp(cmd, "oauth") == 0)
 		return cli_oauth(o.config, argc, argv); /* tools/oauth.c */
+	if (strcmp(cmd, "check-config") == 0 && argc == 2 &&
+	    strcmp(argv[1], "--postfix") == 0)
+		return cli_oauth_check_postfix(o.config); /* tools/oauth.c */
 	optind = 0;
 	while ((c = getopt_long(argc, argv, "u:s:e:n:S:jh", longopts, NULL)) !=
 	       -1) {

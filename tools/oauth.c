@@ -15,8 +15,10 @@
 #include <poll.h>
 #include <sys/random.h>
 #include <sys/socket.h>
+#include <sys/stat.h>
 #include <grp.h>
 #include <pwd.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -642,6 +644,139 @@ static int cmd_logout(const struct oopts *o, const char *name)
 	atok_account_free(&a);
 	atok_config_free(&cfg);
 	return r;
+}
+
+static int problems;
+
+static void finding(int ok, const char *fmt, ...)
+    __attribute__((format(printf, 2, 3)));
+
+static void finding(int ok, const char *fmt, ...)
+{
+	va_list ap;
+
+	if (!ok)
+		problems++;
+	printf("%s: ", ok ? "ok" : "PROBLEM");
+	va_start(ap, fmt);
+	vprintf(fmt, ap);
+	va_end(ap);
+	printf("\n");
+}
+
+/* Postfix's own settings that decide whether our mechanisms are used. */
+static void check_postconf(void)
+{
+	FILE *p = popen("postconf -h smtp_sasl_security_options "
+	                "smtp_sasl_tls_security_options 2>/dev/null",
+	                "r");
+	char line[256];
+	int n = 0;
+
+	if (p == NULL)
+		return;
+	while (fgets(line, sizeof(line), p) != NULL) {
+		line[strcspn(line, "\n")] = '\0';
+		n++;
+		/* OAUTHBEARER and XOAUTH2 send a bearer token in the clear
+		 * (SASL_SEC_NOPLAINTEXT is not set): noplaintext hides them. */
+		finding(strstr(line, "noplaintext") == NULL,
+		        "postconf %s = %s%s",
+		        n == 1 ? "smtp_sasl_security_options"
+		               : "smtp_sasl_tls_security_options",
+		        line,
+		        strstr(line, "noplaintext") != NULL
+		            ? " (hides OAUTHBEARER and XOAUTH2: use "
+		              "noanonymous, with TLS required)"
+		            : "");
+	}
+	pclose(p);
+}
+
+int cli_oauth_check_postfix(const char *config)
+{
+	static const char *const resolver[] = {"etc/resolv.conf", "etc/hosts",
+	                                       "etc/nsswitch.conf"};
+	struct oopts o = {0};
+	struct atok_config *cfg = NULL;
+	struct passwd *pw = getpwnam("postfix");
+	const char *chroot, *store, *name;
+	char path[4096];
+	struct stat st;
+	size_t i;
+	int r;
+
+	o.config = config;
+	problems = 0;
+	if ((r = load(&o, &cfg)) != 0)
+		return r;
+	chroot = atok_config_str(cfg, "client", "chroot");
+	store = atok_config_str(cfg, "client", "store");
+	finding(pw != NULL, "user postfix %s", pw ? "exists" : "is missing");
+	if (chroot == NULL) {
+		finding(1, "[client] chroot is not set: for an smtp that is "
+		           "not chrooted (master.cf column 5 = n)");
+	} else {
+		finding(stat(chroot, &st) == 0 && S_ISDIR(st.st_mode),
+		        "[client] chroot %s is a directory (Postfix's "
+		        "queue_directory)",
+		        chroot);
+		for (i = 0; i < sizeof(resolver) / sizeof(resolver[0]); i++) {
+			snprintf(path, sizeof(path), "%s/%s", chroot,
+			         resolver[i]);
+			finding(
+			    stat(path, &st) == 0,
+			    "%s is in the jail (the token endpoint's name "
+			    "is resolved there; Postfix copies it at start)",
+			    path);
+		}
+	}
+	if (lstat(store, &st) != 0) {
+		finding(0,
+		        "[client] store %s is missing: run apitoken oauth "
+		        "login NAME --owner postfix",
+		        store);
+	} else {
+		finding(S_ISDIR(st.st_mode) && (st.st_mode & 077) == 0 &&
+		            pw != NULL && st.st_uid == pw->pw_uid,
+		        "[client] store %s is postfix's, mode 0700 (uid %u, "
+		        "mode %04o)",
+		        store, (unsigned)st.st_uid,
+		        (unsigned)(st.st_mode & 07777));
+	}
+	for (i = 0; (name = atok_config_instance(cfg, "account", i)) != NULL;
+	     i++) {
+		struct atok_account *a = NULL;
+		struct atok_error err = {0};
+
+		if (atok_account_open(cfg, name, &a, &err) != 0) {
+			finding(0, "account %s: %s", name, err.msg);
+			continue;
+		}
+		snprintf(path, sizeof(path), "%s/%s.state", store, name);
+		if (lstat(path, &st) != 0)
+			finding(0,
+			        "account %s: no state: run apitoken oauth "
+			        "login %s --owner postfix",
+			        name, name);
+		else
+			finding(S_ISREG(st.st_mode) &&
+			            (st.st_mode & 077) == 0 && pw != NULL &&
+			            st.st_uid == pw->pw_uid,
+			        "account %s: %s is postfix's, mode 0600 (uid "
+			        "%u, mode %04o)%s",
+			        name, path, (unsigned)st.st_uid,
+			        (unsigned)(st.st_mode & 07777),
+			        pw != NULL && st.st_uid != pw->pw_uid
+			            ? ": run apitoken oauth login NAME "
+			              "--owner postfix"
+			            : "");
+		atok_account_free(&a);
+	}
+	check_postconf();
+	atok_config_free(&cfg);
+	printf("%d problem%s\n", problems, problems == 1 ? "" : "s");
+	return problems == 0 ? EXIT_OK : EXIT_TEMP;
 }
 
 int cli_oauth(const char *config, int argc, char **argv)

@@ -8,4 +8,8 @@
 /* argv[0] is "oauth".  Returns the exit status. */
 int cli_oauth(const char *config, int argc, char **argv);
 
+/* `apitoken check-config --postfix`: the accounts as a chrooted Postfix
+ * smtp client meets them.  Returns the exit status (0 ok, 2 problems). */
+int cli_oauth_check_postfix(const char *config);
+
 #endif

@@ -229,6 +229,24 @@ else
 	it_bail "cannot start the client postfix"
 fi
 
+# what Debian's postfix init script does: resolver files into the jail
+mkdir -p "$PFC/queue/etc"
+for f in resolv.conf hosts nsswitch.conf; do
+	if [ -e "/etc/$f" ]; then cp "/etc/$f" "$PFC/queue/etc/"; else : >"$PFC/queue/etc/$f"; fi
+done
+MAIL_CONFIG=$PFC A check-config --postfix >"$T/check.out" 2>&1
+it_check "apitoken check-config --postfix: no problem" [ $? = 0 ]
+chmod 0644 "$STORE/relay.state"
+MAIL_CONFIG=$PFC A check-config --postfix >"$T/check.out" 2>&1
+rc=$?
+it_check "  a state file of mode 0644: a problem, exit 2" eval '[ $rc = 2 ] && grep -q "PROBLEM: account relay" "$T/check.out"'
+chmod 0600 "$STORE/relay.state"
+postconf -c "$PFC" -e smtp_sasl_security_options=noplaintext,noanonymous
+MAIL_CONFIG=$PFC A check-config --postfix >"$T/check.out" 2>&1
+rc=$?
+it_check "  smtp_sasl_security_options with noplaintext: a problem" eval '[ $rc = 2 ] && grep -q "PROBLEM: postconf smtp_sasl_security_options" "$T/check.out"'
+postconf -c "$PFC" -e smtp_sasl_security_options=noanonymous
+
 it_log_mark
 send 1
 flush

@@ -308,19 +308,33 @@ static int cmd_status(const struct oopts *o, const char *name)
 	return r;
 }
 
+/* A user's uid and primary gid: 1 found, 0 not. */
+static int lookup_user(const char *name, uid_t *uid, gid_t *gid)
+{
+	struct passwd pwd, *pw = NULL;
+	char buf[4096];
+
+	if (getpwnam_r(name, &pwd, buf, sizeof(buf), &pw) != 0 || pw == NULL)
+		return 0;
+	*uid = pw->pw_uid;
+	*gid = pw->pw_gid;
+	return 1;
+}
+
 /* --owner USER: the store, state and lock go to USER and USER's group. */
 static int give(struct atok_account *a, const char *owner)
 {
 	struct atok_error err = {0};
-	struct passwd *pw;
+	uid_t uid;
+	gid_t gid;
 
 	if (owner == NULL)
 		return 0;
-	if ((pw = getpwnam(owner)) == NULL) {
+	if (!lookup_user(owner, &uid, &gid)) {
 		fprintf(stderr, "apitoken: no user \"%.64s\"\n", owner);
 		return EXIT_USAGE;
 	}
-	if (atok_account_chown(a, pw->pw_uid, pw->pw_gid, &err) != 0) {
+	if (atok_account_chown(a, uid, gid, &err) != 0) {
 		fprintf(stderr, "apitoken: %s\n", err.msg);
 		return EXIT_TEMP;
 	}
@@ -516,7 +530,10 @@ static int login_code(struct atok_account *a, int browser,
 				r = EXIT_REAUTH;
 				goto out;
 			}
-			if ((cfd = accept4(lfd, NULL, NULL, SOCK_CLOEXEC)) < 0)
+			struct sockaddr_in peer;
+			socklen_t pl = sizeof(peer);
+			if ((cfd = accept4(lfd, (struct sockaddr *)&peer, &pl,
+			                   SOCK_CLOEXEC)) < 0)
 				continue;
 			n = read_request(cfd, buf, ATOK_OAUTH_REDIRECT_MAX + 1);
 			if (strncmp(buf, "GET ", 4) != 0) {
@@ -699,7 +716,9 @@ int cli_oauth_check_postfix(const char *config)
 	                                       "etc/nsswitch.conf"};
 	struct oopts o = {0};
 	struct atok_config *cfg = NULL;
-	struct passwd *pw = getpwnam("postfix");
+	uid_t pf_uid = 0;
+	gid_t pf_gid = 0;
+	int have_pf = lookup_user("postfix", &pf_uid, &pf_gid);
 	const char *chroot, *store, *name;
 	char path[4096];
 	struct stat st;
@@ -712,7 +731,7 @@ int cli_oauth_check_postfix(const char *config)
 		return r;
 	chroot = atok_config_str(cfg, "client", "chroot");
 	store = atok_config_str(cfg, "client", "store");
-	finding(pw != NULL, "user postfix %s", pw ? "exists" : "is missing");
+	finding(have_pf, "user postfix %s", have_pf ? "exists" : "is missing");
 	if (chroot == NULL) {
 		finding(1, "[client] chroot is not set: for an smtp that is "
 		           "not chrooted (master.cf column 5 = n)");
@@ -738,7 +757,7 @@ int cli_oauth_check_postfix(const char *config)
 		        store);
 	} else {
 		finding(S_ISDIR(st.st_mode) && (st.st_mode & 077) == 0 &&
-		            pw != NULL && st.st_uid == pw->pw_uid,
+		            have_pf && st.st_uid == pf_uid,
 		        "[client] store %s is postfix's, mode 0700 (uid %u, "
 		        "mode %04o)",
 		        store, (unsigned)st.st_uid,
@@ -761,13 +780,13 @@ int cli_oauth_check_postfix(const char *config)
 			        name, name);
 		else
 			finding(S_ISREG(st.st_mode) &&
-			            (st.st_mode & 077) == 0 && pw != NULL &&
-			            st.st_uid == pw->pw_uid,
+			            (st.st_mode & 077) == 0 && have_pf &&
+			            st.st_uid == pf_uid,
 			        "account %s: %s is postfix's, mode 0600 (uid "
 			        "%u, mode %04o)%s",
 			        name, path, (unsigned)st.st_uid,
 			        (unsigned)(st.st_mode & 07777),
-			        pw != NULL && st.st_uid != pw->pw_uid
+			        have_pf && st.st_uid != pf_uid
 			            ? ": run apitoken oauth login NAME "
 			              "--owner postfix"
 			            : "");

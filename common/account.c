@@ -341,8 +341,8 @@ static int read_state(struct atok_account *a, struct atok_account_state *st,
 {
 	char path[PATH_MAX], *buf = NULL;
 	struct stat sb;
-	uid_t owner;
-	gid_t group;
+	uid_t owner = 0;
+	gid_t group = 0;
 	ssize_t n;
 	int fd = -1, r;
 
@@ -407,8 +407,8 @@ static int write_state(struct atok_account *a,
 {
 	char path[PATH_MAX], tmp[PATH_MAX + 16], *text = NULL;
 	size_t len = 0, off = 0;
-	uid_t owner;
-	gid_t group;
+	uid_t owner = 0;
+	gid_t group = 0;
 	int fd = -1, dfd = -1, r;
 
 	if ((r = check_dir(a, 1, &owner, &group, err)) != 0)
@@ -482,8 +482,8 @@ static int lock(struct atok_account *a, int create, int *fdp,
 	struct timespec pause = {0, LOCK_POLL_NS};
 	char path[PATH_MAX];
 	struct stat st;
-	uid_t owner;
-	gid_t group;
+	uid_t owner = 0;
+	gid_t group = 0;
 	int64_t tries;
 	int fd, r;
 

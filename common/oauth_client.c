@@ -9,11 +9,15 @@
  */
 #include "ac_config.h"
 
+#include <errno.h>
+#include <fcntl.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 #include <jansson.h>
 #include <openssl/crypto.h>
@@ -51,7 +55,7 @@ static void reply_set(struct atok_oauth_reply *rep,
 
 	rep->outcome = outcome;
 	va_start(ap, fmt);
-	vsnprintf(rep->detail, sizeof(rep->detail), fmt, ap);
+	(void)vsnprintf(rep->detail, sizeof(rep->detail), fmt, ap);
 	va_end(ap);
 }
 
@@ -238,7 +242,7 @@ int atok_oauth_parse_token_response(long status, const char *body, size_t len,
 	size_t atl, rtl, ttl, scl;
 	long long expires_in = ATOK_OAUTH_EXPIRES_DEFAULT;
 	json_t *o;
-	int r, e;
+	int r;
 
 	reply_init(rep);
 	memset(t, 0, sizeof(*t));
@@ -267,8 +271,8 @@ int atok_oauth_parse_token_response(long status, const char *body, size_t len,
 		          "token response's token_type is not Bearer");
 		goto out;
 	}
-	if ((e = int_member(o, "expires_in", ATOK_OAUTH_EXPIRES_MAX,
-	                    &expires_in)) < 0) {
+	if (int_member(o, "expires_in", ATOK_OAUTH_EXPIRES_MAX, &expires_in) <
+	    0) {
 		reply_set(rep, ATOK_OAUTH_TEMPORARY,
 		          "token response's expires_in is not a number of "
 		          "seconds from 1 to %lld",
@@ -472,6 +476,48 @@ static int set_url(char *dst, const char *src, const char *what,
 	return 0;
 }
 
+/* A CA bundle: public, so world-readable is fine, but it must be safe
+ * (atok_check_path_safe) and a regular file of 1 to CA_BUNDLE_MAX bytes. */
+static int read_ca(const char *path, char **out, size_t *len,
+                   struct atok_error *err)
+{
+	struct stat st;
+	size_t have = 0;
+	ssize_t n;
+	int fd;
+
+	*out = NULL;
+	if (atok_check_path_safe(path, "CA file", err) != 0)
+		return ATOK_ERR_CONFIG;
+	if ((fd = open(path, O_RDONLY | O_NOFOLLOW | O_CLOEXEC)) < 0)
+		return atok_error_set(err, ATOK_ERR_CONFIG,
+		                      "cannot open CA file %s: %s", path,
+		                      strerror(errno));
+	if (fstat(fd, &st) != 0 || !S_ISREG(st.st_mode) || st.st_size <= 0 ||
+	    st.st_size > CA_BUNDLE_MAX ||
+	    (*out = malloc((size_t)st.st_size + 1)) == NULL) {
+		close(fd);
+		return atok_error_set(
+		    err, ATOK_ERR_CONFIG,
+		    "CA file %s is not a regular file of 1 to "
+		    "%d bytes",
+		    path, CA_BUNDLE_MAX);
+	}
+	while (have < (size_t)st.st_size &&
+	       (n = read(fd, *out + have, (size_t)st.st_size - have)) > 0)
+		have += (size_t)n;
+	close(fd);
+	if (have != (size_t)st.st_size) {
+		free(*out);
+		*out = NULL;
+		return atok_error_set(err, ATOK_ERR_CONFIG,
+		                      "cannot read CA file %s", path);
+	}
+	(*out)[have] = '\0';
+	*len = have;
+	return 0;
+}
+
 int atok_oauth_client_new(const struct atok_oauth_client_conf *conf,
                           struct atok_oauth_client **out,
                           struct atok_error *err)
@@ -507,41 +553,12 @@ int atok_oauth_client_new(const struct atok_oauth_client_conf *conf,
 	                              conf->private_key_file, &c->auth, err)) !=
 	    0)
 		goto fail;
-	if (conf->ca_file != NULL) {
-		/* In memory: nothing in a chroot needs the file. */
-		if ((r = atok_check_path_safe(conf->ca_file, "CA file", err)) !=
-		    0) {
-			r = ATOK_ERR_CONFIG;
-			goto fail;
-		}
-		if ((r = atok_read_private_file(conf->ca_file, "CA file",
-		                                CA_BUNDLE_MAX, &c->ca_blob,
-		                                &blob_len, err)) != 0 &&
-		    r != ATOK_ERR_PERM)
-			goto fail;
-		if (r == ATOK_ERR_PERM) {
-			/* A CA bundle is public: world-readable is fine. */
-			FILE *f = fopen(conf->ca_file, "re");
-			if (f == NULL ||
-			    (c->ca_blob = calloc(1, CA_BUNDLE_MAX + 1)) ==
-			        NULL ||
-			    (blob_len = fread(c->ca_blob, 1, CA_BUNDLE_MAX + 1,
-			                      f)) == 0 ||
-			    blob_len > CA_BUNDLE_MAX) {
-				if (f != NULL)
-					fclose(f);
-				r = atok_error_set(
-				    err, ATOK_ERR_CONFIG,
-				    "CA file %s is unreadable, empty or over "
-				    "%d bytes",
-				    conf->ca_file, CA_BUNDLE_MAX);
-				goto fail;
-			}
-			fclose(f);
-		}
-		c->http.ca_blob = c->ca_blob;
-		c->http.ca_blob_len = blob_len;
-	}
+	/* In memory: nothing in a chroot needs the file. */
+	if (conf->ca_file != NULL &&
+	    (r = read_ca(conf->ca_file, &c->ca_blob, &blob_len, err)) != 0)
+		goto fail;
+	c->http.ca_blob = c->ca_blob;
+	c->http.ca_blob_len = blob_len;
 	c->http.timeout_ms = conf->timeout_ms > 0 ? conf->timeout_ms : 10000;
 	c->http.allow_http_loopback = conf->allow_http_loopback;
 	c->http.body_max = ATOK_OAUTH_RESPONSE_MAX;

@@ -50,7 +50,7 @@ static void log_line(const sasl_utils_t *u, int level, const char *fmt, ...)
 	if (u == NULL || u->log == NULL)
 		return;
 	va_start(ap, fmt);
-	vsnprintf(buf, sizeof(buf), fmt, ap);
+	(void)vsnprintf(buf, sizeof(buf), fmt, ap);
 	va_end(ap);
 	u->log(u->conn, level, "%s", buf);
 }

@@ -10,12 +10,14 @@
 
 #include <arpa/inet.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <getopt.h>
 #include <netinet/in.h>
 #include <poll.h>
 #include <sys/random.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
+#include <sys/wait.h>
 #include <grp.h>
 #include <pwd.h>
 #include <stdarg.h>
@@ -367,7 +369,7 @@ static int login_device(struct atok_account *a, struct atok_oauth_tokens *t)
 	if (dev.verification_uri_complete[0])
 		fprintf(stderr, "Or open %s\n", dev.verification_uri_complete);
 	printf("user_code %s\n", dev.user_code);
-	fflush(stdout);
+	(void)fflush(stdout);
 	interval = dev.interval;
 	for (;;) {
 		sleep((unsigned)interval);
@@ -507,7 +509,7 @@ static int login_code(struct atok_account *a, int browser,
 	fprintf(stderr, "Open this URL in a browser%s and sign in:\n",
 	        browser ? " on this host" : "");
 	printf("url %s\n", url);
-	fflush(stdout);
+	(void)fflush(stdout);
 	if (!browser)
 		fprintf(stderr,
 		        "Then paste here the address the browser ends on "
@@ -535,7 +537,8 @@ static int login_code(struct atok_account *a, int browser,
 			if ((cfd = accept4(lfd, (struct sockaddr *)&peer, &pl,
 			                   SOCK_CLOEXEC)) < 0)
 				continue;
-			n = read_request(cfd, buf, ATOK_OAUTH_REDIRECT_MAX + 1);
+			(void)read_request(cfd, buf,
+			                   ATOK_OAUTH_REDIRECT_MAX + 1);
 			if (strncmp(buf, "GET ", 4) != 0) {
 				close(cfd);
 				continue;
@@ -681,17 +684,33 @@ static void finding(int ok, const char *fmt, ...)
 	printf("\n");
 }
 
-/* Postfix's own settings that decide whether our mechanisms are used. */
+/* Postfix's own settings that decide whether our mechanisms are used:
+ * `postconf -h` (no shell; MAIL_CONFIG passes through). */
 static void check_postconf(void)
 {
-	FILE *p = popen("postconf -h smtp_sasl_security_options "
-	                "smtp_sasl_tls_security_options 2>/dev/null",
-	                "r");
+	char *const argv[] = {"postconf", "-h", "smtp_sasl_security_options",
+	                      "smtp_sasl_tls_security_options", NULL};
 	char line[256];
-	int n = 0;
+	int fds[2], n = 0, status;
+	FILE *p;
+	pid_t pid;
 
-	if (p == NULL)
+	if (pipe2(fds, O_CLOEXEC) != 0)
 		return;
+	if ((pid = fork()) == 0) {
+		int null = open("/dev/null", O_WRONLY | O_CLOEXEC);
+		if (dup2(fds[1], 1) < 0 || (null >= 0 && dup2(null, 2) < 0))
+			_exit(127);
+		execvp(argv[0], argv);
+		_exit(127);
+	}
+	close(fds[1]);
+	if (pid < 0 || (p = fdopen(fds[0], "r")) == NULL) {
+		close(fds[0]);
+		if (pid > 0)
+			(void)waitpid(pid, &status, 0);
+		return;
+	}
 	while (fgets(line, sizeof(line), p) != NULL) {
 		line[strcspn(line, "\n")] = '\0';
 		n++;
@@ -707,7 +726,8 @@ static void check_postconf(void)
 		              "noanonymous, with TLS required)"
 		            : "");
 	}
-	pclose(p);
+	(void)fclose(p);
+	(void)waitpid(pid, &status, 0);
 }
 
 int cli_oauth_check_postfix(const char *config)

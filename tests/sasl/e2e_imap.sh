@@ -336,6 +336,20 @@ EOF2
 		it_log_has "decision=accept" "source=jwt"
 	tok_acct=$(/usr/bin/jq -r .access_token "$T/oauth-client/store/imap.state")
 	it_secret tok_acct "$tok_acct"
+	# a cached token the server refuses: the error challenge marks it,
+	# the next exchange refreshes
+	st=$T/oauth-client/store/imap.state
+	gen=$(/usr/bin/jq .generation "$st")
+	/usr/bin/jq -c '.access_token = "not-a-valid-token-at-all"' "$st" >"$st.new" &&
+		chmod 0600 "$st.new" && mv "$st.new" "$st"
+	it_check "imtest with a cached token the server refuses: not authenticated" \
+		eval '! imtest_acct OAUTHBEARER'
+	it_check "  the refusal marked the token: expired in the state" \
+		eval '[ "$(/usr/bin/jq ".expires_at <= now" "$st")" = true ]'
+	it_check "imtest again: refreshed, authenticated" imtest_acct XOAUTH2
+	it_check "  a new generation ($gen -> $(/usr/bin/jq .generation "$st"))" \
+		eval '[ "$(/usr/bin/jq .generation "$st")" -gt "$gen" ]'
+	it_secret tok_acct2 "$(/usr/bin/jq -r .access_token "$st")"
 
 	# the authorization server down
 	oidc_stop

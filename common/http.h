@@ -74,6 +74,21 @@ int atok_http_post_form(const char *url, const struct atok_http_opts *o,
                         size_t body_len, struct atok_http_response *resp,
                         struct atok_error *err);
 
+/*
+ * Logs in to a mail server with a bearer token and quits: proto "smtp"
+ * (STARTTLS, then AUTH and NOOP) or "imap" (STARTTLS, AUTHENTICATE, NOOP)
+ * at host:port, or "smtps" / "imaps" (implicit TLS); mech "XOAUTH2" or
+ * "OAUTHBEARER"; user the SASL user.  TLS is required, except to a
+ * loopback address, where it is used when offered.  Returns 0 when the
+ * server accepted the token, ATOK_ERR_SIGNATURE when it refused it (err
+ * holds its answer), ATOK_ERR_UNAVAILABLE otherwise.  For `apitoken
+ * oauth test`.
+ */
+int atok_http_mail_login(const char *proto, const char *hostport,
+                         const char *mech, const char *user, const char *token,
+                         const struct atok_http_opts *o,
+                         struct atok_error *err);
+
 /* Closes a kept connection (NULL fine) and sets *connp to NULL. */
 void atok_http_conn_free(struct atok_http_conn **connp);
 

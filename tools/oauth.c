@@ -24,6 +24,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -31,6 +32,7 @@
 
 #include "account.h"
 #include "config.h"
+#include "http.h"
 #include "oauth.h"
 #include "oauth_client.h"
 #include "util.h"
@@ -46,6 +48,7 @@
 struct oopts {
 	const char *config;
 	const char *owner;
+	const char *proto, *server, *mech; /* test */
 	int all, json, device, force, browser, paste;
 };
 
@@ -642,6 +645,60 @@ out:
 	return r;
 }
 
+/* Logs in to a mail server with the account's token, then quits. */
+static int cmd_test(const struct oopts *o, const char *name)
+{
+	struct atok_http_opts http = {0};
+	struct atok_config *cfg = NULL;
+	struct atok_account *a = NULL;
+	struct atok_account_event ev;
+	struct atok_error err = {0};
+	char *tok = NULL;
+	size_t len = 0;
+	int r;
+
+	if (o->proto == NULL) {
+		usage(stderr);
+		return EXIT_USAGE;
+	}
+	if ((r = open_account(o, name, &cfg, &a)) != 0)
+		return r;
+	if (atok_account_user(a) == NULL) {
+		fprintf(stderr,
+		        "apitoken: [account:%s] has no user to log in "
+		        "as\n",
+		        name);
+		r = EXIT_USAGE;
+		goto out;
+	}
+	if (atok_account_token(a, (int64_t)time(NULL), 0, &tok, &len, &ev,
+	                       &err) != 0) {
+		fprintf(stderr, "apitoken: %s\n", err.msg);
+		r = exit_of(&ev);
+		goto out;
+	}
+	http.timeout_ms = 30000;
+	r = atok_http_mail_login(o->proto, o->server,
+	                         o->mech != NULL ? o->mech : "XOAUTH2",
+	                         atok_account_user(a), tok, &http, &err);
+	if (r == 0) {
+		printf("%s: %s %s as %s: authenticated\n", name, o->proto,
+		       o->server, atok_account_user(a));
+		r = EXIT_OK;
+	} else {
+		fprintf(stderr, "apitoken: %s\n", err.msg);
+		r = r == ATOK_ERR_SIGNATURE ? EXIT_REAUTH
+		    : r == ATOK_ERR_INVALID ? EXIT_USAGE
+		                            : EXIT_TEMP;
+	}
+out:
+	if (tok != NULL)
+		atok_freezero(tok, len + 1);
+	atok_account_free(&a);
+	atok_config_free(&cfg);
+	return r;
+}
+
 static int cmd_logout(const struct oopts *o, const char *name)
 {
 	struct atok_config *cfg = NULL;
@@ -828,6 +885,11 @@ int cli_oauth(const char *config, int argc, char **argv)
 	    {"paste", no_argument, NULL, 'p'},
 	    {"force", no_argument, NULL, 'f'},
 	    {"owner", required_argument, NULL, 'o'},
+	    {"smtp", required_argument, NULL, 'S'},
+	    {"smtps", required_argument, NULL, 'T'},
+	    {"imap", required_argument, NULL, 'I'},
+	    {"imaps", required_argument, NULL, 'J'},
+	    {"mech", required_argument, NULL, 'm'},
 	    {"help", no_argument, NULL, 'h'},
 	    {NULL, 0, NULL, 0},
 	};
@@ -867,6 +929,26 @@ int cli_oauth(const char *config, int argc, char **argv)
 		case 'o':
 			o.owner = optarg;
 			break;
+		case 'S':
+		case 'T':
+		case 'I':
+		case 'J':
+			o.proto = c == 'S'   ? "smtp"
+			          : c == 'T' ? "smtps"
+			          : c == 'I' ? "imap"
+			                     : "imaps";
+			o.server = optarg;
+			break;
+		case 'm':
+			if (strcasecmp(optarg, "oauthbearer") == 0) {
+				o.mech = "OAUTHBEARER";
+			} else if (strcasecmp(optarg, "xoauth2") == 0) {
+				o.mech = "XOAUTH2";
+			} else {
+				usage(stderr);
+				return EXIT_USAGE;
+			}
+			break;
 		case 'h':
 			usage(stdout);
 			return 0;
@@ -898,6 +980,8 @@ int cli_oauth(const char *config, int argc, char **argv)
 		return cmd_login(&o, name);
 	if (strcmp(cmd, "logout") == 0)
 		return cmd_logout(&o, name);
+	if (strcmp(cmd, "test") == 0)
+		return cmd_test(&o, name);
 	fprintf(stderr, "apitoken: unknown oauth command \"%.32s\"\n", cmd);
 	usage(stderr);
 	return EXIT_USAGE;

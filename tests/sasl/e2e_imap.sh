@@ -350,6 +350,9 @@ EOF2
 	it_check "  a new generation ($gen -> $(/usr/bin/jq .generation "$st"))" \
 		eval '[ "$(/usr/bin/jq .generation "$st")" -gt "$gen" ]'
 	it_secret tok_acct2 "$(/usr/bin/jq -r .access_token "$st")"
+	"$top_builddir/tools/apitoken" --config /etc/apitoken/apitoken.conf oauth test imap \
+		--imap "127.0.0.1:$IMAP_PORT" >"$T/oauth-test.out" 2>&1
+	it_check "apitoken oauth test imap --imap: authenticated" [ $? = 0 ]
 
 	# the authorization server down
 	oidc_stop

@@ -264,6 +264,11 @@ it_check "OAUTHBEARER: relayed and delivered" outcome "$QID" sent
 it_check "  the server authenticated it with OAUTHBEARER" \
 	it_log_has "e2e-server/smtpd" "sasl_method=OAUTHBEARER" "sasl_username=$IT_USER"
 
+A oauth test relay --smtp "127.0.0.1:$SMTP_PORT" >"$T/test.out" 2>&1
+it_check "apitoken oauth test relay --smtp: authenticated (XOAUTH2)" [ $? = 0 ]
+A oauth test relay --smtp "127.0.0.1:$SMTP_PORT" --mech oauthbearer >"$T/test.out" 2>&1
+it_check "apitoken oauth test relay --smtp --mech oauthbearer: authenticated" [ $? = 0 ]
+
 # past the refresh margin (half of the 20 s lifetime): the smtp process
 # refreshes inside the jail
 gen=$(state .generation)

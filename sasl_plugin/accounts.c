@@ -38,6 +38,9 @@ static pthread_mutex_t table_mu = PTHREAD_MUTEX_INITIALIZER;
 static struct slot table[ACCOUNTS_MAX];
 static size_t n_table;
 static int loaded;
+/* Why the configuration could not be read: logged only when an account
+ * is asked for, not by every libsasl2 client that loads the plugin. */
+static char load_error[ATOK_ERROR_MSG_MAX];
 
 static void log_line(const sasl_utils_t *u, int level, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));
@@ -137,6 +140,7 @@ void sasl_accounts_free(void)
 	}
 	n_table = 0;
 	loaded = 0;
+	load_error[0] = '\0';
 	pthread_mutex_unlock(&table_mu);
 }
 

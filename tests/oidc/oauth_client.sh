@@ -113,7 +113,8 @@ reused() { stats | jq '.reused'; }
 fault() { curl -sS --max-time 10 -X POST -d "$1" "$OIDC_ISSUER/test/fault" >/dev/null; }
 state() { jq -r "$1" "$STORE/$2.state"; }
 
-# login NAME: the device flow, approved headlessly by the test server.
+# login NAME: the device flow, approved headlessly by the test server
+# (denied with DENY=1).
 login() {
 	local name=$1 uc i rc
 	shift
@@ -125,7 +126,7 @@ login() {
 		sleep 0.1
 	done
 	uc=$(awk '/^user_code /{print $2}' "$T/login.out")
-	curl -sS --max-time 10 -X POST -d "user_code=$uc" \
+	curl -sS --max-time 10 -X POST -d "user_code=$uc" ${DENY:+-d deny=1} \
 		"$OIDC_ISSUER/test/device/approve" >"$T/approve.out"
 	wait "$lp"
 	rc=$?
@@ -264,8 +265,14 @@ rc=$?
 check "the rotated-away refresh token comes back: the server revokes the grant, exit 1 ($rc)" [ $rc = 1 ]
 check "login again" login mail
 
-# ---- public client (auth_method none) ------------------------------
-check "public client: login" login pub
+# ---- public client (auth_method none); the device flow's answers ----
+DENY=1 login pub
+rc=$?
+check "device flow denied by the user: exit 1 ($rc)" [ $rc = 1 ] && grep -q access_denied "$T/login.err"
+fault "mode=slow_down"
+t0=$SECONDS
+check "public client: login through a slow_down" login pub
+check "  slow_down made the poll 5 s slower ($((SECONDS - t0)) s)" [ $((SECONDS - t0)) -ge 14 ]
 A oauth refresh pub >/dev/null 2>&1
 check "public client: refresh" [ $? = 0 ]
 

@@ -40,8 +40,12 @@ struct key_def {
 	const char *const *choices;
 };
 
-static const char *const sections[] = {"store", "jwt", "introspection", "cache",
-                                       "pam"};
+static const char *const sections[] = {"store", "jwt",    "introspection",
+                                       "cache", "pam",    "client",
+                                       "account"};
+/* Sections that repeat as [NAME:INSTANCE], each instance with every key
+ * of NAME: [account:NAME].  Never present without an instance. */
+static const char *const repeated[] = {"account"};
 
 static const char *const store_backends[] = {"sqlite", NULL};
 static const char *const jwt_algs[] = {
@@ -51,6 +55,12 @@ static const char *const charsets[] = {"b64token", "base64url", "alnum", "hex",
                                        NULL};
 static const char *const auth_methods[] = {
     "client_secret_basic", "client_secret_post", "private_key_jwt", NULL};
+static const char *const account_auth_methods[] = {
+    "none", "client_secret_basic", "client_secret_post", "private_key_jwt",
+    NULL};
+static const char *const account_grants[] = {"refresh_token",
+                                             "client_credentials", NULL};
+static const char *const account_providers[] = {"microsoft", "google", NULL};
 
 #define DAY (24LL * 3600)
 static const struct key_def keys[] = {
@@ -106,6 +116,30 @@ static const struct key_def keys[] = {
     {"cache", "dir", T_PATH, "/var/cache/apitoken", 0, 0, NULL},
     {"pam", "service_scopes", T_STRING, NULL, 0, 0, NULL},
     {"pam", "warn_days", T_INT, "7", 0, 365, NULL},
+    /* The OAuth client side: [client] and [account:NAME] (account.c). */
+    {"client", "store", T_PATH, "/var/lib/apitoken/oauth", 0, 0, NULL},
+    {"client", "chroot", T_PATH, NULL, 0, 0, NULL},
+    {"client", "refresh_margin", T_SECONDS, "600", 0, DAY, NULL},
+    {"client", "timeout", T_SECONDS, "10", 1, 120, NULL},
+    {"client", "lock_timeout", T_SECONDS, "30", 1, 600, NULL},
+    {"account", "provider", T_ENUM, NULL, 0, 0, account_providers},
+    {"account", "tenant", T_STRING, NULL, 0, 0, NULL},
+    {"account", "grant", T_ENUM, "refresh_token", 0, 0, account_grants},
+    {"account", "issuer", T_URL, NULL, 0, 0, NULL},
+    {"account", "token_endpoint", T_URL, NULL, 0, 0, NULL},
+    {"account", "device_endpoint", T_URL, NULL, 0, 0, NULL},
+    {"account", "revocation_endpoint", T_URL, NULL, 0, 0, NULL},
+    {"account", "authorization_endpoint", T_URL, NULL, 0, 0, NULL},
+    {"account", "client_id", T_STRING, NULL, 0, 0, NULL},
+    {"account", "auth_method", T_ENUM, NULL, 0, 0, account_auth_methods},
+    {"account", "client_secret_file", T_PATH, NULL, 0, 0, NULL},
+    {"account", "private_key_file", T_PATH, NULL, 0, 0, NULL},
+    {"account", "scope", T_STRING, NULL, 0, 0, NULL},
+    {"account", "resource", T_STRING, NULL, 0, 0, NULL},
+    {"account", "user", T_STRING, NULL, 0, 0, NULL},
+    {"account", "ca_file", T_PATH, NULL, 0, 0, NULL},
+    {"account", "allow_http_loopback", T_BOOL, "no", 0, 0, NULL},
+    {"account", "refresh_margin", T_SECONDS, NULL, 0, DAY, NULL},
 };
 #define N_KEYS     (sizeof(keys) / sizeof(keys[0]))
 #define N_SECTIONS (sizeof(sections) / sizeof(sections[0]))
@@ -115,10 +149,42 @@ struct value {
 	long long i; /* T_INT, T_SECONDS, T_BOOL */
 };
 
+/* One [NAME:INSTANCE] section: a full set of values, of which only the
+ * keys of NAME are used. */
+struct instance {
+	int section;
+	char name[ATOK_CONFIG_INSTANCE_MAX + 1];
+	struct value v[N_KEYS];
+};
+
 struct atok_config {
 	struct value v[N_KEYS];
 	unsigned char present[N_SECTIONS];
+	struct instance *inst; /* n_inst of them, in file order */
+	size_t n_inst;
 };
+
+static int is_repeated(int sidx)
+{
+	size_t i;
+
+	for (i = 0; i < ATOK_ARRAY_SIZE(repeated); i++)
+		if (strcmp(sections[sidx], repeated[i]) == 0)
+			return 1;
+	return 0;
+}
+
+int atok_config_instance_name_valid(const char *s, size_t n)
+{
+	size_t i;
+
+	if (n == 0 || n > ATOK_CONFIG_INSTANCE_MAX)
+		return 0;
+	for (i = 0; i < n; i++)
+		if (!isalnum((unsigned char)s[i]) && s[i] != '_' && s[i] != '-')
+			return 0;
+	return 1;
+}
 
 static int find_section(const char *name, size_t len)
 {
@@ -129,6 +195,58 @@ static int find_section(const char *name, size_t len)
 		    memcmp(sections[i], name, len) == 0)
 			return (int)i;
 	return -1;
+}
+
+static int set_value(struct atok_config *cfg, struct value *v, int idx,
+                     const char *s, struct atok_error *err);
+
+/*
+ * Resolves a section name: a plain one to its index with the top-level
+ * values, "NAME:INSTANCE" of a repeated section to its instance (created
+ * with the defaults when create).  -1 when unknown or malformed, -2 out
+ * of memory or over ATOK_CONFIG_INSTANCES_MAX.
+ */
+static int resolve(struct atok_config *cfg, const char *section, size_t len,
+                   int create, struct value **vals)
+{
+	const char *colon = memchr(section, ':', len);
+	size_t blen = colon != NULL ? (size_t)(colon - section) : len, i, nl;
+	struct instance *ni;
+	int sidx = find_section(section, blen);
+
+	if (sidx < 0 || (colon != NULL) != is_repeated(sidx))
+		return -1;
+	if (colon == NULL) {
+		*vals = cfg->v;
+		return sidx;
+	}
+	nl = len - blen - 1;
+	if (!atok_config_instance_name_valid(colon + 1, nl))
+		return -1;
+	for (i = 0; i < cfg->n_inst; i++)
+		if (cfg->inst[i].section == sidx &&
+		    strlen(cfg->inst[i].name) == nl &&
+		    memcmp(cfg->inst[i].name, colon + 1, nl) == 0) {
+			*vals = cfg->inst[i].v;
+			return sidx;
+		}
+	if (!create)
+		return -1;
+	if (cfg->n_inst >= ATOK_CONFIG_INSTANCES_MAX ||
+	    (ni = realloc(cfg->inst, (cfg->n_inst + 1) * sizeof(*ni))) == NULL)
+		return -2;
+	cfg->inst = ni;
+	ni = &cfg->inst[cfg->n_inst++];
+	memset(ni, 0, sizeof(*ni));
+	ni->section = sidx;
+	memcpy(ni->name, colon + 1, nl);
+	for (i = 0; i < N_KEYS; i++)
+		if (keys[i].def != NULL &&
+		    strcmp(keys[i].section, sections[sidx]) == 0 &&
+		    set_value(cfg, ni->v, (int)i, keys[i].def, NULL) != 0)
+			return -2;
+	*vals = ni->v;
+	return sidx;
 }
 
 static int find_key(const char *section, const char *key)
@@ -313,8 +431,8 @@ static int check_value(const struct key_def *k, const char *s, long long *num,
 	return atok_error_set(err, ATOK_ERR_INVALID, "bad key type");
 }
 
-static int set_value(struct atok_config *cfg, int idx, const char *s,
-                     struct atok_error *err)
+static int set_value(struct atok_config *cfg, struct value *v, int idx,
+                     const char *s, struct atok_error *err)
 {
 	long long num = 0;
 	char *copy;
@@ -324,9 +442,10 @@ static int set_value(struct atok_config *cfg, int idx, const char *s,
 		return r;
 	if ((copy = strdup(s)) == NULL)
 		return atok_error_set(err, ATOK_ERR_NOMEM, "out of memory");
-	free(cfg->v[idx].s);
-	cfg->v[idx].s = copy;
-	cfg->v[idx].i = num;
+	(void)cfg;
+	free(v[idx].s);
+	v[idx].s = copy;
+	v[idx].i = num;
 	return 0;
 }
 
@@ -340,7 +459,10 @@ struct atok_config *atok_config_new(void)
 	for (i = 0; i < N_KEYS; i++) {
 		if (keys[i].def == NULL)
 			continue;
-		if (set_value(cfg, (int)i, keys[i].def, NULL) != 0) {
+		if (is_repeated(
+		        find_section(keys[i].section, strlen(keys[i].section))))
+			continue; /* per instance */
+		if (set_value(cfg, cfg->v, (int)i, keys[i].def, NULL) != 0) {
 			atok_config_free(&cfg);
 			return NULL;
 		}
@@ -354,8 +476,14 @@ void atok_config_free(struct atok_config **cfgp)
 
 	if (cfgp == NULL || *cfgp == NULL)
 		return;
+	size_t j;
+
 	for (i = 0; i < N_KEYS; i++)
 		free((*cfgp)->v[i].s);
+	for (j = 0; j < (*cfgp)->n_inst; j++)
+		for (i = 0; i < N_KEYS; i++)
+			free((*cfgp)->inst[j].v[i].s);
+	free((*cfgp)->inst);
 	free(*cfgp);
 	*cfgp = NULL;
 }
@@ -363,19 +491,30 @@ void atok_config_free(struct atok_config **cfgp)
 int atok_config_set(struct atok_config *cfg, const char *section,
                     const char *key, const char *value, struct atok_error *err)
 {
+	struct value *vals = NULL;
 	int sidx, kidx, r;
 
 	if (cfg == NULL || section == NULL || key == NULL || value == NULL)
 		return atok_error_set(err, ATOK_ERR_INVALID,
 		                      "missing argument");
-	if ((sidx = find_section(section, strlen(section))) < 0)
-		return atok_error_set(err, ATOK_ERR_CONFIG,
-		                      "unknown section [%.64s]", section);
-	if ((kidx = find_key(section, key)) < 0)
+	if ((sidx = resolve(cfg, section, strlen(section), 1, &vals)) == -2)
+		return atok_error_set(err, ATOK_ERR_NOMEM,
+		                      "out of memory or more than %d "
+		                      "[%.64s] sections",
+		                      ATOK_CONFIG_INSTANCES_MAX, section);
+	if (sidx < 0)
+		return atok_error_set(
+		    err, ATOK_ERR_CONFIG, "unknown section [%.80s]%s", section,
+		    find_section(section, strcspn(section, ":")) >= 0
+		        ? " (write [NAME:INSTANCE], the "
+		          "instance of letters, digits, '_' "
+		          "and '-')"
+		        : "");
+	if ((kidx = find_key(sections[sidx], key)) < 0)
 		return atok_error_set(err, ATOK_ERR_CONFIG,
 		                      "unknown key \"%.64s\" in [%s]", key,
 		                      section);
-	if ((r = set_value(cfg, kidx, value, err)) != 0)
+	if ((r = set_value(cfg, vals, kidx, value, err)) != 0)
 		return r;
 	cfg->present[sidx] = 1;
 	return 0;
@@ -384,7 +523,7 @@ int atok_config_set(struct atok_config *cfg, const char *section,
 int atok_config_set_dotted(struct atok_config *cfg, const char *arg,
                            struct atok_error *err)
 {
-	char section[32], key[64];
+	char section[ATOK_CONFIG_INSTANCE_MAX + 32], key[64];
 	const char *dot, *eq;
 
 	if (arg == NULL || (eq = strchr(arg, '=')) == NULL ||
@@ -418,7 +557,7 @@ int atok_config_load_buffer(struct atok_config *cfg, const char *buf,
 {
 	char line[ATOK_CONFIG_LINE_MAX + 2];
 	const char *p = buf, *end = buf + len;
-	char section[32] = "";
+	char section[ATOK_CONFIG_INSTANCE_MAX + 32] = "";
 	unsigned lineno = 0;
 	int r;
 
@@ -455,14 +594,24 @@ int atok_config_load_buffer(struct atok_config *cfg, const char *buf,
 				    lineno);
 			*close = '\0';
 			s = trim(s + 1);
-			r = find_section(s, strlen(s));
+			{
+				struct value *vals;
+				r = resolve(cfg, s, strlen(s), 1, &vals);
+			}
+			if (r == -2)
+				return atok_error_set(
+				    err, ATOK_ERR_CONFIG,
+				    "%s:%u: out of memory or more than %d "
+				    "[%.64s] sections",
+				    origin, lineno, ATOK_CONFIG_INSTANCES_MAX,
+				    s);
 			if (r < 0)
 				return atok_error_set(
 				    err, ATOK_ERR_CONFIG,
-				    "%s:%u: unknown section [%.64s]", origin,
+				    "%s:%u: unknown section [%.80s]", origin,
 				    lineno, s);
 			cfg->present[r] = 1;
-			snprintf(section, sizeof(section), "%s", sections[r]);
+			snprintf(section, sizeof(section), "%s", s);
 			continue;
 		}
 		if ((eq = strchr(s, '=')) == NULL)
@@ -540,28 +689,62 @@ out:
 
 int atok_config_key(size_t i, const char **section, const char **key)
 {
-	if (i >= N_KEYS)
-		return 0;
-	*section = keys[i].section;
-	*key = keys[i].key;
-	return 1;
+	size_t k;
+
+	/* Keys of repeated sections are set per instance, not overridden. */
+	for (k = 0; k < N_KEYS; k++) {
+		if (is_repeated(
+		        find_section(keys[k].section, strlen(keys[k].section))))
+			continue;
+		if (i-- == 0) {
+			*section = keys[k].section;
+			*key = keys[k].key;
+			return 1;
+		}
+	}
+	return 0;
 }
 
 bool atok_config_has_section(const struct atok_config *cfg, const char *section)
 {
-	int i = find_section(section, strlen(section));
+	struct value *vals;
+	int i;
 
-	return cfg != NULL && i >= 0 && cfg->present[i];
+	if (cfg == NULL || section == NULL)
+		return false;
+	if (strchr(section, ':') != NULL)
+		return resolve((struct atok_config *)cfg, section,
+		               strlen(section), 0, &vals) >= 0;
+	i = find_section(section, strlen(section));
+	return i >= 0 && cfg->present[i];
+}
+
+const char *atok_config_instance(const struct atok_config *cfg,
+                                 const char *section, size_t i)
+{
+	size_t j;
+	int sidx;
+
+	if (cfg == NULL || (sidx = find_section(section, strlen(section))) < 0)
+		return NULL;
+	for (j = 0; j < cfg->n_inst; j++)
+		if (cfg->inst[j].section == sidx && i-- == 0)
+			return cfg->inst[j].name;
+	return NULL;
 }
 
 static const struct value *get(const struct atok_config *cfg,
                                const char *section, const char *key)
 {
-	int i;
+	struct value *vals;
+	int s, i;
 
-	if (cfg == NULL || (i = find_key(section, key)) < 0)
+	if (cfg == NULL || section == NULL ||
+	    (s = resolve((struct atok_config *)cfg, section, strlen(section), 0,
+	                 &vals)) < 0 ||
+	    (i = find_key(sections[s], key)) < 0)
 		return NULL;
-	return &cfg->v[i];
+	return &vals[i];
 }
 
 const char *atok_config_str(const struct atok_config *cfg, const char *section,

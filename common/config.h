@@ -14,10 +14,12 @@
 
 #include "errors.h"
 
-#define ATOK_CONFIG_DEFAULT_PATH "/etc/apitoken/apitoken.conf"
-#define ATOK_CONFIG_FILE_MAX     (64 * 1024) /* bytes of a config file */
-#define ATOK_CONFIG_LINE_MAX     1024        /* bytes of one line */
-#define ATOK_CONFIG_VALUE_MAX    1024        /* bytes of one value */
+#define ATOK_CONFIG_DEFAULT_PATH  "/etc/apitoken/apitoken.conf"
+#define ATOK_CONFIG_FILE_MAX      (64 * 1024) /* bytes of a config file */
+#define ATOK_CONFIG_LINE_MAX      1024        /* bytes of one line */
+#define ATOK_CONFIG_VALUE_MAX     1024        /* bytes of one value */
+#define ATOK_CONFIG_INSTANCE_MAX  64 /* bytes of NAME in [account:NAME] */
+#define ATOK_CONFIG_INSTANCES_MAX 64 /* [account:NAME] sections */
 
 struct atok_config;
 
@@ -58,7 +60,21 @@ int atok_config_set_dotted(struct atok_config *cfg, const char *arg,
  */
 int atok_config_key(size_t i, const char **section, const char **key);
 
-/* Whether a section appeared (in the file or an override). */
+/*
+ * The name of the i-th instance (0-based, file order) of a repeated
+ * section ("account" for [account:NAME]), or NULL past the end.  Owned by
+ * cfg.  The getters and atok_config_set() take such a section as
+ * "account:NAME".
+ */
+const char *atok_config_instance(const struct atok_config *cfg,
+                                 const char *section, size_t i);
+
+/* Whether s (n bytes) may name an instance: 1 to ATOK_CONFIG_INSTANCE_MAX
+ * letters, digits, '_' and '-'. */
+int atok_config_instance_name_valid(const char *s, size_t n);
+
+/* Whether a section appeared (in the file or an override); for a
+ * repeated section, "account:NAME" asks for that instance. */
 bool atok_config_has_section(const struct atok_config *cfg,
                              const char *section);
 

@@ -12,6 +12,7 @@
 #include <ctype.h>
 #include <dlfcn.h>
 #include <pthread.h>
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
@@ -103,6 +104,20 @@ static size_t on_header(char *p, size_t size, size_t n, void *arg)
 	size_t len = size * n;
 	char line[512], *v;
 
+	if (len > 12 && len < sizeof(line) &&
+	    strncasecmp(p, "retry-after:", 12) == 0) {
+		char *end = NULL;
+		long d;
+		memcpy(line, p + 12, len - 12);
+		line[len - 12] = '\0';
+		for (v = line; *v == ' ' || *v == '\t'; v++)
+			;
+		d = isdigit((unsigned char)*v) ? strtol(v, &end, 10) : -1;
+		if (end != NULL && (*end == '\r' || *end == '\n' ||
+		                    *end == '\0' || *end == ' '))
+			s->resp->retry_after = d < 86400 ? d : 86400;
+		return len;
+	}
 	if (len < 14 || len >= sizeof(line) ||
 	    strncasecmp(p, "cache-control:", 14) != 0)
 		return len;
@@ -156,6 +171,12 @@ int atok_http_url_allowed(const char *url, int allow_http_loopback,
 	return 0;
 }
 
+int atok_http_preload(void)
+{
+	pthread_once(&curl_once, curl_load);
+	return curl_ready;
+}
+
 void atok_http_response_clear(struct atok_http_response *resp)
 {
 	if (resp == NULL)
@@ -201,6 +222,7 @@ static int request(const char *url, const struct atok_http_opts *o,
 
 	memset(resp, 0, sizeof(*resp));
 	resp->max_age = -1;
+	resp->retry_after = -1;
 	if ((r = atok_http_url_allowed(url, o->allow_http_loopback, err)) != 0)
 		return r;
 	pthread_once(&curl_once, curl_load);
@@ -241,8 +263,16 @@ static int request(const char *url, const struct atok_http_opts *o,
 	keep(&rc, cu.easy_setopt(c, CURLOPT_SSL_VERIFYHOST, 2L));
 	/* A configured CA file or hashed directory replaces the system
 	 * bundle: parsing the whole bundle costs ~20 ms per process. */
-	if (o->ca_file != NULL)
+	if (o->ca_blob != NULL) {
+		/* libcurl copies the blob (CURL_BLOB_COPY). */
+		struct curl_blob blob = {(void *)(uintptr_t)o->ca_blob,
+		                         o->ca_blob_len, CURL_BLOB_COPY};
+		keep(&rc, cu.easy_setopt(c, CURLOPT_CAINFO_BLOB, &blob));
+		keep(&rc, cu.easy_setopt(c, CURLOPT_CAINFO, NULL));
+		keep(&rc, cu.easy_setopt(c, CURLOPT_CAPATH, NULL));
+	} else if (o->ca_file != NULL) {
 		keep(&rc, cu.easy_setopt(c, CURLOPT_CAINFO, o->ca_file));
+	}
 	if (o->ca_dir != NULL) {
 		keep(&rc, cu.easy_setopt(c, CURLOPT_CAPATH, o->ca_dir));
 		if (o->ca_file == NULL)
@@ -320,4 +350,86 @@ int atok_http_post_form(const char *url, const struct atok_http_opts *o,
                         struct atok_error *err)
 {
 	return request(url, o, conn, headers, body, body_len, resp, err);
+}
+
+/* Whether host:port names a loopback address. */
+static int loopback_host(const char *hostport)
+{
+	return strncmp(hostport, "127.", 4) == 0 ||
+	       strncmp(hostport, "[::1]", 5) == 0 ||
+	       (strncmp(hostport, "localhost", 9) == 0 &&
+	        (hostport[9] == ':' || hostport[9] == '\0'));
+}
+
+int atok_http_mail_login(const char *proto, const char *hostport,
+                         const char *mech, const char *user, const char *token,
+                         const struct atok_http_opts *o, struct atok_error *err)
+{
+	char url[ATOK_HTTP_URL_MAX], errbuf[CURL_ERROR_SIZE] = "", opts[32];
+	int implicit =
+	    strcmp(proto, "smtps") == 0 || strcmp(proto, "imaps") == 0;
+	CURL *c = NULL;
+	CURLcode rc;
+	int r;
+
+	if ((strcmp(proto, "smtp") != 0 && strcmp(proto, "imap") != 0 &&
+	     !implicit) ||
+	    strpbrk(hostport, "/@?# ") != NULL ||
+	    (strcmp(mech, "XOAUTH2") != 0 &&
+	     strcmp(mech, "OAUTHBEARER") != 0) ||
+	    (size_t)snprintf(url, sizeof(url), "%s://%s/", proto, hostport) >=
+	        sizeof(url))
+		return atok_error_set(err, ATOK_ERR_INVALID,
+		                      "bad protocol, server or mechanism");
+	snprintf(opts, sizeof(opts), "AUTH=%s", mech);
+	pthread_once(&curl_once, curl_load);
+	if (!curl_ready || (c = cu.easy_init()) == NULL)
+		return atok_error_set(err, ATOK_ERR_UNAVAILABLE,
+		                      "libcurl (%s) could not be loaded",
+		                      ATOK_CURL_SONAME);
+	rc = cu.easy_setopt(c, CURLOPT_PROTOCOLS_STR, "smtp,smtps,imap,imaps");
+	if (rc == CURLE_UNKNOWN_OPTION)
+		rc = CURLE_OK;
+	keep(&rc, cu.easy_setopt(c, CURLOPT_URL, url));
+	keep(&rc, cu.easy_setopt(c, CURLOPT_NOSIGNAL, 1L));
+	keep(&rc, cu.easy_setopt(c, CURLOPT_TIMEOUT_MS, o->timeout_ms));
+	keep(&rc, cu.easy_setopt(c, CURLOPT_ERRORBUFFER, errbuf));
+	keep(&rc, cu.easy_setopt(c, CURLOPT_USERNAME, user));
+	keep(&rc, cu.easy_setopt(c, CURLOPT_XOAUTH2_BEARER, token));
+	keep(&rc, cu.easy_setopt(c, CURLOPT_LOGIN_OPTIONS, opts));
+	keep(&rc, cu.easy_setopt(c, CURLOPT_CUSTOMREQUEST, "NOOP"));
+	keep(&rc, cu.easy_setopt(c, CURLOPT_NOBODY, 1L));
+	keep(&rc, cu.easy_setopt(c, CURLOPT_SSL_VERIFYPEER, 1L));
+	keep(&rc, cu.easy_setopt(c, CURLOPT_SSL_VERIFYHOST, 2L));
+	if (!implicit)
+		keep(&rc, cu.easy_setopt(c, CURLOPT_USE_SSL,
+		                         loopback_host(hostport)
+		                             ? (long)CURLUSESSL_TRY
+		                             : (long)CURLUSESSL_ALL));
+	if (o->ca_blob != NULL) {
+		struct curl_blob blob = {(void *)(uintptr_t)o->ca_blob,
+		                         o->ca_blob_len, CURL_BLOB_COPY};
+		keep(&rc, cu.easy_setopt(c, CURLOPT_CAINFO_BLOB, &blob));
+	}
+	if (rc != CURLE_OK) {
+		r = atok_error_set(err, ATOK_ERR_UNAVAILABLE,
+		                   "libcurl refused an option: %s",
+		                   cu.easy_strerror(rc));
+		goto out;
+	}
+	rc = cu.easy_perform(c);
+	if (rc == CURLE_OK)
+		r = 0;
+	else
+		r = atok_error_set(err,
+		                   rc == CURLE_LOGIN_DENIED
+		                       ? ATOK_ERR_SIGNATURE
+		                       : ATOK_ERR_UNAVAILABLE,
+		                   "%s %s: %s", proto, hostport,
+		                   errbuf[0] ? errbuf : cu.easy_strerror(rc));
+out:
+	/* libcurl frees its copy of the token without wiping it: a limit of
+	 * its API (a short-lived command's memory). */
+	cu.easy_cleanup(c);
+	return r;
 }

@@ -21,6 +21,10 @@ struct atok_http_opts {
 	const char *client_key;
 	int allow_http_loopback; /* plain http only to 127.0.0.1 / ::1 */
 	size_t body_max;         /* 0: ATOK_HTTP_BODY_MAX */
+	/* A PEM CA bundle held in memory (read before a chroot); used
+	 * instead of ca_file when set.  Not copied: must outlive the call. */
+	const char *ca_blob;
+	size_t ca_blob_len;
 };
 
 struct atok_http_response {
@@ -29,6 +33,8 @@ struct atok_http_response {
 	size_t len;
 	char content_type[128];
 	long max_age; /* Cache-Control max-age, -1 when absent, 0 no-store */
+	long retry_after; /* Retry-After in seconds (RFC 9110 10.2.3, the
+	                     delay form only), -1 when absent or a date */
 };
 
 /*
@@ -46,6 +52,13 @@ int atok_http_url_allowed(const char *url, int allow_http_loopback,
 int atok_http_get(const char *url, const struct atok_http_opts *o,
                   struct atok_http_response *resp, struct atok_error *err);
 
+/*
+ * Loads and initialises libcurl now, not at the first request: for a
+ * process about to chroot (Postfix's smtp), where libcurl.so is not
+ * reachable later.  Returns 1 when libcurl is ready.
+ */
+int atok_http_preload(void);
+
 /* A connection kept between requests of a long-lived process: pass the
  * same struct atok_http_conn * (NULL at first) to reuse it. */
 struct atok_http_conn;
@@ -60,6 +73,21 @@ int atok_http_post_form(const char *url, const struct atok_http_opts *o,
                         const char *const *headers, const char *body,
                         size_t body_len, struct atok_http_response *resp,
                         struct atok_error *err);
+
+/*
+ * Logs in to a mail server with a bearer token and quits: proto "smtp"
+ * (STARTTLS, then AUTH and NOOP) or "imap" (STARTTLS, AUTHENTICATE, NOOP)
+ * at host:port, or "smtps" / "imaps" (implicit TLS); mech "XOAUTH2" or
+ * "OAUTHBEARER"; user the SASL user.  TLS is required, except to a
+ * loopback address, where it is used when offered.  Returns 0 when the
+ * server accepted the token, ATOK_ERR_SIGNATURE when it refused it (err
+ * holds its answer), ATOK_ERR_UNAVAILABLE otherwise.  For `apitoken
+ * oauth test`.
+ */
+int atok_http_mail_login(const char *proto, const char *hostport,
+                         const char *mech, const char *user, const char *token,
+                         const struct atok_http_opts *o,
+                         struct atok_error *err);
 
 /* Closes a kept connection (NULL fine) and sets *connp to NULL. */
 void atok_http_conn_free(struct atok_http_conn **connp);

@@ -22,11 +22,9 @@
 
 #include <jansson.h>
 #include <openssl/crypto.h>
-#include <openssl/evp.h>
-#include <openssl/pem.h>
 #include <openssl/rand.h>
 
-#include "b64url.h"
+#include "clientauth.h"
 #include "config.h"
 #include "http.h"
 #include "json.h"
@@ -36,15 +34,10 @@
 #include "util.h"
 #include "result.h"
 
-enum auth_method { AUTH_BASIC, AUTH_POST, AUTH_PRIVATE_KEY_JWT };
-
 struct atok_introspect {
 	char *endpoint, *client_id, *username_field, *issuer, *audience;
 	char *ca_file, *ca_dir, *client_cert, *client_key;
-	char *secret;      /* wiped on free */
-	char *auth_header; /* client_secret_basic, built once; wiped */
-	EVP_PKEY *assertion_key;
-	enum auth_method auth;
+	struct atok_client_auth *auth; /* holds the secret or key */
 	struct atok_http_opts http;
 	int64_t cache_ttl, negative_ttl;
 	char cache_dir[PATH_MAX];
@@ -114,31 +107,6 @@ static char *dup_opt(const char *s, int *fail)
 	if ((d = strdup(s)) == NULL)
 		*fail = 1;
 	return d;
-}
-
-static size_t form_encode(const char *s, size_t len, char *out);
-
-/* "Authorization: Basic base64(urlenc(id) ':' urlenc(secret))" (RFC 6749
- * 2.3.1), or NULL when out of memory.  The caller wipes it. */
-static char *basic_header(const char *id, const char *secret)
-{
-	static const char prefix[] = "Authorization: Basic ";
-	size_t idl = strlen(id), sl = strlen(secret), plen;
-	char *pair = malloc(3 * (idl + sl) + 2), *h;
-
-	if (pair == NULL)
-		return NULL;
-	h = malloc(sizeof(prefix) + 4 * ((3 * (idl + sl) + 1) / 3 + 1) + 4);
-	if (h != NULL) {
-		plen = form_encode(id, idl, pair);
-		pair[plen++] = ':';
-		plen += form_encode(secret, sl, pair + plen);
-		memcpy(h, prefix, sizeof(prefix));
-		EVP_EncodeBlock((unsigned char *)h + sizeof(prefix) - 1,
-		                (unsigned char *)pair, (int)plen);
-	}
-	atok_freezero(pair, 3 * (idl + sl) + 2);
-	return h;
 }
 
 int atok_introspect_new(const struct atok_config *cfg,
@@ -229,56 +197,9 @@ int atok_introspect_new(const struct atok_config *cfg,
 	in->negative_ttl =
 	    atok_config_int(cfg, "introspection", "negative_cache_ttl");
 
-	in->auth = strcmp(method, "client_secret_post") == 0 ? AUTH_POST
-	           : strcmp(method, "private_key_jwt") == 0
-	               ? AUTH_PRIVATE_KEY_JWT
-	               : AUTH_BASIC;
-	if (in->auth == AUTH_PRIVATE_KEY_JWT) {
-		char *pem = NULL;
-		BIO *b;
-		if (pkey == NULL) {
-			r = atok_error_set(
-			    err, ATOK_ERR_CONFIG,
-			    "[introspection] private_key_jwt needs "
-			    "private_key_file");
-			goto fail;
-		}
-		if ((r = atok_read_private_file(pkey, "private key file",
-		                                ATOK_CLIENT_SECRET_MAX * 8,
-		                                &pem, NULL, err)) != 0)
-			goto fail;
-		b = BIO_new_mem_buf(pem, -1);
-		in->assertion_key =
-		    b ? PEM_read_bio_PrivateKey(b, NULL, NULL, NULL) : NULL;
-		BIO_free(b);
-		atok_freezero(pem, ATOK_CLIENT_SECRET_MAX * 8 + 1);
-		/* The assertion is RS256 (RSA >= 2048) or ES256 (P-256). */
-		if (in->assertion_key == NULL ||
-		    !((EVP_PKEY_get_base_id(in->assertion_key) ==
-		           EVP_PKEY_RSA &&
-		       EVP_PKEY_get_bits(in->assertion_key) >= 2048) ||
-		      (EVP_PKEY_get_base_id(in->assertion_key) == EVP_PKEY_EC &&
-		       EVP_PKEY_get_bits(in->assertion_key) == 256))) {
-			r = atok_error_set(
-			    err, ATOK_ERR_CONFIG,
-			    "%s is not an RSA (2048 bits or more) "
-			    "or P-256 private key in PEM",
-			    pkey);
-			goto fail;
-		}
-	} else {
-		if (secret == NULL) {
-			r = atok_error_set(err, ATOK_ERR_CONFIG,
-			                   "[introspection] needs "
-			                   "client_secret_file for %s",
-			                   method);
-			goto fail;
-		}
-		if ((r = atok_read_private_file(secret, "client secret file",
-		                                ATOK_CLIENT_SECRET_MAX * 8,
-		                                &in->secret, NULL, err)) != 0)
-			goto fail;
-	}
+	if ((r = atok_client_auth_new("introspection", method, in->client_id,
+	                              secret, pkey, &in->auth, err)) != 0)
+		goto fail;
 	/* A key for the in-memory cache even without a usable cache dir. */
 	if (RAND_bytes(in->cache_key, sizeof(in->cache_key)) != 1) {
 		r = atok_error_set(err, ATOK_ERR_CRYPTO, "RAND_bytes failed");
@@ -291,12 +212,6 @@ int atok_introspect_new(const struct atok_config *cfg,
 			goto fail;
 		if (r == 0 && (r = load_cache_key(in, err)) != 0)
 			goto fail;
-	}
-	if (in->auth == AUTH_BASIC &&
-	    (in->auth_header = basic_header(in->client_id, in->secret)) ==
-	        NULL) {
-		r = atok_error_set(err, ATOK_ERR_NOMEM, "out of memory");
-		goto fail;
 	}
 	if ((in->cache_ttl > 0 || in->negative_ttl > 0) &&
 	    (r = atok_hmac_key_new(in->cache_key, sizeof(in->cache_key),
@@ -324,11 +239,7 @@ void atok_introspect_free(struct atok_introspect **ip)
 	free(in->ca_dir);
 	free(in->client_cert);
 	free(in->client_key);
-	if (in->secret != NULL)
-		atok_freezero(in->secret, ATOK_CLIENT_SECRET_MAX * 8 + 1);
-	if (in->auth_header != NULL)
-		atok_free_string(in->auth_header);
-	EVP_PKEY_free(in->assertion_key);
+	atok_client_auth_free(&in->auth);
 	atok_http_conn_free(&in->conn);
 	atok_hmac_key_free(&in->hkey);
 	if (in->mem != NULL)
@@ -338,141 +249,29 @@ void atok_introspect_free(struct atok_introspect **ip)
 	*ip = NULL;
 }
 
-/* application/x-www-form-urlencoded (RFC 6749 appendix B). */
-static size_t form_encode(const char *s, size_t len, char *out)
-{
-	static const char hex[] = "0123456789ABCDEF";
-	size_t i, o = 0;
-
-	for (i = 0; i < len; i++) {
-		unsigned char c = (unsigned char)s[i];
-		if ((c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') ||
-		    (c >= '0' && c <= '9') || c == '-' || c == '.' ||
-		    c == '_' || c == '~') {
-			out[o++] = (char)c;
-		} else {
-			out[o++] = '%';
-			out[o++] = hex[c >> 4];
-			out[o++] = hex[c & 15];
-		}
-	}
-	out[o] = '\0';
-	return o;
-}
-
-/* An RFC 7523 client assertion signed with our private key. */
-static char *client_assertion(struct atok_introspect *in, int64_t now)
-{
-	int is_ec = EVP_PKEY_get_base_id(in->assertion_key) == EVP_PKEY_EC;
-	char header[64], claims[2048], jti_hex[33], *out = NULL;
-	unsigned char jti[16], sig[600], raw[64];
-	size_t sig_len = sizeof(sig), hl, cl, n;
-	EVP_MD_CTX *ctx = NULL;
-
-	if (RAND_bytes(jti, sizeof(jti)) != 1)
-		return NULL;
-	atok_hex(jti, sizeof(jti), jti_hex);
-	snprintf(header, sizeof(header), "{\"alg\":\"%s\",\"typ\":\"JWT\"}",
-	         is_ec ? "ES256" : "RS256");
-	if ((size_t)snprintf(claims, sizeof(claims),
-	                     "{\"iss\":\"%s\",\"sub\":\"%s\",\"aud\":\"%s\","
-	                     "\"jti\":\"%s\",\"iat\":%lld,\"exp\":%lld}",
-	                     in->client_id, in->client_id, in->endpoint,
-	                     jti_hex, (long long)now,
-	                     (long long)now + 60) >= sizeof(claims))
-		return NULL;
-	hl = strlen(header);
-	cl = strlen(claims);
-	n = (hl + cl) * 4 / 3 + 8 + 1000;
-	if ((out = malloc(n)) == NULL)
-		return NULL;
-	hl = atok_b64url_encode((unsigned char *)header, hl, out);
-	out[hl] = '.';
-	hl += 1 + atok_b64url_encode((unsigned char *)claims, cl, out + hl + 1);
-	if ((ctx = EVP_MD_CTX_new()) == NULL ||
-	    EVP_DigestSignInit(ctx, NULL, EVP_sha256(), NULL,
-	                       in->assertion_key) != 1 ||
-	    EVP_DigestSign(ctx, sig, &sig_len, (unsigned char *)out, hl) != 1)
-		goto fail;
-	if (is_ec) { /* DER to R||S */
-		const unsigned char *p = sig;
-		ECDSA_SIG *es = d2i_ECDSA_SIG(NULL, &p, (long)sig_len);
-		const BIGNUM *r, *s;
-		if (es == NULL)
-			goto fail;
-		ECDSA_SIG_get0(es, &r, &s);
-		BN_bn2binpad(r, raw, 32);
-		BN_bn2binpad(s, raw + 32, 32);
-		ECDSA_SIG_free(es);
-		memcpy(sig, raw, 64);
-		sig_len = 64;
-	}
-	out[hl] = '.';
-	atok_b64url_encode(sig, sig_len, out + hl + 1);
-	EVP_MD_CTX_free(ctx);
-	return out;
-fail:
-	EVP_MD_CTX_free(ctx);
-	free(out);
-	return NULL;
-}
-
 /* Builds the form body and headers, POSTs, and wipes what held secrets. */
 static int post(struct atok_introspect *in, const char *tok, size_t len,
                 int64_t now, struct atok_http_response *resp,
                 struct atok_error *err)
 {
-	/* No secret with private_key_jwt; basic and post always have one. */
-	size_t secret_len = in->secret != NULL ? strlen(in->secret) : 0;
-	size_t cap = 3 * len + 3 * (strlen(in->client_id) + secret_len) + 4096;
-	char *body = NULL, *assertion = NULL;
+	struct atok_form form = {0};
 	const char *headers[2] = {NULL, NULL};
-	size_t o;
 	int r;
 
-	if ((body = malloc(cap)) == NULL)
-		return atok_error_set(err, ATOK_ERR_NOMEM, "out of memory");
-	o = (size_t)snprintf(body, cap, "token=");
-	o += form_encode(tok, len, body + o);
-	o += (size_t)snprintf(body + o, cap - o,
-	                      "&token_type_hint=access_token");
-	if (in->auth == AUTH_POST) {
-		o += (size_t)snprintf(body + o, cap - o, "&client_id=");
-		o +=
-		    form_encode(in->client_id, strlen(in->client_id), body + o);
-		o += (size_t)snprintf(body + o, cap - o, "&client_secret=");
-		o += form_encode(in->secret, secret_len, body + o);
-	} else if (in->auth == AUTH_PRIVATE_KEY_JWT) {
-		if ((assertion = client_assertion(in, now)) == NULL) {
-			r = atok_error_set(
-			    err, ATOK_ERR_CRYPTO,
-			    "could not sign the client assertion");
-			goto out;
-		}
-		/* client_id form-encoded like every other value: an '&' or '='
-		 * in it must not add a parameter. */
-		o += (size_t)snprintf(body + o, cap - o, "&client_id=");
-		o +=
-		    form_encode(in->client_id, strlen(in->client_id), body + o);
-		o += (size_t)snprintf(
-		    body + o, cap - o,
-		    "&client_assertion_type=urn%%3Aietf%%3Aparams"
-		    "%%3Aoauth%%3Aclient-assertion-type%%3Ajwt-bearer"
-		    "&client_assertion=");
-		if (o + strlen(assertion) + 1 > cap) {
-			r = atok_error_set(err, ATOK_ERR_TOO_LONG, "too long");
-			goto out;
-		}
-		memcpy(body + o, assertion, strlen(assertion) + 1);
-		o += strlen(assertion);
-	} else {
-		headers[0] = in->auth_header;
+	atok_form_add(&form, "token", tok, len);
+	atok_form_add(&form, "token_type_hint", "access_token", 12);
+	if ((r = atok_client_auth_apply(in->auth, in->endpoint, now, &form,
+	                                &headers[0], err)) != 0)
+		goto out;
+	if (form.failed) {
+		r = atok_error_set(err, ATOK_ERR_NOMEM,
+		                   "out of memory or request too long");
+		goto out;
 	}
 	r = atok_http_post_form(in->endpoint, &in->http, &in->conn, headers,
-	                        body, o, resp, err);
+	                        form.buf, form.len, resp, err);
 out:
-	atok_freezero(body, cap);
-	free(assertion);
+	atok_form_clear(&form);
 	return r;
 }
 

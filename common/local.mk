@@ -22,6 +22,9 @@ libatok_la_SOURCES = \
 	common/keys.c common/keys.h \
 	common/http.c common/http.h \
 	common/jwt.c common/jwt.h \
+	common/clientauth.c common/clientauth.h \
+	common/oauth_client.c common/oauth_client.h \
+	common/account.c common/account.h \
 	common/introspect.c common/introspect.h \
 	common/result.h \
 	common/verifier.c

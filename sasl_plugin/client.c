@@ -15,8 +15,10 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "config.h"
 #include "oauth_parse.h"
 #include "plugin.h"
+#include "util.h"
 
 /* Bytes of the server's "status" shown in the client's error text. */
 #define STATUS_SHOW_MAX 32
@@ -27,12 +29,28 @@ enum client_state {
 	CLI_DONE = 2,
 };
 
+/* The SASL password that names an account instead of giving a token. */
+#define ACCOUNT_PREFIX     "apitoken:"
+#define ACCOUNT_PREFIX_LEN 9
+
 struct client_ctx {
 	enum mech_kind mech;
 	enum client_state state;
 	char *out; /* the message, from utils->malloc; holds the token */
 	size_t outsz;
+	char
+	    account[ATOK_CONFIG_INSTANCE_MAX + 1]; /* "" with a literal token */
+	char *acct_token; /* the account's token sent (malloc); wiped */
+	size_t acct_len;
 };
+
+static void acct_wipe(struct client_ctx *c)
+{
+	if (c->acct_token != NULL)
+		atok_freezero(c->acct_token, c->acct_len + 1);
+	c->acct_token = NULL;
+	c->acct_len = 0;
+}
 
 static void out_wipe(struct client_ctx *c, const sasl_utils_t *utils)
 {
@@ -169,7 +187,7 @@ static int step_first(struct client_ctx *c, sasl_client_params_t *cp,
 	sasl_interact_t *prompts = prompt_need ? *prompt_need : NULL;
 	const char *user = NULL, *authname = NULL, *token = NULL, *host;
 	unsigned ulen = 0, alen = 0;
-	char name[OAUTH_AUTHZID_MAX + 1];
+	char name[OAUTH_AUTHZID_MAX + 1], acct_user[ATOK_USER_MAX + 1] = "";
 	size_t toklen = 0;
 	long n;
 	int r, ru, ra, rt;
@@ -187,6 +205,30 @@ static int step_first(struct client_ctx *c, sasl_client_params_t *cp,
 		return ru != SASL_OK && ru != SASL_INTERACT   ? ru
 		       : ra != SASL_OK && ra != SASL_INTERACT ? ra
 		                                              : rt;
+	/* "apitoken:NAME": the account's fresh token (and its user when the
+	 * application gives none).  A literal token is sent as it is. */
+	if (rt == SASL_OK && toklen > ACCOUNT_PREFIX_LEN &&
+	    memcmp(token, ACCOUNT_PREFIX, ACCOUNT_PREFIX_LEN) == 0 &&
+	    atok_config_instance_name_valid(token + ACCOUNT_PREFIX_LEN,
+	                                    toklen - ACCOUNT_PREFIX_LEN)) {
+		memcpy(c->account, token + ACCOUNT_PREFIX_LEN,
+		       toklen - ACCOUNT_PREFIX_LEN);
+		c->account[toklen - ACCOUNT_PREFIX_LEN] = '\0';
+		acct_wipe(c);
+		r = sasl_accounts_token(u, c->account, &c->acct_token,
+		                        &c->acct_len, acct_user,
+		                        sizeof(acct_user));
+		if (r != SASL_OK)
+			return r;
+		token = c->acct_token;
+		toklen = c->acct_len;
+		if ((ru != SASL_OK || ulen == 0) &&
+		    (ra != SASL_OK || alen == 0) && acct_user[0] != '\0') {
+			authname = acct_user;
+			alen = (unsigned)strlen(acct_user);
+			ra = SASL_OK;
+		}
+	}
 	/* The name sent is the authorization id when one is asked for, else
 	 * the authentication name. */
 	if (ru == SASL_OK && ulen > 0) {
@@ -312,6 +354,11 @@ static int client_step(void *conn_context, sasl_client_params_t *cp,
 			return SASL_BADPROT;
 		}
 		challenge_status(serverin, serverinlen, status, sizeof(status));
+		if (c->account[0] != '\0' && c->acct_token != NULL)
+			sasl_accounts_refused(cp->utils, c->account,
+			                      c->acct_token, c->acct_len,
+			                      status[0] ? status : "unknown");
+		acct_wipe(c);
 		cp->utils->seterror(cp->utils->conn, 0,
 		                    "the server refused the bearer token "
 		                    "(status %s)",
@@ -349,8 +396,17 @@ static void client_dispose(void *conn_context, const sasl_utils_t *utils)
 	if (c == NULL || utils == NULL)
 		return;
 	out_wipe(c, utils);
+	acct_wipe(c);
 	explicit_bzero(c, sizeof(*c));
 	utils->free(c);
+}
+
+/* libsasl2's teardown (sasl_done): the named accounts. */
+static void client_free(void *glob_context, const sasl_utils_t *utils)
+{
+	(void)glob_context;
+	(void)utils;
+	sasl_accounts_free();
 }
 
 static const enum mech_kind kind_oauthbearer = MECH_OAUTHBEARER;
@@ -371,6 +427,7 @@ sasl_client_plug_t atok_client_plugs[] = {
         .mech_new = client_new,
         .mech_step = client_step,
         .mech_dispose = client_dispose,
+        .mech_free = client_free,
     },
     {
         .mech_name = "XOAUTH2",
@@ -382,6 +439,7 @@ sasl_client_plug_t atok_client_plugs[] = {
         .mech_new = client_new,
         .mech_step = client_step,
         .mech_dispose = client_dispose,
+        .mech_free = client_free,
     },
 };
 const int atok_client_nplugs =

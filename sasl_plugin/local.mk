@@ -9,7 +9,7 @@
 saslplugin_LTLIBRARIES = sasl_plugin/libapitoken.la
 sasl_plugin_libapitoken_la_SOURCES = \
 	sasl_plugin/plugin.c sasl_plugin/plugin.h sasl_plugin/overrides.c \
-	sasl_plugin/pool.c \
+	sasl_plugin/pool.c sasl_plugin/accounts.c \
 	sasl_plugin/server.c sasl_plugin/client.c \
 	sasl_plugin/oauth_parse.c sasl_plugin/oauth_parse.h
 sasl_plugin_libapitoken_la_CFLAGS = $(AM_CFLAGS) $(SASL_CFLAGS) -fvisibility=hidden

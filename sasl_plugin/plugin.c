@@ -3,8 +3,10 @@
  * result -> SASL code table.
  *
  * libsasl2 loads this file into every program that uses it, configured or
- * not, threaded or pre-forking: the entry points only hand out static
- * tables (no allocation, no threads, no atexit); the configuration is
+ * not, threaded or pre-forking: the server entry point only hands out
+ * static tables (no allocation, no threads, no atexit); the client entry
+ * point also opens the named accounts of [account:NAME] (accounts.c),
+ * since a chrooted client cannot read its secrets later; the configuration is
  * read per exchange through the connection's getopt (verifiers built from
  * it are kept for a while by pool.c, the one piece of global state), and
  * an unconfigured plugin hides its mechanisms (mech_avail -> SASL_NOMECH)
@@ -249,6 +251,8 @@ ATOK_SASL_EXPORT int sasl_client_plug_init(const sasl_utils_t *utils,
 		return SASL_BADVERS;
 	}
 	*out_version = SASL_CLIENT_PLUG_VERSION;
+	/* Named accounts now: Postfix runs this as root before chroot(). */
+	sasl_accounts_load(utils);
 	*pluglist = atok_client_plugs;
 	*plugcount = atok_client_nplugs;
 	return SASL_OK;

@@ -130,6 +130,23 @@ const struct result_map *sasl_result_lookup(const struct atok_result *res);
 /* The SASL code and verdict of a core error outside a result. */
 int sasl_err_rc(int code, enum atok_verdict *verdict);
 
+/*
+ * The client mechanisms' named accounts (accounts.c).  _load opens every
+ * [account:NAME] of the configuration (apitoken_config, else the
+ * default) once per process, at sasl_client_plug_init: before a chroot.
+ * _token gets NAME's fresh access token (*token from malloc, wiped and
+ * freed by the caller with atok_freezero(*token, *len + 1)) and its user
+ * (or ""); SASL_OK, or SASL_TRYAGAIN (logged; a temporary failure for
+ * the host).  _refused marks the token the server refused, so that the
+ * next exchange refreshes.  _free is mech_free's.
+ */
+void sasl_accounts_load(const sasl_utils_t *utils);
+int sasl_accounts_token(const sasl_utils_t *utils, const char *name,
+                        char **token, size_t *len, char *user, size_t usersz);
+void sasl_accounts_refused(const sasl_utils_t *utils, const char *name,
+                           const char *token, size_t len, const char *status);
+void sasl_accounts_free(void);
+
 /* Server and client mechanism tables (server.c, client.c). */
 extern sasl_server_plug_t atok_server_plugs[];
 extern const int atok_server_nplugs;

@@ -20,6 +20,7 @@
 #include "audit.h"
 #include "config.h"
 #include "local.h"
+#include "oauth.h"
 #include "policy.h"
 #include "scope.h"
 #include "store.h"
@@ -63,7 +64,9 @@ static void usage(FILE *f)
 	        "  verify [--user USER] [--scope S]... [--service NAME] "
 	        "[--remote-addr ADDR] [--json]\n"
 	        "        (token on stdin)\n"
-	        "  check-config\n"
+	        "  check-config [--postfix]\n"
+	        "  oauth login|token|refresh|status|logout NAME   (apitoken "
+	        "oauth --help)\n"
 	        "\n"
 	        "Default configuration: %s.  See apitoken(1).\n",
 	        ATOK_CONFIG_DEFAULT_PATH);
@@ -871,6 +874,11 @@ int main(int argc, char **argv)
 	cmd = argv[optind];
 	argc -= optind;
 	argv += optind;
+	if (strcmp(cmd, "oauth") == 0)
+		return cli_oauth(o.config, argc, argv); /* tools/oauth.c */
+	if (strcmp(cmd, "check-config") == 0 && argc == 2 &&
+	    strcmp(argv[1], "--postfix") == 0)
+		return cli_oauth_check_postfix(o.config); /* tools/oauth.c */
 	optind = 0;
 	while ((c = getopt_long(argc, argv, "u:s:e:n:S:F:G:R:x:jh", longopts,
 	                        NULL)) != -1) {

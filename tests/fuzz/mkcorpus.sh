@@ -31,7 +31,7 @@ def put(harness, name, data):
 
 for h in ("fuzz_jws", "fuzz_jwks", "fuzz_json", "fuzz_config",
           "fuzz_local_token", "fuzz_oauth_parse", "fuzz_introspect",
-          "fuzz_cidr"):
+          "fuzz_cidr", "fuzz_oauth_client"):
     shutil.rmtree(os.path.join("corpus", h), ignore_errors=True)
 
 # --- fuzz_jws: real tokens signed with the committed keys ---------------
@@ -241,4 +241,56 @@ put("fuzz_introspect", "cache-inactive",
 put("fuzz_introspect", "cache-ended", entry(until=NOW))
 put("fuzz_introspect", "cache-other", entry(h="f" * 64))
 put("fuzz_introspect", "cache-truncated", entry()[:70])
+
+# --- fuzz_oauth_client: token, device and metadata answers --------------
+# The first byte: bits 0-2 the HTTP status (200 200 200 400 401 429 503
+# 302), bits 3-5 the parser (0 token, 1 device, 2 metadata, 3 state file,
+# 4 a browser login's redirect, with state "fuzzstate").
+def oc(name, parser, status, obj):
+    body = obj if isinstance(obj, str) else json.dumps(obj)
+    put("fuzz_oauth_client", name, bytes([parser << 3 | status]) + body.encode())
+
+
+oc("token-ok", 0, 0, {"access_token": "at-1", "token_type": "Bearer",
+                      "expires_in": 3599, "refresh_token": "rt-1",
+                      "scope": "https://mail.google.com/"})
+oc("token-string-expiry", 0, 0, {"access_token": "at", "token_type": "bearer",
+                                 "expires_in": "3600"})
+oc("token-no-type", 0, 0, {"access_token": "at", "expires_in": 60})
+oc("token-dup", 0, 0, '{"access_token":"a","access_token":"b","token_type":"Bearer"}')
+oc("token-space", 0, 0, {"access_token": "a b", "token_type": "Bearer"})
+oc("error-invalid-grant", 0, 3, {"error": "invalid_grant",
+                                 "error_description": "grant revoked"})
+oc("error-client", 0, 4, {"error": "invalid_client"})
+oc("error-429", 0, 5, {"error": "slow_down"})
+oc("error-503", 0, 6, "<html>busy</html>")
+oc("redirect", 0, 7, "")
+oc("device-ok", 1, 0, {"device_code": "dc-1", "user_code": "ABCD-EFGH",
+                       "verification_uri": "https://issuer.test/device",
+                       "verification_uri_complete":
+                       "https://issuer.test/device?user_code=ABCD-EFGH",
+                       "expires_in": 600, "interval": 5})
+oc("device-google", 1, 0, {"device_code": "dc", "user_code": "XYZ",
+                           "verification_url": "https://www.google.com/device",
+                           "expires_in": "1800"})
+oc("device-pending", 1, 3, {"error": "authorization_pending"})
+oc("metadata-ok", 2, 0, {"issuer": "https://issuer.test",
+                         "token_endpoint": "https://issuer.test/token",
+                         "device_authorization_endpoint":
+                         "https://issuer.test/device/auth",
+                         "revocation_endpoint":
+                         "https://issuer.test/token/revocation",
+                         "authorization_endpoint": "https://issuer.test/auth"})
+oc("state-ok", 3, 0, {"v": 1, "access_token": "at", "refresh_token": "rt",
+                      "expires_at": NOW + 600, "refreshed_at": NOW,
+                      "generation": 3, "reauth": False, "error": "",
+                      "error_code": "", "error_at": 0, "next_attempt": 0,
+                      "logged_at": 0, "failures": 0})
+oc("state-reauth", 3, 0, {"v": 1, "reauth": True, "error_code": "invalid_grant",
+                          "error": "the server said invalid_grant"})
+oc("redirect-request", 4, 0, "GET /?code=abc&state=fuzzstate HTTP/1.1\r\n")
+oc("redirect-pasted", 4, 0, "http://127.0.0.1/?state=fuzzstate&code=a%2Fb")
+oc("redirect-error", 4, 0, "GET /?error=access_denied&state=fuzzstate HTTP/1.1")
+oc("metadata-other-issuer", 2, 0, {"issuer": "https://evil.test",
+                                   "token_endpoint": "https://evil.test/t"})
 PY

@@ -6,7 +6,7 @@ check_PROGRAMS += tests/pam/pam_login
 tests_pam_pam_login_SOURCES = tests/pam/pam_login.c
 tests_pam_pam_login_LDADD = $(PAM_LIBS)
 
-TESTS += tests/oidc/selftest.sh tests/oidc/jwt_e2e.sh
+TESTS += tests/oidc/selftest.sh tests/oidc/jwt_e2e.sh tests/oidc/oauth_client.sh
 EXTRA_DIST += tests/oidc/package.json tests/oidc/package-lock.json \
 	tests/oidc/server.mjs tests/oidc/oidc.sh tests/oidc/selftest.sh \
-	tests/oidc/README.md tests/oidc/jwt_e2e.sh
+	tests/oidc/README.md tests/oidc/jwt_e2e.sh tests/oidc/oauth_client.sh

@@ -256,3 +256,27 @@ oidc_revoke() {
 	rm -f "$f"
 	return $rc
 }
+
+# oidc_device_login CONF ACCOUNT [USER [LOGIN OPTIONS...]] — `apitoken
+# oauth login ACCOUNT --device [LOGIN OPTIONS]` with configuration CONF,
+# the code approved headlessly at the server for USER (default, or "":
+# the server's user).  0 when the login stored its tokens; its output in
+# $OIDC_DIR/device-login.{out,err}.
+oidc_device_login() {
+	local conf=${1:?usage: oidc_device_login CONF ACCOUNT [USER [OPTIONS]]} acct=${2:?} user=${3:-}
+	local out=$OIDC_DIR/device-login.out err=$OIDC_DIR/device-login.err uc lp i
+	shift 2
+	[ $# -gt 0 ] && shift
+	: >"$out"
+	"${top_builddir:-.}/tools/apitoken" --config "$conf" oauth login "$acct" --device "$@" \
+		>"$out" 2>"$err" &
+	lp=$!
+	for i in $(seq 100); do
+		grep -q '^user_code ' "$out" && break
+		sleep 0.1
+	done
+	uc=$(awk '/^user_code /{print $2}' "$out")
+	_oidc_curl -X POST -d "user_code=$uc" ${user:+-d "user=$user"} \
+		"$OIDC_ISSUER/test/device/approve" >/dev/null
+	wait "$lp"
+}

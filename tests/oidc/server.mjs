@@ -65,6 +65,8 @@ const USERNAME_CLAIM = 'preferred_username';
 const SIGNING_ALGS = ['RS256', 'PS256', 'ES256', 'EdDSA'];
 const USER_RE = /^[A-Za-z0-9._@+-]{1,64}$/;
 
+const MAIL_GRANTS = ['urn:ietf:params:oauth:grant-type:device_code', 'refresh_token', 'client_credentials'];
+
 // client id -> access token alg / format.  Secrets are random per state dir.
 const CLIENT_DEFS = {
   'cli-rs256': { alg: 'RS256', format: 'jwt' },
@@ -75,6 +77,19 @@ const CLIENT_DEFS = {
   // a second client for "only the owner may revoke" and introspection by a
   // resource server
   'cli-rs': { alg: 'RS256', format: 'opaque' },
+  // mail clients of `apitoken oauth` (issue 12): the device flow and
+  // refresh tokens (rotated: a reused refresh token revokes the grant),
+  // confidential and public
+  'cli-mail': { alg: 'RS256', format: 'jwt', grants: MAIL_GRANTS },
+  'cli-mail-public': {
+    alg: 'RS256', format: 'jwt', auth: 'none', grants: MAIL_GRANTS.slice(0, 2),
+  },
+  // a native app (RFC 8252): authorization code with PKCE on a loopback
+  // redirect, any port; see /test/authorize
+  'cli-mail-native': {
+    alg: 'RS256', format: 'jwt', auth: 'none', native: true,
+    grants: ['authorization_code', 'refresh_token'],
+  },
 };
 
 // ---------------------------------------------------------------- state dir
@@ -206,11 +221,12 @@ function buildProvider(issuer) {
   const clients = Object.entries(CLIENT_DEFS).map(([id, d]) => ({
     client_id: id,
     client_secret: clientSecrets[id],
-    grant_types: ['client_credentials'],
-    response_types: [],
-    redirect_uris: [],
-    token_endpoint_auth_method: 'client_secret_basic',
-    scope: RESOURCE_SCOPE,
+    grant_types: d.grants || ['client_credentials'],
+    response_types: d.native ? ['code'] : [],
+    redirect_uris: d.native ? ['http://127.0.0.1/'] : [],
+    ...(d.native ? { application_type: 'native' } : {}),
+    token_endpoint_auth_method: d.auth || 'client_secret_basic',
+    scope: d.grants ? `openid offline_access ${RESOURCE_SCOPE}` : RESOURCE_SCOPE,
     apitoken_at_alg: d.alg,
     apitoken_at_format: d.format,
   }));
@@ -224,13 +240,15 @@ function buildProvider(issuer) {
     extraClientMetadata: { properties: ['apitoken_at_alg', 'apitoken_at_format', 'apitoken_user'] },
     clientDefaults: { id_token_signed_response_alg: 'RS256' },
     claims: { openid: ['sub'] },
-    scopes: ['openid', ...RESOURCE_SCOPE.split(' ')],
+    scopes: ['openid', 'offline_access', ...RESOURCE_SCOPE.split(' ')],
+    rotateRefreshToken: true,
     enabledJWA: {
       idTokenSigningAlgValues: SIGNING_ALGS,
     },
     features: {
       devInteractions: { enabled: false },
       clientCredentials: { enabled: true },
+      deviceFlow: { enabled: true },
       introspection: {
         enabled: true,
         // any authenticated (confidential) client may introspect
@@ -293,17 +311,132 @@ function buildProvider(issuer) {
       ctx.body.username = ctx.body[USERNAME_CLAIM];
     }
   });
+  // What the mail-client tests count: grants issued by type, refresh
+  // tokens presented twice (each revokes its grant).
+  provider.on('grant.success', (ctx) => {
+    const gt = ctx.oidc?.params?.grant_type || '?';
+    stats.grants[gt] = (stats.grants[gt] || 0) + 1;
+    log(`grant.success grant_type=${gt} client=${ctx.oidc?.client?.clientId}`);
+  });
+  provider.on('grant.error', (ctx, err) => {
+    if (/already used/.test(err?.error_description || '')) stats.reused += 1;
+  });
   for (const ev of ['server_error', 'grant.error', 'introspection.error', 'revocation.error', 'jwks.error', 'discovery.error']) {
     provider.on(ev, (ctx, err) => log(`${ev}: ${err?.name}: ${err?.message}${err?.error_description ? ` (${err.error_description})` : ''}`));
   }
   return provider;
 }
 
+// ---------------------------------------------------------------- faults
+// POST /test/fault mode=503|429|stall|close|invalid_grant|slow_down
+// [count=N] [retry_after=S] [stall_ms=MS]: the next N token requests fail
+// so.  "close" lets the provider answer (a refresh token is rotated and
+// committed) and then closes the connection instead of sending it.
+const stats = { grants: {}, reused: 0, faults: 0 };
+let faults = [];
+
+function applyFault(req, res, f) {
+  stats.faults += 1;
+  log(`fault ${f.mode} on ${req.url}`);
+  const headers = { 'content-type': 'application/json', 'cache-control': 'no-store' };
+  if (f.retryAfter !== undefined) headers['retry-after'] = String(f.retryAfter);
+  const answer = (status, obj) => { res.writeHead(status, headers); res.end(`${JSON.stringify(obj)}\n`); };
+  switch (f.mode) {
+    case '503': return answer(503, { error: 'temporarily_unavailable' });
+    case '429': return answer(429, { error: 'slow_down' });
+    case 'invalid_grant': return answer(400, { error: 'invalid_grant', error_description: 'injected' });
+    case 'slow_down': return answer(400, { error: 'slow_down' });
+    case 'stall':
+      setTimeout(() => { if (!res.destroyed) answer(503, { error: 'temporarily_unavailable' }); }, f.stallMs);
+      return undefined;
+    case 'close':
+      res.end = () => { req.socket.destroy(); return res; };
+      res.write = () => { req.socket.destroy(); return false; };
+      return providerHandler(req, res);
+    default: return answer(500, { error: 'server_error' });
+  }
+}
+
+async function approveDevice(params) {
+  // Headless approval of a device code (RFC 8628) by its user code, as a
+  // user would in a browser: a Grant for the account and client.
+  const provider = currentProvider;
+  const userCode = (params.get('user_code') || '').replace(/[^A-Z0-9]/gi, '').toUpperCase();
+  const account = params.get('user') || opts.user;
+  if (!USER_RE.test(account)) return { status: 400, body: { error: 'bad user' } };
+  const code = await provider.DeviceCode.findByUserCode(userCode, { ignoreExpiration: false });
+  if (!code) return { status: 404, body: { error: 'no such user_code' } };
+  if (params.get('deny') === '1') {
+    code.error = 'access_denied';
+    code.errorDescription = 'denied by the test';
+    await code.save();
+    return { status: 200, body: { denied: true } };
+  }
+  const scope = code.scope || `openid offline_access ${RESOURCE_SCOPE}`;
+  const grant = new provider.Grant({ accountId: account, clientId: code.clientId });
+  grant.addOIDCScope(scope.split(' ').filter((x) => x === 'openid' || x === 'offline_access').join(' '));
+  if (!code.resource) code.resource = DEFAULT_RESOURCE;
+  for (const r of [].concat(code.resource)) grant.addResourceScope(r, RESOURCE_SCOPE);
+  code.accountId = account;
+  code.grantId = await grant.save();
+  code.scope = scope;
+  await code.save();
+  return { status: 200, body: { approved: true, account, grantId: code.grantId } };
+}
+
+async function authorizeHeadless(params) {
+  // The authorization endpoint with the user already signed in and
+  // consenting (RFC 6749 4.1.1-4.1.2, PKCE S256 required): a Grant and an
+  // authorization code, answered with the redirect to redirect_uri.
+  const provider = currentProvider;
+  const client = await provider.Client.find(params.get('client_id') || '');
+  const redirectUri = params.get('redirect_uri') || '';
+  const account = params.get('user') || opts.user;
+  if (!client || !client.redirectUriAllowed(redirectUri)) return { status: 400, body: { error: 'bad client or redirect_uri' } };
+  if (params.get('code_challenge_method') !== 'S256' || !params.get('code_challenge')) return { status: 400, body: { error: 'PKCE S256 required' } };
+  const target = new URL(redirectUri);
+  if (params.get('state')) target.searchParams.set('state', params.get('state'));
+  if (params.get('deny') === '1') {
+    target.searchParams.set('error', 'access_denied');
+    return { status: 302, location: target.href };
+  }
+  const scope = params.get('scope') || `openid offline_access ${RESOURCE_SCOPE}`;
+  const resource = params.get('resource') || DEFAULT_RESOURCE;
+  const grant = new provider.Grant({ accountId: account, clientId: client.clientId });
+  grant.addOIDCScope(scope.split(' ').filter((x) => x === 'openid' || x === 'offline_access').join(' '));
+  grant.addResourceScope(resource, RESOURCE_SCOPE);
+  const grantId = await grant.save();
+  const code = new provider.AuthorizationCode({
+    accountId: account, client, grantId, redirectUri, scope, resource,
+    codeChallenge: params.get('code_challenge'), codeChallengeMethod: 'S256',
+    authTime: Math.floor(Date.now() / 1000),
+  });
+  target.searchParams.set('code', await code.save());
+  return { status: 302, location: target.href };
+}
+
+async function revokeGrants(clientId) {
+  // Every grant of the client, as an administrator revoking consent.
+  let n = 0;
+  const adapter = new MemoryAdapter('Grant');
+  for (const [k, e] of [...storage.entries()]) {
+    if (k.startsWith('Grant:') && e.payload?.clientId === clientId) {
+      const id = k.slice('Grant:'.length);
+      await adapter.revokeByGrantId(id);
+      storage.delete(k);
+      n += 1;
+    }
+  }
+  return n;
+}
+
 // ---------------------------------------------------------------- http
 let issuer;
+let currentProvider;
 let providerHandler;
 function activate() {
-  providerHandler = buildProvider(issuer).callback();
+  currentProvider = buildProvider(issuer);
+  providerHandler = currentProvider.callback();
 }
 
 function sendJson(res, status, obj) {
@@ -337,6 +470,48 @@ async function testControl(req, res, url) {
     }
     return sendJson(res, 200, rotate({ keep, algs }));
   }
+  if (['/test/fault', '/test/device/approve', '/test/revoke-grants'].includes(url.pathname) && req.method === 'POST') {
+    const params = new URLSearchParams(url.search);
+    for (const [k, v] of new URLSearchParams(await readBody(req))) params.set(k, v);
+    if (url.pathname === '/test/device/approve') {
+      const { status, body } = await approveDevice(params);
+      return sendJson(res, status, body);
+    }
+    if (url.pathname === '/test/revoke-grants') {
+      return sendJson(res, 200, { revoked: await revokeGrants(params.get('client') || '') });
+    }
+    const mode = params.get('mode') || '';
+    if (mode === 'clear') { faults = []; return sendJson(res, 200, { faults: 0 }); }
+    if (!['503', '429', 'stall', 'close', 'invalid_grant', 'slow_down'].includes(mode)) return sendJson(res, 400, { error: 'unknown mode' });
+    const count = Number(params.get('count') || 1);
+    const f = { mode, stallMs: Number(params.get('stall_ms') || 15000) };
+    if (params.has('retry_after')) f.retryAfter = Number(params.get('retry_after'));
+    for (let i = 0; i < count; i += 1) faults.push(f);
+    return sendJson(res, 200, { faults: faults.length });
+  }
+  if (url.pathname === '/test/stats' && req.method === 'GET') return sendJson(res, 200, stats);
+  if (url.pathname === '/test/authorize' && req.method === 'GET') {
+    const out = await authorizeHeadless(new URLSearchParams(url.search));
+    if (out.status !== 302) return sendJson(res, out.status, out.body);
+    res.writeHead(302, { location: out.location, 'cache-control': 'no-store' });
+    return res.end();
+  }
+  if (url.pathname === '/test/down' && req.method === 'POST') {
+    // An outage: stop listening (connections refused) for SECONDS, then
+    // listen on the same port again; every grant is kept.
+    const params = new URLSearchParams(url.search);
+    for (const [k, v] of new URLSearchParams(await readBody(req))) params.set(k, v);
+    const secs = Number(params.get('seconds') || 10);
+    const { port } = server.address();
+    sendJson(res, 200, { down: secs });
+    res.on('finish', () => {
+      server.close();
+      server.closeAllConnections();
+      log(`down for ${secs}s`);
+      setTimeout(() => server.listen(port, '127.0.0.1', () => log('up again')), secs * 1000);
+    });
+    return undefined;
+  }
   return sendJson(res, 404, { error: 'not found' });
 }
 
@@ -344,6 +519,7 @@ async function handle(req, res) {
   try {
     const url = new URL(req.url, issuer);
     if (url.pathname.startsWith('/test/')) return await testControl(req, res, url);
+    if (url.pathname === '/token' && faults.length) return applyFault(req, res, faults.shift());
     // RFC 8414 metadata: oidc-provider only serves the OpenID discovery
     // document; the contents are the same, so serve that under this name too.
     if (url.pathname === '/.well-known/oauth-authorization-server') {

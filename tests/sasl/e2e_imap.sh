@@ -17,7 +17,7 @@ IT_DIR=$(cd "$IT_DIR_SASL/../integration" && pwd) # lib.sh's helpers live there
 . "$IT_DIR_SASL/e2e_common.sh"
 # shellcheck source=tests/integration/fail2ban.sh
 . "$IT_DIR/fail2ban.sh"
-it_require /usr/sbin/cyrmaster /usr/lib/cyrus/bin/imapd saslpluginviewer \
+it_require /usr/sbin/cyrmaster /usr/lib/cyrus/bin/imapd /usr/lib/cyrus/bin/imtest saslpluginviewer \
 	curl logger "$IT_PY"
 it_enter "$@"
 
@@ -307,6 +307,58 @@ if [ -n "$E2E_OIDC" ]; then
 		eval 'out_has "RESULT refused" && out_has "\"status\":\"401\""'
 	curl_imap tok_opq_rev OAUTHBEARER "$IMAP_PORT" --sasl-ir
 	it_check "curl OAUTHBEARER, revoked opaque token: refused (exit 67)" rc_is 67
+
+	# the client side: imtest with the SASL password apitoken:NAME, a
+	# named account of the client's configuration (the default path,
+	# inside this namespace's /etc copy) logged in by the device flow
+	mkdir -p /etc/apitoken "$T/oauth-client" && chmod 0700 /etc/apitoken "$T/oauth-client"
+	cat >/etc/apitoken/apitoken.conf <<EOF2
+[client]
+store = $T/oauth-client/store
+timeout = 5
+[account:imap]
+issuer = $OIDC_ISSUER
+client_id = cli-mail
+client_secret_file = $OIDC_STATE/clients/cli-mail.secret
+scope = openid offline_access imap
+resource = urn:apitoken:test
+allow_http_loopback = yes
+user = $IT_USER
+EOF2
+	chmod 0600 /etc/apitoken/apitoken.conf
+	it_check "apitoken oauth login imap --device (approved at oidc-provider)" \
+		oidc_device_login /etc/apitoken/apitoken.conf imap "$IT_USER"
+	imtest_acct() { # MECH: LOGOUT after authenticating with apitoken:imap
+		echo ". LOGOUT" | SASL_PATH=$E2E_PLUGDIR timeout 60 /usr/lib/cyrus/bin/imtest -p "$IMAP_PORT" \
+			-m "$1" -a "$IT_USER" -u "$IT_USER" -w apitoken:imap 127.0.0.1 \
+			>"$T/imtest.out" 2>&1
+		cat "$T/imtest.out" >>"$T/client-all.log"
+		grep -q "Authenticated" "$T/imtest.out"
+	}
+	it_log_mark
+	it_check "imtest OAUTHBEARER -w apitoken:imap: authenticated" imtest_acct OAUTHBEARER
+	it_check "imtest XOAUTH2 -w apitoken:imap: authenticated" imtest_acct XOAUTH2
+	it_check "  syslog: the token was accepted by the server" \
+		it_log_has "decision=accept" "source=jwt"
+	tok_acct=$(/usr/bin/jq -r .access_token "$T/oauth-client/store/imap.state")
+	it_secret tok_acct "$tok_acct"
+	# a cached token the server refuses: the error challenge marks it,
+	# the next exchange refreshes
+	st=$T/oauth-client/store/imap.state
+	gen=$(/usr/bin/jq .generation "$st")
+	/usr/bin/jq -c '.access_token = "not-a-valid-token-at-all"' "$st" >"$st.new" &&
+		chmod 0600 "$st.new" && mv "$st.new" "$st"
+	it_check "imtest with a cached token the server refuses: not authenticated" \
+		eval '! imtest_acct OAUTHBEARER'
+	it_check "  the refusal marked the token: expired in the state" \
+		eval '[ "$(/usr/bin/jq ".expires_at <= now" "$st")" = true ]'
+	it_check "imtest again: refreshed, authenticated" imtest_acct XOAUTH2
+	it_check "  a new generation ($gen -> $(/usr/bin/jq .generation "$st"))" \
+		eval '[ "$(/usr/bin/jq .generation "$st")" -gt "$gen" ]'
+	it_secret tok_acct2 "$(/usr/bin/jq -r .access_token "$st")"
+	"$top_builddir/tools/apitoken" --config /etc/apitoken/apitoken.conf oauth test imap \
+		--imap "127.0.0.1:$IMAP_PORT" >"$T/oauth-test.out" 2>&1
+	it_check "apitoken oauth test imap --imap: authenticated" [ $? = 0 ]
 
 	# the authorization server down
 	oidc_stop

@@ -33,6 +33,8 @@ EXTRA_DIST += tests/sasl/e2e_imap.sh tests/sasl/e2e_common.sh \
 	tests/sasl/e2e_client.py
 TESTS += tests/sasl/e2e_smtp.sh
 EXTRA_DIST += tests/sasl/e2e_smtp.sh
+TESTS += tests/sasl/e2e_relay.sh
+EXTRA_DIST += tests/sasl/e2e_relay.sh
 
 # Figures, not pass/fail; not in TESTS.  Run: tests/sasl/bench_sasl [-n N]
 noinst_PROGRAMS += tests/sasl/bench_sasl

@@ -8,7 +8,8 @@ UNIT_TESTS = \
 	tests/unit/test_verifier \
 	tests/unit/test_json \
 	tests/unit/test_cidr \
-	tests/unit/test_policy
+	tests/unit/test_policy \
+	tests/unit/test_oauth_client
 check_PROGRAMS += $(UNIT_TESTS)
 TESTS += $(UNIT_TESTS)
 UNIT_CPPFLAGS = $(AM_CPPFLAGS) -I$(top_srcdir)/tests
@@ -34,4 +35,6 @@ tests_unit_test_cidr_CPPFLAGS = $(UNIT_CPPFLAGS)
 tests_unit_test_cidr_LDADD = $(UNIT_LDADD)
 tests_unit_test_policy_CPPFLAGS = $(UNIT_CPPFLAGS)
 tests_unit_test_policy_LDADD = $(UNIT_LDADD)
+tests_unit_test_oauth_client_CPPFLAGS = $(UNIT_CPPFLAGS)
+tests_unit_test_oauth_client_LDADD = $(UNIT_LDADD)
 EXTRA_DIST += tests/unit/fixture.h

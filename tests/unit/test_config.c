@@ -43,6 +43,23 @@ static void test_buffers(void)
 	    {"[jwt]\njwks_uri = ftp://x\n", ATOK_ERR_INVALID, "URL"},
 	    {"[store]\n\n\nfoo = 1\n", ATOK_ERR_CONFIG, "test:4:"},
 	    {"[store]\npath = /a\x01\n", ATOK_ERR_INVALID, "control"},
+	    {"[client]\nchroot = /var/spool/postfix\n", 0, NULL},
+	    {"[account:m365]\ngrant = client_credentials\n", 0, NULL},
+	    {"[account:a]\n[account:b]\n[account:a]\nscope = x\n", 0, NULL},
+	    {"[account]\n", ATOK_ERR_CONFIG, "unknown section [account]"},
+	    {"[account:]\n", ATOK_ERR_CONFIG, "unknown section"},
+	    {"[account:a.b]\n", ATOK_ERR_CONFIG, "unknown section"},
+	    {"[account:a b]\n", ATOK_ERR_CONFIG, "unknown section"},
+	    {"[store:x]\n", ATOK_ERR_CONFIG, "unknown section"},
+	    {"[account:x]\ngrant = password\n", ATOK_ERR_INVALID,
+	     "unknown value"},
+	    {"[account:x]\nprovider = yahoo\n", ATOK_ERR_INVALID,
+	     "unknown value"},
+	    {"[account:x]\npath = /x\n", ATOK_ERR_CONFIG,
+	     "unknown key \"path\" in [account:x]"},
+	    {"[account:x]\nauth_method = none\n", 0, NULL},
+	    {"[introspection]\nauth_method = none\n", ATOK_ERR_INVALID,
+	     "unknown value"},
 	};
 	size_t i;
 
@@ -224,8 +241,86 @@ static void test_files(void)
 	}
 }
 
+/* [account:NAME]: one set of keys per instance, defaults per instance. */
+static void test_instances(void)
+{
+	static const char text[] = "[account:one]\n"
+	                           "client_id = c1\n"
+	                           "scope = a b\n"
+	                           "[client]\n"
+	                           "refresh_margin = 5m\n"
+	                           "[account:two]\n"
+	                           "grant = client_credentials\n"
+	                           "client_id = c2\n";
+	struct atok_config *cfg = atok_config_new();
+	struct atok_error err = {0};
+	char many[64 * 24 + 32];
+	size_t i, o = 0;
+
+	T_EQ_INT(atok_config_load_buffer(cfg, text, strlen(text), "t", &err), 0,
+	         "two accounts: %s", err.msg);
+	T_EQ_STR(atok_config_instance(cfg, "account", 0), "one",
+	         "first account");
+	T_EQ_STR(atok_config_instance(cfg, "account", 1), "two",
+	         "second account");
+	T_OK(atok_config_instance(cfg, "account", 2) == NULL, "no third");
+	T_EQ_STR(atok_config_str(cfg, "account:one", "client_id"), "c1",
+	         "account one's client_id");
+	T_EQ_STR(atok_config_str(cfg, "account:two", "client_id"), "c2",
+	         "account two's client_id");
+	T_EQ_STR(atok_config_str(cfg, "account:one", "grant"), "refresh_token",
+	         "default grant in account one");
+	T_EQ_STR(atok_config_str(cfg, "account:two", "grant"),
+	         "client_credentials", "grant of account two");
+	T_OK(atok_config_str(cfg, "account:two", "scope") == NULL,
+	     "no scope leaks from account one to two");
+	T_OK(atok_config_str(cfg, "account:three", "client_id") == NULL,
+	     "an unknown account has no values");
+	T_OK(atok_config_has_section(cfg, "account:one") &&
+	         !atok_config_has_section(cfg, "account:three") &&
+	         atok_config_has_section(cfg, "account"),
+	     "has_section by instance");
+	T_EQ_INT(atok_config_int(cfg, "client", "refresh_margin"), 300,
+	         "[client] refresh_margin");
+	T_EQ_INT(atok_config_set(cfg, "account:two", "scope", "s", &err), 0,
+	         "an override of one instance");
+	T_EQ_STR(atok_config_str(cfg, "account:two", "scope"), "s",
+	         "override applied");
+	T_EQ_INT(atok_config_set_dotted(cfg, "account:one.user=bob", &err), 0,
+	         "a dotted override of one instance");
+	T_EQ_STR(atok_config_str(cfg, "account:one", "user"), "bob",
+	         "dotted override applied");
+	atok_config_free(&cfg);
+
+	/* At most ATOK_CONFIG_INSTANCES_MAX instances. */
+	for (i = 0; i <= ATOK_CONFIG_INSTANCES_MAX; i++)
+		o += (size_t)snprintf(many + o, sizeof(many) - o,
+		                      "[account:a%zu]\n", i);
+	cfg = atok_config_new();
+	T_EQ_INT(atok_config_load_buffer(cfg, many, o, "t", &err),
+	         ATOK_ERR_CONFIG, "%d accounts are too many: %s",
+	         ATOK_CONFIG_INSTANCES_MAX + 1, err.msg);
+	atok_config_free(&cfg);
+}
+
+/* Keys of a repeated section are no front-end override. */
+static void test_override_keys(void)
+{
+	const char *section, *key;
+	size_t i, acct = 0, client = 0;
+
+	for (i = 0; atok_config_key(i, &section, &key); i++) {
+		acct += strcmp(section, "account") == 0;
+		client += strcmp(section, "client") == 0;
+	}
+	T_OK(acct == 0 && client > 0,
+	     "override keys: %zu of [client], none of [account:NAME]", client);
+}
+
 int main(void)
 {
+	test_instances();
+	test_override_keys();
 	test_buffers();
 	test_limits();
 	test_getters_and_overrides();

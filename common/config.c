@@ -40,9 +40,8 @@ struct key_def {
 	const char *const *choices;
 };
 
-static const char *const sections[] = {"store", "jwt",    "introspection",
-                                       "cache", "pam",    "client",
-                                       "account"};
+static const char *const sections[] = {
+    "store", "jwt", "introspection", "cache", "pam", "client", "account"};
 /* Sections that repeat as [NAME:INSTANCE], each instance with every key
  * of NAME: [account:NAME].  Never present without an instance. */
 static const char *const repeated[] = {"account"};

@@ -42,7 +42,7 @@ struct key_def {
 static const char *const sections[] = {"store", "jwt", "introspection",
                                        "cache"};
 
-static const char *const store_backends[] = {"sqlite", NULL};
+static const char *const store_backends[] = {"sqlite", "postgresql", NULL};
 static const char *const jwt_algs[] = {
     "RS256", "RS384", "RS512", "PS256", "PS384", "PS512", "ES256",
     "ES384", "ES512", "EdDSA", "HS256", "HS384", "HS512", NULL};
@@ -92,6 +92,12 @@ static const struct key_def keys[] = {
     {"introspection", "issuer", T_STRING, NULL, 0, 0, NULL},
     {"introspection", "audience", T_STRING, NULL, 0, 0, NULL},
     {"cache", "dir", T_PATH, "/var/cache/apitoken", 0, 0, NULL},
+    {"store", "conninfo", T_STRING, NULL, 0, 0, NULL},
+    {"store", "admin_conninfo", T_STRING, NULL, 0, 0, NULL},
+    {"store", "owner_conninfo", T_STRING, NULL, 0, 0, NULL},
+    {"store", "timeout", T_SECONDS, "3", 1, 60, NULL},
+    {"store", "last_used_interval", T_SECONDS, "60", 0, DAY, NULL},
+    {"store", "allow_insecure_transport", T_BOOL, "no", 0, 0, NULL},
 };
 #define N_KEYS     (sizeof(keys) / sizeof(keys[0]))
 #define N_SECTIONS (sizeof(sections) / sizeof(sections[0]))

@@ -13,8 +13,7 @@
 #include "util.h"
 #include "result.h"
 
-#define ISSUE_ATTEMPTS 4  /* id collisions at 71 bits: never, but bounded */
-#define TOUCH_INTERVAL 60 /* seconds between last-used writes */
+#define ISSUE_ATTEMPTS 4 /* id collisions at 71 bits: never, but bounded */
 
 static int fill_record(struct atok_token_record *rec, const char *token,
                        const char *user, const char *scopes, const char *name,
@@ -166,7 +165,8 @@ void atok_local_check_state(const struct atok_token_record *rec, int64_t now,
 }
 
 void atok_local_verify(struct atok_store *s, const char *token, size_t len,
-                       int64_t now, int touch, struct atok_result *res)
+                       int64_t now, long long touch_interval,
+                       struct atok_result *res)
 {
 	struct atok_local_token t;
 	struct atok_token_record rec;
@@ -212,7 +212,10 @@ void atok_local_verify(struct atok_store *s, const char *token, size_t len,
 		goto out;
 	}
 	if (r != 0) {
-		res->verdict = ATOK_UNAVAILABLE;
+		res->verdict = r == ATOK_ERR_CONFIG || r == ATOK_ERR_SCHEMA ||
+		                       r == ATOK_ERR_PERM
+		                   ? ATOK_CONFIG_ERROR
+		                   : ATOK_UNAVAILABLE;
 		res->why = ATOK_WHY_BACKEND;
 		snprintf(res->reason, sizeof(res->reason), "%.200s", err.msg);
 		goto out;
@@ -228,8 +231,8 @@ void atok_local_verify(struct atok_store *s, const char *token, size_t len,
 	ATOK_STRCPY_ARRAY(res->scopes, rec.scopes);
 	res->expires = rec.expires;
 	atok_local_check_state(&rec, now, res);
-	if (res->verdict == ATOK_ACCEPT && touch &&
-	    rec.last_used + TOUCH_INTERVAL <= now)
+	if (res->verdict == ATOK_ACCEPT && touch_interval >= 0 &&
+	    rec.last_used + touch_interval <= now)
 		(void)atok_store_touch(s, id, now, &err);
 out:
 	explicit_bzero(hash, sizeof(hash));

@@ -41,3 +41,4 @@ include tests/oidc/local.mk
 include tests/jwt/local.mk
 include tests/introspection/local.mk
 include tests/hardening/local.mk
+include tests/pg/local.mk

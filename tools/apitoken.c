@@ -21,6 +21,7 @@
 #include "local.h"
 #include "scope.h"
 #include "store.h"
+#include "store_cmd.h"
 #include "util.h"
 
 /* Exit codes (apitoken(1)). */
@@ -55,6 +56,7 @@ static void usage(FILE *f)
 	        "  verify [--user USER] [--scope S]... [--service NAME] "
 	        "[--json]   (token on stdin)\n"
 	        "  check-config\n"
+	        "  store init --print-sql | migrate | copy --from FILE.db\n"
 	        "\n"
 	        "Default configuration: %s.  See apitoken(1).\n",
 	        ATOK_CONFIG_DEFAULT_PATH);
@@ -630,9 +632,15 @@ static int cmd_check_config(const struct opts *o)
 			r = EXIT_UNAVAIL;
 			goto out;
 		}
-		printf("store %s: schema %d, %lld tokens, %s\n",
-		       atok_config_str(cfg, "store", "path"), version, n,
-		       atok_store_writable(s) ? "writable" : "read-only");
+		if ((r = store_cmd_describe(s)) < 0) {
+			r = EXIT_UNAVAIL;
+			goto out;
+		}
+		if (r == 0)
+			printf(
+			    "store %s: schema %d, %lld tokens, %s\n",
+			    atok_config_str(cfg, "store", "path"), version, n,
+			    atok_store_writable(s) ? "writable" : "read-only");
 	}
 	r = 0;
 out:
@@ -686,6 +694,8 @@ int main(int argc, char **argv)
 	cmd = argv[optind];
 	argc -= optind;
 	argv += optind;
+	if (strcmp(cmd, "store") == 0)
+		return store_cmd_main(o.config, argc, argv);
 	optind = 0;
 	while ((c = getopt_long(argc, argv, "u:s:e:n:S:jh", longopts, NULL)) !=
 	       -1) {

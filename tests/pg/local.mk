@@ -1,0 +1,4 @@
+# tests/pg: the PostgreSQL store against a real PostgreSQL 15 that
+# tests/lib/pg.sh starts in a temp dir (root; skipped without libpq).
+TESTS += tests/pg/store.sh
+EXTRA_DIST += tests/pg/store.sh tests/lib/pg.sh

@@ -48,7 +48,6 @@
 #define PG_KEYWORDS_MAX 80    /* keywords one connection is given */
 #define PG_ENV_MAX      64    /* PG* variables hidden around a libpq call */
 #define PG_IDLE_MAX_MS  60000 /* a pooled connection idle longer is redone */
-#define PG_CANCEL_MS    1000  /* what a cancel may add to the budget */
 
 /* The libpq entry points we use, resolved once. */
 static struct {
@@ -86,9 +85,6 @@ static struct {
 	PQnoticeProcessor (*setNoticeProcessor)(PGconn *, PQnoticeProcessor,
 	                                        void *);
 	PGVerbosity (*setErrorVerbosity)(PGconn *, PGVerbosity);
-	PGcancel *(*getCancel)(PGconn *);
-	int (*cancel)(PGcancel *, char *, int);
-	void (*freeCancel)(PGcancel *);
 } pq;
 
 #define SYM(f)                                                                 \
@@ -128,9 +124,6 @@ static const struct {
     SYM(freemem),
     SYM(setNoticeProcessor),
     SYM(setErrorVerbosity),
-    SYM(getCancel),
-    SYM(cancel),
-    SYM(freeCancel),
     SYM(sendQuery),
 };
 #undef SYM
@@ -459,20 +452,6 @@ fail:
 	                      "PostgreSQL token store %s: %s", at, msg);
 }
 
-/* Asks the server to stop the running query, within PG_CANCEL_MS (libpq's
- * cancel is blocking: it is given a connect timeout of its own by the
- * kernel only, so it is tried once and its result ignored). */
-static void pg_cancel(struct pg_store *s)
-{
-	PGcancel *c = pq.getCancel(s->conn);
-	char buf[128];
-
-	if (c == NULL)
-		return;
-	(void)pq.cancel(c, buf, sizeof(buf));
-	pq.freeCancel(c);
-}
-
 /*
  * Runs one statement with text parameters and waits for its one result
  * within deadline.  *resp (NULL on error) is the caller's to PQclear.
@@ -543,8 +522,10 @@ static int pg_run(struct pg_store *s, const char *sql, int n,
 	pg_drop(s); /* every error drops the connection */
 	return code;
 timed_out:
+	/* No PQcancel(): it blocks on a fresh connection to the same,
+	 * unresponsive, server.  Closing ours is what the server sees; the
+	 * role's statement_timeout bounds what it still does. */
 	where(s, at, sizeof(at));
-	pg_cancel(s);
 	pg_drop(s);
 	return atok_error_set(err, ATOK_ERR_UNAVAILABLE,
 	                      "PostgreSQL token store %s: no answer within "

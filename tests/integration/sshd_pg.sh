@@ -109,12 +109,12 @@ sshd_log_has() { tail -n "+$((IT_SSHD_LOG_MARK + 1))" "$IT_SSHD_LOG" | grep -q -
 
 # The database stops answering: PAM_AUTHINFO_UNAVAIL, within timeout.
 issue_a tok_live "$IT_USER" --scope ssh || it_bail "issue failed"
-kill -STOP "$(pg_pid)"
+pg_freeze
 it_log_mark
 t0=$(date +%s%N)
 it_login tok_live
 ms=$((($(date +%s%N) - t0) / 1000000))
-kill -CONT "$(pg_pid)"
+pg_thaw
 it_check "database stopped: login refused" it_refused
 it_check "database stopped: decision=unavailable naming the host" \
 	it_log_has "decision=unavailable" "127.0.0.1:$PG_PORT"

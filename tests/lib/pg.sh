@@ -156,6 +156,21 @@ pg_stop() {
 # The primary's postmaster pid.
 pg_pid() { head -n 1 "$PG_DIR/${1:-data}/postmaster.pid"; }
 
+# pg_freeze [NAME] / pg_thaw [NAME]: SIGSTOP / SIGCONT a server, the
+# postmaster and every backend (a pooled connection's too), by pid.
+pg_freeze() {
+	local pm
+	pm=$(pg_pid "${1:-data}") || return 1
+	# shellcheck disable=SC2046 # one pid per word
+	kill -STOP "$pm" $(pgrep -P "$pm")
+}
+pg_thaw() {
+	local pm
+	pm=$(pg_pid "${1:-data}") || return 1
+	# shellcheck disable=SC2046
+	kill -CONT "$pm" $(pgrep -P "$pm")
+}
+
 pg_psql() {
 	local psql=psql
 	command -v psql >/dev/null || psql=/usr/lib/postgresql/15/bin/psql

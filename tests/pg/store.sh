@@ -342,9 +342,9 @@ run "$tok_dave" --config "$T/wrongca.conf" verify --user dave --json
 if printf '%s' "$out" | grep -q '"result": *"unavailable"'; then pass "... reported as unavailable"; else fail "wrong CA unavailable" "$out"; fi
 mkconf "$T/t1.conf" "$(tcp_conninfo host-b)"
 sed -i 's/^timeout = 2$/timeout = 1/' "$T/t1.conf"
-kill -STOP "$(pg_pid)"
+pg_freeze
 run "$tok_dave" --config "$T/t1.conf" verify --user dave --json
-kill -CONT "$(pg_pid)"
+pg_thaw
 expect "stopped (SIGSTOP) server: unavailable (exit 2)" 2 'no connection within 1000 ms'
 if [ "$ms" -lt 1500 ]; then pass "... within timeout + 0.5 s ($ms ms)"; else fail "stopped server within timeout + 0.5 s" "$ms ms"; fi
 t "after SIGCONT the same host logs in again" "$tok_dave" 0 "" --config "$T/t1.conf" verify --user dave

@@ -33,6 +33,9 @@ EXTRA_DIST += tests/sasl/e2e_imap.sh tests/sasl/e2e_common.sh \
 	tests/sasl/e2e_client.py
 TESTS += tests/sasl/e2e_smtp.sh
 EXTRA_DIST += tests/sasl/e2e_smtp.sh
+# Postfix with the PostgreSQL store (tests/lib/pg.sh)
+TESTS += tests/sasl/e2e_smtp_pg.sh
+EXTRA_DIST += tests/sasl/e2e_smtp_pg.sh
 
 # Figures, not pass/fail; not in TESTS.  Run: tests/sasl/bench_sasl [-n N]
 noinst_PROGRAMS += tests/sasl/bench_sasl

@@ -85,6 +85,9 @@ static struct {
 	PQnoticeProcessor (*setNoticeProcessor)(PGconn *, PQnoticeProcessor,
 	                                        void *);
 	PGVerbosity (*setErrorVerbosity)(PGconn *, PGVerbosity);
+	PGcancel *(*getCancel)(PGconn *);
+	int (*cancel)(PGcancel *, char *, int);
+	void (*freeCancel)(PGcancel *);
 } pq;
 
 #define SYM(f)                                                                 \
@@ -125,6 +128,9 @@ static const struct {
     SYM(setNoticeProcessor),
     SYM(setErrorVerbosity),
     SYM(sendQuery),
+    SYM(getCancel),
+    SYM(cancel),
+    SYM(freeCancel),
 };
 #undef SYM
 
@@ -239,6 +245,8 @@ struct pg_store {
 	long long last_io_ms; /* monotonic time conn was last used */
 	int timeout_ms;
 	long long touch_interval;
+	int sync_commit;  /* the running statement is a revoking COMMIT */
+	int sync_pending; /* a synchronous standby had not confirmed it */
 };
 
 static long long now_ms(void)
@@ -452,6 +460,20 @@ fail:
 	                      "PostgreSQL token store %s: %s", at, msg);
 }
 
+/* Asks the server to end the running statement; 0 when it was asked. */
+static int pg_cancel(struct pg_store *s)
+{
+	PGcancel *c = pq.getCancel(s->conn);
+	char buf[256];
+	int ok;
+
+	if (c == NULL)
+		return -1;
+	ok = pq.cancel(c, buf, sizeof(buf));
+	pq.freeCancel(c);
+	return ok ? 0 : -1;
+}
+
 /*
  * Runs one statement with text parameters and waits for its one result
  * within deadline.  *resp (NULL on error) is the caller's to PQclear.
@@ -478,6 +500,7 @@ static int pg_run(struct pg_store *s, const char *sql, int n,
 			goto timed_out;
 	if (f < 0)
 		goto conn_failed;
+wait_result:
 	while (pq.isBusy(s->conn)) {
 		if ((w = wait_fd(pq.socket(s->conn), POLLIN, deadline)) <= 0)
 			goto timed_out;
@@ -522,9 +545,19 @@ static int pg_run(struct pg_store *s, const char *sql, int n,
 	pg_drop(s); /* every error drops the connection */
 	return code;
 timed_out:
-	/* No PQcancel(): it blocks on a fresh connection to the same,
-	 * unresponsive, server.  Closing ours is what the server sees; the
-	 * role's statement_timeout bounds what it still does. */
+	/* A revoking COMMIT that waits past the budget is waiting for a
+	 * synchronous standby: it is committed on the primary, and a cancel
+	 * ends the wait (the server answered this transaction's statements
+	 * a moment ago, so PQcancel's blocking connect meets a live server).
+	 * The caller reports the confirmation as pending. */
+	if (s->sync_commit && !s->sync_pending && pg_cancel(s) == 0) {
+		s->sync_pending = 1;
+		deadline = now_ms() + s->timeout_ms;
+		goto wait_result;
+	}
+	/* Otherwise no PQcancel(): it blocks on a fresh connection to the
+	 * same, unresponsive, server.  Closing ours is what the server sees;
+	 * the role's statement_timeout bounds what it still does. */
 	where(s, at, sizeof(at));
 	pg_drop(s);
 	return atok_error_set(err, ATOK_ERR_UNAVAILABLE,
@@ -802,6 +835,18 @@ static int pg_begin(struct pg_store *s, struct atok_error *err)
 	return r;
 }
 
+/* COMMIT of a revocation: waits for a synchronous standby within the
+ * budget, then stops waiting and says so (sync_pending). */
+static int pg_commit_revocation(struct pg_store *s, struct atok_error *err)
+{
+	int r;
+
+	s->sync_commit = 1;
+	r = pg_simple(s, "COMMIT", err);
+	s->sync_commit = 0;
+	return r;
+}
+
 static int revoke_row(struct pg_store *s, const char *id, int64_t now,
                       struct atok_error *err)
 {
@@ -837,7 +882,7 @@ static int pg_revoke(struct atok_store *base, const char *id, int64_t now,
 	if ((r = pg_begin(s, err)) != 0)
 		return r;
 	if ((r = revoke_row(s, id, now, err)) != 0 ||
-	    (r = pg_simple(s, "COMMIT", err)) != 0)
+	    (r = pg_commit_revocation(s, err)) != 0)
 		pg_rollback(s);
 	return r;
 }
@@ -872,7 +917,7 @@ static int pg_replace(struct atok_store *base, const char *old_id,
 	}
 	if ((r = insert_row(s, new_rec, err)) != 0 ||
 	    (r = revoke_row(s, old_id, now, err)) != 0 ||
-	    (r = pg_simple(s, "COMMIT", err)) != 0)
+	    (r = pg_commit_revocation(s, err)) != 0)
 		goto fail;
 	pq.clear(res);
 	return 0;
@@ -962,6 +1007,17 @@ static const struct atok_store_ops pg_ops = {
     .writable = pg_writable,
     .close = pg_close,
 };
+
+int atok_store_pg_sync_pending(const struct atok_store *base, char *where_,
+                               size_t n)
+{
+	const struct pg_store *s = (const struct pg_store *)base;
+
+	if (!atok_store_is_pg(base) || !s->sync_pending)
+		return 0;
+	snprintf(where_, n, "%s", s->hosts);
+	return s->timeout_ms / 1000;
+}
 
 int atok_store_is_pg(const struct atok_store *s)
 {

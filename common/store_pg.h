@@ -55,6 +55,14 @@ int atok_store_pg_migrate(const struct atok_config *cfg, int *from, int *to,
 int atok_store_pg_describe(struct atok_store *s, char *buf, size_t n,
                            struct atok_error *err);
 
+/*
+ * After a revoke or rotate: non-zero (the seconds waited) when the commit
+ * is done on the primary but a synchronous standby had not confirmed it
+ * within [store] timeout; where_ receives the configured hosts.
+ */
+int atok_store_pg_sync_pending(const struct atok_store *s, char *where_,
+                               size_t n);
+
 /* Whether s is a PostgreSQL store. */
 int atok_store_is_pg(const struct atok_store *s);
 

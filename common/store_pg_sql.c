@@ -23,6 +23,8 @@ const char atok_pg_roles_sql[] =
     "CREATE ROLE apitoken_verifier LOGIN CONNECTION LIMIT 200;\n"
     "ALTER ROLE apitoken_verifier SET statement_timeout = '2s';\n"
     "ALTER ROLE apitoken_verifier SET idle_session_timeout = '10min';\n"
+    "-- last_used is bookkeeping: never wait for a synchronous standby.\n"
+    "ALTER ROLE apitoken_verifier SET synchronous_commit = local;\n"
     "ALTER ROLE apitoken_admin SET statement_timeout = '30s';\n"
     "-- the schema is created by `apitoken store migrate` as the owner:\n"
     "-- the migrating login must be a member of apitoken_owner.\n"

@@ -363,6 +363,7 @@ static int cmd_rotate(const struct opts *o, const char *id)
 	        ? 0
 	        : EXIT_UNAVAIL;
 	fprintf(stderr, "Token %s is revoked.\n", id);
+	store_cmd_note(s);
 out:
 	explicit_bzero(token, sizeof(token));
 	atok_store_close(&s);
@@ -386,6 +387,7 @@ static int cmd_revoke(const struct opts *o, const char *id)
 		goto out;
 	}
 	fprintf(stderr, "Token %s is revoked.\n", id);
+	store_cmd_note(s);
 	r = 0;
 out:
 	atok_store_close(&s);

@@ -252,3 +252,21 @@ int store_cmd_describe(struct atok_store *s)
 	return 0;
 #endif
 }
+
+void store_cmd_note(const struct atok_store *s)
+{
+#ifdef HAVE_LIBPQ
+	char hosts[256];
+	int waited = atok_store_pg_sync_pending(s, hosts, sizeof(hosts));
+
+	if (waited > 0)
+		fprintf(stderr,
+		        "apitoken: committed on the primary (%s), but the "
+		        "synchronous standby had not confirmed it after %d s: "
+		        "confirmation is still pending (see "
+		        "pg_stat_replication)\n",
+		        hosts, waited);
+#else
+	(void)s;
+#endif
+}

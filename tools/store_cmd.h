@@ -13,4 +13,8 @@ int store_cmd_main(const char *config, int argc, char **argv);
  * stderr). */
 int store_cmd_describe(struct atok_store *s);
 
+/* After a revoke or rotate: says on stderr when a synchronous standby
+ * has not yet confirmed it. */
+void store_cmd_note(const struct atok_store *s);
+
 #endif /* ATOK_STORE_CMD_H */

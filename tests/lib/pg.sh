@@ -225,6 +225,7 @@ pg_setup() {
 # started on PG_PORT2 (DIR/standby).
 pg_standby() {
 	PG_PORT2=$(pg_free_port) || return 1
+	mkdir -m 0700 "$PG_DIR/standby" && chown postgres "$PG_DIR/standby" || return 1
 	pg_as "$PG_BIN/pg_basebackup" -h 127.0.0.1 -p "$PG_PORT" -U postgres \
 		-D "$PG_DIR/standby" -R -X stream >"$PG_DIR/basebackup.log" 2>&1 || {
 		tail -n 10 "$PG_DIR/basebackup.log" | sed 's/^/# basebackup: /'

@@ -2,3 +2,6 @@
 # tests/lib/pg.sh starts in a temp dir (root; skipped without libpq).
 TESTS += tests/pg/store.sh
 EXTRA_DIST += tests/pg/store.sh tests/lib/pg.sh
+# a streaming standby: synchronous revocation, failover by promotion
+TESTS += tests/pg/failover.sh
+EXTRA_DIST += tests/pg/failover.sh

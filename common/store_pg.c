@@ -185,7 +185,6 @@ static int env_hidden_name(const char *e)
  * closed (and restores) if there are more than PG_ENV_MAX of them. */
 static int env_hide(struct env_saved *sv)
 {
-	extern char **environ;
 	char **e;
 	size_t i;
 	int r = -1;
@@ -291,10 +290,10 @@ static void one_line(const char *in, char *out, size_t n)
 	if (in == NULL)
 		in = "";
 	for (i = 0; in[i] != '\0' && j + 3 < n; i++) {
-		/* libpq's verbose form: the server's source location is
-		 * noise here. */
+		/* libpq's verbose form: the server's source location, and
+		 * libpq's indented hints, are noise here. */
 		if ((i == 0 || in[i - 1] == '\n') &&
-		    strncmp(in + i, "LOCATION:", 9) == 0) {
+		    (strncmp(in + i, "LOCATION:", 9) == 0 || in[i] == '\t')) {
 			i += strcspn(in + i, "\n");
 			if (in[i] == '\0')
 				break;
@@ -307,7 +306,10 @@ static void one_line(const char *in, char *out, size_t n)
 			}
 			continue;
 		}
-		out[j++] = (unsigned char)in[i] < 0x20 ? ' ' : in[i];
+		if ((unsigned char)in[i] < 0x20)
+			out[j++] = ' ';
+		else
+			out[j++] = in[i];
 	}
 	while (j > 0 && out[j - 1] == ' ')
 		j--;
@@ -384,7 +386,7 @@ static void pg_drop(struct pg_store *s)
 {
 	int fd, devnull;
 
-	if (s->conn == NULL)
+	if (s == NULL || s->conn == NULL)
 		return;
 	if (s->pid != getpid() && (fd = pq.socket(s->conn)) >= 0 &&
 	    (devnull = open("/dev/null", O_RDWR | O_CLOEXEC)) >= 0) {
@@ -486,7 +488,7 @@ static int pg_run(struct pg_store *s, const char *sql, int n,
 	ExecStatusType rs;
 	char msg[ATOK_ERROR_MSG_MAX / 2], at[160];
 	const char *st;
-	int f, w, code;
+	int f, code;
 
 	*resp = NULL;
 	/* Without parameters, the simple protocol: a migration is several
@@ -496,13 +498,13 @@ static int pg_run(struct pg_store *s, const char *sql, int n,
 	                                          NULL, NULL, 0)))
 		goto conn_failed;
 	while ((f = pq.flush(s->conn)) == 1)
-		if ((w = wait_fd(pq.socket(s->conn), POLLOUT, deadline)) <= 0)
+		if (wait_fd(pq.socket(s->conn), POLLOUT, deadline) <= 0)
 			goto timed_out;
 	if (f < 0)
 		goto conn_failed;
 wait_result:
 	while (pq.isBusy(s->conn)) {
-		if ((w = wait_fd(pq.socket(s->conn), POLLIN, deadline)) <= 0)
+		if (wait_fd(pq.socket(s->conn), POLLIN, deadline) <= 0)
 			goto timed_out;
 		if (!pq.consumeInput(s->conn))
 			goto conn_failed;
@@ -989,6 +991,8 @@ static void pg_close(struct atok_store *base)
 {
 	struct pg_store *s = (struct pg_store *)base;
 
+	if (s == NULL)
+		return;
 	pg_drop(s);
 	if (s->parsed != NULL)
 		pq.conninfoFree(s->parsed);
@@ -1146,11 +1150,9 @@ static int validate(struct pg_store *s, const char *key, const char *conninfo,
 			user = o->val;
 		else if (strcmp(o->keyword, "dbname") == 0)
 			db = o->val;
-		else if (strcmp(o->keyword, "passfile") == 0 &&
-		         (r = check_private(o->val, "passfile", err)) != 0)
-			return r;
-		else if (strcmp(o->keyword, "sslkey") == 0 &&
-		         (r = check_private(o->val, "sslkey", err)) != 0)
+		else if ((strcmp(o->keyword, "passfile") == 0 ||
+		          strcmp(o->keyword, "sslkey") == 0) &&
+		         (r = check_private(o->val, o->keyword, err)) != 0)
 			return r;
 		if ((r = set_kw(s, &n, o->keyword, o->val, err)) != 0)
 			return r;
@@ -1309,8 +1311,8 @@ int atok_store_pg_migrate(const struct atok_config *cfg, int *from, int *to,
 	int r, exists;
 
 	*from = *to = 0;
-	if ((r = pg_new(cfg, ATOK_STORE_ADMIN, key, &s, err)) != 0)
-		return r;
+	if ((r = pg_new(cfg, ATOK_STORE_ADMIN, key, &s, err)) != 0 || s == NULL)
+		return r != 0 ? r : ATOK_ERR_NOMEM;
 	s->timeout_ms *= 10; /* DDL takes locks: a longer budget */
 	if ((r = pg_simple(s, "BEGIN", err)) != 0 ||
 	    (r = pg_simple(s, "SET LOCAL ROLE apitoken_owner", err)) != 0 ||
@@ -1390,7 +1392,7 @@ int atok_store_pg_describe(struct atok_store *base, char *buf, size_t n,
 	if (r != 0)
 		return r == ATOK_ERR_SCHEMA ? schema_error(err) : r;
 	where(s, at, sizeof(at));
-	ver = atoi(pq.getvalue(res, 0, 3));
+	ver = (int)strtol(pq.getvalue(res, 0, 3), NULL, 10);
 #define YES(c) (strcmp(pq.getvalue(res, 0, (c)), "t") == 0)
 	snprintf(buf, n,
 	         "postgresql %s (server %s%s), role %s, schema %d%s, may: "

@@ -52,7 +52,7 @@ int atok_store_pg_migrate(const struct atok_config *cfg, int *from, int *to,
  * reached, its version, the role, and what that role may do.  Connects if
  * needed.  buf receives one line.
  */
-int atok_store_pg_describe(struct atok_store *s, char *buf, size_t n,
+int atok_store_pg_describe(struct atok_store *base, char *buf, size_t n,
                            struct atok_error *err);
 
 /*
@@ -60,7 +60,7 @@ int atok_store_pg_describe(struct atok_store *s, char *buf, size_t n,
  * is done on the primary but a synchronous standby had not confirmed it
  * within [store] timeout; where_ receives the configured hosts.
  */
-int atok_store_pg_sync_pending(const struct atok_store *s, char *where_,
+int atok_store_pg_sync_pending(const struct atok_store *base, char *where_,
                                size_t n);
 
 /* Whether s is a PostgreSQL store. */

@@ -97,7 +97,6 @@ struct copy_state {
 	struct atok_store *dst;
 	long long copied, present, revoked, conflicts;
 	struct atok_error err;
-	int failed;
 };
 
 /* One record of the SQLite store into PostgreSQL: inserted when new; when

@@ -182,21 +182,25 @@ static int env_hidden_name(const char *e)
 }
 
 /* Takes env_lock and removes PG* and HOME from the environment; fails
- * closed (and restores) if there are more than PG_ENV_MAX of them. */
+ * closed (and restores) if there are more than PG_ENV_MAX of them
+ * (ATOK_ERR_CONFIG) or memory is short (ATOK_ERR_NOMEM). */
 static int env_hide(struct env_saved *sv)
 {
 	char **e;
 	size_t i;
-	int r = -1;
+	int r = ATOK_ERR_CONFIG;
 
 	sv->n = 0;
 	pthread_mutex_lock(&env_lock);
 	for (e = environ; e != NULL && *e != NULL; e++) {
 		if (!env_hidden_name(*e))
 			continue;
-		if (sv->n == PG_ENV_MAX || strchr(*e, '=') == NULL ||
-		    (sv->entry[sv->n] = strdup(*e)) == NULL)
+		if (sv->n == PG_ENV_MAX || strchr(*e, '=') == NULL)
 			goto fail;
+		if ((sv->entry[sv->n] = strdup(*e)) == NULL) {
+			r = ATOK_ERR_NOMEM;
+			goto fail;
+		}
 		sv->n++;
 	}
 	for (i = 0; i < sv->n; i++) {
@@ -404,12 +408,14 @@ static int pg_connect(struct pg_store *s, long long deadline,
 	struct env_saved sv;
 	char msg[ATOK_ERROR_MSG_MAX / 2], at[160], state[6];
 	const char *sqlstate;
-	int fd, w, code;
+	int fd, w, code, r;
 
-	if (env_hide(&sv) != 0)
-		return atok_error_set(err, ATOK_ERR_CONFIG,
-		                      "more than %d PG* environment "
-		                      "variables",
+	if ((r = env_hide(&sv)) != 0)
+		return atok_error_set(err, r,
+		                      r == ATOK_ERR_NOMEM
+		                          ? "out of memory"
+		                          : "more than %d PG* environment "
+		                            "variables",
 		                      PG_ENV_MAX);
 	s->conn = pq.connectStartParams(s->kw, s->val, 0);
 	env_restore(&sv);

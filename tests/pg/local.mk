@@ -5,3 +5,6 @@ EXTRA_DIST += tests/pg/store.sh tests/lib/pg.sh
 # a streaming standby: synchronous revocation, failover by promotion
 TESTS += tests/pg/failover.sh
 EXTRA_DIST += tests/pg/failover.sh
+# allocation failure along the PostgreSQL verify path (tests/hardening/alloc_fail)
+TESTS += tests/pg/alloc_fail.sh
+EXTRA_DIST += tests/pg/alloc_fail.sh

@@ -349,4 +349,33 @@ expect "stopped (SIGSTOP) server: unavailable (exit 2)" 2 'no connection within 
 if [ "$ms" -lt 1500 ]; then pass "... within timeout + 0.5 s ($ms ms)"; else fail "stopped server within timeout + 0.5 s" "$ms ms"; fi
 t "after SIGCONT the same host logs in again" "$tok_dave" 0 "" --config "$T/t1.conf" verify --user dave
 
+# --- the connect and failure paths under valgrind ------------------------------
+if command -v valgrind >/dev/null 2>&1; then
+	vg() { # DESC WANT_RC CONF
+		printf '%s' "$tok_dave" | valgrind -q --error-exitcode=99 --leak-check=full \
+			--errors-for-leak-kinds=definite,indirect "$APITOKEN" --config "$3" \
+			verify --user dave >"$T/out" 2>"$T/err"
+		rc=$?
+		out=$(cat "$T/out")
+		err=$(grep -E '^==' "$T/err" | head -20)
+		expect "valgrind: $1 (exit $2, no memory error, no leak)" "$2" ""
+	}
+	vg "accepted over TCP, TLS, client certificate" 0 "$B"
+	vg "accepted over the Unix socket" 0 "$S"
+	vg "refused port" 2 "$T/refused.conf"
+	vg "TLS with a wrong CA" 2 "$T/wrongca.conf"
+	vg "missing database" 2 "$T/nodb.conf"
+	vg "no schema" 2 "$T/empty.conf"
+	mkconf "$T/bad.conf" "$(sock_conninfo apitoken_verifier) password=secret"
+	vg "password= refused" 2 "$T/bad.conf"
+	mkconf "$T/bad.conf" "$(sock_conninfo apitoken_verifier) nosuchkeyword=1"
+	vg "unknown keyword refused" 2 "$T/bad.conf"
+	pg_freeze
+	vg "stopped server (timeout)" 2 "$T/t1.conf"
+	pg_thaw
+else
+	n=$((n + 1))
+	echo "ok $n # SKIP valgrind not installed"
+fi
+
 finish

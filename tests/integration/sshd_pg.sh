@@ -22,6 +22,17 @@ if ! pg_available; then
 	echo "1..0 # SKIP needs the postgres user and postgresql-15"
 	exit 0
 fi
+# The sanitizer build: in sshd's PAM child, with the ASan runtime
+# preloaded, glibc's _nl_state_lock is found held, and libpq's first
+# message (bindtextdomain("libpq5-15") in PQconnectStartParams) waits on
+# it for ever: the hang lib.sh describes for logger and imapd, on
+# another of glibc's locale locks, outside our code.  The same paths run
+# under ASan in tests/pg/store.sh (the command) and
+# tests/sasl/e2e_smtp_pg.sh (Postfix).
+if [ -n "${ATOK_SAN_PRELOAD:-}" ]; then
+	echo "1..0 # SKIP sanitizer build: libpq's bindtextdomain hangs on glibc's _nl_state_lock in sshd under the preloaded ASan runtime"
+	exit 0
+fi
 it_enter "$@"
 
 pg_it_cleanup() {

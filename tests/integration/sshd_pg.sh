@@ -111,6 +111,19 @@ it_expect_refused "another user's token" tok_other "token_id=$tok_other_id"
 it_expect_refused "a token without the ssh scope" tok_noscope "scope"
 it_secret tok_flip "$(it_flip_char "$tok_good")"
 it_expect_refused "a mistyped token" tok_flip "checksum"
+issue_a tok_exp "$IT_USER" --scope ssh || it_bail "issue failed"
+# shellcheck disable=SC2154 # set by issue_a (printf -v)
+pg_psql "UPDATE apitoken.tokens SET expires = 1000 WHERE id = '$tok_exp_id'"
+it_expect_refused "an expired token" tok_exp "expired"
+# a well-formed token (valid checksum) whose id the database does not know
+it_secret tok_unknown "$("$IT_PY" -c '
+import zlib
+s = "apt_ZZZZZZZZZZZZ_" + "B" * 43
+v = zlib.crc32(s.encode()); b = "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz"; o = ""
+for _ in range(6):
+    o = b[v % 62] + o; v //= 62
+print(s + o)')"
+it_expect_refused "an unknown token" tok_unknown "no token with id"
 
 "$IT_TOOL" --config "$A" revoke "$tok_good_id" >/dev/null 2>&1
 it_check "revoke on host A" [ $? -eq 0 ]

@@ -173,6 +173,24 @@ it_check "a token without scope smtp: 535 after insufficient_scope" \
 	eval 'out_has "CODE 535" && out_has insufficient_scope'
 py_smtp tok_other OAUTHBEARER
 it_check "another user's token: 535" out_has "CODE 535"
+issue_a tok_exp "$IT_USER" --scope smtp || it_bail "issue failed"
+# shellcheck disable=SC2154 # set by issue_a (printf -v)
+pg_psql "UPDATE apitoken.tokens SET expires = 1000 WHERE id = '$tok_exp_id'"
+it_log_mark
+py_smtp tok_exp OAUTHBEARER
+it_check "an expired token: 535" out_has "CODE 535"
+it_check "  syslog: decision=reject, expired" it_log_has "decision=reject" "token_id=$tok_exp_id" "expired"
+it_secret tok_unknown "$("$IT_PY" -c '
+import zlib
+s = "apt_ZZZZZZZZZZZZ_" + "B" * 43
+v = zlib.crc32(s.encode()); b = "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz"; o = ""
+for _ in range(6):
+    o = b[v % 62] + o; v //= 62
+print(s + o)')"
+it_log_mark
+py_smtp tok_unknown OAUTHBEARER
+it_check "an unknown token: 535" out_has "CODE 535"
+it_check "  syslog: decision=reject, no such token" it_log_has "decision=reject" "no token with id"
 
 "$IT_TOOL" --config "$A" revoke "$tok_good_id" >/dev/null 2>&1
 it_check "revoke on host A" [ $? -eq 0 ]

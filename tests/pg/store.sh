@@ -349,6 +349,35 @@ expect "stopped (SIGSTOP) server: unavailable (exit 2)" 2 'no connection within 
 if [ "$ms" -lt 1500 ]; then pass "... within timeout + 0.5 s ($ms ms)"; else fail "stopped server within timeout + 0.5 s" "$ms ms"; fi
 t "after SIGCONT the same host logs in again" "$tok_dave" 0 "" --config "$T/t1.conf" verify --user dave
 
+# --- a fork never uses the parent's connection ------------------------------------
+backends() { pg_psql "SELECT string_agg(pid::text, ' ' ORDER BY pid) FROM pg_stat_activity WHERE application_name = 'apitoken-pg_fork'"; }
+if [ -x "$top_builddir/tests/pg/pg_fork" ]; then
+	(umask 077 && printf '%s\n' "$tok_dave" >"$T/tok_dave")
+	coproc PGF { "$top_builddir/tests/pg/pg_fork" "$S" "$T/tok_dave" 2>"$T/pg_fork.err"; }
+	read -r -t 20 l1 <&"${PGF[0]}"
+	b1=$(backends)
+	echo go >&"${PGF[1]}"
+	read -r -t 20 l2 <&"${PGF[0]}"
+	b2=$(backends)
+	echo go >&"${PGF[1]}"
+	read -r -t 20 l3 <&"${PGF[0]}"
+	b3=$(backends)
+	echo go >&"${PGF[1]}"
+	wait "$PGF_PID" 2>/dev/null
+	[ "$l1" = "connected accept" ] && [ -n "$b1" ] && pass "a pooled verifier connects once ($l1, backend $b1)" ||
+		fail "pooled verifier connects" "$l1" "$b1" "$(cat "$T/pg_fork.err")"
+	[ "$l2" = "child 0" ] && pass "the forked child verifies on a connection of its own ($l2)" ||
+		fail "forked child verifies" "$l2"
+	[ "$b2" = "$b1" ] && pass "... and the parent's session survives the child's exit (backend $b2)" ||
+		fail "parent's session survives the child" "before $b1, after $b2"
+	[ "$l3" = "again accept" ] && [ "$b3" = "$b1" ] &&
+		pass "the parent verifies again on its own, unbroken connection" ||
+		fail "parent verifies again on the same connection" "$l3" "before $b1, after $b3"
+else
+	n=$((n + 1))
+	echo "ok $n # SKIP tests/pg/pg_fork not built"
+fi
+
 # --- the connect and failure paths under valgrind ------------------------------
 if [ -n "${ATOK_SAN_PRELOAD:-}" ]; then
 	n=$((n + 1))

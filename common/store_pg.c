@@ -45,6 +45,7 @@
 #define ATOK_PQ_SONAME "libpq.so.5"
 #endif
 
+#define PG_WHAT         "PostgreSQL token store "
 #define PG_KEYWORDS_MAX 80    /* keywords one connection is given */
 #define PG_ENV_MAX      64    /* PG* variables hidden around a libpq call */
 #define PG_IDLE_MAX_MS  60000 /* a pooled connection idle longer is redone */
@@ -243,6 +244,14 @@ struct pg_store {
 	const char *val[PG_KEYWORDS_MAX + 1];
 	char appname[64];
 	char hosts[256]; /* the configured hosts, for messages */
+	/* Several hosts are tried here one by one, each within its share of
+	 * the budget (libpq would give a black-holed first host all of it):
+	 * the host, port and hostaddr lists, split at the commas, and where
+	 * kw/val hold them. */
+	char split[3][ATOK_PG_CONNINFO_MAX + 1];
+	const char *one[ATOK_PG_HOSTS_MAX][3];
+	size_t nhosts, nports;
+	int at_kw[3]; /* index in kw of host, port, hostaddr; -1: absent */
 	PGconn *conn;
 	pid_t pid;            /* the process that made conn */
 	long long last_io_ms; /* monotonic time conn was last used */
@@ -315,7 +324,7 @@ static void one_line(const char *in, char *out, size_t n)
 		else
 			out[j++] = in[i];
 	}
-	while (j > 0 && out[j - 1] == ' ')
+	while (j > 0 && (out[j - 1] == ' ' || out[j - 1] == ';'))
 		j--;
 	out[j] = '\0';
 }
@@ -401,13 +410,16 @@ static void pg_drop(struct pg_store *s)
 	s->conn = NULL;
 }
 
-static int pg_connect(struct pg_store *s, long long deadline,
-                      struct atok_error *err)
+/* Connects to the host(s) kw/val name now, within deadline. */
+static int pg_connect_one(struct pg_store *s, long long deadline,
+                          struct atok_error *err)
 {
 	PostgresPollingStatusType st = PGRES_POLLING_WRITING;
 	struct env_saved sv;
 	char msg[ATOK_ERROR_MSG_MAX / 2], at[160], state[6];
 	const char *sqlstate;
+	long long budget = deadline - now_ms();
+	char *p;
 	int fd, w, code, r;
 
 	if ((r = env_hide(&sv)) != 0)
@@ -441,8 +453,8 @@ static int pg_connect(struct pg_store *s, long long deadline,
 			return atok_error_set(
 			    err, ATOK_ERR_UNAVAILABLE,
 			    "PostgreSQL token store %s: no connection within "
-			    "%d ms",
-			    at, s->timeout_ms);
+			    "%lld ms",
+			    at, budget);
 		}
 		if (w < 0)
 			break;
@@ -460,12 +472,65 @@ static int pg_connect(struct pg_store *s, long long deadline,
 fail:
 	where(s, at, sizeof(at));
 	one_line(pq.errorMessage(s->conn), msg, sizeof(msg));
+	/* "connection to server at "h", port p failed: " says again what
+	 * `at` says. */
+	if (strncmp(msg, "connection to server ", 21) == 0 &&
+	    (p = strstr(msg, " failed: ")) != NULL)
+		memmove(msg, p + 9, strlen(p + 9) + 1);
 	sqlstate = connect_sqlstate(msg, state);
 	code = sqlstate_code(sqlstate);
 	pg_drop(s);
 	return atok_error_set(err,
 	                      code == ATOK_ERR_STORE ? ATOK_ERR_CONFIG : code,
 	                      "PostgreSQL token store %s: %s", at, msg);
+}
+
+/*
+ * Connects within deadline.  With several hosts, each is tried alone, in
+ * order, within an equal share of what is left, so a black-holed first
+ * host leaves time for the next; the error then names every host.  Any
+ * host unavailable makes the whole UNAVAILABLE, else it is the hosts'
+ * configuration error.
+ */
+static int pg_connect(struct pg_store *s, long long deadline,
+                      struct atok_error *err)
+{
+	struct atok_error e1 = {0};
+	char all[ATOK_ERROR_MSG_MAX];
+	size_t i, used = 0;
+	long long left;
+	int r, code = ATOK_ERR_CONFIG;
+
+	if (s->nhosts <= 1)
+		return pg_connect_one(s, deadline, err);
+	all[0] = '\0';
+	for (i = 0; i < s->nhosts; i++) {
+		if ((left = deadline - now_ms()) <= 0)
+			break;
+		s->val[s->at_kw[0]] = s->one[i][0];
+		if (s->at_kw[1] >= 0)
+			s->val[s->at_kw[1]] = s->one[s->nports == 1 ? 0 : i][1];
+		if (s->at_kw[2] >= 0)
+			s->val[s->at_kw[2]] = s->one[i][2];
+		r = pg_connect_one(
+		    s, now_ms() + left / (long long)(s->nhosts - i), &e1);
+		if (r == 0 || r == ATOK_ERR_NOMEM)
+			return r == 0 ? 0
+			              : atok_error_set(err, r, "%s", e1.msg);
+		if (r == ATOK_ERR_UNAVAILABLE)
+			code = r;
+		if (used < sizeof(all) - 1)
+			used += (size_t)snprintf(
+			    all + used, sizeof(all) - used, "%s%s",
+			    used > 0 ? "; " : "",
+			    e1.msg + (strncmp(e1.msg, PG_WHAT, strlen(PG_WHAT))
+			                  ? 0
+			                  : strlen(PG_WHAT)));
+	}
+	if (i < s->nhosts)
+		code = ATOK_ERR_UNAVAILABLE; /* out of time */
+	return atok_error_set(err, code, PG_WHAT "%s",
+	                      all[0] != '\0' ? all : "no host tried");
 }
 
 /* Asks the server to end the running statement; 0 when it was asked. */
@@ -1103,6 +1168,48 @@ static int any_tcp(const char *host, const char *hostaddr, size_t *nhosts)
 	return tcp;
 }
 
+/* Splits list (NULL: none) at its commas into s->split[k] and
+ * s->one[i][k]; returns the number of entries. */
+static size_t split_list(struct pg_store *s, int k, const char *list)
+{
+	char *p;
+	size_t n = 0;
+
+	if (list == NULL)
+		return 0;
+	memcpy(s->split[k], list, strlen(list) + 1); /* fits: checked */
+	for (p = s->split[k]; n < ATOK_PG_HOSTS_MAX; n++) {
+		s->one[n][k] = p;
+		if ((p = strchr(p, ',')) == NULL) {
+			n++;
+			break;
+		}
+		*p++ = '\0';
+	}
+	return n;
+}
+
+/* The per-host lists: as many ports (or one) and hostaddrs as hosts. */
+static int split_hosts(struct pg_store *s, const char *key, const char *host,
+                       const char *port, const char *hostaddr,
+                       struct atok_error *err)
+{
+	size_t nh = split_list(s, 0, host);
+	size_t np = split_list(s, 1, port), na = split_list(s, 2, hostaddr);
+
+	if ((port != NULL && np != 1 && np != nh) ||
+	    (hostaddr != NULL && na != nh))
+		return atok_error_set(
+		    err, ATOK_ERR_CONFIG,
+		    "[store] %s: port= and hostaddr= need one "
+		    "entry per host (or, for port=, one for "
+		    "all)",
+		    key);
+	s->nhosts = nh;
+	s->nports = np;
+	return 0;
+}
+
 /*
  * Parses conninfo with libpq's parser and checks it against this file's
  * rules; fills s->kw/s->val with it and the keywords set here.
@@ -1113,6 +1220,7 @@ static int validate(struct pg_store *s, const char *key, const char *conninfo,
 	PQconninfoOption *o;
 	const char *host = NULL, *hostaddr = NULL, *sslmode = NULL;
 	const char *rootcert = NULL, *tsa = NULL, *user = NULL, *db = NULL;
+	const char *port = NULL;
 	char *perr = NULL, msg[200];
 	size_t i, n = 0, nhosts = 0;
 	int tcp, r;
@@ -1146,6 +1254,8 @@ static int validate(struct pg_store *s, const char *key, const char *conninfo,
 			host = o->val;
 		else if (strcmp(o->keyword, "hostaddr") == 0)
 			hostaddr = o->val;
+		else if (strcmp(o->keyword, "port") == 0)
+			port = o->val;
 		else if (strcmp(o->keyword, "sslmode") == 0)
 			sslmode = o->val;
 		else if (strcmp(o->keyword, "sslrootcert") == 0)
@@ -1191,6 +1301,8 @@ static int validate(struct pg_store *s, const char *key, const char *conninfo,
 		                      "tokens: use read-write",
 		                      key, tsa);
 	snprintf(s->hosts, sizeof(s->hosts), "%.200s", host);
+	if ((r = split_hosts(s, key, host, port, hostaddr, err)) != 0)
+		return r;
 	/* Everything security-relevant explicit, never from the
 	 * environment. */
 	if ((sslmode == NULL &&
@@ -1222,6 +1334,15 @@ static int validate(struct pg_store *s, const char *key, const char *conninfo,
 	}
 	s->kw[n] = NULL;
 	s->val[n] = NULL;
+	s->at_kw[0] = s->at_kw[1] = s->at_kw[2] = -1;
+	for (i = 0; i < n; i++) {
+		if (strcmp(s->kw[i], "host") == 0)
+			s->at_kw[0] = (int)i;
+		else if (strcmp(s->kw[i], "port") == 0)
+			s->at_kw[1] = (int)i;
+		else if (strcmp(s->kw[i], "hostaddr") == 0)
+			s->at_kw[2] = (int)i;
+	}
 	return 0;
 }
 

@@ -147,6 +147,24 @@ t "standby promoted: logins continue through the multi-host conninfo" "$tok_dave
 	--config "$H" verify --user dave --scope ssh
 t "check-config names the new primary" "" 0 "postgresql 127\.0\.0\.1:$PG_PORT2 .*role apitoken_verifier" \
 	--config "$H" check-config
+run "" --config "$H" issue --user erin --scope ssh
+tok_erin=$out
+
+# The old primary's address black-holed (connections accepted, never
+# answered): each host gets its share of the budget, so the promoted
+# standby, second in the list, still serves within the timeout.
+/usr/bin/python3 -c '
+import socket, sys, time
+s = socket.socket(); s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+s.bind(("127.0.0.1", int(sys.argv[1]))); s.listen(64)
+open(sys.argv[2], "w").write("1")
+time.sleep(120)' "$PG_PORT" "$T/hole.ready" &
+hole=$!
+for _ in $(seq 50); do [ -s "$T/hole.ready" ] && break; sleep 0.1; done
+t "first host black-holed: the second host serves the login" "$tok_erin" 0 "" --config "$H" verify --user erin --scope ssh
+if [ "$ms" -lt 2500 ]; then pass "... within the timeout ($ms ms, timeout 2 s)"; else fail "black-holed first host within the timeout" "$ms ms"; fi
+kill "$hole" 2>/dev/null
+wait "$hole" 2>/dev/null
 t "revoke on the new primary" "" 0 "is revoked" --config "$H" revoke "$id_dave"
 t "... refused at the next login" "$tok_dave" 1 "revoked" --config "$H" verify --user dave --scope ssh
 

@@ -1346,6 +1346,27 @@ static int validate(struct pg_store *s, const char *key, const char *conninfo,
 	return 0;
 }
 
+/*
+ * The front end this core is linked into, for application_name: the
+ * object holding this code is pam_apitoken.so (pam), the SASL plugin
+ * libapitoken.so (sasl), or a program (cli: apitoken, tests).
+ */
+static const char *front_end(void)
+{
+	Dl_info at;
+	const char *base;
+
+	if (dladdr((void *)front_end, &at) == 0 || at.dli_fname == NULL)
+		return "cli";
+	base = strrchr(at.dli_fname, '/');
+	base = base != NULL ? base + 1 : at.dli_fname;
+	if (strncmp(base, "pam_apitoken", 12) == 0)
+		return "pam";
+	if (strncmp(base, "libapitoken", 11) == 0)
+		return "sasl";
+	return "cli";
+}
+
 static int pg_new(const struct atok_config *cfg, enum atok_store_mode mode,
                   const char *key, struct pg_store **sp, struct atok_error *err)
 {
@@ -1367,9 +1388,8 @@ static int pg_new(const struct atok_config *cfg, enum atok_store_mode mode,
 	s->mode = mode;
 	s->timeout_ms = (int)atok_config_int(cfg, "store", "timeout") * 1000;
 	s->touch_interval = atok_config_int(cfg, "store", "last_used_interval");
-	snprintf(s->appname, sizeof(s->appname), "apitoken-%.40s",
-	         mode == ATOK_STORE_ADMIN ? "cli"
-	                                  : program_invocation_short_name);
+	snprintf(s->appname, sizeof(s->appname), "apitoken-%s-%.40s",
+	         front_end(), program_invocation_short_name);
 	if ((r = validate(
 	         s, key, conninfo,
 	         atok_config_bool(cfg, "store", "allow_insecure_transport"),

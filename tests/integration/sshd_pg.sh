@@ -109,6 +109,8 @@ fi
 IT_EXPECT_SCOPES=ssh it_expect_accepted "token issued on host A, sshd on host B" tok_good "$tok_good_id"
 it_expect_refused "another user's token" tok_other "token_id=$tok_other_id"
 it_expect_refused "a token without the ssh scope" tok_noscope "scope"
+it_check "the PAM module's connections say so: application_name=apitoken-pam-$IT_SVC" \
+	grep -q "application_name=apitoken-pam-$IT_SVC" "$PG_DIR/log/data.log"
 it_secret tok_flip "$(it_flip_char "$tok_good")"
 it_expect_refused "a mistyped token" tok_flip "checksum"
 issue_a tok_exp "$IT_USER" --scope ssh || it_bail "issue failed"

@@ -112,7 +112,7 @@ max_connections = 60
 max_wal_senders = 4
 wal_level = replica
 hot_standby = on
-log_connections = off
+log_connections = on
 logging_collector = off
 lc_messages = 'C'
 EOF

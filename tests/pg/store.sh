@@ -350,7 +350,7 @@ if [ "$ms" -lt 1500 ]; then pass "... within timeout + 0.5 s ($ms ms)"; else fai
 t "after SIGCONT the same host logs in again" "$tok_dave" 0 "" --config "$T/t1.conf" verify --user dave
 
 # --- a fork never uses the parent's connection ------------------------------------
-backends() { pg_psql "SELECT string_agg(pid::text, ' ' ORDER BY pid) FROM pg_stat_activity WHERE application_name = 'apitoken-pg_fork'"; }
+backends() { pg_psql "SELECT string_agg(pid::text, ' ' ORDER BY pid) FROM pg_stat_activity WHERE application_name = 'apitoken-cli-pg_fork'"; }
 if [ -x "$top_builddir/tests/pg/pg_fork" ]; then
 	(umask 077 && printf '%s\n' "$tok_dave" >"$T/tok_dave")
 	coproc PGF { "$top_builddir/tests/pg/pg_fork" "$S" "$T/tok_dave" 2>"$T/pg_fork.err"; }

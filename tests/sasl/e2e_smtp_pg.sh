@@ -166,7 +166,7 @@ pid1=$(smtpd_pids)
 py_smtp tok_good XOAUTH2
 it_check "XOAUTH2, same token: 235" out_has "CODE 235"
 it_check "the same smtpd process served both (pooled connection)" [ "$(smtpd_pids)" = "$pid1" ]
-conns=$(pg_psql "SELECT count(*) FROM pg_stat_activity WHERE usename = 'apitoken_verifier' AND application_name = 'apitoken-smtpd'")
+conns=$(pg_psql "SELECT count(*) FROM pg_stat_activity WHERE usename = 'apitoken_verifier' AND application_name = 'apitoken-sasl-smtpd'")
 it_check "smtpd holds one connection to the database ($conns)" [ "$conns" = 1 ]
 py_smtp tok_noscope OAUTHBEARER
 it_check "a token without scope smtp: 535 after insufficient_scope" \

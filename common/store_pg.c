@@ -709,8 +709,9 @@ static int hexval(int c)
 }
 
 /* Columns: schema_version, id, user, name, scopes, hex(hash), created,
- * expires, revoked, last_used, rotated_from. */
-#define PG_COLUMNS 11
+ * expires, revoked, last_used, rotated_from, allowed_from, last_used_from,
+ * rotated_to. */
+#define PG_COLUMNS 14
 static int row_to_record(const PGresult *res, int row,
                          struct atok_token_record *rec, struct atok_error *err)
 {
@@ -724,6 +725,11 @@ static int row_to_record(const PGresult *res, int row,
 	    get_text(res, row, 4, rec->scopes, sizeof(rec->scopes)) ||
 	    get_text(res, row, 10, rec->rotated_from,
 	             sizeof(rec->rotated_from)) ||
+	    get_text(res, row, 11, rec->allowed_from,
+	             sizeof(rec->allowed_from)) ||
+	    get_text(res, row, 12, rec->last_used_from,
+	             sizeof(rec->last_used_from)) ||
+	    get_text(res, row, 13, rec->rotated_to, sizeof(rec->rotated_to)) ||
 	    get_i64(res, row, 6, &rec->created) ||
 	    get_i64(res, row, 7, &rec->expires) ||
 	    get_i64(res, row, 8, &rec->revoked) ||
@@ -813,9 +819,19 @@ static int insert_row(struct pg_store *s, const struct atok_token_record *rec,
                       struct atok_error *err)
 {
 	char hash[2 * ATOK_HASH_LEN + 1], c[24], e[24], rv[24], lu[24];
-	const char *params[10] = {
-	    rec->id, rec->user, rec->name, rec->scopes, hash,
-	    c,       e,         rv,        lu,          rec->rotated_from};
+	const char *params[13] = {rec->id,
+	                          rec->user,
+	                          rec->name,
+	                          rec->scopes,
+	                          hash,
+	                          c,
+	                          e,
+	                          rv,
+	                          lu,
+	                          rec->rotated_from,
+	                          rec->allowed_from,
+	                          rec->last_used_from,
+	                          rec->rotated_to};
 	PGresult *res = NULL;
 	int r;
 
@@ -826,10 +842,11 @@ static int insert_row(struct pg_store *s, const struct atok_token_record *rec,
 	fmt_i64(lu, sizeof(lu), rec->last_used);
 	r = pg_exec(s,
 	            "INSERT INTO apitoken.tokens (id, user_name, name, scopes, "
-	            "hash, created, expires, revoked, last_used, rotated_from) "
+	            "hash, created, expires, revoked, last_used, rotated_from, "
+	            "allowed_from, last_used_from, rotated_to) "
 	            "VALUES ($1, $2, $3, $4, decode($5, 'hex'), $6, $7, $8, "
-	            "$9, $10)",
-	            10, params, &res, err);
+	            "$9, $10, $11, $12, $13)",
+	            13, params, &res, err);
 	pq.clear(res);
 	if (r == ATOK_ERR_EXISTS)
 		return atok_error_set(err, ATOK_ERR_EXISTS,
@@ -856,7 +873,8 @@ static int pg_list(struct atok_store *base, const char *user,
 	r = pg_exec(s,
 	            "SELECT 1, id, user_name, name, scopes, encode(hash, "
 	            "'hex'), created, expires, revoked, last_used, "
-	            "rotated_from FROM apitoken.tokens WHERE $1::text IS NULL "
+	            "rotated_from, allowed_from, last_used_from, rotated_to "
+	            "FROM apitoken.tokens WHERE $1::text IS NULL "
 	            "OR user_name = $1 ORDER BY created, id",
 	            1, params, &res, err);
 	if (r != 0)
@@ -960,9 +978,33 @@ static int pg_revoke(struct atok_store *base, const char *id, int64_t now,
 	return r;
 }
 
+/* Marks old_id rotated to new_id inside the transaction: revoked at now
+ * when until is 0, else expiring at until (never later than it was). */
+static int rotate_row(struct pg_store *s, const char *old_id,
+                      const char *new_id, int64_t now, int64_t until,
+                      struct atok_error *err)
+{
+	char when[24];
+	const char *params[3] = {old_id, new_id, when};
+	PGresult *res = NULL;
+	int r;
+
+	fmt_i64(when, sizeof(when), until == 0 ? now : until);
+	r = pg_exec(s,
+	            until == 0
+	                ? "UPDATE apitoken.tokens SET rotated_to = $2, "
+	                  "revoked = $3 WHERE id = $1"
+	                : "UPDATE apitoken.tokens SET rotated_to = $2, "
+	                  "expires = CASE WHEN expires = 0 OR expires > $3 "
+	                  "THEN $3::bigint ELSE expires END WHERE id = $1",
+	            3, params, &res, err);
+	pq.clear(res);
+	return r;
+}
+
 static int pg_replace(struct atok_store *base, const char *old_id,
                       const struct atok_token_record *new_rec, int64_t now,
-                      struct atok_error *err)
+                      int64_t until, struct atok_error *err)
 {
 	struct pg_store *s = (struct pg_store *)base;
 	const char *params[1] = {old_id};
@@ -973,8 +1015,8 @@ static int pg_replace(struct atok_store *base, const char *old_id,
 	if ((r = pg_begin(s, err)) != 0)
 		return r;
 	if ((r = pg_exec(s,
-	                 "SELECT revoked FROM apitoken.tokens WHERE id = $1 "
-	                 "FOR UPDATE",
+	                 "SELECT revoked, rotated_to FROM apitoken.tokens "
+	                 "WHERE id = $1 FOR UPDATE",
 	                 1, params, &res, err)) != 0)
 		goto fail;
 	if (pq.ntuples(res) != 1) {
@@ -988,8 +1030,15 @@ static int pg_replace(struct atok_store *base, const char *old_id,
 		                   old_id);
 		goto fail;
 	}
+	if (!pq.getisnull(res, 0, 1) && pq.getvalue(res, 0, 1)[0] != '\0') {
+		r = atok_error_set(err, ATOK_ERR_INVALID,
+		                   "token %s was already rotated to %.64s; "
+		                   "rotate that one",
+		                   old_id, pq.getvalue(res, 0, 1));
+		goto fail;
+	}
 	if ((r = insert_row(s, new_rec, err)) != 0 ||
-	    (r = revoke_row(s, old_id, now, err)) != 0 ||
+	    (r = rotate_row(s, old_id, new_rec->id, now, until, err)) != 0 ||
 	    (r = pg_commit_revocation(s, err)) != 0)
 		goto fail;
 	pq.clear(res);
@@ -1001,18 +1050,18 @@ fail:
 }
 
 static int pg_touch(struct atok_store *base, const char *id, int64_t now,
-                    struct atok_error *err)
+                    const char *from, struct atok_error *err)
 {
 	struct pg_store *s = (struct pg_store *)base;
 	char interval[24];
-	const char *params[2] = {id, interval};
+	const char *params[3] = {id, interval, from != NULL ? from : ""};
 	PGresult *res = NULL;
 	int r;
 
 	(void)now; /* the server's clock decides */
 	fmt_i64(interval, sizeof(interval), s->touch_interval);
-	r = pg_exec(s, "SELECT apitoken.record_use($1, $2)", 2, params, &res,
-	            err);
+	r = pg_exec(s, "SELECT apitoken.record_use($1, $2, $3)", 3, params,
+	            &res, err);
 	pq.clear(res);
 	return r;
 }
@@ -1528,8 +1577,8 @@ int atok_store_pg_describe(struct atok_store *base, char *buf, size_t n,
 	            "split_part(current_setting('server_version'), ' ', 1), "
 	            "pg_is_in_recovery(), "
 	            "(SELECT schema_version FROM apitoken.lookup_token('')), "
-	            "has_function_privilege('apitoken.record_use(text,bigint)',"
-	            " 'EXECUTE'), "
+	            "has_function_privilege("
+	            "'apitoken.record_use(text,bigint,text)', 'EXECUTE'), "
 	            "has_table_privilege('apitoken.tokens', 'SELECT'), "
 	            "has_table_privilege('apitoken.tokens', 'INSERT'), "
 	            "has_column_privilege('apitoken.tokens', 'revoked', "

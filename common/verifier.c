@@ -206,7 +206,7 @@ enum atok_verdict atok_verify(struct atok_verifier *v,
 			break;
 		}
 		atok_local_verify(v->store, req->token, req->token_len, now,
-		                  v->touch, res);
+		                  req->remote_addr, v->touch, res);
 		bind_and_scope(req, res);
 		break;
 	case ATOK_KIND_JWT:
@@ -252,7 +252,8 @@ enum atok_verdict atok_verify(struct atok_verifier *v,
 	 * never report one the token did not prove. */
 	if (res->verdict != ATOK_ACCEPT && res->why != ATOK_WHY_USER_MISMATCH &&
 	    res->why != ATOK_WHY_SCOPE && res->why != ATOK_WHY_EXPIRED &&
-	    res->why != ATOK_WHY_REVOKED)
+	    res->why != ATOK_WHY_REVOKED && res->why != ATOK_WHY_SOURCE &&
+	    res->why != ATOK_WHY_ROTATED)
 		res->user[0] = '\0';
 	return res->verdict;
 }
@@ -317,7 +318,7 @@ enum atok_verdict atok_recheck(struct atok_verifier *v,
 		}
 		ATOK_STRCPY_ARRAY(res->scopes, rec.scopes);
 		res->expires = rec.expires;
-		atok_local_check_state(&rec, now, res);
+		atok_local_check_state(&rec, now, req->remote_addr, res);
 	} else if (prev->expires != 0 && now >= prev->expires) {
 		atok_result_set(res, ATOK_REJECT, ATOK_WHY_EXPIRED,
 		                "token expired (exp=%lld <= now=%lld)",
@@ -386,6 +387,8 @@ const char *atok_why_name(enum atok_why w)
 	    [ATOK_WHY_AUDIENCE] = "audience",
 	    [ATOK_WHY_CLAIMS] = "claims",
 	    [ATOK_WHY_INACTIVE] = "inactive",
+	    [ATOK_WHY_SOURCE] = "source_address",
+	    [ATOK_WHY_ROTATED] = "rotated",
 	};
 
 	if ((size_t)w < ATOK_ARRAY_SIZE(names) && names[w] != NULL)

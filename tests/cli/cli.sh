@@ -558,7 +558,7 @@ check "the ids are in the store files (the grep above can see)" \
 t "check-config: ok" "" 0 'configuration .*: ok' --config "$CONF" \
 	check-config
 check "check-config: reports the store" \
-	grep -Eq 'store .*schema 1, [0-9]+ tokens' "$T/out"
+	grep -Eq 'store .*schema 2, [0-9]+ tokens' "$T/out"
 
 BAD="$T/bad.conf"
 # badconf DESC REGEX CONTENT: check-config on CONTENT must fail with 2.

@@ -6,10 +6,10 @@
 # FUZZ_SECONDS on a copy of its seed corpus (tests/fuzz/corpus/<name>) and
 # fails on any crash, leak or timeout.  See tests/fuzz/README.md.
 FUZZ_HARNESSES = fuzz_oauth_parse fuzz_local_token fuzz_config fuzz_json \
-	fuzz_jws fuzz_jwks fuzz_introspect
+	fuzz_jws fuzz_jwks fuzz_introspect fuzz_cidr
 FUZZ_PROGS = tests/fuzz/fuzz_oauth_parse tests/fuzz/fuzz_local_token \
 	tests/fuzz/fuzz_config tests/fuzz/fuzz_json tests/fuzz/fuzz_jws \
-	tests/fuzz/fuzz_jwks tests/fuzz/fuzz_introspect
+	tests/fuzz/fuzz_jwks tests/fuzz/fuzz_introspect tests/fuzz/fuzz_cidr
 FUZZ_SECONDS = 60
 FUZZ_LINK = $(AM_LDFLAGS) -fsanitize=fuzzer,address,undefined \
 	-fno-sanitize-recover=all
@@ -49,6 +49,10 @@ tests_fuzz_fuzz_introspect_CPPFLAGS = $(FUZZ_CPPFLAGS)
 tests_fuzz_fuzz_introspect_CFLAGS = $(AM_CFLAGS) $(JANSSON_CFLAGS)
 tests_fuzz_fuzz_introspect_LDFLAGS = $(FUZZ_LINK)
 tests_fuzz_fuzz_introspect_LDADD = $(FUZZ_LDADD)
+tests_fuzz_fuzz_cidr_SOURCES = tests/fuzz/fuzz_cidr.c
+tests_fuzz_fuzz_cidr_CPPFLAGS = $(FUZZ_CPPFLAGS)
+tests_fuzz_fuzz_cidr_LDFLAGS = $(FUZZ_LINK)
+tests_fuzz_fuzz_cidr_LDADD = $(FUZZ_LDADD)
 # The PostgreSQL store's conninfo rules (libpq is dlopen()ed at run time).
 if HAVE_LIBPQ
 FUZZ_HARNESSES += fuzz_pg_conninfo
@@ -74,6 +78,7 @@ fuzz: $(FUZZ_PROGS)
 	    fuzz_jws) ml=20000 ;; fuzz_jwks) ml=65536 ;; \
 	    fuzz_config) ml=16384 ;; fuzz_json) ml=8192 ;; \
 	    fuzz_oauth_parse) ml=70000 ;; fuzz_introspect) ml=8192 ;; \
+	    fuzz_cidr) ml=1100 ;; \
 	    fuzz_pg_conninfo) ml=2048 ;; \
 	    *) ml=256 ;; \
 	  esac; \

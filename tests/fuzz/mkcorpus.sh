@@ -30,7 +30,8 @@ def put(harness, name, data):
 
 
 for h in ("fuzz_jws", "fuzz_jwks", "fuzz_json", "fuzz_config",
-          "fuzz_local_token", "fuzz_oauth_parse", "fuzz_introspect"):
+          "fuzz_local_token", "fuzz_oauth_parse", "fuzz_introspect",
+          "fuzz_cidr"):
     shutil.rmtree(os.path.join("corpus", h), ignore_errors=True)
 
 # --- fuzz_jws: real tokens signed with the committed keys ---------------
@@ -147,6 +148,16 @@ put("fuzz_local_token", "ok-2", local("000000000000", "z" * 43))
 put("fuzz_local_token", "bad-sum", good[:-1] + ("A" if good[-1] != "A" else "B"))
 put("fuzz_local_token", "bad-short", good[:40])
 put("fuzz_local_token", "bad-sep", good[:16] + "-" + good[17:])
+
+# --- fuzz_cidr: allow-lists and remote addresses -------------------------
+put("fuzz_cidr", "v4", "127.0.0.0/8")
+put("fuzz_cidr", "v4-list", "10.0.0.0/8, 192.168.0.0/16,192.0.2.7")
+put("fuzz_cidr", "v6", "2001:db8::/32,::1")
+put("fuzz_cidr", "addr-v4", "192.0.2.1")
+put("fuzz_cidr", "addr-mapped", "::ffff:192.0.2.1")
+put("fuzz_cidr", "addr-zone", "fe80::1%eth0")
+put("fuzz_cidr", "bad-host-bits", "10.0.0.1/8")
+put("fuzz_cidr", "bad-zero", "0.0.0.0/0")
 
 # --- fuzz_oauth_parse ------------------------------------------------------------
 put("fuzz_oauth_parse", "oauthbearer",

@@ -390,7 +390,7 @@ static enum atok_verdict cache_opaque(struct atok_verifier *v,
  * SQLite and jansson untouched. */
 static void setup_child(void)
 {
-	struct atok_issue_params p = {"alice", "mail ssh", "af", 0, 0};
+	struct atok_issue_params p = {"alice", "mail ssh", "af", 0, 0, NULL};
 	struct atok_config *cfg = atok_config_new();
 	struct atok_verifier *v = NULL;
 	struct atok_store *s = NULL;

@@ -1,11 +1,13 @@
 # tests/integration: end-to-end tests with a real sshd and a real sudo.
 # They need root and unshare (else they print "1..0 # SKIP ...").
-TESTS += tests/integration/sshd.sh tests/integration/sudo.sh
+TESTS += tests/integration/sshd.sh tests/integration/sudo.sh \
+	tests/integration/lifecycle.sh
 # the PostgreSQL store through real sshd and sudo (tests/lib/pg.sh)
 TESTS += tests/integration/sshd_pg.sh
 EXTRA_DIST += \
 	tests/integration/lib.sh \
 	tests/integration/sshd.sh \
 	tests/integration/sudo.sh \
+	tests/integration/lifecycle.sh \
 	tests/integration/sshd_pg.sh \
 	tests/integration/syslog_reader.py

@@ -172,6 +172,28 @@ tok_carol2=$(printf '%s\n' "$out" | grep -Eo 'apt_[0-9A-Za-z]{12}_[0-9A-Za-z]{49
 t "rotate through host A: the old token is refused on B" "$tok_carol" 1 'revoked' --config "$B" verify --user carol
 t "... and the new one accepted on B" "$tok_carol2" 0 "" --config "$B" verify --user carol --scope ssh
 
+# --- lifecycle columns: source-address limits, last use from where, grace --------
+run "" --config "$A" issue --user gina --scope ssh --from 10.0.0.0/8
+tok_gina=$out
+id_gina=${tok_gina:4:12}
+t "a source-limited token: accepted from inside its network" "$tok_gina" 0 "" \
+	--config "$B" verify --user gina --scope ssh --remote-addr 10.1.2.3
+t "... refused from outside it" "$tok_gina" 1 "" \
+	--config "$B" verify --user gina --scope ssh --remote-addr 192.0.2.1
+o=$(pg_psql "SELECT allowed_from || ' ' || last_used_from FROM apitoken.tokens WHERE id = '$id_gina'")
+[ "$o" = "10.0.0.0/8 10.1.2.3" ] && pass "allowed_from stored, last_used_from recorded by the verifier role" ||
+	fail "allowed_from and last_used_from" "$o"
+run "" --config "$A" rotate "$id_gina" --grace 1h
+tok_gina2=$(printf '%s\n' "$out" | grep -Eo 'apt_[0-9A-Za-z]{12}_[0-9A-Za-z]{49}' | head -n 1)
+expect "rotate with a grace period" 0 "keeps working until"
+t "... the old token keeps working during the grace period" "$tok_gina" 0 "" \
+	--config "$B" verify --user gina --scope ssh --remote-addr 10.1.2.3
+t "... and so does the new one" "$tok_gina2" 0 "" \
+	--config "$B" verify --user gina --scope ssh --remote-addr 10.1.2.3
+t "... the old one cannot be rotated again" "" 1 "already rotated" --config "$A" rotate "$id_gina"
+o=$(pg_psql "SELECT rotated_to FROM apitoken.tokens WHERE id = '$id_gina'")
+[ "$o" = "${tok_gina2:4:12}" ] && pass "rotated_to names the successor" || fail "rotated_to" "$o"
+
 # --- last_used: written once per interval --------------------------------------
 run "" --config "$A" issue --user dave
 tok_dave=$out

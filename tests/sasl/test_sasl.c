@@ -146,7 +146,7 @@ static sasl_callback_t server_cbs[] = {
 static void issue(struct atok_store *s, const char *user, const char *scopes,
                   char *out)
 {
-	struct atok_issue_params p = {user, scopes, "test", 0, 0};
+	struct atok_issue_params p = {user, scopes, "test", 0, 0, NULL};
 	struct atok_error err;
 
 	p.now = time(NULL) - 10;
@@ -241,13 +241,16 @@ struct exch {
 	char detail[512];
 };
 
+/* The client address the host gives (ipremoteport); NULL = none. */
+static const char *test_remote = "127.0.0.1;40000";
+
 static sasl_conn_t *server_conn(void)
 {
 	sasl_conn_t *conn = NULL;
 	int r;
 
 	r = sasl_server_new("imap", "mail.example.com", NULL, "127.0.0.1;143",
-	                    "127.0.0.1;40000", NULL, 0, &conn);
+	                    test_remote, NULL, 0, &conn);
 	if (r != SASL_OK) {
 		printf("Bail out! sasl_server_new: %s\n",
 		       sasl_errstring(r, NULL, NULL));
@@ -633,6 +636,47 @@ static int refused(const char *tok)
 	exchange("OAUTHBEARER", msg, n, NULL, 0, &e);
 	return e.rc1 == SASL_CONTINUE && e.rc2 == SASL_BADAUTH &&
 	       strstr(e.challenge, "invalid_token") != NULL;
+}
+
+/* Issue 15: tokens limited to networks, against the host's ipremoteport
+ * ("address;port"). */
+static void test_source(void)
+{
+	struct atok_store *s = store_admin(db_path);
+	struct atok_issue_params p = {"alice", "imap", "src", 0, 0, NULL};
+	struct atok_error err;
+	char lo[80], far[80];
+	size_t mark;
+
+	p.now = time(NULL) - 10;
+	p.expires = p.now + NOW_SLACK;
+	p.allowed_from = "127.0.0.0/8";
+	if (atok_local_issue(s, &p, lo, NULL, &err) != 0) {
+		printf("Bail out! issue: %s\n", err.msg);
+		exit(99);
+	}
+	p.allowed_from = "192.0.2.0/24";
+	if (atok_local_issue(s, &p, far, NULL, &err) != 0) {
+		printf("Bail out! issue: %s\n", err.msg);
+		exit(99);
+	}
+	atok_store_close(&s);
+	T_OK(accepted(lo), "source: limited to 127.0.0.0/8, from 127.0.0.1");
+	mark = loglen;
+	T_OK(refused(far),
+	     "source: limited to 192.0.2.0/24, from 127.0.0.1: invalid_token");
+	T_OK(strstr(logbuf + mark, "may not be used from 127.0.0.1 ") != NULL,
+	     "source: the log line names the address");
+	test_remote = "::ffff:127.0.0.9;40000";
+	T_OK(accepted(lo), "source: from ::ffff:127.0.0.9 (IPv4-mapped)");
+	test_remote = "2001:db8::1;40000";
+	T_OK(refused(lo), "source: from 2001:db8::1: refused");
+	test_remote = NULL;
+	mark = loglen;
+	T_OK(refused(lo), "source: no ipremoteport: refused");
+	T_OK(strstr(logbuf + mark, "remote address is unknown") != NULL,
+	     "source: the log line says the address is unknown");
+	test_remote = "127.0.0.1;40000";
 }
 
 /* A second exchange reuses the first one's verifier, and still reads the
@@ -1032,6 +1076,7 @@ int main(void)
 	test_malformed();
 	test_xoauth2();
 	test_no_initial_response();
+	test_source();
 	test_unavailable();
 	test_config_errors();
 	test_unconfigured();

@@ -1373,9 +1373,6 @@ static int validate(struct pg_store *s, const char *key, const char *conninfo,
 			r = set_kw(s, &n, o->keyword, "TLSv1.2", err);
 		else if (strcmp(o->keyword, "channel_binding") == 0)
 			r = set_kw(s, &n, o->keyword, "prefer", err);
-		else if (strcmp(o->keyword, "options") == 0)
-			r = set_kw(s, &n, o->keyword,
-			           "-c search_path=pg_catalog", err);
 		else
 			r = 0;
 		if (r != 0)

@@ -260,6 +260,7 @@ badconf() { # DESC CONNINFO REGEX [EXTRA]
 	t "$1" "$tok_dave" 2 "$3" --config "$T/bad.conf" verify --user dave
 }
 badconf "password= refused" "$(sock_conninfo apitoken_verifier) password=secret" 'password= is not allowed'
+badconf "a password in a URI refused" "postgresql://apitoken_verifier:secret@/apitoken?host=$PG_SOCK&port=$PG_PORT" 'password= is not allowed'
 badconf "an unknown keyword refused (libpq's parser)" "$(sock_conninfo apitoken_verifier) load_balance_hosts=random" 'invalid connection option'
 badconf "service= refused" "$(sock_conninfo apitoken_verifier) service=x" 'service= is not allowed'
 badconf "TCP without sslmode=verify-full refused" \

@@ -257,6 +257,7 @@ struct pg_store {
 	long long last_io_ms; /* monotonic time conn was last used */
 	int timeout_ms;
 	long long touch_interval;
+	int txn;          /* inside BEGIN: never reconnect silently */
 	int sync_commit;  /* the running statement is a revoking COMMIT */
 	int sync_pending; /* a synchronous standby had not confirmed it */
 };
@@ -408,6 +409,7 @@ static void pg_drop(struct pg_store *s)
 	}
 	pq.finish(s->conn);
 	s->conn = NULL;
+	s->txn = 0; /* and the transaction with it */
 }
 
 /* Connects to the host(s) kw/val name now, within deadline. */
@@ -657,17 +659,23 @@ static int pg_exec(struct pg_store *s, const char *sql, int n,
                    struct atok_error *err)
 {
 	long long start = now_ms(), deadline = start + s->timeout_ms;
-	int reused, r;
+	int reused, in_txn = s->txn, r;
 
-	if (s->conn != NULL &&
+	/* A statement of a transaction whose connection is gone must not
+	 * run alone on a new one. */
+	if (in_txn && s->conn == NULL)
+		return atok_error_set(err, ATOK_ERR_UNAVAILABLE,
+		                      "PostgreSQL token store: the connection "
+		                      "was lost inside a transaction");
+	if (s->conn != NULL && !in_txn &&
 	    (s->pid != getpid() || start - s->last_io_ms > PG_IDLE_MAX_MS))
 		pg_drop(s);
 	reused = s->conn != NULL;
 	if (!reused && (r = pg_connect(s, deadline, err)) != 0)
 		return r;
 	r = pg_run(s, sql, n, params, deadline, resp, err);
-	if (r == ATOK_ERR_UNAVAILABLE && reused && now_ms() < deadline &&
-	    pg_connect(s, deadline, err) == 0)
+	if (r == ATOK_ERR_UNAVAILABLE && reused && !in_txn &&
+	    now_ms() < deadline && pg_connect(s, deadline, err) == 0)
 		r = pg_run(s, sql, n, params, deadline, resp, err);
 	return r;
 }
@@ -908,6 +916,7 @@ static void pg_rollback(struct pg_store *s)
 	 * the transaction); otherwise roll back, or drop on failure. */
 	if (s->conn != NULL && pg_simple(s, "ROLLBACK", &ignored) != 0)
 		pg_drop(s);
+	s->txn = 0;
 }
 
 /*
@@ -920,6 +929,7 @@ static int pg_begin(struct pg_store *s, struct atok_error *err)
 
 	if ((r = pg_simple(s, "BEGIN", err)) != 0)
 		return r;
+	s->txn = 1;
 	if ((r = pg_simple(s, "SET LOCAL synchronous_commit = remote_apply",
 	                   err)) != 0)
 		pg_rollback(s);
@@ -935,6 +945,8 @@ static int pg_commit_revocation(struct pg_store *s, struct atok_error *err)
 	s->sync_commit = 1;
 	r = pg_simple(s, "COMMIT", err);
 	s->sync_commit = 0;
+	if (r == 0)
+		s->txn = 0;
 	return r;
 }
 
@@ -1507,8 +1519,10 @@ int atok_store_pg_migrate(const struct atok_config *cfg, int *from, int *to,
 	if ((r = pg_new(cfg, ATOK_STORE_ADMIN, key, &s, err)) != 0 || s == NULL)
 		return r != 0 ? r : ATOK_ERR_NOMEM;
 	s->timeout_ms *= 10; /* DDL takes locks: a longer budget */
-	if ((r = pg_simple(s, "BEGIN", err)) != 0 ||
-	    (r = pg_simple(s, "SET LOCAL ROLE apitoken_owner", err)) != 0 ||
+	if ((r = pg_simple(s, "BEGIN", err)) != 0)
+		goto out;
+	s->txn = 1;
+	if ((r = pg_simple(s, "SET LOCAL ROLE apitoken_owner", err)) != 0 ||
 	    (r = pg_simple(s, "SET LOCAL lock_timeout = '10s'", err)) != 0 ||
 	    (r = pg_exec(s, "SELECT to_regclass('apitoken.meta') IS NOT NULL",
 	                 0, NULL, &res, err)) != 0)
@@ -1550,6 +1564,7 @@ int atok_store_pg_migrate(const struct atok_config *cfg, int *from, int *to,
 	}
 	if ((r = pg_simple(s, "COMMIT", err)) != 0)
 		goto out;
+	s->txn = 0;
 	*to = (int)v;
 out:
 	pq.clear(res);

@@ -46,7 +46,7 @@ static const char *const sections[] = {
  * of NAME: [account:NAME].  Never present without an instance. */
 static const char *const repeated[] = {"account"};
 
-static const char *const store_backends[] = {"sqlite", NULL};
+static const char *const store_backends[] = {"sqlite", "postgresql", NULL};
 static const char *const jwt_algs[] = {
     "RS256", "RS384", "RS512", "PS256", "PS384", "PS512", "ES256",
     "ES384", "ES512", "EdDSA", "HS256", "HS384", "HS512", NULL};
@@ -139,6 +139,12 @@ static const struct key_def keys[] = {
     {"account", "ca_file", T_PATH, NULL, 0, 0, NULL},
     {"account", "allow_http_loopback", T_BOOL, "no", 0, 0, NULL},
     {"account", "refresh_margin", T_SECONDS, NULL, 0, DAY, NULL},
+    {"store", "conninfo", T_STRING, NULL, 0, 0, NULL},
+    {"store", "admin_conninfo", T_STRING, NULL, 0, 0, NULL},
+    {"store", "owner_conninfo", T_STRING, NULL, 0, 0, NULL},
+    {"store", "timeout", T_SECONDS, "3", 1, 60, NULL},
+    {"store", "last_used_interval", T_SECONDS, "60", 0, DAY, NULL},
+    {"store", "allow_insecure_transport", T_BOOL, "no", 0, 0, NULL},
 };
 #define N_KEYS     (sizeof(keys) / sizeof(keys[0]))
 #define N_SECTIONS (sizeof(sections) / sizeof(sections[0]))

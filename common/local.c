@@ -14,8 +14,7 @@
 #include "util.h"
 #include "result.h"
 
-#define ISSUE_ATTEMPTS 4  /* id collisions at 71 bits: never, but bounded */
-#define TOUCH_INTERVAL 60 /* seconds between last-used writes */
+#define ISSUE_ATTEMPTS 4 /* id collisions at 71 bits: never, but bounded */
 
 static int fill_record(struct atok_token_record *rec, const char *token,
                        const char *user, const char *scopes, const char *name,
@@ -301,8 +300,8 @@ static void remote_for_store(const char *remote, char out[ATOK_ADDR_MAX + 1])
 }
 
 void atok_local_verify(struct atok_store *s, const char *token, size_t len,
-                       int64_t now, const char *remote, int touch,
-                       struct atok_result *res)
+                       int64_t now, const char *remote,
+                       long long touch_interval, struct atok_result *res)
 {
 	struct atok_local_token t;
 	struct atok_token_record rec;
@@ -348,7 +347,10 @@ void atok_local_verify(struct atok_store *s, const char *token, size_t len,
 		goto out;
 	}
 	if (r != 0) {
-		res->verdict = ATOK_UNAVAILABLE;
+		res->verdict = r == ATOK_ERR_CONFIG || r == ATOK_ERR_SCHEMA ||
+		                       r == ATOK_ERR_PERM
+		                   ? ATOK_CONFIG_ERROR
+		                   : ATOK_UNAVAILABLE;
 		res->why = ATOK_WHY_BACKEND;
 		snprintf(res->reason, sizeof(res->reason), "%.200s", err.msg);
 		goto out;
@@ -364,8 +366,8 @@ void atok_local_verify(struct atok_store *s, const char *token, size_t len,
 	ATOK_STRCPY_ARRAY(res->scopes, rec.scopes);
 	res->expires = rec.expires;
 	atok_local_check_state(&rec, now, remote, res);
-	if (res->verdict == ATOK_ACCEPT && touch &&
-	    rec.last_used + TOUCH_INTERVAL <= now) {
+	if (res->verdict == ATOK_ACCEPT && touch_interval >= 0 &&
+	    rec.last_used + touch_interval <= now) {
 		char from[ATOK_ADDR_MAX + 1];
 		remote_for_store(remote, from);
 		(void)atok_store_touch(s, id, now, from, &err);

@@ -58,11 +58,14 @@ int atok_local_rotate(struct atok_store *s, const char *old_id,
  * Checks a local token's secret and state against the store, filling res
  * (verdict, why, reason, user, scopes, id, expiry).  User and scope checks
  * are the verifier's.  remote: the client's address (NULL = unknown).
- * touch: record last use, and from where, when the store is writable.
+ * touch_interval: record a use, and from where, when the stored one is at
+ * least that many seconds old ([store] last_used_interval), or -1 never.
+ * A store that cannot be asked makes res UNAVAILABLE, one that is
+ * misconfigured (privileges, schema version) CONFIG_ERROR.
  */
 void atok_local_verify(struct atok_store *s, const char *token, size_t len,
-                       int64_t now, const char *remote, int touch,
-                       struct atok_result *res);
+                       int64_t now, const char *remote,
+                       long long touch_interval, struct atok_result *res);
 
 /*
  * The state checks shared with recheck: revoked, rotated past its grace

@@ -5,6 +5,9 @@
 
 #include "config.h"
 #include "store.h"
+#ifdef HAVE_LIBPQ
+#include "store_pg.h"
+#endif
 
 /* Every backend's struct starts with the ops pointer. */
 struct atok_store {
@@ -23,7 +26,13 @@ int atok_store_open(const struct atok_config *cfg, enum atok_store_mode mode,
 		    path, mode,
 		    (int)atok_config_int(cfg, "store", "busy_timeout"), sp,
 		    err);
-	return atok_error_set(err, ATOK_ERR_CONFIG, "unknown store backend %s",
+#ifdef HAVE_LIBPQ
+	if (strcmp(backend, "postgresql") == 0)
+		return atok_store_pg_open(cfg, mode, sp, err);
+#endif
+	return atok_error_set(err, ATOK_ERR_CONFIG,
+	                      "store backend %s is not built in "
+	                      "(configure --with-libpq)",
 	                      backend);
 }
 

@@ -26,7 +26,7 @@ struct atok_verifier {
 	struct atok_jwt *jwt;          /* NULL when [jwt] is not configured */
 	struct atok_introspect *intro; /* NULL without [introspection] */
 	struct atok_opaque_shape opaque; /* what may be introspected */
-	int touch;
+	long long touch;                 /* last_used_interval, or -1: never */
 };
 
 int atok_verifier_new(const struct atok_config *cfg, struct atok_verifier **vp,
@@ -50,7 +50,9 @@ int atok_verifier_new(const struct atok_config *cfg, struct atok_verifier **vp,
 		return r;
 	if ((v = calloc(1, sizeof(*v))) == NULL)
 		return atok_error_set(err, ATOK_ERR_NOMEM, "out of memory");
-	v->touch = atok_config_bool(cfg, "store", "update_last_used");
+	v->touch = atok_config_bool(cfg, "store", "update_last_used")
+	               ? atok_config_int(cfg, "store", "last_used_interval")
+	               : -1;
 	if (atok_config_has_section(cfg, "store") &&
 	    (r = atok_store_open(cfg, ATOK_STORE_READ, &v->store, err)) != 0)
 		goto fail;

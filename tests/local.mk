@@ -42,3 +42,4 @@ include tests/jwt/local.mk
 include tests/introspection/local.mk
 include tests/hardening/local.mk
 include tests/packaging/local.mk
+include tests/pg/local.mk

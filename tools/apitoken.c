@@ -24,6 +24,7 @@
 #include "policy.h"
 #include "scope.h"
 #include "store.h"
+#include "store_cmd.h"
 #include "token.h"
 #include "util.h"
 
@@ -65,6 +66,7 @@ static void usage(FILE *f)
 	        "[--remote-addr ADDR] [--json]\n"
 	        "        (token on stdin)\n"
 	        "  check-config [--postfix]\n"
+	        "  store init --print-sql | migrate | copy --from FILE.db\n"
 	        "  oauth login|token|refresh|status|logout NAME   (apitoken "
 	        "oauth --help)\n"
 	        "\n"
@@ -474,6 +476,7 @@ static int cmd_rotate(const struct opts *o, const char *id)
 		        "Token %s keeps working until %s, then is refused "
 		        "(rotated to %s).\n",
 		        id, until, rec.id);
+	store_cmd_note(s);
 out:
 	explicit_bzero(token, sizeof(token));
 	atok_store_close(&s);
@@ -500,6 +503,7 @@ static int cmd_revoke(const struct opts *o, const char *id)
 	}
 	audit_token("revoke", &rec, NULL);
 	fprintf(stderr, "Token %s is revoked.\n", id);
+	store_cmd_note(s);
 	r = 0;
 out:
 	atok_store_close(&s);
@@ -812,9 +816,15 @@ static int cmd_check_config(const struct opts *o)
 			r = EXIT_UNAVAIL;
 			goto out;
 		}
-		printf("store %s: schema %d, %lld tokens, %s\n",
-		       atok_config_str(cfg, "store", "path"), version, n,
-		       atok_store_writable(s) ? "writable" : "read-only");
+		if ((r = store_cmd_describe(s)) < 0) {
+			r = EXIT_UNAVAIL;
+			goto out;
+		}
+		if (r == 0)
+			printf(
+			    "store %s: schema %d, %lld tokens, %s\n",
+			    atok_config_str(cfg, "store", "path"), version, n,
+			    atok_store_writable(s) ? "writable" : "read-only");
 	}
 	if (atok_config_has_section(cfg, "introspection"))
 		print_opaque_shape(cfg);
@@ -879,6 +889,8 @@ int main(int argc, char **argv)
 	if (strcmp(cmd, "check-config") == 0 && argc == 2 &&
 	    strcmp(argv[1], "--postfix") == 0)
 		return cli_oauth_check_postfix(o.config); /* tools/oauth.c */
+	if (strcmp(cmd, "store") == 0)
+		return store_cmd_main(o.config, argc, argv);
 	optind = 0;
 	while ((c = getopt_long(argc, argv, "u:s:e:n:S:F:G:R:x:jh", longopts,
 	                        NULL)) != -1) {

@@ -25,6 +25,16 @@ noinst_PROGRAMS += tests/bench/bench_jwt
 tests_bench_bench_jwt_SOURCES = tests/bench/bench_jwt.c
 tests_bench_bench_jwt_LDADD = libatok.la $(CRYPTO_LIBS)
 
+# bench_pg.sh: the PostgreSQL store against SQLite (root; starts its own
+# PostgreSQL 15 with tests/lib/pg.sh).  Not run by `make bench`, which
+# must not need a database server: run it directly.
+if HAVE_LIBPQ
+noinst_PROGRAMS += tests/bench/bench_pg_reuse
+tests_bench_bench_pg_reuse_SOURCES = tests/bench/bench_pg_reuse.c
+tests_bench_bench_pg_reuse_LDADD = libatok.la
+endif
+EXTRA_DIST += tests/bench/bench_pg.sh
+
 BENCH_VERIFY_FLAGS =
 BENCH_PAM_FLAGS =
 

@@ -58,6 +58,15 @@ tests_fuzz_fuzz_oauth_client_SOURCES = tests/fuzz/fuzz_oauth_client.c
 tests_fuzz_fuzz_oauth_client_CPPFLAGS = $(FUZZ_CPPFLAGS)
 tests_fuzz_fuzz_oauth_client_LDFLAGS = $(FUZZ_LINK)
 tests_fuzz_fuzz_oauth_client_LDADD = $(FUZZ_LDADD)
+# The PostgreSQL store's conninfo rules (libpq is dlopen()ed at run time).
+if HAVE_LIBPQ
+FUZZ_HARNESSES += fuzz_pg_conninfo
+FUZZ_PROGS += tests/fuzz/fuzz_pg_conninfo
+endif
+tests_fuzz_fuzz_pg_conninfo_SOURCES = tests/fuzz/fuzz_pg_conninfo.c
+tests_fuzz_fuzz_pg_conninfo_CPPFLAGS = $(FUZZ_CPPFLAGS)
+tests_fuzz_fuzz_pg_conninfo_LDFLAGS = $(FUZZ_LINK)
+tests_fuzz_fuzz_pg_conninfo_LDADD = $(FUZZ_LDADD)
 
 if FUZZERS
 AM_CFLAGS += $(FUZZ_SAN_CFLAGS)
@@ -76,6 +85,7 @@ fuzz: $(FUZZ_PROGS)
 	    fuzz_oauth_parse) ml=70000 ;; fuzz_introspect) ml=8192 ;; \
 	    fuzz_cidr) ml=1100 ;; \
 	    fuzz_oauth_client) ml=70000 ;; \
+	    fuzz_pg_conninfo) ml=2048 ;; \
 	    *) ml=256 ;; \
 	  esac; \
 	  w=tests/fuzz/work/$$h; rm -rf $$w; mkdir -p $$w; \

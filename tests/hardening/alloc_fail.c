@@ -347,6 +347,11 @@ static struct fixtures *fx; /* shared with the setup child */
 static struct fixtures tok; /* a copy, for the scenario table */
 static char conf_local[600], conf_touch[600], conf_hs[600], conf_jwks[600],
     conf_intro[600], conf_cached[600];
+/* The PostgreSQL store (tests/pg/alloc_fail.sh): AF_PG names a directory
+ * with pg.conf and the tokens good and revoked (of alice, scope ssh);
+ * without it those scenarios do not run. */
+static char conf_pg[600], pg_good[ATOK_LOCAL_TOKEN_LEN + 1],
+    pg_revoked[ATOK_LOCAL_TOKEN_LEN + 1];
 static int srv_port;
 static int64_t intro_exp;
 
@@ -915,9 +920,36 @@ static const struct scenario sc[] = {
      0, ATOK_WHY_NONE},
     {"inactive introspected token, result cache", conf_cached, OPAQUE_INACTIVE,
      "alice", 0, 0, ATOK_WHY_INACTIVE},
+    {"local token, PostgreSQL store", conf_pg, pg_good, "alice", 0, 0,
+     ATOK_WHY_NONE},
+    {"revoked local token, PostgreSQL store", conf_pg, pg_revoked, "alice", 0,
+     0, ATOK_WHY_REVOKED},
 };
 
 enum { N_SC = ATOK_ARRAY_SIZE_T(sc) };
+
+/* Reads AF_PG's files (see conf_pg); 0 when there is no AF_PG. */
+static int pg_fixtures(void)
+{
+	const char *dir = getenv("AF_PG");
+	char path[600];
+	FILE *f;
+
+	if (dir == NULL || *dir == '\0')
+		return 0;
+	snprintf(conf_pg, sizeof(conf_pg), "%s/pg.conf", dir);
+	snprintf(path, sizeof(path), "%s/good", dir);
+	if ((f = fopen(path, "r")) == NULL ||
+	    fgets(pg_good, sizeof(pg_good), f) == NULL)
+		return -1;
+	fclose(f);
+	snprintf(path, sizeof(path), "%s/revoked", dir);
+	if ((f = fopen(path, "r")) == NULL ||
+	    fgets(pg_revoked, sizeof(pg_revoked), f) == NULL)
+		return -1;
+	fclose(f);
+	return 1;
+}
 
 /* --- the passes --------------------------------------------------------- */
 
@@ -1049,6 +1081,7 @@ int main(void)
 {
 	const char *only_sc = getenv("AF_ONLY"), *only_p = getenv("AF_PASS");
 	const char *budget = getenv("AF_COLD_BUDGET");
+	int pg_only = getenv("AF_PG_ONLY") != NULL, have_pg;
 	pid_t srv, pid, pids[N_SC] = {0};
 	int status, p, worker_ok[N_SC] = {0};
 	size_t i, next = 0, running = 0;
@@ -1084,6 +1117,11 @@ int main(void)
 		return 99;
 	}
 	tok = *fx;
+	if ((have_pg = pg_fixtures()) < 0) {
+		printf(
+		    "Bail out! AF_PG: cannot read the PostgreSQL fixtures\n");
+		return 99;
+	}
 	if (getenv("AF_RUN") != NULL)
 		return debug_run(getenv("AF_RUN"));
 
@@ -1092,6 +1130,10 @@ int main(void)
 		if (next < N_SC && running < 2) {
 			i = next++;
 			if (only_sc != NULL && (size_t)atoi(only_sc) != i)
+				continue;
+			/* PostgreSQL scenarios only with AF_PG; AF_PG_ONLY:
+			 * nothing else. */
+			if (sc[i].conf == conf_pg ? !have_pg : pg_only)
 				continue;
 			fflush(stdout);
 			if ((pids[i] = fork()) < 0) {

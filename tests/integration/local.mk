@@ -4,6 +4,8 @@
 # introspection endpoint: no password ever reaches it.
 TESTS += tests/integration/sshd.sh tests/integration/sudo.sh \
 	tests/integration/stacked.sh tests/integration/lifecycle.sh
+# the PostgreSQL store through real sshd and sudo (tests/lib/pg.sh)
+TESTS += tests/integration/sshd_pg.sh
 EXTRA_DIST += \
 	tests/integration/lib.sh \
 	tests/integration/fail2ban.sh \
@@ -11,4 +13,5 @@ EXTRA_DIST += \
 	tests/integration/stacked.sh \
 	tests/integration/sudo.sh \
 	tests/integration/lifecycle.sh \
+	tests/integration/sshd_pg.sh \
 	tests/integration/syslog_reader.py

@@ -35,6 +35,9 @@ TESTS += tests/sasl/e2e_smtp.sh
 EXTRA_DIST += tests/sasl/e2e_smtp.sh
 TESTS += tests/sasl/e2e_relay.sh
 EXTRA_DIST += tests/sasl/e2e_relay.sh
+# Postfix with the PostgreSQL store (tests/lib/pg.sh)
+TESTS += tests/sasl/e2e_smtp_pg.sh
+EXTRA_DIST += tests/sasl/e2e_smtp_pg.sh
 
 # Figures, not pass/fail; not in TESTS.  Run: tests/sasl/bench_sasl [-n N]
 noinst_PROGRAMS += tests/sasl/bench_sasl

@@ -37,6 +37,18 @@ static void test_buffers(void)
 	    {"[store]\nupdate_last_used = maybe\n", ATOK_ERR_INVALID,
 	     "yes or no"},
 	    {"[store]\nbackend = ldap\n", ATOK_ERR_INVALID, "unknown value"},
+	    {"[store]\nbackend = postgresql\nconninfo = host=/run/pg "
+	     "dbname=a user=b\nadmin_conninfo = host=/run/pg dbname=a "
+	     "user=c\ntimeout = 1\nlast_used_interval = 0\n"
+	     "allow_insecure_transport = no\n",
+	     0, NULL},
+	    {"[store]\ntimeout = 0\n", ATOK_ERR_INVALID, "from 1 to 60"},
+	    {"[store]\ntimeout = 61\n", ATOK_ERR_INVALID, "from 1 to 60"},
+	    {"[store]\nlast_used_interval = 2d\n", ATOK_ERR_INVALID,
+	     "from 0 to 86400"},
+	    {"[store]\nallow_insecure_transport = sometimes\n",
+	     ATOK_ERR_INVALID, "yes or no"},
+	    {"[store]\nconninfo =\n", ATOK_ERR_INVALID, "needs a value"},
 	    {"[jwt]\nalgorithms = RS256 none\n", ATOK_ERR_INVALID,
 	     "unknown value \"none\""},
 	    {"[jwt]\nleeway = 2y\n", ATOK_ERR_INVALID, "duration"},
@@ -124,6 +136,14 @@ static void test_getters_and_overrides(void)
 	         "/var/lib/apitoken/tokens.db", "default store path");
 	T_EQ_INT(atok_config_int(cfg, "store", "busy_timeout"), 5000,
 	         "default busy_timeout");
+	T_EQ_INT(atok_config_int(cfg, "store", "timeout"), 3,
+	         "default PostgreSQL timeout");
+	T_EQ_INT(atok_config_int(cfg, "store", "last_used_interval"), 60,
+	         "default last_used_interval");
+	T_OK(!atok_config_bool(cfg, "store", "allow_insecure_transport"),
+	     "insecure transport refused by default");
+	T_OK(atok_config_str(cfg, "store", "conninfo") == NULL,
+	     "no conninfo by default");
 	T_OK(atok_config_bool(cfg, "store", "update_last_used"),
 	     "default update_last_used");
 	T_EQ_INT(atok_config_int(cfg, "jwt", "leeway"), 60, "default leeway");

@@ -22,17 +22,14 @@ if ! pg_available; then
 	echo "1..0 # SKIP needs the postgres user and postgresql-15"
 	exit 0
 fi
-# The sanitizer build: in sshd's PAM child, with the ASan runtime
-# preloaded, glibc's _nl_state_lock is found held, and libpq's first
-# message (bindtextdomain("libpq5-15") in PQconnectStartParams) waits on
-# it for ever: the hang lib.sh describes for logger and imapd, on
-# another of glibc's locale locks, outside our code.  The same paths run
-# under ASan in tests/pg/store.sh (the command) and
-# tests/sasl/e2e_smtp_pg.sh (Postfix).
-if [ -n "${ATOK_SAN_PRELOAD:-}" ]; then
-	echo "1..0 # SKIP sanitizer build: libpq's bindtextdomain hangs on glibc's _nl_state_lock in sshd under the preloaded ASan runtime"
-	exit 0
-fi
+# Host B is sshd, except in the sanitizer build: there, in sshd's forked
+# PAM child with the ASan runtime preloaded, glibc's _nl_state_lock is
+# found held, and libpq's first message (bindtextdomain("libpq5-15") in
+# PQconnectStartParams) waits on it for ever -- the hang lib.sh describes
+# for logger and imapd, outside our code.  The same cases then go through
+# the real sudo, which runs the same module under ASan without that fork.
+B_FE=ssh
+[ -n "${ATOK_SAN_PRELOAD:-}" ] && B_FE=sudo
 it_enter "$@"
 
 pg_it_cleanup() {
@@ -98,7 +95,11 @@ issue_a tok_other "$IT_OTHER" --scope ssh || it_bail "issue failed"
 issue_a tok_noscope "$IT_USER" --scope imap || it_bail "issue failed"
 
 it_pam_service "$IT_SVC" "scope=$IT_SCOPE"
-if it_sshd_start "$IT_SVC"; then
+IT_FE=$B_FE
+if [ "$B_FE" = sudo ]; then
+	it_sudo_setup "$IT_SVC" || it_bail "sudo setup failed"
+	it_ok "sudo (host B, sanitizer build) set up"
+elif it_sshd_start "$IT_SVC"; then
 	it_ok "sshd (host B) started on 127.0.0.1:$IT_SSH_PORT"
 else
 	it_not_ok "sshd started"
@@ -144,8 +145,10 @@ pg_thaw
 it_check "database stopped: login refused" it_refused
 it_check "database stopped: decision=unavailable naming the host" \
 	it_log_has "decision=unavailable" "127.0.0.1:$PG_PORT"
-it_check "database stopped: sshd got PAM_AUTHINFO_UNAVAIL" \
-	sshd_log_has "Authentication service cannot retrieve authentication info"
+if [ "$B_FE" = ssh ]; then
+	it_check "database stopped: sshd got PAM_AUTHINFO_UNAVAIL" \
+		sshd_log_has "Authentication service cannot retrieve authentication info"
+fi
 it_note "login against a stopped database took $ms ms (timeout = 1 s, ssh round trips included)"
 it_check "database stopped: the login took under 5 s ($ms ms)" [ "$ms" -lt 5000 ]
 IT_EXPECT_SCOPES=ssh it_expect_accepted "database back: the same token logs in" tok_live "$tok_live_id"
@@ -176,6 +179,6 @@ sudo_env tok_live PGHOSTADDR=127.0.0.1 PGPORT="$DEAD" PGHOST=127.0.0.1 PGSSLMODE
 it_check "sudo with PGHOSTADDR, PGPORT, PGSSLMODE, PGSERVICE... set by the user: accepted" it_accepted
 it_check "... and logged decision=accept" it_log_has "decision=accept" "token_id=$tok_live_id"
 
-it_check "sshd still running after all cases" it_sshd_alive
-it_check "no token in any log" it_no_token_in "$T/syslog.log" "$T/sshd.log" "$PG_DIR/log/data.log"
+[ "$B_FE" = ssh ] && it_check "sshd still running after all cases" it_sshd_alive
+it_check "no token in any log" it_no_token_in "$T/syslog.log" "${IT_SSHD_LOG:-/dev/null}" "$PG_DIR/log/data.log"
 it_plan_and_exit

@@ -25,6 +25,8 @@
 #define ATOK_FINGERPRINT_LEN 16    /* hex digits of SHA-256(token) in logs */
 #define ATOK_KID_MAX         128   /* bytes of a JWS key id */
 #define ATOK_ISSUER_MAX      256   /* bytes of an issuer shown in a result */
+#define ATOK_ADDR_MAX        64    /* bytes of a client's remote address */
+#define ATOK_FROM_MAX        1024  /* bytes of a token's CIDR allow-list */
 
 enum atok_verdict {
 	ATOK_ACCEPT = 0,
@@ -69,12 +71,19 @@ enum atok_why {
 	ATOK_WHY_AUDIENCE,      /* aud lacks the configured audience */
 	ATOK_WHY_CLAIMS,        /* a claim is missing or of the wrong type */
 	ATOK_WHY_INACTIVE,      /* introspection says active: false */
+	ATOK_WHY_NOT_TOKEN,     /* matches no enabled token kind (a password?):
+	                           refused here, never sent anywhere */
+	ATOK_WHY_SOURCE,        /* used from outside its allowed networks */
+	ATOK_WHY_ROTATED,       /* rotated, and its grace period is over */
 };
 
 enum atok_kind {
-	ATOK_KIND_INVALID = 0, /* empty, too long, or bytes no token may hold */
+	ATOK_KIND_INVALID = 0, /* not a token: empty, too long, bytes no token
+	                          may hold, or (atok_classify_declared) not
+	                          of the declared opaque shape */
 	ATOK_KIND_LOCAL,       /* apt_... */
-	ATOK_KIND_JWT,         /* three base64url parts */
+	ATOK_KIND_JWT,         /* three base64url parts, the first a JSON
+	                          object: never a password */
 	ATOK_KIND_OPAQUE,      /* anything else of RFC 6750 b64token form */
 };
 
@@ -86,6 +95,10 @@ struct atok_request {
 	const char *const *scopes; /* required scopes */
 	size_t n_scopes;
 	int64_t now; /* seconds since the epoch; 0 = time(NULL) */
+	/* The client's numeric address (PAM_RHOST, SASL ipremoteport without
+	 * the port, `verify --remote-addr`); NULL or "" = unknown, which a
+	 * token limited to networks refuses. */
+	const char *remote_addr;
 };
 
 struct atok_result {

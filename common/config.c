@@ -16,6 +16,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "atok.h"
 #include "config.h"
 #include "util.h"
 
@@ -49,6 +50,8 @@ static const char *const store_backends[] = {"sqlite", NULL};
 static const char *const jwt_algs[] = {
     "RS256", "RS384", "RS512", "PS256", "PS384", "PS512", "ES256",
     "ES384", "ES512", "EdDSA", "HS256", "HS384", "HS512", NULL};
+static const char *const charsets[] = {"b64token", "base64url", "alnum", "hex",
+                                       NULL};
 static const char *const auth_methods[] = {
     "client_secret_basic", "client_secret_post", "private_key_jwt", NULL};
 static const char *const account_auth_methods[] = {
@@ -65,6 +68,9 @@ static const struct key_def keys[] = {
     {"store", "busy_timeout", T_INT, "5000", 0, 60000, NULL},
     {"store", "update_last_used", T_BOOL, "yes", 0, 0, NULL},
     {"store", "max_expires", T_SECONDS, NULL, 1, 100 * 365 * DAY, NULL},
+    {"store", "max_lifetime", T_SECONDS, NULL, 1, 100 * 365 * DAY, NULL},
+    {"store", "default_lifetime", T_SECONDS, NULL, 1, 100 * 365 * DAY, NULL},
+    {"store", "known_scopes", T_WORDS, NULL, 0, 0, NULL},
     {"jwt", "issuer", T_STRING, NULL, 0, 0, NULL},
     {"jwt", "audience", T_STRING, NULL, 0, 0, NULL},
     {"jwt", "jwks_file", T_PATH, NULL, 0, 0, NULL},
@@ -100,6 +106,12 @@ static const struct key_def keys[] = {
     {"introspection", "private_key_file", T_PATH, NULL, 0, 0, NULL},
     {"introspection", "issuer", T_STRING, NULL, 0, 0, NULL},
     {"introspection", "audience", T_STRING, NULL, 0, 0, NULL},
+    {"introspection", "opaque_prefix", T_WORDS, NULL, 0, 0, NULL},
+    {"introspection", "opaque_min_length", T_INT, NULL, 1, ATOK_TOKEN_MAX,
+     NULL},
+    {"introspection", "opaque_max_length", T_INT, NULL, 1, ATOK_TOKEN_MAX,
+     NULL},
+    {"introspection", "opaque_charset", T_ENUM, "b64token", 0, 0, charsets},
     {"cache", "dir", T_PATH, "/var/cache/apitoken", 0, 0, NULL},
     /* The OAuth client side: [client] and [account:NAME] (account.c). */
     {"client", "store", T_PATH, "/var/lib/apitoken/oauth", 0, 0, NULL},

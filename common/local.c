@@ -8,6 +8,7 @@
 
 #include <openssl/crypto.h>
 
+#include "cidr.h"
 #include "local.h"
 #include "scope.h"
 #include "util.h"
@@ -55,12 +56,39 @@ static int user_valid(const char *u)
 	return 1;
 }
 
-/* Mints, fills and stores; old_id non-NULL replaces that token. */
-static int mint(struct atok_store *s, const char *old_id, const char *user,
-                const char *scopes, const char *name, int64_t expires,
-                int64_t now, char token_out[ATOK_LOCAL_TOKEN_LEN + 1],
+/* The canonical form of an allow-list as typed (NULL = anywhere). */
+static int canonical_from(const char *in, char out[ATOK_FROM_MAX + 1],
+                          struct atok_error *err)
+{
+	struct atok_cidr_list l;
+	struct atok_error e;
+	int r;
+
+	out[0] = '\0';
+	if (in == NULL)
+		return 0;
+	if ((r = atok_cidr_list_parse(in, strlen(in), &l, &e)) != 0)
+		return atok_error_set(err, r, "source addresses: %s", e.msg);
+	if ((r = atok_cidr_list_format(&l, out, ATOK_FROM_MAX + 1)) != 0)
+		return atok_error_set(err, r, "source addresses too long");
+	return 0;
+}
+
+/* What a rotation keeps of the old token, and how the old one ends. */
+struct mint_args {
+	const char *old_id;           /* non-NULL: replaces that token */
+	int64_t until;                /* the old one's end (0: revoked now) */
+	char from[ATOK_FROM_MAX + 1]; /* canonical allow-list */
+};
+
+/* Mints, fills and stores; a->old_id non-NULL replaces that token. */
+static int mint(struct atok_store *s, const struct mint_args *a,
+                const char *user, const char *scopes, const char *name,
+                int64_t expires, int64_t now,
+                char token_out[ATOK_LOCAL_TOKEN_LEN + 1],
                 struct atok_token_record *rec_out, struct atok_error *err)
 {
+	const char *old_id = a->old_id;
 	struct atok_token_record rec;
 	int attempt, r = ATOK_ERR_EXISTS;
 
@@ -80,15 +108,16 @@ static int mint(struct atok_store *s, const char *old_id, const char *user,
 		if ((r = fill_record(&rec, token_out, user, scopes,
 		                     name ? name : "", expires, now, err)) != 0)
 			break;
+		ATOK_STRCPY_ARRAY(rec.allowed_from, a->from);
 		if (old_id != NULL &&
 		    (r = atok_strlcpy(rec.rotated_from, old_id, strlen(old_id),
 		                      sizeof(rec.rotated_from))) != 0) {
 			atok_error_set(err, r, "token id too long");
 			break;
 		}
-		r = old_id != NULL
-		        ? atok_store_replace(s, old_id, &rec, now, err)
-		        : atok_store_insert(s, &rec, err);
+		r = old_id != NULL ? atok_store_replace(s, old_id, &rec, now,
+		                                        a->until, err)
+		                   : atok_store_insert(s, &rec, err);
 	}
 	if (r != 0) {
 		explicit_bzero(token_out, ATOK_LOCAL_TOKEN_LEN + 1);
@@ -103,31 +132,63 @@ int atok_local_issue(struct atok_store *s, const struct atok_issue_params *p,
                      char token_out[ATOK_LOCAL_TOKEN_LEN + 1],
                      struct atok_token_record *rec_out, struct atok_error *err)
 {
-	return mint(s, NULL, p->user, p->scopes ? p->scopes : "", p->name,
+	struct mint_args a = {0};
+	int r;
+
+	if ((r = canonical_from(p->allowed_from, a.from, err)) != 0)
+		return r;
+	return mint(s, &a, p->user, p->scopes ? p->scopes : "", p->name,
 	            p->expires, atok_now(p->now), token_out, rec_out, err);
 }
 
-int atok_local_rotate(struct atok_store *s, const char *old_id, int64_t expires,
-                      int64_t now, char token_out[ATOK_LOCAL_TOKEN_LEN + 1],
-                      struct atok_token_record *rec_out, struct atok_error *err)
+int atok_local_rotate(struct atok_store *s, const char *old_id,
+                      const struct atok_rotate_params *p,
+                      char token_out[ATOK_LOCAL_TOKEN_LEN + 1],
+                      struct atok_token_record *rec_out,
+                      struct atok_token_record *old_out, struct atok_error *err)
 {
 	struct atok_token_record old;
+	struct mint_args a = {0};
+	int64_t now = atok_now(p->now), expires = p->expires;
 	int r;
 
-	now = atok_now(now);
 	if (!atok_local_id_valid(old_id, strlen(old_id)))
 		return atok_error_set(err, ATOK_ERR_INVALID,
 		                      "the argument is not a token id");
+	if (p->grace < 0)
+		return atok_error_set(err, ATOK_ERR_INVALID,
+		                      "negative grace period");
 	if ((r = atok_store_lookup(s, old_id, &old, err)) != 0)
 		return r;
 	if (old.revoked != 0)
 		return atok_error_set(err, ATOK_ERR_INVALID,
 		                      "token %s is revoked; issue a new one",
 		                      old_id);
+	if (old.rotated_to[0] != '\0')
+		return atok_error_set(err, ATOK_ERR_INVALID,
+		                      "token %s was already rotated to %s; "
+		                      "rotate that one",
+		                      old_id, old.rotated_to);
+	if (p->allowed_from != NULL) {
+		if ((r = canonical_from(p->allowed_from, a.from, err)) != 0)
+			return r;
+	} else {
+		ATOK_STRCPY_ARRAY(a.from, old.allowed_from);
+	}
 	if (expires == -1)
 		expires =
 		    old.expires == 0 ? 0 : now + (old.expires - old.created);
-	return mint(s, old_id, old.user, old.scopes, old.name, expires, now,
+	a.old_id = old_id;
+	/* The old token works until the earlier of its expiry and the end
+	 * of the grace period; with no grace it is revoked now. */
+	a.until = p->grace == 0 ? 0 : now + p->grace;
+	if (a.until != 0 && old.expires != 0 && old.expires < a.until)
+		a.until = old.expires;
+	if (a.until != 0 && a.until <= now)
+		a.until = 0; /* already expired: nothing to keep working */
+	if (old_out != NULL)
+		*old_out = old;
+	return mint(s, &a, old.user, old.scopes, old.name, expires, now,
 	            token_out, rec_out, err);
 }
 
@@ -143,30 +204,105 @@ static const char *iso_time(int64_t t, char buf[32])
 	return buf;
 }
 
+/* The source-address limits of rec against remote. */
+static void check_source(const struct atok_token_record *rec,
+                         const char *remote, struct atok_result *res)
+{
+	struct atok_cidr_list l;
+	struct atok_error err;
+	struct atok_addr a;
+
+	if (rec->allowed_from[0] == '\0')
+		return;
+	if (atok_cidr_list_parse(rec->allowed_from, strlen(rec->allowed_from),
+	                         &l, &err) != 0) {
+		atok_result_set(res, ATOK_UNAVAILABLE, ATOK_WHY_BACKEND,
+		                "token %s: stored source addresses do not "
+		                "parse: %.100s",
+		                rec->id, err.msg);
+		return;
+	}
+	if (remote == NULL || remote[0] == '\0') {
+		atok_result_set(res, ATOK_REJECT, ATOK_WHY_SOURCE,
+		                "token %s is limited to %.100s and the remote "
+		                "address is unknown",
+		                rec->id, rec->allowed_from);
+		return;
+	}
+	if (atok_addr_parse(remote, strlen(remote), &a) != 0) {
+		atok_result_set(res, ATOK_REJECT, ATOK_WHY_SOURCE,
+		                "token %s is limited to %.100s and the remote "
+		                "address \"%.64s\" is not numeric",
+		                rec->id, rec->allowed_from, remote);
+		return;
+	}
+	if (!atok_cidr_list_match(&l, &a)) {
+		char addr[ATOK_ADDR_MAX + 1];
+		atok_addr_format(&a, addr, sizeof(addr));
+		atok_result_set(res, ATOK_REJECT, ATOK_WHY_SOURCE,
+		                "token %s may not be used from %s (allowed: "
+		                "%.100s)",
+		                rec->id, addr, rec->allowed_from);
+	}
+}
+
 void atok_local_check_state(const struct atok_token_record *rec, int64_t now,
-                            struct atok_result *res)
+                            const char *remote, struct atok_result *res)
 {
 	char when[32], at[32];
 
 	if (rec->revoked != 0) {
-		atok_result_set(res, ATOK_REJECT, ATOK_WHY_REVOKED,
-		                "token %s was revoked at %s", rec->id,
-		                iso_time(rec->revoked, when));
+		if (rec->rotated_to[0] != '\0')
+			atok_result_set(res, ATOK_REJECT, ATOK_WHY_REVOKED,
+			                "token %s was revoked at %s (rotated "
+			                "to %s)",
+			                rec->id, iso_time(rec->revoked, when),
+			                rec->rotated_to);
+		else
+			atok_result_set(res, ATOK_REJECT, ATOK_WHY_REVOKED,
+			                "token %s was revoked at %s", rec->id,
+			                iso_time(rec->revoked, when));
 		return;
 	}
 	if (rec->expires != 0 && now >= rec->expires) {
-		atok_result_set(res, ATOK_REJECT, ATOK_WHY_EXPIRED,
-		                "token %s expired at %s (now %s)", rec->id,
-		                iso_time(rec->expires, when),
-		                iso_time(now, at));
+		if (rec->rotated_to[0] != '\0')
+			atok_result_set(res, ATOK_REJECT, ATOK_WHY_ROTATED,
+			                "token %s was rotated to %s; its grace "
+			                "period ended at %s (now %s)",
+			                rec->id, rec->rotated_to,
+			                iso_time(rec->expires, when),
+			                iso_time(now, at));
+		else
+			atok_result_set(res, ATOK_REJECT, ATOK_WHY_EXPIRED,
+			                "token %s expired at %s (now %s)",
+			                rec->id, iso_time(rec->expires, when),
+			                iso_time(now, at));
 		return;
 	}
 	res->verdict = ATOK_ACCEPT;
 	res->why = ATOK_WHY_NONE;
+	check_source(rec, remote, res);
+}
+
+/* What last_used_from records: the numeric form of a numeric address, a
+ * printable name as given (PAM_RHOST under UseDNS), else "". */
+static void remote_for_store(const char *remote, char out[ATOK_ADDR_MAX + 1])
+{
+	struct atok_addr a;
+	size_t n = remote != NULL ? strlen(remote) : 0;
+
+	out[0] = '\0';
+	if (n == 0)
+		return;
+	if (atok_addr_parse(remote, n, &a) == 0)
+		atok_addr_format(&a, out, ATOK_ADDR_MAX + 1);
+	else if (n <= ATOK_ADDR_MAX && atok_name_valid(remote, n))
+		memcpy(out, remote, n + 1);
 }
 
 void atok_local_verify(struct atok_store *s, const char *token, size_t len,
-                       int64_t now, int touch, struct atok_result *res)
+                       int64_t now, const char *remote, int touch,
+                       struct atok_result *res)
 {
 	struct atok_local_token t;
 	struct atok_token_record rec;
@@ -227,10 +363,13 @@ void atok_local_verify(struct atok_store *s, const char *token, size_t len,
 	ATOK_STRCPY_ARRAY(res->user, rec.user);
 	ATOK_STRCPY_ARRAY(res->scopes, rec.scopes);
 	res->expires = rec.expires;
-	atok_local_check_state(&rec, now, res);
+	atok_local_check_state(&rec, now, remote, res);
 	if (res->verdict == ATOK_ACCEPT && touch &&
-	    rec.last_used + TOUCH_INTERVAL <= now)
-		(void)atok_store_touch(s, id, now, &err);
+	    rec.last_used + TOUCH_INTERVAL <= now) {
+		char from[ATOK_ADDR_MAX + 1];
+		remote_for_store(remote, from);
+		(void)atok_store_touch(s, id, now, from, &err);
+	}
 out:
 	explicit_bzero(hash, sizeof(hash));
 	explicit_bzero(&t, sizeof(t));

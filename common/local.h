@@ -16,6 +16,17 @@ struct atok_issue_params {
 	const char *name;   /* may be NULL */
 	int64_t expires;    /* absolute, 0 = never */
 	int64_t now;
+	/* CIDR allow-list as typed (atok_cidr_list_parse()); NULL or "" =
+	 * anywhere.  Stored in canonical form. */
+	const char *allowed_from;
+};
+
+struct atok_rotate_params {
+	int64_t
+	    expires;   /* absolute, 0 = never, -1 = the old lifetime from now */
+	int64_t grace; /* seconds the old token keeps working; 0 = none */
+	const char *allowed_from; /* NULL = the old token's, "" = anywhere */
+	int64_t now;
 };
 
 /*
@@ -28,25 +39,37 @@ int atok_local_issue(struct atok_store *s, const struct atok_issue_params *p,
                      struct atok_token_record *rec_out, struct atok_error *err);
 
 /*
- * Replaces old_id by a new token with the same user, name and scopes and
- * the same lifetime counted from now (or `expires` when not -1), revoking
- * the old one in the same transaction.  Refuses a revoked token.
+ * Replaces old_id by a new token with the same user, name, scopes and
+ * source-address limits (p->allowed_from, when not NULL, replaces them) and
+ * the same lifetime counted from now (or p->expires when not -1).  In the
+ * same transaction the old one is revoked (p->grace 0) or kept working
+ * until the earlier of its expiry and now + p->grace, and names its
+ * successor.  Refuses a revoked or already rotated token.  old_out (may be
+ * NULL) receives the old record as it was.
  */
-int atok_local_rotate(struct atok_store *s, const char *old_id, int64_t expires,
-                      int64_t now, char token_out[ATOK_LOCAL_TOKEN_LEN + 1],
+int atok_local_rotate(struct atok_store *s, const char *old_id,
+                      const struct atok_rotate_params *p,
+                      char token_out[ATOK_LOCAL_TOKEN_LEN + 1],
                       struct atok_token_record *rec_out,
+                      struct atok_token_record *old_out,
                       struct atok_error *err);
 
 /*
  * Checks a local token's secret and state against the store, filling res
  * (verdict, why, reason, user, scopes, id, expiry).  User and scope checks
- * are the verifier's.  touch: record last use when the store is writable.
+ * are the verifier's.  remote: the client's address (NULL = unknown).
+ * touch: record last use, and from where, when the store is writable.
  */
 void atok_local_verify(struct atok_store *s, const char *token, size_t len,
-                       int64_t now, int touch, struct atok_result *res);
+                       int64_t now, const char *remote, int touch,
+                       struct atok_result *res);
 
-/* The state checks shared with recheck: revoked, expired. */
+/*
+ * The state checks shared with recheck: revoked, rotated past its grace
+ * period (naming the successor), expired, and the source-address limits
+ * against remote (NULL or "" = unknown, refused by a limited token).
+ */
 void atok_local_check_state(const struct atok_token_record *rec, int64_t now,
-                            struct atok_result *res);
+                            const char *remote, struct atok_result *res);
 
 #endif /* ATOK_LOCAL_H */

@@ -7,6 +7,8 @@ libatok_la_SOURCES = \
 	common/util.c common/util.h \
 	common/config.c common/config.h \
 	common/scope.c common/scope.h \
+	common/cidr.c common/cidr.h \
+	common/policy.c common/policy.h \
 	common/token.c common/token.h \
 	common/local.c common/local.h \
 	common/store.c common/store.h \

@@ -61,15 +61,15 @@ int atok_store_revoke(struct atok_store *s, const char *id, int64_t now,
 
 int atok_store_replace(struct atok_store *s, const char *old_id,
                        const struct atok_token_record *new_rec, int64_t now,
-                       struct atok_error *err)
+                       int64_t until, struct atok_error *err)
 {
-	return s->ops->replace(s, old_id, new_rec, now, err);
+	return s->ops->replace(s, old_id, new_rec, now, until, err);
 }
 
 int atok_store_touch(struct atok_store *s, const char *id, int64_t now,
-                     struct atok_error *err)
+                     const char *from, struct atok_error *err)
 {
-	return s->ops->touch(s, id, now, err);
+	return s->ops->touch(s, id, now, from, err);
 }
 
 int atok_store_writable(const struct atok_store *s)
@@ -81,4 +81,11 @@ int atok_store_info(struct atok_store *s, int *schema_version,
                     long long *n_tokens, struct atok_error *err)
 {
 	return s->ops->info(s, schema_version, n_tokens, err);
+}
+
+int atok_store_migrated(const struct atok_store *s, int *from, int *to)
+{
+	if (s->ops->migrated == NULL)
+		return 0;
+	return s->ops->migrated(s, from, to);
 }

@@ -26,6 +26,20 @@ struct atok_token_record {
 	int64_t revoked;   /* 0 = not revoked, else when */
 	int64_t last_used; /* 0 = never used */
 	char rotated_from[ATOK_TOKEN_ID_MAX + 1]; /* "" unless rotated */
+	/* Schema 2 (issue 15).  A backend stores each as written here and
+	 * gives "" for rows older than the column. */
+	/* Networks it may be used from, in the canonical form of
+	 * atok_cidr_list_format() ("10.0.0.0/8,2001:db8::/32"); "" =
+	 * anywhere.  Checked at every use, so a row that no longer parses
+	 * refuses the token. */
+	char allowed_from[ATOK_FROM_MAX + 1];
+	/* The remote address of the last recorded use (written by touch with
+	 * last_used, under the same throttle); "" = unknown or never. */
+	char last_used_from[ATOK_ADDR_MAX + 1];
+	/* The successor's id once rotated, else "".  A token rotated with a
+	 * grace period keeps revoked = 0 and has expires cut to the end of
+	 * the grace period; past it the token is refused naming this id. */
+	char rotated_to[ATOK_TOKEN_ID_MAX + 1];
 };
 
 enum atok_store_mode {
@@ -70,14 +84,26 @@ int atok_store_list(struct atok_store *s, const char *user,
 int atok_store_revoke(struct atok_store *s, const char *id, int64_t now,
                       struct atok_error *err);
 
-/* In one transaction: inserts new_rec and revokes old_id at now. */
+/*
+ * Rotation, in one transaction: inserts new_rec and sets old_id's
+ * rotated_to to new_rec->id; then, when until is 0, revokes old_id at now
+ * (no grace); else sets old_id's expires to until (the caller passes the
+ * earlier of its expiry and the end of the grace period; a backend never
+ * lengthens a lifetime: until later than a non-zero expires keeps expires).
+ * Refuses (ATOK_ERR_INVALID) an old token that is revoked or already
+ * rotated; ATOK_ERR_NOT_FOUND when there is none.
+ */
 int atok_store_replace(struct atok_store *s, const char *old_id,
                        const struct atok_token_record *new_rec, int64_t now,
-                       struct atok_error *err);
+                       int64_t until, struct atok_error *err);
 
-/* Records a use of id at now.  Best effort: a read-only store is fine. */
+/*
+ * Records a use of id at now from the remote address `from` (NULL or ""
+ * stores ""): last_used and last_used_from together.  Best effort: a
+ * read-only store is fine.  The caller throttles (atok_local_verify).
+ */
 int atok_store_touch(struct atok_store *s, const char *id, int64_t now,
-                     struct atok_error *err);
+                     const char *from, struct atok_error *err);
 
 /* Whether this store was opened writable. */
 int atok_store_writable(const struct atok_store *s);
@@ -85,6 +111,12 @@ int atok_store_writable(const struct atok_store *s);
 /* The schema version the store has, and how many tokens it holds. */
 int atok_store_info(struct atok_store *s, int *schema_version,
                     long long *n_tokens, struct atok_error *err);
+
+/*
+ * Whether this (admin) open migrated the schema: 1 with *from and *to set,
+ * for the audit line; 0 when it did not (or the backend cannot tell).
+ */
+int atok_store_migrated(const struct atok_store *s, int *from, int *to);
 
 /* The interface a backend fills in. */
 struct atok_store_ops {
@@ -98,14 +130,16 @@ struct atok_store_ops {
 	int (*revoke)(struct atok_store *, const char *, int64_t,
 	              struct atok_error *);
 	int (*replace)(struct atok_store *, const char *,
-	               const struct atok_token_record *, int64_t,
+	               const struct atok_token_record *, int64_t, int64_t,
 	               struct atok_error *);
-	int (*touch)(struct atok_store *, const char *, int64_t,
+	int (*touch)(struct atok_store *, const char *, int64_t, const char *,
 	             struct atok_error *);
 	int (*info)(struct atok_store *, int *, long long *,
 	            struct atok_error *);
 	int (*writable)(const struct atok_store *);
 	void (*close)(struct atok_store *);
+	/* optional (NULL: never migrated) */
+	int (*migrated)(const struct atok_store *, int *, int *);
 };
 
 /* Each backend's constructor. */

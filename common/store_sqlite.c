@@ -24,7 +24,7 @@
 #include "store.h"
 #include "util.h"
 
-#define SCHEMA_VERSION 1
+#define SCHEMA_VERSION 2
 
 /* migrations[i] brings the schema from version i to i + 1. */
 static const char *const migrations[] = {
@@ -41,11 +41,20 @@ static const char *const migrations[] = {
     "  rotated_from TEXT NOT NULL DEFAULT ''"
     ") WITHOUT ROWID;"
     "CREATE INDEX tokens_user ON tokens (user, created);",
+    /* 2: source-address limits, last use from where, rotation pairs;
+     * tokens rotated under version 1 learn their successor. */
+    "ALTER TABLE tokens ADD COLUMN allowed_from TEXT NOT NULL DEFAULT '';"
+    "ALTER TABLE tokens ADD COLUMN last_used_from TEXT NOT NULL DEFAULT '';"
+    "ALTER TABLE tokens ADD COLUMN rotated_to TEXT NOT NULL DEFAULT '';"
+    "UPDATE tokens SET rotated_to = (SELECT n.id FROM tokens AS n WHERE "
+    "  n.rotated_from = tokens.id ORDER BY n.created LIMIT 1) "
+    "WHERE EXISTS (SELECT 1 FROM tokens AS n WHERE "
+    "  n.rotated_from = tokens.id);",
 };
 
 #define COLUMNS                                                                \
 	"id, user, name, scopes, hash, created, expires, revoked, last_used, " \
-	"rotated_from"
+	"rotated_from, allowed_from, last_used_from, rotated_to"
 
 struct sqlite_store {
 	const struct atok_store_ops *ops; /* first: see store.c */
@@ -53,6 +62,7 @@ struct sqlite_store {
 	sqlite3_stmt *lookup;
 	int writable;
 	int busy_timeout_ms;
+	int migrated_from, migrated_to; /* equal unless this open migrated */
 	char path[PATH_MAX];
 };
 
@@ -112,6 +122,7 @@ static int migrate(struct sqlite_store *s, struct atok_error *err)
 		    s->path, v, SCHEMA_VERSION);
 		goto fail;
 	}
+	s->migrated_from = s->migrated_to = v;
 	for (; v < SCHEMA_VERSION; v++) {
 		if ((r = exec(s, migrations[v], err)) != 0)
 			goto fail;
@@ -119,7 +130,10 @@ static int migrate(struct sqlite_store *s, struct atok_error *err)
 		if ((r = exec(s, sql, err)) != 0)
 			goto fail;
 	}
-	return exec(s, "COMMIT", err);
+	if ((r = exec(s, "COMMIT", err)) != 0)
+		return r;
+	s->migrated_to = v;
+	return 0;
 fail:
 	sqlite3_exec(s->db, "ROLLBACK", NULL, NULL, NULL);
 	return r;
@@ -224,7 +238,11 @@ static int row_to_record(struct sqlite_store *s, sqlite3_stmt *st,
 	    copy_text(st, 1, rec->user, sizeof(rec->user)) ||
 	    copy_text(st, 2, rec->name, sizeof(rec->name)) ||
 	    copy_text(st, 3, rec->scopes, sizeof(rec->scopes)) ||
-	    copy_text(st, 9, rec->rotated_from, sizeof(rec->rotated_from)))
+	    copy_text(st, 9, rec->rotated_from, sizeof(rec->rotated_from)) ||
+	    copy_text(st, 10, rec->allowed_from, sizeof(rec->allowed_from)) ||
+	    copy_text(st, 11, rec->last_used_from,
+	              sizeof(rec->last_used_from)) ||
+	    copy_text(st, 12, rec->rotated_to, sizeof(rec->rotated_to)))
 		return atok_error_set(err, ATOK_ERR_STORE,
 		                      "token store %s: oversized field",
 		                      s->path);
@@ -279,7 +297,8 @@ static int insert_stmt(struct sqlite_store *s,
 
 	if (sqlite3_prepare_v2(s->db,
 	                       "INSERT INTO tokens (" COLUMNS
-	                       ") VALUES (?1,?2,?3,?4,?5,?6,?7,?8,?9,?10)",
+	                       ") VALUES (?1,?2,?3,?4,?5,?6,?7,?8,?9,?10,"
+	                       "?11,?12,?13)",
 	                       -1, &st, NULL) != SQLITE_OK)
 		return db_error(s, err, "prepare insert");
 	sqlite3_bind_text(st, 1, rec->id, -1, SQLITE_STATIC);
@@ -292,6 +311,9 @@ static int insert_stmt(struct sqlite_store *s,
 	sqlite3_bind_int64(st, 8, rec->revoked);
 	sqlite3_bind_int64(st, 9, rec->last_used);
 	sqlite3_bind_text(st, 10, rec->rotated_from, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 11, rec->allowed_from, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 12, rec->last_used_from, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 13, rec->rotated_to, -1, SQLITE_STATIC);
 	rc = sqlite3_step(st);
 	if (rc == SQLITE_DONE)
 		r = 0;
@@ -379,9 +401,36 @@ fail:
 	return r;
 }
 
+/* Marks old_id rotated to new_id inside the caller's transaction: revoked
+ * at now when until is 0, else expiring at until (never later). */
+static int rotate_stmt(struct sqlite_store *s, const char *old_id,
+                       const char *new_id, int64_t now, int64_t until,
+                       struct atok_error *err)
+{
+	sqlite3_stmt *st = NULL;
+	int r;
+
+	if (sqlite3_prepare_v2(
+	        s->db,
+	        until == 0
+	            ? "UPDATE tokens SET rotated_to = ?2, revoked = ?3 "
+	              "WHERE id = ?1"
+	            : "UPDATE tokens SET rotated_to = ?2, expires = CASE "
+	              "WHEN expires = 0 OR expires > ?3 THEN ?3 ELSE expires "
+	              "END WHERE id = ?1",
+	        -1, &st, NULL) != SQLITE_OK)
+		return db_error(s, err, "prepare rotate");
+	sqlite3_bind_text(st, 1, old_id, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 2, new_id, -1, SQLITE_STATIC);
+	sqlite3_bind_int64(st, 3, until == 0 ? now : until);
+	r = sqlite3_step(st) == SQLITE_DONE ? 0 : db_error(s, err, "rotate");
+	sqlite3_finalize(st);
+	return r;
+}
+
 static int sq_replace(struct atok_store *base, const char *old_id,
                       const struct atok_token_record *new_rec, int64_t now,
-                      struct atok_error *err)
+                      int64_t until, struct atok_error *err)
 {
 	struct sqlite_store *s = (struct sqlite_store *)base;
 	struct atok_token_record old = {0};
@@ -397,8 +446,15 @@ static int sq_replace(struct atok_store *base, const char *old_id,
 		                   old_id);
 		goto fail;
 	}
+	if (old.rotated_to[0] != '\0') {
+		r = atok_error_set(err, ATOK_ERR_INVALID,
+		                   "token %s was already rotated to %s; rotate "
+		                   "that one",
+		                   old_id, old.rotated_to);
+		goto fail;
+	}
 	if ((r = insert_stmt(s, new_rec, err)) != 0 ||
-	    (r = revoke_stmt(s, old_id, now, err)) != 0)
+	    (r = rotate_stmt(s, old_id, new_rec->id, now, until, err)) != 0)
 		goto fail;
 	return exec(s, "COMMIT", err);
 fail:
@@ -407,7 +463,7 @@ fail:
 }
 
 static int sq_touch(struct atok_store *base, const char *id, int64_t now,
-                    struct atok_error *err)
+                    const char *from, struct atok_error *err)
 {
 	struct sqlite_store *s = (struct sqlite_store *)base;
 	sqlite3_stmt *st = NULL;
@@ -418,13 +474,15 @@ static int sq_touch(struct atok_store *base, const char *id, int64_t now,
 	/* Never make a login wait on a writer for bookkeeping. */
 	sqlite3_busy_timeout(s->db, 0);
 	if (sqlite3_prepare_v2(s->db,
-	                       "UPDATE tokens SET last_used = ?2 WHERE id = ?1",
+	                       "UPDATE tokens SET last_used = ?2, "
+	                       "last_used_from = ?3 WHERE id = ?1",
 	                       -1, &st, NULL) != SQLITE_OK) {
 		r = db_error(s, err, "prepare touch");
 		goto out;
 	}
 	sqlite3_bind_text(st, 1, id, -1, SQLITE_STATIC);
 	sqlite3_bind_int64(st, 2, now);
+	sqlite3_bind_text(st, 3, from != NULL ? from : "", -1, SQLITE_STATIC);
 	r = sqlite3_step(st) == SQLITE_DONE ? 0 : db_error(s, err, "touch");
 out:
 	sqlite3_finalize(st);
@@ -459,6 +517,17 @@ out:
 	return r;
 }
 
+static int sq_migrated(const struct atok_store *base, int *from, int *to)
+{
+	const struct sqlite_store *s = (const struct sqlite_store *)base;
+
+	if (s->migrated_from == s->migrated_to)
+		return 0;
+	*from = s->migrated_from;
+	*to = s->migrated_to;
+	return 1;
+}
+
 static const struct atok_store_ops sqlite_ops = {
     .name = "sqlite",
     .lookup = sq_lookup,
@@ -470,6 +539,7 @@ static const struct atok_store_ops sqlite_ops = {
     .info = sq_info,
     .writable = sq_writable,
     .close = sq_close,
+    .migrated = sq_migrated,
 };
 
 int atok_store_sqlite_open(const char *path, enum atok_store_mode mode,

@@ -7,8 +7,13 @@
 #include <openssl/rand.h>
 
 #include "atok.h"
+#include "b64url.h"
+#include "config.h"
 #include "digest.h"
+#include "json.h"
+#include "jws.h"
 #include "token.h"
+#include "util.h"
 
 static const char b62[] =
     "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz";
@@ -255,6 +260,22 @@ static const unsigned char cls[256] = {
 #undef R
 };
 
+/* Whether the first len characters of a JWS decode to a JSON object. */
+static int header_is_object(const char *h, size_t len)
+{
+	unsigned char buf[ATOK_B64URL_DECODED_MAX(ATOK_JWS_HEADER_MAX)];
+	struct atok_json_object obj;
+	size_t n = 0;
+
+	/* an over-long header is still a JWT: the JWS parser refuses it
+	 * with its own reason; "{" is "ey" in base64url */
+	if (len > ATOK_JWS_HEADER_MAX)
+		return h[0] == 'e' && h[1] == 'y';
+	if (atok_b64url_decode(h, len, buf, sizeof(buf), &n) != 0)
+		return 0;
+	return atok_json_parse_object((const char *)buf, n, &obj) == 0;
+}
+
 enum atok_kind atok_classify(const char *token, size_t len)
 {
 	const unsigned char *t = (const unsigned char *)token;
@@ -283,9 +304,142 @@ enum atok_kind atok_classify(const char *token, size_t len)
 	    memcmp(token, ATOK_LOCAL_PREFIX, ATOK_LOCAL_PREFIX_LEN) == 0)
 		return ATOK_KIND_LOCAL;
 	/* A JWS compact serialization: header.payload.signature, all
-	 * base64url, header and payload non-empty. */
+	 * base64url, header and payload non-empty, and the header a JSON
+	 * object.  That last test is what keeps "my.pass.word" from being
+	 * sent for introspection as a JWT. */
 	if ((all & C_B64URL) && dots == 2 && first_dot > 0 &&
-	    t[first_dot + 1] != '.')
+	    t[first_dot + 1] != '.' && header_is_object(token, first_dot))
 		return ATOK_KIND_JWT;
+	return ATOK_KIND_OPAQUE;
+}
+
+static const char *const charset_names[] = {
+    [ATOK_CHARSET_B64TOKEN] = "b64token",
+    [ATOK_CHARSET_BASE64URL] = "base64url",
+    [ATOK_CHARSET_ALNUM] = "alnum",
+    [ATOK_CHARSET_HEX] = "hex",
+};
+
+static int in_charset(enum atok_charset cs, unsigned char c)
+{
+	switch (cs) {
+	case ATOK_CHARSET_B64TOKEN:
+		return (cls[c] & (C_TOKEN | C_EQ)) != 0;
+	case ATOK_CHARSET_BASE64URL:
+		return (cls[c] & C_B64URL) != 0 && c != '.';
+	case ATOK_CHARSET_ALNUM:
+		return is_b62(c);
+	case ATOK_CHARSET_HEX:
+		return (c >= '0' && c <= '9') || (c >= 'a' && c <= 'f') ||
+		       (c >= 'A' && c <= 'F');
+	}
+	return 0;
+}
+
+int atok_opaque_shape_load(const struct atok_config *cfg,
+                           struct atok_opaque_shape *out,
+                           struct atok_error *err)
+{
+	const char *prefixes, *charset, *p;
+	long long min, max;
+	size_t n, i;
+
+	memset(out, 0, sizeof(*out));
+	if (!atok_config_has_section(cfg, "introspection"))
+		return 0;
+	prefixes = atok_config_str(cfg, "introspection", "opaque_prefix");
+	charset = atok_config_str(cfg, "introspection", "opaque_charset");
+	min = atok_config_int(cfg, "introspection", "opaque_min_length");
+	max = atok_config_int(cfg, "introspection", "opaque_max_length");
+	for (p = prefixes; p != NULL && *p != '\0';) {
+		while (*p == ' ')
+			p++;
+		if ((n = strcspn(p, " ")) == 0)
+			break;
+		if (out->n_prefixes == ATOK_OPAQUE_PREFIXES_MAX)
+			return atok_error_set(
+			    err, ATOK_ERR_CONFIG,
+			    "introspection.opaque_prefix: more than %d "
+			    "prefixes",
+			    ATOK_OPAQUE_PREFIXES_MAX);
+		if (n > ATOK_OPAQUE_PREFIX_MAX)
+			return atok_error_set(
+			    err, ATOK_ERR_CONFIG,
+			    "introspection.opaque_prefix: \"%.*s\" is longer "
+			    "than %d bytes",
+			    (int)n, p, ATOK_OPAQUE_PREFIX_MAX);
+		for (i = 0; i < n; i++)
+			if (!(cls[(unsigned char)p[i]] & C_TOKEN))
+				return atok_error_set(
+				    err, ATOK_ERR_CONFIG,
+				    "introspection.opaque_prefix: \"%.*s\" "
+				    "holds bytes no token may hold",
+				    (int)n, p);
+		memcpy(out->prefix[out->n_prefixes], p, n);
+		out->prefix[out->n_prefixes++][n] = '\0';
+		p += n;
+	}
+	/* min/max are 0 when unset (the table gives no default) */
+	if (out->n_prefixes == 0 && min == 0)
+		return 0; /* nothing declared: no opaque token at all */
+	if (out->n_prefixes == 0 && min < ATOK_OPAQUE_BARE_MIN)
+		return atok_error_set(
+		    err, ATOK_ERR_CONFIG,
+		    "introspection: opaque tokens declared without "
+		    "opaque_prefix need opaque_min_length of at least %d "
+		    "(shorter input is too easily a password)",
+		    ATOK_OPAQUE_BARE_MIN);
+	if (max == 0)
+		max = ATOK_TOKEN_MAX;
+	if (min > max)
+		return atok_error_set(
+		    err, ATOK_ERR_CONFIG,
+		    "introspection: opaque_min_length %lld is "
+		    "over opaque_max_length %lld",
+		    min, max);
+	for (i = 0; i < ATOK_ARRAY_SIZE(charset_names); i++)
+		if (charset != NULL && strcmp(charset, charset_names[i]) == 0)
+			out->charset = (enum atok_charset)i;
+	out->min_len = min > 0 ? (size_t)min : 1;
+	out->max_len = (size_t)max;
+	out->declared = 1;
+	return 0;
+}
+
+/* Whether token has one of the shape's prefixes (any, when none is
+ * declared); *skip gets the prefix's length. */
+static int prefix_match(const struct atok_opaque_shape *s, const char *token,
+                        size_t len, size_t *skip)
+{
+	size_t i, n;
+
+	*skip = 0;
+	if (s->n_prefixes == 0)
+		return 1;
+	for (i = 0; i < s->n_prefixes; i++) {
+		n = strlen(s->prefix[i]);
+		if (n <= len && memcmp(token, s->prefix[i], n) == 0) {
+			*skip = n;
+			return 1;
+		}
+	}
+	return 0;
+}
+
+enum atok_kind atok_classify_declared(const struct atok_opaque_shape *shape,
+                                      const char *token, size_t len)
+{
+	enum atok_kind kind = atok_classify(token, len);
+	size_t i, skip;
+
+	if (kind != ATOK_KIND_OPAQUE)
+		return kind;
+	if (shape == NULL || !shape->declared || len < shape->min_len ||
+	    len > shape->max_len || !prefix_match(shape, token, len, &skip) ||
+	    skip == len)
+		return ATOK_KIND_INVALID;
+	for (i = skip; i < len; i++)
+		if (!in_charset(shape->charset, (unsigned char)token[i]))
+			return ATOK_KIND_INVALID;
 	return ATOK_KIND_OPAQUE;
 }

@@ -25,6 +25,7 @@ struct atok_verifier {
 	struct atok_store *store;      /* NULL when [store] is not configured */
 	struct atok_jwt *jwt;          /* NULL when [jwt] is not configured */
 	struct atok_introspect *intro; /* NULL without [introspection] */
+	struct atok_opaque_shape opaque; /* what may be introspected */
 	int touch;
 };
 
@@ -57,7 +58,8 @@ int atok_verifier_new(const struct atok_config *cfg, struct atok_verifier **vp,
 	    (r = atok_jwt_new(cfg, &v->jwt, err)) != 0)
 		goto fail;
 	if (atok_config_has_section(cfg, "introspection") &&
-	    (r = atok_introspect_new(cfg, &v->intro, err)) != 0)
+	    ((r = atok_opaque_shape_load(cfg, &v->opaque, err)) != 0 ||
+	     (r = atok_introspect_new(cfg, &v->intro, err)) != 0))
 		goto fail;
 	*vp = v;
 	return 0;
@@ -173,7 +175,21 @@ enum atok_verdict atok_verify(struct atok_verifier *v,
 	/* The fingerprint first, so even a refused over-long token can be
 	 * told apart in the logs.  For a JWT the same pass yields the
 	 * SHA-256 of its signing input, which RS256/PS256/ES256 verify. */
-	kind = atok_classify(req->token, req->token_len);
+	kind = atok_classify_declared(v->intro != NULL ? &v->opaque : NULL,
+	                              req->token, req->token_len);
+	if (kind == ATOK_KIND_INVALID && req->token_len <= ATOK_TOKEN_MAX) {
+		/* Most likely a password (pam_unix stacked beside us): refused
+		 * here, never sent anywhere, and not even fingerprinted, as a
+		 * short unsalted hash of a password in the logs would let
+		 * anyone who reads them guess it offline. */
+		atok_result_set(res, ATOK_REJECT, ATOK_WHY_NOT_TOKEN,
+		                "not a token%s",
+		                v->intro != NULL && !v->opaque.declared
+		                    ? " (no opaque token shape is declared in "
+		                      "[introspection])"
+		                    : "");
+		return res->verdict;
+	}
 	dot = kind == ATOK_KIND_JWT ? memrchr(req->token, '.', req->token_len)
 	                            : NULL;
 	if ((dot != NULL
@@ -204,7 +220,7 @@ enum atok_verdict atok_verify(struct atok_verifier *v,
 			break;
 		}
 		atok_local_verify(v->store, req->token, req->token_len, now,
-		                  v->touch, res);
+		                  req->remote_addr, v->touch, res);
 		bind_and_scope(req, res);
 		break;
 	case ATOK_KIND_JWT:
@@ -226,31 +242,23 @@ enum atok_verdict atok_verify(struct atok_verifier *v,
 			break;
 		}
 		/* fall through */
-	case ATOK_KIND_OPAQUE:
-		if (v->intro == NULL) {
-			res->source = ATOK_SRC_INTROSPECTION;
-			atok_result_set(
-			    res, ATOK_REJECT, ATOK_WHY_NO_VALIDATOR,
-			    "opaque token, but no [introspection] is "
-			    "configured");
-			break;
-		}
+	case ATOK_KIND_OPAQUE: /* of the declared shape: v->intro is set */
 		atok_introspect_verify(v->intro, req->token, req->token_len,
 		                       now, res);
 		bind_and_scope(req, res);
 		break;
-	case ATOK_KIND_INVALID:
+	case ATOK_KIND_INVALID: /* refused above, or too long */
 	default:
-		atok_result_set(
-		    res, ATOK_REJECT, ATOK_WHY_MALFORMED,
-		    "token holds characters no bearer token may hold");
+		atok_result_set(res, ATOK_REJECT, ATOK_WHY_NOT_TOKEN,
+		                "not a token");
 		break;
 	}
 	/* Never report an identity for a token that was not accepted and
 	 * never report one the token did not prove. */
 	if (res->verdict != ATOK_ACCEPT && res->why != ATOK_WHY_USER_MISMATCH &&
 	    res->why != ATOK_WHY_SCOPE && res->why != ATOK_WHY_EXPIRED &&
-	    res->why != ATOK_WHY_REVOKED)
+	    res->why != ATOK_WHY_REVOKED && res->why != ATOK_WHY_SOURCE &&
+	    res->why != ATOK_WHY_ROTATED)
 		res->user[0] = '\0';
 	return res->verdict;
 }
@@ -315,7 +323,7 @@ enum atok_verdict atok_recheck(struct atok_verifier *v,
 		}
 		ATOK_STRCPY_ARRAY(res->scopes, rec.scopes);
 		res->expires = rec.expires;
-		atok_local_check_state(&rec, now, res);
+		atok_local_check_state(&rec, now, req->remote_addr, res);
 	} else if (prev->expires != 0 && now >= prev->expires) {
 		atok_result_set(res, ATOK_REJECT, ATOK_WHY_EXPIRED,
 		                "token expired (exp=%lld <= now=%lld)",
@@ -384,6 +392,9 @@ const char *atok_why_name(enum atok_why w)
 	    [ATOK_WHY_AUDIENCE] = "audience",
 	    [ATOK_WHY_CLAIMS] = "claims",
 	    [ATOK_WHY_INACTIVE] = "inactive",
+	    [ATOK_WHY_NOT_TOKEN] = "not_a_token",
+	    [ATOK_WHY_SOURCE] = "source_address",
+	    [ATOK_WHY_ROTATED] = "rotated",
 	};
 
 	if ((size_t)w < ATOK_ARRAY_SIZE(names) && names[w] != NULL)

@@ -80,6 +80,8 @@ static const struct result_map result_map[] = {
      LOG_WARNING},
     {ATOK_REJECT, ATOK_WHY_REVOKED, PAM_AUTH_ERR, PAM_ACCT_EXPIRED, "reject",
      LOG_WARNING},
+    {ATOK_REJECT, ATOK_WHY_ROTATED, PAM_AUTH_ERR, PAM_ACCT_EXPIRED, "reject",
+     LOG_WARNING},
     {ATOK_REJECT, ATOK_WHY_SCOPE, PAM_AUTH_ERR, PAM_PERM_DENIED, "reject",
      LOG_WARNING},
     {ATOK_REJECT, ATOK_WHY_USER_MISMATCH, PAM_AUTH_ERR, PAM_PERM_DENIED,
@@ -287,12 +289,19 @@ out:
 
 static void request_init(const struct ctx *c, struct atok_request *req)
 {
+	const void *rhost = NULL;
+
 	memset(req, 0, sizeof(*req));
 	req->user = c->user;
 	req->service = c->service;
 	req->scopes = c->opts.scopes;
 	req->n_scopes = c->opts.n_scopes;
 	req->now = 0;
+	/* The client's address for tokens limited to networks: sshd sets
+	 * PAM_RHOST to its numeric address (a name only under UseDNS yes,
+	 * which a limited token refuses). */
+	if (pam_get_item(c->pamh, PAM_RHOST, &rhost) == PAM_SUCCESS)
+		req->remote_addr = rhost;
 }
 
 /*

@@ -78,6 +78,28 @@ static void log_decision(const struct server_ctx *c, sasl_server_params_t *sp,
 	    reason);
 }
 
+/*
+ * The client's address from the host's ipremoteport ("192.0.2.1;25",
+ * "2001:db8::1;143"): the part before the last ';'.  "" when the host
+ * gave none or it is longer than an address, which a token limited to
+ * networks refuses.
+ */
+static void remote_addr(const char *ipport, char out[ATOK_ADDR_MAX + 1])
+{
+	const char *semi;
+	size_t n;
+
+	out[0] = '\0';
+	if (ipport == NULL)
+		return;
+	semi = strrchr(ipport, ';');
+	n = semi != NULL ? (size_t)(semi - ipport) : strlen(ipport);
+	if (n <= ATOK_ADDR_MAX) {
+		memcpy(out, ipport, n);
+		out[n] = '\0';
+	}
+}
+
 /* Fills a result for a failure outside the core (parse, setup). */
 static void res_fail(struct atok_result *res, enum atok_verdict verdict,
                      enum atok_why why, const char *reason)
@@ -201,7 +223,7 @@ static int server_step(void *conn_context, sasl_server_params_t *sp,
 	struct oauth_msg msg;
 	const char *scopes[1];
 	enum atok_verdict verdict;
-	char why[ATOK_ERROR_MSG_MAX];
+	char why[ATOK_ERROR_MSG_MAX], remote[ATOK_ADDR_MAX + 1];
 	long n = -1;
 	int r, prc, keep = 0;
 
@@ -267,6 +289,8 @@ static int server_step(void *conn_context, sasl_server_params_t *sp,
 	req.token_len = msg.token_len;
 	req.user = NULL; /* the token names the user; see identities_set */
 	req.service = sp->service;
+	remote_addr(sp->ipremoteport, remote);
+	req.remote_addr = remote;
 	if (s.scope[0] != '\0') {
 		scopes[0] = s.scope;
 		req.scopes = scopes;

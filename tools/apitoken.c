@@ -17,11 +17,14 @@
 #include <jansson.h>
 
 #include "atok.h"
+#include "audit.h"
 #include "config.h"
 #include "local.h"
 #include "oauth.h"
+#include "policy.h"
 #include "scope.h"
 #include "store.h"
+#include "token.h"
 #include "util.h"
 
 /* Exit codes (apitoken(1)). */
@@ -29,8 +32,6 @@
 #define EXIT_REJECTED 1 /* verify rejected; admin: no such token */
 #define EXIT_UNAVAIL  2 /* unavailable, configuration or store error */
 #define EXIT_USAGE    64
-
-#define DEFAULT_EXPIRES (90LL * 24 * 3600)
 
 struct opts {
 	const char *config;
@@ -41,6 +42,10 @@ struct opts {
 	const char *scopes[ATOK_REQ_SCOPES_MAX];
 	size_t n_scopes;
 	int json;
+	int has_from;                 /* --from given (maybe empty) */
+	char from[ATOK_FROM_MAX + 1]; /* the --from lists, comma-joined */
+	const char *grace;
+	const char *remote_addr;
 };
 
 static void usage(FILE *f)
@@ -49,12 +54,15 @@ static void usage(FILE *f)
 	        "usage: apitoken [--config FILE] COMMAND [OPTIONS]\n"
 	        "\n"
 	        "  issue --user USER [--scope S]... [--expires 90d|never] "
-	        "[--name TEXT] [--json]\n"
+	        "[--name TEXT]\n"
+	        "        [--from CIDR[,CIDR...]]... [--json]\n"
 	        "  list [--user USER] [--json]\n"
 	        "  revoke ID\n"
-	        "  rotate ID [--expires DURATION|never] [--json]\n"
+	        "  rotate ID [--expires DURATION|never] [--grace DURATION] "
+	        "[--from CIDR,...] [--json]\n"
 	        "  verify [--user USER] [--scope S]... [--service NAME] "
-	        "[--json]   (token on stdin)\n"
+	        "[--remote-addr ADDR] [--json]\n"
+	        "        (token on stdin)\n"
 	        "  check-config\n"
 	        "  oauth login|token|refresh|status|logout NAME   (apitoken "
 	        "oauth --help)\n"
@@ -96,7 +104,7 @@ static int open_admin_store(const struct opts *o, struct atok_config **cfgp,
                             struct atok_store **sp)
 {
 	struct atok_error err = {0};
-	int r;
+	int from = 0, to = 0, r;
 
 	if ((r = load_config(o, cfgp)) != 0)
 		return r;
@@ -109,6 +117,9 @@ static int open_admin_store(const struct opts *o, struct atok_config **cfgp,
 		fprintf(stderr, "apitoken: %s\n", err.msg);
 		return EXIT_UNAVAIL;
 	}
+	if (atok_store_migrated(*sp, &from, &to))
+		audit_migration(atok_config_str(*cfgp, "store", "path"), from,
+		                to);
 	return 0;
 }
 
@@ -133,24 +144,32 @@ static int join_scopes(const struct opts *o, char *out, size_t n)
 	return 0;
 }
 
-/* The [store] max_expires policy; expires 0 means never. */
-static int check_max_expires(const struct atok_config *cfg, int64_t now,
+/* The issuance policy ([store] max_lifetime, ...); expires 0 = never. */
+static int check_max_expires(const struct atok_policy *pol, int64_t now,
                              int64_t expires)
 {
-	long long max = atok_config_int(cfg, "store", "max_expires");
+	struct atok_error err = {0};
 
-	if (max > 0 && (expires == 0 || expires - now > max)) {
-		fprintf(stderr,
-		        "apitoken: [store] max_expires allows at most %lld "
-		        "seconds\n",
-		        max);
+	if (atok_policy_check_expires(pol, now, expires, &err) != 0) {
+		fprintf(stderr, "apitoken: %s\n", err.msg);
+		return -1;
+	}
+	return 0;
+}
+
+static int load_policy(const struct atok_config *cfg, struct atok_policy *pol)
+{
+	struct atok_error err = {0};
+
+	if (atok_policy_load(cfg, pol, &err) != 0) {
+		fprintf(stderr, "apitoken: %s\n", err.msg);
 		return -1;
 	}
 	return 0;
 }
 
 /* --expires: a duration from now, or "never"; -1 default when absent. */
-static int parse_expires(const char *s, const struct atok_config *cfg,
+static int parse_expires(const char *s, const struct atok_policy *pol,
                          int64_t now, int64_t dflt, int64_t *out)
 {
 	long long d = 0;
@@ -168,7 +187,22 @@ static int parse_expires(const char *s, const struct atok_config *cfg,
 	} else {
 		*out = now + d;
 	}
-	return *out == -1 ? 0 : check_max_expires(cfg, now, *out);
+	return *out == -1 ? 0 : check_max_expires(pol, now, *out);
+}
+
+/* A duration of seconds ("24h", "0"); -1 when it is not one. */
+static int64_t parse_seconds(const char *what, const char *s)
+{
+	long long d = 0;
+
+	if (atok_parse_duration(s, &d) != 0) {
+		fprintf(stderr,
+		        "apitoken: %s takes a duration such as 24h, 30m or "
+		        "0, not \"%.64s\"\n",
+		        what, s);
+		return -1;
+	}
+	return d;
 }
 
 static json_t *scopes_json(const char *list)
@@ -192,18 +226,46 @@ static json_t *time_json(int64_t t)
 	return t == 0 ? json_null() : json_integer(t);
 }
 
+/* A token's state for list: rotated tokens are "grace" until their grace
+ * period ends, then "rotated". */
+static const char *record_status(const struct atok_token_record *r, int64_t now)
+{
+	if (r->revoked)
+		return "revoked";
+	if (r->expires && now >= r->expires)
+		return r->rotated_to[0] ? "rotated" : "expired";
+	return r->rotated_to[0] ? "grace" : "active";
+}
+
+static json_t *from_json(const char *list)
+{
+	json_t *a = json_array();
+	const char *p = list;
+
+	while (a != NULL && *p != '\0') {
+		size_t n = strcspn(p, ",");
+		if (n > 0)
+			json_array_append_new(a, json_stringn(p, n));
+		p += n;
+		if (*p == ',')
+			p++;
+	}
+	return a;
+}
+
 static json_t *record_json(const struct atok_token_record *r, int64_t now)
 {
 	return json_pack(
-	    "{s:s, s:s, s:s, s:o, s:I, s:o, s:o, s:o, s:s, s:s}", "id", r->id,
-	    "user", r->user, "name", r->name, "scopes", scopes_json(r->scopes),
-	    "created", (json_int_t)r->created, "expires", time_json(r->expires),
-	    "revoked", time_json(r->revoked), "last_used",
-	    time_json(r->last_used), "status",
-	    r->revoked                          ? "revoked"
-	    : (r->expires && now >= r->expires) ? "expired"
-	                                        : "active",
-	    "rotated_from", r->rotated_from);
+	    "{s:s, s:s, s:s, s:o, s:I, s:o, s:o, s:o, s:s, s:s, s:o, s:o, "
+	    "s:s}",
+	    "id", r->id, "user", r->user, "name", r->name, "scopes",
+	    scopes_json(r->scopes), "created", (json_int_t)r->created,
+	    "expires", time_json(r->expires), "revoked", time_json(r->revoked),
+	    "last_used", time_json(r->last_used), "status",
+	    record_status(r, now), "rotated_from", r->rotated_from,
+	    "allowed_from", from_json(r->allowed_from), "last_used_from",
+	    r->last_used_from[0] ? json_string(r->last_used_from) : json_null(),
+	    "rotated_to", r->rotated_to);
 }
 
 /* Prints j on stdout and frees it; -1 when it is NULL (out of memory) or
@@ -264,12 +326,14 @@ static int show_new_token(const char *verb, char *token,
 		        rec->id, rec->id);
 	else if (!json)
 		fprintf(stderr,
-		        "%s token %s for %s (scopes: %s; expires: %s).\n"
+		        "%s token %s for %s (scopes: %s; expires: %s; from: "
+		        "%s).\n"
 		        "This is the only time the token is shown: store it "
 		        "now.\n",
 		        verb, rec->id, rec->user,
 		        rec->scopes[0] ? rec->scopes : "none",
-		        rec->expires ? exp : "never");
+		        rec->expires ? exp : "never",
+		        rec->allowed_from[0] ? rec->allowed_from : "anywhere");
 	explicit_bzero(token, strlen(token));
 	return r;
 }
@@ -281,6 +345,7 @@ static int cmd_issue(const struct opts *o)
 	struct atok_token_record rec;
 	struct atok_error err = {0};
 	struct atok_issue_params p = {0};
+	struct atok_policy pol;
 	char scopes[ATOK_SCOPES_MAX + 1], token[ATOK_LOCAL_TOKEN_LEN + 1];
 	int64_t now = atok_now(0), expires;
 	int r;
@@ -293,7 +358,16 @@ static int cmd_issue(const struct opts *o)
 		return EXIT_USAGE;
 	if ((r = open_admin_store(o, &cfg, &s)) != 0)
 		goto out;
-	if (parse_expires(o->expires, cfg, now, now + DEFAULT_EXPIRES,
+	if (load_policy(cfg, &pol) != 0) {
+		r = EXIT_UNAVAIL;
+		goto out;
+	}
+	if (atok_policy_check_scopes(&pol, scopes, &err) != 0) {
+		fprintf(stderr, "apitoken: %s\n", err.msg);
+		r = EXIT_USAGE;
+		goto out;
+	}
+	if (parse_expires(o->expires, &pol, now, now + pol.default_lifetime,
 	                  &expires) != 0) {
 		r = EXIT_USAGE;
 		goto out;
@@ -303,6 +377,7 @@ static int cmd_issue(const struct opts *o)
 	p.name = o->name;
 	p.expires = expires;
 	p.now = now;
+	p.allowed_from = o->has_from ? o->from : NULL;
 	if (atok_local_issue(s, &p, token, &rec, &err) != 0) {
 		fprintf(stderr, "apitoken: %s\n", err.msg);
 		r = err.code == ATOK_ERR_INVALID ||
@@ -312,6 +387,7 @@ static int cmd_issue(const struct opts *o)
 		        : EXIT_UNAVAIL;
 		goto out;
 	}
+	audit_token("issue", &rec, NULL);
 	r = show_new_token("Issued", token, &rec, o->json) == 0 ? 0
 	                                                        : EXIT_UNAVAIL;
 out:
@@ -325,17 +401,31 @@ static int cmd_rotate(const struct opts *o, const char *id)
 {
 	struct atok_config *cfg = NULL;
 	struct atok_store *s = NULL;
-	struct atok_token_record rec;
+	struct atok_token_record rec, old;
+	struct atok_rotate_params p = {0};
 	struct atok_error err = {0};
-	char token[ATOK_LOCAL_TOKEN_LEN + 1];
+	struct atok_policy pol;
+	char token[ATOK_LOCAL_TOKEN_LEN + 1], extra[128], until[32];
 	int64_t now = atok_now(0), expires;
 	int r;
 
+	memset(token, 0, sizeof(token));
+	if (o->user != NULL || o->n_scopes > 0 || o->name != NULL) {
+		fprintf(stderr, "apitoken: rotate keeps the user, scopes and "
+		                "name; issue a new token to change them\n");
+		return EXIT_USAGE;
+	}
+	if (o->grace != NULL &&
+	    (p.grace = parse_seconds("--grace", o->grace)) < 0)
+		return EXIT_USAGE;
 	if ((r = open_admin_store(o, &cfg, &s)) != 0)
 		goto out;
+	if (load_policy(cfg, &pol) != 0) {
+		r = EXIT_UNAVAIL;
+		goto out;
+	}
 	if (o->expires == NULL) {
-		/* The same lifetime from now, still within max_expires. */
-		struct atok_token_record old;
+		/* The same lifetime from now, still within max_lifetime. */
 		if (atok_store_lookup(s, id, &old, &err) != 0) {
 			fprintf(stderr, "apitoken: %s\n", err.msg);
 			r = err.code == ATOK_ERR_NOT_FOUND ? EXIT_REJECTED
@@ -344,26 +434,45 @@ static int cmd_rotate(const struct opts *o, const char *id)
 		}
 		expires =
 		    old.expires == 0 ? 0 : now + (old.expires - old.created);
-		if (check_max_expires(cfg, now, expires) != 0) {
+		if (check_max_expires(&pol, now, expires) != 0) {
 			r = EXIT_USAGE;
 			goto out;
 		}
-	} else if (parse_expires(o->expires, cfg, now, -1, &expires) != 0) {
+	} else if (parse_expires(o->expires, &pol, now, -1, &expires) != 0) {
 		r = EXIT_USAGE;
 		goto out;
 	}
-	if (atok_local_rotate(s, id, expires, now, token, &rec, &err) != 0) {
+	p.expires = expires;
+	p.now = now;
+	p.allowed_from = o->has_from ? o->from : NULL;
+	if (atok_local_rotate(s, id, &p, token, &rec, &old, &err) != 0) {
 		fprintf(stderr, "apitoken: %s\n", err.msg);
 		r = err.code == ATOK_ERR_NOT_FOUND ||
 		            err.code == ATOK_ERR_INVALID
 		        ? EXIT_REJECTED
 		        : EXIT_UNAVAIL;
+		if (err.code == ATOK_ERR_MALFORMED ||
+		    err.code == ATOK_ERR_TOO_LONG)
+			r = EXIT_USAGE;
 		goto out;
 	}
+	/* What the old token became, as the store now says. */
+	if (atok_store_lookup(s, id, &old, &err) != 0)
+		memset(&old, 0, sizeof(old));
+	fmt_time(old.expires, until, sizeof(until));
+	snprintf(extra, sizeof(extra), "rotated_from=%s old_until=%s", id,
+	         old.revoked ? "revoked" : until);
+	audit_token("rotate", &rec, extra);
 	r = show_new_token("Rotated: new", token, &rec, o->json) == 0
 	        ? 0
 	        : EXIT_UNAVAIL;
-	fprintf(stderr, "Token %s is revoked.\n", id);
+	if (old.revoked != 0 || old.id[0] == '\0')
+		fprintf(stderr, "Token %s is revoked.\n", id);
+	else
+		fprintf(stderr,
+		        "Token %s keeps working until %s, then is refused "
+		        "(rotated to %s).\n",
+		        id, until, rec.id);
 out:
 	explicit_bzero(token, sizeof(token));
 	atok_store_close(&s);
@@ -375,17 +484,20 @@ static int cmd_revoke(const struct opts *o, const char *id)
 {
 	struct atok_config *cfg = NULL;
 	struct atok_store *s = NULL;
+	struct atok_token_record rec;
 	struct atok_error err = {0};
 	int r;
 
 	if ((r = open_admin_store(o, &cfg, &s)) != 0)
 		goto out;
-	if (atok_store_revoke(s, id, atok_now(0), &err) != 0) {
+	if (atok_store_revoke(s, id, atok_now(0), &err) != 0 ||
+	    atok_store_lookup(s, id, &rec, &err) != 0) {
 		fprintf(stderr, "apitoken: %s\n", err.msg);
 		r = err.code == ATOK_ERR_NOT_FOUND ? EXIT_REJECTED
 		                                   : EXIT_UNAVAIL;
 		goto out;
 	}
+	audit_token("revoke", &rec, NULL);
 	fprintf(stderr, "Token %s is revoked.\n", id);
 	r = 0;
 out:
@@ -415,12 +527,28 @@ static int list_row(void *arg, const struct atok_token_record *r)
 	fmt_time(r->expires, expires, sizeof(expires));
 	fmt_time(r->last_used, used, sizeof(used));
 	printf("%-12s  %-12s  %-8s  %-20s  %-20s  %-20s  %-16s  %s\n", r->id,
-	       r->user,
-	       r->revoked                             ? "revoked"
-	       : (r->expires && c->now >= r->expires) ? "expired"
-	                                              : "active",
-	       created, r->expires ? expires : "never", used,
+	       r->user, record_status(r, c->now), created,
+	       r->expires ? expires : "never", used,
 	       r->scopes[0] ? r->scopes : "-", r->name);
+	/* Limits, last use from where and rotation pairs on a line below,
+	 * for the tokens that have any. */
+	if (r->allowed_from[0] || r->last_used_from[0] || r->rotated_to[0] ||
+	    r->rotated_from[0]) {
+		char rot[2 * ATOK_TOKEN_ID_MAX + 16];
+		if (r->rotated_from[0] && r->rotated_to[0])
+			snprintf(rot, sizeof(rot), "from %s, to %s",
+			         r->rotated_from, r->rotated_to);
+		else if (r->rotated_from[0] || r->rotated_to[0])
+			snprintf(rot, sizeof(rot), "%s %s",
+			         r->rotated_from[0] ? "from" : "to",
+			         r->rotated_from[0] ? r->rotated_from
+			                            : r->rotated_to);
+		else
+			snprintf(rot, sizeof(rot), "-");
+		printf("%-12s  from: %s  last used from: %s  rotated: %s\n", "",
+		       r->allowed_from[0] ? r->allowed_from : "anywhere",
+		       r->last_used_from[0] ? r->last_used_from : "-", rot);
+	}
 	return 0;
 }
 
@@ -551,6 +679,7 @@ static int cmd_verify(const struct opts *o)
 	req.service = o->service ? o->service : "apitoken";
 	req.scopes = o->scopes;
 	req.n_scopes = o->n_scopes;
+	req.remote_addr = o->remote_addr;
 	atok_verify(v, &req, &res);
 	r = res.verdict == ATOK_ACCEPT   ? EXIT_ACCEPTED
 	    : res.verdict == ATOK_REJECT ? EXIT_REJECTED
@@ -592,7 +721,8 @@ report:
 		printf("scopes:      %s\n", res.scopes[0] ? res.scopes : "-");
 		printf("token id:    %s\n",
 		       res.token_id[0] ? res.token_id : "-");
-		printf("fingerprint: %s\n", res.fingerprint);
+		printf("fingerprint: %s\n",
+		       res.fingerprint[0] ? res.fingerprint : "-");
 		printf("expires:     %s\n", res.expires ? exp : "never");
 		if (res.source == ATOK_SRC_JWT && res.alg[0] != '\0') {
 			printf("alg:         %s\n", res.alg);
@@ -607,6 +737,33 @@ out:
 	atok_verifier_free(&v);
 	atok_config_free(&cfg);
 	return r;
+}
+
+/* What check-config says of [introspection]'s declared opaque shape: the
+ * one thing that decides whether a password could ever be sent. */
+static void print_opaque_shape(const struct atok_config *cfg)
+{
+	struct atok_opaque_shape shape;
+	struct atok_error err = {0};
+	size_t i;
+
+	/* atok_verifier_new() has loaded it already: this cannot fail */
+	if (atok_opaque_shape_load(cfg, &shape, &err) != 0)
+		return;
+	if (!shape.declared) {
+		printf("introspection: no opaque token shape declared: only "
+		       "JWTs are introspected; set opaque_prefix (see "
+		       "apitoken.conf(5))\n");
+		return;
+	}
+	printf("introspection: opaque tokens are");
+	if (shape.n_prefixes == 0)
+		printf(" any");
+	for (i = 0; i < shape.n_prefixes; i++)
+		printf("%s %s...", i == 0 ? "" : " or", shape.prefix[i]);
+	printf(", %zu to %zu characters, %s; nothing else is ever sent\n",
+	       shape.min_len, shape.max_len,
+	       atok_config_str(cfg, "introspection", "opaque_charset"));
 }
 
 static int cmd_check_config(const struct opts *o)
@@ -625,6 +782,13 @@ static int cmd_check_config(const struct opts *o)
 		r = EXIT_UNAVAIL;
 		goto out;
 	}
+	if (atok_config_has_section(cfg, "store")) {
+		struct atok_policy pol;
+		if (load_policy(cfg, &pol) != 0) {
+			r = EXIT_UNAVAIL;
+			goto out;
+		}
+	}
 	printf("configuration %s: ok\n", o->config);
 	if (atok_config_has_section(cfg, "store")) {
 		if (atok_store_open(cfg, ATOK_STORE_READ, &s, &err) != 0 ||
@@ -637,6 +801,8 @@ static int cmd_check_config(const struct opts *o)
 		       atok_config_str(cfg, "store", "path"), version, n,
 		       atok_store_writable(s) ? "writable" : "read-only");
 	}
+	if (atok_config_has_section(cfg, "introspection"))
+		print_opaque_shape(cfg);
 	r = 0;
 out:
 	atok_store_close(&s);
@@ -654,6 +820,9 @@ int main(int argc, char **argv)
 	    {"expires", required_argument, NULL, 'e'},
 	    {"name", required_argument, NULL, 'n'},
 	    {"service", required_argument, NULL, 'S'},
+	    {"from", required_argument, NULL, 'F'},
+	    {"grace", required_argument, NULL, 'G'},
+	    {"remote-addr", required_argument, NULL, 'R'},
 	    {"json", no_argument, NULL, 'j'},
 	    {"help", no_argument, NULL, 'h'},
 	    {"version", no_argument, NULL, 'V'},
@@ -692,8 +861,8 @@ int main(int argc, char **argv)
 	if (strcmp(cmd, "oauth") == 0)
 		return cli_oauth(o.config, argc, argv); /* tools/oauth.c */
 	optind = 0;
-	while ((c = getopt_long(argc, argv, "u:s:e:n:S:jh", longopts, NULL)) !=
-	       -1) {
+	while ((c = getopt_long(argc, argv, "u:s:e:n:S:F:G:R:jh", longopts,
+	                        NULL)) != -1) {
 		switch (c) {
 		case 'c':
 			o.config = optarg;
@@ -722,6 +891,28 @@ int main(int argc, char **argv)
 			break;
 		case 'S':
 			o.service = optarg;
+			break;
+		case 'F': {
+			/* Repeated --from lists add up; checked at issue. */
+			size_t used = strlen(o.from), l = strlen(optarg);
+			if (used + l + 2 > sizeof(o.from)) {
+				fprintf(stderr,
+				        "apitoken: --from lists longer "
+				        "than %d bytes\n",
+				        ATOK_FROM_MAX);
+				return EXIT_USAGE;
+			}
+			if (o.has_from && used > 0 && l > 0)
+				o.from[used++] = ',';
+			memcpy(o.from + used, optarg, l + 1);
+			o.has_from = 1;
+			break;
+		}
+		case 'G':
+			o.grace = optarg;
+			break;
+		case 'R':
+			o.remote_addr = optarg;
 			break;
 		case 'j':
 			o.json = 1;
@@ -758,6 +949,15 @@ int main(int argc, char **argv)
 			        "apitoken: the argument is not a token "
 			        "id (12 letters and digits, as `apitoken "
 			        "list` shows)\n");
+		return EXIT_USAGE;
+	}
+	if ((o.has_from && strcmp(cmd, "issue") != 0 &&
+	     strcmp(cmd, "rotate") != 0) ||
+	    (o.grace != NULL && strcmp(cmd, "rotate") != 0) ||
+	    (o.remote_addr != NULL && strcmp(cmd, "verify") != 0)) {
+		fprintf(stderr, "apitoken: --from is for issue and rotate, "
+		                "--grace for rotate, --remote-addr for "
+		                "verify\n");
 		return EXIT_USAGE;
 	}
 	if (strcmp(cmd, "issue") == 0) {

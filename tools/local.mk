@@ -1,4 +1,5 @@
 bin_PROGRAMS += tools/apitoken
-tools_apitoken_SOURCES = tools/apitoken.c tools/oauth.c tools/oauth.h
+tools_apitoken_SOURCES = tools/apitoken.c tools/audit.c tools/audit.h \
+	tools/oauth.c tools/oauth.h
 tools_apitoken_CFLAGS = $(AM_CFLAGS) $(JANSSON_CFLAGS)
 tools_apitoken_LDADD = libatok.la $(JANSSON_LIBS)

@@ -60,6 +60,8 @@ static struct atok_verifier *verifier(const char *url, const char *dir,
 	chmod(path, 0600);
 	if (atok_config_set(cfg, "introspection", "endpoint", url, &err) ||
 	    atok_config_set(cfg, "introspection", "client_id", "rs", &err) ||
+	    atok_config_set(cfg, "introspection", "opaque_min_length", "22",
+	                    &err) ||
 	    atok_config_set(cfg, "introspection", "client_secret_file", path,
 	                    &err) ||
 	    atok_config_set(cfg, "introspection", "allow_http_loopback", "yes",

@@ -54,6 +54,7 @@ cat >"$T/intro.conf" <<CONF
 endpoint = $url
 client_id = rs
 client_secret_file = $T/secret
+opaque_min_length = 22
 allow_http_loopback = yes
 cache_ttl = 3600
 [cache]

@@ -358,11 +358,12 @@ t "verify: a JWT-shaped token has no validator" "$JWT" 1 \
 	'"why":"no_validator"' --config "$CONF" verify --json
 check "verify: the JWT's source is jwt" \
 	grep -q '"source":"jwt"' "$T/out"
-t "verify: an opaque token has no validator" "2YotnFZFEjr1zCsicMWpAA" 1 \
-	'"why":"no_validator"' --config "$CONF" verify --json
-check "verify: the opaque token's source is introspection" \
-	grep -q '"source":"introspection"' "$T/out"
-t "verify: bytes no token may hold" 'a b;c' 1 '"why":"malformed"' \
+t "verify: opaque-looking input with no [introspection] is not a token" \
+	"2YotnFZFEjr1zCsicMWpAA" 1 '"why":"not_a_token"' --config "$CONF" \
+	verify --json
+check "verify: input that is not a token has no source and no fingerprint" \
+	sh -c 'grep -q "\"source\":\"none\"" "$1" && grep -q "\"fingerprint\":\"\"" "$1"' - "$T/out"
+t "verify: bytes no token may hold" 'a b;c' 1 '"why":"not_a_token"' \
 	--config "$CONF" verify --json
 t "verify: a token on the command line is refused" "" 64 'never' \
 	--config "$CONF" verify "$ALICE"
@@ -558,7 +559,7 @@ check "the ids are in the store files (the grep above can see)" \
 t "check-config: ok" "" 0 'configuration .*: ok' --config "$CONF" \
 	check-config
 check "check-config: reports the store" \
-	grep -Eq 'store .*schema 1, [0-9]+ tokens' "$T/out"
+	grep -Eq 'store .*schema 2, [0-9]+ tokens' "$T/out"
 
 BAD="$T/bad.conf"
 # badconf DESC REGEX CONTENT: check-config on CONTENT must fail with 2.
@@ -633,6 +634,55 @@ else
 fi
 t "check-config after restoring the modes" "" 0 ': ok' --config "$CONF" \
 	check-config
+
+# --- what may be sent for introspection ---------------------------------------
+# The endpoint is a closed loopback port: input that were sent would come
+# back unavailable (exit 2); input refused on the host comes back
+# not_a_token (exit 1), so the exit status proves where it went.
+CLOSED=$(/usr/bin/python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
+printf 'secret\n' >"$T/client.secret"
+chmod 0600 "$T/client.secret"
+INTRO="[cache]\ndir = $T/icache\n[introspection]\nendpoint = http://127.0.0.1:$CLOSED/introspect\nclient_id = rs\nclient_secret_file = $T/client.secret\nallow_http_loopback = yes\ntimeout = 1\n"
+mkdir -m 0700 "$T/icache"
+{ printf "$S$INTRO"; printf 'opaque_prefix = op- ory_at_\n'; } >"$T/shape.conf"
+{ printf "$S$INTRO"; } >"$T/noshape.conf"
+chmod 0600 "$T/shape.conf" "$T/noshape.conf"
+for pw in 'Correct-Horse-8' 'hunter2' 'correct horse battery staple' \
+	'correcthorsebatterystaplexyzzy' 'Q29ycmVjdC1Ib3JzZS04IGJhc2U2NA==' \
+	'my.pass.word' 'op' 'ory_rt_abcdefghijklmnop'; do
+	t "verify: \"$pw\" is not a token, never sent" "$pw" 1 \
+		'"why":"not_a_token"' --config "$T/shape.conf" verify --json
+done
+t "verify: an op- token is sent (the closed port: unavailable)" \
+	"op-abcdefghijklmnopqrstuvwxyz" 2 '"why":"backend"' \
+	--config "$T/shape.conf" verify --json
+t "verify: an ory_at_ token is sent (the closed port: unavailable)" \
+	"ory_at_abcdefghijklmnopqrstuvwxyz" 2 '"why":"backend"' \
+	--config "$T/shape.conf" verify --json
+t "verify: a JWT is introspected without [jwt] (cannot be a password)" \
+	"$JWT" 2 '"why":"backend"' --config "$T/shape.conf" verify --json
+t "verify: a local token stays local beside [introspection]" "$ALICE" 0 \
+	'"result":"accept"' --config "$T/shape.conf" verify --json
+t "verify: no shape declared: a 43-char opaque string is not a token" \
+	"$(head -c 32 /dev/urandom | base64 | tr '+/' '-_' | tr -d '=')" 1 \
+	'"why":"not_a_token".*no opaque token shape is declared|no opaque token shape is declared.*"why":"not_a_token"' \
+	--config "$T/noshape.conf" verify --json
+t "verify: no shape declared: a JWT is still introspected" "$JWT" 2 \
+	'"why":"backend"' --config "$T/noshape.conf" verify --json
+t "check-config: names the declared opaque shape" "" 0 \
+	'opaque tokens are op-\.\.\. or ory_at_\.\.\., 1 to 16384 characters, b64token' \
+	--config "$T/shape.conf" check-config
+t "check-config: says when no opaque shape is declared" "" 0 \
+	'no opaque token shape declared: only JWTs are introspected' \
+	--config "$T/noshape.conf" check-config
+badconf "an opaque shape with no prefix and a short minimum" \
+	"opaque_min_length of at least 20" "$S$INTRO""opaque_min_length = 12\n"
+badconf "an opaque minimum over the maximum" "over opaque_max_length" \
+	"$S$INTRO""opaque_min_length = 40\nopaque_max_length = 30\n"
+badconf "an opaque prefix with a space-less bad byte" "no token may hold" \
+	"$S$INTRO""opaque_prefix = op,\n"
+badconf "an unknown opaque charset" "opaque_charset" \
+	"$S$INTRO""opaque_charset = latin1\n"
 
 # --- a read-only service user ---------------------------------------------
 # Root creates the store; a service user in its group verifies.

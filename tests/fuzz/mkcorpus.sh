@@ -31,7 +31,7 @@ def put(harness, name, data):
 
 for h in ("fuzz_jws", "fuzz_jwks", "fuzz_json", "fuzz_config",
           "fuzz_local_token", "fuzz_oauth_parse", "fuzz_introspect",
-          "fuzz_oauth_client"):
+          "fuzz_oauth_client", "fuzz_cidr"):
     shutil.rmtree(os.path.join("corpus", h), ignore_errors=True)
 
 # --- fuzz_jws: real tokens signed with the committed keys ---------------
@@ -124,6 +124,10 @@ put("fuzz_config", "introspection",
     "[introspection]\nendpoint = https://as.test/introspect\n"
     "client_id = rs\nclient_secret_file = /etc/apitoken/secret\n"
     "auth_method = client_secret_basic\ntimeout = 5\ncache_ttl = 60\n")
+put("fuzz_config", "opaque-shape",
+    "[introspection]\nendpoint = https://as.test/i\nclient_id = c\n"
+    "opaque_prefix = ory_at_ op-\nopaque_min_length = 20\n"
+    "opaque_max_length = 64\nopaque_charset = base64url\n")
 put("fuzz_config", "bad-key", "[jwt]\nbogus = 1\n")
 put("fuzz_config", "bad-section", "[nope]\n")
 put("fuzz_config", "bad-value", "[jwt]\nleeway = 99999\ndiscovery = maybe\n")
@@ -148,6 +152,24 @@ put("fuzz_local_token", "ok-2", local("000000000000", "z" * 43))
 put("fuzz_local_token", "bad-sum", good[:-1] + ("A" if good[-1] != "A" else "B"))
 put("fuzz_local_token", "bad-short", good[:40])
 put("fuzz_local_token", "bad-sep", good[:16] + "-" + good[17:])
+# the declared opaque shapes and what must never match them
+put("fuzz_local_token", "opaque-ory", "ory_at_" + "Ab-_" * 10)
+put("fuzz_local_token", "opaque-op", "op-" + "x" * 20)
+put("fuzz_local_token", "opaque-hex", "0123456789abcdef" * 2)
+put("fuzz_local_token", "jwt-empty-header", "e30.e30.c2ln")
+put("fuzz_local_token", "jwt-not-object", "W10.e30.c2ln")
+put("fuzz_local_token", "password", "Correct-Horse-8")
+put("fuzz_local_token", "password-dots", "my.pass.word")
+
+# --- fuzz_cidr: allow-lists and remote addresses -------------------------
+put("fuzz_cidr", "v4", "127.0.0.0/8")
+put("fuzz_cidr", "v4-list", "10.0.0.0/8, 192.168.0.0/16,192.0.2.7")
+put("fuzz_cidr", "v6", "2001:db8::/32,::1")
+put("fuzz_cidr", "addr-v4", "192.0.2.1")
+put("fuzz_cidr", "addr-mapped", "::ffff:192.0.2.1")
+put("fuzz_cidr", "addr-zone", "fe80::1%eth0")
+put("fuzz_cidr", "bad-host-bits", "10.0.0.1/8")
+put("fuzz_cidr", "bad-zero", "0.0.0.0/0")
 
 # --- fuzz_oauth_parse ------------------------------------------------------------
 put("fuzz_oauth_parse", "oauthbearer",

@@ -385,7 +385,7 @@ static enum atok_verdict cache_opaque(struct atok_verifier *v,
  * SQLite and jansson untouched. */
 static void setup_child(void)
 {
-	struct atok_issue_params p = {"alice", "mail ssh", "af", 0, 0};
+	struct atok_issue_params p = {"alice", "mail ssh", "af", 0, 0, NULL};
 	struct atok_config *cfg = atok_config_new();
 	struct atok_verifier *v = NULL;
 	struct atok_store *s = NULL;
@@ -571,6 +571,7 @@ static void write_configs(void)
 	         "[introspection]\nendpoint = "
 	         "http://127.0.0.1:%d/introspect\nclient_id = apitoken-af\n"
 	         "client_secret_file = %s\nallow_http_loopback = yes\n"
+	         "opaque_prefix = opq-\n"
 	         "cache_ttl = 0\nnegative_cache_ttl = 0\ntimeout = 5\n"
 	         "[cache]\ndir = %s\n",
 	         srv_port, secret, path_in("cache"));
@@ -580,6 +581,7 @@ static void write_configs(void)
 	         "[introspection]\nendpoint = "
 	         "http://127.0.0.1:%d/introspect\nclient_id = apitoken-af\n"
 	         "client_secret_file = %s\nallow_http_loopback = yes\n"
+	         "opaque_prefix = opq-\n"
 	         "cache_ttl = 3600\nnegative_cache_ttl = 3600\ntimeout = 5\n"
 	         "[cache]\ndir = %s\n",
 	         srv_port, secret, path_in("cache2"));

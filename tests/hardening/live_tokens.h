@@ -18,7 +18,7 @@
 /* A local token for alice with SCOPE, issued into S; bails out on error. */
 static char *live_local_token(struct atok_store *s, const char *scope)
 {
-	struct atok_issue_params p = {"alice", scope, "t", 0, 0};
+	struct atok_issue_params p = {"alice", scope, "t", 0, 0, NULL};
 	struct atok_error err;
 	char *tok = calloc(1, ATOK_LOCAL_TOKEN_LEN + 1);
 

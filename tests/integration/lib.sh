@@ -783,8 +783,17 @@ it_expect_refused() {
 	it_check "$desc: log line decision=reject with user, reason$(it_label "$@")" \
 		it_log_has "decision=reject" "user=$IT_USER" 'reason="' "$@"
 	it_check "$desc: exactly one auth decision line" it_log_auth_decisions 1
-	it_check "$desc: fingerprint in the log = first 16 hex of SHA-256(token)" \
-		it_log_has "decision=reject" "fingerprint=$(it_fingerprint "$var")"
+	local a not_token=
+	for a in "$@"; do [ "$a" = "not a token" ] && not_token=1; done
+	if [ -n "$not_token" ]; then
+		# input that is no token may be a password: an unsalted hash
+		# of it in the logs could be guessed offline
+		it_check "$desc: no fingerprint in the log for what is not a token" \
+			it_log_has "decision=reject" "fingerprint=- "
+	else
+		it_check "$desc: fingerprint in the log = first 16 hex of SHA-256(token)" \
+			it_log_has "decision=reject" "fingerprint=$(it_fingerprint "$var")"
+	fi
 	it_check_real "$desc: $IT_FE reports PAM_AUTH_ERR" it_host_auth_err
 }
 
@@ -903,7 +912,7 @@ it_token_cases() {
 	# keeps 1023 bytes, sudo's conversation refuses answers of 512 bytes or
 	# more (PAM_MAX_RESP_SIZE).  500 chars reach the module as they are.
 	it_expect_refused_nolog "over-long token (2000 x a)" tok_long
-	it_expect_refused "over-long token (500 x a)" tok_long500
+	it_expect_refused "over-long token (500 x a)" tok_long500 "not a token"
 	it_expect_refused "over-long apt_ string (300 chars)" tok_apt300
 
 	while [ $(($(date +%s) - t0)) -lt 2 ]; do sleep 0.2; done

@@ -22,7 +22,6 @@ APITOKEN=$top_builddir/tools/apitoken
 PAM_SO=$top_builddir/.libs/pam_apitoken.so
 PAM_LOGIN=$top_builddir/tests/pam/pam_login
 PY=/usr/bin/python3
-SERVER=$here/fault_server.py
 UNAVAIL_MSG="Authentication service cannot retrieve authentication info"
 export LC_ALL=C
 
@@ -47,12 +46,10 @@ fi
 
 T=$(mktemp -d "${TMPDIR:-/tmp}/introspect-faults.XXXXXX")
 chmod 700 "$T"
-SRV_PID=
+# shellcheck source=fault_server.sh
+. "$here/fault_server.sh"
 cleanup() {
-	if [ -n "$SRV_PID" ]; then
-		kill "$SRV_PID" 2>/dev/null
-		wait "$SRV_PID" 2>/dev/null
-	fi
+	fault_server_stop
 	rm -rf "$T"
 }
 trap cleanup EXIT
@@ -83,20 +80,12 @@ $PY -c 'import json,sys; json.dump({"client_id": sys.argv[1], "client_secret": s
 	"$CLIENT_ID" "$CLIENT_SECRET" "$T/srv/state.json"
 echo '{}' > "$T/srv/tokens.json"
 
-"$PY" "$SERVER" "$T/srv" 2>"$T/srv/stderr" &
-SRV_PID=$!
-for _ in $(seq 100); do
-	[ -s "$T/srv/port" ] && break
-	kill -0 "$SRV_PID" 2>/dev/null || break
-	sleep 0.1
-done
-if [ ! -s "$T/srv/port" ]; then
+if ! fault_server_start "$T/srv"; then
 	diag < "$T/srv/stderr"
 	echo "1..0 # SKIP the fault server did not start"
 	exit 0
 fi
-PORT=$(cat "$T/srv/port") PORT2=$(cat "$T/srv/port2") PORT3=$(cat "$T/srv/port3" 2>/dev/null)
-PORT4=$(cat "$T/srv/port4" 2>/dev/null)
+PORT=$FS_PORT PORT2=$FS_PORT2 PORT3=$FS_PORT3 PORT4=$FS_PORT4
 BASE=http://127.0.0.1:$PORT
 echo "# fault server $BASE (redirect target :$PORT2, TLS :$PORT3, mutual TLS :$PORT4)"
 
@@ -107,19 +96,7 @@ CLOSED=$($PY -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); p
 
 # settok TOKEN JSON-OBJECT: what /db answers for TOKEN (exp/iat/nbf may be
 # given as "now+N" / "now-N").
-settok() {
-	$PY - "$T/srv/tokens.json" "$1" "$2" <<-'EOF'
-		import json, re, sys, time
-		path, tok, ans = sys.argv[1:]
-		now = int(time.time())
-		ans = re.sub(r'"now([+-]\d+)"', lambda m: str(now + int(m.group(1))), ans)
-		db = json.load(open(path))
-		db[tok] = json.loads(ans)
-		tmp = path + ".tmp"
-		json.dump(db, open(tmp, "w"))
-		import os; os.rename(tmp, path)
-	EOF
-}
+settok() { fault_server_settok "$T/srv" "$1" "$2"; }
 ACTIVE='{"active": true, "username": "apitok-test", "preferred_username": "apitok-test", "scope": "ssh imap", "exp": "now+300", "iat": "now-1", "client_id": "cli-opaque", "token_type": "Bearer"}'
 active_with() { # active_with KEY JSON-VALUE ... : ACTIVE with changes (VALUE "-" drops it)
 	$PY - "$ACTIVE" "$@" <<-'EOF'
@@ -148,6 +125,7 @@ conf() {
 		[timeout]=2
 		[cache_ttl]=60
 		[negative_cache_ttl]=5
+		[opaque_prefix]=op-
 	)
 	for kv in "$@"; do
 		k=${kv%%=*} v=${kv#*=}
@@ -743,7 +721,9 @@ fi
 
 check "no request carried a query string" \
 	"$(grep -o '"path": "[^"]*?[^"]*"' "$T/srv/requests.jsonl")"
-kill "$SRV_PID" 2>/dev/null; wait "$SRV_PID" 2>/dev/null; SRV_PID=
+check "the server was only ever sent tokens of the declared shape (op-...)" \
+	"$(fault_server_tokens "$T/srv" | grep -v '^op-')"
+fault_server_stop
 if [ -s "$T/srv/stderr" ] && grep -q Traceback "$T/srv/stderr"; then
 	echo "# fault server stderr:"; grep -v '^\s*$' "$T/srv/stderr" | tail -n 20 | diag
 fi

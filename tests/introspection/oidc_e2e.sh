@@ -71,6 +71,9 @@ conf() {
 		[timeout]=5
 		[cache_ttl]=60
 		[negative_cache_ttl]=5
+		[opaque_min_length]=43
+		[opaque_max_length]=43
+		[opaque_charset]=base64url
 	)
 	for kv in "$@"; do
 		k=${kv%%=*} v=${kv#*=}
@@ -174,8 +177,11 @@ run_suite() {
 	login "$L" "$tok"
 	expect_login "$L: token without scope ssh refused through PAM" 1
 
-	verify "$L" "not-a-token-the-server-issued-$RANDOM$RANDOM"
+	# of the declared shape (43 base64url characters), so it is asked about
+	verify "$L" "$(head -c 32 /dev/urandom | base64 | tr '+/' '-_' | tr -d '=')"
 	expect_verify "$L: an opaque string the server never issued: refused (inactive)" 1 inactive
+	verify "$L" "not-a-token-the-server-issued-$RANDOM$RANDOM"
+	expect_verify "$L: a string not of the declared shape: not a token, never sent" 1 not_a_token
 
 	# revocation: refused once the positive TTL (2 s) has passed
 	conf "$L-rev" "${EXTRA[@]}" cache_ttl=2

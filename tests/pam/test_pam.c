@@ -224,6 +224,8 @@ enum tok {
 	TOK_BINARY,    /* bytes no token may hold */
 	TOK_LONG,      /* 20 KB */
 	TOK_EMPTY,     /* "" */
+	TOK_LIM_LO,    /* alice, "read", from 127.0.0.0/8 only */
+	TOK_LIM_FAR,   /* alice, "read", from 192.0.2.0/24 only */
 	N_TOK,
 };
 
@@ -378,6 +380,18 @@ static int fixture_setup(struct fixture *fx)
 	    issue(fx, s, TOK_LATE, "alice", "read", 0, 0) != 0 ||
 	    insert_bad_secret(fx, s, now) != 0)
 		goto out;
+	{
+		struct atok_issue_params p = {"alice", "read", "pam test",
+		                              0,       0,      "127.0.0.0/8"};
+		if (atok_local_issue(s, &p, fx->tok[TOK_LIM_LO], NULL, &err) !=
+		        0 ||
+		    (p.allowed_from = "192.0.2.0/24",
+		     atok_local_issue(s, &p, fx->tok[TOK_LIM_FAR], NULL,
+		                      &err) != 0)) {
+			T_DIAG("issue limited: %s", err.msg);
+			goto out;
+		}
+	}
 	if (atok_store_revoke(s, fx->id[TOK_REVOKED], now, &err) != 0) {
 		T_DIAG("revoke: %s", err.msg);
 		goto out;
@@ -1008,6 +1022,67 @@ static void test_acct_mgmt(const struct fixture *fx)
 	}
 }
 
+/* ---- PAM_RHOST: source-address limits (issue 15) ----------------------- */
+
+static void test_rhost(const struct fixture *fx)
+{
+	static const struct {
+		const char *name;
+		enum tok answer;
+		const char *rhost;      /* NULL: not set */
+		const char *acct_rhost; /* set between the phases; NULL: same */
+		int want_auth, want_acct; /* want_acct -1: not run */
+		const char *want_log;     /* in the last decision line */
+	} rows[] = {
+	    {"limited token from its network", TOK_LIM_LO, "127.0.0.1", NULL,
+	     PAM_SUCCESS, PAM_SUCCESS, "account decision=accept"},
+	    {"limited token from another network", TOK_LIM_FAR, "127.0.0.1",
+	     NULL, PAM_AUTH_ERR, -1, "may not be used from 127.0.0.1 "},
+	    {"limited token without PAM_RHOST", TOK_LIM_LO, NULL, NULL,
+	     PAM_AUTH_ERR, -1, "remote address is unknown"},
+	    {"limited token, PAM_RHOST a host name", TOK_LIM_LO, "host.example",
+	     NULL, PAM_AUTH_ERR, -1, "not numeric"},
+	    {"unlimited token without PAM_RHOST", TOK_ALICE, NULL, NULL,
+	     PAM_SUCCESS, PAM_SUCCESS, "account decision=accept"},
+	    {"PAM_RHOST changed between the phases", TOK_LIM_LO, "127.0.0.1",
+	     "192.0.2.1", PAM_SUCCESS, PAM_PERM_DENIED,
+	     "may not be used from 192.0.2.1 "},
+	};
+	struct stack st;
+	struct run run;
+	const char *last;
+	size_t i;
+	int rc;
+
+	for (i = 0; i < sizeof(rows) / sizeof(rows[0]); i++) {
+		memset(&st, 0, sizeof(st));
+		st.auth_args = "";
+		st.acct_args = "";
+		if (run_start(&run, fx, &st, "alice", rows[i].answer) != 0) {
+			T_OK(0, "rhost %zu %s: pam_start", i, rows[i].name);
+			continue;
+		}
+		if (rows[i].rhost != NULL)
+			pam_set_item(run.pamh, PAM_RHOST, rows[i].rhost);
+		rc = module_rc(pam_authenticate(run.pamh, 0));
+		T_EQ_RC(rc, rows[i].want_auth, "rhost %zu %s: authenticate", i,
+		        rows[i].name);
+		if (rows[i].want_acct != -1) {
+			if (rows[i].acct_rhost != NULL)
+				pam_set_item(run.pamh, PAM_RHOST,
+				             rows[i].acct_rhost);
+			rc = module_rc(pam_acct_mgmt(run.pamh, 0));
+			T_EQ_RC(rc, rows[i].want_acct, "rhost %zu %s: account",
+			        i, rows[i].name);
+		}
+		log_decisions(&last);
+		T_OK(strstr(last, rows[i].want_log) != NULL,
+		     "rhost %zu %s: log has \"%s\" (%s)", i, rows[i].name,
+		     rows[i].want_log, last);
+		pam_end(run.pamh, rc);
+	}
+}
+
 /* ---- setcred --------------------------------------------------------- */
 
 /*
@@ -1134,6 +1209,7 @@ int main(void)
 	test_authenticate(&fx);
 	test_unavailable(&fx);
 	test_acct_mgmt(&fx);
+	test_rhost(&fx);
 	test_setcred(&fx);
 	test_reauthenticate(&fx);
 	fixture_teardown(&fx);

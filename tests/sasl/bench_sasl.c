@@ -213,7 +213,7 @@ int main(int argc, char **argv)
 {
 	const char *sysdir = "/usr/lib/x86_64-linux-gnu/sasl2:/usr/lib/sasl2";
 	struct atok_config *cfg = atok_config_new();
-	struct atok_issue_params p = {"alice", "imap", "bench", 0, 0};
+	struct atok_issue_params p = {"alice", "imap", "bench", 0, 0, NULL};
 	struct atok_store *s = NULL;
 	struct atok_error err;
 	sasl_conn_t *conn = NULL;

@@ -114,6 +114,9 @@ client_secret_file = $d/cli-rs.secret
 allow_http_loopback = yes
 timeout = 5
 cache_ttl = 2
+opaque_min_length = 43
+opaque_max_length = 43
+opaque_charset = base64url
 [cache]
 dir = $d/cache
 EOF2

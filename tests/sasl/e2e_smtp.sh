@@ -191,6 +191,37 @@ fi
 py_smtp tok_good OAUTHBEARER
 it_check "store unlocked: 235 again" out_has "CODE 235"
 
+# Source-address limits (issue 15): Postfix gives the plugin the client's
+# address as ipremoteport ("127.0.0.1;port").  Issued as the store's
+# owner (e2e_store gave the files to postfix).
+lc_issue() { # VAR ARGS...
+	local var=$1 tok
+	shift
+	tok=$(setpriv --reuid=postfix --regid=postfix --clear-groups \
+		"$IT_TOOL" --config "$IT_CONF" issue --user "$IT_USER" "$@" \
+		2>"$T/issue.err") || {
+		it_mask <"$T/issue.err"
+		return 1
+	}
+	it_secret "$var" "$tok"
+	printf -v "${var}_id" '%s' "${tok:4:12}"
+}
+lc_issue tok_lo --scope "$E2E_SCOPE" --from 127.0.0.0/8 ||
+	it_bail "issue failed"
+lc_issue tok_far --scope "$E2E_SCOPE" --from 192.0.2.0/24 ||
+	it_bail "issue failed"
+py_smtp tok_lo OAUTHBEARER
+it_check "smtplib OAUTHBEARER, token limited to 127.0.0.0/8 from 127.0.0.1: 235" \
+	out_has "CODE 235"
+it_log_mark
+py_smtp tok_far OAUTHBEARER
+it_check "smtplib OAUTHBEARER, token limited to 192.0.2.0/24 from 127.0.0.1: 535" \
+	eval 'out_has "CODE 535" && out_has invalid_token'
+# shellcheck disable=SC2154 # set by it_issue
+it_check "  syslog: decision=reject naming the address" \
+	it_log_has "apitoken: OAUTHBEARER decision=reject" \
+	"token_id=$tok_far_id" "may not be used from 127.0.0.1"
+
 # ------------------------------------------- JWT, introspection, 4 KB JWT
 # The 4 KB JWT (RS256, committed test key) on the [jwt]-only smtpd.
 SMTP_CUR=$SMTP4K_PORT

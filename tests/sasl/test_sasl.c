@@ -10,12 +10,15 @@
 
 #include <dirent.h>
 #include <limits.h>
+#include <netinet/in.h>
 #include <sasl/sasl.h>
 #include <sqlite3.h>
 #include <stdarg.h>
 #include <stdio.h>
+#include <arpa/inet.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
 #include <time.h>
@@ -146,7 +149,7 @@ static sasl_callback_t server_cbs[] = {
 static void issue(struct atok_store *s, const char *user, const char *scopes,
                   char *out)
 {
-	struct atok_issue_params p = {user, scopes, "test", 0, 0};
+	struct atok_issue_params p = {user, scopes, "test", 0, 0, NULL};
 	struct atok_error err;
 
 	p.now = time(NULL) - 10;
@@ -241,13 +244,16 @@ struct exch {
 	char detail[512];
 };
 
+/* The client address the host gives (ipremoteport); NULL = none. */
+static const char *test_remote = "127.0.0.1;40000";
+
 static sasl_conn_t *server_conn(void)
 {
 	sasl_conn_t *conn = NULL;
 	int r;
 
 	r = sasl_server_new("imap", "mail.example.com", NULL, "127.0.0.1;143",
-	                    "127.0.0.1;40000", NULL, 0, &conn);
+	                    test_remote, NULL, 0, &conn);
 	if (r != SASL_OK) {
 		printf("Bail out! sasl_server_new: %s\n",
 		       sasl_errstring(r, NULL, NULL));
@@ -635,6 +641,47 @@ static int refused(const char *tok)
 	       strstr(e.challenge, "invalid_token") != NULL;
 }
 
+/* Issue 15: tokens limited to networks, against the host's ipremoteport
+ * ("address;port"). */
+static void test_source(void)
+{
+	struct atok_store *s = store_admin(db_path);
+	struct atok_issue_params p = {"alice", "imap", "src", 0, 0, NULL};
+	struct atok_error err;
+	char lo[80], far[80];
+	size_t mark;
+
+	p.now = time(NULL) - 10;
+	p.expires = p.now + NOW_SLACK;
+	p.allowed_from = "127.0.0.0/8";
+	if (atok_local_issue(s, &p, lo, NULL, &err) != 0) {
+		printf("Bail out! issue: %s\n", err.msg);
+		exit(99);
+	}
+	p.allowed_from = "192.0.2.0/24";
+	if (atok_local_issue(s, &p, far, NULL, &err) != 0) {
+		printf("Bail out! issue: %s\n", err.msg);
+		exit(99);
+	}
+	atok_store_close(&s);
+	T_OK(accepted(lo), "source: limited to 127.0.0.0/8, from 127.0.0.1");
+	mark = loglen;
+	T_OK(refused(far),
+	     "source: limited to 192.0.2.0/24, from 127.0.0.1: invalid_token");
+	T_OK(strstr(logbuf + mark, "may not be used from 127.0.0.1 ") != NULL,
+	     "source: the log line names the address");
+	test_remote = "::ffff:127.0.0.9;40000";
+	T_OK(accepted(lo), "source: from ::ffff:127.0.0.9 (IPv4-mapped)");
+	test_remote = "2001:db8::1;40000";
+	T_OK(refused(lo), "source: from 2001:db8::1: refused");
+	test_remote = NULL;
+	mark = loglen;
+	T_OK(refused(lo), "source: no ipremoteport: refused");
+	T_OK(strstr(logbuf + mark, "remote address is unknown") != NULL,
+	     "source: the log line says the address is unknown");
+	test_remote = "127.0.0.1;40000";
+}
+
 /* A second exchange reuses the first one's verifier, and still reads the
  * store: a revocation in between is seen at once. */
 static void test_pool_reuse(void)
@@ -796,6 +843,78 @@ static void test_unavailable(void)
 	n = ob_msg(msg, sizeof(msg), NULL, tok_alice);
 	exchange("OAUTHBEARER", msg, n, NULL, 0, &e);
 	T_RC(e.rc1, SASL_OK, "store unlocked: accepted again");
+}
+
+/* A loopback port with nothing listening on it. */
+static int closed_port(void)
+{
+	struct sockaddr_in a = {.sin_family = AF_INET};
+	socklen_t len = sizeof(a);
+	int fd = socket(AF_INET, SOCK_STREAM, 0), port = 1;
+
+	a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+	if (fd >= 0 && bind(fd, (struct sockaddr *)&a, sizeof(a)) == 0 &&
+	    getsockname(fd, (struct sockaddr *)&a, &len) == 0)
+		port = ntohs(a.sin_port);
+	if (fd >= 0)
+		close(fd);
+	return port;
+}
+
+/*
+ * The stacked-setup rule through SASL: with [introspection] pointing at a
+ * closed port, what is not of the declared shape (a password given as the
+ * token) is refused on the host (an error challenge, then SASL_BADAUTH),
+ * while a token of the shape is sent (SASL_UNAVAIL: nobody answers).
+ */
+static void test_not_a_token(void)
+{
+	static const char *const pw[] = {
+	    "Correct-Horse-8", "hunter2", "correcthorsebatterystaplexyzzy",
+	    "Q29ycmVjdC1Ib3JzZS04IGJhc2U2NA==", "my.pass.word"};
+	const char *saved = opt_config;
+	char text[1200], msg[1024], cache[300];
+	struct exch e;
+	size_t i, n, mark;
+	int port;
+
+	port = closed_port();
+	snprintf(cache, sizeof(cache), "%s/icache", fx_dir);
+	(void)mkdir(cache, 0700);
+	snprintf(text, sizeof(text),
+	         "[store]\npath = %s\n[cache]\ndir = %s\n[introspection]\n"
+	         "endpoint = http://127.0.0.1:%d/introspect\nclient_id = rs\n"
+	         "client_secret_file = %s\nallow_http_loopback = yes\n"
+	         "timeout = 1\nopaque_prefix = op-\n",
+	         db_path, cache, port,
+	         fx_file("client.secret", "secret\n", 0600));
+	opt_config = fx_file("stacked.conf", text, 0600);
+	for (i = 0; i < ATOK_ARRAY_SIZE_T(pw); i++) {
+		mark = loglen;
+		n = xo_msg(msg, sizeof(msg), "alice", pw[i]);
+		exchange("XOAUTH2", msg, n, "", 0, &e);
+		T_RC(e.rc1, SASL_CONTINUE,
+		     "XOAUTH2 password \"%s\": refused here (challenge)",
+		     pw[i]);
+		T_RC(e.rc2, SASL_BADAUTH, "XOAUTH2 password \"%s\": failure",
+		     pw[i]);
+		T_OK(strstr(logbuf + mark, "not a token") != NULL &&
+		         strstr(logbuf + mark, "fingerprint=-") != NULL,
+		     "XOAUTH2 password \"%s\": logged as not a token, no "
+		     "fingerprint",
+		     pw[i]);
+		n = ob_msg(msg, sizeof(msg), "alice", pw[i]);
+		exchange("OAUTHBEARER", msg, n, NULL, 0, &e);
+		T_RC(e.rc2, SASL_BADAUTH,
+		     "OAUTHBEARER password \"%s\": failure", pw[i]);
+	}
+	n = xo_msg(msg, sizeof(msg), "alice", "op-abcdefghijklmnopqrstuvwxyz");
+	exchange("XOAUTH2", msg, n, "", 0, &e);
+	T_RC(e.rc1, SASL_UNAVAIL,
+	     "XOAUTH2 token of the declared shape: sent (nobody answers)");
+	T_OK(refused("Correct-Horse-8") && accepted(tok_alice),
+	     "a local token still logs in beside [introspection]");
+	opt_config = saved;
 }
 
 static void test_config_errors(void)
@@ -1032,7 +1151,9 @@ int main(void)
 	test_malformed();
 	test_xoauth2();
 	test_no_initial_response();
+	test_source();
 	test_unavailable();
+	test_not_a_token();
 	test_config_errors();
 	test_unconfigured();
 	test_client();

@@ -7,7 +7,9 @@ UNIT_TESTS = \
 	tests/unit/test_store \
 	tests/unit/test_verifier \
 	tests/unit/test_json \
-	tests/unit/test_oauth_client
+	tests/unit/test_oauth_client \
+	tests/unit/test_cidr \
+	tests/unit/test_policy
 check_PROGRAMS += $(UNIT_TESTS)
 TESTS += $(UNIT_TESTS)
 UNIT_CPPFLAGS = $(AM_CPPFLAGS) -I$(top_srcdir)/tests
@@ -31,4 +33,8 @@ tests_unit_test_json_CFLAGS = $(AM_CFLAGS) $(JANSSON_CFLAGS)
 tests_unit_test_json_LDADD = $(UNIT_LDADD) $(JANSSON_LIBS)
 tests_unit_test_oauth_client_CPPFLAGS = $(UNIT_CPPFLAGS)
 tests_unit_test_oauth_client_LDADD = $(UNIT_LDADD)
+tests_unit_test_cidr_CPPFLAGS = $(UNIT_CPPFLAGS)
+tests_unit_test_cidr_LDADD = $(UNIT_LDADD)
+tests_unit_test_policy_CPPFLAGS = $(UNIT_CPPFLAGS)
+tests_unit_test_policy_LDADD = $(UNIT_LDADD)
 EXTRA_DIST += tests/unit/fixture.h

@@ -58,6 +58,106 @@ static void set_user_version(const char *path, int v)
 	sqlite3_close(db);
 }
 
+/* Schema 2: allow-lists round trip, rotation with a grace period. */
+static void test_lifecycle(struct atok_store *s)
+{
+	struct atok_token_record f = rec_make("FFFFFFFFFFFF", "frank", 5000);
+	struct atok_token_record g = rec_make("GGGGGGGGGGGG", "frank", 5100);
+	struct atok_token_record h = rec_make("HHHHHHHHHHHH", "frank", 5200);
+	struct atok_token_record got;
+	struct atok_error err = {0};
+
+	strcpy(f.allowed_from, "127.0.0.0/8,2001:db8::/32");
+	f.expires = 9000;
+	T_EQ_INT(atok_store_insert(s, &f, &err), 0, "insert a limited token");
+	T_EQ_INT(atok_store_lookup(s, "FFFFFFFFFFFF", &got, &err), 0,
+	         "lookup it");
+	T_EQ_STR(got.allowed_from, "127.0.0.0/8,2001:db8::/32",
+	         "allow-list kept");
+	T_EQ_STR(got.last_used_from, "", "never used from anywhere");
+	T_EQ_STR(got.rotated_to, "", "not rotated");
+
+	/* Grace: the old one stays unrevoked, expiring at until. */
+	strcpy(g.rotated_from, "FFFFFFFFFFFF");
+	T_EQ_INT(
+	    atok_store_replace(s, "FFFFFFFFFFFF", &g, 5100, 5100 + 600, &err),
+	    0, "replace with a grace period (%s)", err.msg);
+	atok_store_lookup(s, "FFFFFFFFFFFF", &got, &err);
+	T_EQ_INT(got.revoked, 0, "grace: old token not revoked");
+	T_EQ_INT(got.expires, 5700, "grace: old token expires at its end");
+	T_EQ_STR(got.rotated_to, "GGGGGGGGGGGG", "grace: names its successor");
+	T_EQ_INT(atok_store_replace(s, "FFFFFFFFFFFF", &h, 5200, 0, &err),
+	         ATOK_ERR_INVALID, "a rotated token is not rotated again");
+	T_EQ_INT(atok_store_lookup(s, "HHHHHHHHHHHH", &got, &err),
+	         ATOK_ERR_NOT_FOUND, "and nothing was inserted");
+	/* until never lengthens a lifetime. */
+	strcpy(h.rotated_from, "GGGGGGGGGGGG");
+	T_EQ_INT(atok_store_replace(s, "GGGGGGGGGGGG", &h, 5200, 99999, &err),
+	         0, "replace with a grace past the expiry");
+	atok_store_lookup(s, "GGGGGGGGGGGG", &got, &err);
+	T_EQ_INT(got.expires, 5200, "expiry kept: never lengthened");
+	T_EQ_INT(atok_store_replace(s, "ZZZZZZZZZZZZ", &h, 5200, 0, &err),
+	         ATOK_ERR_NOT_FOUND, "replace of an unknown token");
+}
+
+/* A store written by schema 1 (before issue 15) keeps its tokens, and a
+ * token rotated then learns its successor. */
+static void test_migrate_v1(const char *dir)
+{
+	struct atok_config *cfg;
+	struct atok_store *s = NULL;
+	struct atok_token_record got;
+	struct atok_error err = {0};
+	char path[600];
+	sqlite3 *db;
+	int v = 0;
+	long long n = 0;
+
+	snprintf(path, sizeof(path), "%s/db/v1.db", dir);
+	sqlite3_open(path, &db);
+	sqlite3_exec(
+	    db,
+	    "CREATE TABLE tokens (id TEXT PRIMARY KEY NOT NULL, user TEXT NOT "
+	    "NULL, name TEXT NOT NULL DEFAULT '', scopes TEXT NOT NULL "
+	    "DEFAULT '', hash BLOB NOT NULL CHECK (length(hash) = 32), "
+	    "created INTEGER NOT NULL, expires INTEGER NOT NULL DEFAULT 0, "
+	    "revoked INTEGER NOT NULL DEFAULT 0, last_used INTEGER NOT NULL "
+	    "DEFAULT 0, rotated_from TEXT NOT NULL DEFAULT '') WITHOUT ROWID;"
+	    "CREATE INDEX tokens_user ON tokens (user, created);"
+	    "INSERT INTO tokens VALUES ('OLDOLDOLDOLD', 'alice', 'n', 'ssh', "
+	    "zeroblob(32), 100, 0, 200, 150, '');"
+	    "INSERT INTO tokens VALUES ('NEWNEWNEWNEW', 'alice', 'n', 'ssh', "
+	    "zeroblob(32), 200, 0, 0, 0, 'OLDOLDOLDOLD');"
+	    "PRAGMA user_version = 1;",
+	    NULL, NULL, NULL);
+	sqlite3_close(db);
+	chmod(path, 0600);
+	cfg = cfg_for(path);
+	T_EQ_INT(atok_store_open(cfg, ATOK_STORE_READ, &s, &err),
+	         ATOK_ERR_SCHEMA, "schema 1 refused for verify (%s)", err.msg);
+	T_EQ_INT(atok_store_open(cfg, ATOK_STORE_ADMIN, &s, &err), 0,
+	         "admin open migrates 1 -> 2 (%s)", err.msg);
+	atok_store_info(s, &v, &n, &err);
+	T_OK(v == 2 && n == 2, "schema 2, both tokens kept (%d, %lld)", v, n);
+	T_EQ_INT(atok_store_lookup(s, "OLDOLDOLDOLD", &got, &err), 0,
+	         "old token readable");
+	T_OK(got.revoked == 200 && got.last_used == 150 &&
+	         strcmp(got.user, "alice") == 0,
+	     "old fields kept");
+	T_EQ_STR(got.rotated_to, "NEWNEWNEWNEW",
+	         "a token rotated under schema 1 learns its successor");
+	T_EQ_STR(got.allowed_from, "", "no limits on migrated tokens");
+	T_EQ_STR(got.last_used_from, "", "no last address");
+	atok_store_lookup(s, "NEWNEWNEWNEW", &got, &err);
+	T_EQ_STR(got.rotated_to, "", "its successor is not rotated");
+	T_EQ_STR(got.rotated_from, "OLDOLDOLDOLD", "rotated_from kept");
+	atok_store_close(&s);
+	T_EQ_INT(atok_store_open(cfg, ATOK_STORE_READ, &s, &err), 0,
+	         "verify open after the migration (%s)", err.msg);
+	atok_store_close(&s);
+	atok_config_free(&cfg);
+}
+
 int main(void)
 {
 	char path[600], sub[700];
@@ -89,7 +189,7 @@ int main(void)
 	     "store dir is 0700 (%04o)", (unsigned)(st.st_mode & 0777));
 	T_OK(atok_store_writable(s), "admin store writable");
 	T_EQ_INT(atok_store_info(s, &v, &n, &err), 0, "info");
-	T_EQ_INT(v, 1, "schema version 1");
+	T_EQ_INT(v, 2, "schema version 2");
 	T_EQ_INT(n, 0, "empty store");
 
 	T_EQ_INT(atok_store_insert(s, &a, &err), 0, "insert a");
@@ -124,28 +224,41 @@ int main(void)
 	{
 		struct atok_token_record d =
 		    rec_make("DDDDDDDDDDDD", "alice", 1500);
-		T_EQ_INT(atok_store_replace(s, "AAAAAAAAAAAA", &d, 1500, &err),
-		         0, "replace");
+		T_EQ_INT(
+		    atok_store_replace(s, "AAAAAAAAAAAA", &d, 1500, 0, &err), 0,
+		    "replace");
 		atok_store_lookup(s, "AAAAAAAAAAAA", &got, &err);
 		T_EQ_INT(got.revoked, 1500, "replaced token revoked");
+		T_EQ_STR(got.rotated_to, "DDDDDDDDDDDD",
+		         "replaced token names its successor");
 		T_EQ_INT(atok_store_lookup(s, "DDDDDDDDDDDD", &got, &err), 0,
 		         "new token present");
 		d = rec_make("EEEEEEEEEEEE", "bob", 1600);
-		T_OK(atok_store_replace(s, "BBBBBBBBBBBB", &d, 1600, &err) != 0,
+		T_OK(atok_store_replace(s, "BBBBBBBBBBBB", &d, 1600, 0, &err) !=
+		         0,
 		     "replacing a revoked token refused");
 		T_EQ_INT(atok_store_lookup(s, "EEEEEEEEEEEE", &got, &err),
 		         ATOK_ERR_NOT_FOUND,
 		         "failed replace rolled back the insert");
 		d = rec_make("CCCCCCCCCCCC", "bob", 1600);
-		T_EQ_INT(atok_store_replace(s, "DDDDDDDDDDDD", &d, 1600, &err),
-		         ATOK_ERR_EXISTS, "replace with a taken id");
+		T_EQ_INT(
+		    atok_store_replace(s, "DDDDDDDDDDDD", &d, 1600, 0, &err),
+		    ATOK_ERR_EXISTS, "replace with a taken id");
 		atok_store_lookup(s, "DDDDDDDDDDDD", &got, &err);
 		T_EQ_INT(got.revoked, 0,
 		         "failed replace left the old token active");
 	}
-	T_EQ_INT(atok_store_touch(s, "CCCCCCCCCCCC", 4242, &err), 0, "touch");
+	T_EQ_INT(atok_store_touch(s, "CCCCCCCCCCCC", 4242, "192.0.2.7", &err),
+	         0, "touch");
 	atok_store_lookup(s, "CCCCCCCCCCCC", &got, &err);
 	T_EQ_INT(got.last_used, 4242, "touch recorded");
+	T_EQ_STR(got.last_used_from, "192.0.2.7", "touch recorded from where");
+	T_EQ_INT(atok_store_touch(s, "CCCCCCCCCCCC", 4300, NULL, &err), 0,
+	         "touch from nowhere known");
+	atok_store_lookup(s, "CCCCCCCCCCCC", &got, &err);
+	T_EQ_STR(got.last_used_from, "", "an unknown address clears it");
+
+	test_lifecycle(s);
 
 	/* The secret never reaches the store: only the hash. */
 	T_OK(stat(path, &st) == 0, "store exists");
@@ -184,7 +297,7 @@ int main(void)
 
 	/* Schema versions: a verify open refuses what it does not know; an
 	 * admin open refuses a newer schema. */
-	set_user_version(path, 2);
+	set_user_version(path, 3);
 	T_EQ_INT(atok_store_open(cfg, ATOK_STORE_READ, &ro, &err),
 	         ATOK_ERR_SCHEMA, "newer schema refused for verify (%s)",
 	         err.msg);
@@ -208,9 +321,21 @@ int main(void)
 	T_EQ_INT(atok_store_open(cfg, ATOK_STORE_ADMIN, &s, &err), 0,
 	         "admin open migrates (%s)", err.msg);
 	atok_store_info(s, &v, &n, &err);
-	T_EQ_INT(v, 1, "migrated to version 1");
+	T_EQ_INT(v, 2, "migrated to version 2");
+	{
+		int from = -1, to = -1;
+		T_OK(atok_store_migrated(s, &from, &to) == 1 && from == 0 &&
+		         to == 2,
+		     "the open says it migrated 0 -> 2 (%d -> %d)", from, to);
+	}
+	atok_store_close(&s);
+	T_EQ_INT(atok_store_open(cfg, ATOK_STORE_ADMIN, &s, &err), 0,
+	         "admin open again");
+	T_EQ_INT(atok_store_migrated(s, &v, &v), 0, "no migration this time");
 	atok_store_close(&s);
 	atok_config_free(&cfg);
+
+	test_migrate_v1(fx_dir);
 
 	/* Unknown backend. */
 	cfg = atok_config_new();

@@ -4,6 +4,7 @@
 #include <string.h>
 
 #include "atok.h"
+#include "config.h"
 #include "tap.h"
 #include "token.h"
 
@@ -24,7 +25,15 @@ static void test_classify(void)
 	    {"apt_x", ATOK_KIND_LOCAL},
 	    {"eyJhbGciOiJSUzI1NiJ9.eyJzdWIiOiJ4In0.c2ln", ATOK_KIND_JWT},
 	    {"eyJhbGciOiJub25lIn0.eyJzdWIiOiJ4In0.", ATOK_KIND_JWT},
-	    {"a.b.c", ATOK_KIND_JWT},
+	    /* three parts are a JWT only when the first is a JSON object:
+	     * "my.pass.word" used to be sent for introspection as one */
+	    {"a.b.c", ATOK_KIND_OPAQUE},
+	    {"my.pass.word", ATOK_KIND_OPAQUE},
+	    {"e30.e30.c2ln", ATOK_KIND_JWT},      /* {} */
+	    {"eyAiYSI6MSB9.e30.", ATOK_KIND_JWT}, /* { "a":1 } */
+	    {"eyJ9.e30.c2ln", ATOK_KIND_OPAQUE},  /* {"} */
+	    {"W10.e30.c2ln", ATOK_KIND_OPAQUE},   /* [] */
+	    {"e30=.e30.c2ln", ATOK_KIND_INVALID}, /* padded */
 	    {"a..c", ATOK_KIND_OPAQUE},
 	    {".b.c", ATOK_KIND_OPAQUE},
 	    {"a.b.c.d", ATOK_KIND_OPAQUE},
@@ -184,8 +193,155 @@ static void test_hash(void)
 	T_EQ_STR(fp, "ba7816bf8f01cfea", "fingerprint is sha256 prefix");
 }
 
+/* A shape from [introspection] overrides ("key=value;key=value"). */
+static int shape_from(const char *spec, struct atok_opaque_shape *shape,
+                      struct atok_error *err)
+{
+	struct atok_config *cfg = atok_config_new();
+	char buf[512], *save = NULL, *kv;
+	int r = 0;
+
+	if (cfg == NULL)
+		return ATOK_ERR_NOMEM;
+	snprintf(buf, sizeof(buf), "%s", spec);
+	for (kv = strtok_r(buf, ";", &save); kv != NULL && r == 0;
+	     kv = strtok_r(NULL, ";", &save)) {
+		char dotted[600];
+		snprintf(dotted, sizeof(dotted), "introspection.%s", kv);
+		r = atok_config_set_dotted(cfg, dotted, err);
+	}
+	if (r == 0)
+		r = atok_opaque_shape_load(cfg, shape, err);
+	atok_config_free(&cfg);
+	return r;
+}
+
+/* The rule of the stacked setups: only input of the declared shape is an
+ * opaque token; everything else (a password) is not a token at all. */
+static void test_declared(void)
+{
+	static const char b43[] = "Y2xlYXJseS1hLXJhbmRvbS10b2tlbi1mb3ItdGVzdHM";
+	static const struct {
+		const char *shape; /* NULL: no [introspection] */
+		const char *in;
+		enum atok_kind want;
+	} rows[] = {
+	    /* no shape: no opaque token at all */
+	    {NULL, "2YotnFZFEjr1zCsicMWpAA", ATOK_KIND_INVALID},
+	    {"endpoint=https://as/i", "2YotnFZFEjr1zCsicMWpAA",
+	     ATOK_KIND_INVALID},
+	    {NULL, "apt_x", ATOK_KIND_LOCAL},
+	    {NULL, "e30.e30.c2ln", ATOK_KIND_JWT},
+	    {NULL, "a b", ATOK_KIND_INVALID},
+	    /* a prefix */
+	    {"opaque_prefix=ory_at_ gho_", "ory_at_abcdefghijklmnop0123456789",
+	     ATOK_KIND_OPAQUE},
+	    {"opaque_prefix=ory_at_ gho_", "gho_16C7e42F292c6912E7710c838347Ae",
+	     ATOK_KIND_OPAQUE},
+	    {"opaque_prefix=ory_at_ gho_", "ory_at_", ATOK_KIND_INVALID},
+	    {"opaque_prefix=ory_at_ gho_", "ory_rt_abcdefghijklmnop0123456789",
+	     ATOK_KIND_INVALID},
+	    {"opaque_prefix=ory_at_ gho_", "Correct-Horse-8",
+	     ATOK_KIND_INVALID},
+	    {"opaque_prefix=ory_at_ gho_", "hunter2", ATOK_KIND_INVALID},
+	    {"opaque_prefix=ory_at_ gho_", "correcthorsebatterystaple",
+	     ATOK_KIND_INVALID},
+	    {"opaque_prefix=ory_at_ gho_", "dGhpcyBpcyBhIHBhc3N3b3Jk",
+	     ATOK_KIND_INVALID},
+	    {"opaque_prefix=ory_at_ gho_", "apt_x", ATOK_KIND_LOCAL},
+	    {"opaque_prefix=ory_at_ gho_", "e30.e30.c2ln", ATOK_KIND_JWT},
+	    {"opaque_prefix=ory_at_;opaque_min_length=40",
+	     "ory_at_abcdefghijklmnop0123456789", ATOK_KIND_INVALID},
+	    {"opaque_prefix=ory_at_;opaque_charset=alnum",
+	     "ory_at_abcdefghijklmnop0123456789", ATOK_KIND_OPAQUE},
+	    {"opaque_prefix=ory_at_;opaque_charset=alnum",
+	     "ory_at_abcdefghijklmnop01234567-9", ATOK_KIND_INVALID},
+	    /* no prefix: an exact length and a narrow alphabet */
+	    {"opaque_min_length=43;opaque_max_length=43;opaque_charset="
+	     "base64url",
+	     b43, ATOK_KIND_OPAQUE},
+	    {"opaque_min_length=43;opaque_max_length=43;opaque_charset="
+	     "base64url",
+	     "Y2xlYXJseS1hLXJhbmRvbS10b2tlbi1mb3ItdGVzdH", ATOK_KIND_INVALID},
+	    {"opaque_min_length=43;opaque_max_length=43;opaque_charset="
+	     "base64url",
+	     "Y2xlYXJseS1hLXJhbmRvbS10b2tlbi1mb3ItdGVzdHMx", ATOK_KIND_INVALID},
+	    {"opaque_min_length=43;opaque_max_length=43;opaque_charset="
+	     "base64url",
+	     "Y2xlYXJseS1hLXJhbmRvbS10b2tlbi1mb3ItdGVzd+Mx", ATOK_KIND_INVALID},
+	    {"opaque_min_length=43;opaque_max_length=43;opaque_charset="
+	     "base64url",
+	     "Y2xlYXJseS1hLXJhbmRvbS10b2tlbi1mb3ItdGVzd.Mx", ATOK_KIND_INVALID},
+	    {"opaque_min_length=32;opaque_max_length=64;opaque_charset=hex",
+	     "0123456789abcdef0123456789ABCDEF", ATOK_KIND_OPAQUE},
+	    {"opaque_min_length=32;opaque_max_length=64;opaque_charset=hex",
+	     "0123456789abcdef0123456789abcdeg", ATOK_KIND_INVALID},
+	    {"opaque_min_length=20", "Correct-Horse-Battery-9",
+	     ATOK_KIND_OPAQUE}, /* why a prefix is better: see the docs */
+	    {"opaque_min_length=20", "Correct-Horse-8", ATOK_KIND_INVALID},
+	};
+	size_t i;
+
+	for (i = 0; i < ATOK_ARRAY_SIZE_T(rows); i++) {
+		struct atok_opaque_shape shape;
+		struct atok_error err;
+		int r = 0;
+
+		atok_error_clear(&err);
+		if (rows[i].shape != NULL)
+			r = shape_from(rows[i].shape, &shape, &err);
+		T_EQ_INT(r, 0, "declared row %zu: shape loads (%s)", i,
+		         err.msg);
+		T_EQ_INT(atok_classify_declared(rows[i].shape ? &shape : NULL,
+		                                rows[i].in, strlen(rows[i].in)),
+		         rows[i].want, "declared row %zu \"%s\"", i,
+		         rows[i].in);
+	}
+}
+
+/* A shape that would let passwords through, or that cannot be read, is a
+ * configuration error. */
+static void test_declared_errors(void)
+{
+	static const struct {
+		const char *shape;
+		const char *msg;
+	} rows[] = {
+	    {"opaque_min_length=19", "at least 20"},
+	    {"opaque_max_length=64", ""}, /* declares nothing: fine */
+	    {"opaque_min_length=40;opaque_max_length=39", "over"},
+	    {"opaque_prefix=a,b", "no token may hold"},
+	    {"opaque_prefix=abcdefghijklmnopqrstuvwxyz0123456",
+	     "longer than 32"},
+	    {"opaque_prefix=a b c d e f g h i j k l m n o p q", "more than 16"},
+	    {"opaque_charset=latin1", "unknown value"},
+	    {"opaque_min_length=0", "from 1"},
+	};
+	size_t i;
+
+	for (i = 0; i < ATOK_ARRAY_SIZE_T(rows); i++) {
+		struct atok_opaque_shape shape;
+		struct atok_error err;
+		int r;
+
+		atok_error_clear(&err);
+		r = shape_from(rows[i].shape, &shape, &err);
+		if (rows[i].msg[0] == '\0') {
+			T_OK(r == 0 && !shape.declared,
+			     "shape row %zu declares nothing (%s)", i, err.msg);
+			continue;
+		}
+		T_OK(r != 0, "shape row %zu \"%s\" is an error", i,
+		     rows[i].shape);
+		T_OK(strstr(err.msg, rows[i].msg) != NULL,
+		     "shape row %zu says \"%s\" (%s)", i, rows[i].msg, err.msg);
+	}
+}
+
 int main(void)
 {
+	test_declared();
+	test_declared_errors();
 	test_crc32();
 	test_classify();
 	test_generate_parse();

@@ -34,7 +34,7 @@ static void forge(const char *tok, char *out, char c)
 static void issue(struct atok_store *s, const char *user, const char *scopes,
                   int64_t expires, int64_t now, char *out)
 {
-	struct atok_issue_params p = {user, scopes, "test", expires, now};
+	struct atok_issue_params p = {user, scopes, "test", expires, now, NULL};
 	struct atok_error err;
 
 	if (atok_local_issue(s, &p, out, NULL, &err) != 0) {
@@ -121,11 +121,11 @@ static void test_verify(struct atok_verifier *v)
 	    {"apt_short", 0, "alice", NULL, 0, ATOK_REJECT, ATOK_WHY_MALFORMED,
 	     ""},
 	    {"", 0, "alice", NULL, 0, ATOK_REJECT, ATOK_WHY_EMPTY, ""},
-	    {"a b", 0, "alice", NULL, 0, ATOK_REJECT, ATOK_WHY_MALFORMED, ""},
+	    {"a b", 0, "alice", NULL, 0, ATOK_REJECT, ATOK_WHY_NOT_TOKEN, ""},
 	    {"eyJhbGciOiJub25lIn0.eyJzdWIiOiJhbGljZSJ9.", 0, "alice", NULL, 0,
 	     ATOK_REJECT, ATOK_WHY_NO_VALIDATOR, ""},
 	    {"2YotnFZFEjr1zCsicMWpAA", 0, "alice", NULL, 0, ATOK_REJECT,
-	     ATOK_WHY_NO_VALIDATOR, ""},
+	     ATOK_WHY_NOT_TOKEN, ""},
 	    {toolong, sizeof(toolong) - 1, "alice", NULL, 0, ATOK_REJECT,
 	     ATOK_WHY_TOO_LONG, ""},
 	};
@@ -150,7 +150,10 @@ static void test_verify(struct atok_verifier *v)
 		         "verify row %zu why", i);
 		T_EQ_STR(res.user, rows[i].want_user, "verify row %zu user", i);
 		T_OK(res.reason[0] != '\0', "verify row %zu has a reason", i);
-		T_OK(req.token_len == 0 || strlen(res.fingerprint) == 16,
+		/* not a token (maybe a password): no fingerprint either */
+		T_OK(req.token_len == 0 ||
+		         strlen(res.fingerprint) ==
+		             (rows[i].why == ATOK_WHY_NOT_TOKEN ? 0 : 16),
 		     "verify row %zu fingerprint", i);
 		T_OK(strstr(res.reason, tok_alice + 17) == NULL &&
 		         (req.token_len < 20 ||
@@ -292,6 +295,192 @@ static void test_request_limits(struct atok_verifier *v)
 	T_EQ_STR(atok_why_name((enum atok_why)99), "unknown", "names");
 }
 
+/* Verifies tok (NUL-terminated) for alice from remote at now. */
+static enum atok_verdict verify_from(struct atok_verifier *v, const char *tok,
+                                     const char *remote, int64_t now,
+                                     struct atok_result *res)
+{
+	struct atok_request req = {0};
+
+	req.token = tok;
+	req.token_len = strlen(tok);
+	req.user = "alice";
+	req.now = now;
+	req.remote_addr = remote;
+	return atok_verify(v, &req, res);
+}
+
+static void id_of(const char *tok, char id[13])
+{
+	memcpy(id, tok + 4, 12);
+	id[12] = '\0';
+}
+
+/* Issue 15: source-address limits, last use from where, rotation with a
+ * grace period, through the verifier as PAM and SASL call it. */
+static void test_lifecycle(struct atok_config *cfg, struct atok_verifier *v)
+{
+	static const struct {
+		const char *remote;
+		enum atok_verdict want;
+		enum atok_why why;
+		const char *in_reason;
+	} rows[] = {
+	    {"127.0.0.1", ATOK_ACCEPT, ATOK_WHY_NONE, "accepted"},
+	    {"127.255.0.9", ATOK_ACCEPT, ATOK_WHY_NONE, "accepted"},
+	    {"::ffff:127.0.0.1", ATOK_ACCEPT, ATOK_WHY_NONE, "accepted"},
+	    {"2001:db8::5", ATOK_ACCEPT, ATOK_WHY_NONE, "accepted"},
+	    {"192.0.2.1", ATOK_REJECT, ATOK_WHY_SOURCE, "from 192.0.2.1"},
+	    {"::1", ATOK_REJECT, ATOK_WHY_SOURCE, "from ::1"},
+	    {"2001:db9::1", ATOK_REJECT, ATOK_WHY_SOURCE, "2001:db9::1"},
+	    {NULL, ATOK_REJECT, ATOK_WHY_SOURCE, "unknown"},
+	    {"", ATOK_REJECT, ATOK_WHY_SOURCE, "unknown"},
+	    {"host.example", ATOK_REJECT, ATOK_WHY_SOURCE, "not numeric"},
+	    {"127.0.0.1;22", ATOK_REJECT, ATOK_WHY_SOURCE, "not numeric"},
+	};
+	struct atok_issue_params p = {"alice",  "ssh",
+	                              "lc",     NOW + 86400,
+	                              NOW - 10, "127.0.0.0/8, 2001:db8::/32"};
+	struct atok_rotate_params rp = {0};
+	struct atok_token_record rec, old;
+	struct atok_result res, again;
+	struct atok_request req = {0};
+	struct atok_store *s = NULL;
+	struct atok_error err = {0};
+	char lim[80], rot[80], rot2[80], rot3[80], id[13], id2[13];
+	size_t i;
+
+	if (atok_store_open(cfg, ATOK_STORE_ADMIN, &s, &err) != 0) {
+		printf("Bail out! %s\n", err.msg);
+		exit(99);
+	}
+	T_EQ_INT(atok_local_issue(s, &p, lim, &rec, &err), 0,
+	         "issue a limited token (%s)", err.msg);
+	T_EQ_STR(rec.allowed_from, "127.0.0.0/8,2001:db8::/32",
+	         "the store keeps the canonical list");
+	p.allowed_from = "0.0.0.0/0";
+	T_EQ_INT(atok_local_issue(s, &p, rot, NULL, &err), ATOK_ERR_MALFORMED,
+	         "issue refuses 0.0.0.0/0 (%s)", err.msg);
+	p.allowed_from = "example.com";
+	T_EQ_INT(atok_local_issue(s, &p, rot, NULL, &err), ATOK_ERR_MALFORMED,
+	         "issue refuses a host name (%s)", err.msg);
+	p.allowed_from = "";
+	issue(s, "alice", "ssh", NOW + 86400, NOW - 10, rot);
+
+	for (i = 0; i < ATOK_ARRAY_SIZE_T(rows); i++) {
+		T_EQ_INT(verify_from(v, lim, rows[i].remote, NOW, &res),
+		         rows[i].want, "source row %zu (%s) verdict: %s", i,
+		         rows[i].remote ? rows[i].remote : "NULL", res.reason);
+		T_EQ_STR(atok_why_name(res.why), atok_why_name(rows[i].why),
+		         "source row %zu why", i);
+		T_OK(strstr(res.reason, rows[i].in_reason) != NULL,
+		     "source row %zu reason has \"%s\"", i, rows[i].in_reason);
+		T_EQ_STR(res.user, "alice", "source row %zu names the owner",
+		         i);
+	}
+	T_EQ_INT(verify_from(v, rot, NULL, NOW, &res), ATOK_ACCEPT,
+	         "an unlimited token needs no remote address");
+
+	/* Account phase: the address is checked again. */
+	T_EQ_INT(verify_from(v, lim, "127.0.0.1", NOW, &res), ATOK_ACCEPT,
+	         "limited token accepted for recheck");
+	req.user = "alice";
+	req.now = NOW;
+	req.remote_addr = "192.0.2.1";
+	T_EQ_INT(atok_recheck(v, &res, &req, &again), ATOK_REJECT,
+	         "recheck from another network");
+	T_EQ_INT(again.why, ATOK_WHY_SOURCE, "recheck why source");
+	req.remote_addr = "127.0.0.2";
+	T_EQ_INT(atok_recheck(v, &res, &req, &again), ATOK_ACCEPT,
+	         "recheck from the allowed network");
+
+	/* Last use, from where, under the same throttle as last_used. */
+	id_of(lim, id);
+	atok_store_lookup(s, id, &rec, &err);
+	T_EQ_STR(rec.last_used_from, "127.0.0.1", "last used from recorded");
+	T_EQ_INT(rec.last_used, NOW, "last used at now");
+	T_EQ_INT(verify_from(v, lim, "2001:db8::5", NOW + 30, &res),
+	         ATOK_ACCEPT, "used again within the throttle");
+	atok_store_lookup(s, id, &rec, &err);
+	T_EQ_STR(rec.last_used_from, "127.0.0.1", "not written within 60 s");
+	T_EQ_INT(verify_from(v, lim, "::ffff:127.0.0.9", NOW + 61, &res),
+	         ATOK_ACCEPT, "used again after the throttle");
+	atok_store_lookup(s, id, &rec, &err);
+	T_EQ_STR(rec.last_used_from, "127.0.0.9",
+	         "written in its numeric IPv4 form");
+	T_EQ_INT(verify_from(v, lim, "192.0.2.1", NOW + 200, &res), ATOK_REJECT,
+	         "a refused use");
+	atok_store_lookup(s, id, &rec, &err);
+	T_OK(rec.last_used == NOW + 61 &&
+	         strcmp(rec.last_used_from, "127.0.0.9") == 0,
+	     "a refused use is not recorded as a use");
+
+	/* Rotation with a grace period. */
+	id_of(rot, id);
+	rp.expires = -1;
+	rp.grace = 3600;
+	rp.allowed_from = NULL;
+	rp.now = NOW;
+	T_EQ_INT(atok_local_rotate(s, id, &rp, rot2, &rec, &old, &err), 0,
+	         "rotate with a one-hour grace (%s)", err.msg);
+	id_of(rot2, id2);
+	T_EQ_STR(rec.rotated_from, id, "successor names the old one");
+	T_EQ_INT(verify_from(v, rot, NULL, NOW + 3599, &res), ATOK_ACCEPT,
+	         "old token works within the grace period (%s)", res.reason);
+	T_EQ_INT(verify_from(v, rot2, NULL, NOW + 3599, &res), ATOK_ACCEPT,
+	         "new token works");
+	T_EQ_INT(verify_from(v, rot, NULL, NOW + 3600, &res), ATOK_REJECT,
+	         "old token refused when the grace period ends");
+	T_EQ_INT(res.why, ATOK_WHY_ROTATED, "why rotated");
+	T_OK(strstr(res.reason, id2) != NULL,
+	     "the reason names the successor (%s)", res.reason);
+	T_EQ_INT(atok_local_rotate(s, id, &rp, rot3, NULL, NULL, &err),
+	         ATOK_ERR_INVALID, "a rotated token is not rotated twice (%s)",
+	         err.msg);
+	/* No grace: today's behaviour, revoked at once, naming the
+	 * successor. */
+	rp.grace = 0;
+	T_EQ_INT(atok_local_rotate(s, id2, &rp, rot3, &rec, NULL, &err), 0,
+	         "rotate with no grace");
+	T_EQ_INT(verify_from(v, rot2, NULL, NOW + 1, &res), ATOK_REJECT,
+	         "no grace: old token refused at once");
+	T_EQ_INT(res.why, ATOK_WHY_REVOKED, "no grace: why revoked");
+	T_OK(strstr(res.reason, rec.id) != NULL,
+	     "no grace: the reason names the successor (%s)", res.reason);
+	/* The grace never outlives the token. */
+	issue(s, "alice", "ssh", NOW + 100, NOW - 10, rot);
+	id_of(rot, id);
+	rp.grace = 86400;
+	T_EQ_INT(atok_local_rotate(s, id, &rp, rot2, &rec, NULL, &err), 0,
+	         "rotate a token about to expire, with a long grace");
+	T_EQ_INT(verify_from(v, rot, NULL, NOW + 100, &res), ATOK_REJECT,
+	         "the old one ends at its own expiry");
+	T_EQ_INT(rec.expires, NOW + 110, "the new one has the same lifetime");
+	/* Limits follow the rotation unless replaced. */
+	id_of(lim, id);
+	rp.grace = 0;
+	T_EQ_INT(atok_local_rotate(s, id, &rp, rot2, &rec, NULL, &err), 0,
+	         "rotate the limited token");
+	T_EQ_STR(rec.allowed_from, "127.0.0.0/8,2001:db8::/32",
+	         "limits kept by rotation");
+	T_EQ_INT(verify_from(v, rot2, "192.0.2.1", NOW, &res), ATOK_REJECT,
+	         "the successor is limited too");
+	id_of(rot2, id);
+	rp.allowed_from = "";
+	T_EQ_INT(atok_local_rotate(s, id, &rp, rot3, &rec, NULL, &err), 0,
+	         "rotate with the limits removed");
+	T_EQ_INT(verify_from(v, rot3, "192.0.2.1", NOW, &res), ATOK_ACCEPT,
+	         "the successor is unlimited");
+	id_of(rot3, id);
+	rp.allowed_from = "10.0.0.1/8";
+	T_EQ_INT(atok_local_rotate(s, id, &rp, rot2, &rec, NULL, &err),
+	         ATOK_ERR_MALFORMED, "rotate refuses a malformed list (%s)",
+	         err.msg);
+	T_EQ_INT(verify_from(v, rot3, NULL, NOW, &res), ATOK_ACCEPT,
+	         "and leaves the token alone");
+	atok_store_close(&s);
+}
+
 int main(void)
 {
 	struct atok_config *cfg = setup();
@@ -302,6 +491,7 @@ int main(void)
 	test_verify(v);
 	test_request_limits(v);
 	test_recheck(cfg, v);
+	test_lifecycle(cfg, v);
 	test_new();
 	atok_verifier_free(&v);
 	T_OK(v == NULL, "free clears the pointer");

@@ -40,8 +40,8 @@ struct key_def {
 	const char *const *choices;
 };
 
-static const char *const sections[] = {"store", "jwt",    "introspection",
-                                       "cache", "client", "account"};
+static const char *const sections[] = {
+    "store", "jwt", "introspection", "cache", "client", "account", "device"};
 /* Sections that repeat as [NAME:INSTANCE], each instance with every key
  * of NAME: [account:NAME].  Never present without an instance. */
 static const char *const repeated[] = {"account"};
@@ -137,6 +137,26 @@ static const struct key_def keys[] = {
     {"account", "ca_file", T_PATH, NULL, 0, 0, NULL},
     {"account", "allow_http_loopback", T_BOOL, "no", 0, 0, NULL},
     {"account", "refresh_margin", T_SECONDS, NULL, 0, DAY, NULL},
+    /* pam_apitoken's device-flow login (device.c): a token source. */
+    {"device", "issuer", T_URL, NULL, 0, 0, NULL},
+    {"device", "token_endpoint", T_URL, NULL, 0, 0, NULL},
+    {"device", "device_endpoint", T_URL, NULL, 0, 0, NULL},
+    {"device", "client_id", T_STRING, NULL, 0, 0, NULL},
+    {"device", "auth_method", T_ENUM, NULL, 0, 0, account_auth_methods},
+    {"device", "client_secret_file", T_PATH, NULL, 0, 0, NULL},
+    {"device", "private_key_file", T_PATH, NULL, 0, 0, NULL},
+    {"device", "ca_file", T_PATH, NULL, 0, 0, NULL},
+    {"device", "allow_http_loopback", T_BOOL, "no", 0, 0, NULL},
+    {"device", "scope", T_STRING, NULL, 0, 0, NULL},
+    {"device", "resource", T_STRING, NULL, 0, 0, NULL},
+    {"device", "timeout", T_SECONDS, "300", 5, 3600, NULL},
+    {"device", "http_timeout", T_SECONDS, "10", 1, 60, NULL},
+    {"device", "allow_root", T_BOOL, "no", 0, 0, NULL},
+    {"device", "from", T_STRING, NULL, 0, 0, NULL},
+    {"device", "max_flows", T_INT, "5", 0, 100, NULL},
+    {"device", "flow_window", T_SECONDS, "600", 1, DAY, NULL},
+    {"device", "state_dir", T_PATH, "/var/lib/apitoken/device", 0, 0, NULL},
+    {"device", "qrcode", T_BOOL, "no", 0, 0, NULL},
 };
 #define N_KEYS     (sizeof(keys) / sizeof(keys[0]))
 #define N_SECTIONS (sizeof(sections) / sizeof(sections[0]))

@@ -27,6 +27,7 @@
 #include "config.h"
 #include "errors.h"
 #include "options.h"
+#include "device_login.h"
 
 #define PAMATOK_EXPORT __attribute__((visibility("default")))
 
@@ -57,6 +58,8 @@ struct ctx {
 	struct pamatok_opts opts;
 	const char *service; /* PAM_SERVICE, or NULL */
 	const char *user;    /* PAM_USER, or NULL */
+	/* the device flow's fields for the decision line, or "" */
+	char note[PAMATOK_DEVICE_NOTE_MAX];
 };
 
 /*
@@ -204,12 +207,12 @@ static void log_decision(const struct ctx *c, const struct atok_result *res)
 	atok_log_escape(res->reason, 1, reason, sizeof(reason));
 	pam_syslog(c->pamh, m->prio,
 	           "%sdecision=%s service=%s user=%s token_id=%s "
-	           "fingerprint=%s source=%s reason=\"%s\"",
+	           "fingerprint=%s source=%s reason=\"%s\"%s",
 	           c->phase == PHASE_ACCT ? "account " : "", m->decision,
 	           service, user, id, fp,
 	           res->source == ATOK_SRC_NONE ? "-"
 	                                        : atok_source_name(res->source),
-	           reason);
+	           reason, c->note);
 }
 
 /* LOG_DEBUG detail of a result, under `debug`.  Never the token. */
@@ -498,7 +501,15 @@ PAMATOK_EXPORT int pam_sm_authenticate(pam_handle_t *pamh, int flags, int argc,
 	 * secret */
 	if ((r = verifier_setup(&c, &v, &res)) != PAM_SUCCESS)
 		goto out;
-	if ((r = token_get(&c, &token, &copy, &res)) != PAM_SUCCESS)
+	if (c.opts.device) { /* a token source: checked as a typed one */
+		request_init(&c, &req);
+		r = pamatok_device_token(pamh, &c.opts, c.user, req.remote_addr,
+		                         &copy, &res, c.note, sizeof(c.note));
+		token = copy;
+	} else {
+		r = token_get(&c, &token, &copy, &res);
+	}
+	if (r != PAM_SUCCESS)
 		goto out;
 
 	request_init(&c, &req);
@@ -520,6 +531,9 @@ out:
 		res_fail(&res, ATOK_WHY_INTERNAL, "internal error");
 		r = PAM_SERVICE_ERR;
 	}
+	/* maxtries: a refused device login ends the host's retries */
+	if (c.opts.device && c.opts.maxtries && r == PAM_AUTH_ERR)
+		r = PAM_MAXTRIES;
 	log_decision(&c, &res);
 	if (copy != NULL) {
 		explicit_bzero(copy, strlen(copy));

@@ -19,7 +19,7 @@ DRIVER=$top_builddir/tests/pam/pam_device
 [ -x "$DRIVER" ] || { echo "1..0 # SKIP $DRIVER not built"; exit 0; }
 it_enter "$@"
 
-UNAVAIL=9 AUTH_ERR=7 USER_UNKNOWN=10 MAXTRIES=11 SUCCESS=0
+UNAVAIL=9 AUTH_ERR=7 USER_UNKNOWN=10 MAXTRIES=11
 SVC=apitoken-device
 
 it_test_syslog
@@ -28,6 +28,7 @@ if ! oidc_start "$T/oidc" >"$T/oidc-start.log" 2>&1; then
 	it_bail "the oidc test server did not start"
 fi
 IT_DIAG_FILES="$IT_DIAG_FILES $OIDC_LOG"
+# shellcheck disable=SC2317 # called by the EXIT trap
 cleanup_oidc() { oidc_stop >/dev/null 2>&1; }
 trap 'cleanup_oidc; it_inner_cleanup' EXIT
 
@@ -97,7 +98,9 @@ approve() { # approve CODE [USER] [deny]
 	srv -X POST -d "user_code=$1&user=${2:-$IT_USER}$extra" \
 		"$OIDC_ISSUER/test/device/approve" >"$T/approve.out"
 }
+# shellcheck disable=SC2317 # called through it_check
 decision_has() { it_log_has "flow=device" "$@"; }
+# shellcheck disable=SC2317 # called through it_check
 no_secret_logged() { # the user code and the token never reach the log
 	local uc=$1
 	! grep -F -q -e "$uc" -e "${uc//-/}" "$IT_SYSLOG"
@@ -227,6 +230,7 @@ it_note "poll gaps (s): $gaps"
 it_check "slow_down and 503: success" [ "$RC" = 0 ]
 it_check "slow_down and 503: decision line slow_downs=1 polls=3" \
 	decision_has "decision=accept" "polls=3" "slow_downs=1"
+# shellcheck disable=SC2317 # called through it_check
 gap_ok() { # gap_ok INDEX MIN MAX
 	local g
 	g=$(echo "$gaps" | cut -d' ' -f"$1")
@@ -248,6 +252,59 @@ approve "$uc"
 echo >&7
 finish
 it_check "Enter once approved: success" [ "$RC" = 0 ]
+it_pam_service "$SVC" device prompt=none scope=ssh
+
+# ---- the real sudo at a terminal: PAM_SILENT by default, and the code
+# is still shown
+if it_sudo_setup "$SVC"; then
+	device_config "interval=1"
+	uid=$(id -u "$IT_USER")
+	it_log_mark
+	"$IT_PY" "$IT_DIR/device_pty.py" "$OIDC_ISSUER" "$IT_USER" cmd \
+		setpriv --reuid="$uid" --regid="$uid" --init-groups \
+		env -i PATH=/usr/bin:/bin HOME="$T/home/$IT_USER" LANG=C \
+		USER="$IT_USER" LOGNAME="$IT_USER" sudo -k /usr/bin/id -u \
+		>"$T/sudo.out" 2>"$T/sudo.err"
+	src=$?
+	cat "$T/sudo.out" >>"$T/client-all.log"
+	it_check "sudo (PAM_SILENT): the URL and the code are shown" \
+		grep -q "open $OIDC_ISSUER/device and enter the code" "$T/sudo.out"
+	it_check "sudo: approved, the command runs as root" \
+		[ "$src" = 0 ] && grep -q '^0' "$T/sudo.out"
+	it_check "sudo: decision line accept" decision_has "decision=accept" "service=$SVC"
+else
+	it_not_ok "private sudoers"
+fi
+
+# ---- a real sshd (before 10.3: the code comes with the Enter prompt)
+it_pam_service "$SVC" device scope=ssh
+if it_sshd_start "$SVC"; then
+	device_config "interval=1"
+	it_log_mark
+	IT_SSHD_LOG_MARK=$(wc -l <"$IT_SSHD_LOG")
+	"$IT_PY" "$IT_DIR/device_pty.py" "$OIDC_ISSUER" "$IT_USER" ssh \
+		"$IT_SSH_PORT" "$IT_USER" >"$T/pty.out" 2>"$T/pty.err"
+	prc=$?
+	cat "$T/pty.out" >>"$T/client-all.log"
+	it_check "sshd: the person sees the URL and the code" \
+		grep -q "open $OIDC_ISSUER/device and enter the code" "$T/pty.out"
+	it_check "sshd: asked again while pending" grep -q "Not approved yet" "$T/pty.out"
+	it_check "sshd: logged in once approved" \
+		[ "$prc" = 0 ] && grep -q "^$IT_USER" "$T/pty.out"
+	it_check "sshd: decision line accept with polls" \
+		decision_has "decision=accept" "outcome=approved" "polls=2"
+	it_check "sshd: no crash" it_sshd_no_crash
+	it_log_mark
+	"$IT_PY" "$IT_DIR/device_pty.py" "$OIDC_ISSUER" "$IT_OTHER" ssh \
+		"$IT_SSH_PORT" "$IT_USER" >"$T/pty.out" 2>"$T/pty.err"
+	prc=$?
+	it_check "sshd: another user's approval is refused" [ "$prc" != 0 ]
+	it_check "sshd: reject, token of another user" \
+		decision_has "decision=reject" "outcome=approved"
+else
+	it_not_ok "sshd starts"
+fi
+
 it_pam_service "$SVC" device prompt=none scope=ssh
 
 # ---- the server killed mid-poll -> PAM_AUTHINFO_UNAVAIL

@@ -17,4 +17,5 @@ EXTRA_DIST += \
 	tests/integration/sudo.sh \
 	tests/integration/lifecycle.sh \
 	tests/integration/device.sh \
+	tests/integration/device_pty.py \
 	tests/integration/syslog_reader.py

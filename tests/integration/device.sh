@@ -60,7 +60,11 @@ EOF
 	} >"$IT_CONF"
 	chmod 600 "$IT_CONF"
 }
-srv() { curl -sS --max-time 10 "$@"; }
+srv() {
+	local ca=()
+	[ -n "${OIDC_CAFILE:-}" ] && ca=(--cacert "$OIDC_CAFILE")
+	curl -sS --max-time 10 "${ca[@]}" "$@"
+}
 device_config() { srv -X POST -d "$1" "$OIDC_ISSUER/test/device/config" >/dev/null; }
 stat_q() { srv "$OIDC_ISSUER/test/stats" | jq -r "$1"; }
 fault() { srv -X POST -d "$1" "$OIDC_ISSUER/test/fault" >/dev/null; }
@@ -323,5 +327,52 @@ it_check "server killed mid-poll: decision unavailable" \
 run "$IT_USER"
 finish
 it_check "server down at the start: PAM_AUTHINFO_UNAVAIL" [ "$AUTH" = "$UNAVAIL" ]
+
+# ---- TLS: the confidential client (client_secret_basic), the right CA
+# and a wrong one
+tlsconf() { # CAFILE
+	IT_CONF=$T/device.conf
+	cat >"$IT_CONF" <<EOF
+[jwt]
+issuer = $OIDC_ISSUER
+audience = urn:apitoken:test
+discovery = yes
+ca_file = $OIDC_CAFILE
+username_claim = preferred_username
+[cache]
+dir = $T/cache-tls
+[device]
+issuer = $OIDC_ISSUER
+client_id = cli-mail
+client_secret_file = $OIDC_STATE/clients/cli-mail.secret
+ca_file = $1
+scope = openid ssh
+resource = urn:apitoken:test
+timeout = 30
+state_dir = $T/device-state
+max_flows = 50
+EOF
+	chmod 600 "$IT_CONF"
+}
+if oidc_start "$T/oidc-tls" --tls >"$T/oidc-start.log" 2>&1 &&
+	oidc_ca "$T/wrong-ca"; then
+	tlsconf "$T/wrong-ca/ca.pem"
+	device_config "interval=1"
+	run "$IT_USER"
+	finish
+	it_check "wrong CA: PAM_AUTHINFO_UNAVAIL, no code shown" \
+		[ "$AUTH" = "$UNAVAIL" ] && ! grep -q 'enter the code' "$T/run.out"
+	it_check "wrong CA: no device authorization" [ "$(stat_q .device.starts)" = 0 ]
+	tlsconf "$OIDC_CAFILE"
+	device_config "interval=1"
+	run "$IT_USER"
+	uc=$(user_code)
+	approve "$uc"
+	finish
+	it_check "TLS, confidential client: approved, success" [ "$RC" = 0 ]
+else
+	it_diag_file "oidc start (TLS)" "$T/oidc-start.log"
+	it_not_ok "the TLS oidc test server starts"
+fi
 
 it_plan_and_exit

@@ -50,6 +50,7 @@ int atok_device_new(const struct atok_config *cfg, struct atok_device **out,
 {
 	struct atok_device *d = NULL;
 	struct atok_oauth_client_conf cc;
+	struct atok_error cerr;
 	const char *method, *from;
 	int r = ATOK_ERR_NOMEM;
 
@@ -103,10 +104,10 @@ int atok_device_new(const struct atok_config *cfg, struct atok_device **out,
 		goto fail;
 	}
 	from = atok_config_str(cfg, SECTION, "from");
-	if (from != NULL && (r = atok_cidr_list_parse(from, strlen(from),
-	                                              &d->from, err)) != 0) {
+	if (from != NULL &&
+	    atok_cidr_list_parse(from, strlen(from), &d->from, &cerr) != 0) {
 		r = atok_error_set(err, ATOK_ERR_CONFIG, "[device] from: %s",
-		                   err->msg);
+		                   cerr.msg);
 		goto fail;
 	}
 	d->timeout = (long)atok_config_int(cfg, SECTION, "timeout");

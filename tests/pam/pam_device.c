@@ -100,7 +100,8 @@ int main(int argc, char **argv)
 		fprintf(stderr, "pam_device: pam_start_confdir failed\n");
 		return 2;
 	}
-	if (rhost != NULL && pam_set_item(pamh, PAM_RHOST, rhost) != PAM_SUCCESS)
+	if (rhost != NULL &&
+	    pam_set_item(pamh, PAM_RHOST, rhost) != PAM_SUCCESS)
 		return 2;
 	for (i = 0; i < tries; i++) {
 		ra = pam_authenticate(pamh, flags);

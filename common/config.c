@@ -157,6 +157,8 @@ static const struct key_def keys[] = {
     {"device", "flow_window", T_SECONDS, "600", 1, DAY, NULL},
     {"device", "state_dir", T_PATH, "/var/lib/apitoken/device", 0, 0, NULL},
     {"device", "qrcode", T_BOOL, "no", 0, 0, NULL},
+    {"device", "group", T_STRING, NULL, 0, 0, NULL},
+    {"device", "groups_claim", T_STRING, "groups", 0, 0, NULL},
 };
 #define N_KEYS     (sizeof(keys) / sizeof(keys[0]))
 #define N_SECTIONS (sizeof(sections) / sizeof(sections[0]))

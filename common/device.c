@@ -16,9 +16,11 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "b64url.h"
 #include "cidr.h"
 #include "config.h"
 #include "device.h"
+#include "json.h"
 #include "util.h"
 
 #define SECTION "device"
@@ -35,6 +37,8 @@ struct atok_device {
 	long max_flows;             /* 0: no limit */
 	long flow_window;
 	char *state_dir;
+	char *group;        /* or NULL */
+	char *groups_claim; /* the claim that lists the groups */
 };
 
 static int dup_opt(char **dst, const char *s)
@@ -93,7 +97,10 @@ int atok_device_new(const struct atok_config *cfg, struct atok_device **out,
 	    dup_opt(&d->resource, atok_config_str(cfg, SECTION, "resource")) !=
 	        0 ||
 	    dup_opt(&d->state_dir,
-	            atok_config_str(cfg, SECTION, "state_dir")) != 0) {
+	            atok_config_str(cfg, SECTION, "state_dir")) != 0 ||
+	    dup_opt(&d->group, atok_config_str(cfg, SECTION, "group")) != 0 ||
+	    dup_opt(&d->groups_claim,
+	            atok_config_str(cfg, SECTION, "groups_claim")) != 0) {
 		r = atok_error_set(err, ATOK_ERR_NOMEM, "out of memory");
 		goto fail;
 	}
@@ -134,8 +141,67 @@ void atok_device_free(struct atok_device **dp)
 	free(d->scope);
 	free(d->resource);
 	free(d->state_dir);
+	free(d->group);
+	free(d->groups_claim);
 	free(d);
 	*dp = NULL;
+}
+
+int atok_device_group_check(const struct atok_device *d, const char *tok,
+                            size_t len, struct atok_error *err)
+{
+	const char *dot1, *dot2;
+	struct atok_json_object *claims = NULL;
+	const struct atok_json_member *m;
+	unsigned char *payload = NULL;
+	size_t plen, n = 0;
+	int r;
+
+	atok_error_clear(err);
+	if (d == NULL || d->group == NULL)
+		return 0;
+	if (d->groups_claim == NULL)
+		return atok_error_set(err, ATOK_ERR_CONFIG, "no groups_claim");
+	if (tok == NULL || len > ATOK_TOKEN_MAX)
+		return atok_error_set(err, ATOK_ERR_TOO_LONG, "bad token");
+	if ((dot1 = memchr(tok, '.', len)) == NULL ||
+	    (dot2 = memchr(dot1 + 1, '.', len - (size_t)(dot1 + 1 - tok))) ==
+	        NULL)
+		return atok_error_set(err, ATOK_ERR_PERM,
+		                      "[device] group needs a JWT access "
+		                      "token");
+	plen = (size_t)(dot2 - dot1 - 1);
+	if ((payload = malloc(ATOK_B64URL_DECODED_MAX(plen) + 1)) == NULL ||
+	    (claims = malloc(sizeof(*claims))) == NULL) {
+		r = atok_error_set(err, ATOK_ERR_NOMEM, "out of memory");
+		goto out;
+	}
+	if ((r = atok_b64url_decode(dot1 + 1, plen, payload,
+	                            ATOK_B64URL_DECODED_MAX(plen), &n)) != 0 ||
+	    (r = atok_json_parse_object((const char *)payload, n, claims)) !=
+	        0) {
+		r = atok_error_set(err, r, "the token's claims do not parse");
+		goto out;
+	}
+	m = atok_json_get(claims, d->groups_claim);
+	if (m == NULL) {
+		r = atok_error_set(err, ATOK_ERR_PERM,
+		                   "the token has no \"%.64s\" claim",
+		                   d->groups_claim);
+		goto out;
+	}
+	if (!atok_json_holds_string(m, d->group)) {
+		r = atok_error_set(err, ATOK_ERR_PERM,
+		                   "not in group \"%.64s\" (claim \"%.64s\")",
+		                   d->group, d->groups_claim);
+		goto out;
+	}
+	r = 0;
+out:
+	free(claims);
+	if (payload != NULL)
+		atok_freezero(payload, ATOK_B64URL_DECODED_MAX(plen) + 1);
+	return r;
 }
 
 int atok_device_qrcode(const struct atok_device *d)

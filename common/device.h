@@ -61,6 +61,17 @@ int atok_device_new(const struct atok_config *cfg, struct atok_device **out,
                     struct atok_error *err);
 void atok_device_free(struct atok_device **dp);
 
+/*
+ * The optional group requirement ([device] group): 0 when none is
+ * configured, or when tok (len bytes, a JWT the verifier has accepted)
+ * holds group in its groups_claim (a string or an array of strings).
+ * Else ATOK_ERR_PERM (not a JWT: an introspected token carries no claims
+ * here; claim absent; group not in it), ATOK_ERR_MALFORMED or
+ * ATOK_ERR_TOO_LONG, with err.  Fail closed.
+ */
+int atok_device_group_check(const struct atok_device *d, const char *tok,
+                            size_t len, struct atok_error *err);
+
 /* Whether the configuration asks for a QR code of the complete URL. */
 int atok_device_qrcode(const struct atok_device *d);
 

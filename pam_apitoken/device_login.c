@@ -250,7 +250,8 @@ static int state_refusal(enum atok_device_state st,
 
 int pamatok_device_token(pam_handle_t *pamh, const struct pamatok_opts *o,
                          const char *user, const char *remote_addr, char **tokp,
-                         struct atok_result *res, char *note, size_t notesz)
+                         struct atok_device **devp, struct atok_result *res,
+                         char *note, size_t notesz)
 {
 	struct atok_config *cfg = NULL;
 	struct atok_device *d = NULL;
@@ -266,6 +267,7 @@ int pamatok_device_token(pam_handle_t *pamh, const struct pamatok_opts *o,
 	int r, first = 1, n;
 
 	*tokp = NULL;
+	*devp = NULL;
 	memset(&f, 0, sizeof(f));
 	memset(&t, 0, sizeof(t));
 	memset(&rep, 0, sizeof(rep));
@@ -364,6 +366,8 @@ int pamatok_device_token(pam_handle_t *pamh, const struct pamatok_opts *o,
 	*tokp = t.access_token;
 	t.access_token = NULL;
 	t.access_len = 0;
+	*devp = d;
+	d = NULL;
 	r = PAM_SUCCESS;
 out:
 	if (note != NULL && notesz > 0)
@@ -377,4 +381,19 @@ out:
 	atok_device_free(&d);
 	atok_config_free(&cfg);
 	return r;
+}
+
+void pamatok_device_after(const struct atok_device *dev, const char *token,
+                          struct atok_result *res)
+{
+	struct atok_error err;
+	int r;
+
+	if (dev == NULL || token == NULL || res->verdict != ATOK_ACCEPT)
+		return;
+	if ((r = atok_device_group_check(dev, token, strlen(token), &err)) == 0)
+		return;
+	res_set(res, r == ATOK_ERR_NOMEM ? ATOK_CONFIG_ERROR : ATOK_REJECT,
+	        r == ATOK_ERR_NOMEM ? ATOK_WHY_INTERNAL : ATOK_WHY_SCOPE,
+	        "device: %s", err.msg);
 }

@@ -476,6 +476,7 @@ PAMATOK_EXPORT int pam_sm_authenticate(pam_handle_t *pamh, int flags, int argc,
 {
 	struct ctx c;
 	struct atok_verifier *v = NULL;
+	struct atok_device *dev = NULL;
 	struct atok_request req;
 	struct atok_result res;
 	const char *token = NULL;
@@ -504,7 +505,8 @@ PAMATOK_EXPORT int pam_sm_authenticate(pam_handle_t *pamh, int flags, int argc,
 	if (c.opts.device) { /* a token source: checked as a typed one */
 		request_init(&c, &req);
 		r = pamatok_device_token(pamh, &c.opts, c.user, req.remote_addr,
-		                         &copy, &res, c.note, sizeof(c.note));
+		                         &copy, &dev, &res, c.note,
+		                         sizeof(c.note));
 		token = copy;
 	} else {
 		r = token_get(&c, &token, &copy, &res);
@@ -516,6 +518,7 @@ PAMATOK_EXPORT int pam_sm_authenticate(pam_handle_t *pamh, int flags, int argc,
 	req.token = token;
 	req.token_len = strlen(token);
 	atok_verify(v, &req, &res);
+	pamatok_device_after(dev, copy, &res); /* [device] group */
 	log_debug_result(&c, &res);
 	r = result_rc(PHASE_AUTH, &res);
 	if (res.verdict == ATOK_ACCEPT) {
@@ -540,6 +543,7 @@ out:
 		free(copy);
 	}
 	explicit_bzero(&res, sizeof(res));
+	atok_device_free(&dev);
 	atok_verifier_free(&v);
 	return r;
 }

@@ -177,6 +177,24 @@ it_check "missing scope: reject by the validator" \
 	decision_has "decision=reject" "outcome=approved" "scope"
 it_pam_service "$SVC" device prompt=none scope=ssh
 
+# ---- [device] group from the groups claim
+group_case() { # group_case GROUP WANT_RC DESC
+	conf <<EOF
+group = $1
+EOF
+	device_config "interval=1"
+	run "$IT_USER"
+	uc=$(user_code)
+	approve "$uc"
+	finish
+	it_check "$3" [ "$RC" = "$2" ]
+}
+group_case "g-$IT_USER" 0 "group in the groups claim: success"
+group_case g-admins 1 "group not in the groups claim: refused"
+it_check "group not in the claim: reject, why in the line" \
+	decision_has "decision=reject" "outcome=approved" "not in group"
+conf </dev/null
+
 # ---- expiry: the server's expires_in ends the flow
 device_config "interval=1&ttl=3"
 run "$IT_USER"

@@ -283,8 +283,12 @@ function buildProvider(issuer) {
     },
     extraTokenClaims: async (ctx, token) => {
       const client = token.client || ctx?.oidc?.client;
-      // a device-flow token names the account that approved it
-      return { [USERNAME_CLAIM]: token.accountId && USER_RE.test(token.accountId) ? token.accountId : userFor(ctx, client) };
+      // a device-flow token names the account that approved it, and one
+      // group, g-<account>, in "groups"
+      if (token.accountId && USER_RE.test(token.accountId)) {
+        return { [USERNAME_CLAIM]: token.accountId, groups: [`g-${token.accountId}`] };
+      }
+      return { [USERNAME_CLAIM]: userFor(ctx, client) };
     },
     formats: {
       customizers: {

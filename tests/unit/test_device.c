@@ -13,6 +13,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "b64url.h"
 #include "config.h"
 #include "device.h"
 #include "errors.h"
@@ -202,6 +203,69 @@ static void test_poll(void)
 	atok_device_free(&d);
 }
 
+/* "h.<payload>.s": the group check reads only the payload (after the
+ * verifier accepted the token). */
+static void jwt_of(const char *payload, char *out, size_t outsz)
+{
+	char b64[1024];
+
+	atok_b64url_encode((const unsigned char *)payload, strlen(payload),
+	                   b64);
+	snprintf(out, outsz, "eyJhbGciOiJSUzI1NiJ9.%s.c2ln", b64);
+}
+
+static void test_group(void)
+{
+	static const struct {
+		const char *extra, *payload;
+		int want;
+	} rows[] = {
+	    {"", "{\"sub\":\"x\"}", 0}, /* no group required */
+	    {"group = ssh\n", "{\"groups\":[\"a\",\"ssh\"]}", 0},
+	    {"group = ssh\n", "{\"groups\":\"ssh\"}", 0},
+	    {"group = ssh\n", "{\"groups\":[\"ssh-users\",\"sh\"]}",
+	     ATOK_ERR_PERM},
+	    {"group = ssh\n", "{\"groups\":[]}", ATOK_ERR_PERM},
+	    {"group = ssh\n", "{\"groups\":[[\"ssh\"]]}", ATOK_ERR_PERM},
+	    {"group = ssh\n", "{\"groups\":{\"ssh\":1}}", ATOK_ERR_PERM},
+	    {"group = ssh\n", "{\"sub\":\"x\"}", ATOK_ERR_PERM},
+	    {"group = ssh\n", "{\"groups\":[\"ss\\u0068\"]}", 0},
+	    {"group = ssh\n", "{\"groups\":[\"ssh\"],\"groups\":[]}",
+	     ATOK_ERR_MALFORMED},
+	    {"group = ssh\n", "not json", ATOK_ERR_MALFORMED},
+	    {"group = ssh\ngroups_claim = roles\n",
+	     "{\"groups\":[\"ssh\"],\"roles\":[\"x\"]}", ATOK_ERR_PERM},
+	    {"group = ssh\ngroups_claim = roles\n", "{\"roles\":[\"ssh\"]}", 0},
+	};
+	struct atok_device *d;
+	struct atok_error err;
+	char tok[2048], row[32];
+	size_t i;
+
+	for (i = 0; i < sizeof(rows) / sizeof(rows[0]); i++) {
+		snprintf(row, sizeof(row), "group row %zu", i);
+		if ((d = make(rows[i].extra, 0, row)) == NULL)
+			continue;
+		jwt_of(rows[i].payload, tok, sizeof(tok));
+		T_EQ_INT(atok_device_group_check(d, tok, strlen(tok), &err),
+		         rows[i].want, "%s: %s (%s)", row, rows[i].payload,
+		         err.msg);
+		atok_device_free(&d);
+	}
+	if ((d = make("group = ssh\n", 0, "group, other shapes")) == NULL)
+		return;
+	T_EQ_INT(atok_device_group_check(d, "2YotnFZFEjr1zCsicMWpAA", 22, &err),
+	         ATOK_ERR_PERM, "an opaque token has no groups here: %s",
+	         err.msg);
+	T_EQ_INT(atok_device_group_check(d, "a.b", 3, &err), ATOK_ERR_PERM,
+	         "one dot is no JWT");
+	T_EQ_INT(atok_device_group_check(d, "h.!!.s", 6, &err),
+	         ATOK_ERR_MALFORMED, "a payload that is no base64url");
+	T_EQ_INT(atok_device_group_check(d, "h..s", 4, &err),
+	         ATOK_ERR_MALFORMED, "an empty payload");
+	atok_device_free(&d);
+}
+
 int main(void)
 {
 	dir = fx_tmpdir();
@@ -209,5 +273,6 @@ int main(void)
 	test_gates();
 	test_rate();
 	test_poll();
+	test_group();
 	return t_done();
 }

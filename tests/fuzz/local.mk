@@ -6,11 +6,13 @@
 # FUZZ_SECONDS on a copy of its seed corpus (tests/fuzz/corpus/<name>) and
 # fails on any crash, leak or timeout.  See tests/fuzz/README.md.
 FUZZ_HARNESSES = fuzz_oauth_parse fuzz_local_token fuzz_config fuzz_json \
-	fuzz_jws fuzz_jwks fuzz_introspect fuzz_oauth_client fuzz_cidr
+	fuzz_jws fuzz_jwks fuzz_introspect fuzz_oauth_client fuzz_cidr \
+	fuzz_device
 FUZZ_PROGS = tests/fuzz/fuzz_oauth_parse tests/fuzz/fuzz_local_token \
 	tests/fuzz/fuzz_config tests/fuzz/fuzz_json tests/fuzz/fuzz_jws \
 	tests/fuzz/fuzz_jwks tests/fuzz/fuzz_introspect \
-	tests/fuzz/fuzz_oauth_client tests/fuzz/fuzz_cidr
+	tests/fuzz/fuzz_oauth_client tests/fuzz/fuzz_cidr \
+	tests/fuzz/fuzz_device
 FUZZ_SECONDS = 60
 FUZZ_LINK = $(AM_LDFLAGS) -fsanitize=fuzzer,address,undefined \
 	-fno-sanitize-recover=all
@@ -58,6 +60,11 @@ tests_fuzz_fuzz_cidr_SOURCES = tests/fuzz/fuzz_cidr.c
 tests_fuzz_fuzz_cidr_CPPFLAGS = $(FUZZ_CPPFLAGS)
 tests_fuzz_fuzz_cidr_LDFLAGS = $(FUZZ_LINK)
 tests_fuzz_fuzz_cidr_LDADD = $(FUZZ_LDADD)
+tests_fuzz_fuzz_device_SOURCES = tests/fuzz/fuzz_device.c
+tests_fuzz_fuzz_device_CPPFLAGS = $(FUZZ_CPPFLAGS)
+tests_fuzz_fuzz_device_CFLAGS = $(AM_CFLAGS) $(JANSSON_CFLAGS)
+tests_fuzz_fuzz_device_LDFLAGS = $(FUZZ_LINK)
+tests_fuzz_fuzz_device_LDADD = $(FUZZ_LDADD)
 
 if FUZZERS
 AM_CFLAGS += $(FUZZ_SAN_CFLAGS)
@@ -75,7 +82,7 @@ fuzz: $(FUZZ_PROGS)
 	    fuzz_config) ml=16384 ;; fuzz_json) ml=8192 ;; \
 	    fuzz_oauth_parse) ml=70000 ;; fuzz_introspect) ml=8192 ;; \
 	    fuzz_oauth_client) ml=70000 ;; \
-	    fuzz_cidr) ml=1100 ;; \
+	    fuzz_cidr) ml=1100 ;; fuzz_device) ml=4096 ;; \
 	    *) ml=256 ;; \
 	  esac; \
 	  w=tests/fuzz/work/$$h; rm -rf $$w; mkdir -p $$w; \

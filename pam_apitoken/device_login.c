@@ -159,18 +159,43 @@ static int show_code(pam_handle_t *pamh, const struct atok_device *d,
 	return r;
 }
 
-/* Sleeps until when (seconds since the epoch). */
-static void sleep_until(int64_t when)
-{
-	struct timespec ts;
-	int64_t now;
+/* A time the core was given, and the monotonic clock at that moment: the
+ * core counts whole seconds, and a wait measured from the truncated
+ * second could come up to a second short of the interval. */
+struct stamp {
+	int64_t wall;
+	struct timespec mono;
+};
 
-	while ((now = (int64_t)time(NULL)) < when) {
-		ts.tv_sec = (time_t)(when - now);
+static int64_t stamp_now(struct stamp *s)
+{
+	s->wall = (int64_t)time(NULL);
+	if (clock_gettime(CLOCK_MONOTONIC, &s->mono) != 0)
+		memset(&s->mono, 0, sizeof(s->mono)); /* see sleep_until() */
+	return s->wall;
+}
+
+/* Sleeps until `when` (seconds since the epoch, as the core said it
+ * relative to s): at least when - s->wall seconds after s was taken. */
+static void sleep_until(const struct stamp *s, int64_t when)
+{
+	struct timespec ts = s->mono;
+	int r;
+
+	if (when <= s->wall)
+		return;
+	if (s->mono.tv_sec == 0 && s->mono.tv_nsec == 0) {
+		/* no monotonic clock: a second more, never less */
+		ts.tv_sec = (time_t)(when - s->wall) + 1;
 		ts.tv_nsec = 0;
-		if (nanosleep(&ts, NULL) != 0 && errno != EINTR)
-			return;
+		while (nanosleep(&ts, &ts) != 0 && errno == EINTR)
+			;
+		return;
 	}
+	ts.tv_sec += (time_t)(when - s->wall);
+	do
+		r = clock_nanosleep(CLOCK_MONOTONIC, TIMER_ABSTIME, &ts, NULL);
+	while (r == EINTR);
 }
 
 /* Fills res as a front-end result. */
@@ -263,7 +288,8 @@ int pamatok_device_token(pam_handle_t *pamh, const struct pamatok_opts *o,
 	const void *data = NULL;
 	const char *prompt, *outcome = "none";
 	char *answer = NULL, again[PAMATOK_PROMPT_MAX + 64];
-	int64_t now = (int64_t)time(NULL), start = now, target;
+	struct stamp at;
+	int64_t now = stamp_now(&at), start = now, target;
 	int r, first = 1, n;
 
 	*tokp = NULL;
@@ -346,8 +372,8 @@ int pamatok_device_token(pam_handle_t *pamh, const struct pamatok_opts *o,
 		}
 		first = 0;
 		target = f.next_poll < f.deadline ? f.next_poll : f.deadline;
-		sleep_until(target);
-		st = atok_device_poll(d, &f, (int64_t)time(NULL), &t, &rep);
+		sleep_until(&at, target);
+		st = atok_device_poll(d, &f, stamp_now(&at), &t, &rep);
 		if (st != ATOK_DEVICE_PENDING)
 			break;
 	}

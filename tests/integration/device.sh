@@ -19,7 +19,7 @@ DRIVER=$top_builddir/tests/pam/pam_device
 [ -x "$DRIVER" ] || { echo "1..0 # SKIP $DRIVER not built"; exit 0; }
 it_enter "$@"
 
-UNAVAIL=9 AUTH_ERR=7 USER_UNKNOWN=10 MAXTRIES=11
+UNAVAIL=9 AUTH_ERR=7 USER_UNKNOWN=10 MAXTRIES=11 SERVICE_ERR=3 CONV_ERR=19
 SVC=apitoken-device
 
 it_test_syslog
@@ -128,6 +128,10 @@ it_check "approved: decision line accept, outcome=approved, polls, fingerprint" 
 it_check "approved: no prompt with prompt=none" bash -c "! grep -q '^prompt:' '$T/run.out'"
 it_check "approved: one device authorization" [ "$(stat_q .device.starts)" = 1 ]
 polls=$(stat_q '.device.polls | length')
+first=$(stat_q '(.device.polls[0] - .device.started) / 100 | round / 10')
+it_note "default interval: first poll ${first} s after the start"
+it_check "no interval from the server: the first poll 5 s after the start (RFC 8628 3.2)" \
+	awk -v g="$first" 'BEGIN { exit !(g >= 5.0 && g <= 6.2) }'
 it_check "approved: one poll ($polls)" [ "$polls" = 1 ]
 it_check "the user code is never logged" no_secret_logged "$uc"
 
@@ -258,8 +262,8 @@ gap_ok() { # gap_ok INDEX MIN MAX
 	g=$(echo "$gaps" | cut -d' ' -f"$1")
 	[ -n "$g" ] && awk -v g="$g" -v a="$2" -v b="$3" 'BEGIN { exit !(g >= a && g <= b) }'
 }
-it_check "after slow_down the interval grows by 5 s (gap ~6 s: $gaps)" gap_ok 1 5.0 7.2
-it_check "after a 503 the interval doubles (gap ~12 s: $gaps)" gap_ok 2 11.0 13.2
+it_check "after slow_down the interval grows by 5 s (gap 6 s, never less: $gaps)" gap_ok 1 6.0 7.2
+it_check "after a 503 the interval doubles (gap 12 s, never less: $gaps)" gap_ok 2 12.0 13.2
 
 # ---- Enter prompt (the default, for sshd before 10.3)
 it_pam_service "$SVC" device scope=ssh
@@ -275,6 +279,46 @@ echo >&7
 finish
 it_check "Enter once approved: success" [ "$RC" = 0 ]
 it_pam_service "$SVC" device prompt=none scope=ssh
+
+# ---- the rest of the return-code table, and the QR code
+conf <<EOF
+client_id = no-such-client
+EOF
+device_config "interval=1"
+run "$IT_USER"
+finish
+it_check "a client the server does not know: PAM_SERVICE_ERR, no code" \
+	[ "$AUTH" = "$SERVICE_ERR" ] && ! grep -q 'enter the code' "$T/run.out"
+it_check "unknown client: decision error, outcome=start" \
+	decision_has "decision=error" "outcome=start" "invalid_client"
+conf <<EOF
+qrcode = yes
+EOF
+it_pam_service "$SVC" device scope=ssh
+run "$IT_USER"
+uc=$(user_code)
+it_wait_file_grep "$T/run.out" '^prompt: Press Enter' 50
+exec 7>&- # the person goes away at the Enter prompt
+finish
+it_check "EOF at the Enter prompt: PAM_CONV_ERR" [ "$AUTH" = "$CONV_ERR" ]
+if grep -q '^#define HAVE_QRENCODE 1' "$top_builddir/ac_config.h"; then
+	it_check "qrcode = yes: a QR code in UTF-8 blocks after the code" \
+		grep -q "$(printf '\342\226\210')" "$T/run.out"
+else
+	it_skip "qrcode = yes: a QR code" "built without libqrencode"
+fi
+it_pam_service "$SVC" device prompt=none scope=ssh
+conf </dev/null
+it_check "check-config: the device login is checked" \
+	bash -c "'$IT_TOOL' --config '$IT_CONF' check-config | grep -q 'device login: client cli-mail-public'"
+printf '[store]\npath = %s\n[device]\nclient_id = c\nissuer = %s\nallow_http_loopback = yes\n' \
+	"$T/nojwt.db" "$OIDC_ISSUER" >"$T/nojwt.conf"
+chmod 600 "$T/nojwt.conf"
+# a store that exists, so that only [device] can fail
+"$IT_TOOL" --config "$T/nojwt.conf" issue --user "$IT_USER" >/dev/null 2>&1
+it_check "check-config: [device] without a validator is an error" \
+	bash -c "! '$IT_TOOL' --config '$T/nojwt.conf' check-config >/dev/null 2>'$T/cc.err' &&
+		grep -q 'needs \\[jwt\\] or \\[introspection\\]' '$T/cc.err'"
 
 # ---- the real sudo at a terminal: PAM_SILENT by default, and the code
 # is still shown

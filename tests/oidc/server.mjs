@@ -340,8 +340,9 @@ const stats = {
 // The device-flow login of pam_apitoken (issue 13): POST /test/device/config
 // interval=N (0: none in the answer, so clients use RFC 8628's 5 s) ttl=N
 // (seconds a device code lives).  /test/stats counts every request outside
-// /test/ (requests), device authorizations (device.starts) and the times of
-// token-endpoint requests in ms (device.polls), for measured poll gaps.
+// /test/ (requests), device authorizations (device.starts, the last at
+// device.started, ms) and the times of token-endpoint requests in ms
+// (device.polls), for measured poll gaps.
 const deviceConf = { interval: 0, ttl: 600 };
 let faults = [];
 
@@ -488,7 +489,7 @@ async function handle(req, res) {
     const url = new URL(req.url, issuer);
     if (url.pathname.startsWith('/test/')) return await testControl(req, res, url);
     stats.requests += 1;
-    if (url.pathname === '/device/auth') stats.device.starts += 1;
+    if (url.pathname === '/device/auth') { stats.device.starts += 1; stats.device.started = Date.now(); }
     if (url.pathname === '/token' && stats.device.polls.length < 10000) stats.device.polls.push(Date.now());
     if (url.pathname === '/token' && faults.length) return applyFault(req, res, faults.shift());
     // RFC 8414 metadata: oidc-provider only serves the OpenID discovery

@@ -338,6 +338,24 @@ if it_sudo_setup "$SVC"; then
 	it_check "sudo: approved, the command runs as root" \
 		[ "$src" = 0 ] && grep -q '^0' "$T/sudo.out"
 	it_check "sudo: decision line accept" decision_has "decision=accept" "service=$SVC"
+	# sudo asks three times on one PAM handle: one flow, not three
+	sed -i 's/^Defaults passwd_tries=1$/Defaults passwd_tries=3/' /etc/sudoers
+	device_config "interval=1"
+	it_log_mark
+	"$IT_PY" "$IT_DIR/device_pty.py" "$OIDC_ISSUER" "deny:$IT_USER" cmd \
+		setpriv --reuid="$uid" --regid="$uid" --init-groups \
+		env -i PATH=/usr/bin:/bin HOME="$T/home/$IT_USER" LANG=C \
+		USER="$IT_USER" LOGNAME="$IT_USER" sudo -k /usr/bin/id -u \
+		>"$T/sudo.out" 2>"$T/sudo.err"
+	src=$?
+	it_check "sudo, denied, passwd_tries=3: refused" [ "$src" != 0 ]
+	it_check "sudo, denied, passwd_tries=3: one code shown" \
+		[ "$(grep -c 'enter the code' "$T/sudo.out")" = 1 ]
+	it_check "sudo, denied, passwd_tries=3: one device authorization" \
+		[ "$(stat_q .device.starts)" = 1 ]
+	it_check "sudo, denied: the retries are refused without a flow" \
+		decision_has "outcome=retry"
+	sed -i 's/^Defaults passwd_tries=3$/Defaults passwd_tries=1/' /etc/sudoers
 else
 	it_not_ok "private sudoers"
 fi

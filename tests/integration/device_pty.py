@@ -7,7 +7,8 @@ device_pty.py ISSUER APPROVE_AS cmd COMMAND...
 Runs ssh (keyboard-interactive only) or COMMAND (sudo) in a pseudo
 terminal, reads the verification URL and user code from the screen,
 approves the code at the test authorization server (POST
-ISSUER/test/device/approve, as APPROVE_AS) and presses Enter at every
+ISSUER/test/device/approve, as APPROVE_AS; deny:USER denies it) and
+presses Enter at every
 "press Enter" prompt: once before approving, to see the prompt come back
 while the approval is pending, then after.  Without a prompt (prompt=none)
 it approves as soon as the code is shown.  Prints the whole screen on
@@ -27,7 +28,10 @@ DEADLINE = 60
 
 
 def approve(issuer, code, user):
-    data = urllib.parse.urlencode({"user_code": code, "user": user}).encode()
+    form = {"user_code": code, "user": user}
+    if user.startswith("deny:"):  # deny:USER denies the code
+        form = {"user_code": code, "user": user[5:], "deny": "1"}
+    data = urllib.parse.urlencode(form).encode()
     req = urllib.request.Request(issuer + "/test/device/approve", data=data)
     with urllib.request.urlopen(req, timeout=10) as r:
         r.read()

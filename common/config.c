@@ -40,8 +40,9 @@ struct key_def {
 	const char *const *choices;
 };
 
-static const char *const sections[] = {
-    "store", "jwt", "introspection", "cache", "pam", "client", "account"};
+static const char *const sections[] = {"store",   "jwt",   "introspection",
+                                       "cache",   "pam",   "client",
+                                       "account", "device"};
 /* Sections that repeat as [NAME:INSTANCE], each instance with every key
  * of NAME: [account:NAME].  Never present without an instance. */
 static const char *const repeated[] = {"account"};
@@ -145,6 +146,28 @@ static const struct key_def keys[] = {
     {"store", "timeout", T_SECONDS, "3", 1, 60, NULL},
     {"store", "last_used_interval", T_SECONDS, "60", 0, DAY, NULL},
     {"store", "allow_insecure_transport", T_BOOL, "no", 0, 0, NULL},
+    /* pam_apitoken's device-flow login (device.c): a token source. */
+    {"device", "issuer", T_URL, NULL, 0, 0, NULL},
+    {"device", "token_endpoint", T_URL, NULL, 0, 0, NULL},
+    {"device", "device_endpoint", T_URL, NULL, 0, 0, NULL},
+    {"device", "client_id", T_STRING, NULL, 0, 0, NULL},
+    {"device", "auth_method", T_ENUM, NULL, 0, 0, account_auth_methods},
+    {"device", "client_secret_file", T_PATH, NULL, 0, 0, NULL},
+    {"device", "private_key_file", T_PATH, NULL, 0, 0, NULL},
+    {"device", "ca_file", T_PATH, NULL, 0, 0, NULL},
+    {"device", "allow_http_loopback", T_BOOL, "no", 0, 0, NULL},
+    {"device", "scope", T_STRING, NULL, 0, 0, NULL},
+    {"device", "resource", T_STRING, NULL, 0, 0, NULL},
+    {"device", "timeout", T_SECONDS, "300", 5, 3600, NULL},
+    {"device", "http_timeout", T_SECONDS, "10", 1, 60, NULL},
+    {"device", "allow_root", T_BOOL, "no", 0, 0, NULL},
+    {"device", "from", T_STRING, NULL, 0, 0, NULL},
+    {"device", "max_flows", T_INT, "5", 0, 100, NULL},
+    {"device", "flow_window", T_SECONDS, "600", 1, DAY, NULL},
+    {"device", "state_dir", T_PATH, "/var/lib/apitoken/device", 0, 0, NULL},
+    {"device", "qrcode", T_BOOL, "no", 0, 0, NULL},
+    {"device", "group", T_STRING, NULL, 0, 0, NULL},
+    {"device", "groups_claim", T_STRING, "groups", 0, 0, NULL},
 };
 #define N_KEYS     (sizeof(keys) / sizeof(keys[0]))
 #define N_SECTIONS (sizeof(sections) / sizeof(sections[0]))

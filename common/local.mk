@@ -25,6 +25,7 @@ libatok_la_SOURCES = \
 	common/clientauth.c common/clientauth.h \
 	common/oauth_client.c common/oauth_client.h \
 	common/account.c common/account.h \
+	common/device.c common/device.h \
 	common/introspect.c common/introspect.h \
 	common/result.h \
 	common/verifier.c

@@ -4,13 +4,15 @@
 pam_LTLIBRARIES += pam_apitoken.la
 pam_apitoken_la_SOURCES = \
 	pam_apitoken/pam_apitoken.c \
-	pam_apitoken/options.c pam_apitoken/options.h
-pam_apitoken_la_CFLAGS = $(AM_CFLAGS) -fvisibility=hidden
+	pam_apitoken/options.c pam_apitoken/options.h \
+	pam_apitoken/device_login.c pam_apitoken/device_login.h
+pam_apitoken_la_CFLAGS = $(AM_CFLAGS) $(QRENCODE_CFLAGS) -fvisibility=hidden
 pam_apitoken_la_LDFLAGS = $(AM_LDFLAGS) -module -avoid-version -shared \
 	-no-undefined \
 	-Wl,--version-script=$(srcdir)/pam_apitoken/pam_apitoken.map \
 	-Wl,-z,relro -Wl,-z,now
-pam_apitoken_la_LIBADD = libatok.la $(PAM_LIBS) $(CRYPTO_LIBS) $(SQLITE_LIBS)
+pam_apitoken_la_LIBADD = libatok.la $(PAM_LIBS) $(CRYPTO_LIBS) $(SQLITE_LIBS) \
+	$(QRENCODE_LIBS)
 EXTRA_pam_apitoken_la_DEPENDENCIES = pam_apitoken/pam_apitoken.map
 EXTRA_DIST += pam_apitoken/pam_apitoken.map
 

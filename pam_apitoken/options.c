@@ -93,6 +93,10 @@ int pamatok_opts_parse(int argc, const char **argv, struct pamatok_opts *o,
 			o->use_first_pass = 1;
 		} else if (strcmp(arg, "try_first_pass") == 0) {
 			o->try_first_pass = 1;
+		} else if (strcmp(arg, "device") == 0) {
+			o->device = 1;
+		} else if (strcmp(arg, "maxtries") == 0) {
+			o->maxtries = 1;
 		} else if ((val = opt_value(arg, "config")) != NULL) {
 			if (*val == '\0' || strlen(val) > PAMATOK_PATH_MAX)
 				return atok_error_set(err, ATOK_ERR_INVALID,
@@ -115,6 +119,7 @@ int pamatok_opts_parse(int argc, const char **argv, struct pamatok_opts *o,
 				                      "%d bytes",
 				                      PAMATOK_PROMPT_MAX);
 			o->prompt = val;
+			o->prompt_set = 1;
 		} else if ((val = opt_value(arg, "scope")) != NULL) {
 			if ((r = add_scopes(o, val, "scope= option", err)) != 0)
 				return r;

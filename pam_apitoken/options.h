@@ -9,7 +9,12 @@
  *   debug                LOG_DEBUG detail lines (never the token)
  *   use_first_pass       take the token from PAM_AUTHTOK only
  *   try_first_pass       take PAM_AUTHTOK when set, else prompt
+ *   device               obtain the token by the device flow ([device])
+ *   maxtries             device: PAM_MAXTRIES, not PAM_AUTH_ERR, on refusal
  *   section.key=value    configuration override, applied after the file
+ *
+ * Under device, prompt= is the "press Enter once approved" prompt, and
+ * prompt=none polls without one.
  *
  * Anything else is an error: the module fails closed (PAM_SERVICE_ERR).
  */
@@ -35,6 +40,9 @@ struct pamatok_opts {
 	int debug;
 	int use_first_pass; /* wins over try_first_pass, as in pam_unix */
 	int try_first_pass;
+	int prompt_set; /* prompt= was given */
+	int device;     /* device */
+	int maxtries;   /* maxtries */
 	/* scope=: copied, since a comma-separated list is split */
 	char scope_buf[ATOK_REQ_SCOPES_MAX][ATOK_SCOPE_MAX + 1];
 	const char *scopes[ATOK_REQ_SCOPES_MAX];

@@ -28,6 +28,7 @@
 #include "config.h"
 #include "errors.h"
 #include "options.h"
+#include "device_login.h"
 
 #define PAMATOK_EXPORT __attribute__((visibility("default")))
 
@@ -64,6 +65,8 @@ struct ctx {
 	const char *rhost;   /* PAM_RHOST, or NULL */
 	const char *ruser;   /* PAM_RUSER, or NULL */
 	long long warn_days; /* [pam] warn_days */
+	/* the device flow's fields for the decision line, or "" */
+	char note[PAMATOK_DEVICE_NOTE_MAX];
 };
 
 /*
@@ -217,12 +220,12 @@ static void log_decision(const struct ctx *c, const struct atok_result *res)
 	atok_log_escape(c->ruser, 0, ruser, sizeof(ruser));
 	pam_syslog(c->pamh, m->prio,
 	           "%sdecision=%s service=%s user=%s token_id=%s "
-	           "fingerprint=%s source=%s reason=\"%s\" rhost=%s ruser=%s",
+	           "fingerprint=%s source=%s reason=\"%s\"%s rhost=%s ruser=%s",
 	           c->phase == PHASE_ACCT ? "account " : "", m->decision,
 	           service, user, id, fp,
 	           res->source == ATOK_SRC_NONE ? "-"
 	                                        : atok_source_name(res->source),
-	           reason, rhost, ruser);
+	           reason, c->note, rhost, ruser);
 }
 
 /* LOG_DEBUG detail of a result, under `debug`.  Never the token. */
@@ -504,6 +507,7 @@ PAMATOK_EXPORT int pam_sm_authenticate(pam_handle_t *pamh, int flags, int argc,
 {
 	struct ctx c;
 	struct atok_verifier *v = NULL;
+	struct atok_device *dev = NULL;
 	struct atok_request req;
 	struct atok_result res;
 	const char *token = NULL;
@@ -529,13 +533,23 @@ PAMATOK_EXPORT int pam_sm_authenticate(pam_handle_t *pamh, int flags, int argc,
 	 * secret */
 	if ((r = verifier_setup(&c, &v, &res)) != PAM_SUCCESS)
 		goto out;
-	if ((r = token_get(&c, &token, &copy, &res)) != PAM_SUCCESS)
+	if (c.opts.device) { /* a token source: checked as a typed one */
+		request_init(&c, &req);
+		r = pamatok_device_token(pamh, &c.opts, c.user, req.remote_addr,
+		                         &copy, &dev, &res, c.note,
+		                         sizeof(c.note));
+		token = copy;
+	} else {
+		r = token_get(&c, &token, &copy, &res);
+	}
+	if (r != PAM_SUCCESS)
 		goto out;
 
 	request_init(&c, &req);
 	req.token = token;
 	req.token_len = strlen(token);
 	atok_verify(v, &req, &res);
+	pamatok_device_after(dev, copy, &res); /* [device] group */
 	log_debug_result(&c, &res);
 	r = result_rc(PHASE_AUTH, &res);
 	if (res.verdict == ATOK_ACCEPT) {
@@ -551,12 +565,16 @@ out:
 		res_fail(&res, ATOK_WHY_INTERNAL, "internal error");
 		r = PAM_SERVICE_ERR;
 	}
+	/* maxtries: a refused device login ends the host's retries */
+	if (c.opts.device && c.opts.maxtries && r == PAM_AUTH_ERR)
+		r = PAM_MAXTRIES;
 	log_decision(&c, &res);
 	if (copy != NULL) {
 		explicit_bzero(copy, strlen(copy));
 		free(copy);
 	}
 	explicit_bzero(&res, sizeof(res));
+	atok_device_free(&dev);
 	atok_verifier_free(&v);
 	return r;
 }

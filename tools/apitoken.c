@@ -19,6 +19,7 @@
 #include "atok.h"
 #include "audit.h"
 #include "config.h"
+#include "device.h"
 #include "local.h"
 #include "oauth.h"
 #include "policy.h"
@@ -785,6 +786,33 @@ static void print_opaque_shape(const struct atok_config *cfg)
 	       atok_config_str(cfg, "introspection", "opaque_charset"));
 }
 
+/* [device]: the client can be made (files read), and a validator can
+ * check the tokens it obtains.  No request is made. */
+static int check_device(const struct atok_config *cfg)
+{
+	struct atok_device *d = NULL;
+	struct atok_error err = {0};
+
+	if (atok_device_new(cfg, &d, &err) != 0) {
+		fprintf(stderr, "apitoken: %s\n", err.msg);
+		return EXIT_UNAVAIL;
+	}
+	atok_device_free(&d);
+	if (!atok_config_has_section(cfg, "jwt") &&
+	    !atok_config_has_section(cfg, "introspection")) {
+		fprintf(stderr, "apitoken: [device] needs [jwt] or "
+		                "[introspection] to check the tokens it "
+		                "obtains\n");
+		return EXIT_UNAVAIL;
+	}
+	printf("device login: client %s at %s\n",
+	       atok_config_str(cfg, "device", "client_id"),
+	       atok_config_str(cfg, "device", "issuer") != NULL
+	           ? atok_config_str(cfg, "device", "issuer")
+	           : atok_config_str(cfg, "device", "device_endpoint"));
+	return 0;
+}
+
 static int cmd_check_config(const struct opts *o)
 {
 	struct atok_config *cfg = NULL;
@@ -828,6 +856,9 @@ static int cmd_check_config(const struct opts *o)
 	}
 	if (atok_config_has_section(cfg, "introspection"))
 		print_opaque_shape(cfg);
+	if (atok_config_has_section(cfg, "device") &&
+	    (r = check_device(cfg)) != 0)
+		goto out;
 	r = 0;
 out:
 	atok_store_close(&s);

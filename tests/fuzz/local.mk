@@ -6,11 +6,13 @@
 # FUZZ_SECONDS on a copy of its seed corpus (tests/fuzz/corpus/<name>) and
 # fails on any crash, leak or timeout.  See tests/fuzz/README.md.
 FUZZ_HARNESSES = fuzz_oauth_parse fuzz_local_token fuzz_config fuzz_json \
-	fuzz_jws fuzz_jwks fuzz_introspect fuzz_cidr fuzz_oauth_client
+	fuzz_jws fuzz_jwks fuzz_introspect fuzz_oauth_client fuzz_cidr \
+	fuzz_device
 FUZZ_PROGS = tests/fuzz/fuzz_oauth_parse tests/fuzz/fuzz_local_token \
 	tests/fuzz/fuzz_config tests/fuzz/fuzz_json tests/fuzz/fuzz_jws \
-	tests/fuzz/fuzz_jwks tests/fuzz/fuzz_introspect tests/fuzz/fuzz_cidr \
-	tests/fuzz/fuzz_oauth_client
+	tests/fuzz/fuzz_jwks tests/fuzz/fuzz_introspect \
+	tests/fuzz/fuzz_oauth_client tests/fuzz/fuzz_cidr \
+	tests/fuzz/fuzz_device
 FUZZ_SECONDS = 60
 FUZZ_LINK = $(AM_LDFLAGS) -fsanitize=fuzzer,address,undefined \
 	-fno-sanitize-recover=all
@@ -67,6 +69,11 @@ tests_fuzz_fuzz_pg_conninfo_SOURCES = tests/fuzz/fuzz_pg_conninfo.c
 tests_fuzz_fuzz_pg_conninfo_CPPFLAGS = $(FUZZ_CPPFLAGS)
 tests_fuzz_fuzz_pg_conninfo_LDFLAGS = $(FUZZ_LINK)
 tests_fuzz_fuzz_pg_conninfo_LDADD = $(FUZZ_LDADD)
+tests_fuzz_fuzz_device_SOURCES = tests/fuzz/fuzz_device.c
+tests_fuzz_fuzz_device_CPPFLAGS = $(FUZZ_CPPFLAGS)
+tests_fuzz_fuzz_device_CFLAGS = $(AM_CFLAGS) $(JANSSON_CFLAGS)
+tests_fuzz_fuzz_device_LDFLAGS = $(FUZZ_LINK)
+tests_fuzz_fuzz_device_LDADD = $(FUZZ_LDADD)
 
 if FUZZERS
 AM_CFLAGS += $(FUZZ_SAN_CFLAGS)
@@ -86,6 +93,7 @@ fuzz: $(FUZZ_PROGS)
 	    fuzz_cidr) ml=1100 ;; \
 	    fuzz_oauth_client) ml=70000 ;; \
 	    fuzz_pg_conninfo) ml=2048 ;; \
+	    fuzz_device) ml=4096 ;; \
 	    *) ml=256 ;; \
 	  esac; \
 	  w=tests/fuzz/work/$$h; rm -rf $$w; mkdir -p $$w; \

@@ -31,7 +31,7 @@ def put(harness, name, data):
 
 for h in ("fuzz_jws", "fuzz_jwks", "fuzz_json", "fuzz_config",
           "fuzz_local_token", "fuzz_oauth_parse", "fuzz_introspect",
-          "fuzz_cidr", "fuzz_oauth_client"):
+          "fuzz_oauth_client", "fuzz_cidr", "fuzz_device"):
     shutil.rmtree(os.path.join("corpus", h), ignore_errors=True)
 
 # --- fuzz_jws: real tokens signed with the committed keys ---------------
@@ -170,6 +170,18 @@ put("fuzz_cidr", "addr-mapped", "::ffff:192.0.2.1")
 put("fuzz_cidr", "addr-zone", "fe80::1%eth0")
 put("fuzz_cidr", "bad-host-bits", "10.0.0.1/8")
 put("fuzz_cidr", "bad-zero", "0.0.0.0/0")
+
+# --- fuzz_device: access tokens for the [device] group check -------------
+def unsigned_jwt(payload):
+    return "eyJhbGciOiJSUzI1NiJ9." + base64url_encode(payload) + ".c2ln"
+
+
+put("fuzz_device", "groups-array", unsigned_jwt('{"groups":["a","ssh"]}'))
+put("fuzz_device", "groups-string", unsigned_jwt('{"groups":"ssh"}'))
+put("fuzz_device", "groups-escaped", unsigned_jwt('{"groups":["s\\u0073h"]}'))
+put("fuzz_device", "groups-other", unsigned_jwt('{"groups":["ssh-users"]}'))
+put("fuzz_device", "no-groups", unsigned_jwt('{"sub":"alice"}'))
+put("fuzz_device", "opaque", "2YotnFZFEjr1zCsicMWpAA")
 
 # --- fuzz_oauth_parse ------------------------------------------------------------
 put("fuzz_oauth_parse", "oauthbearer",

@@ -286,9 +286,15 @@ function buildProvider(issuer) {
     ttl: {
       ClientCredentials: (ctx, token) => token.resourceServer?.accessTokenTTL || opts.ttl,
       AccessToken: (ctx, token) => token.resourceServer?.accessTokenTTL || opts.ttl,
+      DeviceCode: () => deviceConf.ttl,
     },
     extraTokenClaims: async (ctx, token) => {
       const client = token.client || ctx?.oidc?.client;
+      // a device-flow token names the account that approved it, and one
+      // group, g-<account>, in "groups"
+      if (token.accountId && USER_RE.test(token.accountId)) {
+        return { [USERNAME_CLAIM]: token.accountId, groups: [`g-${token.accountId}`] };
+      }
       return { [USERNAME_CLAIM]: userFor(ctx, client) };
     },
     formats: {
@@ -309,6 +315,9 @@ function buildProvider(issuer) {
     await next();
     if (ctx.oidc?.route === 'introspection' && ctx.body?.active && ctx.body[USERNAME_CLAIM]) {
       ctx.body.username = ctx.body[USERNAME_CLAIM];
+    }
+    if (ctx.oidc?.route === 'device_authorization' && ctx.status === 200 && ctx.body && deviceConf.interval > 0) {
+      ctx.body.interval = deviceConf.interval;
     }
   });
   // What the mail-client tests count: grants issued by type, refresh
@@ -332,7 +341,16 @@ function buildProvider(issuer) {
 // [count=N] [retry_after=S] [stall_ms=MS]: the next N token requests fail
 // so.  "close" lets the provider answer (a refresh token is rotated and
 // committed) and then closes the connection instead of sending it.
-const stats = { grants: {}, reused: 0, faults: 0 };
+const stats = {
+  grants: {}, reused: 0, faults: 0, requests: 0, device: { starts: 0, polls: [] },
+};
+// The device-flow login of pam_apitoken (issue 13): POST /test/device/config
+// interval=N (0: none in the answer, so clients use RFC 8628's 5 s) ttl=N
+// (seconds a device code lives).  /test/stats counts every request outside
+// /test/ (requests), device authorizations (device.starts, the last at
+// device.started, ms) and the times of token-endpoint requests in ms
+// (device.polls), for measured poll gaps.
+const deviceConf = { interval: 0, ttl: 600 };
 let faults = [];
 
 function applyFault(req, res, f) {
@@ -470,9 +488,20 @@ async function testControl(req, res, url) {
     }
     return sendJson(res, 200, rotate({ keep, algs }));
   }
-  if (['/test/fault', '/test/device/approve', '/test/revoke-grants'].includes(url.pathname) && req.method === 'POST') {
+  if (['/test/fault', '/test/device/approve', '/test/revoke-grants', '/test/device/config'].includes(url.pathname) && req.method === 'POST') {
     const params = new URLSearchParams(url.search);
     for (const [k, v] of new URLSearchParams(await readBody(req))) params.set(k, v);
+    if (url.pathname === '/test/device/config') {
+      for (const k of ['interval', 'ttl']) {
+        if (!params.has(k)) continue;
+        const v = Number(params.get(k));
+        if (!Number.isInteger(v) || v < 0 || (k === 'ttl' && v < 1)) return sendJson(res, 400, { error: `bad ${k}` });
+        deviceConf[k] = v;
+      }
+      stats.requests = 0;
+      stats.device = { starts: 0, polls: [] };
+      return sendJson(res, 200, deviceConf);
+    }
     if (url.pathname === '/test/device/approve') {
       const { status, body } = await approveDevice(params);
       return sendJson(res, status, body);
@@ -519,6 +548,9 @@ async function handle(req, res) {
   try {
     const url = new URL(req.url, issuer);
     if (url.pathname.startsWith('/test/')) return await testControl(req, res, url);
+    stats.requests += 1;
+    if (url.pathname === '/device/auth') { stats.device.starts += 1; stats.device.started = Date.now(); }
+    if (url.pathname === '/token' && stats.device.polls.length < 10000) stats.device.polls.push(Date.now());
     if (url.pathname === '/token' && faults.length) return applyFault(req, res, faults.shift());
     // RFC 8414 metadata: oidc-provider only serves the OpenID discovery
     // document; the contents are the same, so serve that under this name too.

@@ -7,9 +7,10 @@ UNIT_TESTS = \
 	tests/unit/test_store \
 	tests/unit/test_verifier \
 	tests/unit/test_json \
+	tests/unit/test_oauth_client \
 	tests/unit/test_cidr \
 	tests/unit/test_policy \
-	tests/unit/test_oauth_client
+	tests/unit/test_device
 check_PROGRAMS += $(UNIT_TESTS)
 TESTS += $(UNIT_TESTS)
 UNIT_CPPFLAGS = $(AM_CPPFLAGS) -I$(top_srcdir)/tests
@@ -37,4 +38,6 @@ tests_unit_test_policy_CPPFLAGS = $(UNIT_CPPFLAGS)
 tests_unit_test_policy_LDADD = $(UNIT_LDADD)
 tests_unit_test_oauth_client_CPPFLAGS = $(UNIT_CPPFLAGS)
 tests_unit_test_oauth_client_LDADD = $(UNIT_LDADD)
+tests_unit_test_device_CPPFLAGS = $(UNIT_CPPFLAGS)
+tests_unit_test_device_LDADD = $(UNIT_LDADD)
 EXTRA_DIST += tests/unit/fixture.h

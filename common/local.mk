@@ -34,8 +34,9 @@ libatok_la_CFLAGS = $(AM_CFLAGS) -fPIC $(CRYPTO_CFLAGS) $(SQLITE_CFLAGS) \
 # libcurl is dlopen()ed by http.c when first needed, never linked.
 libatok_la_LIBADD = $(CRYPTO_LIBS) $(SQLITE_LIBS) $(JANSSON_LIBS) -lm -ldl
 # The PostgreSQL backend: libpq's header only; libpq.so.5 is dlopen()ed by
-# store_pg.c when [store] backend = postgresql, never linked.
+# store_pg_conn.c when [store] backend = postgresql, never linked.
 if HAVE_LIBPQ
-libatok_la_SOURCES += common/store_pg.c common/store_pg.h common/store_pg_sql.c
+libatok_la_SOURCES += common/store_pg.c common/store_pg.h common/store_pg_int.h \
+	common/store_pg_conn.c common/store_pg_sql.c
 libatok_la_CFLAGS += $(LIBPQ_CFLAGS)
 endif

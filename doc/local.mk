@@ -2,3 +2,5 @@ dist_man_MANS += doc/apitoken.1 doc/apitoken.conf.5 doc/pam_apitoken.8 \
 	doc/apitoken_sasl.8
 dist_doc_DATA = doc/jwt-guide.md doc/introspection-guide.md \
 	doc/mail-relay-guide.md
+# The maintainer's guide: in the release tree, not installed.
+EXTRA_DIST += doc/HACKING.md

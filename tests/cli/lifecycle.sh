@@ -1,4 +1,5 @@
 #!/bin/bash
+# SPDX-License-Identifier: BSD-3-Clause
 # lifecycle.sh - the token lifecycle of issue 15 through the apitoken
 # command: --from source-address limits (issue, rotate, list, verify
 # --remote-addr), rotate --grace, last use and from where in list and

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /*
  * Allocation failure (issue 6): every verification path runs once per N
  * with the Nth allocation failing, each run in a forked child, for every

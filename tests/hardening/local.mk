@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: BSD-3-Clause
 # tests/hardening: concurrency and crash safety (issue 6).
 check_PROGRAMS += tests/hardening/test_threads
 TESTS += tests/hardening/test_threads tests/hardening/store_crash.sh

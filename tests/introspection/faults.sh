@@ -1,4 +1,5 @@
 #!/bin/bash
+# SPDX-License-Identifier: BSD-3-Clause
 # shellcheck source-path=SCRIPTDIR
 # RFC 7662 introspection against a loopback server the test controls
 # (tests/introspection/fault_server.py; issue 4, "Tests").  The request the

@@ -1,4 +1,5 @@
 #!/bin/bash
+# SPDX-License-Identifier: BSD-3-Clause
 # shellcheck source-path=SCRIPTDIR
 # RFC 7662 introspection end to end with a real authorization server (issue 4,
 # "Tests"): oidc-provider (tests/oidc/server.mjs) on 127.0.0.1, once over

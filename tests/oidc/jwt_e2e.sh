@@ -1,4 +1,5 @@
 #!/bin/bash
+# SPDX-License-Identifier: BSD-3-Clause
 # shellcheck source-path=SCRIPTDIR
 # End to end with a real authorization server (issue 3, "Tests"): oidc-provider
 # (tests/oidc/server.mjs) on 127.0.0.1 issues RS256, PS256, ES256 and EdDSA JWT

@@ -1,4 +1,5 @@
 #!/bin/bash
+# SPDX-License-Identifier: BSD-3-Clause
 # shellcheck source-path=SCRIPTDIR
 # The OAuth client side (issue 12) against a real authorization server:
 # oidc-provider (tests/oidc/server.mjs) with the device flow, 20 s access

@@ -1,4 +1,5 @@
 #!/usr/bin/env node
+// SPDX-License-Identifier: BSD-3-Clause
 // Test-only OAuth 2.0 authorization server for the apitoken test suite.
 // Built on oidc-provider (panva/node-oidc-provider) 8.x, which supports Node 20.
 //

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /*
  * test_pam.c - pam_apitoken.so through the real libpam.
  *

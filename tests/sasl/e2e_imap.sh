@@ -1,4 +1,5 @@
 #!/bin/bash
+# SPDX-License-Identifier: BSD-3-Clause
 # End-to-end: a real Cyrus IMAP server (cyrmaster + imapd, its own
 # imapd.conf / cyrus.conf / config dir / spool in a temp dir, listening on
 # 127.0.0.1) with libapitoken.so loaded through SASL_PATH, and real

@@ -1,4 +1,5 @@
 #!/bin/bash
+# SPDX-License-Identifier: BSD-3-Clause
 # End-to-end: a private Postfix instance (postfix -c $T/postfix: its own
 # main.cf / master.cf / queue, smtpd on 127.0.0.1:<port>, no chroot) with
 # smtpd_sasl_type=cyrus, the plugin loaded through SASL_PATH (imported

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /*
  * test_sasl.c - the built libapitoken.so through the real libsasl2:
  * sasl_server_init with SASL_CB_GETPATH at the build tree and

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /* Unit tests for common/store.c and common/store_sqlite.c. */
 #include "ac_config.h"
 

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /* Unit tests for common/verifier.c and common/local.c: the one path. */
 #include "ac_config.h"
 

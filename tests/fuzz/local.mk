@@ -1,5 +1,5 @@
 # SPDX-License-Identifier: BSD-3-Clause
-# libFuzzer harnesses (issue 6), one per parser of attacker-controlled bytes.
+# libFuzzer harnesses, one per parser of attacker-controlled bytes.
 # Built only with `configure CC=clang --enable-fuzzers` (use a separate
 # build directory): then everything is compiled with ASan+UBSan and
 # libFuzzer's coverage ($(FUZZ_SAN_CFLAGS) in AM_CFLAGS), and only the

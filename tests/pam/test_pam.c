@@ -1075,7 +1075,7 @@ static void test_acct_mgmt(const struct fixture *fx)
 	}
 }
 
-/* ---- PAM_RHOST: source-address limits (issue 15) ----------------------- */
+/* ---- PAM_RHOST: source-address limits ---------------------------------- */
 
 static void test_rhost(const struct fixture *fx)
 {

@@ -54,7 +54,7 @@ cyrus_start() {
 	IMAPX_PORT=$(it_free_port)
 	IMAPJ_PORT=$(it_free_port)
 	# Shared options; the second file offers XOAUTH2 alone (curl sends
-	# OAUTHBEARER whenever the server offers it: curl issue 10259).
+	# OAUTHBEARER whenever the server offers it: curl's GitHub issue #10259).
 	printf '%s\n' \
 		"configdirectory: $CYR/config" \
 		"partition-default: $CYR/spool" \

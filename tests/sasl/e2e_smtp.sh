@@ -194,7 +194,7 @@ fi
 py_smtp tok_good OAUTHBEARER
 it_check "store unlocked: 235 again" out_has "CODE 235"
 
-# Source-address limits (issue 15): Postfix gives the plugin the client's
+# Source-address limits: Postfix gives the plugin the client's
 # address as ipremoteport ("127.0.0.1;port").  Issued as the store's
 # owner (e2e_store gave the files to postfix).
 lc_issue() { # VAR ARGS...

@@ -678,7 +678,7 @@ static int refused(const char *tok)
 	       strstr(e.challenge, "invalid_token") != NULL;
 }
 
-/* Issue 15: tokens limited to networks, against the host's ipremoteport
+/* Tokens limited to networks, against the host's ipremoteport
  * ("address;port"). */
 static void test_source(void)
 {

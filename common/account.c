@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /*
  * account.c - named OAuth client accounts: state files and the locked,
  * shared refresh (see account.h).

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /*
  * account.h - named OAuth client accounts ([account:NAME]): their state
  * files and the refresh that many processes share.

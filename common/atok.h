@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /*
  * atok.h - the validation core's interface for front ends (PAM, SASL, CLI).
  *

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /* b64url.c - strict base64url; written here because OpenSSL's EVP_Decode*
  * accepts padding, whitespace and the '+/' alphabet, which JOSE forbids. */
 #include "ac_config.h"

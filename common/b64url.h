@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /*
  * b64url.h - strict base64url (RFC 4648 section 5) as JOSE uses it: no
  * padding, no '+' or '/', no whitespace, no non-zero trailing bits.

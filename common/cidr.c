@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /* cidr.c - CIDR allow-lists and remote addresses (see cidr.h). */
 #include "ac_config.h"
 

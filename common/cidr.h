@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /*
  * cidr.h - source-address limits of local tokens: a strict parser for
  * CIDR allow-lists ("10.0.0.0/8,2001:db8::/32") and for the numeric remote

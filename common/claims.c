@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /* claims.c - JWT claims: time, issuer, audience, user, scopes. */
 #include "ac_config.h"
 

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /*
  * claims.h - JWT claims (RFC 7519, RFC 9068): time, issuer, audience, the
  * user and the scopes.

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /*
  * clientauth.c - OAuth 2.0 client authentication and form bodies, shared
  * by the introspection client and the token-endpoint client.

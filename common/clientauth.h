@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /*
  * clientauth.h - OAuth 2.0 client authentication (RFC 6749 2.3, RFC 7523)
  * and the form bodies it goes into: one code path for the introspection

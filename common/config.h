@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /*
  * config.h - the one configuration parser, for the file and for front-end
  * overrides (PAM `section.key=value`, SASL `apitoken_<section>_<key>`).

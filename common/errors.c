@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /* errors.c - the core's error space. */
 #include "ac_config.h"
 

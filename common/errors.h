@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /*
  * errors.h - the core's one error space, and the detail that travels with it.
  *

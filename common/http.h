@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /*
  * http.h - the HTTP client for JWKS, discovery and introspection: the only
  * file that includes libcurl.  libcurl is initialised lazily, once, and only

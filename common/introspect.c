@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /*
  * introspect.c - RFC 7662 token introspection and its result cache.
  *

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /*
  * introspect.h - opaque tokens checked by OAuth 2.0 token introspection
  * (RFC 7662), with a result cache shared by processes.

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /* json.c - a strict, allocation-free JSON reader for JWT headers/claims.
  * Why it exists instead of jansson on this path: see json.h. */
 #include "ac_config.h"

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /*
  * json.h - a strict, allocation-free JSON reader for JWT headers and claims.
  *

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /* jwk.c - JSON Web Keys and key sets, parsed once into EVP_PKEYs. */
 #include "ac_config.h"
 

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /*
  * jwk.h - JSON Web Keys (RFC 7517/7518/8037) and key sets, parsed once into
  * EVP_PKEYs.  Which algorithm a key may serve is decided here, from the

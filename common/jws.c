@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /* jws.c - JWS compact serialization: strict parsing, signature check. */
 #include "ac_config.h"
 

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /*
  * jws.h - JWS compact serialization (RFC 7515): strict parsing and
  * signature verification.  The only file that calls OpenSSL's verify API.

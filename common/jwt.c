@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /* jwt.c - the JWT access token validator. */
 #include "ac_config.h"
 

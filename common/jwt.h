@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /*
  * jwt.h - the JWT access token validator: JWS signature against configured
  * keys and algorithms, then claims.

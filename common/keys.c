@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /* keys.c - JWT key sources: file, jwks_uri, discovery; shared disk cache. */
 #include "ac_config.h"
 

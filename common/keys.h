@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /*
  * keys.h - where JWT verification keys come from: a JWKS file, a jwks_uri,
  * or OIDC / RFC 8414 discovery.  Remote keys go memory -> disk cache (shared

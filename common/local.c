@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /* local.c - local API tokens: issue, rotate, verify against the store. */
 #include "ac_config.h"
 

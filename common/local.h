@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /*
  * local.h - local API tokens: issue, rotate and verify against the store.
  */

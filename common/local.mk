@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: BSD-3-Clause
 # The validation core: a libtool convenience library linked into every
 # front end.  Only the files named in each comment touch that foreign API.
 noinst_LTLIBRARIES += libatok.la

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /*
  * oauth_client.c - the token-endpoint client (see oauth_client.h).
  *

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /*
  * oauth_client.h - the token-endpoint client: what an OAuth 2.0 client
  * asks of an authorization server's token side.  Discovery (OpenID

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /* policy.c - the issuance policy of local tokens (see policy.h). */
 #include "ac_config.h"
 

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /*
  * policy.h - the issuance policy of local tokens ([store] max_lifetime,
  * default_lifetime, known_scopes), applied by `apitoken issue` and

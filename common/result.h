@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /*
  * result.h - how the core's files fill a struct atok_result (internal).
  */

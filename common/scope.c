@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /* scope.c - OAuth scope lists, compared as whole words. */
 #include "ac_config.h"
 

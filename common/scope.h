@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /*
  * scope.h - OAuth scope lists (RFC 6749 section 3.3): space-separated
  * scope-tokens of %x21 / %x23-5B / %x5D-7E, compared as whole words.

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /* store.c - the store interface: picks the backend, dispatches. */
 #include "ac_config.h"
 

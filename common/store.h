@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /*
  * store.h - the local token store behind a small interface.
  *
@@ -26,8 +27,9 @@ struct atok_token_record {
 	int64_t revoked;   /* 0 = not revoked, else when */
 	int64_t last_used; /* 0 = never used */
 	char rotated_from[ATOK_TOKEN_ID_MAX + 1]; /* "" unless rotated */
-	/* Schema 2 (issue 15).  A backend stores each as written here and
-	 * gives "" for rows older than the column. */
+	/* Schema 2 (source-address limits, rotation with a grace period).
+	 * A backend stores each as written here and gives "" for rows older
+	 * than the column. */
 	/* Networks it may be used from, in the canonical form of
 	 * atok_cidr_list_format() ("10.0.0.0/8,2001:db8::/32"); "" =
 	 * anywhere.  Checked at every use, so a row that no longer parses

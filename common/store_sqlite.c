@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /*
  * store_sqlite.c - the SQLite token store (the only file that talks SQL).
  *

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /* token.c - token shapes: classification, the local token format, hashing. */
 #include "ac_config.h"
 

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /*
  * util.h - small helpers shared by the core: secret wiping, bounded string
  * copies, file safety checks, hex.

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /*
  * verifier.c - the one path every authentication takes: classify the token,
  * hand it to its validator, then bind the user and check scopes.

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: BSD-3-Clause
 # pam_apitoken: the PAM module.  Only the pam_sm_* entry points are
 # exported (version script); the core is linked in statically from the
 # libatok convenience library and stays hidden.

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /*
  * options.c - module argument parsing and configuration loading for
  * pam_apitoken: the one place that reads argv (as pam_faillock's

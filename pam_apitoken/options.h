@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /*
  * options.h - the module arguments of pam_apitoken, parsed in one place.
  *

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /*
  * pam_apitoken.c - the PAM front end of apitoken.
  *

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /*
  * accounts.c - the client mechanisms' named accounts ("apitoken:NAME" as
  * the SASL password): opened at sasl_client_plug_init, which Postfix runs

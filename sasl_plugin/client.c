@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /*
  * client.c - the OAUTHBEARER and XOAUTH2 client mechanisms, so Cyrus-SASL
  * clients (imtest, Postfix's smtp client) can log in with a token.

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: BSD-3-Clause
 # sasl_plugin: the Cyrus SASL plugin libapitoken.so (OAUTHBEARER and
 # XOAUTH2, server and client).  Only sasl_server_plug_init and
 # sasl_client_plug_init are exported (version script); the core is linked

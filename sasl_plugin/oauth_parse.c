@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /*
  * oauth_parse.c - strict, length-based parsers and builders of the
  * OAUTHBEARER (RFC 7628 section 3.1) and XOAUTH2 client messages.

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /*
  * oauth_parse.h - the strict parsers and builders of the OAUTHBEARER
  * (RFC 7628) and XOAUTH2 client messages.

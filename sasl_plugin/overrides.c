@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /*
  * overrides.c - the apitoken_<section>_<key> option names: every key of
  * the core's configuration.  No SASL headers, so tests can check the list.

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /*
  * plugin.c - the Cyrus SASL plugin's entry points, its options and the one
  * result -> SASL code table.

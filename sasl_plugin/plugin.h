@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /*
  * plugin.h - what the SASL plugin's files share: the mechanism table
  * entries, options read through the host's getopt, verifier set-up, and

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /*
  * server.c - the OAUTHBEARER (RFC 7628) and XOAUTH2 server mechanisms.
  *

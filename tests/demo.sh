@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: BSD-3-Clause
 # The demo: issue a local API token, authenticate with it through the real
 # pam_apitoken.so and libpam (pamtester under pam_wrapper, so /etc is never
 # touched), then show a wrong-user token and a revoked token refused.

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /*
  * tap.h - a small in-tree TAP harness.  Each check is one TAP line, so the
  * run counts cases, not programs; table tests name their failing row.

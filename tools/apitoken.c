@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /*
  * apitoken - the administrator's command: issue, list, revoke and rotate
  * local API tokens, verify any token exactly as PAM and SASL would, and

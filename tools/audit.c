@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /* audit.c - the audit trail of the apitoken command (see audit.h). */
 #include "ac_config.h"
 

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /*
  * audit.h - the audit trail of the apitoken command: one syslog line
  * (LOG_AUTHPRIV | LOG_NOTICE, ident "apitoken") per administrative change,

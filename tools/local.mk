@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: BSD-3-Clause
 bin_PROGRAMS += tools/apitoken
 tools_apitoken_SOURCES = tools/apitoken.c tools/audit.c tools/audit.h \
 	tools/oauth.c tools/oauth.h \

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /*
  * oauth.c - `apitoken oauth login|token|refresh|status|logout NAME`.
  *

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /*
  * oauth.h - `apitoken oauth ...`: named OAuth client accounts for mail
  * clients (see apitoken(1)).

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /*
  * bench_introspect - introspection through the core against a bare
  * libcurl POST to the same loopback server, and in-process cache hits.

@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: BSD-3-Clause
 # Introspection cost, all against one loopback server started here:
 #  1. a cold introspection through the core vs a bare libcurl POST
 #     (both keep their connection);

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /*
  * bench_jwt - JWT verifications per second through the core (atok_verify)
  * against bare EVP_DigestVerify (or HMAC) on the same key and token, and a

@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: BSD-3-Clause
 # JWT verification cost: the core against bare OpenSSL on the same key and
 # token, per algorithm.  Wall-clock rates from one timed run, then
 # instructions per verification from callgrind, counted only inside the

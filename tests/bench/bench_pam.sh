@@ -1,4 +1,5 @@
 #!/bin/bash
+# SPDX-License-Identifier: BSD-3-Clause
 # bench_pam.sh - a whole PAM login in a fresh process, in milliseconds.
 #
 # Figures, not pass/fail; never part of `make check`.  Run by `make bench`

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /*
  * bench_verify.c - verifications per second of a local token through the
  * core (atok_verify), with a small and a large store.

@@ -1,4 +1,5 @@
 #!/usr/bin/python3
+# SPDX-License-Identifier: BSD-3-Clause
 """A minimal RFC 7662 endpoint for the benchmark: every token is active for
 alice.  127.0.0.1 only; prints its port, serves until killed."""
 import http.server, json, sys, time

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: BSD-3-Clause
 # tests/bench: performance figures, not pass/fail; never part of `make
 # check`.  `make bench` builds what it needs and runs both benchmarks:
 #   bench_verify  verifies/s through atok_verify with 1k and 1M stored

@@ -1,4 +1,5 @@
 #!/bin/bash
+# SPDX-License-Identifier: BSD-3-Clause
 # cli.sh - the apitoken command end to end: issue, list, revoke, rotate,
 # verify, check-config, store permissions, and a read-only service user.
 # Prints TAP.  Everything happens in one mktemp -d directory.

@@ -1,9 +1,10 @@
 #!/bin/bash
-# lifecycle.sh - the token lifecycle of issue 15 through the apitoken
-# command: --from source-address limits (issue, rotate, list, verify
-# --remote-addr), rotate --grace, last use and from where in list and
-# --json, the issuance policy ([store] max_lifetime, default_lifetime,
-# known_scopes, and max_expires as its old name).  Prints TAP.  Everything
+# SPDX-License-Identifier: BSD-3-Clause
+# lifecycle.sh - the token lifecycle through the apitoken command:
+# --from source-address limits (issue, rotate, list, verify --remote-addr),
+# rotate --grace, last use and from where in list and --json, the
+# issuance policy ([store] max_lifetime, default_lifetime, known_scopes,
+# and max_expires as its old name).  Prints TAP.  Everything
 # happens in one mktemp -d directory.  Needs bash and jq (the JSON checks
 # are skipped without it).
 set -u

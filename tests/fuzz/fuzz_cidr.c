@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /*
  * fuzz_cidr.c - libFuzzer harness for common/cidr.c: the allow-list parser
  * (`apitoken issue --from`, and what the store holds) and the remote

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /*
  * fuzz_config.c - libFuzzer harness for the configuration parser
  * (common/config.c, atok_config_load_buffer).  Every input either loads

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /*
  * fuzz_introspect.c - libFuzzer harness for the RFC 7662 response rules
  * (atok_introspect_parse_response, on a client built once with issuer,

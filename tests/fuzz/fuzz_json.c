@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /*
  * fuzz_json.c - libFuzzer harness for the JWT JSON reader (common/json.c).
  * An accepted object must describe bytes inside the input; every accessor

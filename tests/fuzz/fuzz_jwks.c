@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /*
  * fuzz_jwks.c - libFuzzer harness for the JWKS parser (common/jwk.c,
  * atok_jwks_parse) and key selection on what it accepts.

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /*
  * fuzz_jws.c - libFuzzer harness for the JWS/JWT path: atok_verify() on a
  * verifier built once with a fixed [jwt] section, the committed test JWKS

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /*
  * fuzz_local_token.c - libFuzzer harness for token shapes (common/token.c):
  * classification, the declared opaque shape and atok_local_parse().  An

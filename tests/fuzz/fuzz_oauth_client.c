@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /*
  * fuzz_oauth_client.c - libFuzzer harness for the token-endpoint client's
  * response parsers (common/oauth_client.c): token, device authorization

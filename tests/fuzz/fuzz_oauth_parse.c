@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /*
  * fuzz_oauth_parse.c - libFuzzer harness for sasl_plugin/oauth_parse.c.
  * Built by configure --enable-fuzzers and run by `make fuzz` (see

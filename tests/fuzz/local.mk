@@ -1,4 +1,5 @@
-# libFuzzer harnesses (issue 6), one per parser of attacker-controlled bytes.
+# SPDX-License-Identifier: BSD-3-Clause
+# libFuzzer harnesses, one per parser of attacker-controlled bytes.
 # Built only with `configure CC=clang --enable-fuzzers` (use a separate
 # build directory): then everything is compiled with ASan+UBSan and
 # libFuzzer's coverage ($(FUZZ_SAN_CFLAGS) in AM_CFLAGS), and only the

@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: BSD-3-Clause
 # mkcorpus.sh - regenerates the seed corpora in tests/fuzz/corpus/<harness>/
 # from the TEST-ONLY keys in tests/fixtures/jwt (never real keys).
 #

@@ -1,5 +1,6 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /*
- * Allocation failure (issue 6): every verification path runs once per N
+ * Allocation failure: every verification path runs once per N
  * with the Nth allocation failing, each run in a forked child, for every
  * N until a run makes fewer than N allocations.  It never crashes, never
  * hangs, never accepts what it should not:

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /*
  * live_tokens.h - tokens for the threaded tests, valid at the real time
  * (the verifiers there run at time(NULL), not at a fixed test clock).

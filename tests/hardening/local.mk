@@ -1,4 +1,5 @@
-# tests/hardening: concurrency and crash safety (issue 6).
+# SPDX-License-Identifier: BSD-3-Clause
+# tests/hardening: concurrency, crash safety and allocation failure.
 check_PROGRAMS += tests/hardening/test_threads
 TESTS += tests/hardening/test_threads tests/hardening/store_crash.sh
 tests_hardening_test_threads_CPPFLAGS = $(AM_CPPFLAGS) -I$(top_srcdir)/tests \

@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: BSD-3-Clause
 # The store under concurrent issue / revoke / verify from several
 # processes, and kill -9 in the middle of writes: the database stays
 # consistent (PRAGMA integrity_check) and no token whose revocation was

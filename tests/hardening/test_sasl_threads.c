@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /*
  * The built SASL plugin driven through the real libsasl2 from many threads
  * at once, as a threaded host does (slapd: one sasl_server_init, real

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /*
  * The core verified from many threads at once, as a threaded libsasl2 host
  * would: each thread has its own verifier (a verifier is used by one

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: BSD-3-Clause
 # shellcheck shell=bash disable=SC2154 # top_srcdir, T, IT_*: from lib.sh
 # tests/integration/fail2ban.sh — checks contrib/fail2ban/filter.d/apitoken.conf
 # with fail2ban's own fail2ban-regex against the syslog lines a real test

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: BSD-3-Clause
 # tests/integration/lib.sh — shared harness for the end-to-end tests that run
 # a REAL sshd and a REAL sudo against pam_apitoken.so.  Sourced (by bash) from
 # tests/integration/sshd.sh and tests/integration/sudo.sh.

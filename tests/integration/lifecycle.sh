@@ -1,5 +1,7 @@
 #!/bin/bash
-# End-to-end, issue 15: the token lifecycle through a real OpenSSH sshd
+# SPDX-License-Identifier: BSD-3-Clause
+# End-to-end: the token lifecycle (source-address limits, rotation, last
+# use) through a real OpenSSH sshd
 # (UsePAM, PAM_RHOST = the client's numeric address) on 127.0.0.1 with
 # pam_apitoken.so, and the audit trail of the apitoken command in syslog:
 #   * a token limited to 127.0.0.0/8 logs in from 127.0.0.1; one limited to

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: BSD-3-Clause
 # tests/integration: end-to-end tests with a real sshd and a real sudo.
 # They need root and unshare (else they print "1..0 # SKIP ...").
 # stacked.sh: pam_unix and pam_apitoken at one prompt, against a recording

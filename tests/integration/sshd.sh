@@ -1,4 +1,5 @@
 #!/bin/bash
+# SPDX-License-Identifier: BSD-3-Clause
 # End-to-end: a real OpenSSH sshd (keyboard-interactive, UsePAM) on
 # 127.0.0.1 authenticating with pam_apitoken.so.  See lib.sh for how the test
 # keeps off the real system (mount + PID namespace, private /etc copies,

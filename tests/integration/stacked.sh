@@ -1,4 +1,5 @@
 #!/bin/bash
+# SPDX-License-Identifier: BSD-3-Clause
 # End-to-end: passwords and tokens at one prompt.  pam_unix (the test user
 # has a real password, in the private /etc/shadow only) stacked with
 # pam_apitoken in every order an administrator would write, through the

@@ -1,4 +1,5 @@
 #!/bin/bash
+# SPDX-License-Identifier: BSD-3-Clause
 # End-to-end: the real (setuid) sudo authenticating the invoking user with
 # pam_apitoken.so through a private PAM service and a private sudoers copy.
 # See lib.sh for how the test keeps off the real system.  Prints TAP.

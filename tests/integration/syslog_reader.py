@@ -1,4 +1,5 @@
 #!/usr/bin/python3
+# SPDX-License-Identifier: BSD-3-Clause
 """Minimal syslog sink for the integration tests.
 
 Usage: syslog_reader.py SOCKET OUTFILE READYFILE

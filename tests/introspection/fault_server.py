@@ -1,4 +1,5 @@
 #!/usr/bin/python3
+# SPDX-License-Identifier: BSD-3-Clause
 # fault_server.py - a loopback RFC 7662 introspection endpoint whose every
 # answer the test chooses, for tests/introspection/faults.sh.
 #

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: BSD-3-Clause
 # tests/introspection/fault_server.sh - start and feed the loopback
 # introspection endpoint (fault_server.py) for every suite that needs one.
 # Sourced by bash; needs /usr/bin/python3.

@@ -1,7 +1,8 @@
 #!/bin/bash
+# SPDX-License-Identifier: BSD-3-Clause
 # shellcheck source-path=SCRIPTDIR
 # RFC 7662 introspection against a loopback server the test controls
-# (tests/introspection/fault_server.py; issue 4, "Tests").  The request the
+# (tests/introspection/fault_server.py).  The request the
 # client sends (POST form token + token_type_hint, client_secret_basic with
 # form-urlencoded id and secret, client_secret_post, nothing in the URL); the
 # response rules (active must be the JSON true; exp, nbf, iss, aud, username

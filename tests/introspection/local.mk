@@ -1,4 +1,5 @@
-# tests/introspection: RFC 7662 token introspection (issue 4).  faults.sh
+# SPDX-License-Identifier: BSD-3-Clause
+# tests/introspection: RFC 7662 token introspection.  faults.sh
 # drives the client against a loopback server the test controls
 # (fault_server.py): the request it sends, the response rules, the result
 # cache, and every fault failing closed with its own reason.  oidc_e2e.sh

@@ -1,7 +1,8 @@
 #!/bin/bash
+# SPDX-License-Identifier: BSD-3-Clause
 # shellcheck source-path=SCRIPTDIR
-# RFC 7662 introspection end to end with a real authorization server (issue 4,
-# "Tests"): oidc-provider (tests/oidc/server.mjs) on 127.0.0.1, once over
+# RFC 7662 introspection end to end with a real authorization server:
+# oidc-provider (tests/oidc/server.mjs) on 127.0.0.1, once over
 # plain http (allow_http_loopback) and once over TLS with a test CA.  An
 # opaque token logs in through the PAM module (tests/pam/pam_login) and the
 # apitoken command; mallory's token is refused for apitok-test; revoked at

@@ -1,4 +1,5 @@
 #!/bin/bash
+# SPDX-License-Identifier: BSD-3-Clause
 # cross.sh - JWTs minted by an independent implementation (python3-jwcrypto,
 # Debian's package, under /usr/bin/python3) for every algorithm, with the
 # committed test keys, verified by `apitoken verify`; a tampered copy of

@@ -1,4 +1,5 @@
 #!/usr/bin/python3
+# SPDX-License-Identifier: BSD-3-Clause
 # jwks_server.py - a loopback HTTP server for tests/jwt/keys.sh: serves a
 # JWKS and OIDC / RFC 8414 discovery documents, and logs every request.
 #

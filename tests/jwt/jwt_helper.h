@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /*
  * jwt_helper.h - JWTs signed at test time with the committed TEST-ONLY keys
  * in tests/fixtures/jwt (regenerate with mktestdata.sh), and verifiers

@@ -1,4 +1,5 @@
 #!/bin/bash
+# SPDX-License-Identifier: BSD-3-Clause
 # keys.sh - the remote JWT key source against a loopback HTTP server
 # (tests/jwt/jwks_server.py): jwks_uri and discovery, the disk cache shared
 # by processes, Cache-Control within bounds, the unknown-kid refetch limit,

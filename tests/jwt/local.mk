@@ -1,4 +1,5 @@
-# JWT validator tests (issue 3): base64url, JWS parsing and every algorithm,
+# SPDX-License-Identifier: BSD-3-Clause
+# JWT validator tests: base64url, JWS parsing and every algorithm,
 # claims, RFC 7515 / 7520 / 8037 vectors, an independent implementation
 # (python3-jwcrypto), and the remote key source against a loopback server.
 JWT_TESTS = \

@@ -1,4 +1,5 @@
 #!/usr/bin/python3
+# SPDX-License-Identifier: BSD-3-Clause
 # mint.py - mints a JWT with python3-jwcrypto, an implementation independent
 # of ours, for tests/jwt/cross.sh and keys.sh.
 #

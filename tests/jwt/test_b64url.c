@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /* Unit tests for common/b64url.c: strict base64url as JOSE uses it. */
 #include "ac_config.h"
 

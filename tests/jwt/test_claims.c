@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /*
  * Tests for common/claims.c through atok_verify: HS256 and RS256 tokens
  * built here, at JH_NOW = 1800000000 with the default leeway of 60 s.

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /*
  * Tests for common/jws.c and common/jwk.c through the one path: strict
  * parsing, every algorithm signed at test time with the committed keys,

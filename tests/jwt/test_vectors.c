@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /*
  * Known-answer vectors for the signature layer (common/jws.c, jwk.c):
  * RFC 7515 Appendix A.1-A.4, RFC 8037 A.4, RFC 7520 sections 4.1-4.4.

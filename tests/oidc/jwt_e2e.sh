@@ -1,6 +1,7 @@
 #!/bin/bash
+# SPDX-License-Identifier: BSD-3-Clause
 # shellcheck source-path=SCRIPTDIR
-# End to end with a real authorization server (issue 3, "Tests"): oidc-provider
+# End to end with a real authorization server: oidc-provider
 # (tests/oidc/server.mjs) on 127.0.0.1 issues RS256, PS256, ES256 and EdDSA JWT
 # access tokens; they log in through the PAM module (tests/pam/pam_login, as a
 # JWT is longer than pamtester/misc_conv's 512 bytes) and the apitoken command,

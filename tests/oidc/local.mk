@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: BSD-3-Clause
 # tests/oidc: a real OAuth 2.0 authorization server (oidc-provider) for
 # end-to-end tests, its self-test, and the JWT end-to-end test through the
 # PAM module (tests/pam/pam_login, a driver that passes long tokens) and the

@@ -1,6 +1,8 @@
 #!/bin/bash
+# SPDX-License-Identifier: BSD-3-Clause
 # shellcheck source-path=SCRIPTDIR
-# The OAuth client side (issue 12) against a real authorization server:
+# The OAuth client side (apitoken oauth, the SASL client) against a real
+# authorization server:
 # oidc-provider (tests/oidc/server.mjs) with the device flow, 20 s access
 # tokens and strict refresh-token rotation (a refresh token presented twice
 # revokes the whole grant).  `apitoken oauth` logs in with the device flow

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: BSD-3-Clause
 # shellcheck shell=bash
 # Helpers for tests that need a real OAuth 2.0 authorization server
 # (tests/oidc/server.mjs, built on oidc-provider).  Source this file:

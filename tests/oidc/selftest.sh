@@ -1,4 +1,5 @@
 #!/bin/bash
+# SPDX-License-Identifier: BSD-3-Clause
 # shellcheck source-path=SCRIPTDIR disable=SC2016,SC2034
 # (SC2016/SC2034: the eval '...' checks expand their variables on purpose)
 # TAP self-test of the OAuth test server harness (server.mjs + oidc.sh).

@@ -1,4 +1,5 @@
 #!/usr/bin/env node
+// SPDX-License-Identifier: BSD-3-Clause
 // Test-only OAuth 2.0 authorization server for the apitoken test suite.
 // Built on oidc-provider (panva/node-oidc-provider) 8.x, which supports Node 20.
 //
@@ -77,7 +78,7 @@ const CLIENT_DEFS = {
   // a second client for "only the owner may revoke" and introspection by a
   // resource server
   'cli-rs': { alg: 'RS256', format: 'opaque' },
-  // mail clients of `apitoken oauth` (issue 12): the device flow and
+  // mail clients of `apitoken oauth`: the device flow and
   // refresh tokens (rotated: a reused refresh token revokes the grant),
   // confidential and public
   'cli-mail': { alg: 'RS256', format: 'jwt', grants: MAIL_GRANTS },

@@ -1,4 +1,5 @@
 #!/bin/bash
+# SPDX-License-Identifier: BSD-3-Clause
 # tests/packaging/install.sh — the Debian packages as an administrator meets
 # them, in a throwaway Debian root, never the host's /etc.  Prints TAP.
 #

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: BSD-3-Clause
 # tests/packaging: the Debian packages built (scripts/debs, lintian
 # --pedantic) and installed in a throwaway mmdebstrap root, enabled with
 # pam-auth-update, logged in with, reinstalled and purged.  Needs root,

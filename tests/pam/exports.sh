@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: BSD-3-Clause
 # exports.sh - pam_apitoken.so exports the PAM entry points and nothing
 # else (the version script hides the core and every helper).  TAP.
 : "${top_builddir:=.}"

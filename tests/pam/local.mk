@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: BSD-3-Clause
 # tests/pam: pam_apitoken.so through the real libpam (pam_start_confdir on
 # generated service files), and its exported symbols.
 PAM_APITOKEN_SO = $(abs_top_builddir)/.libs/pam_apitoken.so

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /*
  * pam_probe.c - a test-only PAM module for tests/pam/test_pam.c.
  *

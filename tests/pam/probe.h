@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /*
  * probe.h - shared between the test-only module pam_probe.so and
  * test_pam.c.

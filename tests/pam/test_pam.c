@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /*
  * test_pam.c - pam_apitoken.so through the real libpam.
  *
@@ -1085,7 +1086,7 @@ static void test_acct_mgmt(const struct fixture *fx)
 	}
 }
 
-/* ---- PAM_RHOST: source-address limits (issue 15) ----------------------- */
+/* ---- PAM_RHOST: source-address limits ---------------------------------- */
 
 static void test_rhost(const struct fixture *fx)
 {

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /*
  * bench_sasl.c - figures, not pass/fail: complete OAUTHBEARER exchanges
  * per second through libsasl2 with the built plugin and a local token,

@@ -1,4 +1,5 @@
 #!/usr/bin/python3
+# SPDX-License-Identifier: BSD-3-Clause
 """e2e_client.py - log in to IMAP (imaplib) or SMTP (smtplib) with a bearer
 token read from a file (never from argv), by OAUTHBEARER or XOAUTH2.
 

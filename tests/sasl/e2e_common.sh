@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: BSD-3-Clause
 # tests/sasl/e2e_common.sh - shared by e2e_imap.sh and e2e_smtp.sh.
 # Sourced after tests/integration/lib.sh (private namespace, /etc copy,
 # /dev/log reader, tokens never in argv).  The plugin is copied to

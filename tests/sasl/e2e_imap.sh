@@ -1,4 +1,5 @@
 #!/bin/bash
+# SPDX-License-Identifier: BSD-3-Clause
 # End-to-end: a real Cyrus IMAP server (cyrmaster + imapd, its own
 # imapd.conf / cyrus.conf / config dir / spool in a temp dir, listening on
 # 127.0.0.1) with libapitoken.so loaded through SASL_PATH, and real
@@ -53,7 +54,7 @@ cyrus_start() {
 	IMAPX_PORT=$(it_free_port)
 	IMAPJ_PORT=$(it_free_port)
 	# Shared options; the second file offers XOAUTH2 alone (curl sends
-	# OAUTHBEARER whenever the server offers it: curl issue 10259).
+	# OAUTHBEARER whenever the server offers it: curl's GitHub issue #10259).
 	printf '%s\n' \
 		"configdirectory: $CYR/config" \
 		"partition-default: $CYR/spool" \

@@ -1,5 +1,6 @@
 #!/bin/bash
-# End-to-end (issue 12): a client Postfix whose smtp runs chrooted relays
+# SPDX-License-Identifier: BSD-3-Clause
+# End-to-end: a client Postfix whose smtp runs chrooted relays
 # (relayhost, smtp_sasl_password_maps giving apitoken:relay) to the server
 # Postfix of the SASL tests, whose plugin validates the JWTs against the
 # same oidc-provider (20 s access tokens, rotated refresh tokens).  The

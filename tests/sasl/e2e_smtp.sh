@@ -1,4 +1,5 @@
 #!/bin/bash
+# SPDX-License-Identifier: BSD-3-Clause
 # End-to-end: a private Postfix instance (postfix -c $T/postfix: its own
 # main.cf / master.cf / queue, smtpd on 127.0.0.1:<port>, no chroot) with
 # smtpd_sasl_type=cyrus, the plugin loaded through SASL_PATH (imported
@@ -193,7 +194,7 @@ fi
 py_smtp tok_good OAUTHBEARER
 it_check "store unlocked: 235 again" out_has "CODE 235"
 
-# Source-address limits (issue 15): Postfix gives the plugin the client's
+# Source-address limits: Postfix gives the plugin the client's
 # address as ipremoteport ("127.0.0.1;port").  Issued as the store's
 # owner (e2e_store gave the files to postfix).
 lc_issue() { # VAR ARGS...

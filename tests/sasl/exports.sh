@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: BSD-3-Clause
 # exports.sh - libapitoken.so exports the two Cyrus SASL entry points and
 # nothing else (the version script hides the core and every helper).  TAP.
 : "${top_builddir:=.}"

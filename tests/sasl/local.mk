@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: BSD-3-Clause
 # tests/sasl: the OAUTHBEARER / XOAUTH2 parsers (table tests), the built
 # plugin through the real libsasl2 (in process), its exported symbols, and
 # end-to-end logins against a real Cyrus IMAP and a real Postfix smtpd.

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /*
  * Table tests for sasl_plugin/oauth_parse.c: every rule of the OAUTHBEARER
  * (RFC 7628) and XOAUTH2 parsers, every truncation and extension of a

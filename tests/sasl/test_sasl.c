@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /*
  * test_sasl.c - the built libapitoken.so through the real libsasl2:
  * sasl_server_init with SASL_CB_GETPATH at the build tree and
@@ -677,7 +678,7 @@ static int refused(const char *tok)
 	       strstr(e.challenge, "invalid_token") != NULL;
 }
 
-/* Issue 15: tokens limited to networks, against the host's ipremoteport
+/* Tokens limited to networks, against the host's ipremoteport
  * ("address;port"). */
 static void test_source(void)
 {

@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: BSD-3-Clause
 # tests/style/clang-tidy.sh [DIR...] - run clang-tidy (checks in .clang-tidy)
 # over the C files under DIR... (default: the production code, common
 # pam_apitoken sasl_plugin tools) with the flags make compiles them with.

@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: BSD-3-Clause
 # tests/style/compile-db.sh OUTDIR [DIR...] - write OUTDIR/compile_commands.json
 # for the C files under DIR... (default: the production code, common
 # pam_apitoken sasl_plugin tools), with the flags make really compiles

@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: BSD-3-Clause
 # tests/style/cppcheck.sh [DIR...] - run cppcheck over the C files under
 # DIR... (default: the production code, common pam_apitoken sasl_plugin
 # tools) with the defines and project include paths make compiles them

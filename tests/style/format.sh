@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: BSD-3-Clause
 # The tree is formatted by .clang-format: lists the files that are not.
 set -euo pipefail
 cd "$(dirname "$0")/../.."

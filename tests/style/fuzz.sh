@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: BSD-3-Clause
 # tests/style/fuzz.sh [SECONDS] - the CI fuzz budget: builds the clang
 # ASan+UBSan fuzzer variant (scripts/variant, in a temporary directory
 # removed afterwards) and runs every libFuzzer harness for SECONDS each

@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: BSD-3-Clause
 # The whole test suite in an ASan+UBSan build (configure --enable-sanitizers,
 # built apart with scripts/variant): every test must pass, and no process --
 # ours, or a host such as sshd, sudo, imapd or postfix's smtpd that loads our

@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: BSD-3-Clause
 # tests/style/threads.sh [tsan|helgrind] - the threaded tests
 # (tests/hardening/test_threads: the core from 8 threads;
 # tests/hardening/test_sasl_threads: the plugin through libsasl2 from 8

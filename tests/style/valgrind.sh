@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: BSD-3-Clause
 # valgrind memcheck over the unit and PAM tests: no error, no leak.
 set -uo pipefail
 cd "$(dirname "$0")/../.."

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /* fixture.h - temp directories and files for the unit tests. */
 #ifndef ATOK_TEST_FIXTURE_H
 #define ATOK_TEST_FIXTURE_H

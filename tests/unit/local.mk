@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: BSD-3-Clause
 # Table-driven unit tests, one program per file of common/.
 UNIT_TESTS = \
 	tests/unit/test_token \

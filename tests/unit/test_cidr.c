@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /* Unit tests for common/cidr.c: allow-lists and remote addresses. */
 #include "ac_config.h"
 

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /* Unit tests for common/config.c: the one parser, file and overrides. */
 #include "ac_config.h"
 

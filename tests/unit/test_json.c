@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /*
  * Unit tests for common/json.c, the allocation-free JWT JSON reader:
  * grammar, strings and UTF-8, limits, duplicate names, the accessors, and a

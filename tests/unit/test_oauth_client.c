@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /*
  * test_oauth_client.c - the token-endpoint client's response rules
  * (common/oauth_client.c) and the shared client authentication

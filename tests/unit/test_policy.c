@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /* Unit tests for common/policy.c: the issuance policy. */
 #include "ac_config.h"
 

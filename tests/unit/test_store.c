@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /* Unit tests for common/store.c and common/store_sqlite.c. */
 #include "ac_config.h"
 
@@ -100,7 +101,8 @@ static void test_lifecycle(struct atok_store *s)
 	         ATOK_ERR_NOT_FOUND, "replace of an unknown token");
 }
 
-/* A store written by schema 1 (before issue 15) keeps its tokens, and a
+/* A store written by schema 1 (before source-address limits and
+ * rotation with a grace period) keeps its tokens, and a
  * token rotated then learns its successor. */
 static void test_migrate_v1(const char *dir)
 {

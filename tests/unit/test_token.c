@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /* Unit tests for common/token.c: classification, the local token format. */
 #include "ac_config.h"
 

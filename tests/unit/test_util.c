@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /* Unit tests for common/util.c and common/errors.c. */
 #include "ac_config.h"
 

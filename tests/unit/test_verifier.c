@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /* Unit tests for common/verifier.c and common/local.c: the one path. */
 #include "ac_config.h"
 
@@ -316,7 +317,7 @@ static void id_of(const char *tok, char id[13])
 	id[12] = '\0';
 }
 
-/* Issue 15: source-address limits, last use from where, rotation with a
+/* Source-address limits, last use from where, rotation with a
  * grace period, through the verifier as PAM and SASL call it. */
 static void test_lifecycle(struct atok_config *cfg, struct atok_verifier *v)
 {

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /*
  * device.c - the device-flow login of pam_apitoken (RFC 8628): gates that
  * need no network, the start, and the polling schedule.  The requests

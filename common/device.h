@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /*
  * device.h - the device-flow login (RFC 8628) of pam_apitoken: a token
  * source, never a second rule set.  The gates that decide whether a user

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /*
  * store_pg.c - the PostgreSQL token store: rows, the store operations,
  * open, migrate, describe.  The connection (libpq, the environment, the

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /*
  * store_pg.h - the PostgreSQL token store ([store] backend = postgresql).
  *

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /*
  * store_pg_conn.c - the PostgreSQL store's connection: libpq loaded, the
  * environment hidden from it, the conninfo rules, a connection made within

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /*
  * store_pg_int.h - what the PostgreSQL store's two files share; private
  * to common/store_pg.c and common/store_pg_conn.c, which alone include

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /*
  * store_pg_sql.c - the PostgreSQL store's schema, as text: the roles a DBA
  * creates once, and the numbered schema migrations `apitoken store migrate`

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /*
  * device_login.c - pam_apitoken's device-flow login: the conversation and the
  * waiting around the core's gates and polling (common/device.c).  What the

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /*
  * device_login.h - pam_apitoken's device-flow login (the `device` option): the
  * conversation and the waiting around common/device.c.  The token it

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /*
  * store_cmd.c - `apitoken store init --print-sql | migrate | copy --from
  * FILE.db`: the PostgreSQL store's schema and the move of a SQLite store

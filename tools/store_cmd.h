@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /* store_cmd.h - `apitoken store ...` and check-config's store line. */
 #ifndef ATOK_STORE_CMD_H
 #define ATOK_STORE_CMD_H

@@ -1,4 +1,5 @@
 #!/bin/bash
+# SPDX-License-Identifier: BSD-3-Clause
 # bench_pg.sh - the PostgreSQL store against SQLite, figures not pass/fail.
 #
 #   top_builddir=/path/to/build tests/bench/bench_pg.sh [-n RUNS] [-c CLIENTS] [-d SECONDS] [--no-callgrind]

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /*
  * bench_pg_reuse.c - verifications through one verifier, so one reused
  * PostgreSQL connection: the SASL plugin's case (a pooled verifier per

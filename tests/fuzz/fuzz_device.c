@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /*
  * fuzz_device.c - libFuzzer harness for the device login's group check
  * (common/device.c, atok_device_group_check): the input is an access

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /*
  * fuzz_pg_conninfo.c - libFuzzer harness for the PostgreSQL store's
  * conninfo rules (common/store_pg.c: libpq's PQconninfoParse, then the

@@ -1,5 +1,6 @@
 #!/bin/bash
-# The device-flow login of pam_apitoken (issue 13) against a real
+# SPDX-License-Identifier: BSD-3-Clause
+# The device-flow login of pam_apitoken against a real
 # authorization server (oidc-provider, tests/oidc/server.mjs) through real
 # libpam (tests/pam/pam_device, driven as sudo drives PAM), the real sudo
 # (PAM_SILENT) and a real sshd with a pty client that reads the code from

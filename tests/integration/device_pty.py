@@ -1,4 +1,5 @@
 #!/usr/bin/python3
+# SPDX-License-Identifier: BSD-3-Clause
 """A person at a terminal for the device-flow login over a real sshd.
 
 device_pty.py ISSUER APPROVE_AS ssh PORT USER

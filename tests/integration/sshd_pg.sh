@@ -1,4 +1,5 @@
 #!/bin/bash
+# SPDX-License-Identifier: BSD-3-Clause
 # End-to-end, the fleet property through real hosts: a real PostgreSQL 15
 # (tests/lib/pg.sh) holds the tokens; "host A" (its own configuration and
 # cache dir, the admin role's client certificate) issues and revokes;

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: BSD-3-Clause
 # shellcheck shell=bash disable=SC2034 # PG_* are for the scripts that source this
 # tests/lib/pg.sh - a real PostgreSQL 15 for the tests, in a temp dir.
 # Sourced by bash test scripts (tests/pg/*.sh and any suite that needs the

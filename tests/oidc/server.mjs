@@ -345,7 +345,7 @@ function buildProvider(issuer) {
 const stats = {
   grants: {}, reused: 0, faults: 0, requests: 0, device: { starts: 0, polls: [] },
 };
-// The device-flow login of pam_apitoken (issue 13): POST /test/device/config
+// The device-flow login of pam_apitoken: POST /test/device/config
 // interval=N (0: none in the answer, so clients use RFC 8628's 5 s) ttl=N
 // (seconds a device code lives).  /test/stats counts every request outside
 // /test/ (requests), device authorizations (device.starts, the last at

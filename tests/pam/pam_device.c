@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /*
  * pam_device [-s] [-n TRIES] [-r RHOST] CONFDIR SERVICE USER
  *

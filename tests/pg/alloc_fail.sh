@@ -1,4 +1,5 @@
 #!/bin/bash
+# SPDX-License-Identifier: BSD-3-Clause
 # tests/pg/alloc_fail.sh - allocation failure along the PostgreSQL verify
 # path: tests/hardening/alloc_fail with AF_PG (a real PostgreSQL 15 from
 # tests/lib/pg.sh, peer authentication on its Unix socket) and

@@ -1,4 +1,5 @@
 #!/bin/bash
+# SPDX-License-Identifier: BSD-3-Clause
 # tests/pg/failover.sh - the PostgreSQL store with a streaming standby
 # (pg_basebackup) behind a multi-host conninfo: reads go to the primary
 # only; a synchronous standby confirms a revocation before `revoke`

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: BSD-3-Clause
 # tests/pg: the PostgreSQL store against a real PostgreSQL 15 that
 # tests/lib/pg.sh starts in a temp dir (root; skipped without libpq).
 TESTS += tests/pg/store.sh

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /*
  * pg_fork.c - a verifier's PostgreSQL connection across fork(), as in a
  * pre-forking host that made the SASL plugin's verifier before forking:

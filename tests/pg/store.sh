@@ -1,4 +1,5 @@
 #!/bin/bash
+# SPDX-License-Identifier: BSD-3-Clause
 # tests/pg/store.sh - the PostgreSQL token store against a real
 # PostgreSQL 15 (tests/lib/pg.sh): two host configurations sharing one
 # database (the fleet property) through `apitoken`, verdicts, least

@@ -1,4 +1,5 @@
 #!/bin/bash
+# SPDX-License-Identifier: BSD-3-Clause
 # End-to-end, the fleet property through a real Postfix: tokens in a real
 # PostgreSQL 15 (tests/lib/pg.sh).  "Host A" (its own configuration, the
 # admin role's client certificate) issues and revokes; the private Postfix

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /*
  * test_device.c - the device-flow login's core (common/device.c): the
  * [device] configuration, the gates (local user, root, client address,

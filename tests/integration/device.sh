@@ -327,12 +327,16 @@ if it_sudo_setup "$SVC"; then
 	device_config "interval=1"
 	uid=$(id -u "$IT_USER")
 	it_log_mark
-	"$IT_PY" "$IT_DIR/device_pty.py" "$OIDC_ISSUER" "$IT_USER" cmd \
+	it_setuid_preload on
+	env "${IT_SAN_ENV[@]}" \
+		"$IT_PY" "$IT_DIR/device_pty.py" "$OIDC_ISSUER" "$IT_USER" cmd \
 		setpriv --reuid="$uid" --regid="$uid" --init-groups \
 		env -i PATH=/usr/bin:/bin HOME="$T/home/$IT_USER" LANG=C \
+		"${IT_SAN_ENV[@]}" \
 		USER="$IT_USER" LOGNAME="$IT_USER" sudo -k /usr/bin/id -u \
 		>"$T/sudo.out" 2>"$T/sudo.err"
 	src=$?
+	it_setuid_preload off
 	cat "$T/sudo.out" >>"$T/client-all.log"
 	it_check "sudo (PAM_SILENT): the URL and the code are shown" \
 		grep -q "open $OIDC_ISSUER/device and enter the code" "$T/sudo.out"
@@ -343,12 +347,16 @@ if it_sudo_setup "$SVC"; then
 	sed -i 's/^Defaults passwd_tries=1$/Defaults passwd_tries=3/' /etc/sudoers
 	device_config "interval=1"
 	it_log_mark
-	"$IT_PY" "$IT_DIR/device_pty.py" "$OIDC_ISSUER" "deny:$IT_USER" cmd \
+	it_setuid_preload on
+	env "${IT_SAN_ENV[@]}" \
+		"$IT_PY" "$IT_DIR/device_pty.py" "$OIDC_ISSUER" "deny:$IT_USER" cmd \
 		setpriv --reuid="$uid" --regid="$uid" --init-groups \
 		env -i PATH=/usr/bin:/bin HOME="$T/home/$IT_USER" LANG=C \
+		"${IT_SAN_ENV[@]}" \
 		USER="$IT_USER" LOGNAME="$IT_USER" sudo -k /usr/bin/id -u \
 		>"$T/sudo.out" 2>"$T/sudo.err"
 	src=$?
+	it_setuid_preload off
 	it_check "sudo, denied, passwd_tries=3: refused" [ "$src" != 0 ]
 	it_check "sudo, denied, passwd_tries=3: one code shown" \
 		[ "$(grep -c 'enter the code' "$T/sudo.out")" = 1 ]

@@ -315,9 +315,25 @@ EOF
 # preloaded (logger, through libsystemd, deadlocks in its initialisation),
 # so it goes to the hosts only.  Empty in a normal build.
 IT_HOST=()
+IT_SAN_ENV=()
 it_setup_sanitizer() {
 	[ -n "${ATOK_SAN_PRELOAD:-}" ] || return 0
 	IT_HOST=(env "LD_PRELOAD=$ATOK_SAN_PRELOAD" "ASAN_OPTIONS=$ATOK_HOST_ASAN")
+	IT_SAN_ENV=("ASAN_OPTIONS=$ATOK_HOST_ASAN" "UBSAN_OPTIONS=$UBSAN_OPTIONS")
+}
+
+# it_setuid_preload on|off — sanitizer build: a setuid host (sudo)
+# ignores LD_PRELOAD, so the ASan runtime reaches it through the private
+# /etc/ld.so.preload, switched on around one command.  Every process
+# started meanwhile gets it too: give them "${IT_SAN_ENV[@]}" (no leak
+# checks of hosts).  Nothing in a normal build.
+it_setuid_preload() {
+	[ ${#IT_HOST[@]} -gt 0 ] || return 0
+	if [ "$1" = on ]; then
+		printf '%s\n' "$ATOK_SAN_PRELOAD" | tr ':' ' ' >/etc/ld.so.preload
+	else
+		rm -f /etc/ld.so.preload
+	fi
 }
 
 it_setup_mounts() {

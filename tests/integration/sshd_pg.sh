@@ -111,8 +111,11 @@ fi
 IT_EXPECT_SCOPES=ssh it_expect_accepted "token issued on host A, sshd on host B" tok_good "$tok_good_id"
 it_expect_refused "another user's token" tok_other "token_id=$tok_other_id"
 it_expect_refused "a token without the ssh scope" tok_noscope "scope"
-it_check "the PAM module's connections say so: application_name=apitoken-pam-$IT_SVC" \
-	grep -q "application_name=apitoken-pam-$IT_SVC" "$PG_DIR/log/data.log"
+# the host program's name: sshd runs as the service's symlink
+host_prog=$IT_SVC
+[ "$B_FE" = sudo ] && host_prog=sudo
+it_check "the PAM module's connections say so: application_name=apitoken-pam-$host_prog" \
+	grep -q "application_name=apitoken-pam-$host_prog" "$PG_DIR/log/data.log"
 it_secret tok_flip "$(it_flip_char "$tok_good")"
 it_expect_refused "a mistyped token" tok_flip "checksum"
 issue_a tok_exp "$IT_USER" --scope ssh || it_bail "issue failed"
@@ -166,11 +169,13 @@ sudo_env() { # SECRETVAR VAR=VALUE...
 	shift
 	uid=$(id -u "$IT_USER")
 	it_log_mark
+	it_setuid_preload on
 	(cd / && exec timeout 60 setpriv --reuid="$uid" --regid="$uid" --init-groups \
 		env -i PATH=/usr/bin:/bin HOME="$T/home/$IT_USER" LANG=C USER="$IT_USER" \
-		LOGNAME="$IT_USER" "$@" sudo -S -k -p 'Token: ' /usr/bin/id -u) \
+		LOGNAME="$IT_USER" "${IT_SAN_ENV[@]}" "$@" sudo -S -k -p 'Token: ' /usr/bin/id -u) \
 		<"$file" >"$T/sudo.out" 2>"$T/sudo.err"
 	IT_RC=$?
+	it_setuid_preload off
 	IT_OUT=$(cat "$T/sudo.out")
 }
 sudo_env tok_live PGHOSTADDR=127.0.0.1 PGPORT="$DEAD" PGHOST=127.0.0.1 PGSSLMODE=disable \

@@ -330,7 +330,7 @@ EOF2
 	it_check "apitoken oauth login imap --device (approved at oidc-provider)" \
 		oidc_device_login /etc/apitoken/apitoken.conf imap "$IT_USER"
 	imtest_acct() { # MECH: LOGOUT after authenticating with apitoken:imap
-		echo ". LOGOUT" | SASL_PATH=$E2E_PLUGDIR timeout 60 /usr/lib/cyrus/bin/imtest -p "$IMAP_PORT" \
+		echo ". LOGOUT" | SASL_PATH=$E2E_PLUGDIR timeout 60 "${IT_HOST[@]}" /usr/lib/cyrus/bin/imtest -p "$IMAP_PORT" \
 			-m "$1" -a "$IT_USER" -u "$IT_USER" -w apitoken:imap 127.0.0.1 \
 			>"$T/imtest.out" 2>&1
 		cat "$T/imtest.out" >>"$T/client-all.log"

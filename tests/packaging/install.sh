@@ -121,9 +121,15 @@ done
 
 # ---------------------------------------------------------- the root
 t0=$(date +%s)
-# What the three packages depend on, and the tools of the test.  No
-# apitoken package comes from the mirror: dpkg -i installs ours.
-mmdebstrap --quiet --mode=root --variant=minbase --include=libpam-runtime,libpam-modules,pamtester,sasl2-bin,libsasl2-2,libcurl4,libjansson4,libsqlite3-0,libssl3 \
+# What the three packages depend on (read from the .deb files, so a new
+# library dependency needs no change here), and the tools of the test.
+# No apitoken package comes from the mirror: dpkg -i installs ours.
+pkg_deps=$(for d in "${debs[@]}"; do dpkg-deb -f "$d" Depends; done |
+	tr ',' '\n' | sed -e 's/|.*//' -e 's/(.*)//' -e 's/:any//' -e 's/[[:space:]]//g' |
+	grep -v -e '^$' -e '^apitoken$' -e '^libpam-apitoken$' -e '^libsasl2-modules-apitoken$' |
+	sort -u | paste -sd, -)
+echo "# the root gets: $pkg_deps"
+mmdebstrap --quiet --mode=root --variant=minbase --include="libpam-runtime,libpam-modules,pamtester,sasl2-bin,libsasl2-2,$pkg_deps" \
 	"$SUITE" "$R" >"$T/mmdebstrap.log" 2>&1 || {
 	sed 's/^/# /' "$T/mmdebstrap.log" | tail -20
 	bail "mmdebstrap failed"

@@ -90,18 +90,6 @@ void atok_account_state_clear(struct atok_account_state *st)
 	memset(st, 0, sizeof(*st));
 }
 
-static int visible(const char *s, size_t n, size_t max)
-{
-	size_t i;
-
-	if (n == 0 || n > max)
-		return 0;
-	for (i = 0; i < n; i++)
-		if ((unsigned char)s[i] < 0x21 || (unsigned char)s[i] > 0x7e)
-			return 0;
-	return 1;
-}
-
 /* An optional token member: 0 ok (absent or copied), -1 bad. */
 static int token_member(json_t *o, const char *name, size_t max, char **out,
                         size_t *outlen)
@@ -114,7 +102,7 @@ static int token_member(json_t *o, const char *name, size_t max, char **out,
 	if (!json_is_string(v))
 		return -1;
 	n = json_string_length(v);
-	if (!visible(json_string_value(v), n, max) ||
+	if (!atok_visible_ascii(json_string_value(v), n, max) ||
 	    (*out = malloc(n + 1)) == NULL)
 		return -1;
 	memcpy(*out, json_string_value(v), n + 1);

@@ -77,19 +77,6 @@ void atok_oauth_tokens_clear(struct atok_oauth_tokens *t)
 	memset(t, 0, sizeof(*t));
 }
 
-/* Whether s (n bytes) is 1..max bytes of visible ASCII (0x21-0x7e). */
-static int visible(const char *s, size_t n, size_t max)
-{
-	size_t i;
-
-	if (n == 0 || n > max)
-		return 0;
-	for (i = 0; i < n; i++)
-		if ((unsigned char)s[i] < 0x21 || (unsigned char)s[i] > 0x7e)
-			return 0;
-	return 1;
-}
-
 /* A string member of at most max visible bytes: 1 and *s, *n; 0 when
  * absent; -1 when present but wrong. */
 static int str_member(json_t *o, const char *name, size_t max, int spaces,
@@ -115,7 +102,7 @@ static int str_member(json_t *o, const char *name, size_t max, int spaces,
 				return -1;
 		return 1;
 	}
-	return visible(*s, *n, max) ? 1 : -1;
+	return atok_visible_ascii(*s, *n, max) ? 1 : -1;
 }
 
 /* A positive integer member within [1, max], also as a string of digits

@@ -409,6 +409,8 @@ static int prefix_match(const struct atok_opaque_shape *s, const char *token,
 		return 1;
 	for (i = 0; i < s->n_prefixes; i++) {
 		n = strlen(s->prefix[i]);
+		/* a plain compare: the prefixes are public configuration,
+		 * and nothing here is a secret yet */
 		if (n <= len && memcmp(token, s->prefix[i], n) == 0) {
 			*skip = n;
 			return 1;

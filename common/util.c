@@ -240,3 +240,15 @@ void atok_jansson_init(void)
 	}
 	pthread_mutex_unlock(&jansson_lock);
 }
+
+int atok_visible_ascii(const char *s, size_t n, size_t max)
+{
+	size_t i;
+
+	if (n == 0 || n > max)
+		return 0;
+	for (i = 0; i < n; i++)
+		if ((unsigned char)s[i] < 0x21 || (unsigned char)s[i] > 0x7e)
+			return 0;
+	return 1;
+}

@@ -99,6 +99,9 @@ int atok_private_dir(const char *dir, struct atok_error *err);
  */
 void atok_jansson_init(void);
 
+/* Whether s (n bytes) is 1..max bytes of visible ASCII (0x21-0x7e). */
+int atok_visible_ascii(const char *s, size_t n, size_t max);
+
 /* The time now in seconds, or req_now when it is not 0. */
 int64_t atok_now(int64_t req_now);
 

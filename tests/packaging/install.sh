@@ -109,7 +109,7 @@ else
 	DEBS=$T/debs
 	t0=$(date +%s)
 	check "scripts/debs: dpkg-buildpackage builds the three packages, lintian --pedantic has no error, warning or pedantic tag" \
-		"$top_srcdir/scripts/debs" "$DEBS"
+		env APITOK_DEBS_BUILDDIR="$top_builddir" "$top_srcdir/scripts/debs" "$DEBS"
 	echo "# built in $(($(date +%s) - t0)) s"
 fi
 debs=()

@@ -24,6 +24,18 @@
 
 struct atok_config;
 
+/*
+ * Every key of the configuration, ATOK_CFG_<SECTION>_<KEY>, made from
+ * config_keys.def as the parser's table is, in the table's order.
+ */
+enum atok_cfg_key {
+#define ATOK_CFG_KEY(id, section, key, type, def, min, max, choices)           \
+	ATOK_CFG_##id,
+#include "config_keys.def"
+#undef ATOK_CFG_KEY
+	ATOK_CFG_KEY_COUNT /* the number of keys, itself none */
+};
+
 /* A new configuration with every key at its default and no section
  * present.  Returns NULL when out of memory. */
 struct atok_config *atok_config_new(void);
@@ -78,6 +90,10 @@ int atok_config_instance_name_valid(const char *s, size_t n);
  * repeated section, "account:NAME" asks for that instance. */
 bool atok_config_has_section(const struct atok_config *cfg,
                              const char *section);
+
+/* The name of key in its section ("timeout" for
+ * ATOK_CFG_INTROSPECTION_TIMEOUT), for messages; NULL for no key. */
+const char *atok_config_key_name(enum atok_cfg_key key);
 
 /*
  * Typed getters.  Asking for a key that is not in the table, or with the

@@ -2,6 +2,8 @@
 /* Unit tests for common/config.c: the one parser, file and overrides. */
 #include "ac_config.h"
 
+#include <ctype.h>
+
 #include "config.h"
 #include "errors.h"
 #include "fixture.h"
@@ -338,10 +340,44 @@ static void test_override_keys(void)
 	     "override keys: %zu of [client], none of [account:NAME]", client);
 }
 
+/* The enum and the parser's table come from one list: each constant is
+ * ATOK_CFG_<SECTION>_<KEY> and reads its own row. */
+static void test_key_names(void)
+{
+	static const struct {
+		enum atok_cfg_key key;
+		const char *id, *section, *name;
+	} rows[] = {
+#define ATOK_CFG_KEY(id, section, key, type, def, min, max, choices)           \
+	{ATOK_CFG_##id, #id, (section), (key)},
+#include "config_keys.def"
+#undef ATOK_CFG_KEY
+	};
+	char want[128];
+	size_t i, j;
+
+	T_EQ_INT(ATOK_ARRAY_SIZE_T(rows), ATOK_CFG_KEY_COUNT, "one row a key");
+	for (i = 0; i < ATOK_ARRAY_SIZE_T(rows); i++) {
+		snprintf(want, sizeof(want), "%s_%s", rows[i].section,
+		         rows[i].name);
+		for (j = 0; want[j] != '\0'; j++)
+			want[j] = (char)toupper((unsigned char)want[j]);
+		T_EQ_STR(rows[i].id, want, "row %zu, [%s] %s: its constant", i,
+		         rows[i].section, rows[i].name);
+		T_EQ_INT(rows[i].key, i, "ATOK_CFG_%s is row %zu", rows[i].id,
+		         i);
+		T_EQ_STR(atok_config_key_name(rows[i].key), rows[i].name,
+		         "ATOK_CFG_%s names its key", rows[i].id);
+	}
+	T_OK(atok_config_key_name(ATOK_CFG_KEY_COUNT) == NULL,
+	     "ATOK_CFG_KEY_COUNT names no key");
+}
+
 int main(void)
 {
 	test_instances();
 	test_override_keys();
+	test_key_names();
 	test_buffers();
 	test_limits();
 	test_getters_and_overrides();

@@ -8,6 +8,7 @@
  */
 #include "ac_config.h"
 
+#include <assert.h>
 #include <ctype.h>
 #include <errno.h>
 #include <fcntl.h>
@@ -132,6 +133,20 @@ static int find_section(const char *name, size_t len)
 static int set_value(struct atok_config *cfg, struct value *v, int idx,
                      const char *s, struct atok_error *err);
 
+/* The instance of section sidx named name (n bytes), or NULL. */
+static struct instance *find_instance(const struct atok_config *cfg, int sidx,
+                                      const char *name, size_t n)
+{
+	size_t i;
+
+	for (i = 0; i < cfg->n_inst; i++)
+		if (cfg->inst[i].section == sidx &&
+		    strlen(cfg->inst[i].name) == n &&
+		    memcmp(cfg->inst[i].name, name, n) == 0)
+			return &cfg->inst[i];
+	return NULL;
+}
+
 /*
  * Resolves a section name: a plain one to its index with the top-level
  * values, "NAME:INSTANCE" of a repeated section to its instance (created
@@ -155,13 +170,10 @@ static int resolve(struct atok_config *cfg, const char *section, size_t len,
 	nl = len - blen - 1;
 	if (!atok_config_instance_name_valid(colon + 1, nl))
 		return -1;
-	for (i = 0; i < cfg->n_inst; i++)
-		if (cfg->inst[i].section == sidx &&
-		    strlen(cfg->inst[i].name) == nl &&
-		    memcmp(cfg->inst[i].name, colon + 1, nl) == 0) {
-			*vals = cfg->inst[i].v;
-			return sidx;
-		}
+	if ((ni = find_instance(cfg, sidx, colon + 1, nl)) != NULL) {
+		*vals = ni->v;
+		return sidx;
+	}
 	if (!create)
 		return -1;
 	if (cfg->n_inst >= ATOK_CONFIG_INSTANCES_MAX ||
@@ -670,40 +682,108 @@ const char *atok_config_key_name(enum atok_cfg_key key)
 	return (size_t)key < N_KEYS ? keys[key].key : NULL;
 }
 
-static const struct value *get(const struct atok_config *cfg,
-                               const char *section, const char *key)
-{
-	struct value *vals;
-	int s, i;
+/* Which getters may read a key: its type's, and atok_config_instance_is_set
+ * any. */
+enum getter { G_STR, G_INT, G_BOOL, G_ANY };
 
-	if (cfg == NULL || section == NULL ||
-	    (s = resolve((struct atok_config *)cfg, section, strlen(section), 0,
-	                 &vals)) < 0 ||
-	    (i = find_key(sections[s], key)) < 0)
-		return NULL;
-	return &vals[i];
+static int getter_fits(enum key_type type, enum getter g)
+{
+	switch (type) {
+	case T_STRING:
+	case T_PATH:
+	case T_URL:
+	case T_ENUM:
+	case T_WORDS:
+		return g == G_STR || g == G_ANY;
+	case T_INT:
+	case T_SECONDS:
+		return g == G_INT || g == G_ANY;
+	case T_BOOL:
+		return g == G_BOOL || g == G_ANY;
+	}
+	return 0;
 }
 
-const char *atok_config_str(const struct atok_config *cfg, const char *section,
-                            const char *key)
+/*
+ * The value of key for getter g: at the top level when !inst, else in the
+ * instance `name` of key's repeated section.  NULL when key is no key or
+ * name no instance; a getter of another type, or a repeated section read
+ * without an instance (or the reverse), fails the assert and then reads
+ * NULL.
+ */
+static const struct value *get(const struct atok_config *cfg, int inst,
+                               const char *name, enum atok_cfg_key key,
+                               enum getter g)
 {
-	const struct value *v = get(cfg, section, key);
+	const struct instance *in;
+	int sidx, fits;
 
+	if ((size_t)key >= N_KEYS)
+		return NULL;
+	sidx = find_section(keys[key].section, strlen(keys[key].section));
+	fits = getter_fits(keys[key].type, g) && is_repeated(sidx) == inst;
+	assert(fits && "a getter of the key's type and section kind");
+	if (!fits || cfg == NULL)
+		return NULL;
+	if (!inst)
+		return &cfg->v[key];
+	if (name == NULL ||
+	    (in = find_instance(cfg, sidx, name, strlen(name))) == NULL)
+		return NULL;
+	return &in->v[key];
+}
+
+static const char *value_str(const struct value *v)
+{
 	return v != NULL ? v->s : NULL;
 }
 
-long long atok_config_int(const struct atok_config *cfg, const char *section,
-                          const char *key)
+static long long value_int(const struct value *v)
 {
-	const struct value *v = get(cfg, section, key);
-
 	return v != NULL && v->s != NULL ? v->i : 0;
 }
 
-bool atok_config_bool(const struct atok_config *cfg, const char *section,
-                      const char *key)
+static bool value_bool(const struct value *v)
 {
-	const struct value *v = get(cfg, section, key);
-
 	return v != NULL && v->s != NULL && v->i != 0;
+}
+
+const char *atok_config_str(const struct atok_config *cfg,
+                            enum atok_cfg_key key)
+{
+	return value_str(get(cfg, 0, NULL, key, G_STR));
+}
+
+long long atok_config_int(const struct atok_config *cfg, enum atok_cfg_key key)
+{
+	return value_int(get(cfg, 0, NULL, key, G_INT));
+}
+
+bool atok_config_bool(const struct atok_config *cfg, enum atok_cfg_key key)
+{
+	return value_bool(get(cfg, 0, NULL, key, G_BOOL));
+}
+
+const char *atok_config_instance_str(const struct atok_config *cfg,
+                                     const char *name, enum atok_cfg_key key)
+{
+	return value_str(get(cfg, 1, name, key, G_STR));
+}
+
+long long atok_config_instance_int(const struct atok_config *cfg,
+                                   const char *name, enum atok_cfg_key key)
+{
+	return value_int(get(cfg, 1, name, key, G_INT));
+}
+
+bool atok_config_instance_bool(const struct atok_config *cfg, const char *name,
+                               enum atok_cfg_key key)
+{
+	return value_bool(get(cfg, 1, name, key, G_BOOL));
+}
+
+bool atok_config_instance_is_set(const struct atok_config *cfg,
+                                 const char *name, enum atok_cfg_key key)
+{
+	return value_str(get(cfg, 1, name, key, G_ANY)) != NULL;
 }

@@ -557,8 +557,8 @@ int atok_account_open(const struct atok_config *cfg, const char *name,
 		                   name);
 		goto fail;
 	}
-	store = atok_config_str(cfg, "client", "store");
-	chroot = atok_config_str(cfg, "client", "chroot");
+	store = atok_config_str(cfg, ATOK_CFG_CLIENT_STORE);
+	chroot = atok_config_str(cfg, ATOK_CFG_CLIENT_CHROOT);
 	if (chroot != NULL) {
 		size_t cl = strlen(chroot);
 		while (cl > 1 && chroot[cl - 1] == '/')
@@ -586,16 +586,21 @@ int atok_account_open(const struct atok_config *cfg, const char *name,
 		r = atok_error_set(err, ATOK_ERR_CONFIG, "store path too long");
 		goto fail;
 	}
-	a->margin = atok_config_str(cfg, a->section, "refresh_margin") != NULL
-	                ? atok_config_int(cfg, a->section, "refresh_margin")
-	                : atok_config_int(cfg, "client", "refresh_margin");
-	a->lock_timeout = atok_config_int(cfg, "client", "lock_timeout");
+	a->margin = atok_config_instance_is_set(cfg, a->name,
+	                                        ATOK_CFG_ACCOUNT_REFRESH_MARGIN)
+	                ? atok_config_instance_int(
+	                      cfg, a->name, ATOK_CFG_ACCOUNT_REFRESH_MARGIN)
+	                : atok_config_int(cfg, ATOK_CFG_CLIENT_REFRESH_MARGIN);
+	a->lock_timeout = atok_config_int(cfg, ATOK_CFG_CLIENT_LOCK_TIMEOUT);
 	a->client_credentials =
-	    strcmp(atok_config_str(cfg, a->section, "grant"),
-	           "client_credentials") == 0;
+	    strcmp(
+	        atok_config_instance_str(cfg, a->name, ATOK_CFG_ACCOUNT_GRANT),
+	        "client_credentials") == 0;
 
-	provider = atok_config_str(cfg, a->section, "provider");
-	tenant = atok_config_str(cfg, a->section, "tenant");
+	provider =
+	    atok_config_instance_str(cfg, a->name, ATOK_CFG_ACCOUNT_PROVIDER);
+	tenant =
+	    atok_config_instance_str(cfg, a->name, ATOK_CFG_ACCOUNT_TENANT);
 	for (i = 0; provider != NULL && i < ATOK_ARRAY_SIZE(presets); i++)
 		if (strcmp(presets[i].name, provider) == 0)
 			p = &presets[i];
@@ -612,14 +617,16 @@ int atok_account_open(const struct atok_config *cfg, const char *name,
 	}
 	if (p != NULL)
 		a->authorize_extra = p->authorize_extra;
-	scope = atok_config_str(cfg, a->section, "scope");
+	scope = atok_config_instance_str(cfg, a->name, ATOK_CFG_ACCOUNT_SCOPE);
 	if (scope == NULL && p != NULL)
 		scope =
 		    a->client_credentials ? p->scope_app : p->scope_delegated;
 	if (dup_str(&a->scope, scope) != 0 ||
 	    dup_str(&a->resource,
-	            atok_config_str(cfg, a->section, "resource")) != 0 ||
-	    dup_str(&a->user, atok_config_str(cfg, a->section, "user")) != 0) {
+	            atok_config_instance_str(cfg, a->name,
+	                                     ATOK_CFG_ACCOUNT_RESOURCE)) != 0 ||
+	    dup_str(&a->user, atok_config_instance_str(
+	                          cfg, a->name, ATOK_CFG_ACCOUNT_USER)) != 0) {
 		r = atok_error_set(err, ATOK_ERR_NOMEM, "out of memory");
 		goto fail;
 	}
@@ -631,14 +638,16 @@ int atok_account_open(const struct atok_config *cfg, const char *name,
 	}
 
 	cc.section = a->section;
-	cc.issuer = atok_config_str(cfg, a->section, "issuer");
-	cc.token_endpoint = atok_config_str(cfg, a->section, "token_endpoint");
-	cc.device_endpoint =
-	    atok_config_str(cfg, a->section, "device_endpoint");
-	cc.revocation_endpoint =
-	    atok_config_str(cfg, a->section, "revocation_endpoint");
-	cc.authorization_endpoint =
-	    atok_config_str(cfg, a->section, "authorization_endpoint");
+	cc.issuer =
+	    atok_config_instance_str(cfg, a->name, ATOK_CFG_ACCOUNT_ISSUER);
+	cc.token_endpoint = atok_config_instance_str(
+	    cfg, a->name, ATOK_CFG_ACCOUNT_TOKEN_ENDPOINT);
+	cc.device_endpoint = atok_config_instance_str(
+	    cfg, a->name, ATOK_CFG_ACCOUNT_DEVICE_ENDPOINT);
+	cc.revocation_endpoint = atok_config_instance_str(
+	    cfg, a->name, ATOK_CFG_ACCOUNT_REVOCATION_ENDPOINT);
+	cc.authorization_endpoint = atok_config_instance_str(
+	    cfg, a->name, ATOK_CFG_ACCOUNT_AUTHORIZATION_ENDPOINT);
 	if (p != NULL && cc.issuer == NULL) {
 		const char *t = tenant != NULL ? tenant : "";
 		expand(tok, sizeof(tok), p->token, t);
@@ -653,12 +662,14 @@ int atok_account_open(const struct atok_config *cfg, const char *name,
 		if (cc.revocation_endpoint == NULL)
 			cc.revocation_endpoint = p->revocation;
 	}
-	cc.client_id = atok_config_str(cfg, a->section, "client_id");
-	cc.client_secret_file =
-	    atok_config_str(cfg, a->section, "client_secret_file");
-	cc.private_key_file =
-	    atok_config_str(cfg, a->section, "private_key_file");
-	method = atok_config_str(cfg, a->section, "auth_method");
+	cc.client_id =
+	    atok_config_instance_str(cfg, a->name, ATOK_CFG_ACCOUNT_CLIENT_ID);
+	cc.client_secret_file = atok_config_instance_str(
+	    cfg, a->name, ATOK_CFG_ACCOUNT_CLIENT_SECRET_FILE);
+	cc.private_key_file = atok_config_instance_str(
+	    cfg, a->name, ATOK_CFG_ACCOUNT_PRIVATE_KEY_FILE);
+	method = atok_config_instance_str(cfg, a->name,
+	                                  ATOK_CFG_ACCOUNT_AUTH_METHOD);
 	if (method == NULL)
 		method = cc.private_key_file != NULL     ? "private_key_jwt"
 		         : cc.client_secret_file != NULL ? "client_secret_basic"
@@ -671,10 +682,11 @@ int atok_account_open(const struct atok_config *cfg, const char *name,
 		goto fail;
 	}
 	cc.auth_method = method;
-	cc.ca_file = atok_config_str(cfg, a->section, "ca_file");
-	cc.timeout_ms = atok_config_int(cfg, "client", "timeout") * 1000;
-	cc.allow_http_loopback =
-	    atok_config_bool(cfg, a->section, "allow_http_loopback");
+	cc.ca_file =
+	    atok_config_instance_str(cfg, a->name, ATOK_CFG_ACCOUNT_CA_FILE);
+	cc.timeout_ms = atok_config_int(cfg, ATOK_CFG_CLIENT_TIMEOUT) * 1000;
+	cc.allow_http_loopback = atok_config_instance_bool(
+	    cfg, a->name, ATOK_CFG_ACCOUNT_ALLOW_HTTP_LOOPBACK);
 	if ((r = atok_oauth_client_new(&cc, &a->client, err)) != 0)
 		goto fail;
 	if ((s = a->scope) != NULL && strlen(s) > ATOK_SCOPES_MAX) {

@@ -8,6 +8,7 @@
  */
 #include "ac_config.h"
 
+#include <assert.h>
 #include <ctype.h>
 #include <errno.h>
 #include <fcntl.h>
@@ -64,114 +65,17 @@ static const char *const account_grants[] = {"refresh_token",
 static const char *const account_providers[] = {"microsoft", "google", NULL};
 
 #define DAY (24LL * 3600)
+/* Indexed by enum atok_cfg_key: both come from config_keys.def. */
 static const struct key_def keys[] = {
-    {"store", "path", T_PATH, "/var/lib/apitoken/tokens.db", 0, 0, NULL},
-    {"store", "backend", T_ENUM, "sqlite", 0, 0, store_backends},
-    {"store", "busy_timeout", T_INT, "5000", 0, 60000, NULL},
-    {"store", "update_last_used", T_BOOL, "yes", 0, 0, NULL},
-    {"store", "max_expires", T_SECONDS, NULL, 1, 100 * 365 * DAY, NULL},
-    {"store", "max_lifetime", T_SECONDS, NULL, 1, 100 * 365 * DAY, NULL},
-    {"store", "default_lifetime", T_SECONDS, NULL, 1, 100 * 365 * DAY, NULL},
-    {"store", "known_scopes", T_WORDS, NULL, 0, 0, NULL},
-    {"jwt", "issuer", T_STRING, NULL, 0, 0, NULL},
-    {"jwt", "audience", T_STRING, NULL, 0, 0, NULL},
-    {"jwt", "jwks_file", T_PATH, NULL, 0, 0, NULL},
-    {"jwt", "jwks_uri", T_URL, NULL, 0, 0, NULL},
-    {"jwt", "discovery", T_BOOL, "no", 0, 0, NULL},
-    {"jwt", "algorithms", T_WORDS, "RS256 ES256", 0, 0, jwt_algs},
-    {"jwt", "username_claim", T_STRING, "sub", 0, 0, NULL},
-    {"jwt", "leeway", T_SECONDS, "60", 0, 3600, NULL},
-    {"jwt", "hmac_secret_file", T_PATH, NULL, 0, 0, NULL},
-    {"jwt", "stale_if_error", T_SECONDS, "3600", 0, 7 * DAY, NULL},
-    {"jwt", "allow_http_loopback", T_BOOL, "no", 0, 0, NULL},
-    {"jwt", "require_at_jwt", T_BOOL, "no", 0, 0, NULL},
-    {"jwt", "cache_ttl", T_SECONDS, "60", 0, 3600, NULL},
-    {"jwt", "ca_file", T_PATH, NULL, 0, 0, NULL},
-    {"jwt", "http_timeout", T_SECONDS, "5", 1, 60, NULL},
-    {"jwt", "refetch_interval", T_SECONDS, "60", 0, 3600, NULL},
-    {"jwt", "jwks_min_ttl", T_SECONDS, "60", 0, DAY, NULL},
-    {"jwt", "jwks_max_ttl", T_SECONDS, "86400", 0, 7 * DAY, NULL},
-    {"introspection", "endpoint", T_URL, NULL, 0, 0, NULL},
-    {"introspection", "client_id", T_STRING, NULL, 0, 0, NULL},
-    {"introspection", "client_secret_file", T_PATH, NULL, 0, 0, NULL},
-    {"introspection", "auth_method", T_ENUM, "client_secret_basic", 0, 0,
-     auth_methods},
-    {"introspection", "ca_file", T_PATH, NULL, 0, 0, NULL},
-    {"introspection", "timeout", T_SECONDS, "5", 1, 60, NULL},
-    {"introspection", "username_field", T_STRING, "username", 0, 0, NULL},
-    {"introspection", "cache_ttl", T_SECONDS, "60", 0, DAY, NULL},
-    {"introspection", "allow_http_loopback", T_BOOL, "no", 0, 0, NULL},
-    {"introspection", "negative_cache_ttl", T_SECONDS, "5", 0, 3600, NULL},
-    {"introspection", "ca_dir", T_PATH, NULL, 0, 0, NULL},
-    {"introspection", "client_cert", T_PATH, NULL, 0, 0, NULL},
-    {"introspection", "client_key", T_PATH, NULL, 0, 0, NULL},
-    {"introspection", "private_key_file", T_PATH, NULL, 0, 0, NULL},
-    {"introspection", "issuer", T_STRING, NULL, 0, 0, NULL},
-    {"introspection", "audience", T_STRING, NULL, 0, 0, NULL},
-    {"introspection", "opaque_prefix", T_WORDS, NULL, 0, 0, NULL},
-    {"introspection", "opaque_min_length", T_INT, NULL, 1, ATOK_TOKEN_MAX,
-     NULL},
-    {"introspection", "opaque_max_length", T_INT, NULL, 1, ATOK_TOKEN_MAX,
-     NULL},
-    {"introspection", "opaque_charset", T_ENUM, "b64token", 0, 0, charsets},
-    {"cache", "dir", T_PATH, "/var/cache/apitoken", 0, 0, NULL},
-    {"pam", "service_scopes", T_STRING, NULL, 0, 0, NULL},
-    {"pam", "warn_days", T_INT, "7", 0, 365, NULL},
-    /* The OAuth client side: [client] and [account:NAME] (account.c). */
-    {"client", "store", T_PATH, "/var/lib/apitoken/oauth", 0, 0, NULL},
-    {"client", "chroot", T_PATH, NULL, 0, 0, NULL},
-    {"client", "refresh_margin", T_SECONDS, "600", 0, DAY, NULL},
-    {"client", "timeout", T_SECONDS, "10", 1, 120, NULL},
-    {"client", "lock_timeout", T_SECONDS, "30", 1, 600, NULL},
-    {"account", "provider", T_ENUM, NULL, 0, 0, account_providers},
-    {"account", "tenant", T_STRING, NULL, 0, 0, NULL},
-    {"account", "grant", T_ENUM, "refresh_token", 0, 0, account_grants},
-    {"account", "issuer", T_URL, NULL, 0, 0, NULL},
-    {"account", "token_endpoint", T_URL, NULL, 0, 0, NULL},
-    {"account", "device_endpoint", T_URL, NULL, 0, 0, NULL},
-    {"account", "revocation_endpoint", T_URL, NULL, 0, 0, NULL},
-    {"account", "authorization_endpoint", T_URL, NULL, 0, 0, NULL},
-    {"account", "client_id", T_STRING, NULL, 0, 0, NULL},
-    {"account", "auth_method", T_ENUM, NULL, 0, 0, account_auth_methods},
-    {"account", "client_secret_file", T_PATH, NULL, 0, 0, NULL},
-    {"account", "private_key_file", T_PATH, NULL, 0, 0, NULL},
-    {"account", "scope", T_STRING, NULL, 0, 0, NULL},
-    {"account", "resource", T_STRING, NULL, 0, 0, NULL},
-    {"account", "user", T_STRING, NULL, 0, 0, NULL},
-    {"account", "ca_file", T_PATH, NULL, 0, 0, NULL},
-    {"account", "allow_http_loopback", T_BOOL, "no", 0, 0, NULL},
-    {"account", "refresh_margin", T_SECONDS, NULL, 0, DAY, NULL},
-    {"store", "conninfo", T_STRING, NULL, 0, 0, NULL},
-    {"store", "admin_conninfo", T_STRING, NULL, 0, 0, NULL},
-    {"store", "owner_conninfo", T_STRING, NULL, 0, 0, NULL},
-    {"store", "timeout", T_SECONDS, "3", 1, 60, NULL},
-    {"store", "last_used_interval", T_SECONDS, "60", 0, DAY, NULL},
-    {"store", "allow_insecure_transport", T_BOOL, "no", 0, 0, NULL},
-    /* pam_apitoken's device-flow login (device.c): a token source. */
-    {"device", "issuer", T_URL, NULL, 0, 0, NULL},
-    {"device", "token_endpoint", T_URL, NULL, 0, 0, NULL},
-    {"device", "device_endpoint", T_URL, NULL, 0, 0, NULL},
-    {"device", "client_id", T_STRING, NULL, 0, 0, NULL},
-    {"device", "auth_method", T_ENUM, NULL, 0, 0, account_auth_methods},
-    {"device", "client_secret_file", T_PATH, NULL, 0, 0, NULL},
-    {"device", "private_key_file", T_PATH, NULL, 0, 0, NULL},
-    {"device", "ca_file", T_PATH, NULL, 0, 0, NULL},
-    {"device", "allow_http_loopback", T_BOOL, "no", 0, 0, NULL},
-    {"device", "scope", T_STRING, NULL, 0, 0, NULL},
-    {"device", "resource", T_STRING, NULL, 0, 0, NULL},
-    {"device", "timeout", T_SECONDS, "300", 5, 3600, NULL},
-    {"device", "http_timeout", T_SECONDS, "10", 1, 60, NULL},
-    {"device", "allow_root", T_BOOL, "no", 0, 0, NULL},
-    {"device", "from", T_STRING, NULL, 0, 0, NULL},
-    {"device", "max_flows", T_INT, "5", 0, 100, NULL},
-    {"device", "flow_window", T_SECONDS, "600", 1, DAY, NULL},
-    {"device", "state_dir", T_PATH, "/var/lib/apitoken/device", 0, 0, NULL},
-    {"device", "qrcode", T_BOOL, "no", 0, 0, NULL},
-    {"device", "group", T_STRING, NULL, 0, 0, NULL},
-    {"device", "groups_claim", T_STRING, "groups", 0, 0, NULL},
+#define ATOK_CFG_KEY(id, section, key, type, def, min, max, choices)           \
+	[ATOK_CFG_##id] = {(section), (key), T_##type, (def),                  \
+	                   (min),     (max), (choices)},
+#include "config_keys.def"
+#undef ATOK_CFG_KEY
 };
 #define N_KEYS     (sizeof(keys) / sizeof(keys[0]))
 #define N_SECTIONS (sizeof(sections) / sizeof(sections[0]))
+_Static_assert(N_KEYS == ATOK_CFG_KEY_COUNT, "config_keys.def makes keys[]");
 
 struct value {
 	char *s;     /* the text as given (or the default); NULL = unset */
@@ -229,6 +133,20 @@ static int find_section(const char *name, size_t len)
 static int set_value(struct atok_config *cfg, struct value *v, int idx,
                      const char *s, struct atok_error *err);
 
+/* The instance of section sidx named name (n bytes), or NULL. */
+static struct instance *find_instance(const struct atok_config *cfg, int sidx,
+                                      const char *name, size_t n)
+{
+	size_t i;
+
+	for (i = 0; i < cfg->n_inst; i++)
+		if (cfg->inst[i].section == sidx &&
+		    strlen(cfg->inst[i].name) == n &&
+		    memcmp(cfg->inst[i].name, name, n) == 0)
+			return &cfg->inst[i];
+	return NULL;
+}
+
 /*
  * Resolves a section name: a plain one to its index with the top-level
  * values, "NAME:INSTANCE" of a repeated section to its instance (created
@@ -252,13 +170,10 @@ static int resolve(struct atok_config *cfg, const char *section, size_t len,
 	nl = len - blen - 1;
 	if (!atok_config_instance_name_valid(colon + 1, nl))
 		return -1;
-	for (i = 0; i < cfg->n_inst; i++)
-		if (cfg->inst[i].section == sidx &&
-		    strlen(cfg->inst[i].name) == nl &&
-		    memcmp(cfg->inst[i].name, colon + 1, nl) == 0) {
-			*vals = cfg->inst[i].v;
-			return sidx;
-		}
+	if ((ni = find_instance(cfg, sidx, colon + 1, nl)) != NULL) {
+		*vals = ni->v;
+		return sidx;
+	}
 	if (!create)
 		return -1;
 	if (cfg->n_inst >= ATOK_CONFIG_INSTANCES_MAX ||
@@ -762,40 +677,113 @@ const char *atok_config_instance(const struct atok_config *cfg,
 	return NULL;
 }
 
-static const struct value *get(const struct atok_config *cfg,
-                               const char *section, const char *key)
+const char *atok_config_key_name(enum atok_cfg_key key)
 {
-	struct value *vals;
-	int s, i;
-
-	if (cfg == NULL || section == NULL ||
-	    (s = resolve((struct atok_config *)cfg, section, strlen(section), 0,
-	                 &vals)) < 0 ||
-	    (i = find_key(sections[s], key)) < 0)
-		return NULL;
-	return &vals[i];
+	return (size_t)key < N_KEYS ? keys[key].key : NULL;
 }
 
-const char *atok_config_str(const struct atok_config *cfg, const char *section,
-                            const char *key)
-{
-	const struct value *v = get(cfg, section, key);
+/* Which getters may read a key: its type's, and atok_config_instance_is_set
+ * any. */
+enum getter { G_STR, G_INT, G_BOOL, G_ANY };
 
+static int getter_fits(enum key_type type, enum getter g)
+{
+	switch (type) {
+	case T_STRING:
+	case T_PATH:
+	case T_URL:
+	case T_ENUM:
+	case T_WORDS:
+		return g == G_STR || g == G_ANY;
+	case T_INT:
+	case T_SECONDS:
+		return g == G_INT || g == G_ANY;
+	case T_BOOL:
+		return g == G_BOOL || g == G_ANY;
+	}
+	return 0;
+}
+
+/*
+ * The value of key for getter g: at the top level when !inst, else in the
+ * instance `name` of key's repeated section.  NULL when key is no key or
+ * name no instance; a getter of another type, or a repeated section read
+ * without an instance (or the reverse), fails the assert and then reads
+ * NULL.
+ */
+static const struct value *get(const struct atok_config *cfg, int inst,
+                               const char *name, enum atok_cfg_key key,
+                               enum getter g)
+{
+	const struct instance *in;
+	int sidx, fits;
+
+	if ((size_t)key >= N_KEYS)
+		return NULL;
+	sidx = find_section(keys[key].section, strlen(keys[key].section));
+	fits = getter_fits(keys[key].type, g) && is_repeated(sidx) == inst;
+	assert(fits && "a getter of the key's type and section kind");
+	if (!fits || cfg == NULL)
+		return NULL;
+	if (!inst)
+		return &cfg->v[key];
+	if (name == NULL ||
+	    (in = find_instance(cfg, sidx, name, strlen(name))) == NULL)
+		return NULL;
+	return &in->v[key];
+}
+
+static const char *value_str(const struct value *v)
+{
 	return v != NULL ? v->s : NULL;
 }
 
-long long atok_config_int(const struct atok_config *cfg, const char *section,
-                          const char *key)
+static long long value_int(const struct value *v)
 {
-	const struct value *v = get(cfg, section, key);
-
 	return v != NULL && v->s != NULL ? v->i : 0;
 }
 
-bool atok_config_bool(const struct atok_config *cfg, const char *section,
-                      const char *key)
+static bool value_bool(const struct value *v)
 {
-	const struct value *v = get(cfg, section, key);
-
 	return v != NULL && v->s != NULL && v->i != 0;
+}
+
+const char *atok_config_str(const struct atok_config *cfg,
+                            enum atok_cfg_key key)
+{
+	return value_str(get(cfg, 0, NULL, key, G_STR));
+}
+
+long long atok_config_int(const struct atok_config *cfg, enum atok_cfg_key key)
+{
+	return value_int(get(cfg, 0, NULL, key, G_INT));
+}
+
+bool atok_config_bool(const struct atok_config *cfg, enum atok_cfg_key key)
+{
+	return value_bool(get(cfg, 0, NULL, key, G_BOOL));
+}
+
+const char *atok_config_instance_str(const struct atok_config *cfg,
+                                     const char *name, enum atok_cfg_key key)
+{
+	return value_str(get(cfg, 1, name, key, G_STR));
+}
+
+long long atok_config_instance_int(const struct atok_config *cfg,
+                                   const char *name, enum atok_cfg_key key)
+{
+	return value_int(get(cfg, 1, name, key, G_INT));
+}
+
+bool atok_config_instance_bool(const struct atok_config *cfg, const char *name,
+                               enum atok_cfg_key key)
+{
+	return value_bool(get(cfg, 1, name, key, G_BOOL));
+}
+
+bool atok_config_instance_is_set(const struct atok_config *cfg,
+                                 const char *name, enum atok_cfg_key key)
+{
+	return value_str(get(cfg, 1, name, key, G_ANY)) != NULL;
 }

@@ -24,6 +24,19 @@
 
 struct atok_config;
 
+/*
+ * Every key of the configuration, ATOK_CFG_<SECTION>_<KEY>, made from
+ * config_keys.def as the parser's table is: the getters take these, so a
+ * misspelt key does not compile.
+ */
+enum atok_cfg_key {
+#define ATOK_CFG_KEY(id, section, key, type, def, min, max, choices)           \
+	ATOK_CFG_##id,
+#include "config_keys.def"
+#undef ATOK_CFG_KEY
+	ATOK_CFG_KEY_COUNT /* the number of keys, itself none */
+};
+
 /* A new configuration with every key at its default and no section
  * present.  Returns NULL when out of memory. */
 struct atok_config *atok_config_new(void);
@@ -64,8 +77,8 @@ int atok_config_key(size_t i, const char **section, const char **key);
 /*
  * The name of the i-th instance (0-based, file order) of a repeated
  * section ("account" for [account:NAME]), or NULL past the end.  Owned by
- * cfg.  The getters and atok_config_set() take such a section as
- * "account:NAME".
+ * cfg.  atok_config_set() takes such a section as "account:NAME", the
+ * instance getters take the NAME.
  */
 const char *atok_config_instance(const struct atok_config *cfg,
                                  const char *section, size_t i);
@@ -79,17 +92,41 @@ int atok_config_instance_name_valid(const char *s, size_t n);
 bool atok_config_has_section(const struct atok_config *cfg,
                              const char *section);
 
+/* The name of key in its section ("timeout" for
+ * ATOK_CFG_INTROSPECTION_TIMEOUT), for messages; NULL for no key. */
+const char *atok_config_key_name(enum atok_cfg_key key);
+
 /*
- * Typed getters.  Asking for a key that is not in the table, or with the
- * wrong type, is a programming error: they return NULL / 0 / false.
- * Strings stay owned by cfg.
+ * Typed getters: a key of a section that does not repeat, with the getter
+ * of its type (config_keys.def).  Strings stay owned by cfg.  An unset key
+ * reads NULL / 0 / false, and so does a value that is no key (only a cast
+ * makes one).  A key of another type or of a repeated section is a
+ * programming error that every call makes, whatever the input: it fails
+ * an assert(), which aborts (no build of this tree defines NDEBUG); were
+ * asserts compiled out, it would read NULL / 0 / false.
  */
-const char *atok_config_str(const struct atok_config *cfg, const char *section,
-                            const char *key);
-long long atok_config_int(const struct atok_config *cfg, const char *section,
-                          const char *key);
-bool atok_config_bool(const struct atok_config *cfg, const char *section,
-                      const char *key);
+const char *atok_config_str(const struct atok_config *cfg,
+                            enum atok_cfg_key key);
+long long atok_config_int(const struct atok_config *cfg, enum atok_cfg_key key);
+bool atok_config_bool(const struct atok_config *cfg, enum atok_cfg_key key);
+
+/*
+ * The same for the instance `name` of a repeated section: key names the
+ * section too (ATOK_CFG_ACCOUNT_CLIENT_ID: name's [account:NAME]).  An
+ * unknown or NULL name reads NULL / 0 / false.  A key of a section that
+ * does not repeat, or of another type, fails an assert() as above.
+ */
+const char *atok_config_instance_str(const struct atok_config *cfg,
+                                     const char *name, enum atok_cfg_key key);
+long long atok_config_instance_int(const struct atok_config *cfg,
+                                   const char *name, enum atok_cfg_key key);
+bool atok_config_instance_bool(const struct atok_config *cfg, const char *name,
+                               enum atok_cfg_key key);
+
+/* Whether key, of any type, has a value in the instance `name` (set in the
+ * file or an override, or by a default); asserts as above. */
+bool atok_config_instance_is_set(const struct atok_config *cfg,
+                                 const char *name, enum atok_cfg_key key);
 
 /*
  * Parses a duration "90", "90s", "15m", "12h", "90d" into seconds.

@@ -69,13 +69,16 @@ int atok_device_new(const struct atok_config *cfg, struct atok_device **out,
 		return atok_error_set(err, ATOK_ERR_NOMEM, "out of memory");
 	memset(&cc, 0, sizeof(cc));
 	cc.section = SECTION;
-	cc.issuer = atok_config_str(cfg, SECTION, "issuer");
-	cc.token_endpoint = atok_config_str(cfg, SECTION, "token_endpoint");
-	cc.device_endpoint = atok_config_str(cfg, SECTION, "device_endpoint");
-	cc.client_id = atok_config_str(cfg, SECTION, "client_id");
+	cc.issuer = atok_config_str(cfg, ATOK_CFG_DEVICE_ISSUER);
+	cc.token_endpoint =
+	    atok_config_str(cfg, ATOK_CFG_DEVICE_TOKEN_ENDPOINT);
+	cc.device_endpoint =
+	    atok_config_str(cfg, ATOK_CFG_DEVICE_DEVICE_ENDPOINT);
+	cc.client_id = atok_config_str(cfg, ATOK_CFG_DEVICE_CLIENT_ID);
 	cc.client_secret_file =
-	    atok_config_str(cfg, SECTION, "client_secret_file");
-	cc.private_key_file = atok_config_str(cfg, SECTION, "private_key_file");
+	    atok_config_str(cfg, ATOK_CFG_DEVICE_CLIENT_SECRET_FILE);
+	cc.private_key_file =
+	    atok_config_str(cfg, ATOK_CFG_DEVICE_PRIVATE_KEY_FILE);
 	if (cc.client_id == NULL ||
 	    (cc.issuer == NULL &&
 	     (cc.token_endpoint == NULL || cc.device_endpoint == NULL))) {
@@ -84,24 +87,27 @@ int atok_device_new(const struct atok_config *cfg, struct atok_device **out,
 		                   "token_endpoint and device_endpoint)");
 		goto fail;
 	}
-	method = atok_config_str(cfg, SECTION, "auth_method");
+	method = atok_config_str(cfg, ATOK_CFG_DEVICE_AUTH_METHOD);
 	if (method == NULL)
 		method = cc.private_key_file != NULL     ? "private_key_jwt"
 		         : cc.client_secret_file != NULL ? "client_secret_basic"
 		                                         : "none";
 	cc.auth_method = method;
-	cc.ca_file = atok_config_str(cfg, SECTION, "ca_file");
-	cc.timeout_ms = atok_config_int(cfg, SECTION, "http_timeout") * 1000;
+	cc.ca_file = atok_config_str(cfg, ATOK_CFG_DEVICE_CA_FILE);
+	cc.timeout_ms =
+	    atok_config_int(cfg, ATOK_CFG_DEVICE_HTTP_TIMEOUT) * 1000;
 	cc.allow_http_loopback =
-	    atok_config_bool(cfg, SECTION, "allow_http_loopback");
-	if (dup_opt(&d->scope, atok_config_str(cfg, SECTION, "scope")) != 0 ||
-	    dup_opt(&d->resource, atok_config_str(cfg, SECTION, "resource")) !=
+	    atok_config_bool(cfg, ATOK_CFG_DEVICE_ALLOW_HTTP_LOOPBACK);
+	if (dup_opt(&d->scope, atok_config_str(cfg, ATOK_CFG_DEVICE_SCOPE)) !=
 	        0 ||
+	    dup_opt(&d->resource,
+	            atok_config_str(cfg, ATOK_CFG_DEVICE_RESOURCE)) != 0 ||
 	    dup_opt(&d->state_dir,
-	            atok_config_str(cfg, SECTION, "state_dir")) != 0 ||
-	    dup_opt(&d->group, atok_config_str(cfg, SECTION, "group")) != 0 ||
+	            atok_config_str(cfg, ATOK_CFG_DEVICE_STATE_DIR)) != 0 ||
+	    dup_opt(&d->group, atok_config_str(cfg, ATOK_CFG_DEVICE_GROUP)) !=
+	        0 ||
 	    dup_opt(&d->groups_claim,
-	            atok_config_str(cfg, SECTION, "groups_claim")) != 0) {
+	            atok_config_str(cfg, ATOK_CFG_DEVICE_GROUPS_CLAIM)) != 0) {
 		r = atok_error_set(err, ATOK_ERR_NOMEM, "out of memory");
 		goto fail;
 	}
@@ -111,18 +117,19 @@ int atok_device_new(const struct atok_config *cfg, struct atok_device **out,
 		                   ATOK_SCOPES_MAX);
 		goto fail;
 	}
-	from = atok_config_str(cfg, SECTION, "from");
+	from = atok_config_str(cfg, ATOK_CFG_DEVICE_FROM);
 	if (from != NULL &&
 	    atok_cidr_list_parse(from, strlen(from), &d->from, &cerr) != 0) {
 		r = atok_error_set(err, ATOK_ERR_CONFIG, "[device] from: %s",
 		                   cerr.msg);
 		goto fail;
 	}
-	d->timeout = (long)atok_config_int(cfg, SECTION, "timeout");
-	d->allow_root = atok_config_bool(cfg, SECTION, "allow_root");
-	d->qrcode = atok_config_bool(cfg, SECTION, "qrcode");
-	d->max_flows = (long)atok_config_int(cfg, SECTION, "max_flows");
-	d->flow_window = (long)atok_config_int(cfg, SECTION, "flow_window");
+	d->timeout = (long)atok_config_int(cfg, ATOK_CFG_DEVICE_TIMEOUT);
+	d->allow_root = atok_config_bool(cfg, ATOK_CFG_DEVICE_ALLOW_ROOT);
+	d->qrcode = atok_config_bool(cfg, ATOK_CFG_DEVICE_QRCODE);
+	d->max_flows = (long)atok_config_int(cfg, ATOK_CFG_DEVICE_MAX_FLOWS);
+	d->flow_window =
+	    (long)atok_config_int(cfg, ATOK_CFG_DEVICE_FLOW_WINDOW);
 	if ((r = atok_oauth_client_new(&cc, &d->client, err)) != 0)
 		goto fail;
 	*out = d;

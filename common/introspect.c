@@ -115,36 +115,36 @@ int atok_introspect_new(const struct atok_config *cfg,
 {
 	struct atok_introspect *in;
 	const char *method =
-	    atok_config_str(cfg, "introspection", "auth_method");
+	    atok_config_str(cfg, ATOK_CFG_INTROSPECTION_AUTH_METHOD);
 	const char *secret =
-	    atok_config_str(cfg, "introspection", "client_secret_file");
+	    atok_config_str(cfg, ATOK_CFG_INTROSPECTION_CLIENT_SECRET_FILE);
 	const char *pkey =
-	    atok_config_str(cfg, "introspection", "private_key_file");
-	const char *dir = atok_config_str(cfg, "cache", "dir");
+	    atok_config_str(cfg, ATOK_CFG_INTROSPECTION_PRIVATE_KEY_FILE);
+	const char *dir = atok_config_str(cfg, ATOK_CFG_CACHE_DIR);
 	int fail = 0, r;
 
 	*out = NULL;
 	atok_jansson_init();
 	if ((in = calloc(1, sizeof(*in))) == NULL)
 		return atok_error_set(err, ATOK_ERR_NOMEM, "out of memory");
-	in->endpoint =
-	    dup_opt(atok_config_str(cfg, "introspection", "endpoint"), &fail);
-	in->client_id =
-	    dup_opt(atok_config_str(cfg, "introspection", "client_id"), &fail);
+	in->endpoint = dup_opt(
+	    atok_config_str(cfg, ATOK_CFG_INTROSPECTION_ENDPOINT), &fail);
+	in->client_id = dup_opt(
+	    atok_config_str(cfg, ATOK_CFG_INTROSPECTION_CLIENT_ID), &fail);
 	in->username_field = dup_opt(
-	    atok_config_str(cfg, "introspection", "username_field"), &fail);
+	    atok_config_str(cfg, ATOK_CFG_INTROSPECTION_USERNAME_FIELD), &fail);
 	in->issuer =
-	    dup_opt(atok_config_str(cfg, "introspection", "issuer"), &fail);
-	in->audience =
-	    dup_opt(atok_config_str(cfg, "introspection", "audience"), &fail);
-	in->ca_file =
-	    dup_opt(atok_config_str(cfg, "introspection", "ca_file"), &fail);
+	    dup_opt(atok_config_str(cfg, ATOK_CFG_INTROSPECTION_ISSUER), &fail);
+	in->audience = dup_opt(
+	    atok_config_str(cfg, ATOK_CFG_INTROSPECTION_AUDIENCE), &fail);
+	in->ca_file = dup_opt(
+	    atok_config_str(cfg, ATOK_CFG_INTROSPECTION_CA_FILE), &fail);
 	in->ca_dir =
-	    dup_opt(atok_config_str(cfg, "introspection", "ca_dir"), &fail);
+	    dup_opt(atok_config_str(cfg, ATOK_CFG_INTROSPECTION_CA_DIR), &fail);
 	in->client_cert = dup_opt(
-	    atok_config_str(cfg, "introspection", "client_cert"), &fail);
-	in->client_key =
-	    dup_opt(atok_config_str(cfg, "introspection", "client_key"), &fail);
+	    atok_config_str(cfg, ATOK_CFG_INTROSPECTION_CLIENT_CERT), &fail);
+	in->client_key = dup_opt(
+	    atok_config_str(cfg, ATOK_CFG_INTROSPECTION_CLIENT_KEY), &fail);
 	if (fail) {
 		r = atok_error_set(err, ATOK_ERR_NOMEM, "out of memory");
 		goto fail;
@@ -183,20 +183,20 @@ int atok_introspect_new(const struct atok_config *cfg,
 		}
 	}
 	in->http.allow_http_loopback =
-	    atok_config_bool(cfg, "introspection", "allow_http_loopback");
+	    atok_config_bool(cfg, ATOK_CFG_INTROSPECTION_ALLOW_HTTP_LOOPBACK);
 	if ((r = atok_http_url_allowed(in->endpoint,
 	                               in->http.allow_http_loopback, err)) != 0)
 		goto fail;
 	in->http.timeout_ms =
-	    atok_config_int(cfg, "introspection", "timeout") * 1000;
+	    atok_config_int(cfg, ATOK_CFG_INTROSPECTION_TIMEOUT) * 1000;
 	in->http.ca_file = in->ca_file;
 	in->http.ca_dir = in->ca_dir;
 	in->http.client_cert = in->client_cert;
 	in->http.client_key = in->client_key;
 	in->http.body_max = ATOK_INTROSPECTION_BODY_MAX;
-	in->cache_ttl = atok_config_int(cfg, "introspection", "cache_ttl");
+	in->cache_ttl = atok_config_int(cfg, ATOK_CFG_INTROSPECTION_CACHE_TTL);
 	in->negative_ttl =
-	    atok_config_int(cfg, "introspection", "negative_cache_ttl");
+	    atok_config_int(cfg, ATOK_CFG_INTROSPECTION_NEGATIVE_CACHE_TTL);
 
 	if ((r = atok_client_auth_new("introspection", method, in->client_id,
 	                              secret, pkey, &in->auth, err)) != 0)

@@ -91,9 +91,10 @@ int atok_jwt_new(const struct atok_config *cfg, struct atok_jwt **out,
                  struct atok_error *err)
 {
 	struct atok_jwt *j = NULL;
-	const char *issuer = atok_config_str(cfg, "jwt", "issuer");
-	const char *audience = atok_config_str(cfg, "jwt", "audience");
-	const char *secret = atok_config_str(cfg, "jwt", "hmac_secret_file");
+	const char *issuer = atok_config_str(cfg, ATOK_CFG_JWT_ISSUER);
+	const char *audience = atok_config_str(cfg, ATOK_CFG_JWT_AUDIENCE);
+	const char *secret =
+	    atok_config_str(cfg, ATOK_CFG_JWT_HMAC_SECRET_FILE);
 	unsigned mask = 0, pub_mask;
 	int r = 0;
 
@@ -103,13 +104,13 @@ int atok_jwt_new(const struct atok_config *cfg, struct atok_jwt **out,
 		                      "[jwt] needs issuer and audience: a "
 		                      "token is only good for the service it "
 		                      "was issued to");
-	if (strlen(atok_config_str(cfg, "jwt", "username_claim")) >
+	if (strlen(atok_config_str(cfg, ATOK_CFG_JWT_USERNAME_CLAIM)) >
 	    ATOK_JSON_NAME_MAX)
 		return atok_error_set(err, ATOK_ERR_CONFIG,
 		                      "[jwt] username_claim is longer than any "
 		                      "claim name may be (%d bytes)",
 		                      ATOK_JSON_NAME_MAX);
-	if ((r = parse_algorithms(atok_config_str(cfg, "jwt", "algorithms"),
+	if ((r = parse_algorithms(atok_config_str(cfg, ATOK_CFG_JWT_ALGORITHMS),
 	                          &mask, err)) != 0)
 		return r;
 	if ((j = calloc(1, sizeof(*j))) == NULL)
@@ -118,16 +119,16 @@ int atok_jwt_new(const struct atok_config *cfg, struct atok_jwt **out,
 	if ((j->issuer = dup_or_fail(issuer, err, &r)) == NULL ||
 	    (j->audience = dup_or_fail(audience, err, &r)) == NULL ||
 	    (j->username_claim =
-	         dup_or_fail(atok_config_str(cfg, "jwt", "username_claim"), err,
-	                     &r)) == NULL)
+	         dup_or_fail(atok_config_str(cfg, ATOK_CFG_JWT_USERNAME_CLAIM),
+	                     err, &r)) == NULL)
 		goto fail;
 	j->policy.issuer = j->issuer;
 	j->policy.audience = j->audience;
 	j->policy.username_claim = j->username_claim;
-	j->policy.leeway = atok_config_int(cfg, "jwt", "leeway");
+	j->policy.leeway = atok_config_int(cfg, ATOK_CFG_JWT_LEEWAY);
 	j->policy.require_at_jwt =
-	    atok_config_bool(cfg, "jwt", "require_at_jwt");
-	j->cache_ttl = atok_config_int(cfg, "jwt", "cache_ttl");
+	    atok_config_bool(cfg, ATOK_CFG_JWT_REQUIRE_AT_JWT);
+	j->cache_ttl = atok_config_int(cfg, ATOK_CFG_JWT_CACHE_TTL);
 
 	pub_mask = mask & ~((1u << ATOK_ALG_HS256) | (1u << ATOK_ALG_HS384) |
 	                    (1u << ATOK_ALG_HS512));

@@ -121,9 +121,9 @@ int atok_keysource_new(const struct atok_config *cfg,
                        struct atok_keysource **out, struct atok_error *err)
 {
 	struct atok_keysource *ks;
-	const char *file = atok_config_str(cfg, "jwt", "jwks_file");
-	const char *uri = atok_config_str(cfg, "jwt", "jwks_uri");
-	int discovery = atok_config_bool(cfg, "jwt", "discovery");
+	const char *file = atok_config_str(cfg, ATOK_CFG_JWT_JWKS_FILE);
+	const char *uri = atok_config_str(cfg, ATOK_CFG_JWT_JWKS_URI);
+	int discovery = atok_config_bool(cfg, ATOK_CFG_JWT_DISCOVERY);
 	int r, sources = (file != NULL) + (uri != NULL) + discovery;
 
 	*out = NULL;
@@ -147,19 +147,20 @@ int atok_keysource_new(const struct atok_config *cfg,
 		return 0;
 	}
 	ks->discovery = discovery;
-	ks->issuer = dup_opt(atok_config_str(cfg, "jwt", "issuer"));
+	ks->issuer = dup_opt(atok_config_str(cfg, ATOK_CFG_JWT_ISSUER));
 	ks->jwks_uri = dup_opt(uri);
-	ks->ca_file = dup_opt(atok_config_str(cfg, "jwt", "ca_file"));
+	ks->ca_file = dup_opt(atok_config_str(cfg, ATOK_CFG_JWT_CA_FILE));
 	ks->http.timeout_ms =
-	    atok_config_int(cfg, "jwt", "http_timeout") * 1000;
+	    atok_config_int(cfg, ATOK_CFG_JWT_HTTP_TIMEOUT) * 1000;
 	ks->http.ca_file = ks->ca_file;
 	ks->http.allow_http_loopback =
-	    atok_config_bool(cfg, "jwt", "allow_http_loopback");
+	    atok_config_bool(cfg, ATOK_CFG_JWT_ALLOW_HTTP_LOOPBACK);
 	ks->http.body_max = ATOK_JWKS_MAX;
-	ks->min_ttl = atok_config_int(cfg, "jwt", "jwks_min_ttl");
-	ks->max_ttl = atok_config_int(cfg, "jwt", "jwks_max_ttl");
-	ks->stale_if_error = atok_config_int(cfg, "jwt", "stale_if_error");
-	ks->refetch_interval = atok_config_int(cfg, "jwt", "refetch_interval");
+	ks->min_ttl = atok_config_int(cfg, ATOK_CFG_JWT_JWKS_MIN_TTL);
+	ks->max_ttl = atok_config_int(cfg, ATOK_CFG_JWT_JWKS_MAX_TTL);
+	ks->stale_if_error = atok_config_int(cfg, ATOK_CFG_JWT_STALE_IF_ERROR);
+	ks->refetch_interval =
+	    atok_config_int(cfg, ATOK_CFG_JWT_REFETCH_INTERVAL);
 	if (ks->issuer == NULL || (uri != NULL && ks->jwks_uri == NULL)) {
 		r = atok_error_set(err, ATOK_ERR_NOMEM, "out of memory");
 		goto fail;
@@ -172,7 +173,7 @@ int atok_keysource_new(const struct atok_config *cfg,
 	if ((r = atok_http_url_allowed(discovery ? ks->issuer : ks->jwks_uri,
 	                               ks->http.allow_http_loopback, err)) != 0)
 		goto fail;
-	if ((r = cache_path_for(ks, atok_config_str(cfg, "cache", "dir"),
+	if ((r = cache_path_for(ks, atok_config_str(cfg, ATOK_CFG_CACHE_DIR),
 	                        err)) != 0)
 		goto fail;
 	*out = ks;

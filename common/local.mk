@@ -6,7 +6,7 @@ libatok_la_SOURCES = \
 	common/atok.h \
 	common/errors.c common/errors.h \
 	common/util.c common/util.h \
-	common/config.c common/config.h \
+	common/config.c common/config.h common/config_keys.def \
 	common/scope.c common/scope.h \
 	common/cidr.c common/cidr.h \
 	common/policy.c common/policy.h \

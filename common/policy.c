@@ -12,10 +12,10 @@
 int atok_policy_load(const struct atok_config *cfg, struct atok_policy *p,
                      struct atok_error *err)
 {
-	const char *known = atok_config_str(cfg, "store", "known_scopes");
-	long long max = atok_config_int(cfg, "store", "max_lifetime");
-	long long old = atok_config_int(cfg, "store", "max_expires");
-	long long dflt = atok_config_int(cfg, "store", "default_lifetime");
+	const char *known = atok_config_str(cfg, ATOK_CFG_STORE_KNOWN_SCOPES);
+	long long max = atok_config_int(cfg, ATOK_CFG_STORE_MAX_LIFETIME);
+	long long old = atok_config_int(cfg, ATOK_CFG_STORE_MAX_EXPIRES);
+	long long dflt = atok_config_int(cfg, ATOK_CFG_STORE_DEFAULT_LIFETIME);
 	int r;
 
 	memset(p, 0, sizeof(*p));

@@ -18,14 +18,14 @@ struct atok_store {
 int atok_store_open(const struct atok_config *cfg, enum atok_store_mode mode,
                     struct atok_store **sp, struct atok_error *err)
 {
-	const char *backend = atok_config_str(cfg, "store", "backend");
-	const char *path = atok_config_str(cfg, "store", "path");
+	const char *backend = atok_config_str(cfg, ATOK_CFG_STORE_BACKEND);
+	const char *path = atok_config_str(cfg, ATOK_CFG_STORE_PATH);
 
 	*sp = NULL;
 	if (backend == NULL || strcmp(backend, "sqlite") == 0)
 		return atok_store_sqlite_open(
 		    path, mode,
-		    (int)atok_config_int(cfg, "store", "busy_timeout"), sp,
+		    (int)atok_config_int(cfg, ATOK_CFG_STORE_BUSY_TIMEOUT), sp,
 		    err);
 #ifdef HAVE_LIBPQ
 	if (strcmp(backend, "postgresql") == 0)

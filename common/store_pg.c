@@ -505,28 +505,31 @@ int atok_store_is_pg(const struct atok_store *s)
 }
 
 static int pg_new(const struct atok_config *cfg, enum atok_store_mode mode,
-                  const char *key, struct pg_store **sp, struct atok_error *err)
+                  enum atok_cfg_key key, struct pg_store **sp,
+                  struct atok_error *err)
 {
 	struct pg_store *s = NULL;
-	const char *conninfo = atok_config_str(cfg, "store", key);
+	const char *conninfo = atok_config_str(cfg, key);
 	int r;
 
 	*sp = NULL;
 	if ((r = atok_pg_load(err)) != 0)
 		return r;
-	if (conninfo == NULL && strcmp(key, "conninfo") != 0)
-		conninfo = atok_config_str(cfg, "store", "conninfo");
+	if (conninfo == NULL && key != ATOK_CFG_STORE_CONNINFO)
+		conninfo = atok_config_str(cfg, ATOK_CFG_STORE_CONNINFO);
 	if ((s = calloc(1, sizeof(*s))) == NULL)
 		return atok_error_set(err, ATOK_ERR_NOMEM, "out of memory");
 	s->ops = &pg_ops;
 	s->mode = mode;
-	s->timeout_ms = (int)atok_config_int(cfg, "store", "timeout") * 1000;
-	s->touch_interval = atok_config_int(cfg, "store", "last_used_interval");
+	s->timeout_ms =
+	    (int)atok_config_int(cfg, ATOK_CFG_STORE_TIMEOUT) * 1000;
+	s->touch_interval =
+	    atok_config_int(cfg, ATOK_CFG_STORE_LAST_USED_INTERVAL);
 	snprintf(s->appname, sizeof(s->appname), "apitoken-%s-%.40s",
 	         atok_pg_front_end(), program_invocation_short_name);
 	if ((r = atok_pg_validate(
-	         s, key, conninfo,
-	         atok_config_bool(cfg, "store", "allow_insecure_transport"),
+	         s, atok_config_key_name(key), conninfo,
+	         atok_config_bool(cfg, ATOK_CFG_STORE_ALLOW_INSECURE_TRANSPORT),
 	         err)) != 0) {
 		pg_close((struct atok_store *)s);
 		return r;
@@ -545,8 +548,8 @@ int atok_store_pg_open(const struct atok_config *cfg, enum atok_store_mode mode,
 
 	*sp = NULL;
 	if ((r = pg_new(cfg, mode,
-	                mode == ATOK_STORE_ADMIN ? "admin_conninfo"
-	                                         : "conninfo",
+	                mode == ATOK_STORE_ADMIN ? ATOK_CFG_STORE_ADMIN_CONNINFO
+	                                         : ATOK_CFG_STORE_CONNINFO,
 	                &s, err)) != 0)
 		return r;
 	/* An admin open checks the schema now (it never runs DDL: that is
@@ -584,10 +587,10 @@ int atok_store_pg_migrate(const struct atok_config *cfg, int *from, int *to,
 {
 	struct pg_store *s = NULL;
 	PGresult *res = NULL;
-	const char *key =
-	    atok_config_str(cfg, "store", "owner_conninfo") != NULL
-	        ? "owner_conninfo"
-	        : "admin_conninfo";
+	enum atok_cfg_key key =
+	    atok_config_str(cfg, ATOK_CFG_STORE_OWNER_CONNINFO) != NULL
+	        ? ATOK_CFG_STORE_OWNER_CONNINFO
+	        : ATOK_CFG_STORE_ADMIN_CONNINFO;
 	int64_t v = 0;
 	int r, exists;
 

@@ -338,10 +338,10 @@ int atok_opaque_shape_load(const struct atok_config *cfg,
 	memset(out, 0, sizeof(*out));
 	if (!atok_config_has_section(cfg, "introspection"))
 		return 0;
-	prefixes = atok_config_str(cfg, "introspection", "opaque_prefix");
-	charset = atok_config_str(cfg, "introspection", "opaque_charset");
-	min = atok_config_int(cfg, "introspection", "opaque_min_length");
-	max = atok_config_int(cfg, "introspection", "opaque_max_length");
+	prefixes = atok_config_str(cfg, ATOK_CFG_INTROSPECTION_OPAQUE_PREFIX);
+	charset = atok_config_str(cfg, ATOK_CFG_INTROSPECTION_OPAQUE_CHARSET);
+	min = atok_config_int(cfg, ATOK_CFG_INTROSPECTION_OPAQUE_MIN_LENGTH);
+	max = atok_config_int(cfg, ATOK_CFG_INTROSPECTION_OPAQUE_MAX_LENGTH);
 	for (p = prefixes; p != NULL && *p != '\0';) {
 		while (*p == ' ')
 			p++;

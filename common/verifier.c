@@ -51,8 +51,8 @@ int atok_verifier_new(const struct atok_config *cfg, struct atok_verifier **vp,
 		return r;
 	if ((v = calloc(1, sizeof(*v))) == NULL)
 		return atok_error_set(err, ATOK_ERR_NOMEM, "out of memory");
-	v->touch = atok_config_bool(cfg, "store", "update_last_used")
-	               ? atok_config_int(cfg, "store", "last_used_interval")
+	v->touch = atok_config_bool(cfg, ATOK_CFG_STORE_UPDATE_LAST_USED)
+	               ? atok_config_int(cfg, ATOK_CFG_STORE_LAST_USED_INTERVAL)
 	               : -1;
 	if (atok_config_has_section(cfg, "store") &&
 	    (r = atok_store_open(cfg, ATOK_STORE_READ, &v->store, err)) != 0)

@@ -300,7 +300,7 @@ static int verifier_setup(struct ctx *c, struct atok_verifier **vp,
 	atok_error_clear(&err);
 	if ((r = pamatok_config_load(&c->opts, &cfg, &err)) != 0 ||
 	    (r = pamatok_service_scopes(
-	         &c->opts, atok_config_str(cfg, "pam", "service_scopes"),
+	         &c->opts, atok_config_str(cfg, ATOK_CFG_PAM_SERVICE_SCOPES),
 	         c->service, &err)) != 0 ||
 	    (r = atok_verifier_new(cfg, vp, &err)) != 0) {
 		m = err_lookup(r);
@@ -310,7 +310,7 @@ static int verifier_setup(struct ctx *c, struct atok_verifier **vp,
 		r = m->rc;
 		goto out;
 	}
-	c->warn_days = atok_config_int(cfg, "pam", "warn_days");
+	c->warn_days = atok_config_int(cfg, ATOK_CFG_PAM_WARN_DAYS);
 	if (c->opts.debug)
 		for (i = n0; i < c->opts.n_scopes; i++)
 			pam_syslog(c->pamh, LOG_DEBUG,

@@ -123,8 +123,8 @@ static int open_admin_store(const struct opts *o, struct atok_config **cfgp,
 		return EXIT_UNAVAIL;
 	}
 	if (atok_store_migrated(*sp, &from, &to))
-		audit_migration(atok_config_str(*cfgp, "store", "path"), from,
-		                to);
+		audit_migration(atok_config_str(*cfgp, ATOK_CFG_STORE_PATH),
+		                from, to);
 	return 0;
 }
 
@@ -784,7 +784,7 @@ static void print_opaque_shape(const struct atok_config *cfg)
 		printf("%s %s...", i == 0 ? "" : " or", shape.prefix[i]);
 	printf(", %zu to %zu characters, %s; nothing else is ever sent\n",
 	       shape.min_len, shape.max_len,
-	       atok_config_str(cfg, "introspection", "opaque_charset"));
+	       atok_config_str(cfg, ATOK_CFG_INTROSPECTION_OPAQUE_CHARSET));
 }
 
 /* [device]: the client can be made (files read), and a validator can
@@ -807,10 +807,10 @@ static int check_device(const struct atok_config *cfg)
 		return EXIT_UNAVAIL;
 	}
 	printf("device login: client %s at %s\n",
-	       atok_config_str(cfg, "device", "client_id"),
-	       atok_config_str(cfg, "device", "issuer") != NULL
-	           ? atok_config_str(cfg, "device", "issuer")
-	           : atok_config_str(cfg, "device", "device_endpoint"));
+	       atok_config_str(cfg, ATOK_CFG_DEVICE_CLIENT_ID),
+	       atok_config_str(cfg, ATOK_CFG_DEVICE_ISSUER) != NULL
+	           ? atok_config_str(cfg, ATOK_CFG_DEVICE_ISSUER)
+	           : atok_config_str(cfg, ATOK_CFG_DEVICE_DEVICE_ENDPOINT));
 	return 0;
 }
 
@@ -850,10 +850,11 @@ static int cmd_check_config(const struct opts *o)
 			goto out;
 		}
 		if (r == 0)
-			printf(
-			    "store %s: schema %d, %lld tokens, %s\n",
-			    atok_config_str(cfg, "store", "path"), version, n,
-			    atok_store_writable(s) ? "writable" : "read-only");
+			printf("store %s: schema %d, %lld tokens, %s\n",
+			       atok_config_str(cfg, ATOK_CFG_STORE_PATH),
+			       version, n,
+			       atok_store_writable(s) ? "writable"
+			                              : "read-only");
 	}
 	if (atok_config_has_section(cfg, "introspection"))
 		print_opaque_shape(cfg);

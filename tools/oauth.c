@@ -807,8 +807,8 @@ int cli_oauth_check_postfix(const char *config)
 	problems = 0;
 	if ((r = load(&o, &cfg)) != 0)
 		return r;
-	chroot = atok_config_str(cfg, "client", "chroot");
-	store = atok_config_str(cfg, "client", "store");
+	chroot = atok_config_str(cfg, ATOK_CFG_CLIENT_CHROOT);
+	store = atok_config_str(cfg, ATOK_CFG_CLIENT_STORE);
 	finding(have_pf, "user postfix %s", have_pf ? "exists" : "is missing");
 	if (chroot == NULL) {
 		finding(1, "[client] chroot is not set: for an smtp that is "

@@ -44,7 +44,7 @@ static struct atok_config *load(const char *path)
 		atok_config_free(&cfg);
 		return NULL;
 	}
-	backend = atok_config_str(cfg, "store", "backend");
+	backend = atok_config_str(cfg, ATOK_CFG_STORE_BACKEND);
 	if (!atok_config_has_section(cfg, "store") || backend == NULL ||
 	    strcmp(backend, "postgresql") != 0) {
 		fprintf(stderr,
@@ -150,7 +150,7 @@ static int copy(const char *path, const char *from)
 		return EXIT_UNAVAIL;
 	if (atok_store_sqlite_open(
 	        from, ATOK_STORE_READ,
-	        (int)atok_config_int(cfg, "store", "busy_timeout"), &src,
+	        (int)atok_config_int(cfg, ATOK_CFG_STORE_BUSY_TIMEOUT), &src,
 	        &err) != 0 ||
 	    atok_store_open(cfg, ATOK_STORE_ADMIN, &c.dst, &err) != 0) {
 		fprintf(stderr, "apitoken: store copy: %s\n", err.msg);

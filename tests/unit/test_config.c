@@ -2,6 +2,12 @@
 /* Unit tests for common/config.c: the one parser, file and overrides. */
 #include "ac_config.h"
 
+#include <ctype.h>
+#include <signal.h>
+#include <sys/resource.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
 #include "config.h"
 #include "errors.h"
 #include "fixture.h"
@@ -133,23 +139,25 @@ static void test_getters_and_overrides(void)
 	};
 	size_t i;
 
-	T_EQ_STR(atok_config_str(cfg, "store", "path"),
+	T_EQ_STR(atok_config_str(cfg, ATOK_CFG_STORE_PATH),
 	         "/var/lib/apitoken/tokens.db", "default store path");
-	T_EQ_INT(atok_config_int(cfg, "store", "busy_timeout"), 5000,
+	T_EQ_INT(atok_config_int(cfg, ATOK_CFG_STORE_BUSY_TIMEOUT), 5000,
 	         "default busy_timeout");
-	T_EQ_INT(atok_config_int(cfg, "store", "timeout"), 3,
+	T_EQ_INT(atok_config_int(cfg, ATOK_CFG_STORE_TIMEOUT), 3,
 	         "default PostgreSQL timeout");
-	T_EQ_INT(atok_config_int(cfg, "store", "last_used_interval"), 60,
+	T_EQ_INT(atok_config_int(cfg, ATOK_CFG_STORE_LAST_USED_INTERVAL), 60,
 	         "default last_used_interval");
-	T_OK(!atok_config_bool(cfg, "store", "allow_insecure_transport"),
+	T_OK(!atok_config_bool(cfg, ATOK_CFG_STORE_ALLOW_INSECURE_TRANSPORT),
 	     "insecure transport refused by default");
-	T_OK(atok_config_str(cfg, "store", "conninfo") == NULL,
+	T_OK(atok_config_str(cfg, ATOK_CFG_STORE_CONNINFO) == NULL,
 	     "no conninfo by default");
-	T_OK(atok_config_bool(cfg, "store", "update_last_used"),
+	T_OK(atok_config_bool(cfg, ATOK_CFG_STORE_UPDATE_LAST_USED),
 	     "default update_last_used");
-	T_EQ_INT(atok_config_int(cfg, "jwt", "leeway"), 60, "default leeway");
+	T_EQ_INT(atok_config_int(cfg, ATOK_CFG_JWT_LEEWAY), 60,
+	         "default leeway");
 	T_OK(!atok_config_has_section(cfg, "store"), "no section by default");
-	T_OK(atok_config_str(cfg, "store", "nokey") == NULL, "unknown getter");
+	T_OK(atok_config_str(cfg, ATOK_CFG_KEY_COUNT) == NULL,
+	     "unknown getter");
 	for (i = 0; i < ATOK_ARRAY_SIZE_T(rows); i++) {
 		int want = rows[i].want;
 		/* 1h = 3600 is exactly the maximum leeway: allowed. */
@@ -159,11 +167,11 @@ static void test_getters_and_overrides(void)
 		         "override row %zu \"%s\" (%s)", i, rows[i].arg,
 		         err.msg);
 	}
-	T_EQ_STR(atok_config_str(cfg, "store", "path"), "/o/t.db",
+	T_EQ_STR(atok_config_str(cfg, ATOK_CFG_STORE_PATH), "/o/t.db",
 	         "override took");
-	T_EQ_INT(atok_config_int(cfg, "store", "busy_timeout"), 250,
+	T_EQ_INT(atok_config_int(cfg, ATOK_CFG_STORE_BUSY_TIMEOUT), 250,
 	         "override int");
-	T_EQ_INT(atok_config_int(cfg, "jwt", "leeway"), 3600,
+	T_EQ_INT(atok_config_int(cfg, ATOK_CFG_JWT_LEEWAY), 3600,
 	         "duration override");
 	T_OK(atok_config_has_section(cfg, "store"), "override marks section");
 	T_OK(atok_config_has_section(cfg, "jwt"), "override marks jwt");
@@ -285,32 +293,36 @@ static void test_instances(void)
 	T_EQ_STR(atok_config_instance(cfg, "account", 1), "two",
 	         "second account");
 	T_OK(atok_config_instance(cfg, "account", 2) == NULL, "no third");
-	T_EQ_STR(atok_config_str(cfg, "account:one", "client_id"), "c1",
-	         "account one's client_id");
-	T_EQ_STR(atok_config_str(cfg, "account:two", "client_id"), "c2",
-	         "account two's client_id");
-	T_EQ_STR(atok_config_str(cfg, "account:one", "grant"), "refresh_token",
-	         "default grant in account one");
-	T_EQ_STR(atok_config_str(cfg, "account:two", "grant"),
+	T_EQ_STR(
+	    atok_config_instance_str(cfg, "one", ATOK_CFG_ACCOUNT_CLIENT_ID),
+	    "c1", "account one's client_id");
+	T_EQ_STR(
+	    atok_config_instance_str(cfg, "two", ATOK_CFG_ACCOUNT_CLIENT_ID),
+	    "c2", "account two's client_id");
+	T_EQ_STR(atok_config_instance_str(cfg, "one", ATOK_CFG_ACCOUNT_GRANT),
+	         "refresh_token", "default grant in account one");
+	T_EQ_STR(atok_config_instance_str(cfg, "two", ATOK_CFG_ACCOUNT_GRANT),
 	         "client_credentials", "grant of account two");
-	T_OK(atok_config_str(cfg, "account:two", "scope") == NULL,
+	T_OK(atok_config_instance_str(cfg, "two", ATOK_CFG_ACCOUNT_SCOPE) ==
+	         NULL,
 	     "no scope leaks from account one to two");
-	T_OK(atok_config_str(cfg, "account:three", "client_id") == NULL,
+	T_OK(atok_config_instance_str(cfg, "three",
+	                              ATOK_CFG_ACCOUNT_CLIENT_ID) == NULL,
 	     "an unknown account has no values");
 	T_OK(atok_config_has_section(cfg, "account:one") &&
 	         !atok_config_has_section(cfg, "account:three") &&
 	         atok_config_has_section(cfg, "account"),
 	     "has_section by instance");
-	T_EQ_INT(atok_config_int(cfg, "client", "refresh_margin"), 300,
+	T_EQ_INT(atok_config_int(cfg, ATOK_CFG_CLIENT_REFRESH_MARGIN), 300,
 	         "[client] refresh_margin");
 	T_EQ_INT(atok_config_set(cfg, "account:two", "scope", "s", &err), 0,
 	         "an override of one instance");
-	T_EQ_STR(atok_config_str(cfg, "account:two", "scope"), "s",
-	         "override applied");
+	T_EQ_STR(atok_config_instance_str(cfg, "two", ATOK_CFG_ACCOUNT_SCOPE),
+	         "s", "override applied");
 	T_EQ_INT(atok_config_set_dotted(cfg, "account:one.user=bob", &err), 0,
 	         "a dotted override of one instance");
-	T_EQ_STR(atok_config_str(cfg, "account:one", "user"), "bob",
-	         "dotted override applied");
+	T_EQ_STR(atok_config_instance_str(cfg, "one", ATOK_CFG_ACCOUNT_USER),
+	         "bob", "dotted override applied");
 	atok_config_free(&cfg);
 
 	/* At most ATOK_CONFIG_INSTANCES_MAX instances. */
@@ -338,10 +350,122 @@ static void test_override_keys(void)
 	     "override keys: %zu of [client], none of [account:NAME]", client);
 }
 
+/* The enum and the parser's table come from one list: each constant is
+ * ATOK_CFG_<SECTION>_<KEY> and reads its own row. */
+static void test_key_names(void)
+{
+	static const struct {
+		enum atok_cfg_key key;
+		const char *id, *section, *name;
+	} rows[] = {
+#define ATOK_CFG_KEY(id, section, key, type, def, min, max, choices)           \
+	{ATOK_CFG_##id, #id, (section), (key)},
+#include "config_keys.def"
+#undef ATOK_CFG_KEY
+	};
+	char want[128];
+	size_t i, j;
+
+	T_EQ_INT(ATOK_ARRAY_SIZE_T(rows), ATOK_CFG_KEY_COUNT, "one row a key");
+	for (i = 0; i < ATOK_ARRAY_SIZE_T(rows); i++) {
+		snprintf(want, sizeof(want), "%s_%s", rows[i].section,
+		         rows[i].name);
+		for (j = 0; want[j] != '\0'; j++)
+			want[j] = (char)toupper((unsigned char)want[j]);
+		T_EQ_STR(rows[i].id, want, "row %zu, [%s] %s: its constant", i,
+		         rows[i].section, rows[i].name);
+		T_EQ_INT(rows[i].key, i, "ATOK_CFG_%s is row %zu", rows[i].id,
+		         i);
+		T_EQ_STR(atok_config_key_name(rows[i].key), rows[i].name,
+		         "ATOK_CFG_%s names its key", rows[i].id);
+	}
+	T_OK(atok_config_key_name(ATOK_CFG_KEY_COUNT) == NULL,
+	     "ATOK_CFG_KEY_COUNT names no key");
+}
+
+/* Runs one getter call in a child; returns its wait status. */
+static int child_status(const struct atok_config *cfg, int which)
+{
+	struct rlimit no_core = {0, 0};
+	pid_t pid;
+	int status = 0;
+
+	fflush(stdout);
+	if ((pid = fork()) < 0)
+		return -1;
+	if (pid == 0) {
+		(void)setrlimit(RLIMIT_CORE, &no_core);
+		switch (which) {
+		case 0:
+			(void)atok_config_int(cfg, ATOK_CFG_STORE_PATH);
+			break;
+		case 1:
+			(void)atok_config_str(cfg,
+			                      ATOK_CFG_INTROSPECTION_TIMEOUT);
+			break;
+		case 2:
+			(void)atok_config_bool(cfg, ATOK_CFG_JWT_LEEWAY);
+			break;
+		case 3:
+			(void)atok_config_str(cfg, ATOK_CFG_ACCOUNT_CLIENT_ID);
+			break;
+		case 4:
+			(void)atok_config_instance_str(cfg, "one",
+			                               ATOK_CFG_JWT_ISSUER);
+			break;
+		case 5:
+			(void)atok_config_instance_int(
+			    cfg, "one", ATOK_CFG_ACCOUNT_CLIENT_ID);
+			break;
+		default:
+			(void)atok_config_str(cfg, ATOK_CFG_STORE_PATH);
+			break;
+		}
+		_exit(0);
+	}
+	if (waitpid(pid, &status, 0) != pid)
+		return -1;
+	return status;
+}
+
+/* A getter of another type, or a key of a repeated section read without an
+ * instance (or the reverse), aborts: a programming error fails loudly. */
+static void test_getter_misuse(void)
+{
+	static const char *const what[] = {
+	    "int getter for a path",      "str getter for a duration",
+	    "bool getter for a duration", "top-level getter for [account:NAME]",
+	    "instance getter for [jwt]",  "int instance getter for a string"};
+	struct atok_config *cfg = atok_config_new();
+	struct atok_error err = {0};
+	size_t i;
+	int st;
+
+	T_EQ_INT(atok_config_load_buffer(cfg, "[account:one]\n", 14, "t", &err),
+	         0, "an account: %s", err.msg);
+	for (i = 0; i < ATOK_ARRAY_SIZE_T(what); i++) {
+		st = child_status(cfg, (int)i);
+		T_OK(st != -1 && WIFSIGNALED(st) && WTERMSIG(st) == SIGABRT,
+		     "%s aborts", what[i]);
+	}
+	st = child_status(cfg, -1);
+	T_OK(st != -1 && WIFEXITED(st) && WEXITSTATUS(st) == 0,
+	     "the right getter does not");
+	T_OK(atok_config_instance_is_set(cfg, "one", ATOK_CFG_ACCOUNT_GRANT) &&
+	         !atok_config_instance_is_set(
+	             cfg, "one", ATOK_CFG_ACCOUNT_REFRESH_MARGIN) &&
+	         !atok_config_instance_is_set(cfg, "two",
+	                                      ATOK_CFG_ACCOUNT_GRANT),
+	     "is_set: a default counts, an unknown instance has none");
+	atok_config_free(&cfg);
+}
+
 int main(void)
 {
 	test_instances();
 	test_override_keys();
+	test_key_names();
+	test_getter_misuse();
 	test_buffers();
 	test_limits();
 	test_getters_and_overrides();

@@ -19,6 +19,7 @@
 
 #include "atok.h"
 #include "audit.h"
+#include "cli.h"
 #include "config.h"
 #include "device.h"
 #include "local.h"
@@ -34,7 +35,6 @@
 #define EXIT_ACCEPTED 0
 #define EXIT_REJECTED 1 /* verify rejected; admin: no such token */
 #define EXIT_UNAVAIL  2 /* unavailable, configuration or store error */
-#define EXIT_USAGE    64
 
 struct opts {
 	const char *config;
@@ -50,31 +50,8 @@ struct opts {
 	char from[ATOK_FROM_MAX + 1]; /* the --from lists, comma-joined */
 	const char *grace;
 	const char *remote_addr;
+	int postfix; /* check-config --postfix */
 };
-
-static void usage(FILE *f)
-{
-	fprintf(f,
-	        "usage: apitoken [--config FILE] COMMAND [OPTIONS]\n"
-	        "\n"
-	        "  issue --user USER [--scope S]... [--expires 90d|never] "
-	        "[--name TEXT]\n"
-	        "        [--from CIDR[,CIDR...]]... [--json]\n"
-	        "  list [--user USER] [--expiring DURATION] [--json]\n"
-	        "  revoke ID\n"
-	        "  rotate ID [--expires DURATION|never] [--grace DURATION] "
-	        "[--from CIDR,...] [--json]\n"
-	        "  verify [--user USER] [--scope S]... [--service NAME] "
-	        "[--remote-addr ADDR] [--json]\n"
-	        "        (token on stdin)\n"
-	        "  check-config [--postfix]\n"
-	        "  store init --print-sql | migrate | copy --from FILE.db\n"
-	        "  oauth login|token|refresh|status|logout NAME   (apitoken "
-	        "oauth --help)\n"
-	        "\n"
-	        "Default configuration: %s.  See apitoken(1).\n",
-	        ATOK_CONFIG_DEFAULT_PATH);
-}
 
 static void fmt_time(int64_t t, char *buf, size_t n)
 {
@@ -415,11 +392,6 @@ static int cmd_rotate(const struct opts *o, const char *id)
 	int r;
 
 	memset(token, 0, sizeof(token));
-	if (o->user != NULL || o->n_scopes > 0 || o->name != NULL) {
-		fprintf(stderr, "apitoken: rotate keeps the user, scopes and "
-		                "name; issue a new token to change them\n");
-		return EXIT_USAGE;
-	}
 	if (o->grace != NULL &&
 	    (p.grace = parse_seconds("--grace", o->grace)) < 0)
 		return EXIT_USAGE;
@@ -869,184 +841,255 @@ out:
 	return r;
 }
 
+/* The options of the commands above, each declared once and listed by the
+ * commands that take it.  A key below CLI_LONG_ONLY is its short letter. */
+enum { OPT_CONFIG = CLI_LONG_ONLY, OPT_POSTFIX };
+
+static const struct cli_opt opt_config = {"config", required_argument,
+                                          OPT_CONFIG};
+static const struct cli_opt opt_user = {"user", required_argument, 'u'};
+static const struct cli_opt opt_scope = {"scope", required_argument, 's'};
+static const struct cli_opt opt_expires = {"expires", required_argument, 'e'};
+static const struct cli_opt opt_name = {"name", required_argument, 'n'};
+static const struct cli_opt opt_service = {"service", required_argument, 'S'};
+static const struct cli_opt opt_from = {"from", required_argument, 'F'};
+static const struct cli_opt opt_grace = {"grace", required_argument, 'G'};
+static const struct cli_opt opt_remote_addr = {"remote-addr", required_argument,
+                                               'R'};
+static const struct cli_opt opt_expiring = {"expiring", required_argument, 'x'};
+static const struct cli_opt opt_postfix = {"postfix", no_argument, OPT_POSTFIX};
+
+static const struct cli_opt *const issue_opts[] = {
+    &opt_user, &opt_scope,    &opt_expires, &opt_name,
+    &opt_from, &cli_opt_json, &opt_config,  NULL};
+static const struct cli_opt *const list_opts[] = {
+    &opt_user, &opt_expiring, &cli_opt_json, &opt_config, NULL};
+static const struct cli_opt *const revoke_opts[] = {&opt_config, NULL};
+static const struct cli_opt *const rotate_opts[] = {
+    &opt_expires, &opt_grace, &opt_from, &cli_opt_json, &opt_config, NULL};
+static const struct cli_opt *const verify_opts[] = {
+    &opt_user,     &opt_scope,  &opt_service, &opt_remote_addr,
+    &cli_opt_json, &opt_config, NULL};
+static const struct cli_opt *const check_config_opts[] = {&opt_postfix,
+                                                          &opt_config, NULL};
+
+/* One option of command c into struct opts (cli_option_fn). */
+static int set_option(const struct cli_cmd *c, void *ctx, int key,
+                      const char *arg)
+{
+	struct opts *o = ctx;
+
+	switch (key) {
+	case OPT_CONFIG:
+		o->config = arg;
+		break;
+	case 'u':
+		o->user = arg;
+		break;
+	case 's':
+		if (o->n_scopes >= ATOK_REQ_SCOPES_MAX) {
+			fprintf(stderr, "apitoken: too many scopes\n");
+			return EXIT_USAGE;
+		}
+		if (!atok_scope_valid(arg, strlen(arg))) {
+			fprintf(stderr, "apitoken: invalid scope \"%.64s\"\n",
+			        arg);
+			return EXIT_USAGE;
+		}
+		o->scopes[o->n_scopes++] = arg;
+		break;
+	case 'e':
+		o->expires = arg;
+		break;
+	case 'n':
+		o->name = arg;
+		break;
+	case 'S':
+		o->service = arg;
+		break;
+	case 'F': {
+		/* Repeated --from lists add up; checked at issue. */
+		size_t used = strlen(o->from), l = strlen(arg);
+		if (used + l + 2 > sizeof(o->from)) {
+			fprintf(stderr,
+			        "apitoken: --from lists longer than %d bytes\n",
+			        ATOK_FROM_MAX);
+			return EXIT_USAGE;
+		}
+		if (o->has_from && used > 0 && l > 0)
+			o->from[used++] = ',';
+		memcpy(o->from + used, arg, l + 1);
+		o->has_from = 1;
+		break;
+	}
+	case 'G':
+		o->grace = arg;
+		break;
+	case 'R':
+		o->remote_addr = arg;
+		break;
+	case 'x':
+		o->expiring = arg;
+		break;
+	case 'j':
+		o->json = 1;
+		break;
+	case OPT_POSTFIX:
+		o->postfix = 1;
+		break;
+	default: /* an option of the table this switch does not know */
+		return cli_usage_error(c, "option not handled");
+	}
+	return 0;
+}
+
+/* Success means the output arrived: a list or a verdict lost to a full
+ * disk or a closed pipe is a failure. */
+static int output_done(int r)
+{
+	if (r == 0 && stdout_ok() != 0)
+		r = EXIT_UNAVAIL;
+	return r;
+}
+
+/* The operand of revoke and rotate: 0 when it is a token id, else
+ * EXIT_USAGE.  An argument that is not an id may be a secret: never echo
+ * it. */
+static int check_id(const char *arg)
+{
+	if (atok_local_id_valid(arg, strlen(arg)))
+		return 0;
+	if (strncmp(arg, ATOK_LOCAL_PREFIX, ATOK_LOCAL_PREFIX_LEN) == 0)
+		fprintf(stderr, "apitoken: give the token id, never the "
+		                "token, on the command line (the id is the 12 "
+		                "characters after apt_)\n");
+	else
+		fprintf(stderr, "apitoken: the argument is not a token id (12 "
+		                "letters and digits, as `apitoken list` "
+		                "shows)\n");
+	return EXIT_USAGE;
+}
+
+static int run_issue(const struct cli_cmd *c, void *ctx, int argc, char **argv)
+{
+	return output_done(cmd_issue(ctx));
+}
+
+static int run_list(const struct cli_cmd *c, void *ctx, int argc, char **argv)
+{
+	return output_done(cmd_list(ctx));
+}
+
+static int run_revoke(const struct cli_cmd *c, void *ctx, int argc, char **argv)
+{
+	if (check_id(argv[0]) != 0)
+		return EXIT_USAGE;
+	return output_done(cmd_revoke(ctx, argv[0]));
+}
+
+static int run_rotate(const struct cli_cmd *c, void *ctx, int argc, char **argv)
+{
+	if (check_id(argv[0]) != 0)
+		return EXIT_USAGE;
+	return output_done(cmd_rotate(ctx, argv[0]));
+}
+
+static int run_verify(const struct cli_cmd *c, void *ctx, int argc, char **argv)
+{
+	return output_done(cmd_verify(ctx));
+}
+
+static int run_check_config(const struct cli_cmd *c, void *ctx, int argc,
+                            char **argv)
+{
+	const struct opts *o = ctx;
+
+	if (o->postfix)
+		return cli_oauth_check_postfix(o->config); /* tools/oauth.c */
+	return output_done(cmd_check_config(o));
+}
+
+static int run_oauth(const struct cli_cmd *c, void *ctx, int argc, char **argv)
+{
+	const struct opts *o = ctx;
+
+	return cli_oauth(o->config, argc, argv); /* tools/oauth.c */
+}
+
+static int run_store(const struct cli_cmd *c, void *ctx, int argc, char **argv)
+{
+	const struct opts *o = ctx;
+
+	return store_cmd_main(o->config, argc, argv); /* tools/store_cmd.c */
+}
+
+/* The commands, as `apitoken --help` lists them (tools/cli.h). */
+static const struct cli_cmd commands[] = {
+    {"issue",
+     "--user USER [--scope S]... [--expires DURATION|never] [--name TEXT] "
+     "[--from CIDR[,CIDR...]]... [--json]",
+     "Mints a local token for USER and prints it, this once.", issue_opts, 0, 0,
+     run_issue, NULL},
+    {"list", "[--user USER] [--expiring DURATION] [--json]",
+     "Lists the local tokens: ids, users, states, never a token.", list_opts, 0,
+     0, run_list, NULL},
+    {"revoke", "ID", "Revokes the local token with this id.", revoke_opts, 1, 1,
+     run_revoke, NULL},
+    {"rotate",
+     "ID [--expires DURATION|never] [--grace DURATION] "
+     "[--from CIDR[,CIDR...]] [--json]",
+     "Replaces token ID by a new one that keeps its user, scopes and name.",
+     rotate_opts, 1, 1, run_rotate, NULL},
+    {"verify",
+     "[--user USER] [--scope S]... [--service NAME] [--remote-addr ADDR] "
+     "[--json] < TOKEN",
+     "Checks the token on standard input exactly as PAM and SASL would.",
+     verify_opts, 0, 0, run_verify, NULL},
+    {"check-config", "[--postfix]",
+     "Checks the configuration and the store; --postfix: the mail accounts.",
+     check_config_opts, 0, 0, run_check_config, NULL},
+    {"oauth", NULL, NULL, NULL, 0, 0, run_oauth, &cli_oauth_group},
+    {"store", NULL, NULL, NULL, 0, 0, run_store, &store_cmd_group},
+};
+
+static const struct cli_group apitoken_group = {
+    "",
+    "Tokens and configuration",
+    commands,
+    sizeof(commands) / sizeof(commands[0]),
+    set_option,
+    "       apitoken --help | --version\n",
+    "Default configuration: " ATOK_CONFIG_DEFAULT_PATH ".  See apitoken(1).\n"};
+
 int main(int argc, char **argv)
 {
 	static const struct option longopts[] = {
 	    {"config", required_argument, NULL, 'c'},
-	    {"user", required_argument, NULL, 'u'},
-	    {"scope", required_argument, NULL, 's'},
-	    {"expires", required_argument, NULL, 'e'},
-	    {"name", required_argument, NULL, 'n'},
-	    {"service", required_argument, NULL, 'S'},
-	    {"from", required_argument, NULL, 'F'},
-	    {"grace", required_argument, NULL, 'G'},
-	    {"remote-addr", required_argument, NULL, 'R'},
-	    {"expiring", required_argument, NULL, 'x'},
-	    {"json", no_argument, NULL, 'j'},
 	    {"help", no_argument, NULL, 'h'},
 	    {"version", no_argument, NULL, 'V'},
 	    {NULL, 0, NULL, 0},
 	};
 	struct opts o = {0};
-	const char *cmd, *arg = NULL;
-	int c, r;
+	int c;
 
 	o.config = ATOK_CONFIG_DEFAULT_PATH;
+	/* The options before the command ("+": up to the command). */
 	while ((c = getopt_long(argc, argv, "+c:h", longopts, NULL)) != -1) {
 		switch (c) {
 		case 'c':
 			o.config = optarg;
 			break;
 		case 'h':
-			usage(stdout);
+			cli_group_usage(stdout, &apitoken_group);
 			return 0;
 		case 'V':
 			printf("apitoken %s\n", PACKAGE_VERSION);
 			return 0;
 		default:
-			usage(stderr);
+			cli_group_usage(stderr, &apitoken_group);
 			return EXIT_USAGE;
 		}
 	}
-	if (optind >= argc) {
-		usage(stderr);
-		return EXIT_USAGE;
-	}
-	/* The command's own options: parse argv from the command on, from a
-	 * fresh getopt state (optind = 0 re-initialises GNU getopt). */
-	cmd = argv[optind];
-	argc -= optind;
-	argv += optind;
-	if (strcmp(cmd, "oauth") == 0)
-		return cli_oauth(o.config, argc, argv); /* tools/oauth.c */
-	if (strcmp(cmd, "check-config") == 0 && argc == 2 &&
-	    strcmp(argv[1], "--postfix") == 0)
-		return cli_oauth_check_postfix(o.config); /* tools/oauth.c */
-	if (strcmp(cmd, "store") == 0)
-		return store_cmd_main(o.config, argc, argv);
-	optind = 0;
-	while ((c = getopt_long(argc, argv, "u:s:e:n:S:F:G:R:x:jh", longopts,
-	                        NULL)) != -1) {
-		switch (c) {
-		case 'c':
-			o.config = optarg;
-			break;
-		case 'u':
-			o.user = optarg;
-			break;
-		case 's':
-			if (o.n_scopes >= ATOK_REQ_SCOPES_MAX) {
-				fprintf(stderr, "apitoken: too many scopes\n");
-				return EXIT_USAGE;
-			}
-			if (!atok_scope_valid(optarg, strlen(optarg))) {
-				fprintf(stderr,
-				        "apitoken: invalid scope \"%.64s\"\n",
-				        optarg);
-				return EXIT_USAGE;
-			}
-			o.scopes[o.n_scopes++] = optarg;
-			break;
-		case 'e':
-			o.expires = optarg;
-			break;
-		case 'n':
-			o.name = optarg;
-			break;
-		case 'S':
-			o.service = optarg;
-			break;
-		case 'F': {
-			/* Repeated --from lists add up; checked at issue. */
-			size_t used = strlen(o.from), l = strlen(optarg);
-			if (used + l + 2 > sizeof(o.from)) {
-				fprintf(stderr,
-				        "apitoken: --from lists longer "
-				        "than %d bytes\n",
-				        ATOK_FROM_MAX);
-				return EXIT_USAGE;
-			}
-			if (o.has_from && used > 0 && l > 0)
-				o.from[used++] = ',';
-			memcpy(o.from + used, optarg, l + 1);
-			o.has_from = 1;
-			break;
-		}
-		case 'G':
-			o.grace = optarg;
-			break;
-		case 'R':
-			o.remote_addr = optarg;
-			break;
-		case 'x':
-			o.expiring = optarg;
-			break;
-		case 'j':
-			o.json = 1;
-			break;
-		case 'h':
-			usage(stdout);
-			return 0;
-		default:
-			usage(stderr);
-			return EXIT_USAGE;
-		}
-	}
-	if (optind < argc)
-		arg = argv[optind++];
-	if (optind < argc) {
-		fprintf(stderr, "apitoken: unexpected argument \"%.64s\"\n",
-		        argv[optind]);
-		return EXIT_USAGE;
-	}
-	if ((strcmp(cmd, "revoke") == 0 || strcmp(cmd, "rotate") == 0) !=
-	    (arg != NULL)) {
-		usage(stderr);
-		return EXIT_USAGE;
-	}
-	/* An argument that is not an id may be a secret: never echo it. */
-	if (arg != NULL && !atok_local_id_valid(arg, strlen(arg))) {
-		if (strncmp(arg, ATOK_LOCAL_PREFIX, ATOK_LOCAL_PREFIX_LEN) == 0)
-			fprintf(stderr,
-			        "apitoken: give the token id, never the "
-			        "token, on the command line (the id is "
-			        "the 12 characters after apt_)\n");
-		else
-			fprintf(stderr,
-			        "apitoken: the argument is not a token "
-			        "id (12 letters and digits, as `apitoken "
-			        "list` shows)\n");
-		return EXIT_USAGE;
-	}
-	if ((o.has_from && strcmp(cmd, "issue") != 0 &&
-	     strcmp(cmd, "rotate") != 0) ||
-	    (o.grace != NULL && strcmp(cmd, "rotate") != 0) ||
-	    (o.remote_addr != NULL && strcmp(cmd, "verify") != 0)) {
-		fprintf(stderr, "apitoken: --from is for issue and rotate, "
-		                "--grace for rotate, --remote-addr for "
-		                "verify\n");
-		return EXIT_USAGE;
-	}
-	if (strcmp(cmd, "issue") == 0) {
-		r = cmd_issue(&o);
-	} else if (strcmp(cmd, "list") == 0) {
-		r = cmd_list(&o);
-	} else if (strcmp(cmd, "revoke") == 0) {
-		r = cmd_revoke(&o, arg);
-	} else if (strcmp(cmd, "rotate") == 0) {
-		r = cmd_rotate(&o, arg);
-	} else if (strcmp(cmd, "verify") == 0) {
-		r = cmd_verify(&o);
-	} else if (strcmp(cmd, "check-config") == 0) {
-		r = cmd_check_config(&o);
-	} else {
-		fprintf(stderr, "apitoken: unknown command \"%.64s\"\n", cmd);
-		usage(stderr);
-		return EXIT_USAGE;
-	}
-	/* Success means the output arrived: a list or a verdict lost to a
-	 * full disk or a closed pipe is a failure. */
-	if (r == 0 && stdout_ok() != 0)
-		r = EXIT_UNAVAIL;
-	return r;
+	/* The command, its own options and its operands. */
+	return cli_dispatch(&apitoken_group, &o, argc - optind, argv + optind);
 }

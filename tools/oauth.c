@@ -41,7 +41,6 @@
 #define EXIT_OK     0
 #define EXIT_REAUTH 1
 #define EXIT_TEMP   2
-#define EXIT_USAGE  64
 
 #define LOGIN_WAIT_S    300   /* seconds a browser login may take */
 #define REQUEST_WAIT_MS 10000 /* for the redirect's request line */
@@ -52,20 +51,6 @@ struct oopts {
 	const char *proto, *server, *mech; /* test */
 	int all, json, device, force, browser, paste;
 };
-
-static void usage(FILE *f)
-{
-	fprintf(f, "usage: apitoken [--config FILE] oauth COMMAND\n"
-	           "\n"
-	           "  login NAME [--device] [--owner USER]\n"
-	           "  token NAME             a fresh access token on stdout\n"
-	           "  refresh NAME | --all   refresh now (keeps refresh tokens "
-	           "alive)\n"
-	           "  status [NAME] [--json] exit 0 ok, 1 log in again, 2 "
-	           "temporary trouble\n"
-	           "  logout NAME [--force]  revoke at the server, delete the "
-	           "state\n");
-}
 
 static int load(const struct oopts *o, struct atok_config **cfgp)
 {
@@ -196,10 +181,6 @@ static int cmd_refresh(const struct oopts *o, const char *name)
 	size_t i;
 	int r = EXIT_OK;
 
-	if ((name == NULL) == !o->all) {
-		usage(stderr);
-		return EXIT_USAGE;
-	}
 	if ((r = load(o, &cfg)) != 0)
 		return r;
 	if (name != NULL)
@@ -658,10 +639,6 @@ static int cmd_test(const struct oopts *o, const char *name)
 	size_t len = 0;
 	int r;
 
-	if (o->proto == NULL) {
-		usage(stderr);
-		return EXIT_USAGE;
-	}
 	if ((r = open_account(o, name, &cfg, &a)) != 0)
 		return r;
 	if (atok_account_user(a) == NULL) {
@@ -876,114 +853,208 @@ int cli_oauth_check_postfix(const char *config)
 	return problems == 0 ? EXIT_OK : EXIT_TEMP;
 }
 
-int cli_oauth(const char *config, int argc, char **argv)
-{
-	static const struct option longopts[] = {
-	    {"all", no_argument, NULL, 'a'},
-	    {"json", no_argument, NULL, 'j'},
-	    {"device", no_argument, NULL, 'd'},
-	    {"browser", no_argument, NULL, 'b'},
-	    {"paste", no_argument, NULL, 'p'},
-	    {"force", no_argument, NULL, 'f'},
-	    {"owner", required_argument, NULL, 'o'},
-	    {"smtp", required_argument, NULL, 'S'},
-	    {"smtps", required_argument, NULL, 'T'},
-	    {"imap", required_argument, NULL, 'I'},
-	    {"imaps", required_argument, NULL, 'J'},
-	    {"mech", required_argument, NULL, 'm'},
-	    {"help", no_argument, NULL, 'h'},
-	    {NULL, 0, NULL, 0},
-	};
-	struct oopts o = {0};
-	const char *cmd, *name = NULL;
-	int c;
+/* The options of the oauth commands (their keys have no short letters). */
+enum {
+	OPT_ALL = CLI_LONG_ONLY,
+	OPT_DEVICE,
+	OPT_BROWSER,
+	OPT_PASTE,
+	OPT_FORCE,
+	OPT_OWNER,
+	OPT_SMTP,
+	OPT_SMTPS,
+	OPT_IMAP,
+	OPT_IMAPS,
+	OPT_MECH,
+};
 
-	o.config = config;
-	if (argc < 2) {
-		usage(stderr);
-		return EXIT_USAGE;
+static const struct cli_opt opt_all = {"all", no_argument, OPT_ALL};
+static const struct cli_opt opt_device = {"device", no_argument, OPT_DEVICE};
+static const struct cli_opt opt_browser = {"browser", no_argument, OPT_BROWSER};
+static const struct cli_opt opt_paste = {"paste", no_argument, OPT_PASTE};
+static const struct cli_opt opt_force = {"force", no_argument, OPT_FORCE};
+static const struct cli_opt opt_owner = {"owner", required_argument, OPT_OWNER};
+static const struct cli_opt opt_smtp = {"smtp", required_argument, OPT_SMTP};
+static const struct cli_opt opt_smtps = {"smtps", required_argument, OPT_SMTPS};
+static const struct cli_opt opt_imap = {"imap", required_argument, OPT_IMAP};
+static const struct cli_opt opt_imaps = {"imaps", required_argument, OPT_IMAPS};
+static const struct cli_opt opt_mech = {"mech", required_argument, OPT_MECH};
+
+static const struct cli_opt *const login_opts[] = {
+    &opt_device, &opt_browser, &opt_paste, &opt_owner, NULL};
+static const struct cli_opt *const refresh_opts[] = {&opt_all, NULL};
+static const struct cli_opt *const status_opts[] = {&cli_opt_json, NULL};
+static const struct cli_opt *const logout_opts[] = {&opt_force, NULL};
+static const struct cli_opt *const test_opts[] = {
+    &opt_smtp, &opt_smtps, &opt_imap, &opt_imaps, &opt_mech, NULL};
+
+/* One option of command c into struct oopts (cli_option_fn). */
+static int set_option(const struct cli_cmd *c, void *ctx, int key,
+                      const char *arg)
+{
+	struct oopts *o = ctx;
+
+	switch (key) {
+	case OPT_ALL:
+		o->all = 1;
+		break;
+	case 'j':
+		o->json = 1;
+		break;
+	case OPT_DEVICE:
+		o->device = 1;
+		break;
+	case OPT_BROWSER:
+		o->browser = 1;
+		break;
+	case OPT_PASTE:
+		o->paste = 1;
+		break;
+	case OPT_FORCE:
+		o->force = 1;
+		break;
+	case OPT_OWNER:
+		o->owner = arg;
+		break;
+	case OPT_SMTP:
+	case OPT_SMTPS:
+	case OPT_IMAP:
+	case OPT_IMAPS:
+		o->proto = key == OPT_SMTP    ? "smtp"
+		           : key == OPT_SMTPS ? "smtps"
+		           : key == OPT_IMAP  ? "imap"
+		                              : "imaps";
+		o->server = arg;
+		break;
+	case OPT_MECH:
+		if (strcasecmp(arg, "oauthbearer") == 0)
+			o->mech = "OAUTHBEARER";
+		else if (strcasecmp(arg, "xoauth2") == 0)
+			o->mech = "XOAUTH2";
+		else
+			return cli_usage_error(c, "--mech takes XOAUTH2 or "
+			                          "OAUTHBEARER");
+		break;
+	default: /* an option of the table this switch does not know */
+		return cli_usage_error(c, "option not handled");
 	}
-	cmd = argv[1];
-	argc--;
-	argv++;
-	optind = 0;
-	while ((c = getopt_long(argc, argv, "h", longopts, NULL)) != -1) {
-		switch (c) {
-		case 'a':
-			o.all = 1;
-			break;
-		case 'j':
-			o.json = 1;
-			break;
-		case 'd':
-			o.device = 1;
-			break;
-		case 'b':
-			o.browser = 1;
-			break;
-		case 'p':
-			o.paste = 1;
-			break;
-		case 'f':
-			o.force = 1;
-			break;
-		case 'o':
-			o.owner = optarg;
-			break;
-		case 'S':
-		case 'T':
-		case 'I':
-		case 'J':
-			o.proto = c == 'S'   ? "smtp"
-			          : c == 'T' ? "smtps"
-			          : c == 'I' ? "imap"
-			                     : "imaps";
-			o.server = optarg;
-			break;
-		case 'm':
-			if (strcasecmp(optarg, "oauthbearer") == 0) {
-				o.mech = "OAUTHBEARER";
-			} else if (strcasecmp(optarg, "xoauth2") == 0) {
-				o.mech = "XOAUTH2";
-			} else {
-				usage(stderr);
-				return EXIT_USAGE;
-			}
-			break;
-		case 'h':
-			usage(stdout);
-			return 0;
-		default:
-			usage(stderr);
-			return EXIT_USAGE;
-		}
-	}
-	if (optind < argc)
-		name = argv[optind++];
-	if (optind < argc || (name != NULL && !atok_config_instance_name_valid(
-	                                          name, strlen(name)))) {
+	return 0;
+}
+
+/* The account name of the operands (NULL when there is none); -1 when it
+ * is not a valid name, said on stderr. */
+static int account_name(int argc, char **argv, const char **name)
+{
+	*name = argc > 0 ? argv[0] : NULL;
+	if (*name != NULL &&
+	    !atok_config_instance_name_valid(*name, strlen(*name))) {
 		/* Never echo it: it may be a pasted secret. */
 		fprintf(stderr, "apitoken: expected one account name (letters, "
 		                "digits, '_', '-')\n");
-		return EXIT_USAGE;
+		return -1;
 	}
-	if (strcmp(cmd, "status") == 0)
-		return cmd_status(&o, name);
-	if (strcmp(cmd, "refresh") == 0)
-		return cmd_refresh(&o, name);
-	if (name == NULL) {
-		usage(stderr);
+	return 0;
+}
+
+static int run_login(const struct cli_cmd *c, void *ctx, int argc, char **argv)
+{
+	const char *name;
+
+	if (account_name(argc, argv, &name) != 0)
 		return EXIT_USAGE;
-	}
-	if (strcmp(cmd, "token") == 0)
-		return cmd_token(&o, name);
-	if (strcmp(cmd, "login") == 0)
-		return cmd_login(&o, name);
-	if (strcmp(cmd, "logout") == 0)
-		return cmd_logout(&o, name);
-	if (strcmp(cmd, "test") == 0)
-		return cmd_test(&o, name);
-	fprintf(stderr, "apitoken: unknown oauth command \"%.32s\"\n", cmd);
-	usage(stderr);
-	return EXIT_USAGE;
+	return cmd_login(ctx, name);
+}
+
+static int run_token(const struct cli_cmd *c, void *ctx, int argc, char **argv)
+{
+	const char *name;
+
+	if (account_name(argc, argv, &name) != 0)
+		return EXIT_USAGE;
+	return cmd_token(ctx, name);
+}
+
+static int run_refresh(const struct cli_cmd *c, void *ctx, int argc,
+                       char **argv)
+{
+	const struct oopts *o = ctx;
+	const char *name;
+
+	if (account_name(argc, argv, &name) != 0)
+		return EXIT_USAGE;
+	if ((name == NULL) == !o->all)
+		return cli_usage_error(c, "give either an account NAME or "
+		                          "--all");
+	return cmd_refresh(o, name);
+}
+
+static int run_status(const struct cli_cmd *c, void *ctx, int argc, char **argv)
+{
+	const char *name;
+
+	if (account_name(argc, argv, &name) != 0)
+		return EXIT_USAGE;
+	return cmd_status(ctx, name);
+}
+
+static int run_logout(const struct cli_cmd *c, void *ctx, int argc, char **argv)
+{
+	const char *name;
+
+	if (account_name(argc, argv, &name) != 0)
+		return EXIT_USAGE;
+	return cmd_logout(ctx, name);
+}
+
+static int run_test(const struct cli_cmd *c, void *ctx, int argc, char **argv)
+{
+	const struct oopts *o = ctx;
+	const char *name;
+
+	if (account_name(argc, argv, &name) != 0)
+		return EXIT_USAGE;
+	if (o->proto == NULL)
+		return cli_usage_error(c, "give --smtp, --smtps, --imap or "
+		                          "--imaps HOST:PORT");
+	return cmd_test(o, name);
+}
+
+/* `apitoken oauth COMMAND` (tools/cli.h). */
+static const struct cli_cmd oauth_commands[] = {
+    {"oauth login", "NAME [--device | --browser | --paste] [--owner USER]",
+     "Obtains the account's first tokens and stores them.", login_opts, 1, 1,
+     run_login, NULL},
+    {"oauth token", "NAME", "Prints a fresh access token on standard output.",
+     NULL, 1, 1, run_token, NULL},
+    {"oauth refresh", "NAME | --all",
+     "Refreshes now (keeps refresh tokens alive).", refresh_opts, 0, 1,
+     run_refresh, NULL},
+    {"oauth status", "[NAME] [--json]",
+     "Prints each account's state; exit 0 ok, 1 log in again, 2 trouble.",
+     status_opts, 0, 1, run_status, NULL},
+    {"oauth logout", "NAME [--force]",
+     "Revokes the tokens at the server, deletes the state.", logout_opts, 1, 1,
+     run_logout, NULL},
+    {"oauth test",
+     "NAME --smtp|--smtps|--imap|--imaps HOST:PORT "
+     "[--mech XOAUTH2|OAUTHBEARER]",
+     "Logs in to a mail server with the account's token, then quits.",
+     test_opts, 1, 1, run_test, NULL},
+};
+
+const struct cli_group cli_oauth_group = {
+    "oauth",
+    "OAuth client accounts for mail clients",
+    oauth_commands,
+    sizeof(oauth_commands) / sizeof(oauth_commands[0]),
+    set_option,
+    NULL,
+    NULL};
+
+int cli_oauth(const char *config, int argc, char **argv)
+{
+	struct oopts o = {0};
+
+	o.config = config;
+	return cli_dispatch(&cli_oauth_group, &o, argc - 1, argv + 1);
 }

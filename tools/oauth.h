@@ -6,7 +6,14 @@
 #ifndef ATOK_TOOLS_OAUTH_H
 #define ATOK_TOOLS_OAUTH_H
 
-/* argv[0] is "oauth".  Returns the exit status. */
+#include "cli.h"
+
+/* The oauth commands: login, token, refresh, status, logout, test. */
+extern const struct cli_group cli_oauth_group;
+
+/* Runs `apitoken oauth COMMAND ...` (argv[0] is "oauth") from
+ * cli_oauth_group with the configuration file at config.  Returns the exit
+ * status. */
 int cli_oauth(const char *config, int argc, char **argv);
 
 /* `apitoken check-config --postfix`: the accounts as a chrooted Postfix

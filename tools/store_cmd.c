@@ -10,6 +10,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "cli.h"
 #include "config.h"
 #include "store.h"
 #include "store_cmd.h"
@@ -18,15 +19,6 @@
 #endif
 
 #define EXIT_UNAVAIL 2
-#define EXIT_USAGE   64
-
-static void store_usage(FILE *f)
-{
-	fprintf(f, "usage: apitoken [--config FILE] store init --print-sql\n"
-	           "       apitoken [--config FILE] store migrate\n"
-	           "       apitoken [--config FILE] store copy --from "
-	           "FILE.db\n");
-}
 
 #ifdef HAVE_LIBPQ
 static struct atok_config *load(const char *path)
@@ -173,64 +165,117 @@ out:
 }
 #endif /* HAVE_LIBPQ */
 
-int store_cmd_main(const char *config, int argc, char **argv)
-{
-	static const struct option longopts[] = {
-	    {"print-sql", no_argument, NULL, 'p'},
-	    {"from", required_argument, NULL, 'f'},
-	    {"help", no_argument, NULL, 'h'},
-	    {NULL, 0, NULL, 0},
-	};
-	const char *from = NULL, *sub;
-	int c, print = 0;
+/* The options of the store commands, and what they set. */
+enum { OPT_PRINT_SQL = CLI_LONG_ONLY, OPT_FROM };
 
-	/* argv[0] is "store", argv[1] the subcommand. */
-	if (argc < 2) {
-		store_usage(stderr);
-		return EXIT_USAGE;
+struct store_opts {
+	const char *config;
+	const char *from; /* copy --from FILE.db */
+	int print_sql;    /* init --print-sql */
+};
+
+static const struct cli_opt opt_print_sql = {"print-sql", no_argument,
+                                             OPT_PRINT_SQL};
+static const struct cli_opt opt_from = {"from", required_argument, OPT_FROM};
+
+static const struct cli_opt *const init_opts[] = {&opt_print_sql, NULL};
+static const struct cli_opt *const copy_opts[] = {&opt_from, NULL};
+
+/* One option of command c into struct store_opts (cli_option_fn). */
+static int set_option(const struct cli_cmd *c, void *ctx, int key,
+                      const char *arg)
+{
+	struct store_opts *o = ctx;
+
+	switch (key) {
+	case OPT_PRINT_SQL:
+		o->print_sql = 1;
+		break;
+	case OPT_FROM:
+		o->from = arg;
+		break;
+	default: /* an option of the table this switch does not know */
+		return cli_usage_error(c, "option not handled");
 	}
-	sub = argv[1];
-	argc--;
-	argv++;
-	optind = 0;
-	while ((c = getopt_long(argc, argv, "h", longopts, NULL)) != -1) {
-		switch (c) {
-		case 'p':
-			print = 1;
-			break;
-		case 'f':
-			from = optarg;
-			break;
-		case 'h':
-			store_usage(stdout);
-			return 0;
-		default:
-			store_usage(stderr);
-			return EXIT_USAGE;
-		}
-	}
-	if (optind < argc) {
-		store_usage(stderr);
-		return EXIT_USAGE;
-	}
-#ifdef HAVE_LIBPQ
-	if (strcmp(sub, "init") == 0 && print && from == NULL)
-		return print_sql();
-	if (strcmp(sub, "migrate") == 0 && !print && from == NULL)
-		return migrate(config);
-	if (strcmp(sub, "copy") == 0 && !print && from != NULL)
-		return copy(config, from);
-	store_usage(stderr);
-	return EXIT_USAGE;
-#else
-	(void)config;
-	(void)sub;
-	(void)print;
-	(void)from;
+	return 0;
+}
+
+#ifndef HAVE_LIBPQ
+static int no_libpq(void)
+{
 	fprintf(stderr, "apitoken: built without the PostgreSQL store "
 	                "(configure --with-libpq)\n");
 	return EXIT_UNAVAIL;
+}
 #endif
+
+static int run_init(const struct cli_cmd *c, void *ctx, int argc, char **argv)
+{
+	const struct store_opts *o = ctx;
+
+	if (!o->print_sql)
+		return cli_usage_error(c, "needs --print-sql");
+#ifdef HAVE_LIBPQ
+	return print_sql();
+#else
+	return no_libpq();
+#endif
+}
+
+static int run_migrate(const struct cli_cmd *c, void *ctx, int argc,
+                       char **argv)
+{
+	const struct store_opts *o = ctx;
+
+#ifdef HAVE_LIBPQ
+	return migrate(o->config);
+#else
+	(void)o;
+	return no_libpq();
+#endif
+}
+
+static int run_copy(const struct cli_cmd *c, void *ctx, int argc, char **argv)
+{
+	const struct store_opts *o = ctx;
+
+	if (o->from == NULL)
+		return cli_usage_error(c, "needs --from FILE.db");
+#ifdef HAVE_LIBPQ
+	return copy(o->config, o->from);
+#else
+	return no_libpq();
+#endif
+}
+
+/* `apitoken store COMMAND` (tools/cli.h). */
+static const struct cli_cmd store_commands[] = {
+    {"store init", "--print-sql",
+     "Prints the SQL a DBA runs once: the roles and the schema.", init_opts, 0,
+     0, run_init, NULL},
+    {"store migrate", "",
+     "Applies the schema versions the PostgreSQL store lacks.", NULL, 0, 0,
+     run_migrate, NULL},
+    {"store copy", "--from FILE.db",
+     "Copies every token of a SQLite store into PostgreSQL.", copy_opts, 0, 0,
+     run_copy, NULL},
+};
+
+const struct cli_group store_cmd_group = {"store",
+                                          "The PostgreSQL store",
+                                          store_commands,
+                                          sizeof(store_commands) /
+                                              sizeof(store_commands[0]),
+                                          set_option,
+                                          NULL,
+                                          NULL};
+
+int store_cmd_main(const char *config, int argc, char **argv)
+{
+	struct store_opts o = {0};
+
+	o.config = config;
+	return cli_dispatch(&store_cmd_group, &o, argc - 1, argv + 1);
 }
 
 int store_cmd_describe(struct atok_store *s)

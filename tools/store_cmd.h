@@ -3,10 +3,16 @@
 #ifndef ATOK_STORE_CMD_H
 #define ATOK_STORE_CMD_H
 
+#include "cli.h"
+
 struct atok_store;
 
-/* Runs `store SUBCOMMAND [OPTIONS]` (argv[0] is "store") with the
- * configuration file at config; returns the exit status. */
+/* The store commands: init, migrate, copy. */
+extern const struct cli_group store_cmd_group;
+
+/* Runs `store SUBCOMMAND [OPTIONS]` (argv[0] is "store") from
+ * store_cmd_group with the configuration file at config; returns the exit
+ * status. */
 int store_cmd_main(const char *config, int argc, char **argv);
 
 /* Prints check-config's line for a PostgreSQL store (server, version,

@@ -90,7 +90,8 @@
 
 #include "atok.h"
 #include "config.h"
-#include "jwt/jwt_helper.h"
+#include "fixture.h"
+#include "jwt_helper.h"
 #include "local.h"
 #include "store.h"
 

@@ -21,7 +21,8 @@
 #include "tap.h"
 
 #include "atok.h"
-#include "jwt/jwt_helper.h"
+#include "fixture.h"
+#include "jwt_helper.h"
 #include "live_tokens.h"
 #include "local.h"
 #include "oauth_parse.h"

@@ -17,7 +17,9 @@
 #include "tap.h"
 
 #include "atok.h"
-#include "jwt/jwt_helper.h"
+#include "config.h"
+#include "fixture.h"
+#include "jwt_helper.h"
 #include "live_tokens.h"
 #include "local.h"
 #include "store.h"

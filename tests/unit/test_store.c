@@ -3,6 +3,7 @@
 #include "ac_config.h"
 
 #include <sqlite3.h>
+#include <sys/stat.h>
 
 #include "config.h"
 #include "fixture.h"

@@ -1,23 +1,19 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
-/*
- * live_tokens.h - tokens for the threaded tests, valid at the real time
- * (the verifiers there run at time(NULL), not at a fixed test clock).
- * Header-only: each test program includes it once.
- */
-#ifndef ATOK_TEST_LIVE_TOKENS_H
-#define ATOK_TEST_LIVE_TOKENS_H
+/* live_tokens.c - tokens valid at the real time (live_tokens.h). */
+#include "ac_config.h"
 
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
 
-#include "jwt/jwt_helper.h"
 #include "config.h"
+#include "jwt_helper.h"
+#include "live_tokens.h"
 #include "local.h"
 #include "store.h"
 
-/* A local token for alice with SCOPE, issued into S; bails out on error. */
-static char *live_local_token(struct atok_store *s, const char *scope)
+char *live_local_token(struct atok_store *s, const char *scope)
 {
 	struct atok_issue_params p = {"alice", scope, "t", 0, 0, NULL};
 	struct atok_error err;
@@ -28,13 +24,8 @@ static char *live_local_token(struct atok_store *s, const char *scope)
 	return tok;
 }
 
-/*
- * Into *good and *revoked: two local tokens for alice with SCOPE, issued
- * into the store the configuration at CONF_PATH names; the second is
- * revoked.  Bails out on error.
- */
-static void live_local_pair(const char *conf_path, const char *scope,
-                            char **good, char **revoked)
+void live_local_pair(const char *conf_path, const char *scope, char **good,
+                     char **revoked)
 {
 	struct atok_config *cfg = atok_config_new();
 	struct atok_store *s = NULL;
@@ -54,8 +45,7 @@ static void live_local_pair(const char *conf_path, const char *scope,
 	atok_config_free(&cfg);
 }
 
-/* A JWT for alice with SCOPE and audience AUD, valid for an hour. */
-static char *live_jwt(const char *alg, const char *aud, const char *scope)
+char *live_jwt(const char *alg, const char *aud, const char *scope)
 {
 	char claims[512];
 	long long now = (long long)time(NULL);
@@ -66,5 +56,3 @@ static char *live_jwt(const char *alg, const char *aud, const char *scope)
 	         JH_ISS, aud, scope, now - 10, now - 10, now + 3600);
 	return jh_token(alg, jh_header(alg), claims);
 }
-
-#endif

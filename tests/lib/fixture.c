@@ -1,7 +1,6 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
-/* fixture.h - temp directories and files for the unit tests. */
-#ifndef ATOK_TEST_FIXTURE_H
-#define ATOK_TEST_FIXTURE_H
+/* fixture.c - temp directories and files for the tests (fixture.h). */
+#include "ac_config.h"
 
 #include <ftw.h>
 #include <stdio.h>
@@ -10,7 +9,9 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-static char fx_dir[256];
+#include "fixture.h"
+
+char fx_dir[256];
 
 static int fx_rm(const char *p, const struct stat *st, int flag,
                  struct FTW *ftw)
@@ -27,8 +28,7 @@ static void fx_cleanup(void)
 		nftw(fx_dir, fx_rm, 16, FTW_DEPTH | FTW_PHYS);
 }
 
-/* A private temp dir, removed at exit. */
-__attribute__((unused)) static const char *fx_tmpdir(void)
+const char *fx_tmpdir(void)
 {
 	const char *base = getenv("TMPDIR");
 
@@ -42,10 +42,7 @@ __attribute__((unused)) static const char *fx_tmpdir(void)
 	return fx_dir;
 }
 
-/* Writes text to dir/name with mode; returns the path (static buffer
- * rotation of 4). */
-__attribute__((unused)) static const char *
-fx_file(const char *name, const char *text, mode_t mode)
+const char *fx_file(const char *name, const char *text, mode_t mode)
 {
 	static char paths[4][512];
 	static int k;
@@ -63,5 +60,3 @@ fx_file(const char *name, const char *text, mode_t mode)
 	chmod(p, mode);
 	return p;
 }
-
-#endif

@@ -38,7 +38,11 @@ const char *fx_tmpdir(void)
 		perror("mkdtemp");
 		exit(99);
 	}
-	atexit(fx_cleanup);
+	if (atexit(fx_cleanup) != 0) {
+		fx_cleanup();
+		fprintf(stderr, "atexit failed\n");
+		exit(99);
+	}
 	return fx_dir;
 }
 
@@ -48,6 +52,7 @@ const char *fx_file(const char *name, const char *text, mode_t mode)
 	static int k;
 	char *p = paths[k++ % 4];
 	FILE *f;
+	int bad;
 
 	snprintf(p, 512, "%s/%s", fx_dir, name);
 	f = fopen(p, "w");
@@ -55,8 +60,10 @@ const char *fx_file(const char *name, const char *text, mode_t mode)
 		perror(p);
 		exit(99);
 	}
-	fputs(text, f);
-	fclose(f);
-	chmod(p, mode);
+	bad = fputs(text, f) == EOF;
+	if (fclose(f) != 0 || bad || chmod(p, mode) != 0) {
+		perror(p);
+		exit(99);
+	}
 	return p;
 }

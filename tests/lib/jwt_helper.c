@@ -44,7 +44,7 @@ char jh_jwks_path[600], jh_secret_path[600];
 void jh_bail(const char *what)
 {
 	printf("Bail out! %s\n", what);
-	fflush(stdout);
+	(void)fflush(stdout);
 	exit(99);
 }
 
@@ -71,14 +71,14 @@ char *jh_slurp(const char *name, size_t *len)
 		snprintf(path, sizeof(path), "%s/%s", JWT_FIXTURES, name);
 	if ((f = fopen(path, "rb")) == NULL)
 		jh_bail(path);
-	fseek(f, 0, SEEK_END);
-	n = ftell(f);
+	if (fseek(f, 0, SEEK_END) != 0 || (n = ftell(f)) < 0)
+		jh_bail(path);
 	rewind(f);
 	buf = malloc((size_t)n + 1);
 	if (buf == NULL || fread(buf, 1, (size_t)n, f) != (size_t)n)
 		jh_bail(path);
 	buf[n] = '\0';
-	fclose(f);
+	(void)fclose(f); /* read only: nothing left to write */
 	if (len != NULL)
 		*len = (size_t)n;
 	return buf;
@@ -117,7 +117,7 @@ EVP_PKEY *jh_key(const char *pem)
 	if ((f = fopen(path, "r")) == NULL)
 		jh_bail(path);
 	cache[i].k = PEM_read_PrivateKey(f, NULL, NULL, NULL);
-	fclose(f);
+	(void)fclose(f); /* read only */
 	if (cache[i].k == NULL)
 		jh_bail(path);
 	snprintf(cache[i].name, sizeof(cache[i].name), "%s", pem);

@@ -16,7 +16,7 @@ void t_vreport(int ok, const char *file, int line, const char *fmt, va_list ap)
 	printf("\n");
 	if (!ok)
 		printf("#   at %s:%d\n", file, line);
-	fflush(stdout);
+	(void)fflush(stdout);
 }
 
 int t_report(int ok, const char *file, int line, const char *fmt, ...)

@@ -50,12 +50,27 @@ static struct case_ {
 	char msg[OAUTH_MSG_MAX];
 	size_t len;
 } cases[] = {
-    {"OAUTHBEARER, local token", "OAUTHBEARER", NULL, SASL_OK, 0, "alice", "",
-     0},
-    {"XOAUTH2, RS256 JWT", "XOAUTH2", NULL, SASL_OK, 0, "alice", "", 0},
-    {"OAUTHBEARER, ES256 JWT", "OAUTHBEARER", NULL, SASL_OK, 0, "alice", "", 0},
-    {"OAUTHBEARER, revoked local token", "OAUTHBEARER", NULL, SASL_CONTINUE,
-     SASL_BADAUTH, "", "", 0},
+    {.name = "OAUTHBEARER, local token",
+     .mech = "OAUTHBEARER",
+     .rc1 = SASL_OK,
+     .user = "alice",
+     .msg = ""},
+    {.name = "XOAUTH2, RS256 JWT",
+     .mech = "XOAUTH2",
+     .rc1 = SASL_OK,
+     .user = "alice",
+     .msg = ""},
+    {.name = "OAUTHBEARER, ES256 JWT",
+     .mech = "OAUTHBEARER",
+     .rc1 = SASL_OK,
+     .user = "alice",
+     .msg = ""},
+    {.name = "OAUTHBEARER, revoked local token",
+     .mech = "OAUTHBEARER",
+     .rc1 = SASL_CONTINUE,
+     .rc2 = SASL_BADAUTH,
+     .user = "",
+     .msg = ""},
 };
 #define NCASES ATOK_ARRAY_SIZE_T(cases)
 

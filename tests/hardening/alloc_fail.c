@@ -94,6 +94,7 @@
 #include "jwt_helper.h"
 #include "local.h"
 #include "store.h"
+#include "tokens.h"
 
 #if defined(__SANITIZE_ADDRESS__) || defined(__SANITIZE_THREAD__)
 #define AF_INTERPOSE 0
@@ -397,7 +398,6 @@ static void setup_child(void)
 	struct atok_verifier *v = NULL;
 	struct atok_store *s = NULL;
 	struct atok_error err;
-	char id[ATOK_LOCAL_ID_LEN + 1];
 	char *t;
 
 	p.expires = time(NULL) + 86400;
@@ -409,9 +409,7 @@ static void setup_child(void)
 	p.expires = 0;
 	if (atok_local_issue(s, &p, fx->forever, NULL, &err) != 0)
 		_exit(1);
-	memcpy(id, fx->revoked + 4, ATOK_LOCAL_ID_LEN);
-	id[ATOK_LOCAL_ID_LEN] = '\0';
-	if (atok_store_revoke(s, id, time(NULL), &err) != 0)
+	if (tk_revoke(s, fx->revoked, time(NULL), &err) != 0)
 		_exit(1);
 	atok_store_close(&s);
 	atok_config_free(&cfg);

@@ -12,15 +12,20 @@
 #include "live_tokens.h"
 #include "local.h"
 #include "store.h"
+#include "tokens.h"
 
 char *live_local_token(struct atok_store *s, const char *scope)
 {
-	struct atok_issue_params p = {"alice", scope, "t", 0, 0, NULL};
-	struct atok_error err;
+	struct atok_issue_params p = {
+	    .user = "alice",
+	    .scopes = scope,
+	    .name = "t",
+	};
 	char *tok = calloc(1, ATOK_LOCAL_TOKEN_LEN + 1);
 
-	if (tok == NULL || atok_local_issue(s, &p, tok, NULL, &err) != 0)
-		jh_bail(err.msg);
+	if (tok == NULL)
+		jh_bail("out of memory");
+	tk_issue_params(s, &p, tok);
 	return tok;
 }
 
@@ -30,16 +35,13 @@ void live_local_pair(const char *conf_path, const char *scope, char **good,
 	struct atok_config *cfg = atok_config_new();
 	struct atok_store *s = NULL;
 	struct atok_error err;
-	char id[ATOK_LOCAL_ID_LEN + 1];
 
 	if (cfg == NULL || atok_config_load_file(cfg, conf_path, &err) != 0 ||
 	    atok_store_open(cfg, ATOK_STORE_ADMIN, &s, &err) != 0)
 		jh_bail(err.msg);
 	*good = live_local_token(s, scope);
 	*revoked = live_local_token(s, scope);
-	memcpy(id, *revoked + ATOK_LOCAL_PREFIX_LEN, ATOK_LOCAL_ID_LEN);
-	id[ATOK_LOCAL_ID_LEN] = '\0';
-	if (atok_store_revoke(s, id, time(NULL), &err) != 0)
+	if (tk_revoke(s, *revoked, time(NULL), &err) != 0)
 		jh_bail(err.msg);
 	atok_store_close(&s);
 	atok_config_free(&cfg);

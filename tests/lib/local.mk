@@ -11,7 +11,8 @@ tests_lib_libatoktest_la_SOURCES = \
 	tests/lib/tap.c tests/lib/tap.h \
 	tests/lib/fixture.c tests/lib/fixture.h \
 	tests/lib/jwt_helper.c tests/lib/jwt_helper.h \
-	tests/lib/live_tokens.c tests/lib/live_tokens.h
+	tests/lib/live_tokens.c tests/lib/live_tokens.h \
+	tests/lib/tokens.c tests/lib/tokens.h
 tests_lib_libatoktest_la_CPPFLAGS = $(AM_CPPFLAGS) $(TESTLIB_CPPFLAGS) \
 	-DJWT_FIXTURES='"$(abs_top_srcdir)/tests/fixtures/jwt"'
 tests_lib_libatoktest_la_CFLAGS = $(AM_CFLAGS) $(CRYPTO_CFLAGS) \

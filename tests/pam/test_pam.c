@@ -38,6 +38,7 @@
 #include "store.h"
 #include "tap.h"
 #include "token.h"
+#include "tokens.h"
 
 #ifndef PAM_APITOKEN_SO
 #error "build with -DPAM_APITOKEN_SO=path of the built module"
@@ -349,7 +350,6 @@ static int fixture_setup(struct fixture *fx)
 {
 	const char *tmp = getenv("TMPDIR");
 	char path[PATH_LEN];
-	struct atok_config *cfg = NULL;
 	struct atok_store *s = NULL;
 	struct atok_error err;
 	int64_t now = (int64_t)time(NULL);
@@ -367,9 +367,7 @@ static int fixture_setup(struct fixture *fx)
 	snprintf(fx->conf, sizeof(fx->conf), "%s/apitoken.conf", fx->dir);
 	snprintf(fx->db, sizeof(fx->db), "%s/tokens.db", fx->dir);
 
-	if ((cfg = atok_config_new()) == NULL ||
-	    atok_config_set(cfg, "store", "path", fx->db, &err) != 0 ||
-	    atok_store_open(cfg, ATOK_STORE_ADMIN, &s, &err) != 0) {
+	if (tk_store_open(fx->db, &s, &err) != 0) {
 		T_DIAG("store: %s", err.msg);
 		goto out;
 	}
@@ -434,7 +432,6 @@ static int fixture_setup(struct fixture *fx)
 	r = 0;
 out:
 	atok_store_close(&s);
-	atok_config_free(&cfg);
 	return r;
 }
 
@@ -455,14 +452,11 @@ static void fixture_teardown(struct fixture *fx)
 
 static int revoke_now(const struct fixture *fx, enum tok t)
 {
-	struct atok_config *cfg = NULL;
 	struct atok_store *s = NULL;
 	struct atok_error err;
 	int r = -1;
 
-	if ((cfg = atok_config_new()) == NULL ||
-	    atok_config_set(cfg, "store", "path", fx->db, &err) != 0 ||
-	    atok_store_open(cfg, ATOK_STORE_ADMIN, &s, &err) != 0 ||
+	if (tk_store_open(fx->db, &s, &err) != 0 ||
 	    atok_store_revoke(s, fx->id[t], (int64_t)time(NULL), &err) != 0) {
 		T_DIAG("revoke: %s", err.msg);
 		goto out;
@@ -470,7 +464,6 @@ static int revoke_now(const struct fixture *fx, enum tok t)
 	r = 0;
 out:
 	atok_store_close(&s);
-	atok_config_free(&cfg);
 	return r;
 }
 

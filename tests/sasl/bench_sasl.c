@@ -32,6 +32,7 @@
 #include "local.h"
 #include "oauth_parse.h"
 #include "store.h"
+#include "tokens.h"
 
 #define CB(f) ((sasl_callback_ft)(void (*)(void))(f))
 
@@ -213,10 +214,8 @@ static double run(const char *mech, const char *msg, unsigned len, long n)
 int main(int argc, char **argv)
 {
 	const char *sysdir = "/usr/lib/x86_64-linux-gnu/sasl2:/usr/lib/sasl2";
-	struct atok_config *cfg = atok_config_new();
 	struct atok_issue_params p = {"alice", "imap", "bench", 0, 0, NULL};
 	struct atok_store *s = NULL;
-	struct atok_error err;
 	sasl_conn_t *conn = NULL;
 	char tok[ATOK_LOCAL_TOKEN_LEN + 1], msg[512], text[4096];
 	static const char plain[] = "\0alice\0secret";
@@ -242,14 +241,9 @@ int main(int argc, char **argv)
 	         sysdir);
 	snprintf(sasldb_path, sizeof(sasldb_path), "%s/sasldb2", fx_dir);
 	snprintf(text, sizeof(text), "%s/tokens.db", fx_dir);
-	atok_config_set(cfg, "store", "path", text, &err);
-	if (atok_store_open(cfg, ATOK_STORE_ADMIN, &s, &err) != 0 ||
-	    atok_local_issue(s, &p, tok, NULL, &err) != 0) {
-		fprintf(stderr, "store: %s\n", err.msg);
-		return 1;
-	}
+	s = tk_store_admin(text);
+	tk_issue_params(s, &p, tok);
 	atok_store_close(&s);
-	atok_config_free(&cfg);
 	/* the committed test key set, copied (permission checks) */
 	f = fopen(JWT_FIXTURE_DIR "/jwks.json", "r");
 	got = f != NULL ? fread(text, 1, sizeof(text) - 1, f) : 0;

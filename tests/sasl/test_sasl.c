@@ -34,6 +34,7 @@
 #include "store.h"
 #include "tap.h"
 #include "token.h"
+#include "tokens.h"
 
 #ifndef SASL_PLUGIN_DIR
 #error "SASL_PLUGIN_DIR must name the directory of the built plugin"
@@ -147,57 +148,17 @@ static sasl_callback_t server_cbs[] = {
     {SASL_CB_LIST_END, NULL, NULL},
 };
 
+/* A local token issued 10 s ago, valid for NOW_SLACK seconds. */
 static void issue(struct atok_store *s, const char *user, const char *scopes,
                   char *out)
 {
-	struct atok_issue_params p = {user, scopes, "test", 0, 0, NULL};
-	struct atok_error err;
+	int64_t now = (int64_t)time(NULL) - 10;
 
-	p.now = time(NULL) - 10;
-	p.expires = p.now + NOW_SLACK;
-	if (atok_local_issue(s, &p, out, NULL, &err) != 0) {
-		printf("Bail out! issue: %s\n", err.msg);
-		exit(99);
-	}
-}
-
-/* Replaces the secret of tok, keeping its id and a valid checksum. */
-static void forge(const char *tok, char *out)
-{
-	static const char b62[] =
-	    "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz";
-	size_t body = ATOK_LOCAL_TOKEN_LEN - ATOK_LOCAL_CHECKSUM_LEN;
-	uint32_t crc;
-	int i;
-
-	strcpy(out, tok);
-	out[30] = out[30] == 'Q' ? 'R' : 'Q';
-	crc = atok_crc32((const unsigned char *)out, body);
-	for (i = ATOK_LOCAL_CHECKSUM_LEN - 1; i >= 0; i--) {
-		out[body + (size_t)i] = b62[crc % 62];
-		crc /= 62;
-	}
-}
-
-/* An admin connection to the store at path (created when missing). */
-static struct atok_store *store_admin(const char *path)
-{
-	struct atok_config *cfg = atok_config_new();
-	struct atok_store *s = NULL;
-	struct atok_error err;
-
-	atok_config_set(cfg, "store", "path", path, &err);
-	if (atok_store_open(cfg, ATOK_STORE_ADMIN, &s, &err) != 0) {
-		printf("Bail out! %s\n", err.msg);
-		exit(99);
-	}
-	atok_config_free(&cfg);
-	return s;
+	tk_issue(s, user, scopes, now + NOW_SLACK, now, out);
 }
 
 static void setup(void)
 {
-	struct atok_config *cfg = atok_config_new();
 	struct atok_store *s = NULL;
 	struct atok_error err;
 	char text[700];
@@ -205,27 +166,16 @@ static void setup(void)
 
 	fx_tmpdir();
 	snprintf(db_path, sizeof(db_path), "%s/tokens.db", fx_dir);
-	atok_config_set(cfg, "store", "path", db_path, &err);
-	if (atok_store_open(cfg, ATOK_STORE_ADMIN, &s, &err) != 0) {
-		printf("Bail out! %s\n", err.msg);
-		exit(99);
-	}
+	s = tk_store_admin(db_path);
 	issue(s, "alice", "imap smtp", tok_alice);
 	issue(s, "bob", "", tok_bob);
 	issue(s, "alice", "imap", tok_rev);
-	{
-		char id[ATOK_LOCAL_ID_LEN + 1];
-
-		memcpy(id, tok_rev + ATOK_LOCAL_PREFIX_LEN, ATOK_LOCAL_ID_LEN);
-		id[ATOK_LOCAL_ID_LEN] = '\0';
-		atok_store_revoke(s, id, time(NULL) - 1, &err);
-	}
-	forge(tok_alice, tok_forged);
+	tk_revoke(s, tok_rev, time(NULL) - 1, &err);
+	tk_forge(tok_alice, 30, tok_forged);
 	issue(s, "alice", "imap", tok_pool);
 	atok_store_close(&s);
-	atok_config_free(&cfg);
 	snprintf(db2_path, sizeof(db2_path), "%s/tokens2.db", fx_dir);
-	s = store_admin(db2_path);
+	s = tk_store_admin(db2_path);
 	issue(s, "carol", "imap", tok_db2);
 	atok_store_close(&s);
 	for (i = 0; i < 4096; i++)
@@ -682,24 +632,17 @@ static int refused(const char *tok)
  * ("address;port"). */
 static void test_source(void)
 {
-	struct atok_store *s = store_admin(db_path);
+	struct atok_store *s = tk_store_admin(db_path);
 	struct atok_issue_params p = {"alice", "imap", "src", 0, 0, NULL};
-	struct atok_error err;
 	char lo[80], far[80];
 	size_t mark;
 
 	p.now = time(NULL) - 10;
 	p.expires = p.now + NOW_SLACK;
 	p.allowed_from = "127.0.0.0/8";
-	if (atok_local_issue(s, &p, lo, NULL, &err) != 0) {
-		printf("Bail out! issue: %s\n", err.msg);
-		exit(99);
-	}
+	tk_issue_params(s, &p, lo);
 	p.allowed_from = "192.0.2.0/24";
-	if (atok_local_issue(s, &p, far, NULL, &err) != 0) {
-		printf("Bail out! issue: %s\n", err.msg);
-		exit(99);
-	}
+	tk_issue_params(s, &p, far);
 	atok_store_close(&s);
 	T_OK(accepted(lo), "source: limited to 127.0.0.0/8, from 127.0.0.1");
 	mark = loglen;
@@ -723,7 +666,6 @@ static void test_source(void)
  * store: a revocation in between is seen at once. */
 static void test_pool_reuse(void)
 {
-	char id[ATOK_LOCAL_ID_LEN + 1];
 	struct atok_store *s;
 	struct atok_error err;
 	int i, ok = 1, n1;
@@ -741,10 +683,8 @@ static void test_pool_reuse(void)
 	T_OK(fds_on(db_path) == n1,
 	     "pool: they reused the verifier (no second store connection)");
 
-	memcpy(id, tok_pool + ATOK_LOCAL_PREFIX_LEN, ATOK_LOCAL_ID_LEN);
-	id[ATOK_LOCAL_ID_LEN] = '\0';
-	s = store_admin(db_path);
-	T_OK(atok_store_revoke(s, id, time(NULL) - 1, &err) == 0,
+	s = tk_store_admin(db_path);
+	T_OK(tk_revoke(s, tok_pool, time(NULL) - 1, &err) == 0,
 	     "pool: token revoked between two exchanges");
 	atok_store_close(&s);
 	/* SQLite may keep the admin connection's descriptor for reuse while

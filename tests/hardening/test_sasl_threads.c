@@ -26,6 +26,7 @@
 #include "live_tokens.h"
 #include "local.h"
 #include "oauth_parse.h"
+#include "sasl_cb.h"
 #include "store.h"
 
 #ifndef SASL_PLUGIN_DIR
@@ -34,9 +35,6 @@
 
 #define THREADS 8
 #define ROUNDS  50
-
-/* libsasl2 callbacks are stored as int (*)(void). */
-#define CB(f) ((sasl_callback_ft)(void (*)(void))(f))
 
 static const char *conf_path;
 static int rounds = ROUNDS;
@@ -116,30 +114,15 @@ static int cb_log(void *ctx, int level, const char *message)
 	return SASL_OK;
 }
 
-static int cb_getpath(void *ctx, const char **path)
-{
-	(void)ctx;
-	*path = SASL_PLUGIN_DIR;
-	return SASL_OK;
-}
-
-static int cb_getopt(void *ctx, const char *plugin, const char *option,
-                     const char **result, unsigned *len)
-{
-	(void)ctx;
-	(void)plugin;
-	if (strcmp(option, "apitoken_config") != 0)
-		return SASL_FAIL;
-	*result = conf_path;
-	if (len != NULL)
-		*len = (unsigned)strlen(conf_path);
-	return SASL_OK;
-}
+static const struct scb_opt opts[] = {
+    {"apitoken_config", .var = &conf_path},
+    {.name = NULL},
+};
 
 static sasl_callback_t server_cbs[] = {
-    {SASL_CB_LOG, CB(&cb_log), NULL},
-    {SASL_CB_GETPATH, CB(&cb_getpath), NULL},
-    {SASL_CB_GETOPT, CB(&cb_getopt), NULL},
+    {SASL_CB_LOG, SCB_FN(&cb_log), NULL},
+    {SASL_CB_GETPATH, SCB_FN(&scb_getpath), (void *)SASL_PLUGIN_DIR},
+    {SASL_CB_GETOPT, SCB_FN(&scb_getopt), (void *)opts},
     {SASL_CB_LIST_END, NULL, NULL},
 };
 

@@ -31,47 +31,22 @@
 #include "fixture.h"
 #include "local.h"
 #include "oauth_parse.h"
+#include "sasl_cb.h"
 #include "store.h"
 #include "tokens.h"
-
-#define CB(f) ((sasl_callback_ft)(void (*)(void))(f))
 
 static char plugin_path[2048];
 static char conf_path[600], sasldb_path[600];
 
-static int cb_getpath(void *ctx, const char **path)
-{
-	(void)ctx;
-	*path = plugin_path;
-	return SASL_OK;
-}
-
-static int cb_getopt(void *ctx, const char *plugin, const char *option,
-                     const char **result, unsigned *len)
-{
-	const char *v = NULL;
-
-	(void)ctx;
-	(void)plugin;
-	if (strcmp(option, "apitoken_config") == 0)
-		v = conf_path;
-	else if (strcmp(option, "apitoken_scope") == 0)
-		v = "imap";
-	else if (strcmp(option, "sasldb_path") == 0)
-		v = sasldb_path;
-	else if (strcmp(option, "pwcheck_method") == 0)
-		v = "auxprop";
-	else if (strcmp(option, "auxprop_plugin") == 0)
-		v = "sasldb";
-	else if (strcmp(option, "mech_list") == 0)
-		v = "PLAIN OAUTHBEARER";
-	if (v == NULL)
-		return SASL_FAIL;
-	*result = v;
-	if (len)
-		*len = (unsigned)strlen(v);
-	return SASL_OK;
-}
+static const struct scb_opt opts[] = {
+    {"apitoken_config", .value = conf_path},
+    {"apitoken_scope", .value = "imap"},
+    {"sasldb_path", .value = sasldb_path},
+    {"pwcheck_method", .value = "auxprop"},
+    {"auxprop_plugin", .value = "sasldb"},
+    {"mech_list", .value = "PLAIN OAUTHBEARER"},
+    {.name = NULL},
+};
 
 static int cb_log(void *ctx, int level, const char *msg)
 {
@@ -82,9 +57,9 @@ static int cb_log(void *ctx, int level, const char *msg)
 }
 
 static sasl_callback_t cbs[] = {
-    {SASL_CB_GETPATH, CB(&cb_getpath), NULL},
-    {SASL_CB_GETOPT, CB(&cb_getopt), NULL},
-    {SASL_CB_LOG, CB(&cb_log), NULL},
+    {SASL_CB_GETPATH, SCB_FN(&scb_getpath), plugin_path},
+    {SASL_CB_GETOPT, SCB_FN(&scb_getopt), (void *)opts},
+    {SASL_CB_LOG, SCB_FN(&cb_log), NULL},
     {SASL_CB_LIST_END, NULL, NULL},
 };
 

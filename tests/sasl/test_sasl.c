@@ -31,6 +31,7 @@
 #include "local.h"
 #include "oauth_parse.h"
 #include "plugin.h"
+#include "sasl_cb.h"
 #include "store.h"
 #include "tap.h"
 #include "token.h"
@@ -44,9 +45,6 @@
 
 /* A message literal with its length, so embedded NULs count. */
 #define M_(s) s, sizeof(s) - 1
-
-/* libsasl2 callbacks are stored as int (*)(void). */
-#define CB(f) ((sasl_callback_ft)(void (*)(void))(f))
 
 static char tok_alice[80], tok_bob[80], tok_rev[80], tok_forged[80];
 static char tok_4k[4097];
@@ -87,39 +85,16 @@ static int cb_log(void *ctx, int level, const char *message)
 	return SASL_OK;
 }
 
-static int cb_getpath(void *ctx, const char **path)
-{
-	(void)ctx;
-	*path = SASL_PLUGIN_DIR;
-	return SASL_OK;
-}
-
-static int cb_getopt(void *ctx, const char *plugin, const char *option,
-                     const char **result, unsigned *len)
-{
-	const char *v = NULL;
-
-	(void)ctx;
-	(void)plugin;
-	if (strcmp(option, OPT_CONFIG) == 0)
-		v = opt_config;
-	else if (strcmp(option, OPT_SCOPE) == 0)
-		v = opt_scope;
-	else if (strcmp(option, OPT_OPENID) == 0)
-		v = opt_openid;
-	else if (strcmp(option, "apitoken_store_busy_timeout") == 0)
-		v = opt_busy;
-	else if (strcmp(option, "apitoken_store_update_last_used") == 0)
-		v = opt_bad_override;
-	else if (strcmp(option, "apitoken_store_path") == 0)
-		v = opt_store_path;
-	if (v == NULL)
-		return SASL_FAIL;
-	*result = v;
-	if (len != NULL)
-		*len = (unsigned)strlen(v);
-	return SASL_OK;
-}
+/* What the getopt callback answers: the variables above. */
+static const struct scb_opt opts[] = {
+    {OPT_CONFIG, .var = &opt_config},
+    {OPT_SCOPE, .var = &opt_scope},
+    {OPT_OPENID, .var = &opt_openid},
+    {"apitoken_store_busy_timeout", .var = &opt_busy},
+    {"apitoken_store_update_last_used", .var = &opt_bad_override},
+    {"apitoken_store_path", .var = &opt_store_path},
+    {.name = NULL},
+};
 
 static int cb_proxy(sasl_conn_t *conn, void *ctx, const char *requested_user,
                     unsigned rlen, const char *auth_identity, unsigned alen,
@@ -141,10 +116,10 @@ static int cb_proxy(sasl_conn_t *conn, void *ctx, const char *requested_user,
 }
 
 static sasl_callback_t server_cbs[] = {
-    {SASL_CB_LOG, CB(&cb_log), NULL},
-    {SASL_CB_GETPATH, CB(&cb_getpath), NULL},
-    {SASL_CB_GETOPT, CB(&cb_getopt), NULL},
-    {SASL_CB_PROXY_POLICY, CB(&cb_proxy), NULL},
+    {SASL_CB_LOG, SCB_FN(&cb_log), NULL},
+    {SASL_CB_GETPATH, SCB_FN(&scb_getpath), (void *)SASL_PLUGIN_DIR},
+    {SASL_CB_GETOPT, SCB_FN(&scb_getopt), (void *)opts},
+    {SASL_CB_PROXY_POLICY, SCB_FN(&cb_proxy), NULL},
     {SASL_CB_LIST_END, NULL, NULL},
 };
 
@@ -975,8 +950,8 @@ static int cb_pass(sasl_conn_t *conn, void *ctx, int id, sasl_secret_t **ps)
 }
 
 static sasl_callback_t client_cbs[] = {
-    {SASL_CB_AUTHNAME, CB(&cb_simple), NULL},
-    {SASL_CB_PASS, CB(&cb_pass), NULL},
+    {SASL_CB_AUTHNAME, SCB_FN(&cb_simple), NULL},
+    {SASL_CB_PASS, SCB_FN(&cb_pass), NULL},
     {SASL_CB_LIST_END, NULL, NULL},
 };
 

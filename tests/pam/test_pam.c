@@ -34,6 +34,7 @@
 #include "atok.h"
 #include "config.h"
 #include "local.h"
+#include "pam_conv.h"
 #include "probe.h"
 #include "store.h"
 #include "tap.h"
@@ -562,47 +563,39 @@ struct conv_state {
 	char info[512];   /* the last PAM_TEXT_INFO / PAM_ERROR_MSG text */
 };
 
+/* One message: the token for ECHO_OFF, the user for ECHO_ON, "" for the
+ * others; each counted, the last prompt and message kept. */
+static int conv_answer(const struct pam_message *m, char **resp, void *appdata)
+{
+	struct conv_state *cs = appdata;
+	const char *a;
+
+	switch (m->msg_style) {
+	case PAM_PROMPT_ECHO_OFF:
+		cs->n_echo_off++;
+		snprintf(cs->prompt, sizeof(cs->prompt), "%s", m->msg);
+		a = cs->token;
+		break;
+	case PAM_PROMPT_ECHO_ON:
+		cs->n_echo_on++;
+		a = cs->user;
+		break;
+	default: /* PAM_ERROR_MSG, PAM_TEXT_INFO: no answer needed */
+		cs->n_info++;
+		snprintf(cs->info, sizeof(cs->info), "%s", m->msg);
+		a = "";
+		break;
+	}
+	if (a == NULL || (*resp = strdup(a)) == NULL)
+		return -1;
+	return 0;
+}
+
+/* Always hands back a real response array. */
 static int conv(int n, const struct pam_message **msg,
                 struct pam_response **resp, void *appdata)
 {
-	struct conv_state *cs = appdata;
-	struct pam_response *r = NULL;
-	const char *answer;
-	int i;
-
-	*resp = NULL;
-	if (n <= 0 || n > PAM_MAX_NUM_MSG)
-		return PAM_CONV_ERR;
-	if ((r = calloc((size_t)n, sizeof(*r))) == NULL)
-		return PAM_BUF_ERR;
-	for (i = 0; i < n; i++) {
-		switch (msg[i]->msg_style) {
-		case PAM_PROMPT_ECHO_OFF:
-			cs->n_echo_off++;
-			snprintf(cs->prompt, sizeof(cs->prompt), "%s",
-			         msg[i]->msg);
-			answer = cs->token;
-			break;
-		case PAM_PROMPT_ECHO_ON:
-			cs->n_echo_on++;
-			answer = cs->user;
-			break;
-		default: /* PAM_ERROR_MSG, PAM_TEXT_INFO: no answer needed */
-			cs->n_info++;
-			snprintf(cs->info, sizeof(cs->info), "%s", msg[i]->msg);
-			answer = "";
-			break;
-		}
-		if (answer == NULL || (r[i].resp = strdup(answer)) == NULL)
-			goto fail;
-	}
-	*resp = r; /* always a real response array */
-	return PAM_SUCCESS;
-fail:
-	for (i = 0; i < n; i++)
-		free(r[i].resp);
-	free(r);
-	return PAM_CONV_ERR;
+	return tpc_converse(n, msg, resp, conv_answer, appdata);
 }
 
 /* ---- running a case ------------------------------------------------ */

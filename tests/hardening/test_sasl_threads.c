@@ -28,6 +28,7 @@
 #include "oauth_parse.h"
 #include "sasl_cb.h"
 #include "store.h"
+#include "threads.h"
 
 #ifndef SASL_PLUGIN_DIR
 #error "SASL_PLUGIN_DIR must name the directory of the built plugin"
@@ -71,12 +72,7 @@ static struct case_ {
      .msg = ""},
 };
 #define NCASES ATOK_ARRAY_SIZE_T(cases)
-
-struct worker {
-	int done;
-	int wrong[NCASES];
-	char last[NCASES][160]; /* the last wrong outcome, per case */
-};
+_Static_assert(NCASES <= TT_CASES_MAX, "more cases than tt_worker holds");
 
 /* Real mutexes for libsasl2, as threaded hosts install them. */
 static void *mutex_alloc(void)
@@ -193,7 +189,7 @@ static void exchange(const struct case_ *c, char *why, size_t whysz)
 
 static void *run(void *arg)
 {
-	struct worker *w = arg;
+	struct tt_worker *w = arg;
 	char why[160];
 	size_t c;
 	int i;
@@ -201,11 +197,8 @@ static void *run(void *arg)
 	for (i = 0; i < rounds; i++) {
 		for (c = 0; c < NCASES; c++) {
 			exchange(&cases[c], why, sizeof(why));
-			if (why[0] != '\0') {
-				w->wrong[c]++;
-				snprintf(w->last[c], sizeof(w->last[c]), "%s",
-				         why);
-			}
+			if (why[0] != '\0')
+				tt_wrong(w, c, "%s", why);
 			w->done++;
 		}
 	}
@@ -215,7 +208,7 @@ static void *run(void *arg)
 int main(void)
 {
 	pthread_t t[THREADS];
-	struct worker w[THREADS];
+	struct tt_worker w[THREADS];
 	const char *env = getenv("ATOK_TEST_ROUNDS");
 	int i, r, done = 0, started = 0;
 	size_t c;
@@ -243,14 +236,9 @@ int main(void)
 	         "exchanges)",
 	         started, rounds, NCASES);
 	for (c = 0; c < NCASES; c++) {
-		const char *last = "";
-		int wrong = 0;
+		const char *last;
+		int wrong = tt_tally(w, started, c, &last);
 
-		for (i = 0; i < started; i++) {
-			wrong += w[i].wrong[c];
-			if (w[i].wrong[c] > 0)
-				last = w[i].last[c];
-		}
 		if (!T_OK(wrong == 0,
 		          "%s: same outcome from every thread, "
 		          "every round",

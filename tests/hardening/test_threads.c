@@ -23,6 +23,7 @@
 #include "live_tokens.h"
 #include "local.h"
 #include "store.h"
+#include "threads.h"
 
 #define THREADS 8
 #define ROUNDS  300
@@ -46,16 +47,10 @@ static struct case_ {
     {"ES256 JWT, other audience", NULL, ATOK_REJECT, ATOK_WHY_AUDIENCE},
 };
 #define NCASES ATOK_ARRAY_SIZE_T(cases)
+_Static_assert(NCASES <= TT_CASES_MAX, "more cases than tt_worker holds");
 
 static char conf_path[600];
 static int rounds = ROUNDS;
-
-struct worker {
-	int ready;         /* verifier built */
-	int done;          /* verifications run */
-	int wrong[NCASES]; /* results that differ from the case's */
-	char last[NCASES][ATOK_REASON_MAX + 32]; /* the last wrong one */
-};
 
 static void setup(void)
 {
@@ -89,7 +84,7 @@ static void setup(void)
 
 static void *run(void *arg)
 {
-	struct worker *w = arg;
+	struct tt_worker *w = arg; /* ready: verifier built */
 	struct atok_config *cfg = atok_config_new();
 	struct atok_verifier *v = NULL;
 	struct atok_request req;
@@ -117,12 +112,9 @@ static void *run(void *arg)
 			got = atok_verify(v, &req, &res);
 			if (got != cases[c].want || res.why != cases[c].why ||
 			    (got == ATOK_ACCEPT &&
-			     strcmp(res.user, "alice") != 0)) {
-				w->wrong[c]++;
-				snprintf(w->last[c], sizeof(w->last[c]),
-				         "%s (%s)", atok_verdict_name(got),
-				         res.reason);
-			}
+			     strcmp(res.user, "alice") != 0))
+				tt_wrong(w, c, "%s (%s)",
+				         atok_verdict_name(got), res.reason);
 			w->done++;
 		}
 	}
@@ -134,7 +126,7 @@ static void *run(void *arg)
 int main(void)
 {
 	pthread_t t[THREADS];
-	struct worker w[THREADS];
+	struct tt_worker w[THREADS];
 	const char *env = getenv("ATOK_TEST_ROUNDS");
 	int i, ready = 0, done = 0, started = 0;
 	size_t c;
@@ -157,14 +149,9 @@ int main(void)
 	         "tokens)",
 	         started, rounds, NCASES);
 	for (c = 0; c < NCASES; c++) {
-		const char *last = "";
-		int wrong = 0;
+		const char *last;
+		int wrong = tt_tally(w, started, c, &last);
 
-		for (i = 0; i < started; i++) {
-			wrong += w[i].wrong[c];
-			if (w[i].wrong[c] > 0)
-				last = w[i].last[c];
-		}
 		if (!T_OK(wrong == 0, "%s: %s from every thread, every round",
 		          cases[c].name, atok_verdict_name(cases[c].want)))
 			printf("#   %d wrong results, e.g. %s\n", wrong, last);

@@ -22,15 +22,9 @@
 
 #include "atok.h"
 #include "config.h"
+#include "timing.h"
 
 static const char *token = "2YotnFZFEjr1zCsicMWpAA-bench-opaque-token";
-
-static double now_s(void)
-{
-	struct timespec ts;
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
-}
 
 static size_t sink(char *p, size_t s, size_t n, void *arg)
 {
@@ -131,7 +125,7 @@ int main(int argc, char **argv)
 		if (!core(v))
 			die("the first verification failed");
 	}
-	t0 = now_s();
+	t0 = timing_now();
 	for (i = 0; i < n; i++) {
 		if (c != NULL) {
 			if (!bare(c, argv[1], body))
@@ -140,7 +134,7 @@ int main(int argc, char **argv)
 			die("a verification failed");
 		}
 	}
-	t = now_s() - t0;
+	t = timing_now() - t0;
 	printf("%s %ld %.6f %.0f\n", mode, n, t, (double)n / t);
 	atok_verifier_free(&v);
 	if (c != NULL)

@@ -26,6 +26,7 @@
 #include "atok.h"
 #include "b64url.h"
 #include "config.h"
+#include "timing.h"
 
 static const char *algs[] = {"RS256", "PS256", "ES256", "EdDSA", "HS256"};
 #define N_ALGS 5
@@ -269,17 +270,10 @@ __attribute__((noinline)) static int core(struct fixture *f,
 	return atok_verify(v, &req, &res) == ATOK_ACCEPT;
 }
 
-static double now_s(void)
-{
-	struct timespec ts;
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
-}
-
 /* Runs fn n times; returns verifications per second. */
 static double rate(struct fixture *f, int mode, long n)
 {
-	double t0 = now_s();
+	double t0 = timing_now();
 	long i;
 
 	for (i = 0; i < n; i++) {
@@ -289,7 +283,7 @@ static double rate(struct fixture *f, int mode, long n)
 		if (!ok)
 			die("a verification failed");
 	}
-	return (double)n / (now_s() - t0);
+	return (double)n / (timing_now() - t0);
 }
 
 static void cleanup(void)

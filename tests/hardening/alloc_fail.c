@@ -94,6 +94,7 @@
 #include "jwt_helper.h"
 #include "local.h"
 #include "store.h"
+#include "timing.h"
 #include "tokens.h"
 
 #if defined(__SANITIZE_ADDRESS__) || defined(__SANITIZE_THREAD__)
@@ -774,14 +775,6 @@ struct stats {
 	double seconds;
 };
 
-static double now_s(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
-}
-
 static int same_result(const struct atok_result *a, const struct atok_result *b)
 {
 	return a->verdict == b->verdict && a->source == b->source &&
@@ -850,7 +843,7 @@ static int wrong(const struct scenario *s, enum outcome o)
 static void sweep(const struct scenario *s, struct atok_verifier *warm,
                   int persist, long budget, struct stats *st)
 {
-	double t0 = now_s();
+	double t0 = timing_now();
 	struct report r;
 	enum outcome o;
 	long at;
@@ -869,7 +862,7 @@ static void sweep(const struct scenario *s, struct atok_verifier *warm,
 	for (at = 1; at < MAX_N; at += st->stride) {
 		o = run_one(s, warm, at, persist, &st->base.res, &r);
 		if (r.done && r.injected == 0) {
-			st->seconds = now_s() - t0;
+			st->seconds = timing_now() - t0;
 			return; /* fewer than N allocations: done */
 		}
 		st->runs++;

@@ -15,7 +15,8 @@ tests_lib_libatoktest_la_SOURCES = \
 	tests/lib/tokens.c tests/lib/tokens.h \
 	tests/lib/sasl_cb.c tests/lib/sasl_cb.h \
 	tests/lib/pam_conv.c tests/lib/pam_conv.h \
-	tests/lib/threads.c tests/lib/threads.h
+	tests/lib/threads.c tests/lib/threads.h \
+	tests/lib/timing.c tests/lib/timing.h
 tests_lib_libatoktest_la_CPPFLAGS = $(AM_CPPFLAGS) $(TESTLIB_CPPFLAGS) \
 	-DJWT_FIXTURES='"$(abs_top_srcdir)/tests/fixtures/jwt"'
 tests_lib_libatoktest_la_CFLAGS = $(AM_CFLAGS) $(CRYPTO_CFLAGS) \

@@ -33,6 +33,7 @@
 #include "oauth_parse.h"
 #include "sasl_cb.h"
 #include "store.h"
+#include "timing.h"
 #include "tokens.h"
 
 static char plugin_path[2048];
@@ -115,14 +116,6 @@ static int jwt_mint(EVP_PKEY *key, long serial, char *out, size_t outsz)
 	return 0;
 }
 
-static double now_s(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
-}
-
 static long rss_kb(void)
 {
 	long pages = 0, rss = 0;
@@ -155,7 +148,7 @@ static int exchange(const char *mech, const char *msg, unsigned len)
 /* n exchanges, each with its own message (msgs[i], lens[i]). */
 static double run_each(char **msgs, const unsigned *lens, long n)
 {
-	double t0 = now_s();
+	double t0 = timing_now();
 	long i;
 	int r;
 
@@ -167,12 +160,12 @@ static double run_each(char **msgs, const unsigned *lens, long n)
 			exit(1);
 		}
 	}
-	return (double)n / (now_s() - t0);
+	return (double)n / (timing_now() - t0);
 }
 
 static double run(const char *mech, const char *msg, unsigned len, long n)
 {
-	double t0 = now_s();
+	double t0 = timing_now();
 	long i;
 	int r;
 
@@ -183,7 +176,7 @@ static double run(const char *mech, const char *msg, unsigned len, long n)
 			exit(1);
 		}
 	}
-	return (double)n / (now_s() - t0);
+	return (double)n / (timing_now() - t0);
 }
 
 int main(int argc, char **argv)

@@ -16,8 +16,6 @@
  */
 #include "ac_config.h"
 
-#include <openssl/evp.h>
-#include <openssl/pem.h>
 #include <sasl/sasl.h>
 #include <sasl/saslplug.h>
 #include <stdio.h>
@@ -29,6 +27,7 @@
 #include "atok.h"
 #include "config.h"
 #include "fixture.h"
+#include "jwt_helper.h"
 #include "local.h"
 #include "oauth_parse.h"
 #include "sasl_cb.h"
@@ -66,54 +65,28 @@ static sasl_callback_t cbs[] = {
 
 #define JWT_MAX 1400
 
-/* base64url without padding of len bytes into out; returns its length. */
-static size_t b64url(const unsigned char *in, size_t len, char *out)
-{
-	int n = EVP_EncodeBlock((unsigned char *)out, in, (int)len), i;
-
-	while (n > 0 && out[n - 1] == '=')
-		n--;
-	out[n] = '\0';
-	for (i = 0; i < n; i++)
-		if (out[i] == '+')
-			out[i] = '-';
-		else if (out[i] == '/')
-			out[i] = '_';
-	return (size_t)n;
-}
-
-/* An RS256 JWT for alice, scope imap, jti "bench-<serial>"; 0 or -1. */
-static int jwt_mint(EVP_PKEY *key, long serial, char *out, size_t outsz)
+/* An RS256 JWT for alice, scope imap, jti "bench-<serial>", signed with
+ * the committed key rsa2048-a (jh_token); 0, or -1 when it does not fit. */
+static int jwt_mint(long serial, char *out, size_t outsz)
 {
 	static const char hdr[] = "{\"alg\":\"RS256\",\"typ\":\"at+jwt\","
 	                          "\"kid\":\"rsa-a\"}";
-	char claims[400], part[600];
-	unsigned char sig[512];
-	size_t siglen = sizeof(sig), n;
-	EVP_MD_CTX *md = EVP_MD_CTX_new();
+	char claims[400], *tok;
 	long now = (long)time(NULL);
-	int ok;
+	size_t n;
 
 	snprintf(claims, sizeof(claims),
 	         "{\"iss\":\"https://issuer.bench.example\",\"aud\":"
 	         "\"urn:apitoken:bench\",\"sub\":\"alice\",\"scope\":\"imap\","
 	         "\"iat\":%ld,\"exp\":%ld,\"jti\":\"bench-%ld\"}",
 	         now, now + 3600, serial);
-	n = b64url((const unsigned char *)hdr, strlen(hdr), out);
-	out[n++] = '.';
-	n += b64url((const unsigned char *)claims, strlen(claims), out + n);
-	ok = md != NULL &&
-	     EVP_DigestSignInit(md, NULL, EVP_sha256(), NULL, key) == 1 &&
-	     EVP_DigestSign(md, sig, &siglen, (const unsigned char *)out, n) ==
-	         1 &&
-	     n + 1 + (siglen + 2) / 3 * 4 + 1 <= outsz && siglen <= 400;
-	EVP_MD_CTX_free(md);
-	if (!ok)
-		return -1;
-	out[n++] = '.';
-	b64url(sig, siglen, part);
-	memcpy(out + n, part, strlen(part) + 1);
-	return 0;
+	tok = jh_token("RS256", hdr, claims);
+	n = strlen(tok);
+	if (n < outsz)
+		memcpy(out, tok, n + 1);
+	explicit_bzero(tok, n);
+	free(tok);
+	return n < outsz ? 0 : -1;
 }
 
 static long rss_kb(void)
@@ -191,9 +164,6 @@ int main(int argc, char **argv)
 	double ob, pl, jfirst, jrep;
 	char jwt[JWT_MAX], jmsg[JWT_MAX + 100], **jmsgs;
 	unsigned *jlens, jlen;
-	EVP_PKEY *key;
-	FILE *f;
-	size_t got;
 	int c, r;
 
 	while ((c = getopt(argc, argv, "n:s:")) != -1) {
@@ -213,25 +183,7 @@ int main(int argc, char **argv)
 	tk_issue_params(s, &p, tok);
 	atok_store_close(&s);
 	/* the committed test key set, copied (permission checks) */
-	f = fopen(JWT_FIXTURE_DIR "/jwks.json", "r");
-	got = f != NULL ? fread(text, 1, sizeof(text) - 1, f) : 0;
-	if (f != NULL)
-		fclose(f);
-	if (got == 0 || got == sizeof(text) - 1) {
-		fprintf(stderr, "cannot read %s/jwks.json\n", JWT_FIXTURE_DIR);
-		return 1;
-	}
-	text[got] = '\0';
-	fx_file("jwks.json", text, 0644);
-	f = fopen(JWT_FIXTURE_DIR "/rsa2048-a.pem", "r");
-	key = f != NULL ? PEM_read_PrivateKey(f, NULL, NULL, NULL) : NULL;
-	if (f != NULL)
-		fclose(f);
-	if (key == NULL) {
-		fprintf(stderr, "cannot read %s/rsa2048-a.pem\n",
-		        JWT_FIXTURE_DIR);
-		return 1;
-	}
+	jh_copy("jwks.json", "jwks.json", 0644);
 	snprintf(text, sizeof(text),
 	         "[store]\npath = %s/tokens.db\n"
 	         "update_last_used = no\n"
@@ -280,7 +232,7 @@ int main(int argc, char **argv)
 	for (i = 0; i < nf; i++) {
 		long m;
 
-		if (jwt_mint(key, i + 1, jwt, sizeof(jwt)) != 0 ||
+		if (jwt_mint(i + 1, jwt, sizeof(jwt)) != 0 ||
 		    (m = oauth_build_oauthbearer("alice", "bench.example.com",
 		                                 143, jwt, strlen(jwt), jmsg,
 		                                 sizeof(jmsg))) < 0 ||
@@ -291,7 +243,7 @@ int main(int argc, char **argv)
 		memcpy(jmsgs[i], jmsg, (size_t)m);
 		jlens[i] = (unsigned)m;
 	}
-	if (jwt_mint(key, 0, jwt, sizeof(jwt)) != 0)
+	if (jwt_mint(0, jwt, sizeof(jwt)) != 0)
 		return 1;
 	jlen = (unsigned)oauth_build_oauthbearer("alice", "bench.example.com",
 	                                         143, jwt, strlen(jwt), jmsg,
@@ -312,7 +264,6 @@ int main(int argc, char **argv)
 	free(jlens);
 	explicit_bzero(jwt, sizeof(jwt));
 	explicit_bzero(jmsg, sizeof(jmsg));
-	EVP_PKEY_free(key);
 
 	rss0 = rss_kb();
 	for (i = 0; i < n; i++)

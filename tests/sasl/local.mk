@@ -46,8 +46,7 @@ tests_sasl_bench_sasl_SOURCES = tests/sasl/bench_sasl.c \
 	sasl_plugin/oauth_parse.c sasl_plugin/oauth_parse.h
 tests_sasl_bench_sasl_CPPFLAGS = $(AM_CPPFLAGS) $(TESTLIB_CPPFLAGS) \
 	-I$(top_srcdir)/sasl_plugin \
-	-DSASL_PLUGIN_DIR='"$(SASL_PLUGIN_BUILDDIR)"' \
-	-DJWT_FIXTURE_DIR='"$(abs_top_srcdir)/tests/fixtures/jwt"'
+	-DSASL_PLUGIN_DIR='"$(SASL_PLUGIN_BUILDDIR)"'
 tests_sasl_bench_sasl_CFLAGS = $(AM_CFLAGS) $(CRYPTO_CFLAGS)
 tests_sasl_bench_sasl_LDADD = $(TESTLIB) libatok.la $(SASL_LIBS) \
 	$(CRYPTO_LIBS) $(SQLITE_LIBS)

@@ -22,6 +22,7 @@
 
 #include "atok.h"
 #include "config.h"
+#include "fixture.h"
 #include "timing.h"
 
 static const char *token = "2YotnFZFEjr1zCsicMWpAA-bench-opaque-token";
@@ -39,6 +40,8 @@ static void die(const char *m)
 	exit(1);
 }
 
+/* A verifier for the server at url, with its secret and result cache in
+ * dir (fx_dir). */
 static struct atok_verifier *verifier(const char *url, const char *dir,
                                       int cache)
 {
@@ -46,13 +49,9 @@ static struct atok_verifier *verifier(const char *url, const char *dir,
 	struct atok_verifier *v = NULL;
 	struct atok_error err = {0};
 	char path[512];
-	FILE *f;
 
-	snprintf(path, sizeof(path), "%s/secret", dir);
-	f = fopen(path, "w");
-	fputs("bench-secret", f);
-	fclose(f);
-	chmod(path, 0600);
+	snprintf(path, sizeof(path), "%s",
+	         fx_file("secret", "bench-secret", 0600));
 	if (atok_config_set(cfg, "introspection", "endpoint", url, &err) ||
 	    atok_config_set(cfg, "introspection", "client_id", "rs", &err) ||
 	    atok_config_set(cfg, "introspection", "opaque_min_length", "22",
@@ -102,7 +101,7 @@ __attribute__((noinline)) static int bare(CURL *c, const char *url,
 
 int main(int argc, char **argv)
 {
-	char dir[] = "/tmp/bench-intro.XXXXXX", cmd[128], body[256];
+	char body[256];
 	struct atok_verifier *v = NULL;
 	const char *mode;
 	long n, i;
@@ -113,15 +112,14 @@ int main(int argc, char **argv)
 		die("usage: bench_introspect URL core|bare|cached N");
 	mode = argv[2];
 	n = atol(argv[3]);
-	if (mkdtemp(dir) == NULL)
-		die("mkdtemp");
+	fx_tmpdir(); /* removed at exit */
 	if (strcmp(mode, "bare") == 0) {
 		curl_global_init(CURL_GLOBAL_DEFAULT);
 		c = curl_easy_init();
 		snprintf(body, sizeof(body),
 		         "token=%s&token_type_hint=access_token", token);
 	} else {
-		v = verifier(argv[1], dir, strcmp(mode, "cached") == 0);
+		v = verifier(argv[1], fx_dir, strcmp(mode, "cached") == 0);
 		if (!core(v))
 			die("the first verification failed");
 	}
@@ -139,6 +137,5 @@ int main(int argc, char **argv)
 	atok_verifier_free(&v);
 	if (c != NULL)
 		curl_easy_cleanup(c);
-	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", dir);
-	return system(cmd) == 0 ? 0 : 1;
+	return 0;
 }

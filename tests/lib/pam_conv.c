@@ -7,9 +7,10 @@
 
 #include "pam_conv.h"
 
-int tpc_converse(int n, const struct pam_message **msg,
-                 struct pam_response **resp, tpc_answer_fn *answer, void *ctx)
+int tpc_conv(int n, const struct pam_message **msg, struct pam_response **resp,
+             void *appdata)
 {
+	const struct tpc_answerer *a = appdata;
 	struct pam_response *r;
 	int i;
 
@@ -19,7 +20,7 @@ int tpc_converse(int n, const struct pam_message **msg,
 	if ((r = calloc((size_t)n, sizeof(*r))) == NULL)
 		return PAM_BUF_ERR;
 	for (i = 0; i < n; i++)
-		if (answer(msg[i], &r[i].resp, ctx) != 0)
+		if (a->answer(msg[i], &r[i].resp, a->ctx) != 0)
 			goto fail;
 	*resp = r;
 	return PAM_SUCCESS;

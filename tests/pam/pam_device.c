@@ -50,15 +50,10 @@ static int conv_answer(const struct pam_message *m, char **resp, void *ctx)
 	}
 }
 
-static int conv(int n, const struct pam_message **msg,
-                struct pam_response **resp, void *appdata)
-{
-	return tpc_converse(n, msg, resp, conv_answer, appdata);
-}
-
 int main(int argc, char **argv)
 {
-	struct pam_conv pc = {conv, NULL};
+	struct tpc_answerer answerer = {conv_answer, NULL};
+	struct pam_conv pc = {tpc_conv, &answerer};
 	pam_handle_t *pamh = NULL;
 	const char *rhost = NULL;
 	int tries = 1, flags = 0, ra = PAM_AUTH_ERR, rm = PAM_AUTH_ERR, c, i;

@@ -54,15 +54,10 @@ static int conv_answer(const struct pam_message *m, char **resp, void *ctx)
 	}
 }
 
-static int conv(int n, const struct pam_message **msg,
-                struct pam_response **resp, void *appdata)
-{
-	return tpc_converse(n, msg, resp, conv_answer, appdata);
-}
-
 int main(int argc, char **argv)
 {
-	struct pam_conv pc = {conv, NULL};
+	struct tpc_answerer answerer = {conv_answer, NULL};
+	struct pam_conv pc = {tpc_conv, &answerer};
 	pam_handle_t *pamh = NULL;
 	size_t len = 0;
 	ssize_t got;

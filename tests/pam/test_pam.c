@@ -591,17 +591,11 @@ static int conv_answer(const struct pam_message *m, char **resp, void *appdata)
 	return 0;
 }
 
-/* Always hands back a real response array. */
-static int conv(int n, const struct pam_message **msg,
-                struct pam_response **resp, void *appdata)
-{
-	return tpc_converse(n, msg, resp, conv_answer, appdata);
-}
-
 /* ---- running a case ------------------------------------------------ */
 
 struct run {
 	struct conv_state cs;
+	struct tpc_answerer answerer; /* conv_answer with cs */
 	pam_handle_t *pamh;
 	int rc_start;
 };
@@ -610,9 +604,11 @@ struct run {
 static int run_start(struct run *run, const struct fixture *fx,
                      const struct stack *st, const char *user, enum tok answer)
 {
-	struct pam_conv pc = {conv, &run->cs};
+	struct pam_conv pc = {tpc_conv, &run->answerer};
 
 	memset(run, 0, sizeof(*run));
+	run->answerer.answer = conv_answer;
+	run->answerer.ctx = &run->cs;
 	/* asked for the user, answer alice; or fail when there is no token
 	 * either */
 	run->cs.user = user != NULL         ? user
@@ -1710,7 +1706,8 @@ static void test_services(const struct fixture *fx)
 {
 	const struct service_row *row;
 	struct conv_state cs;
-	struct pam_conv pc = {conv, &cs};
+	struct tpc_answerer answerer = {conv_answer, &cs};
+	struct pam_conv pc = {tpc_conv, &answerer};
 	pam_handle_t *pamh = NULL;
 	char path[PATH_LEN], want[128];
 	const char *last;

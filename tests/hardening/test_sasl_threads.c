@@ -210,7 +210,7 @@ int main(void)
 	pthread_t t[THREADS];
 	struct tt_worker w[THREADS];
 	const char *env = getenv("ATOK_TEST_ROUNDS");
-	int i, r, done = 0, started = 0;
+	int r, done = 0, started = 0;
 	size_t c;
 
 	if (env != NULL && atoi(env) > 0)
@@ -223,14 +223,9 @@ int main(void)
 		       sasl_errstring(r, NULL, NULL));
 		return 99;
 	}
-	memset(w, 0, sizeof(w));
-	for (i = 0; i < THREADS; i++)
-		started += pthread_create(&t[i], NULL, run, &w[i]) == 0;
+	started = tt_start(t, w, THREADS, run);
 	T_EQ_INT(started, THREADS, "%d threads started", THREADS);
-	for (i = 0; i < started; i++) {
-		pthread_join(t[i], NULL);
-		done += w[i].done;
-	}
+	done = tt_join(t, w, started, NULL);
 	T_EQ_INT(done, started * rounds * (int)NCASES,
 	         "every exchange ran (%d threads x %d rounds x %zu "
 	         "exchanges)",

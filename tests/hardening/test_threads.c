@@ -128,21 +128,15 @@ int main(void)
 	pthread_t t[THREADS];
 	struct tt_worker w[THREADS];
 	const char *env = getenv("ATOK_TEST_ROUNDS");
-	int i, ready = 0, done = 0, started = 0;
+	int ready = 0, done = 0, started = 0;
 	size_t c;
 
 	if (env != NULL && atoi(env) > 0)
 		rounds = atoi(env);
 	setup();
-	memset(w, 0, sizeof(w));
-	for (i = 0; i < THREADS; i++)
-		started += pthread_create(&t[i], NULL, run, &w[i]) == 0;
+	started = tt_start(t, w, THREADS, run);
 	T_EQ_INT(started, THREADS, "%d threads started", THREADS);
-	for (i = 0; i < started; i++) {
-		pthread_join(t[i], NULL);
-		ready += w[i].ready;
-		done += w[i].done;
-	}
+	done = tt_join(t, w, started, &ready);
 	T_EQ_INT(ready, started, "every thread built its own verifier");
 	T_EQ_INT(done, started * rounds * (int)NCASES,
 	         "every verification ran (%d threads x %d rounds x %zu "

@@ -19,5 +19,5 @@ tests_lib_libatoktest_la_SOURCES = \
 	tests/lib/timing.c tests/lib/timing.h
 tests_lib_libatoktest_la_CPPFLAGS = $(AM_CPPFLAGS) $(TESTLIB_CPPFLAGS) \
 	-DJWT_FIXTURES='"$(abs_top_srcdir)/tests/fixtures/jwt"'
-tests_lib_libatoktest_la_CFLAGS = $(AM_CFLAGS) $(CRYPTO_CFLAGS) \
+tests_lib_libatoktest_la_CFLAGS = $(AM_CFLAGS) $(CRYPTO_CFLAGS) -pthread \
 	$(SQLITE_CFLAGS) $(JANSSON_CFLAGS)

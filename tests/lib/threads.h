@@ -8,6 +8,7 @@
 #ifndef ATOK_TEST_THREADS_H
 #define ATOK_TEST_THREADS_H
 
+#include <pthread.h>
 #include <stddef.h>
 
 #include "atok.h"
@@ -22,6 +23,14 @@ struct tt_worker {
 	int wrong[TT_CASES_MAX]; /* per case: wrong endings */
 	char last[TT_CASES_MAX][TT_LAST_MAX]; /* the last one of each */
 };
+
+/* Zeroes w[0..n) and starts up to n threads, the i-th running fn(&w[i]);
+ * returns how many started, their handles in t[0..started). */
+int tt_start(pthread_t *t, struct tt_worker *w, int n, void *(*fn)(void *));
+
+/* Joins the threads tt_start started; returns the sum of their done
+ * runs, and puts the sum of their ready flags in *ready unless NULL. */
+int tt_join(pthread_t *t, const struct tt_worker *w, int started, int *ready);
 
 /* Counts a wrong ending of case c (below TT_CASES_MAX) in w and keeps
  * fmt's text, cut to TT_LAST_MAX - 1 bytes, as its last one. */

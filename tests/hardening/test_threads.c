@@ -17,7 +17,6 @@
 #include "tap.h"
 
 #include "atok.h"
-#include "config.h"
 #include "fixture.h"
 #include "jwt_helper.h"
 #include "live_tokens.h"

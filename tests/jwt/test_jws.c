@@ -7,7 +7,6 @@
 #include "ac_config.h"
 
 #include <openssl/core_names.h>
-#include <openssl/rsa.h>
 
 #include "tap.h"
 

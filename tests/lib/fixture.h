@@ -7,7 +7,15 @@
 #ifndef ATOK_TEST_FIXTURE_H
 #define ATOK_TEST_FIXTURE_H
 
+/* What the header-only fixture.h included, which the tests that include
+ * this one use (paths, modes, directory walks). */
+#include <ftw.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
 #include <sys/types.h>
+#include <unistd.h>
 
 /* The directory fx_tmpdir() made ("" before). */
 extern char fx_dir[256];

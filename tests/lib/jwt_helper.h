@@ -12,9 +12,18 @@
 #include <stddef.h>
 #include <sys/types.h>
 
+/* What the header-only jwt_helper.h included, which the tests that
+ * include this one use. */
+#include <jansson.h>
+#include <openssl/ec.h>
 #include <openssl/evp.h>
+#include <openssl/pem.h>
+#include <openssl/rsa.h>
 
 #include "atok.h"
+#include "b64url.h"
+#include "config.h"
+#include "fixture.h"
 
 #define JH_NOW 1800000000LL
 #define JH_ISS "https://issuer.test"

@@ -1,9 +1,10 @@
 # SPDX-License-Identifier: BSD-3-Clause
 # tests/lib: the C helpers the test programs share (TAP lines, temp
-# fixtures, test JWTs and tokens), one libtool convenience library: static,
-# never installed.  A program that uses it adds $(TESTLIB_CPPFLAGS) to its
-# _CPPFLAGS and $(TESTLIB) first in its _LDADD, before libatok.la (the
-# helpers call the core).
+# fixtures, test JWTs, local tokens, the libsasl2 and PAM callbacks, the
+# threaded tests' reports, a clock), one libtool convenience library:
+# static, never installed.  A program that uses it adds $(TESTLIB_CPPFLAGS)
+# to its _CPPFLAGS and $(TESTLIB) first in its _LDADD, before libatok.la
+# (the helpers call the core).
 TESTLIB = tests/lib/libatoktest.la
 TESTLIB_CPPFLAGS = -I$(top_srcdir)/tests/lib
 noinst_LTLIBRARIES += tests/lib/libatoktest.la

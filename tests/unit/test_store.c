@@ -3,7 +3,6 @@
 #include "ac_config.h"
 
 #include <sqlite3.h>
-#include <sys/stat.h>
 
 #include "config.h"
 #include "fixture.h"

@@ -2,9 +2,6 @@
 /* Unit tests for common/util.c and common/errors.c. */
 #include "ac_config.h"
 
-#include <sys/stat.h>
-#include <unistd.h>
-
 #include "errors.h"
 #include "fixture.h"
 #include "tap.h"

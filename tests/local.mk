@@ -30,8 +30,9 @@ clean-local: clean-local-sanitizers
 clean-local-sanitizers:
 	rm -rf tests/sanitizer-reports
 .PHONY: clean-local-sanitizers
-EXTRA_DIST += build-aux/tap-driver.sh tests/tap.h tests/fixtures
+EXTRA_DIST += build-aux/tap-driver.sh tests/fixtures
 
+include tests/lib/local.mk
 include tests/unit/local.mk
 include tests/pam/local.mk
 include tests/cli/local.mk

@@ -26,6 +26,9 @@
 #include "atok.h"
 #include "b64url.h"
 #include "config.h"
+#include "fixture.h"
+#include "jwt_helper.h"
+#include "timing.h"
 
 static const char *algs[] = {"RS256", "PS256", "ES256", "EdDSA", "HS256"};
 #define N_ALGS 5
@@ -42,8 +45,6 @@ struct fixture {
 	size_t sig_len;
 	struct atok_verifier *v, *v_cached;
 };
-
-static char dir[256];
 
 static void die(const char *what)
 {
@@ -97,12 +98,9 @@ static void jwk_of(struct fixture *f, char *out, size_t outsz)
 
 static void make_token(struct fixture *f)
 {
-	char header[256], payload[1024], hb[512], pb[1500], sb[1500];
-	unsigned char sig[1024], raw[132];
-	size_t sig_len = sizeof(sig), hl;
-	EVP_MD_CTX *ctx = EVP_MD_CTX_new();
-	EVP_PKEY_CTX *pctx = NULL;
-	int is_ps = strcmp(f->alg, "PS256") == 0;
+	char header[256], payload[1024], hb[512], pb[1500], sb[3000];
+	unsigned char sig[2048];
+	size_t sig_len, hl;
 	long now = (long)time(NULL);
 
 	snprintf(header, sizeof(header),
@@ -120,48 +118,20 @@ static void make_token(struct fixture *f)
 	b64((unsigned char *)header, strlen(header), hb);
 	b64((unsigned char *)payload, strlen(payload), pb);
 	hl = (size_t)snprintf(f->token, sizeof(f->token), "%s.%s", hb, pb);
-	if (strcmp(f->alg, "HS256") == 0) {
-		unsigned int n = 0;
-		if (EVP_Q_mac(NULL, "HMAC", NULL, "SHA256", NULL, f->hmac, 32,
-		              (unsigned char *)f->token, hl, sig, sizeof(sig),
-		              &sig_len) == NULL)
-			die("hmac");
-		(void)n;
-	} else {
-		if (EVP_DigestSignInit(
-		        ctx, &pctx,
-		        strcmp(f->alg, "EdDSA") == 0 ? NULL : EVP_sha256(),
-		        NULL, f->pkey) != 1)
-			die("sign init");
-		if (is_ps) {
-			EVP_PKEY_CTX_set_rsa_padding(pctx,
-			                             RSA_PKCS1_PSS_PADDING);
-			EVP_PKEY_CTX_set_rsa_pss_saltlen(
-			    pctx, RSA_PSS_SALTLEN_DIGEST);
-		}
-		if (EVP_DigestSign(ctx, sig, &sig_len,
-		                   (unsigned char *)f->token, hl) != 1)
-			die("sign");
-	}
+	/* As the bare verifier wants the signature (DER for ES) ... */
+	sig_len = jh_sign_bytes(f->alg, f->pkey, f->hmac, sizeof(f->hmac),
+	                        f->token, hl, 1, sig);
+	if (sig_len > sizeof(f->sig))
+		die("signature too long");
 	memcpy(f->sig, sig, sig_len);
 	f->sig_len = sig_len;
-	if (strcmp(f->alg, "ES256") == 0) {
-		/* DER for the bare verifier, R||S in the token. */
-		const unsigned char *p = sig;
-		ECDSA_SIG *es = d2i_ECDSA_SIG(NULL, &p, (long)sig_len);
-		const BIGNUM *r, *s;
-		ECDSA_SIG_get0(es, &r, &s);
-		BN_bn2binpad(r, raw, 32);
-		BN_bn2binpad(s, raw + 32, 32);
-		ECDSA_SIG_free(es);
-		b64(raw, 64, sb);
-	} else {
-		b64(sig, sig_len, sb);
-	}
+	/* ... and as the token carries it (R||S for ES): signed again. */
+	sig_len = jh_sign_bytes(f->alg, f->pkey, f->hmac, sizeof(f->hmac),
+	                        f->token, hl, 0, sig);
+	b64(sig, sig_len, sb);
 	snprintf(f->token + hl, sizeof(f->token) - hl, ".%s", sb);
 	f->input = f->token;
 	f->input_len = hl;
-	EVP_MD_CTX_free(ctx);
 }
 
 static struct atok_verifier *verifier_for(struct fixture *f, int cache)
@@ -169,16 +139,14 @@ static struct atok_verifier *verifier_for(struct fixture *f, int cache)
 	struct atok_config *cfg = atok_config_new();
 	struct atok_verifier *v = NULL;
 	struct atok_error err = {0};
-	char path[512], jwk[2048];
+	char path[512], name[64], jwk[2048], jwks[2100];
 	FILE *fp;
 
 	if (f->pkey != NULL) {
 		jwk_of(f, jwk, sizeof(jwk));
-		snprintf(path, sizeof(path), "%s/jwks-%s.json", dir, f->alg);
-		fp = fopen(path, "w");
-		fprintf(fp, "{\"keys\":[%s]}", jwk);
-		fclose(fp);
-		chmod(path, 0600);
+		snprintf(jwks, sizeof(jwks), "{\"keys\":[%s]}", jwk);
+		snprintf(name, sizeof(name), "jwks-%s.json", f->alg);
+		snprintf(path, sizeof(path), "%s", fx_file(name, jwks, 0600));
 	}
 	if (atok_config_set(cfg, "jwt", "issuer",
 	                    "https://idp.example.com/realms/corp", &err) ||
@@ -190,7 +158,7 @@ static struct atok_verifier *verifier_for(struct fixture *f, int cache)
 	    atok_config_set(cfg, "jwt", "cache_ttl", cache ? "60" : "0", &err))
 		die(err.msg);
 	if (strcmp(f->alg, "HS256") == 0) {
-		snprintf(path, sizeof(path), "%s/hmac", dir);
+		snprintf(path, sizeof(path), "%s/hmac", fx_dir);
 		fp = fopen(path, "w");
 		fwrite(f->hmac, 1, 32, fp);
 		fclose(fp);
@@ -269,17 +237,10 @@ __attribute__((noinline)) static int core(struct fixture *f,
 	return atok_verify(v, &req, &res) == ATOK_ACCEPT;
 }
 
-static double now_s(void)
-{
-	struct timespec ts;
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
-}
-
 /* Runs fn n times; returns verifications per second. */
 static double rate(struct fixture *f, int mode, long n)
 {
-	double t0 = now_s();
+	double t0 = timing_now();
 	long i;
 
 	for (i = 0; i < n; i++) {
@@ -289,15 +250,7 @@ static double rate(struct fixture *f, int mode, long n)
 		if (!ok)
 			die("a verification failed");
 	}
-	return (double)n / (now_s() - t0);
-}
-
-static void cleanup(void)
-{
-	char cmd[300];
-	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", dir);
-	if (system(cmd) != 0)
-		fprintf(stderr, "bench_jwt: cleanup failed\n");
+	return (double)n / (timing_now() - t0);
 }
 
 int main(int argc, char **argv)
@@ -305,11 +258,7 @@ int main(int argc, char **argv)
 	struct fixture f;
 	int i;
 
-	snprintf(dir, sizeof(dir), "%s/bench-jwt.XXXXXX",
-	         getenv("TMPDIR") ? getenv("TMPDIR") : "/tmp");
-	if (mkdtemp(dir) == NULL)
-		die("mkdtemp");
-	atexit(cleanup);
+	fx_tmpdir(); /* removed at exit */
 	if (argc == 4) {
 		long n = atol(argv[3]), k;
 		int mode = strcmp(argv[2], "bare") == 0   ? 0

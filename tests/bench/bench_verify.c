@@ -61,6 +61,7 @@
 #include "config.h"
 #include "local.h"
 #include "store.h"
+#include "timing.h"
 #include "token.h"
 
 #define BENCH_TOKENS    16 /* measured tokens, rotated through */
@@ -148,14 +149,6 @@ static void xfmt(char *buf, size_t size, const char *f, ...)
 	va_end(ap);
 	if (n < 0 || (size_t)n >= size)
 		die("path or statement too long: %.64s...", buf);
-}
-
-static double now_s(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
 }
 
 static void write_file(const char *path, const char *text)
@@ -250,7 +243,7 @@ static void prepare(const char *dir, long long n, struct tokens *t)
 	atok_store_close(&s);
 
 	/* Filler: one transaction, ids in key order (12 digits are base62). */
-	t0 = now_s();
+	t0 = timing_now();
 	if (sqlite3_open_v2(db_path, &db, SQLITE_OPEN_READWRITE, NULL) !=
 	    SQLITE_OK)
 		die("sqlite3_open %s: %s", db_path, sqlite3_errmsg(db));
@@ -302,7 +295,7 @@ static void prepare(const char *dir, long long n, struct tokens *t)
 	if (fclose(f) != 0)
 		die("%s: %s", p, strerror(errno));
 	fprintf(stderr, "  store of %lld tokens ready in %.1f s\n", n,
-	        now_s() - t0);
+	        timing_now() - t0);
 }
 
 enum clock_mode { CLOCK_FIXED, CLOCK_ADVANCE };
@@ -334,7 +327,7 @@ static double run_verifies(struct atok_verifier *v, const struct tokens *t,
 		req[k].n_scopes = 1;
 		req[k].now = base;
 	}
-	t0 = now_s();
+	t0 = timing_now();
 	for (i = 0; i < iters; i++) {
 		struct atok_request *r = &req[i % BENCH_TOKENS];
 
@@ -348,7 +341,7 @@ static double run_verifies(struct atok_verifier *v, const struct tokens *t,
 			fprintf(stderr, "bench_verify: rejected: %s\n",
 			        res.reason);
 	}
-	t0 = now_s() - t0;
+	t0 = timing_now() - t0;
 	if (bad != 0) {
 		fprintf(stderr, "bench_verify: %ld of %ld verifies failed\n",
 		        bad, iters);

@@ -10,21 +10,24 @@
 # BENCH_PAM_FLAGS="-n 50 --no-callgrind".
 noinst_PROGRAMS += tests/bench/bench_verify
 tests_bench_bench_verify_SOURCES = tests/bench/bench_verify.c
+tests_bench_bench_verify_CPPFLAGS = $(AM_CPPFLAGS) $(TESTLIB_CPPFLAGS)
 tests_bench_bench_verify_CFLAGS = $(AM_CFLAGS) $(SQLITE_CFLAGS)
-tests_bench_bench_verify_LDADD = libatok.la $(SQLITE_LIBS)
+tests_bench_bench_verify_LDADD = $(TESTLIB) libatok.la $(SQLITE_LIBS)
 EXTRA_DIST += tests/bench/bench_pam.sh tests/bench/bench_jwt.sh
 
 # bench_introspect: introspection through the core vs bare libcurl.
 noinst_PROGRAMS += tests/bench/bench_introspect
 tests_bench_bench_introspect_SOURCES = tests/bench/bench_introspect.c
+tests_bench_bench_introspect_CPPFLAGS = $(AM_CPPFLAGS) $(TESTLIB_CPPFLAGS)
 tests_bench_bench_introspect_CFLAGS = $(AM_CFLAGS) $(CURL_CFLAGS)
-tests_bench_bench_introspect_LDADD = libatok.la $(CURL_LIBS)
+tests_bench_bench_introspect_LDADD = $(TESTLIB) libatok.la $(CURL_LIBS)
 EXTRA_DIST += tests/bench/bench_introspect.sh tests/bench/introspect_server.py
 
 # bench_jwt: JWT verify through the core vs bare EVP_DigestVerify.
 noinst_PROGRAMS += tests/bench/bench_jwt
 tests_bench_bench_jwt_SOURCES = tests/bench/bench_jwt.c
-tests_bench_bench_jwt_LDADD = libatok.la $(CRYPTO_LIBS)
+tests_bench_bench_jwt_CPPFLAGS = $(AM_CPPFLAGS) $(TESTLIB_CPPFLAGS)
+tests_bench_bench_jwt_LDADD = $(TESTLIB) libatok.la $(CRYPTO_LIBS)
 
 # bench_pg.sh: the PostgreSQL store against SQLite (root; starts its own
 # PostgreSQL 15 with tests/lib/pg.sh).  Not run by `make bench`, which

@@ -90,9 +90,12 @@
 
 #include "atok.h"
 #include "config.h"
-#include "jwt/jwt_helper.h"
+#include "fixture.h"
+#include "jwt_helper.h"
 #include "local.h"
 #include "store.h"
+#include "timing.h"
+#include "tokens.h"
 
 #if defined(__SANITIZE_ADDRESS__) || defined(__SANITIZE_THREAD__)
 #define AF_INTERPOSE 0
@@ -396,7 +399,6 @@ static void setup_child(void)
 	struct atok_verifier *v = NULL;
 	struct atok_store *s = NULL;
 	struct atok_error err;
-	char id[ATOK_LOCAL_ID_LEN + 1];
 	char *t;
 
 	p.expires = time(NULL) + 86400;
@@ -408,9 +410,7 @@ static void setup_child(void)
 	p.expires = 0;
 	if (atok_local_issue(s, &p, fx->forever, NULL, &err) != 0)
 		_exit(1);
-	memcpy(id, fx->revoked + 4, ATOK_LOCAL_ID_LEN);
-	id[ATOK_LOCAL_ID_LEN] = '\0';
-	if (atok_store_revoke(s, id, time(NULL), &err) != 0)
+	if (tk_revoke(s, fx->revoked, time(NULL), &err) != 0)
 		_exit(1);
 	atok_store_close(&s);
 	atok_config_free(&cfg);
@@ -775,14 +775,6 @@ struct stats {
 	double seconds;
 };
 
-static double now_s(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
-}
-
 static int same_result(const struct atok_result *a, const struct atok_result *b)
 {
 	return a->verdict == b->verdict && a->source == b->source &&
@@ -851,7 +843,7 @@ static int wrong(const struct scenario *s, enum outcome o)
 static void sweep(const struct scenario *s, struct atok_verifier *warm,
                   int persist, long budget, struct stats *st)
 {
-	double t0 = now_s();
+	double t0 = timing_now();
 	struct report r;
 	enum outcome o;
 	long at;
@@ -870,7 +862,7 @@ static void sweep(const struct scenario *s, struct atok_verifier *warm,
 	for (at = 1; at < MAX_N; at += st->stride) {
 		o = run_one(s, warm, at, persist, &st->base.res, &r);
 		if (r.done && r.injected == 0) {
-			st->seconds = now_s() - t0;
+			st->seconds = timing_now() - t0;
 			return; /* fewer than N allocations: done */
 		}
 		st->runs++;
@@ -891,40 +883,105 @@ static void sweep(const struct scenario *s, struct atok_verifier *warm,
 
 /* The scenarios, all with the required scope "ssh". */
 static const struct scenario sc[] = {
-    {"local token", conf_local, tok.local, "alice", 0, 0, ATOK_WHY_NONE},
-    {"local token, last_used written", conf_touch, tok.forever, "alice", 0, 1,
-     ATOK_WHY_NONE},
-    {"revoked local token", conf_local, tok.revoked, "alice", 0, 0,
-     ATOK_WHY_REVOKED},
-    {"local token of another user", conf_local, tok.local, "bob", 0, 0,
-     ATOK_WHY_USER_MISMATCH},
-    {"HS256 JWT", conf_hs, tok.hs, "alice", JH_NOW, 0, ATOK_WHY_NONE},
-    {"HS256 JWT, bad signature", conf_hs, tok.hs_bad, "alice", JH_NOW, 0,
-     ATOK_WHY_BAD_SIGNATURE},
-    {"RS256 JWT, JWKS file", conf_jwks, tok.rs, "alice", JH_NOW, 0,
-     ATOK_WHY_NONE},
-    {"ES256 JWT, JWKS file", conf_jwks, tok.es, "alice", JH_NOW, 0,
-     ATOK_WHY_NONE},
-    {"RS512 JWT, JWKS file", conf_jwks, tok.rs512, "alice", JH_NOW, 0,
-     ATOK_WHY_NONE},
-    {"EdDSA JWT, JWKS file", conf_jwks, tok.ed, "alice", JH_NOW, 0,
-     ATOK_WHY_NONE},
-    {"RS256 JWT, bad signature", conf_jwks, tok.rs_bad, "alice", JH_NOW, 0,
-     ATOK_WHY_BAD_SIGNATURE},
-    {"ES256 JWT of another user", conf_jwks, tok.es, "bob", JH_NOW, 0,
-     ATOK_WHY_USER_MISMATCH},
-    {"introspected token", conf_intro, OPAQUE_GOOD, "alice", 0, 0,
-     ATOK_WHY_NONE},
-    {"inactive introspected token", conf_intro, OPAQUE_INACTIVE, "alice", 0, 0,
-     ATOK_WHY_INACTIVE},
-    {"introspected token, result cache", conf_cached, OPAQUE_GOOD, "alice", 0,
-     0, ATOK_WHY_NONE},
-    {"inactive introspected token, result cache", conf_cached, OPAQUE_INACTIVE,
-     "alice", 0, 0, ATOK_WHY_INACTIVE},
-    {"local token, PostgreSQL store", conf_pg, pg_good, "alice", 0, 0,
-     ATOK_WHY_NONE},
-    {"revoked local token, PostgreSQL store", conf_pg, pg_revoked, "alice", 0,
-     0, ATOK_WHY_REVOKED},
+    {.name = "local token",
+     .conf = conf_local,
+     .token = tok.local,
+     .user = "alice",
+     .why = ATOK_WHY_NONE},
+    {.name = "local token, last_used written",
+     .conf = conf_touch,
+     .token = tok.forever,
+     .user = "alice",
+     .touch = 1,
+     .why = ATOK_WHY_NONE},
+    {.name = "revoked local token",
+     .conf = conf_local,
+     .token = tok.revoked,
+     .user = "alice",
+     .why = ATOK_WHY_REVOKED},
+    {.name = "local token of another user",
+     .conf = conf_local,
+     .token = tok.local,
+     .user = "bob",
+     .why = ATOK_WHY_USER_MISMATCH},
+    {.name = "HS256 JWT",
+     .conf = conf_hs,
+     .token = tok.hs,
+     .user = "alice",
+     .now = JH_NOW,
+     .why = ATOK_WHY_NONE},
+    {.name = "HS256 JWT, bad signature",
+     .conf = conf_hs,
+     .token = tok.hs_bad,
+     .user = "alice",
+     .now = JH_NOW,
+     .why = ATOK_WHY_BAD_SIGNATURE},
+    {.name = "RS256 JWT, JWKS file",
+     .conf = conf_jwks,
+     .token = tok.rs,
+     .user = "alice",
+     .now = JH_NOW,
+     .why = ATOK_WHY_NONE},
+    {.name = "ES256 JWT, JWKS file",
+     .conf = conf_jwks,
+     .token = tok.es,
+     .user = "alice",
+     .now = JH_NOW,
+     .why = ATOK_WHY_NONE},
+    {.name = "RS512 JWT, JWKS file",
+     .conf = conf_jwks,
+     .token = tok.rs512,
+     .user = "alice",
+     .now = JH_NOW,
+     .why = ATOK_WHY_NONE},
+    {.name = "EdDSA JWT, JWKS file",
+     .conf = conf_jwks,
+     .token = tok.ed,
+     .user = "alice",
+     .now = JH_NOW,
+     .why = ATOK_WHY_NONE},
+    {.name = "RS256 JWT, bad signature",
+     .conf = conf_jwks,
+     .token = tok.rs_bad,
+     .user = "alice",
+     .now = JH_NOW,
+     .why = ATOK_WHY_BAD_SIGNATURE},
+    {.name = "ES256 JWT of another user",
+     .conf = conf_jwks,
+     .token = tok.es,
+     .user = "bob",
+     .now = JH_NOW,
+     .why = ATOK_WHY_USER_MISMATCH},
+    {.name = "introspected token",
+     .conf = conf_intro,
+     .token = OPAQUE_GOOD,
+     .user = "alice",
+     .why = ATOK_WHY_NONE},
+    {.name = "inactive introspected token",
+     .conf = conf_intro,
+     .token = OPAQUE_INACTIVE,
+     .user = "alice",
+     .why = ATOK_WHY_INACTIVE},
+    {.name = "introspected token, result cache",
+     .conf = conf_cached,
+     .token = OPAQUE_GOOD,
+     .user = "alice",
+     .why = ATOK_WHY_NONE},
+    {.name = "inactive introspected token, result cache",
+     .conf = conf_cached,
+     .token = OPAQUE_INACTIVE,
+     .user = "alice",
+     .why = ATOK_WHY_INACTIVE},
+    {.name = "local token, PostgreSQL store",
+     .conf = conf_pg,
+     .token = pg_good,
+     .user = "alice",
+     .why = ATOK_WHY_NONE},
+    {.name = "revoked local token, PostgreSQL store",
+     .conf = conf_pg,
+     .token = pg_revoked,
+     .user = "alice",
+     .why = ATOK_WHY_REVOKED},
 };
 
 enum { N_SC = ATOK_ARRAY_SIZE_T(sc) };

@@ -21,11 +21,14 @@
 #include "tap.h"
 
 #include "atok.h"
-#include "jwt/jwt_helper.h"
+#include "fixture.h"
+#include "jwt_helper.h"
 #include "live_tokens.h"
 #include "local.h"
 #include "oauth_parse.h"
+#include "sasl_cb.h"
 #include "store.h"
+#include "threads.h"
 
 #ifndef SASL_PLUGIN_DIR
 #error "SASL_PLUGIN_DIR must name the directory of the built plugin"
@@ -33,9 +36,6 @@
 
 #define THREADS 8
 #define ROUNDS  50
-
-/* libsasl2 callbacks are stored as int (*)(void). */
-#define CB(f) ((sasl_callback_ft)(void (*)(void))(f))
 
 static const char *conf_path;
 static int rounds = ROUNDS;
@@ -49,20 +49,30 @@ static struct case_ {
 	char msg[OAUTH_MSG_MAX];
 	size_t len;
 } cases[] = {
-    {"OAUTHBEARER, local token", "OAUTHBEARER", NULL, SASL_OK, 0, "alice", "",
-     0},
-    {"XOAUTH2, RS256 JWT", "XOAUTH2", NULL, SASL_OK, 0, "alice", "", 0},
-    {"OAUTHBEARER, ES256 JWT", "OAUTHBEARER", NULL, SASL_OK, 0, "alice", "", 0},
-    {"OAUTHBEARER, revoked local token", "OAUTHBEARER", NULL, SASL_CONTINUE,
-     SASL_BADAUTH, "", "", 0},
+    {.name = "OAUTHBEARER, local token",
+     .mech = "OAUTHBEARER",
+     .rc1 = SASL_OK,
+     .user = "alice",
+     .msg = ""},
+    {.name = "XOAUTH2, RS256 JWT",
+     .mech = "XOAUTH2",
+     .rc1 = SASL_OK,
+     .user = "alice",
+     .msg = ""},
+    {.name = "OAUTHBEARER, ES256 JWT",
+     .mech = "OAUTHBEARER",
+     .rc1 = SASL_OK,
+     .user = "alice",
+     .msg = ""},
+    {.name = "OAUTHBEARER, revoked local token",
+     .mech = "OAUTHBEARER",
+     .rc1 = SASL_CONTINUE,
+     .rc2 = SASL_BADAUTH,
+     .user = "",
+     .msg = ""},
 };
 #define NCASES ATOK_ARRAY_SIZE_T(cases)
-
-struct worker {
-	int done;
-	int wrong[NCASES];
-	char last[NCASES][160]; /* the last wrong outcome, per case */
-};
+_Static_assert(NCASES <= TT_CASES_MAX, "more cases than tt_worker holds");
 
 /* Real mutexes for libsasl2, as threaded hosts install them. */
 static void *mutex_alloc(void)
@@ -100,30 +110,15 @@ static int cb_log(void *ctx, int level, const char *message)
 	return SASL_OK;
 }
 
-static int cb_getpath(void *ctx, const char **path)
-{
-	(void)ctx;
-	*path = SASL_PLUGIN_DIR;
-	return SASL_OK;
-}
-
-static int cb_getopt(void *ctx, const char *plugin, const char *option,
-                     const char **result, unsigned *len)
-{
-	(void)ctx;
-	(void)plugin;
-	if (strcmp(option, "apitoken_config") != 0)
-		return SASL_FAIL;
-	*result = conf_path;
-	if (len != NULL)
-		*len = (unsigned)strlen(conf_path);
-	return SASL_OK;
-}
+static const struct scb_opt opts[] = {
+    {"apitoken_config", .var = &conf_path},
+    {.name = NULL},
+};
 
 static sasl_callback_t server_cbs[] = {
-    {SASL_CB_LOG, CB(&cb_log), NULL},
-    {SASL_CB_GETPATH, CB(&cb_getpath), NULL},
-    {SASL_CB_GETOPT, CB(&cb_getopt), NULL},
+    {SASL_CB_LOG, SCB_FN(&cb_log), NULL},
+    {SASL_CB_GETPATH, SCB_FN(&scb_getpath), (void *)SASL_PLUGIN_DIR},
+    {SASL_CB_GETOPT, SCB_FN(&scb_getopt), (void *)opts},
     {SASL_CB_LIST_END, NULL, NULL},
 };
 
@@ -194,7 +189,7 @@ static void exchange(const struct case_ *c, char *why, size_t whysz)
 
 static void *run(void *arg)
 {
-	struct worker *w = arg;
+	struct tt_worker *w = arg;
 	char why[160];
 	size_t c;
 	int i;
@@ -202,11 +197,8 @@ static void *run(void *arg)
 	for (i = 0; i < rounds; i++) {
 		for (c = 0; c < NCASES; c++) {
 			exchange(&cases[c], why, sizeof(why));
-			if (why[0] != '\0') {
-				w->wrong[c]++;
-				snprintf(w->last[c], sizeof(w->last[c]), "%s",
-				         why);
-			}
+			if (why[0] != '\0')
+				tt_wrong(w, c, "%s", why);
 			w->done++;
 		}
 	}
@@ -216,9 +208,9 @@ static void *run(void *arg)
 int main(void)
 {
 	pthread_t t[THREADS];
-	struct worker w[THREADS];
+	struct tt_worker w[THREADS];
 	const char *env = getenv("ATOK_TEST_ROUNDS");
-	int i, r, done = 0, started = 0;
+	int r, done = 0, started = 0;
 	size_t c;
 
 	if (env != NULL && atoi(env) > 0)
@@ -231,27 +223,17 @@ int main(void)
 		       sasl_errstring(r, NULL, NULL));
 		return 99;
 	}
-	memset(w, 0, sizeof(w));
-	for (i = 0; i < THREADS; i++)
-		started += pthread_create(&t[i], NULL, run, &w[i]) == 0;
+	started = tt_start(t, w, THREADS, run);
 	T_EQ_INT(started, THREADS, "%d threads started", THREADS);
-	for (i = 0; i < started; i++) {
-		pthread_join(t[i], NULL);
-		done += w[i].done;
-	}
+	done = tt_join(t, w, started, NULL);
 	T_EQ_INT(done, started * rounds * (int)NCASES,
 	         "every exchange ran (%d threads x %d rounds x %zu "
 	         "exchanges)",
 	         started, rounds, NCASES);
 	for (c = 0; c < NCASES; c++) {
-		const char *last = "";
-		int wrong = 0;
+		const char *last;
+		int wrong = tt_tally(w, started, c, &last);
 
-		for (i = 0; i < started; i++) {
-			wrong += w[i].wrong[c];
-			if (w[i].wrong[c] > 0)
-				last = w[i].last[c];
-		}
 		if (!T_OK(wrong == 0,
 		          "%s: same outcome from every thread, "
 		          "every round",

@@ -17,10 +17,12 @@
 #include "tap.h"
 
 #include "atok.h"
-#include "jwt/jwt_helper.h"
+#include "fixture.h"
+#include "jwt_helper.h"
 #include "live_tokens.h"
 #include "local.h"
 #include "store.h"
+#include "threads.h"
 
 #define THREADS 8
 #define ROUNDS  300
@@ -44,16 +46,10 @@ static struct case_ {
     {"ES256 JWT, other audience", NULL, ATOK_REJECT, ATOK_WHY_AUDIENCE},
 };
 #define NCASES ATOK_ARRAY_SIZE_T(cases)
+_Static_assert(NCASES <= TT_CASES_MAX, "more cases than tt_worker holds");
 
 static char conf_path[600];
 static int rounds = ROUNDS;
-
-struct worker {
-	int ready;         /* verifier built */
-	int done;          /* verifications run */
-	int wrong[NCASES]; /* results that differ from the case's */
-	char last[NCASES][ATOK_REASON_MAX + 32]; /* the last wrong one */
-};
 
 static void setup(void)
 {
@@ -87,7 +83,7 @@ static void setup(void)
 
 static void *run(void *arg)
 {
-	struct worker *w = arg;
+	struct tt_worker *w = arg; /* ready: verifier built */
 	struct atok_config *cfg = atok_config_new();
 	struct atok_verifier *v = NULL;
 	struct atok_request req;
@@ -115,12 +111,9 @@ static void *run(void *arg)
 			got = atok_verify(v, &req, &res);
 			if (got != cases[c].want || res.why != cases[c].why ||
 			    (got == ATOK_ACCEPT &&
-			     strcmp(res.user, "alice") != 0)) {
-				w->wrong[c]++;
-				snprintf(w->last[c], sizeof(w->last[c]),
-				         "%s (%s)", atok_verdict_name(got),
-				         res.reason);
-			}
+			     strcmp(res.user, "alice") != 0))
+				tt_wrong(w, c, "%s (%s)",
+				         atok_verdict_name(got), res.reason);
 			w->done++;
 		}
 	}
@@ -132,37 +125,26 @@ static void *run(void *arg)
 int main(void)
 {
 	pthread_t t[THREADS];
-	struct worker w[THREADS];
+	struct tt_worker w[THREADS];
 	const char *env = getenv("ATOK_TEST_ROUNDS");
-	int i, ready = 0, done = 0, started = 0;
+	int ready = 0, done = 0, started = 0;
 	size_t c;
 
 	if (env != NULL && atoi(env) > 0)
 		rounds = atoi(env);
 	setup();
-	memset(w, 0, sizeof(w));
-	for (i = 0; i < THREADS; i++)
-		started += pthread_create(&t[i], NULL, run, &w[i]) == 0;
+	started = tt_start(t, w, THREADS, run);
 	T_EQ_INT(started, THREADS, "%d threads started", THREADS);
-	for (i = 0; i < started; i++) {
-		pthread_join(t[i], NULL);
-		ready += w[i].ready;
-		done += w[i].done;
-	}
+	done = tt_join(t, w, started, &ready);
 	T_EQ_INT(ready, started, "every thread built its own verifier");
 	T_EQ_INT(done, started * rounds * (int)NCASES,
 	         "every verification ran (%d threads x %d rounds x %zu "
 	         "tokens)",
 	         started, rounds, NCASES);
 	for (c = 0; c < NCASES; c++) {
-		const char *last = "";
-		int wrong = 0;
+		const char *last;
+		int wrong = tt_tally(w, started, c, &last);
 
-		for (i = 0; i < started; i++) {
-			wrong += w[i].wrong[c];
-			if (w[i].wrong[c] > 0)
-				last = w[i].last[c];
-		}
 		if (!T_OK(wrong == 0, "%s: %s from every thread, every round",
 		          cases[c].name, atok_verdict_name(cases[c].want)))
 			printf("#   %d wrong results, e.g. %s\n", wrong, last);

@@ -10,7 +10,8 @@ TESTS += tests/integration/sshd.sh tests/integration/sudo.sh \
 	tests/integration/device.sh
 check_PROGRAMS += tests/pam/pam_device
 tests_pam_pam_device_SOURCES = tests/pam/pam_device.c
-tests_pam_pam_device_LDADD = $(PAM_LIBS)
+tests_pam_pam_device_CPPFLAGS = $(AM_CPPFLAGS) $(TESTLIB_CPPFLAGS)
+tests_pam_pam_device_LDADD = $(TESTLIB) $(PAM_LIBS)
 # the PostgreSQL store through real sshd and sudo (tests/lib/pg.sh)
 TESTS += tests/integration/sshd_pg.sh
 EXTRA_DIST += \

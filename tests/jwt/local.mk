@@ -9,9 +9,8 @@ JWT_TESTS = \
 	tests/jwt/test_vectors
 check_PROGRAMS += $(JWT_TESTS)
 TESTS += $(JWT_TESTS) tests/jwt/cross.sh tests/jwt/keys.sh
-JWT_CPPFLAGS = $(AM_CPPFLAGS) -I$(top_srcdir)/common -I$(top_srcdir)/tests \
-	-DJWT_FIXTURES='"$(abs_top_srcdir)/tests/fixtures/jwt"'
-JWT_LDADD = libatok.la $(CRYPTO_LIBS) $(SQLITE_LIBS) $(JANSSON_LIBS)
+JWT_CPPFLAGS = $(AM_CPPFLAGS) -I$(top_srcdir)/common $(TESTLIB_CPPFLAGS)
+JWT_LDADD = $(TESTLIB) libatok.la $(CRYPTO_LIBS) $(SQLITE_LIBS) $(JANSSON_LIBS)
 
 tests_jwt_test_b64url_CPPFLAGS = $(JWT_CPPFLAGS)
 tests_jwt_test_b64url_LDADD = $(JWT_LDADD)
@@ -21,5 +20,5 @@ tests_jwt_test_claims_CPPFLAGS = $(JWT_CPPFLAGS)
 tests_jwt_test_claims_LDADD = $(JWT_LDADD)
 tests_jwt_test_vectors_CPPFLAGS = $(JWT_CPPFLAGS)
 tests_jwt_test_vectors_LDADD = $(JWT_LDADD)
-EXTRA_DIST += tests/jwt/jwt_helper.h tests/jwt/cross.sh tests/jwt/keys.sh \
+EXTRA_DIST += tests/jwt/cross.sh tests/jwt/keys.sh \
 	tests/jwt/jwks_server.py tests/jwt/mint.py

@@ -5,7 +5,8 @@
 # apitoken command.
 check_PROGRAMS += tests/pam/pam_login
 tests_pam_pam_login_SOURCES = tests/pam/pam_login.c
-tests_pam_pam_login_LDADD = $(PAM_LIBS)
+tests_pam_pam_login_CPPFLAGS = $(AM_CPPFLAGS) $(TESTLIB_CPPFLAGS)
+tests_pam_pam_login_LDADD = $(TESTLIB) $(PAM_LIBS)
 
 TESTS += tests/oidc/selftest.sh tests/oidc/jwt_e2e.sh tests/oidc/oauth_client.sh
 EXTRA_DIST += tests/oidc/package.json tests/oidc/package-lock.json \

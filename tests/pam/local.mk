@@ -13,13 +13,13 @@ tests_pam_pam_probe_la_LIBADD = $(PAM_LIBS)
 
 check_PROGRAMS += tests/pam/test_pam
 tests_pam_test_pam_SOURCES = tests/pam/test_pam.c tests/pam/probe.h
-tests_pam_test_pam_CPPFLAGS = $(AM_CPPFLAGS) -I$(top_srcdir)/tests \
+tests_pam_test_pam_CPPFLAGS = $(AM_CPPFLAGS) $(TESTLIB_CPPFLAGS) \
 	-DPAM_APITOKEN_SO='"$(PAM_APITOKEN_SO)"' \
 	-DPAM_PROBE_SO='"$(PAM_PROBE_SO)"'
 tests_pam_test_pam_CFLAGS = $(AM_CFLAGS) $(SQLITE_CFLAGS)
 # -export-dynamic: libpam's syslog() calls land in the test's capture
 tests_pam_test_pam_LDFLAGS = $(AM_LDFLAGS) -export-dynamic
-tests_pam_test_pam_LDADD = libatok.la $(PAM_LIBS) $(CRYPTO_LIBS) \
+tests_pam_test_pam_LDADD = $(TESTLIB) libatok.la $(PAM_LIBS) $(CRYPTO_LIBS) \
 	$(SQLITE_LIBS)
 # the modules it loads by path
 EXTRA_tests_pam_test_pam_DEPENDENCIES = pam_apitoken.la \

@@ -19,59 +19,41 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "pam_conv.h"
+
 #define LINE_MAX_BYTES 1024
 
-static int conv(int n, const struct pam_message **msg,
-                struct pam_response **resp, void *appdata)
+/* Prints the message; answers a prompt with the next line of stdin. */
+static int conv_answer(const struct pam_message *m, char **resp, void *ctx)
 {
-	struct pam_response *r;
+	const char *text = m->msg != NULL ? m->msg : "";
 	char line[LINE_MAX_BYTES];
-	int i;
 
-	(void)appdata;
-	*resp = NULL;
-	if (n <= 0 || n > PAM_MAX_NUM_MSG)
-		return PAM_CONV_ERR;
-	if ((r = calloc((size_t)n, sizeof(*r))) == NULL)
-		return PAM_BUF_ERR;
-	for (i = 0; i < n; i++) {
-		const char *m = msg[i]->msg != NULL ? msg[i]->msg : "";
-
-		switch (msg[i]->msg_style) {
-		case PAM_PROMPT_ECHO_OFF:
-		case PAM_PROMPT_ECHO_ON:
-			printf("prompt: %s\n", m);
-			fflush(stdout);
-			if (fgets(line, sizeof(line), stdin) == NULL)
-				goto fail;
-			line[strcspn(line, "\r\n")] = '\0';
-			if ((r[i].resp = strdup(line)) == NULL)
-				goto fail;
-			break;
-		case PAM_ERROR_MSG:
-		case PAM_TEXT_INFO:
-			printf("%s: %s\n",
-			       msg[i]->msg_style == PAM_ERROR_MSG ? "error"
-			                                          : "info",
-			       m);
-			fflush(stdout);
-			break;
-		default:
-			goto fail;
-		}
+	(void)ctx;
+	switch (m->msg_style) {
+	case PAM_PROMPT_ECHO_OFF:
+	case PAM_PROMPT_ECHO_ON:
+		printf("prompt: %s\n", text);
+		fflush(stdout);
+		if (fgets(line, sizeof(line), stdin) == NULL)
+			return -1;
+		line[strcspn(line, "\r\n")] = '\0';
+		return (*resp = strdup(line)) != NULL ? 0 : -1;
+	case PAM_ERROR_MSG:
+	case PAM_TEXT_INFO:
+		printf("%s: %s\n",
+		       m->msg_style == PAM_ERROR_MSG ? "error" : "info", text);
+		fflush(stdout);
+		return 0;
+	default:
+		return -1;
 	}
-	*resp = r;
-	return PAM_SUCCESS;
-fail:
-	for (i = 0; i < n; i++)
-		free(r[i].resp);
-	free(r);
-	return PAM_CONV_ERR;
 }
 
 int main(int argc, char **argv)
 {
-	struct pam_conv pc = {conv, NULL};
+	struct tpc_answerer answerer = {conv_answer, NULL};
+	struct pam_conv pc = {tpc_conv, &answerer};
 	pam_handle_t *pamh = NULL;
 	const char *rhost = NULL;
 	int tries = 1, flags = 0, ra = PAM_AUTH_ERR, rm = PAM_AUTH_ERR, c, i;

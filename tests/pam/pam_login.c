@@ -18,6 +18,8 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "pam_conv.h"
+
 #define TOKEN_MAX (16 * 1024)
 
 static char token[TOKEN_MAX + 1];
@@ -30,56 +32,32 @@ static void wipe(void *p, size_t n)
 		*v++ = 0;
 }
 
-static int conv(int n, const struct pam_message **msg,
-                struct pam_response **resp, void *appdata)
+/* A copy of the token for every hidden prompt, "" for an echoed one (none
+ * is expected); messages go to stderr. */
+static int conv_answer(const struct pam_message *m, char **resp, void *ctx)
 {
-	struct pam_response *r;
-	int i;
-
-	(void)appdata;
-	*resp = NULL;
-	if (n <= 0 || n > PAM_MAX_NUM_MSG)
-		return PAM_CONV_ERR;
-	if ((r = calloc((size_t)n, sizeof(*r))) == NULL)
-		return PAM_BUF_ERR;
-	for (i = 0; i < n; i++) {
-		switch (msg[i]->msg_style) {
-		case PAM_PROMPT_ECHO_OFF:
-			if ((r[i].resp = strdup(token)) == NULL)
-				goto fail;
-			break;
-		case PAM_PROMPT_ECHO_ON:
-			/* no echoed prompts expected; answer with nothing */
-			if ((r[i].resp = strdup("")) == NULL)
-				goto fail;
-			break;
-		case PAM_ERROR_MSG:
-		case PAM_TEXT_INFO:
-			fprintf(stderr, "pam_login: %s: %s\n",
-			        msg[i]->msg_style == PAM_ERROR_MSG ? "error"
-			                                           : "info",
-			        msg[i]->msg ? msg[i]->msg : "");
-			break;
-		default:
-			goto fail;
-		}
+	(void)ctx;
+	switch (m->msg_style) {
+	case PAM_PROMPT_ECHO_OFF:
+		return (*resp = strdup(token)) != NULL ? 0 : -1;
+	case PAM_PROMPT_ECHO_ON:
+		/* no echoed prompts expected; answer with nothing */
+		return (*resp = strdup("")) != NULL ? 0 : -1;
+	case PAM_ERROR_MSG:
+	case PAM_TEXT_INFO:
+		fprintf(stderr, "pam_login: %s: %s\n",
+		        m->msg_style == PAM_ERROR_MSG ? "error" : "info",
+		        m->msg ? m->msg : "");
+		return 0;
+	default:
+		return -1;
 	}
-	*resp = r;
-	return PAM_SUCCESS;
-fail:
-	for (i = 0; i < n; i++) {
-		if (r[i].resp != NULL) {
-			wipe(r[i].resp, strlen(r[i].resp));
-			free(r[i].resp);
-		}
-	}
-	free(r);
-	return PAM_CONV_ERR;
 }
 
 int main(int argc, char **argv)
 {
-	struct pam_conv pc = {conv, NULL};
+	struct tpc_answerer answerer = {conv_answer, NULL};
+	struct pam_conv pc = {tpc_conv, &answerer};
 	pam_handle_t *pamh = NULL;
 	size_t len = 0;
 	ssize_t got;

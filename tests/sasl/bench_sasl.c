@@ -16,8 +16,6 @@
  */
 #include "ac_config.h"
 
-#include <openssl/evp.h>
-#include <openssl/pem.h>
 #include <sasl/sasl.h>
 #include <sasl/saslplug.h>
 #include <stdio.h>
@@ -29,48 +27,26 @@
 #include "atok.h"
 #include "config.h"
 #include "fixture.h"
+#include "jwt_helper.h"
 #include "local.h"
 #include "oauth_parse.h"
+#include "sasl_cb.h"
 #include "store.h"
-
-#define CB(f) ((sasl_callback_ft)(void (*)(void))(f))
+#include "timing.h"
+#include "tokens.h"
 
 static char plugin_path[2048];
 static char conf_path[600], sasldb_path[600];
 
-static int cb_getpath(void *ctx, const char **path)
-{
-	(void)ctx;
-	*path = plugin_path;
-	return SASL_OK;
-}
-
-static int cb_getopt(void *ctx, const char *plugin, const char *option,
-                     const char **result, unsigned *len)
-{
-	const char *v = NULL;
-
-	(void)ctx;
-	(void)plugin;
-	if (strcmp(option, "apitoken_config") == 0)
-		v = conf_path;
-	else if (strcmp(option, "apitoken_scope") == 0)
-		v = "imap";
-	else if (strcmp(option, "sasldb_path") == 0)
-		v = sasldb_path;
-	else if (strcmp(option, "pwcheck_method") == 0)
-		v = "auxprop";
-	else if (strcmp(option, "auxprop_plugin") == 0)
-		v = "sasldb";
-	else if (strcmp(option, "mech_list") == 0)
-		v = "PLAIN OAUTHBEARER";
-	if (v == NULL)
-		return SASL_FAIL;
-	*result = v;
-	if (len)
-		*len = (unsigned)strlen(v);
-	return SASL_OK;
-}
+static const struct scb_opt opts[] = {
+    {"apitoken_config", .value = conf_path},
+    {"apitoken_scope", .value = "imap"},
+    {"sasldb_path", .value = sasldb_path},
+    {"pwcheck_method", .value = "auxprop"},
+    {"auxprop_plugin", .value = "sasldb"},
+    {"mech_list", .value = "PLAIN OAUTHBEARER"},
+    {.name = NULL},
+};
 
 static int cb_log(void *ctx, int level, const char *msg)
 {
@@ -81,70 +57,36 @@ static int cb_log(void *ctx, int level, const char *msg)
 }
 
 static sasl_callback_t cbs[] = {
-    {SASL_CB_GETPATH, CB(&cb_getpath), NULL},
-    {SASL_CB_GETOPT, CB(&cb_getopt), NULL},
-    {SASL_CB_LOG, CB(&cb_log), NULL},
+    {SASL_CB_GETPATH, SCB_FN(&scb_getpath), plugin_path},
+    {SASL_CB_GETOPT, SCB_FN(&scb_getopt), (void *)opts},
+    {SASL_CB_LOG, SCB_FN(&cb_log), NULL},
     {SASL_CB_LIST_END, NULL, NULL},
 };
 
 #define JWT_MAX 1400
 
-/* base64url without padding of len bytes into out; returns its length. */
-static size_t b64url(const unsigned char *in, size_t len, char *out)
-{
-	int n = EVP_EncodeBlock((unsigned char *)out, in, (int)len), i;
-
-	while (n > 0 && out[n - 1] == '=')
-		n--;
-	out[n] = '\0';
-	for (i = 0; i < n; i++)
-		if (out[i] == '+')
-			out[i] = '-';
-		else if (out[i] == '/')
-			out[i] = '_';
-	return (size_t)n;
-}
-
-/* An RS256 JWT for alice, scope imap, jti "bench-<serial>"; 0 or -1. */
-static int jwt_mint(EVP_PKEY *key, long serial, char *out, size_t outsz)
+/* An RS256 JWT for alice, scope imap, jti "bench-<serial>", signed with
+ * the committed key rsa2048-a (jh_token); 0, or -1 when it does not fit. */
+static int jwt_mint(long serial, char *out, size_t outsz)
 {
 	static const char hdr[] = "{\"alg\":\"RS256\",\"typ\":\"at+jwt\","
 	                          "\"kid\":\"rsa-a\"}";
-	char claims[400], part[600];
-	unsigned char sig[512];
-	size_t siglen = sizeof(sig), n;
-	EVP_MD_CTX *md = EVP_MD_CTX_new();
+	char claims[400], *tok;
 	long now = (long)time(NULL);
-	int ok;
+	size_t n;
 
 	snprintf(claims, sizeof(claims),
 	         "{\"iss\":\"https://issuer.bench.example\",\"aud\":"
 	         "\"urn:apitoken:bench\",\"sub\":\"alice\",\"scope\":\"imap\","
 	         "\"iat\":%ld,\"exp\":%ld,\"jti\":\"bench-%ld\"}",
 	         now, now + 3600, serial);
-	n = b64url((const unsigned char *)hdr, strlen(hdr), out);
-	out[n++] = '.';
-	n += b64url((const unsigned char *)claims, strlen(claims), out + n);
-	ok = md != NULL &&
-	     EVP_DigestSignInit(md, NULL, EVP_sha256(), NULL, key) == 1 &&
-	     EVP_DigestSign(md, sig, &siglen, (const unsigned char *)out, n) ==
-	         1 &&
-	     n + 1 + (siglen + 2) / 3 * 4 + 1 <= outsz && siglen <= 400;
-	EVP_MD_CTX_free(md);
-	if (!ok)
-		return -1;
-	out[n++] = '.';
-	b64url(sig, siglen, part);
-	memcpy(out + n, part, strlen(part) + 1);
-	return 0;
-}
-
-static double now_s(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+	tok = jh_token("RS256", hdr, claims);
+	n = strlen(tok);
+	if (n < outsz)
+		memcpy(out, tok, n + 1);
+	explicit_bzero(tok, n);
+	free(tok);
+	return n < outsz ? 0 : -1;
 }
 
 static long rss_kb(void)
@@ -179,7 +121,7 @@ static int exchange(const char *mech, const char *msg, unsigned len)
 /* n exchanges, each with its own message (msgs[i], lens[i]). */
 static double run_each(char **msgs, const unsigned *lens, long n)
 {
-	double t0 = now_s();
+	double t0 = timing_now();
 	long i;
 	int r;
 
@@ -191,12 +133,12 @@ static double run_each(char **msgs, const unsigned *lens, long n)
 			exit(1);
 		}
 	}
-	return (double)n / (now_s() - t0);
+	return (double)n / (timing_now() - t0);
 }
 
 static double run(const char *mech, const char *msg, unsigned len, long n)
 {
-	double t0 = now_s();
+	double t0 = timing_now();
 	long i;
 	int r;
 
@@ -207,16 +149,14 @@ static double run(const char *mech, const char *msg, unsigned len, long n)
 			exit(1);
 		}
 	}
-	return (double)n / (now_s() - t0);
+	return (double)n / (timing_now() - t0);
 }
 
 int main(int argc, char **argv)
 {
 	const char *sysdir = "/usr/lib/x86_64-linux-gnu/sasl2:/usr/lib/sasl2";
-	struct atok_config *cfg = atok_config_new();
 	struct atok_issue_params p = {"alice", "imap", "bench", 0, 0, NULL};
 	struct atok_store *s = NULL;
-	struct atok_error err;
 	sasl_conn_t *conn = NULL;
 	char tok[ATOK_LOCAL_TOKEN_LEN + 1], msg[512], text[4096];
 	static const char plain[] = "\0alice\0secret";
@@ -224,9 +164,6 @@ int main(int argc, char **argv)
 	double ob, pl, jfirst, jrep;
 	char jwt[JWT_MAX], jmsg[JWT_MAX + 100], **jmsgs;
 	unsigned *jlens, jlen;
-	EVP_PKEY *key;
-	FILE *f;
-	size_t got;
 	int c, r;
 
 	while ((c = getopt(argc, argv, "n:s:")) != -1) {
@@ -242,34 +179,11 @@ int main(int argc, char **argv)
 	         sysdir);
 	snprintf(sasldb_path, sizeof(sasldb_path), "%s/sasldb2", fx_dir);
 	snprintf(text, sizeof(text), "%s/tokens.db", fx_dir);
-	atok_config_set(cfg, "store", "path", text, &err);
-	if (atok_store_open(cfg, ATOK_STORE_ADMIN, &s, &err) != 0 ||
-	    atok_local_issue(s, &p, tok, NULL, &err) != 0) {
-		fprintf(stderr, "store: %s\n", err.msg);
-		return 1;
-	}
+	s = tk_store_admin(text);
+	tk_issue_params(s, &p, tok);
 	atok_store_close(&s);
-	atok_config_free(&cfg);
 	/* the committed test key set, copied (permission checks) */
-	f = fopen(JWT_FIXTURE_DIR "/jwks.json", "r");
-	got = f != NULL ? fread(text, 1, sizeof(text) - 1, f) : 0;
-	if (f != NULL)
-		fclose(f);
-	if (got == 0 || got == sizeof(text) - 1) {
-		fprintf(stderr, "cannot read %s/jwks.json\n", JWT_FIXTURE_DIR);
-		return 1;
-	}
-	text[got] = '\0';
-	fx_file("jwks.json", text, 0644);
-	f = fopen(JWT_FIXTURE_DIR "/rsa2048-a.pem", "r");
-	key = f != NULL ? PEM_read_PrivateKey(f, NULL, NULL, NULL) : NULL;
-	if (f != NULL)
-		fclose(f);
-	if (key == NULL) {
-		fprintf(stderr, "cannot read %s/rsa2048-a.pem\n",
-		        JWT_FIXTURE_DIR);
-		return 1;
-	}
+	jh_copy("jwks.json", "jwks.json", 0644);
 	snprintf(text, sizeof(text),
 	         "[store]\npath = %s/tokens.db\n"
 	         "update_last_used = no\n"
@@ -318,7 +232,7 @@ int main(int argc, char **argv)
 	for (i = 0; i < nf; i++) {
 		long m;
 
-		if (jwt_mint(key, i + 1, jwt, sizeof(jwt)) != 0 ||
+		if (jwt_mint(i + 1, jwt, sizeof(jwt)) != 0 ||
 		    (m = oauth_build_oauthbearer("alice", "bench.example.com",
 		                                 143, jwt, strlen(jwt), jmsg,
 		                                 sizeof(jmsg))) < 0 ||
@@ -329,7 +243,7 @@ int main(int argc, char **argv)
 		memcpy(jmsgs[i], jmsg, (size_t)m);
 		jlens[i] = (unsigned)m;
 	}
-	if (jwt_mint(key, 0, jwt, sizeof(jwt)) != 0)
+	if (jwt_mint(0, jwt, sizeof(jwt)) != 0)
 		return 1;
 	jlen = (unsigned)oauth_build_oauthbearer("alice", "bench.example.com",
 	                                         143, jwt, strlen(jwt), jmsg,
@@ -350,7 +264,6 @@ int main(int argc, char **argv)
 	free(jlens);
 	explicit_bzero(jwt, sizeof(jwt));
 	explicit_bzero(jmsg, sizeof(jmsg));
-	EVP_PKEY_free(key);
 
 	rss0 = rss_kb();
 	for (i = 0; i < n; i++)

@@ -9,18 +9,18 @@ TESTS += tests/sasl/test_parse tests/sasl/test_sasl
 
 tests_sasl_test_parse_SOURCES = tests/sasl/test_parse.c \
 	sasl_plugin/oauth_parse.c sasl_plugin/oauth_parse.h
-tests_sasl_test_parse_CPPFLAGS = $(AM_CPPFLAGS) -I$(top_srcdir)/tests \
+tests_sasl_test_parse_CPPFLAGS = $(AM_CPPFLAGS) $(TESTLIB_CPPFLAGS) \
 	-I$(top_srcdir)/sasl_plugin
+tests_sasl_test_parse_LDADD = $(TESTLIB)
 
 tests_sasl_test_sasl_SOURCES = tests/sasl/test_sasl.c \
 	sasl_plugin/oauth_parse.c sasl_plugin/oauth_parse.h \
 	sasl_plugin/overrides.c
-tests_sasl_test_sasl_CPPFLAGS = $(AM_CPPFLAGS) -I$(top_srcdir)/tests \
-	-I$(top_srcdir)/tests/unit \
+tests_sasl_test_sasl_CPPFLAGS = $(AM_CPPFLAGS) $(TESTLIB_CPPFLAGS) \
 	-I$(top_srcdir)/sasl_plugin \
 	-DSASL_PLUGIN_DIR='"$(SASL_PLUGIN_BUILDDIR)"'
 tests_sasl_test_sasl_CFLAGS = $(AM_CFLAGS) $(SQLITE_CFLAGS)
-tests_sasl_test_sasl_LDADD = libatok.la $(SASL_LIBS) \
+tests_sasl_test_sasl_LDADD = $(TESTLIB) libatok.la $(SASL_LIBS) \
 	$(CRYPTO_LIBS) $(SQLITE_LIBS)
 # the plugin it loads by path
 EXTRA_tests_sasl_test_sasl_DEPENDENCIES = sasl_plugin/libapitoken.la
@@ -44,12 +44,11 @@ EXTRA_DIST += tests/sasl/e2e_smtp_pg.sh
 noinst_PROGRAMS += tests/sasl/bench_sasl
 tests_sasl_bench_sasl_SOURCES = tests/sasl/bench_sasl.c \
 	sasl_plugin/oauth_parse.c sasl_plugin/oauth_parse.h
-tests_sasl_bench_sasl_CPPFLAGS = $(AM_CPPFLAGS) -I$(top_srcdir)/tests/unit \
+tests_sasl_bench_sasl_CPPFLAGS = $(AM_CPPFLAGS) $(TESTLIB_CPPFLAGS) \
 	-I$(top_srcdir)/sasl_plugin \
-	-DSASL_PLUGIN_DIR='"$(SASL_PLUGIN_BUILDDIR)"' \
-	-DJWT_FIXTURE_DIR='"$(abs_top_srcdir)/tests/fixtures/jwt"'
+	-DSASL_PLUGIN_DIR='"$(SASL_PLUGIN_BUILDDIR)"'
 tests_sasl_bench_sasl_CFLAGS = $(AM_CFLAGS) $(CRYPTO_CFLAGS)
-tests_sasl_bench_sasl_LDADD = libatok.la $(SASL_LIBS) \
+tests_sasl_bench_sasl_LDADD = $(TESTLIB) libatok.la $(SASL_LIBS) \
 	$(CRYPTO_LIBS) $(SQLITE_LIBS)
 
 # libFuzzer harness for the parsers: not built by default (see its header).

@@ -15,6 +15,8 @@
 
 /* A message literal with its length, so embedded NULs count. */
 #define M(s) s, sizeof(s) - 1
+/* The same as the designators of a row (struct row: msg, len). */
+#define MSG(s) .msg = s, .len = sizeof(s) - 1
 
 #define TOK "vF9dft4qmTc2Nvb3RlckBhbHRhdmlzdGEuY29tCg=="
 
@@ -76,497 +78,556 @@ static void check_row(const char *mech, size_t i, const struct row *r, int rc,
 
 static const struct row ob_rows[] = {
     /* valid */
-    {"minimal",
-     M("n,,\x01"
-       "auth=Bearer abc\x01\x01"),
-     OAUTH_OK, "", "abc", NULL, NULL},
-    {"authzid",
-     M("n,a=alice,\x01"
-       "auth=Bearer abc\x01\x01"),
-     OAUTH_OK, "alice", "abc", NULL, NULL},
-    {"y flag",
-     M("y,,\x01"
-       "auth=Bearer abc\x01\x01"),
-     OAUTH_OK, "", "abc", NULL, NULL},
-    {"RFC 7628 example",
-     M("n,a=user@example.com,\x01"
-       "host=server.example.com\x01"
-       "port=143\x01"
-       "auth=Bearer " TOK "\x01\x01"),
-     OAUTH_OK, "user@example.com", TOK, "server.example.com", "143"},
-    {"auth before host",
-     M("n,,\x01"
-       "auth=Bearer abc\x01"
-       "host=h\x01"
-       "port=1\x01\x01"),
-     OAUTH_OK, "", "abc", "h", "1"},
-    {"scheme lower",
-     M("n,,\x01"
-       "auth=bearer abc\x01\x01"),
-     OAUTH_OK, "", "abc", NULL, NULL},
-    {"scheme upper",
-     M("n,,\x01"
-       "auth=BEARER abc\x01\x01"),
-     OAUTH_OK, "", "abc", NULL, NULL},
-    {"scheme mixed",
-     M("n,,\x01"
-       "auth=BeArEr abc\x01\x01"),
-     OAUTH_OK, "", "abc", NULL, NULL},
-    {"several SP",
-     M("n,,\x01"
-       "auth=Bearer   abc\x01\x01"),
-     OAUTH_OK, "", "abc", NULL, NULL},
-    {"escapes",
-     M("n,a=a=2Cb=3Dc,\x01"
-       "auth=Bearer abc\x01\x01"),
-     OAUTH_OK, "a,b=c", "abc", NULL, NULL},
-    {"only escapes",
-     M("n,a==2C,\x01"
-       "auth=Bearer abc\x01\x01"),
-     OAUTH_OK, ",", "abc", NULL, NULL},
-    {"UTF-8 authzid",
-     M("n,a=j\xc3\xb6rg,\x01"
-       "auth=Bearer abc\x01\x01"),
-     OAUTH_OK, "j\xc3\xb6rg", "abc", NULL, NULL},
-    {"4-byte UTF-8",
-     M("n,a=\xf0\x9f\x94\x91,\x01"
-       "auth=Bearer abc\x01\x01"),
-     OAUTH_OK, "\xf0\x9f\x94\x91", "abc", NULL, NULL},
-    {"unknown key ignored",
-     M("n,,\x01"
-       "mfa=x y\tz\r\n\x01"
-       "auth=Bearer abc\x01\x01"),
-     OAUTH_OK, "", "abc", NULL, NULL},
-    {"Auth is another key",
-     M("n,,\x01"
-       "Auth=x\x01"
-       "auth=Bearer abc\x01\x01"),
-     OAUTH_OK, "", "abc", NULL, NULL},
-    {"empty unknown value",
-     M("n,,\x01"
-       "x=\x01"
-       "auth=Bearer abc\x01\x01"),
-     OAUTH_OK, "", "abc", NULL, NULL},
-    {"b64token alphabet",
-     M("n,,\x01"
-       "auth=Bearer aZ09-._~+/==\x01\x01"),
-     OAUTH_OK, "", "aZ09-._~+/==", NULL, NULL},
-    {"local token",
-     M("n,,\x01"
-       "auth=Bearer apt_0123456789ab_xyz\x01\x01"),
-     OAUTH_OK, "", "apt_0123456789ab_xyz", NULL, NULL},
-    {"JWT",
-     M("n,,\x01"
-       "auth=Bearer eyJh.eyJz.c2ln\x01\x01"),
-     OAUTH_OK, "", "eyJh.eyJz.c2ln", NULL, NULL},
-    {"discovery: empty auth",
-     M("n,,\x01"
-       "auth=\x01\x01"),
-     OAUTH_OK, "", NULL, NULL, NULL},
-    {"IPv6 host",
-     M("n,,\x01"
-       "host=[::1]\x01"
-       "auth=Bearer a\x01\x01"),
-     OAUTH_OK, "", "a", "[::1]", NULL},
-    {"port 65535",
-     M("n,,\x01"
-       "port=65535\x01"
-       "auth=Bearer a\x01\x01"),
-     OAUTH_OK, "", "a", NULL, "65535"},
-    {"error reply", M("\x01"), OAUTH_ERROR_REPLY, NULL, NULL, NULL, NULL},
+    {.name = "minimal",
+     MSG("n,,\x01"
+         "auth=Bearer abc\x01\x01"),
+     .want = OAUTH_OK,
+     .authzid = "",
+     .token = "abc"},
+    {.name = "authzid",
+     MSG("n,a=alice,\x01"
+         "auth=Bearer abc\x01\x01"),
+     .want = OAUTH_OK,
+     .authzid = "alice",
+     .token = "abc"},
+    {.name = "y flag",
+     MSG("y,,\x01"
+         "auth=Bearer abc\x01\x01"),
+     .want = OAUTH_OK,
+     .authzid = "",
+     .token = "abc"},
+    {.name = "RFC 7628 example",
+     MSG("n,a=user@example.com,\x01"
+         "host=server.example.com\x01"
+         "port=143\x01"
+         "auth=Bearer " TOK "\x01\x01"),
+     .want = OAUTH_OK,
+     .authzid = "user@example.com",
+     .token = TOK,
+     .host = "server.example.com",
+     .port = "143"},
+    {.name = "auth before host",
+     MSG("n,,\x01"
+         "auth=Bearer abc\x01"
+         "host=h\x01"
+         "port=1\x01\x01"),
+     .want = OAUTH_OK,
+     .authzid = "",
+     .token = "abc",
+     .host = "h",
+     .port = "1"},
+    {.name = "scheme lower",
+     MSG("n,,\x01"
+         "auth=bearer abc\x01\x01"),
+     .want = OAUTH_OK,
+     .authzid = "",
+     .token = "abc"},
+    {.name = "scheme upper",
+     MSG("n,,\x01"
+         "auth=BEARER abc\x01\x01"),
+     .want = OAUTH_OK,
+     .authzid = "",
+     .token = "abc"},
+    {.name = "scheme mixed",
+     MSG("n,,\x01"
+         "auth=BeArEr abc\x01\x01"),
+     .want = OAUTH_OK,
+     .authzid = "",
+     .token = "abc"},
+    {.name = "several SP",
+     MSG("n,,\x01"
+         "auth=Bearer   abc\x01\x01"),
+     .want = OAUTH_OK,
+     .authzid = "",
+     .token = "abc"},
+    {.name = "escapes",
+     MSG("n,a=a=2Cb=3Dc,\x01"
+         "auth=Bearer abc\x01\x01"),
+     .want = OAUTH_OK,
+     .authzid = "a,b=c",
+     .token = "abc"},
+    {.name = "only escapes",
+     MSG("n,a==2C,\x01"
+         "auth=Bearer abc\x01\x01"),
+     .want = OAUTH_OK,
+     .authzid = ",",
+     .token = "abc"},
+    {.name = "UTF-8 authzid",
+     MSG("n,a=j\xc3\xb6rg,\x01"
+         "auth=Bearer abc\x01\x01"),
+     .want = OAUTH_OK,
+     .authzid = "j\xc3\xb6rg",
+     .token = "abc"},
+    {.name = "4-byte UTF-8",
+     MSG("n,a=\xf0\x9f\x94\x91,\x01"
+         "auth=Bearer abc\x01\x01"),
+     .want = OAUTH_OK,
+     .authzid = "\xf0\x9f\x94\x91",
+     .token = "abc"},
+    {.name = "unknown key ignored",
+     MSG("n,,\x01"
+         "mfa=x y\tz\r\n\x01"
+         "auth=Bearer abc\x01\x01"),
+     .want = OAUTH_OK,
+     .authzid = "",
+     .token = "abc"},
+    {.name = "Auth is another key",
+     MSG("n,,\x01"
+         "Auth=x\x01"
+         "auth=Bearer abc\x01\x01"),
+     .want = OAUTH_OK,
+     .authzid = "",
+     .token = "abc"},
+    {.name = "empty unknown value",
+     MSG("n,,\x01"
+         "x=\x01"
+         "auth=Bearer abc\x01\x01"),
+     .want = OAUTH_OK,
+     .authzid = "",
+     .token = "abc"},
+    {.name = "b64token alphabet",
+     MSG("n,,\x01"
+         "auth=Bearer aZ09-._~+/==\x01\x01"),
+     .want = OAUTH_OK,
+     .authzid = "",
+     .token = "aZ09-._~+/=="},
+    {.name = "local token",
+     MSG("n,,\x01"
+         "auth=Bearer apt_0123456789ab_xyz\x01\x01"),
+     .want = OAUTH_OK,
+     .authzid = "",
+     .token = "apt_0123456789ab_xyz"},
+    {.name = "JWT",
+     MSG("n,,\x01"
+         "auth=Bearer eyJh.eyJz.c2ln\x01\x01"),
+     .want = OAUTH_OK,
+     .authzid = "",
+     .token = "eyJh.eyJz.c2ln"},
+    {.name = "discovery: empty auth",
+     MSG("n,,\x01"
+         "auth=\x01\x01"),
+     .want = OAUTH_OK,
+     .authzid = ""},
+    {.name = "IPv6 host",
+     MSG("n,,\x01"
+         "host=[::1]\x01"
+         "auth=Bearer a\x01\x01"),
+     .want = OAUTH_OK,
+     .authzid = "",
+     .token = "a",
+     .host = "[::1]"},
+    {.name = "port 65535",
+     MSG("n,,\x01"
+         "port=65535\x01"
+         "auth=Bearer a\x01\x01"),
+     .want = OAUTH_OK,
+     .authzid = "",
+     .token = "a",
+     .port = "65535"},
+    {.name = "error reply", MSG("\x01"), .want = OAUTH_ERROR_REPLY},
 
     /* GS2 header */
-    {"empty", M(""), OAUTH_E_TRUNCATED, NULL, NULL, NULL, NULL},
-    {"two kvsep", M("\x01\x01"), OAUTH_E_GS2, NULL, NULL, NULL, NULL},
-    {"channel binding",
-     M("p=tls-unique,,\x01"
-       "auth=Bearer abc\x01\x01"),
-     OAUTH_E_CBIND, NULL, NULL, NULL, NULL},
-    {"channel binding bare p",
-     M("p,,\x01"
-       "auth=Bearer abc\x01\x01"),
-     OAUTH_E_CBIND, NULL, NULL, NULL, NULL},
-    {"bad flag",
-     M("x,,\x01"
-       "auth=Bearer abc\x01\x01"),
-     OAUTH_E_GS2, NULL, NULL, NULL, NULL},
-    {"upper flag",
-     M("N,,\x01"
-       "auth=Bearer abc\x01\x01"),
-     OAUTH_E_GS2, NULL, NULL, NULL, NULL},
-    {"no comma",
-     M("n\x01"
-       "auth=Bearer abc\x01\x01"),
-     OAUTH_E_GS2, NULL, NULL, NULL, NULL},
-    {"one comma",
-     M("n,\x01"
-       "auth=Bearer abc\x01\x01"),
-     OAUTH_E_GS2, NULL, NULL, NULL, NULL},
-    {"gs2-nonstd-flag F",
-     M("F,n,,\x01"
-       "auth=Bearer abc\x01\x01"),
-     OAUTH_E_GS2, NULL, NULL, NULL, NULL},
-    {"b= not a=",
-     M("n,b=alice,\x01"
-       "auth=Bearer abc\x01\x01"),
-     OAUTH_E_GS2, NULL, NULL, NULL, NULL},
-    {"no kvsep after header (KAFKA-7182)", M("n,,auth=Bearer abc\x01\x01"),
-     OAUTH_E_GS2, NULL, NULL, NULL, NULL},
-    {"comma in authzid",
-     M("n,a=al,ice,\x01"
-       "auth=Bearer abc\x01\x01"),
-     OAUTH_E_GS2, NULL, NULL, NULL, NULL},
+    {.name = "empty", MSG(""), .want = OAUTH_E_TRUNCATED},
+    {.name = "two kvsep", MSG("\x01\x01"), .want = OAUTH_E_GS2},
+    {.name = "channel binding",
+     MSG("p=tls-unique,,\x01"
+         "auth=Bearer abc\x01\x01"),
+     .want = OAUTH_E_CBIND},
+    {.name = "channel binding bare p",
+     MSG("p,,\x01"
+         "auth=Bearer abc\x01\x01"),
+     .want = OAUTH_E_CBIND},
+    {.name = "bad flag",
+     MSG("x,,\x01"
+         "auth=Bearer abc\x01\x01"),
+     .want = OAUTH_E_GS2},
+    {.name = "upper flag",
+     MSG("N,,\x01"
+         "auth=Bearer abc\x01\x01"),
+     .want = OAUTH_E_GS2},
+    {.name = "no comma",
+     MSG("n\x01"
+         "auth=Bearer abc\x01\x01"),
+     .want = OAUTH_E_GS2},
+    {.name = "one comma",
+     MSG("n,\x01"
+         "auth=Bearer abc\x01\x01"),
+     .want = OAUTH_E_GS2},
+    {.name = "gs2-nonstd-flag F",
+     MSG("F,n,,\x01"
+         "auth=Bearer abc\x01\x01"),
+     .want = OAUTH_E_GS2},
+    {.name = "b= not a=",
+     MSG("n,b=alice,\x01"
+         "auth=Bearer abc\x01\x01"),
+     .want = OAUTH_E_GS2},
+    {.name = "no kvsep after header (KAFKA-7182)",
+     MSG("n,,auth=Bearer abc\x01\x01"),
+     .want = OAUTH_E_GS2},
+    {.name = "comma in authzid",
+     MSG("n,a=al,ice,\x01"
+         "auth=Bearer abc\x01\x01"),
+     .want = OAUTH_E_GS2},
 
     /* authzid */
-    {"empty a=",
-     M("n,a=,\x01"
-       "auth=Bearer abc\x01\x01"),
-     OAUTH_E_AUTHZID, NULL, NULL, NULL, NULL},
-    {"lower-case escape",
-     M("n,a=a=2c,\x01"
-       "auth=Bearer abc\x01\x01"),
-     OAUTH_E_AUTHZID, NULL, NULL, NULL, NULL},
-    {"other escape",
-     M("n,a=a=41,\x01"
-       "auth=Bearer abc\x01\x01"),
-     OAUTH_E_AUTHZID, NULL, NULL, NULL, NULL},
-    {"bare =",
-     M("n,a=a=b,\x01"
-       "auth=Bearer abc\x01\x01"),
-     OAUTH_E_AUTHZID, NULL, NULL, NULL, NULL},
-    {"= at end",
-     M("n,a=a=,\x01"
-       "auth=Bearer abc\x01\x01"),
-     OAUTH_E_AUTHZID, NULL, NULL, NULL, NULL},
-    {"=2 at end",
-     M("n,a=a=2,\x01"
-       "auth=Bearer abc\x01\x01"),
-     OAUTH_E_AUTHZID, NULL, NULL, NULL, NULL},
-    {"control in authzid",
-     M("n,a=a\x02z,\x01"
-       "auth=Bearer abc\x01\x01"),
-     OAUTH_E_AUTHZID, NULL, NULL, NULL, NULL},
-    {"kvsep in authzid",
-     M("n,a=a\x01z,\x01"
-       "auth=Bearer abc\x01\x01"),
-     OAUTH_E_AUTHZID, NULL, NULL, NULL, NULL},
-    {"DEL in authzid",
-     M("n,a=a\x7fz,\x01"
-       "auth=Bearer abc\x01\x01"),
-     OAUTH_E_AUTHZID, NULL, NULL, NULL, NULL},
-    {"space in authzid",
-     M("n,a=a z,\x01"
-       "auth=Bearer abc\x01\x01"),
-     OAUTH_E_AUTHZID, NULL, NULL, NULL, NULL},
-    {"invalid UTF-8",
-     M("n,a=\xff,\x01"
-       "auth=Bearer abc\x01\x01"),
-     OAUTH_E_AUTHZID, NULL, NULL, NULL, NULL},
-    {"overlong UTF-8",
-     M("n,a=\xc0\xaf,\x01"
-       "auth=Bearer abc\x01\x01"),
-     OAUTH_E_AUTHZID, NULL, NULL, NULL, NULL},
-    {"truncated UTF-8",
-     M("n,a=\xc3,\x01"
-       "auth=Bearer abc\x01\x01"),
-     OAUTH_E_AUTHZID, NULL, NULL, NULL, NULL},
-    {"UTF-16 surrogate",
-     M("n,a=\xed\xa0\x80,\x01"
-       "auth=Bearer abc\x01\x01"),
-     OAUTH_E_AUTHZID, NULL, NULL, NULL, NULL},
+    {.name = "empty a=",
+     MSG("n,a=,\x01"
+         "auth=Bearer abc\x01\x01"),
+     .want = OAUTH_E_AUTHZID},
+    {.name = "lower-case escape",
+     MSG("n,a=a=2c,\x01"
+         "auth=Bearer abc\x01\x01"),
+     .want = OAUTH_E_AUTHZID},
+    {.name = "other escape",
+     MSG("n,a=a=41,\x01"
+         "auth=Bearer abc\x01\x01"),
+     .want = OAUTH_E_AUTHZID},
+    {.name = "bare =",
+     MSG("n,a=a=b,\x01"
+         "auth=Bearer abc\x01\x01"),
+     .want = OAUTH_E_AUTHZID},
+    {.name = "= at end",
+     MSG("n,a=a=,\x01"
+         "auth=Bearer abc\x01\x01"),
+     .want = OAUTH_E_AUTHZID},
+    {.name = "=2 at end",
+     MSG("n,a=a=2,\x01"
+         "auth=Bearer abc\x01\x01"),
+     .want = OAUTH_E_AUTHZID},
+    {.name = "control in authzid",
+     MSG("n,a=a\x02z,\x01"
+         "auth=Bearer abc\x01\x01"),
+     .want = OAUTH_E_AUTHZID},
+    {.name = "kvsep in authzid",
+     MSG("n,a=a\x01z,\x01"
+         "auth=Bearer abc\x01\x01"),
+     .want = OAUTH_E_AUTHZID},
+    {.name = "DEL in authzid",
+     MSG("n,a=a\x7fz,\x01"
+         "auth=Bearer abc\x01\x01"),
+     .want = OAUTH_E_AUTHZID},
+    {.name = "space in authzid",
+     MSG("n,a=a z,\x01"
+         "auth=Bearer abc\x01\x01"),
+     .want = OAUTH_E_AUTHZID},
+    {.name = "invalid UTF-8",
+     MSG("n,a=\xff,\x01"
+         "auth=Bearer abc\x01\x01"),
+     .want = OAUTH_E_AUTHZID},
+    {.name = "overlong UTF-8",
+     MSG("n,a=\xc0\xaf,\x01"
+         "auth=Bearer abc\x01\x01"),
+     .want = OAUTH_E_AUTHZID},
+    {.name = "truncated UTF-8",
+     MSG("n,a=\xc3,\x01"
+         "auth=Bearer abc\x01\x01"),
+     .want = OAUTH_E_AUTHZID},
+    {.name = "UTF-16 surrogate",
+     MSG("n,a=\xed\xa0\x80,\x01"
+         "auth=Bearer abc\x01\x01"),
+     .want = OAUTH_E_AUTHZID},
 
     /* key/value pairs */
-    {"no pairs", M("n,,\x01\x01"), OAUTH_E_NO_AUTH, NULL, NULL, NULL, NULL},
-    {"host only",
-     M("n,,\x01"
-       "host=h\x01\x01"),
-     OAUTH_E_NO_AUTH, NULL, NULL, NULL, NULL},
-    {"two auth",
-     M("n,,\x01"
-       "auth=Bearer a\x01"
-       "auth=Bearer b\x01\x01"),
-     OAUTH_E_DUPLICATE, NULL, NULL, NULL, NULL},
-    {"two host",
-     M("n,,\x01"
-       "host=a\x01"
-       "host=b\x01"
-       "auth=Bearer b\x01\x01"),
-     OAUTH_E_DUPLICATE, NULL, NULL, NULL, NULL},
-    {"two port",
-     M("n,,\x01"
-       "port=1\x01"
-       "port=2\x01"
-       "auth=Bearer b\x01\x01"),
-     OAUTH_E_DUPLICATE, NULL, NULL, NULL, NULL},
-    {"space in key",
-     M("n,,\x01"
-       "au th=x\x01"
-       "auth=Bearer a\x01\x01"),
-     OAUTH_E_KVPAIR, NULL, NULL, NULL, NULL},
-    {"digit in key",
-     M("n,,\x01"
-       "auth1=x\x01"
-       "auth=Bearer a\x01\x01"),
-     OAUTH_E_KVPAIR, NULL, NULL, NULL, NULL},
-    {"empty key",
-     M("n,,\x01"
-       "=x\x01"
-       "auth=Bearer a\x01\x01"),
-     OAUTH_E_KVPAIR, NULL, NULL, NULL, NULL},
-    {"no =",
-     M("n,,\x01"
-       "auth\x01\x01"),
-     OAUTH_E_KVPAIR, NULL, NULL, NULL, NULL},
-    {"DEL in value",
-     M("n,,\x01"
-       "x=\x7f\x01"
-       "auth=Bearer a\x01\x01"),
-     OAUTH_E_KVPAIR, NULL, NULL, NULL, NULL},
-    {"control in value",
-     M("n,,\x01"
-       "x=\x02\x01"
-       "auth=Bearer a\x01\x01"),
-     OAUTH_E_KVPAIR, NULL, NULL, NULL, NULL},
-    {"8-bit in value",
-     M("n,,\x01"
-       "x=\xc3\xa9\x01"
-       "auth=Bearer a\x01\x01"),
-     OAUTH_E_KVPAIR, NULL, NULL, NULL, NULL},
+    {.name = "no pairs", MSG("n,,\x01\x01"), .want = OAUTH_E_NO_AUTH},
+    {.name = "host only",
+     MSG("n,,\x01"
+         "host=h\x01\x01"),
+     .want = OAUTH_E_NO_AUTH},
+    {.name = "two auth",
+     MSG("n,,\x01"
+         "auth=Bearer a\x01"
+         "auth=Bearer b\x01\x01"),
+     .want = OAUTH_E_DUPLICATE},
+    {.name = "two host",
+     MSG("n,,\x01"
+         "host=a\x01"
+         "host=b\x01"
+         "auth=Bearer b\x01\x01"),
+     .want = OAUTH_E_DUPLICATE},
+    {.name = "two port",
+     MSG("n,,\x01"
+         "port=1\x01"
+         "port=2\x01"
+         "auth=Bearer b\x01\x01"),
+     .want = OAUTH_E_DUPLICATE},
+    {.name = "space in key",
+     MSG("n,,\x01"
+         "au th=x\x01"
+         "auth=Bearer a\x01\x01"),
+     .want = OAUTH_E_KVPAIR},
+    {.name = "digit in key",
+     MSG("n,,\x01"
+         "auth1=x\x01"
+         "auth=Bearer a\x01\x01"),
+     .want = OAUTH_E_KVPAIR},
+    {.name = "empty key",
+     MSG("n,,\x01"
+         "=x\x01"
+         "auth=Bearer a\x01\x01"),
+     .want = OAUTH_E_KVPAIR},
+    {.name = "no =",
+     MSG("n,,\x01"
+         "auth\x01\x01"),
+     .want = OAUTH_E_KVPAIR},
+    {.name = "DEL in value",
+     MSG("n,,\x01"
+         "x=\x7f\x01"
+         "auth=Bearer a\x01\x01"),
+     .want = OAUTH_E_KVPAIR},
+    {.name = "control in value",
+     MSG("n,,\x01"
+         "x=\x02\x01"
+         "auth=Bearer a\x01\x01"),
+     .want = OAUTH_E_KVPAIR},
+    {.name = "8-bit in value",
+     MSG("n,,\x01"
+         "x=\xc3\xa9\x01"
+         "auth=Bearer a\x01\x01"),
+     .want = OAUTH_E_KVPAIR},
 
     /* auth value */
-    {"Basic scheme",
-     M("n,,\x01"
-       "auth=Basic YTpi\x01\x01"),
-     OAUTH_E_SCHEME, NULL, NULL, NULL, NULL},
-    {"no SP",
-     M("n,,\x01"
-       "auth=Bearerabc\x01\x01"),
-     OAUTH_E_SCHEME, NULL, NULL, NULL, NULL},
-    {"scheme only",
-     M("n,,\x01"
-       "auth=Bearer\x01\x01"),
-     OAUTH_E_SCHEME, NULL, NULL, NULL, NULL},
-    {"HTAB after scheme",
-     M("n,,\x01"
-       "auth=Bearer\tabc\x01\x01"),
-     OAUTH_E_SCHEME, NULL, NULL, NULL, NULL},
-    {"leading SP",
-     M("n,,\x01"
-       "auth= Bearer abc\x01\x01"),
-     OAUTH_E_SCHEME, NULL, NULL, NULL, NULL},
-    {"scheme prefix",
-     M("n,,\x01"
-       "auth=Bear abc\x01\x01"),
-     OAUTH_E_SCHEME, NULL, NULL, NULL, NULL},
-    {"empty token",
-     M("n,,\x01"
-       "auth=Bearer \x01\x01"),
-     OAUTH_E_TOKEN, NULL, NULL, NULL, NULL},
-    {"SP in token",
-     M("n,,\x01"
-       "auth=Bearer a b\x01\x01"),
-     OAUTH_E_TOKEN, NULL, NULL, NULL, NULL},
-    {"trailing SP",
-     M("n,,\x01"
-       "auth=Bearer abc \x01\x01"),
-     OAUTH_E_TOKEN, NULL, NULL, NULL, NULL},
-    {"= inside token",
-     M("n,,\x01"
-       "auth=Bearer a=b\x01\x01"),
-     OAUTH_E_TOKEN, NULL, NULL, NULL, NULL},
-    {"only =",
-     M("n,,\x01"
-       "auth=Bearer ==\x01\x01"),
-     OAUTH_E_TOKEN, NULL, NULL, NULL, NULL},
-    {"quote in token",
-     M("n,,\x01"
-       "auth=Bearer a\"b\x01\x01"),
-     OAUTH_E_TOKEN, NULL, NULL, NULL, NULL},
-    {"comma in token",
-     M("n,,\x01"
-       "auth=Bearer a,b\x01\x01"),
-     OAUTH_E_TOKEN, NULL, NULL, NULL, NULL},
-    {"CR in token",
-     M("n,,\x01"
-       "auth=Bearer a\rb\x01\x01"),
-     OAUTH_E_TOKEN, NULL, NULL, NULL, NULL},
+    {.name = "Basic scheme",
+     MSG("n,,\x01"
+         "auth=Basic YTpi\x01\x01"),
+     .want = OAUTH_E_SCHEME},
+    {.name = "no SP",
+     MSG("n,,\x01"
+         "auth=Bearerabc\x01\x01"),
+     .want = OAUTH_E_SCHEME},
+    {.name = "scheme only",
+     MSG("n,,\x01"
+         "auth=Bearer\x01\x01"),
+     .want = OAUTH_E_SCHEME},
+    {.name = "HTAB after scheme",
+     MSG("n,,\x01"
+         "auth=Bearer\tabc\x01\x01"),
+     .want = OAUTH_E_SCHEME},
+    {.name = "leading SP",
+     MSG("n,,\x01"
+         "auth= Bearer abc\x01\x01"),
+     .want = OAUTH_E_SCHEME},
+    {.name = "scheme prefix",
+     MSG("n,,\x01"
+         "auth=Bear abc\x01\x01"),
+     .want = OAUTH_E_SCHEME},
+    {.name = "empty token",
+     MSG("n,,\x01"
+         "auth=Bearer \x01\x01"),
+     .want = OAUTH_E_TOKEN},
+    {.name = "SP in token",
+     MSG("n,,\x01"
+         "auth=Bearer a b\x01\x01"),
+     .want = OAUTH_E_TOKEN},
+    {.name = "trailing SP",
+     MSG("n,,\x01"
+         "auth=Bearer abc \x01\x01"),
+     .want = OAUTH_E_TOKEN},
+    {.name = "= inside token",
+     MSG("n,,\x01"
+         "auth=Bearer a=b\x01\x01"),
+     .want = OAUTH_E_TOKEN},
+    {.name = "only =",
+     MSG("n,,\x01"
+         "auth=Bearer ==\x01\x01"),
+     .want = OAUTH_E_TOKEN},
+    {.name = "quote in token",
+     MSG("n,,\x01"
+         "auth=Bearer a\"b\x01\x01"),
+     .want = OAUTH_E_TOKEN},
+    {.name = "comma in token",
+     MSG("n,,\x01"
+         "auth=Bearer a,b\x01\x01"),
+     .want = OAUTH_E_TOKEN},
+    {.name = "CR in token",
+     MSG("n,,\x01"
+         "auth=Bearer a\rb\x01\x01"),
+     .want = OAUTH_E_TOKEN},
 
     /* host and port */
-    {"empty host",
-     M("n,,\x01"
-       "host=\x01"
-       "auth=Bearer a\x01\x01"),
-     OAUTH_E_HOST, NULL, NULL, NULL, NULL},
-    {"SP in host",
-     M("n,,\x01"
-       "host=a b\x01"
-       "auth=Bearer a\x01\x01"),
-     OAUTH_E_HOST, NULL, NULL, NULL, NULL},
-    {"empty port",
-     M("n,,\x01"
-       "port=\x01"
-       "auth=Bearer a\x01\x01"),
-     OAUTH_E_HOST, NULL, NULL, NULL, NULL},
-    {"port letters",
-     M("n,,\x01"
-       "port=imap\x01"
-       "auth=Bearer a\x01\x01"),
-     OAUTH_E_HOST, NULL, NULL, NULL, NULL},
-    {"port 6 digits",
-     M("n,,\x01"
-       "port=100000\x01"
-       "auth=Bearer a\x01\x01"),
-     OAUTH_E_HOST, NULL, NULL, NULL, NULL},
-    {"port negative",
-     M("n,,\x01"
-       "port=-1\x01"
-       "auth=Bearer a\x01\x01"),
-     OAUTH_E_HOST, NULL, NULL, NULL, NULL},
+    {.name = "empty host",
+     MSG("n,,\x01"
+         "host=\x01"
+         "auth=Bearer a\x01\x01"),
+     .want = OAUTH_E_HOST},
+    {.name = "SP in host",
+     MSG("n,,\x01"
+         "host=a b\x01"
+         "auth=Bearer a\x01\x01"),
+     .want = OAUTH_E_HOST},
+    {.name = "empty port",
+     MSG("n,,\x01"
+         "port=\x01"
+         "auth=Bearer a\x01\x01"),
+     .want = OAUTH_E_HOST},
+    {.name = "port letters",
+     MSG("n,,\x01"
+         "port=imap\x01"
+         "auth=Bearer a\x01\x01"),
+     .want = OAUTH_E_HOST},
+    {.name = "port 6 digits",
+     MSG("n,,\x01"
+         "port=100000\x01"
+         "auth=Bearer a\x01\x01"),
+     .want = OAUTH_E_HOST},
+    {.name = "port negative",
+     MSG("n,,\x01"
+         "port=-1\x01"
+         "auth=Bearer a\x01\x01"),
+     .want = OAUTH_E_HOST},
 
     /* framing */
-    {"one final kvsep",
-     M("n,,\x01"
-       "auth=Bearer abc\x01"),
-     OAUTH_E_TRUNCATED, NULL, NULL, NULL, NULL},
-    {"no final kvsep",
-     M("n,,\x01"
-       "auth=Bearer abc"),
-     OAUTH_E_TRUNCATED, NULL, NULL, NULL, NULL},
-    {"header only", M("n,,\x01"), OAUTH_E_TRUNCATED, NULL, NULL, NULL, NULL},
-    {"header without kvsep", M("n,,"), OAUTH_E_TRUNCATED, NULL, NULL, NULL,
-     NULL},
-    {"byte after end",
-     M("n,,\x01"
-       "auth=Bearer abc\x01\x01x"),
-     OAUTH_E_TRAILING, NULL, NULL, NULL, NULL},
-    {"kvsep after end",
-     M("n,,\x01"
-       "auth=Bearer abc\x01\x01\x01"),
-     OAUTH_E_TRAILING, NULL, NULL, NULL, NULL},
-    {"NUL after end",
-     M("n,,\x01"
-       "auth=Bearer abc\x01\x01\0"),
-     OAUTH_E_NUL, NULL, NULL, NULL, NULL},
-    {"NUL in token",
-     M("n,,\x01"
-       "auth=Bearer a\0bc\x01\x01"),
-     OAUTH_E_NUL, NULL, NULL, NULL, NULL},
-    {"NUL in authzid",
-     M("n,a=al\0ice,\x01"
-       "auth=Bearer abc\x01\x01"),
-     OAUTH_E_NUL, NULL, NULL, NULL, NULL},
-    {"NUL first", M("\0"), OAUTH_E_NUL, NULL, NULL, NULL, NULL},
-    {"kvsep then NUL", M("\x01\0"), OAUTH_E_NUL, NULL, NULL, NULL, NULL},
-    {"error reply plus byte", M("\x01x"), OAUTH_E_GS2, NULL, NULL, NULL, NULL},
+    {.name = "one final kvsep",
+     MSG("n,,\x01"
+         "auth=Bearer abc\x01"),
+     .want = OAUTH_E_TRUNCATED},
+    {.name = "no final kvsep",
+     MSG("n,,\x01"
+         "auth=Bearer abc"),
+     .want = OAUTH_E_TRUNCATED},
+    {.name = "header only", MSG("n,,\x01"), .want = OAUTH_E_TRUNCATED},
+    {.name = "header without kvsep", MSG("n,,"), .want = OAUTH_E_TRUNCATED},
+    {.name = "byte after end",
+     MSG("n,,\x01"
+         "auth=Bearer abc\x01\x01x"),
+     .want = OAUTH_E_TRAILING},
+    {.name = "kvsep after end",
+     MSG("n,,\x01"
+         "auth=Bearer abc\x01\x01\x01"),
+     .want = OAUTH_E_TRAILING},
+    {.name = "NUL after end",
+     MSG("n,,\x01"
+         "auth=Bearer abc\x01\x01\0"),
+     .want = OAUTH_E_NUL},
+    {.name = "NUL in token",
+     MSG("n,,\x01"
+         "auth=Bearer a\0bc\x01\x01"),
+     .want = OAUTH_E_NUL},
+    {.name = "NUL in authzid",
+     MSG("n,a=al\0ice,\x01"
+         "auth=Bearer abc\x01\x01"),
+     .want = OAUTH_E_NUL},
+    {.name = "NUL first", MSG("\0"), .want = OAUTH_E_NUL},
+    {.name = "kvsep then NUL", MSG("\x01\0"), .want = OAUTH_E_NUL},
+    {.name = "error reply plus byte", MSG("\x01x"), .want = OAUTH_E_GS2},
 };
 
 static const struct row xo_rows[] = {
-    {"minimal",
-     M("user=alice\x01"
-       "auth=Bearer abc\x01\x01"),
-     OAUTH_OK, "alice", "abc", NULL, NULL},
-    {"Google example",
-     M("user=someuser@example.com\x01"
-       "auth=Bearer ya29.vF9dft4qmTc2Nvb3RlckBhbHRhdmlzdGEu"
-       "Y29tCg\x01\x01"),
-     OAUTH_OK, "someuser@example.com",
-     "ya29.vF9dft4qmTc2Nvb3RlckBhbHRhdmlzdGEuY29tCg", NULL, NULL},
-    {"scheme lower",
-     M("user=alice\x01"
-       "auth=bearer abc\x01\x01"),
-     OAUTH_OK, "alice", "abc", NULL, NULL},
-    {"several SP",
-     M("user=alice\x01"
-       "auth=Bearer  abc\x01\x01"),
-     OAUTH_OK, "alice", "abc", NULL, NULL},
-    {"comma and = in user",
-     M("user=a,b=c\x01"
-       "auth=Bearer abc\x01\x01"),
-     OAUTH_OK, "a,b=c", "abc", NULL, NULL},
-    {"UTF-8 user",
-     M("user=j\xc3\xb6rg\x01"
-       "auth=Bearer abc\x01\x01"),
-     OAUTH_OK, "j\xc3\xb6rg", "abc", NULL, NULL},
-    {"error reply", M("\x01"), OAUTH_ERROR_REPLY, NULL, NULL, NULL, NULL},
+    {.name = "minimal",
+     MSG("user=alice\x01"
+         "auth=Bearer abc\x01\x01"),
+     .want = OAUTH_OK,
+     .authzid = "alice",
+     .token = "abc"},
+    {.name = "Google example",
+     MSG("user=someuser@example.com\x01"
+         "auth=Bearer ya29.vF9dft4qmTc2Nvb3RlckBhbHRhdmlzdGEu"
+         "Y29tCg\x01\x01"),
+     .want = OAUTH_OK,
+     .authzid = "someuser@example.com",
+     .token = "ya29.vF9dft4qmTc2Nvb3RlckBhbHRhdmlzdGEuY29tCg"},
+    {.name = "scheme lower",
+     MSG("user=alice\x01"
+         "auth=bearer abc\x01\x01"),
+     .want = OAUTH_OK,
+     .authzid = "alice",
+     .token = "abc"},
+    {.name = "several SP",
+     MSG("user=alice\x01"
+         "auth=Bearer  abc\x01\x01"),
+     .want = OAUTH_OK,
+     .authzid = "alice",
+     .token = "abc"},
+    {.name = "comma and = in user",
+     MSG("user=a,b=c\x01"
+         "auth=Bearer abc\x01\x01"),
+     .want = OAUTH_OK,
+     .authzid = "a,b=c",
+     .token = "abc"},
+    {.name = "UTF-8 user",
+     MSG("user=j\xc3\xb6rg\x01"
+         "auth=Bearer abc\x01\x01"),
+     .want = OAUTH_OK,
+     .authzid = "j\xc3\xb6rg",
+     .token = "abc"},
+    {.name = "error reply", MSG("\x01"), .want = OAUTH_ERROR_REPLY},
 
-    {"empty", M(""), OAUTH_E_TRUNCATED, NULL, NULL, NULL, NULL},
-    {"empty user",
-     M("user=\x01"
-       "auth=Bearer abc\x01\x01"),
-     OAUTH_E_AUTHZID, NULL, NULL, NULL, NULL},
-    {"control in user",
-     M("user=a\x02"
-       "b\x01"
-       "auth=Bearer abc\x01\x01"),
-     OAUTH_E_AUTHZID, NULL, NULL, NULL, NULL},
-    {"space in user",
-     M("user=a b\x01"
-       "auth=Bearer abc\x01\x01"),
-     OAUTH_E_AUTHZID, NULL, NULL, NULL, NULL},
-    {"bad UTF-8 user",
-     M("user=\xfe\x01"
-       "auth=Bearer abc\x01\x01"),
-     OAUTH_E_AUTHZID, NULL, NULL, NULL, NULL},
-    {"auth first",
-     M("auth=Bearer abc\x01"
-       "user=alice\x01\x01"),
-     OAUTH_E_KVPAIR, NULL, NULL, NULL, NULL},
-    {"User capitalised",
-     M("User=alice\x01"
-       "auth=Bearer abc\x01\x01"),
-     OAUTH_E_KVPAIR, NULL, NULL, NULL, NULL},
-    {"extra key",
-     M("user=alice\x01"
-       "host=h\x01"
-       "auth=Bearer abc\x01\x01"),
-     OAUTH_E_KVPAIR, NULL, NULL, NULL, NULL},
-    {"GS2 header",
-     M("n,,\x01"
-       "auth=Bearer abc\x01\x01"),
-     OAUTH_E_KVPAIR, NULL, NULL, NULL, NULL},
-    {"no auth", M("user=alice\x01\x01"), OAUTH_E_KVPAIR, NULL, NULL, NULL,
-     NULL},
-    {"Basic",
-     M("user=alice\x01"
-       "auth=Basic abc\x01\x01"),
-     OAUTH_E_SCHEME, NULL, NULL, NULL, NULL},
-    {"empty auth",
-     M("user=alice\x01"
-       "auth=\x01\x01"),
-     OAUTH_E_SCHEME, NULL, NULL, NULL, NULL},
-    {"no SP",
-     M("user=alice\x01"
-       "auth=Bearerabc\x01\x01"),
-     OAUTH_E_SCHEME, NULL, NULL, NULL, NULL},
-    {"empty token",
-     M("user=alice\x01"
-       "auth=Bearer \x01\x01"),
-     OAUTH_E_TOKEN, NULL, NULL, NULL, NULL},
-    {"SP in token",
-     M("user=alice\x01"
-       "auth=Bearer a b\x01\x01"),
-     OAUTH_E_TOKEN, NULL, NULL, NULL, NULL},
-    {"one final kvsep",
-     M("user=alice\x01"
-       "auth=Bearer abc\x01"),
-     OAUTH_E_TRUNCATED, NULL, NULL, NULL, NULL},
-    {"no final kvsep",
-     M("user=alice\x01"
-       "auth=Bearer abc"),
-     OAUTH_E_TRUNCATED, NULL, NULL, NULL, NULL},
-    {"user only", M("user=alice"), OAUTH_E_TRUNCATED, NULL, NULL, NULL, NULL},
-    {"trailing",
-     M("user=alice\x01"
-       "auth=Bearer abc\x01\x01x"),
-     OAUTH_E_TRAILING, NULL, NULL, NULL, NULL},
-    {"NUL in user",
-     M("user=al\0ice\x01"
-       "auth=Bearer abc\x01\x01"),
-     OAUTH_E_NUL, NULL, NULL, NULL, NULL},
-    {"NUL in token",
-     M("user=alice\x01"
-       "auth=Bearer a\0b\x01\x01"),
-     OAUTH_E_NUL, NULL, NULL, NULL, NULL},
+    {.name = "empty", MSG(""), .want = OAUTH_E_TRUNCATED},
+    {.name = "empty user",
+     MSG("user=\x01"
+         "auth=Bearer abc\x01\x01"),
+     .want = OAUTH_E_AUTHZID},
+    {.name = "control in user",
+     MSG("user=a\x02"
+         "b\x01"
+         "auth=Bearer abc\x01\x01"),
+     .want = OAUTH_E_AUTHZID},
+    {.name = "space in user",
+     MSG("user=a b\x01"
+         "auth=Bearer abc\x01\x01"),
+     .want = OAUTH_E_AUTHZID},
+    {.name = "bad UTF-8 user",
+     MSG("user=\xfe\x01"
+         "auth=Bearer abc\x01\x01"),
+     .want = OAUTH_E_AUTHZID},
+    {.name = "auth first",
+     MSG("auth=Bearer abc\x01"
+         "user=alice\x01\x01"),
+     .want = OAUTH_E_KVPAIR},
+    {.name = "User capitalised",
+     MSG("User=alice\x01"
+         "auth=Bearer abc\x01\x01"),
+     .want = OAUTH_E_KVPAIR},
+    {.name = "extra key",
+     MSG("user=alice\x01"
+         "host=h\x01"
+         "auth=Bearer abc\x01\x01"),
+     .want = OAUTH_E_KVPAIR},
+    {.name = "GS2 header",
+     MSG("n,,\x01"
+         "auth=Bearer abc\x01\x01"),
+     .want = OAUTH_E_KVPAIR},
+    {.name = "no auth", MSG("user=alice\x01\x01"), .want = OAUTH_E_KVPAIR},
+    {.name = "Basic",
+     MSG("user=alice\x01"
+         "auth=Basic abc\x01\x01"),
+     .want = OAUTH_E_SCHEME},
+    {.name = "empty auth",
+     MSG("user=alice\x01"
+         "auth=\x01\x01"),
+     .want = OAUTH_E_SCHEME},
+    {.name = "no SP",
+     MSG("user=alice\x01"
+         "auth=Bearerabc\x01\x01"),
+     .want = OAUTH_E_SCHEME},
+    {.name = "empty token",
+     MSG("user=alice\x01"
+         "auth=Bearer \x01\x01"),
+     .want = OAUTH_E_TOKEN},
+    {.name = "SP in token",
+     MSG("user=alice\x01"
+         "auth=Bearer a b\x01\x01"),
+     .want = OAUTH_E_TOKEN},
+    {.name = "one final kvsep",
+     MSG("user=alice\x01"
+         "auth=Bearer abc\x01"),
+     .want = OAUTH_E_TRUNCATED},
+    {.name = "no final kvsep",
+     MSG("user=alice\x01"
+         "auth=Bearer abc"),
+     .want = OAUTH_E_TRUNCATED},
+    {.name = "user only", MSG("user=alice"), .want = OAUTH_E_TRUNCATED},
+    {.name = "trailing",
+     MSG("user=alice\x01"
+         "auth=Bearer abc\x01\x01x"),
+     .want = OAUTH_E_TRAILING},
+    {.name = "NUL in user",
+     MSG("user=al\0ice\x01"
+         "auth=Bearer abc\x01\x01"),
+     .want = OAUTH_E_NUL},
+    {.name = "NUL in token",
+     MSG("user=alice\x01"
+         "auth=Bearer a\0b\x01\x01"),
+     .want = OAUTH_E_NUL},
 };
 
 static void test_tables(void)

@@ -31,9 +31,11 @@
 #include "local.h"
 #include "oauth_parse.h"
 #include "plugin.h"
+#include "sasl_cb.h"
 #include "store.h"
 #include "tap.h"
 #include "token.h"
+#include "tokens.h"
 
 #ifndef SASL_PLUGIN_DIR
 #error "SASL_PLUGIN_DIR must name the directory of the built plugin"
@@ -43,9 +45,6 @@
 
 /* A message literal with its length, so embedded NULs count. */
 #define M_(s) s, sizeof(s) - 1
-
-/* libsasl2 callbacks are stored as int (*)(void). */
-#define CB(f) ((sasl_callback_ft)(void (*)(void))(f))
 
 static char tok_alice[80], tok_bob[80], tok_rev[80], tok_forged[80];
 static char tok_4k[4097];
@@ -86,39 +85,16 @@ static int cb_log(void *ctx, int level, const char *message)
 	return SASL_OK;
 }
 
-static int cb_getpath(void *ctx, const char **path)
-{
-	(void)ctx;
-	*path = SASL_PLUGIN_DIR;
-	return SASL_OK;
-}
-
-static int cb_getopt(void *ctx, const char *plugin, const char *option,
-                     const char **result, unsigned *len)
-{
-	const char *v = NULL;
-
-	(void)ctx;
-	(void)plugin;
-	if (strcmp(option, OPT_CONFIG) == 0)
-		v = opt_config;
-	else if (strcmp(option, OPT_SCOPE) == 0)
-		v = opt_scope;
-	else if (strcmp(option, OPT_OPENID) == 0)
-		v = opt_openid;
-	else if (strcmp(option, "apitoken_store_busy_timeout") == 0)
-		v = opt_busy;
-	else if (strcmp(option, "apitoken_store_update_last_used") == 0)
-		v = opt_bad_override;
-	else if (strcmp(option, "apitoken_store_path") == 0)
-		v = opt_store_path;
-	if (v == NULL)
-		return SASL_FAIL;
-	*result = v;
-	if (len != NULL)
-		*len = (unsigned)strlen(v);
-	return SASL_OK;
-}
+/* What the getopt callback answers: the variables above. */
+static const struct scb_opt opts[] = {
+    {OPT_CONFIG, .var = &opt_config},
+    {OPT_SCOPE, .var = &opt_scope},
+    {OPT_OPENID, .var = &opt_openid},
+    {"apitoken_store_busy_timeout", .var = &opt_busy},
+    {"apitoken_store_update_last_used", .var = &opt_bad_override},
+    {"apitoken_store_path", .var = &opt_store_path},
+    {.name = NULL},
+};
 
 static int cb_proxy(sasl_conn_t *conn, void *ctx, const char *requested_user,
                     unsigned rlen, const char *auth_identity, unsigned alen,
@@ -140,64 +116,24 @@ static int cb_proxy(sasl_conn_t *conn, void *ctx, const char *requested_user,
 }
 
 static sasl_callback_t server_cbs[] = {
-    {SASL_CB_LOG, CB(&cb_log), NULL},
-    {SASL_CB_GETPATH, CB(&cb_getpath), NULL},
-    {SASL_CB_GETOPT, CB(&cb_getopt), NULL},
-    {SASL_CB_PROXY_POLICY, CB(&cb_proxy), NULL},
+    {SASL_CB_LOG, SCB_FN(&cb_log), NULL},
+    {SASL_CB_GETPATH, SCB_FN(&scb_getpath), (void *)SASL_PLUGIN_DIR},
+    {SASL_CB_GETOPT, SCB_FN(&scb_getopt), (void *)opts},
+    {SASL_CB_PROXY_POLICY, SCB_FN(&cb_proxy), NULL},
     {SASL_CB_LIST_END, NULL, NULL},
 };
 
+/* A local token issued 10 s ago, valid for NOW_SLACK seconds. */
 static void issue(struct atok_store *s, const char *user, const char *scopes,
                   char *out)
 {
-	struct atok_issue_params p = {user, scopes, "test", 0, 0, NULL};
-	struct atok_error err;
+	int64_t now = (int64_t)time(NULL) - 10;
 
-	p.now = time(NULL) - 10;
-	p.expires = p.now + NOW_SLACK;
-	if (atok_local_issue(s, &p, out, NULL, &err) != 0) {
-		printf("Bail out! issue: %s\n", err.msg);
-		exit(99);
-	}
-}
-
-/* Replaces the secret of tok, keeping its id and a valid checksum. */
-static void forge(const char *tok, char *out)
-{
-	static const char b62[] =
-	    "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz";
-	size_t body = ATOK_LOCAL_TOKEN_LEN - ATOK_LOCAL_CHECKSUM_LEN;
-	uint32_t crc;
-	int i;
-
-	strcpy(out, tok);
-	out[30] = out[30] == 'Q' ? 'R' : 'Q';
-	crc = atok_crc32((const unsigned char *)out, body);
-	for (i = ATOK_LOCAL_CHECKSUM_LEN - 1; i >= 0; i--) {
-		out[body + (size_t)i] = b62[crc % 62];
-		crc /= 62;
-	}
-}
-
-/* An admin connection to the store at path (created when missing). */
-static struct atok_store *store_admin(const char *path)
-{
-	struct atok_config *cfg = atok_config_new();
-	struct atok_store *s = NULL;
-	struct atok_error err;
-
-	atok_config_set(cfg, "store", "path", path, &err);
-	if (atok_store_open(cfg, ATOK_STORE_ADMIN, &s, &err) != 0) {
-		printf("Bail out! %s\n", err.msg);
-		exit(99);
-	}
-	atok_config_free(&cfg);
-	return s;
+	tk_issue(s, user, scopes, now + NOW_SLACK, now, out);
 }
 
 static void setup(void)
 {
-	struct atok_config *cfg = atok_config_new();
 	struct atok_store *s = NULL;
 	struct atok_error err;
 	char text[700];
@@ -205,27 +141,16 @@ static void setup(void)
 
 	fx_tmpdir();
 	snprintf(db_path, sizeof(db_path), "%s/tokens.db", fx_dir);
-	atok_config_set(cfg, "store", "path", db_path, &err);
-	if (atok_store_open(cfg, ATOK_STORE_ADMIN, &s, &err) != 0) {
-		printf("Bail out! %s\n", err.msg);
-		exit(99);
-	}
+	s = tk_store_admin(db_path);
 	issue(s, "alice", "imap smtp", tok_alice);
 	issue(s, "bob", "", tok_bob);
 	issue(s, "alice", "imap", tok_rev);
-	{
-		char id[ATOK_LOCAL_ID_LEN + 1];
-
-		memcpy(id, tok_rev + ATOK_LOCAL_PREFIX_LEN, ATOK_LOCAL_ID_LEN);
-		id[ATOK_LOCAL_ID_LEN] = '\0';
-		atok_store_revoke(s, id, time(NULL) - 1, &err);
-	}
-	forge(tok_alice, tok_forged);
+	tk_revoke(s, tok_rev, time(NULL) - 1, &err);
+	tk_forge(tok_alice, 30, tok_forged);
 	issue(s, "alice", "imap", tok_pool);
 	atok_store_close(&s);
-	atok_config_free(&cfg);
 	snprintf(db2_path, sizeof(db2_path), "%s/tokens2.db", fx_dir);
-	s = store_admin(db2_path);
+	s = tk_store_admin(db2_path);
 	issue(s, "carol", "imap", tok_db2);
 	atok_store_close(&s);
 	for (i = 0; i < 4096; i++)
@@ -682,24 +607,17 @@ static int refused(const char *tok)
  * ("address;port"). */
 static void test_source(void)
 {
-	struct atok_store *s = store_admin(db_path);
+	struct atok_store *s = tk_store_admin(db_path);
 	struct atok_issue_params p = {"alice", "imap", "src", 0, 0, NULL};
-	struct atok_error err;
 	char lo[80], far[80];
 	size_t mark;
 
 	p.now = time(NULL) - 10;
 	p.expires = p.now + NOW_SLACK;
 	p.allowed_from = "127.0.0.0/8";
-	if (atok_local_issue(s, &p, lo, NULL, &err) != 0) {
-		printf("Bail out! issue: %s\n", err.msg);
-		exit(99);
-	}
+	tk_issue_params(s, &p, lo);
 	p.allowed_from = "192.0.2.0/24";
-	if (atok_local_issue(s, &p, far, NULL, &err) != 0) {
-		printf("Bail out! issue: %s\n", err.msg);
-		exit(99);
-	}
+	tk_issue_params(s, &p, far);
 	atok_store_close(&s);
 	T_OK(accepted(lo), "source: limited to 127.0.0.0/8, from 127.0.0.1");
 	mark = loglen;
@@ -723,7 +641,6 @@ static void test_source(void)
  * store: a revocation in between is seen at once. */
 static void test_pool_reuse(void)
 {
-	char id[ATOK_LOCAL_ID_LEN + 1];
 	struct atok_store *s;
 	struct atok_error err;
 	int i, ok = 1, n1;
@@ -741,10 +658,8 @@ static void test_pool_reuse(void)
 	T_OK(fds_on(db_path) == n1,
 	     "pool: they reused the verifier (no second store connection)");
 
-	memcpy(id, tok_pool + ATOK_LOCAL_PREFIX_LEN, ATOK_LOCAL_ID_LEN);
-	id[ATOK_LOCAL_ID_LEN] = '\0';
-	s = store_admin(db_path);
-	T_OK(atok_store_revoke(s, id, time(NULL) - 1, &err) == 0,
+	s = tk_store_admin(db_path);
+	T_OK(tk_revoke(s, tok_pool, time(NULL) - 1, &err) == 0,
 	     "pool: token revoked between two exchanges");
 	atok_store_close(&s);
 	/* SQLite may keep the admin connection's descriptor for reuse while
@@ -1035,8 +950,8 @@ static int cb_pass(sasl_conn_t *conn, void *ctx, int id, sasl_secret_t **ps)
 }
 
 static sasl_callback_t client_cbs[] = {
-    {SASL_CB_AUTHNAME, CB(&cb_simple), NULL},
-    {SASL_CB_PASS, CB(&cb_pass), NULL},
+    {SASL_CB_AUTHNAME, SCB_FN(&cb_simple), NULL},
+    {SASL_CB_PASS, SCB_FN(&cb_pass), NULL},
     {SASL_CB_LIST_END, NULL, NULL},
 };
 

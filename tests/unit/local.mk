@@ -14,8 +14,8 @@ UNIT_TESTS = \
 	tests/unit/test_device
 check_PROGRAMS += $(UNIT_TESTS)
 TESTS += $(UNIT_TESTS)
-UNIT_CPPFLAGS = $(AM_CPPFLAGS) -I$(top_srcdir)/tests
-UNIT_LDADD = libatok.la $(CRYPTO_LIBS) $(SQLITE_LIBS)
+UNIT_CPPFLAGS = $(AM_CPPFLAGS) $(TESTLIB_CPPFLAGS)
+UNIT_LDADD = $(TESTLIB) libatok.la $(CRYPTO_LIBS) $(SQLITE_LIBS)
 
 tests_unit_test_token_CPPFLAGS = $(UNIT_CPPFLAGS)
 tests_unit_test_token_LDADD = $(UNIT_LDADD)
@@ -41,4 +41,3 @@ tests_unit_test_oauth_client_CPPFLAGS = $(UNIT_CPPFLAGS)
 tests_unit_test_oauth_client_LDADD = $(UNIT_LDADD)
 tests_unit_test_device_CPPFLAGS = $(UNIT_CPPFLAGS)
 tests_unit_test_device_LDADD = $(UNIT_LDADD)
-EXTRA_DIST += tests/unit/fixture.h

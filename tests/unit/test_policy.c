@@ -22,40 +22,52 @@ int main(void)
 		long long max, dflt;
 		const char *msg;
 	} load[] = {
-	    {"", 0, 0, 90 * DAY, ""},
-	    {"max_lifetime = 30d\n", 0, 30 * DAY, 90 * DAY, ""},
-	    {"max_expires = 30d\n", 0, 30 * DAY, 90 * DAY, ""},
-	    {"max_expires = 30d\nmax_lifetime = 30d\n", 0, 30 * DAY, 90 * DAY,
-	     ""},
-	    {"max_expires = 30d\nmax_lifetime = 7d\n", ATOK_ERR_CONFIG, 0, 0,
-	     "old name"},
-	    {"default_lifetime = 7d\n", 0, 0, 7 * DAY, ""},
-	    {"max_lifetime = 30d\ndefault_lifetime = 7d\n", 0, 30 * DAY,
-	     7 * DAY, ""},
-	    {"max_lifetime = 7d\ndefault_lifetime = 30d\n", ATOK_ERR_CONFIG, 0,
-	     0, "longer than max_lifetime"},
-	    {"known_scopes = ssh  imap\n", 0, 0, 90 * DAY, ""},
+	    {.conf = "", .dflt = 90 * DAY, .msg = ""},
+	    {.conf = "max_lifetime = 30d\n",
+	     .max = 30 * DAY,
+	     .dflt = 90 * DAY,
+	     .msg = ""},
+	    {.conf = "max_expires = 30d\n",
+	     .max = 30 * DAY,
+	     .dflt = 90 * DAY,
+	     .msg = ""},
+	    {.conf = "max_expires = 30d\nmax_lifetime = 30d\n",
+	     .max = 30 * DAY,
+	     .dflt = 90 * DAY,
+	     .msg = ""},
+	    {.conf = "max_expires = 30d\nmax_lifetime = 7d\n",
+	     .r = ATOK_ERR_CONFIG,
+	     .msg = "old name"},
+	    {.conf = "default_lifetime = 7d\n", .dflt = 7 * DAY, .msg = ""},
+	    {.conf = "max_lifetime = 30d\ndefault_lifetime = 7d\n",
+	     .max = 30 * DAY,
+	     .dflt = 7 * DAY,
+	     .msg = ""},
+	    {.conf = "max_lifetime = 7d\ndefault_lifetime = 30d\n",
+	     .r = ATOK_ERR_CONFIG,
+	     .msg = "longer than max_lifetime"},
+	    {.conf = "known_scopes = ssh  imap\n", .dflt = 90 * DAY, .msg = ""},
 	};
 	/* expires relative to NOW (0 = never), with max_lifetime 30d */
 	static const struct {
 		long long rel;
 		int never, r;
 	} exp[] = {
-	    {DAY, 0, 0},
-	    {30 * DAY, 0, 0},
-	    {30 * DAY + 1, 0, ATOK_ERR_INVALID},
-	    {0, 1, ATOK_ERR_INVALID},
+	    {.rel = DAY},
+	    {.rel = 30 * DAY},
+	    {.rel = 30 * DAY + 1, .r = ATOK_ERR_INVALID},
+	    {.never = 1, .r = ATOK_ERR_INVALID},
 	};
 	static const struct {
 		const char *scopes;
 		int r;
 	} sc[] = {
-	    {"", 0},
-	    {"ssh", 0},
-	    {"imap ssh", 0},
-	    {"shh", ATOK_ERR_INVALID},
-	    {"ssh sshd", ATOK_ERR_INVALID},
-	    {"ss", ATOK_ERR_INVALID},
+	    {.scopes = ""},
+	    {.scopes = "ssh"},
+	    {.scopes = "imap ssh"},
+	    {.scopes = "shh", .r = ATOK_ERR_INVALID},
+	    {.scopes = "ssh sshd", .r = ATOK_ERR_INVALID},
+	    {.scopes = "ss", .r = ATOK_ERR_INVALID},
 	};
 	struct atok_policy pol;
 	struct atok_error err = {0};

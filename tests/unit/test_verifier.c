@@ -9,40 +9,12 @@
 #include "store.h"
 #include "tap.h"
 #include "token.h"
+#include "tokens.h"
 
 #define NOW 1800000000LL
 
 static char tok_alice[80], tok_bob[80], tok_exp[80], tok_rev[80], tok_never[80],
     tok_forged[80], tok_unknown[80];
-
-/* Replaces the secret of tok, keeping id and a valid checksum. */
-static void forge(const char *tok, char *out, char c)
-{
-	static const char b62[] =
-	    "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz";
-	uint32_t crc;
-	int i;
-
-	strcpy(out, tok);
-	out[20] = out[20] == c ? (char)(c + 1) : c;
-	crc = atok_crc32((unsigned char *)out, 60);
-	for (i = 5; i >= 0; i--) {
-		out[60 + i] = b62[crc % 62];
-		crc /= 62;
-	}
-}
-
-static void issue(struct atok_store *s, const char *user, const char *scopes,
-                  int64_t expires, int64_t now, char *out)
-{
-	struct atok_issue_params p = {user, scopes, "test", expires, now, NULL};
-	struct atok_error err;
-
-	if (atok_local_issue(s, &p, out, NULL, &err) != 0) {
-		printf("Bail out! issue: %s\n", err.msg);
-		exit(99);
-	}
-}
 
 static struct atok_config *setup(void)
 {
@@ -54,22 +26,14 @@ static struct atok_config *setup(void)
 	fx_tmpdir();
 	snprintf(path, sizeof(path), "%s/tokens.db", fx_dir);
 	atok_config_set(cfg, "store", "path", path, &err);
-	if (atok_store_open(cfg, ATOK_STORE_ADMIN, &s, &err) != 0) {
-		printf("Bail out! %s\n", err.msg);
-		exit(99);
-	}
-	issue(s, "alice", "ssh imap", NOW + 3600, NOW - 10, tok_alice);
-	issue(s, "bob", "", NOW + 3600, NOW - 10, tok_bob);
-	issue(s, "alice", "ssh", NOW - 5, NOW - 100, tok_exp);
-	issue(s, "alice", "ssh", 0, NOW - 10, tok_rev);
-	issue(s, "alice", "", 0, NOW - 10, tok_never);
-	{
-		char id[13];
-		memcpy(id, tok_rev + 4, 12);
-		id[12] = 0;
-		atok_store_revoke(s, id, NOW - 1, &err);
-	}
-	forge(tok_alice, tok_forged, 'Q');
+	s = tk_store_admin(path);
+	tk_issue(s, "alice", "ssh imap", NOW + 3600, NOW - 10, tok_alice);
+	tk_issue(s, "bob", "", NOW + 3600, NOW - 10, tok_bob);
+	tk_issue(s, "alice", "ssh", NOW - 5, NOW - 100, tok_exp);
+	tk_issue(s, "alice", "ssh", 0, NOW - 10, tok_rev);
+	tk_issue(s, "alice", "", 0, NOW - 10, tok_never);
+	tk_revoke(s, tok_rev, NOW - 1, &err);
+	tk_forge(tok_alice, 20, tok_forged);
 	atok_local_generate(tok_unknown);
 	atok_store_close(&s);
 	return cfg;
@@ -90,45 +54,125 @@ static void test_verify(struct atok_verifier *v)
 		enum atok_why why;
 		const char *want_user;
 	} rows[] = {
-	    {tok_alice, 0, "alice", NULL, 0, ATOK_ACCEPT, ATOK_WHY_NONE,
-	     "alice"},
-	    {tok_alice, 0, NULL, NULL, 0, ATOK_ACCEPT, ATOK_WHY_NONE, "alice"},
-	    {tok_alice, 0, "alice", ssh, 1, ATOK_ACCEPT, ATOK_WHY_NONE,
-	     "alice"},
-	    {tok_alice, 0, "alice", both, 2, ATOK_ACCEPT, ATOK_WHY_NONE,
-	     "alice"},
-	    {tok_alice, 0, "alice", smtp, 1, ATOK_REJECT, ATOK_WHY_SCOPE,
-	     "alice"},
-	    {tok_alice, 0, "bob", NULL, 0, ATOK_REJECT, ATOK_WHY_USER_MISMATCH,
-	     "alice"},
-	    {tok_alice, 0, "alic", NULL, 0, ATOK_REJECT, ATOK_WHY_USER_MISMATCH,
-	     "alice"},
-	    {tok_alice, 0, "alice ", NULL, 0, ATOK_REJECT,
-	     ATOK_WHY_USER_MISMATCH, "alice"},
-	    {tok_bob, 0, "bob", ssh, 1, ATOK_REJECT, ATOK_WHY_SCOPE, "bob"},
-	    {tok_bob, 0, "bob", NULL, 0, ATOK_ACCEPT, ATOK_WHY_NONE, "bob"},
-	    {tok_exp, 0, "alice", NULL, 0, ATOK_REJECT, ATOK_WHY_EXPIRED,
-	     "alice"},
-	    {tok_rev, 0, "alice", NULL, 0, ATOK_REJECT, ATOK_WHY_REVOKED,
-	     "alice"},
-	    {tok_never, 0, "alice", NULL, 0, ATOK_ACCEPT, ATOK_WHY_NONE,
-	     "alice"},
-	    {tok_forged, 0, "alice", NULL, 0, ATOK_REJECT, ATOK_WHY_BAD_SECRET,
-	     ""},
-	    {tok_unknown, 0, "alice", NULL, 0, ATOK_REJECT, ATOK_WHY_UNKNOWN,
-	     ""},
-	    {tok_alice, 65, "alice", NULL, 0, ATOK_REJECT, ATOK_WHY_MALFORMED,
-	     ""},
-	    {"apt_short", 0, "alice", NULL, 0, ATOK_REJECT, ATOK_WHY_MALFORMED,
-	     ""},
-	    {"", 0, "alice", NULL, 0, ATOK_REJECT, ATOK_WHY_EMPTY, ""},
-	    {"a b", 0, "alice", NULL, 0, ATOK_REJECT, ATOK_WHY_NOT_TOKEN, ""},
-	    {"eyJhbGciOiJub25lIn0.eyJzdWIiOiJhbGljZSJ9.", 0, "alice", NULL, 0,
-	     ATOK_REJECT, ATOK_WHY_NO_VALIDATOR, ""},
-	    {"2YotnFZFEjr1zCsicMWpAA", 0, "alice", NULL, 0, ATOK_REJECT,
-	     ATOK_WHY_NOT_TOKEN, ""},
-	    {toolong, sizeof(toolong) - 1, "alice", NULL, 0, ATOK_REJECT,
-	     ATOK_WHY_TOO_LONG, ""},
+	    {.tok = tok_alice,
+	     .user = "alice",
+	     .want = ATOK_ACCEPT,
+	     .why = ATOK_WHY_NONE,
+	     .want_user = "alice"},
+	    {.tok = tok_alice,
+	     .want = ATOK_ACCEPT,
+	     .why = ATOK_WHY_NONE,
+	     .want_user = "alice"},
+	    {.tok = tok_alice,
+	     .user = "alice",
+	     .scopes = ssh,
+	     .n = 1,
+	     .want = ATOK_ACCEPT,
+	     .why = ATOK_WHY_NONE,
+	     .want_user = "alice"},
+	    {.tok = tok_alice,
+	     .user = "alice",
+	     .scopes = both,
+	     .n = 2,
+	     .want = ATOK_ACCEPT,
+	     .why = ATOK_WHY_NONE,
+	     .want_user = "alice"},
+	    {.tok = tok_alice,
+	     .user = "alice",
+	     .scopes = smtp,
+	     .n = 1,
+	     .want = ATOK_REJECT,
+	     .why = ATOK_WHY_SCOPE,
+	     .want_user = "alice"},
+	    {.tok = tok_alice,
+	     .user = "bob",
+	     .want = ATOK_REJECT,
+	     .why = ATOK_WHY_USER_MISMATCH,
+	     .want_user = "alice"},
+	    {.tok = tok_alice,
+	     .user = "alic",
+	     .want = ATOK_REJECT,
+	     .why = ATOK_WHY_USER_MISMATCH,
+	     .want_user = "alice"},
+	    {.tok = tok_alice,
+	     .user = "alice ",
+	     .want = ATOK_REJECT,
+	     .why = ATOK_WHY_USER_MISMATCH,
+	     .want_user = "alice"},
+	    {.tok = tok_bob,
+	     .user = "bob",
+	     .scopes = ssh,
+	     .n = 1,
+	     .want = ATOK_REJECT,
+	     .why = ATOK_WHY_SCOPE,
+	     .want_user = "bob"},
+	    {.tok = tok_bob,
+	     .user = "bob",
+	     .want = ATOK_ACCEPT,
+	     .why = ATOK_WHY_NONE,
+	     .want_user = "bob"},
+	    {.tok = tok_exp,
+	     .user = "alice",
+	     .want = ATOK_REJECT,
+	     .why = ATOK_WHY_EXPIRED,
+	     .want_user = "alice"},
+	    {.tok = tok_rev,
+	     .user = "alice",
+	     .want = ATOK_REJECT,
+	     .why = ATOK_WHY_REVOKED,
+	     .want_user = "alice"},
+	    {.tok = tok_never,
+	     .user = "alice",
+	     .want = ATOK_ACCEPT,
+	     .why = ATOK_WHY_NONE,
+	     .want_user = "alice"},
+	    {.tok = tok_forged,
+	     .user = "alice",
+	     .want = ATOK_REJECT,
+	     .why = ATOK_WHY_BAD_SECRET,
+	     .want_user = ""},
+	    {.tok = tok_unknown,
+	     .user = "alice",
+	     .want = ATOK_REJECT,
+	     .why = ATOK_WHY_UNKNOWN,
+	     .want_user = ""},
+	    {.tok = tok_alice,
+	     .len = 65,
+	     .user = "alice",
+	     .want = ATOK_REJECT,
+	     .why = ATOK_WHY_MALFORMED,
+	     .want_user = ""},
+	    {.tok = "apt_short",
+	     .user = "alice",
+	     .want = ATOK_REJECT,
+	     .why = ATOK_WHY_MALFORMED,
+	     .want_user = ""},
+	    {.tok = "",
+	     .user = "alice",
+	     .want = ATOK_REJECT,
+	     .why = ATOK_WHY_EMPTY,
+	     .want_user = ""},
+	    {.tok = "a b",
+	     .user = "alice",
+	     .want = ATOK_REJECT,
+	     .why = ATOK_WHY_NOT_TOKEN,
+	     .want_user = ""},
+	    {.tok = "eyJhbGciOiJub25lIn0.eyJzdWIiOiJhbGljZSJ9.",
+	     .user = "alice",
+	     .want = ATOK_REJECT,
+	     .why = ATOK_WHY_NO_VALIDATOR,
+	     .want_user = ""},
+	    {.tok = "2YotnFZFEjr1zCsicMWpAA",
+	     .user = "alice",
+	     .want = ATOK_REJECT,
+	     .why = ATOK_WHY_NOT_TOKEN,
+	     .want_user = ""},
+	    {.tok = toolong,
+	     .len = sizeof(toolong) - 1,
+	     .user = "alice",
+	     .want = ATOK_REJECT,
+	     .why = ATOK_WHY_TOO_LONG,
+	     .want_user = ""},
 	};
 	size_t i;
 
@@ -170,7 +214,6 @@ static void test_recheck(struct atok_config *cfg, struct atok_verifier *v)
 	struct atok_store *s = NULL;
 	struct atok_error err;
 	const char *ssh[] = {"ssh"}, *smtp[] = {"smtp"};
-	char id[13];
 
 	req.token = tok_alice;
 	req.token_len = strlen(tok_alice);
@@ -204,10 +247,8 @@ static void test_recheck(struct atok_config *cfg, struct atok_verifier *v)
 	T_EQ_INT(again.why, ATOK_WHY_EXPIRED, "recheck why expired");
 	req.now = NOW;
 
-	memcpy(id, tok_alice + 4, 12);
-	id[12] = 0;
 	atok_store_open(cfg, ATOK_STORE_ADMIN, &s, &err);
-	atok_store_revoke(s, id, NOW, &err);
+	tk_revoke(s, tok_alice, NOW, &err);
 	atok_store_close(&s);
 	T_EQ_INT(atok_recheck(v, &first, &req, &again), ATOK_REJECT,
 	         "recheck after revocation");
@@ -311,12 +352,6 @@ static enum atok_verdict verify_from(struct atok_verifier *v, const char *tok,
 	return atok_verify(v, &req, res);
 }
 
-static void id_of(const char *tok, char id[13])
-{
-	memcpy(id, tok + 4, 12);
-	id[12] = '\0';
-}
-
 /* Source-address limits, last use from where, rotation with a
  * grace period, through the verifier as PAM and SASL call it. */
 static void test_lifecycle(struct atok_config *cfg, struct atok_verifier *v)
@@ -366,7 +401,7 @@ static void test_lifecycle(struct atok_config *cfg, struct atok_verifier *v)
 	T_EQ_INT(atok_local_issue(s, &p, rot, NULL, &err), ATOK_ERR_MALFORMED,
 	         "issue refuses a host name (%s)", err.msg);
 	p.allowed_from = "";
-	issue(s, "alice", "ssh", NOW + 86400, NOW - 10, rot);
+	tk_issue(s, "alice", "ssh", NOW + 86400, NOW - 10, rot);
 
 	for (i = 0; i < ATOK_ARRAY_SIZE_T(rows); i++) {
 		T_EQ_INT(verify_from(v, lim, rows[i].remote, NOW, &res),
@@ -396,7 +431,7 @@ static void test_lifecycle(struct atok_config *cfg, struct atok_verifier *v)
 	         "recheck from the allowed network");
 
 	/* Last use, from where, under the same throttle as last_used. */
-	id_of(lim, id);
+	tk_token_id(lim, id);
 	atok_store_lookup(s, id, &rec, &err);
 	T_EQ_STR(rec.last_used_from, "127.0.0.1", "last used from recorded");
 	T_EQ_INT(rec.last_used, NOW, "last used at now");
@@ -417,14 +452,14 @@ static void test_lifecycle(struct atok_config *cfg, struct atok_verifier *v)
 	     "a refused use is not recorded as a use");
 
 	/* Rotation with a grace period. */
-	id_of(rot, id);
+	tk_token_id(rot, id);
 	rp.expires = -1;
 	rp.grace = 3600;
 	rp.allowed_from = NULL;
 	rp.now = NOW;
 	T_EQ_INT(atok_local_rotate(s, id, &rp, rot2, &rec, &old, &err), 0,
 	         "rotate with a one-hour grace (%s)", err.msg);
-	id_of(rot2, id2);
+	tk_token_id(rot2, id2);
 	T_EQ_STR(rec.rotated_from, id, "successor names the old one");
 	T_EQ_INT(verify_from(v, rot, NULL, NOW + 3599, &res), ATOK_ACCEPT,
 	         "old token works within the grace period (%s)", res.reason);
@@ -449,8 +484,8 @@ static void test_lifecycle(struct atok_config *cfg, struct atok_verifier *v)
 	T_OK(strstr(res.reason, rec.id) != NULL,
 	     "no grace: the reason names the successor (%s)", res.reason);
 	/* The grace never outlives the token. */
-	issue(s, "alice", "ssh", NOW + 100, NOW - 10, rot);
-	id_of(rot, id);
+	tk_issue(s, "alice", "ssh", NOW + 100, NOW - 10, rot);
+	tk_token_id(rot, id);
 	rp.grace = 86400;
 	T_EQ_INT(atok_local_rotate(s, id, &rp, rot2, &rec, NULL, &err), 0,
 	         "rotate a token about to expire, with a long grace");
@@ -458,7 +493,7 @@ static void test_lifecycle(struct atok_config *cfg, struct atok_verifier *v)
 	         "the old one ends at its own expiry");
 	T_EQ_INT(rec.expires, NOW + 110, "the new one has the same lifetime");
 	/* Limits follow the rotation unless replaced. */
-	id_of(lim, id);
+	tk_token_id(lim, id);
 	rp.grace = 0;
 	T_EQ_INT(atok_local_rotate(s, id, &rp, rot2, &rec, NULL, &err), 0,
 	         "rotate the limited token");
@@ -466,13 +501,13 @@ static void test_lifecycle(struct atok_config *cfg, struct atok_verifier *v)
 	         "limits kept by rotation");
 	T_EQ_INT(verify_from(v, rot2, "192.0.2.1", NOW, &res), ATOK_REJECT,
 	         "the successor is limited too");
-	id_of(rot2, id);
+	tk_token_id(rot2, id);
 	rp.allowed_from = "";
 	T_EQ_INT(atok_local_rotate(s, id, &rp, rot3, &rec, NULL, &err), 0,
 	         "rotate with the limits removed");
 	T_EQ_INT(verify_from(v, rot3, "192.0.2.1", NOW, &res), ATOK_ACCEPT,
 	         "the successor is unlimited");
-	id_of(rot3, id);
+	tk_token_id(rot3, id);
 	rp.allowed_from = "10.0.0.1/8";
 	T_EQ_INT(atok_local_rotate(s, id, &rp, rot2, &rec, NULL, &err),
 	         ATOK_ERR_MALFORMED, "rotate refuses a malformed list (%s)",

@@ -1,11 +1,10 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
-/*
- * jwt_helper.h - JWTs signed at test time with the committed TEST-ONLY keys
- * in tests/fixtures/jwt (regenerate with mktestdata.sh), and verifiers
- * built from atok_config_set() over a private temp directory.
- */
-#ifndef ATOK_TEST_JWT_HELPER_H
-#define ATOK_TEST_JWT_HELPER_H
+/* jwt_helper.c - test JWTs and verifiers (jwt_helper.h). */
+#include "ac_config.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
 
 #include <jansson.h>
 #include <openssl/ec.h>
@@ -16,24 +15,15 @@
 #include "atok.h"
 #include "b64url.h"
 #include "config.h"
-#include "unit/fixture.h"
+#include "fixture.h"
+#include "jwt_helper.h"
+#include "tap.h"
 
 #ifndef JWT_FIXTURES
 #define JWT_FIXTURES "tests/fixtures/jwt"
 #endif
 
-#define JH_NOW 1800000000LL
-#define JH_ISS "https://issuer.test"
-#define JH_AUD "api://apitoken"
-#define JH_ALL_ALGS                                                            \
-	"RS256 RS384 RS512 PS256 PS384 PS512 ES256 ES384 ES512 EdDSA HS256 "   \
-	"HS384 HS512"
-
-/* Which committed key signs each alg, and its kid in jwks.json. */
-static const struct jh_alg {
-	const char *alg, *pem, *kid, *md;
-	int pss, ec_bytes;
-} jh_algs[] = {
+const struct jh_alg jh_algs[JH_N_ALGS] = {
     {"RS256", "rsa2048-a", "rsa-a", "SHA256", 0, 0},
     {"RS384", "rsa2048-a", "rsa-a", "SHA384", 0, 0},
     {"RS512", "rsa2048-a", "rsa-a", "SHA512", 0, 0},
@@ -49,14 +39,16 @@ static const struct jh_alg {
     {"HS512", NULL, NULL, "SHA512", 0, 0},
 };
 
-static __attribute__((noreturn)) void jh_bail(const char *what)
+char jh_jwks_path[600], jh_secret_path[600];
+
+void jh_bail(const char *what)
 {
 	printf("Bail out! %s\n", what);
-	fflush(stdout);
+	(void)fflush(stdout);
 	exit(99);
 }
 
-static __attribute__((unused)) const struct jh_alg *jh_alg(const char *alg)
+const struct jh_alg *jh_alg(const char *alg)
 {
 	size_t i;
 
@@ -66,9 +58,7 @@ static __attribute__((unused)) const struct jh_alg *jh_alg(const char *alg)
 	jh_bail(alg);
 }
 
-/* Reads a fixture (or any absolute path) into a malloc'd NUL-terminated
- * buffer. */
-static char *jh_slurp(const char *name, size_t *len)
+char *jh_slurp(const char *name, size_t *len)
 {
 	char path[1024];
 	FILE *f;
@@ -81,21 +71,20 @@ static char *jh_slurp(const char *name, size_t *len)
 		snprintf(path, sizeof(path), "%s/%s", JWT_FIXTURES, name);
 	if ((f = fopen(path, "rb")) == NULL)
 		jh_bail(path);
-	fseek(f, 0, SEEK_END);
-	n = ftell(f);
+	if (fseek(f, 0, SEEK_END) != 0 || (n = ftell(f)) < 0)
+		jh_bail(path);
 	rewind(f);
 	buf = malloc((size_t)n + 1);
 	if (buf == NULL || fread(buf, 1, (size_t)n, f) != (size_t)n)
 		jh_bail(path);
 	buf[n] = '\0';
-	fclose(f);
+	(void)fclose(f); /* read only: nothing left to write */
 	if (len != NULL)
 		*len = (size_t)n;
 	return buf;
 }
 
-/* The committed HMAC secret, without its trailing newline. */
-static __attribute__((unused)) const unsigned char *jh_hmac(size_t *len)
+const unsigned char *jh_hmac(size_t *len)
 {
 	static char *s;
 	static size_t n;
@@ -109,7 +98,7 @@ static __attribute__((unused)) const unsigned char *jh_hmac(size_t *len)
 	return (const unsigned char *)s;
 }
 
-static __attribute__((unused)) EVP_PKEY *jh_key(const char *pem)
+EVP_PKEY *jh_key(const char *pem)
 {
 	static struct {
 		char name[32];
@@ -128,22 +117,16 @@ static __attribute__((unused)) EVP_PKEY *jh_key(const char *pem)
 	if ((f = fopen(path, "r")) == NULL)
 		jh_bail(path);
 	cache[i].k = PEM_read_PrivateKey(f, NULL, NULL, NULL);
-	fclose(f);
+	(void)fclose(f); /* read only */
 	if (cache[i].k == NULL)
 		jh_bail(path);
 	snprintf(cache[i].name, sizeof(cache[i].name), "%s", pem);
 	return cache[i].k;
 }
 
-/*
- * Signs in[0..len) with key (or, for HS*, with hmac) as alg says; writes the
- * JWS signature (ES: fixed-width R||S unless der) to sig.  Returns its
- * length.
- */
-static __attribute__((unused)) size_t
-jh_sign_bytes(const char *alg, EVP_PKEY *key, const unsigned char *hmac,
-              size_t hmac_len, const char *in, size_t len, int der,
-              unsigned char *sig)
+size_t jh_sign_bytes(const char *alg, EVP_PKEY *key, const unsigned char *hmac,
+                     size_t hmac_len, const char *in, size_t len, int der,
+                     unsigned char *sig)
 {
 	const struct jh_alg *a = jh_alg(alg);
 	unsigned char buf[2048];
@@ -186,12 +169,9 @@ jh_sign_bytes(const char *alg, EVP_PKEY *key, const unsigned char *hmac,
 	return n;
 }
 
-/* header and payload (JSON texts, used byte for byte) signed by alg with
- * key (NULL: the alg's committed key) or the committed HMAC secret.
- * Returns a malloc'd token. */
-static __attribute__((unused)) char *
-jh_token_ex(const char *alg, EVP_PKEY *key, const unsigned char *hmac,
-            size_t hmac_len, const char *header, const char *payload, int der)
+char *jh_token_ex(const char *alg, EVP_PKEY *key, const unsigned char *hmac,
+                  size_t hmac_len, const char *header, const char *payload,
+                  int der)
 {
 	size_t hl = strlen(header), pl = strlen(payload), n;
 	char *tok = malloc(2 * (hl + pl) + 3000);
@@ -215,14 +195,12 @@ jh_token_ex(const char *alg, EVP_PKEY *key, const unsigned char *hmac,
 	return tok;
 }
 
-static __attribute__((unused)) char *
-jh_token(const char *alg, const char *header, const char *payload)
+char *jh_token(const char *alg, const char *header, const char *payload)
 {
 	return jh_token_ex(alg, NULL, NULL, 0, header, payload, 0);
 }
 
-/* A standard header: alg, the alg's committed kid (unless HS*), typ. */
-static __attribute__((unused)) const char *jh_header(const char *alg)
+const char *jh_header(const char *alg)
 {
 	static char h[256];
 	const struct jh_alg *a = jh_alg(alg);
@@ -237,9 +215,7 @@ static __attribute__((unused)) const char *jh_header(const char *alg)
 	return h;
 }
 
-/* Good claims for user at JH_NOW. */
-static __attribute__((unused)) const char *jh_claims(const char *user,
-                                                     const char *scope)
+const char *jh_claims(const char *user, const char *scope)
 {
 	static char p[1024];
 
@@ -252,9 +228,7 @@ static __attribute__((unused)) const char *jh_claims(const char *user,
 	return p;
 }
 
-/* Copies a fixture into the temp dir with mode (git keeps no modes). */
-static __attribute__((unused)) const char *jh_copy(const char *name,
-                                                   const char *as, mode_t mode)
+const char *jh_copy(const char *name, const char *as, mode_t mode)
 {
 	char *text = jh_slurp(name, NULL);
 	const char *p = fx_file(as, text, mode);
@@ -263,15 +237,7 @@ static __attribute__((unused)) const char *jh_copy(const char *name,
 	return p;
 }
 
-/*
- * A verifier for JH_ISS / JH_AUD, every algorithm, jwks_file = dir/jwks.json
- * and hmac_secret_file = dir/hmac.secret (both copied by jh_setup), then
- * the "section.key=value" overrides in kv (NULL-terminated; may be NULL).
- * A key named in kv replaces its default; "-section.key" drops a default.
- */
-static char jh_jwks_path[600], jh_secret_path[600];
-
-static __attribute__((unused)) void jh_setup(void)
+void jh_setup(void)
 {
 	fx_tmpdir();
 	snprintf(jh_jwks_path, sizeof(jh_jwks_path), "%s",
@@ -280,9 +246,8 @@ static __attribute__((unused)) void jh_setup(void)
 	         jh_copy("hmac.secret", "hmac.secret", 0600));
 }
 
-static __attribute__((unused)) int jh_verifier_try(const char *const *kv,
-                                                   struct atok_verifier **v,
-                                                   struct atok_error *err)
+int jh_verifier_try(const char *const *kv, struct atok_verifier **v,
+                    struct atok_error *err)
 {
 	const char *defaults[][2] = {
 	    {"jwt.issuer", JH_ISS},
@@ -321,8 +286,7 @@ static __attribute__((unused)) int jh_verifier_try(const char *const *kv,
 	return r;
 }
 
-static __attribute__((unused)) struct atok_verifier *
-jh_verifier(const char *const *kv)
+struct atok_verifier *jh_verifier(const char *const *kv)
 {
 	struct atok_verifier *v;
 	struct atok_error err = {0};
@@ -334,11 +298,10 @@ jh_verifier(const char *const *kv)
 	return v;
 }
 
-/* atok_verify at JH_NOW with an optional user and scopes. */
-static __attribute__((unused)) enum atok_verdict
-jh_verify(struct atok_verifier *v, const char *tok, size_t len,
-          const char *user, const char *const *scopes, size_t n_scopes,
-          struct atok_result *res)
+enum atok_verdict jh_verify(struct atok_verifier *v, const char *tok,
+                            size_t len, const char *user,
+                            const char *const *scopes, size_t n_scopes,
+                            struct atok_result *res)
 {
 	struct atok_request req = {0};
 
@@ -351,12 +314,8 @@ jh_verify(struct atok_verifier *v, const char *tok, size_t len,
 	return atok_verify(v, &req, res);
 }
 
-/* Writes a modified copy of jwks.json: member set to value (a JSON text;
- * NULL deletes it) in the key whose kid is kid.  Returns the path. */
-static __attribute__((unused)) const char *jh_jwks_variant(const char *as,
-                                                           const char *kid,
-                                                           const char *member,
-                                                           const char *value)
+const char *jh_jwks_variant(const char *as, const char *kid, const char *member,
+                            const char *value)
 {
 	json_error_t jerr;
 	json_t *root, *keys, *k;
@@ -384,5 +343,3 @@ static __attribute__((unused)) const char *jh_jwks_variant(const char *as,
 	json_decref(root);
 	return p;
 }
-
-#endif

@@ -7,6 +7,8 @@
  *   T_EQ_INT(got, want, "row %zu", i);
  *   T_EQ_STR(got, want, "row %zu", i);
  *   return t_done();
+ *
+ * The reporting functions are in tap.c (tests/lib/libatoktest.la).
  */
 #ifndef ATOK_TAP_H
 #define ATOK_TAP_H
@@ -16,34 +18,24 @@
 #include <stdlib.h>
 #include <string.h>
 
-static int t_n, t_failed;
+/* The checks reported so far, and how many of them failed.  A test that
+ * prints its own TAP line (a skip) counts it with ++t_n. */
+extern int t_n, t_failed;
 
-static void t_vreport(int ok, const char *file, int line, const char *fmt,
-                      va_list ap) __attribute__((format(printf, 4, 0)));
-static void t_vreport(int ok, const char *file, int line, const char *fmt,
-                      va_list ap)
-{
-	t_n++;
-	if (!ok)
-		t_failed++;
-	printf("%s %d - ", ok ? "ok" : "not ok", t_n);
-	vprintf(fmt, ap);
-	printf("\n");
-	if (!ok)
-		printf("#   at %s:%d\n", file, line);
-	fflush(stdout);
-}
+/*
+ * Prints the next TAP line: "ok N - " or "not ok N - ", then fmt with ap;
+ * a failure adds "#   at FILE:LINE".  Flushes stdout.
+ */
+void t_vreport(int ok, const char *file, int line, const char *fmt, va_list ap)
+    __attribute__((format(printf, 4, 0)));
 
-static int t_report(int ok, const char *file, int line, const char *fmt, ...)
-    __attribute__((format(printf, 4, 5), unused));
-static int t_report(int ok, const char *file, int line, const char *fmt, ...)
-{
-	va_list ap;
-	va_start(ap, fmt);
-	t_vreport(ok, file, line, fmt, ap);
-	va_end(ap);
-	return ok;
-}
+/* t_vreport with a variable argument list; returns ok. */
+int t_report(int ok, const char *file, int line, const char *fmt, ...)
+    __attribute__((format(printf, 4, 5)));
+
+/* Prints the plan "1..N" (N = t_n); returns the exit status of the test:
+ * 0 when every check passed, else 1. */
+int t_done(void);
 
 #define T_OK(cond, ...) t_report(!!(cond), __FILE__, __LINE__, __VA_ARGS__)
 
@@ -73,12 +65,5 @@ static int t_report(int ok, const char *file, int line, const char *fmt, ...)
 		printf(__VA_ARGS__);                                           \
 		printf("\n");                                                  \
 	} while (0)
-
-static int t_done(void) __attribute__((unused));
-static int t_done(void)
-{
-	printf("1..%d\n", t_n);
-	return t_failed ? 1 : 0;
-}
 
 #endif /* ATOK_TAP_H */

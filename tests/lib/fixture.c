@@ -1,7 +1,6 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
-/* fixture.h - temp directories and files for the unit tests. */
-#ifndef ATOK_TEST_FIXTURE_H
-#define ATOK_TEST_FIXTURE_H
+/* fixture.c - temp directories and files for the tests (fixture.h). */
+#include "ac_config.h"
 
 #include <ftw.h>
 #include <stdio.h>
@@ -10,7 +9,9 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-static char fx_dir[256];
+#include "fixture.h"
+
+char fx_dir[256];
 
 static int fx_rm(const char *p, const struct stat *st, int flag,
                  struct FTW *ftw)
@@ -27,8 +28,7 @@ static void fx_cleanup(void)
 		nftw(fx_dir, fx_rm, 16, FTW_DEPTH | FTW_PHYS);
 }
 
-/* A private temp dir, removed at exit. */
-__attribute__((unused)) static const char *fx_tmpdir(void)
+const char *fx_tmpdir(void)
 {
 	const char *base = getenv("TMPDIR");
 
@@ -38,19 +38,21 @@ __attribute__((unused)) static const char *fx_tmpdir(void)
 		perror("mkdtemp");
 		exit(99);
 	}
-	atexit(fx_cleanup);
+	if (atexit(fx_cleanup) != 0) {
+		fx_cleanup();
+		fprintf(stderr, "atexit failed\n");
+		exit(99);
+	}
 	return fx_dir;
 }
 
-/* Writes text to dir/name with mode; returns the path (static buffer
- * rotation of 4). */
-__attribute__((unused)) static const char *
-fx_file(const char *name, const char *text, mode_t mode)
+const char *fx_file(const char *name, const char *text, mode_t mode)
 {
 	static char paths[4][512];
 	static int k;
 	char *p = paths[k++ % 4];
 	FILE *f;
+	int bad;
 
 	snprintf(p, 512, "%s/%s", fx_dir, name);
 	f = fopen(p, "w");
@@ -58,10 +60,10 @@ fx_file(const char *name, const char *text, mode_t mode)
 		perror(p);
 		exit(99);
 	}
-	fputs(text, f);
-	fclose(f);
-	chmod(p, mode);
+	bad = fputs(text, f) == EOF;
+	if (fclose(f) != 0 || bad || chmod(p, mode) != 0) {
+		perror(p);
+		exit(99);
+	}
 	return p;
 }
-
-#endif

@@ -214,8 +214,7 @@ static int cache_lookup(struct atok_jwt *j, const unsigned char digest[32],
 	memcpy(res->kid, e->res.kid, sizeof(res->kid));
 	memcpy(res->issuer, e->res.issuer, sizeof(res->issuer));
 	res->expires = e->res.expires;
-	res->verdict = ATOK_ACCEPT;
-	res->why = ATOK_WHY_NONE;
+	atok_result_accept(res);
 	return 1;
 }
 
@@ -255,10 +254,11 @@ void atok_jwt_verify(struct atok_jwt *j, const char *tok, size_t len,
 	if (cache_lookup(j, digest, now, res))
 		return;
 	if ((r = atok_jws_parse(tok, len, &jws, &err)) != 0) {
-		atok_result_set(res, ATOK_REJECT,
-		                r == ATOK_ERR_TOO_LONG ? ATOK_WHY_TOO_LONG
-		                                       : ATOK_WHY_MALFORMED,
-		                "%.200s", err.msg);
+		atok_result_from_err(res, r,
+		                     r == ATOK_ERR_TOO_LONG
+		                         ? ATOK_WHY_TOO_LONG
+		                         : ATOK_WHY_MALFORMED,
+		                     "%.200s", err.msg);
 		goto out;
 	}
 	snprintf(res->alg, sizeof(res->alg), "%s", atok_jws_alg_name(jws.alg));
@@ -288,11 +288,9 @@ void atok_jwt_verify(struct atok_jwt *j, const char *tok, size_t len,
 	} else {
 		r = atok_keysource_select(j->keys, jws.has_kid ? jws.kid : NULL,
 		                          jws.alg, now, &key, &miss, &err);
-		if (r == ATOK_ERR_UNAVAILABLE) {
-			res->verdict = ATOK_UNAVAILABLE;
-			res->why = ATOK_WHY_BACKEND;
-			snprintf(res->reason, sizeof(res->reason), "%.200s",
-			         err.msg);
+		if (r != 0) {
+			atok_result_from_err(res, r, ATOK_WHY_BACKEND, "%.200s",
+			                     err.msg);
 			goto out;
 		}
 		if (key == NULL) {
@@ -314,16 +312,11 @@ void atok_jwt_verify(struct atok_jwt *j, const char *tok, size_t len,
 	if (r == ATOK_ERR_INVALID)
 		r = atok_jws_verify(&jws, key, j->hmac, &err);
 	if (r != 0) {
-		if (r == ATOK_ERR_SIGNATURE) {
-			atok_result_set(res, ATOK_REJECT,
-			                ATOK_WHY_BAD_SIGNATURE, "%.200s",
-			                err.msg);
-		} else {
-			res->verdict = ATOK_UNAVAILABLE;
-			res->why = ATOK_WHY_INTERNAL;
-			snprintf(res->reason, sizeof(res->reason), "%.200s",
-			         err.msg);
-		}
+		atok_result_from_err(res, r,
+		                     r == ATOK_ERR_SIGNATURE
+		                         ? ATOK_WHY_BAD_SIGNATURE
+		                         : ATOK_WHY_INTERNAL,
+		                     "%.200s", err.msg);
 		goto out;
 	}
 	atok_claims_check(&jws.claims, jws.typ, &j->policy, now, res);

@@ -1085,12 +1085,9 @@ int atok_account_save(struct atok_account *a, const struct atok_oauth_tokens *t,
 		atok_account_state_clear(&st);
 		st.generation = gen + 1;
 	}
-	if ((st.access_token = strdup(t->access_token)) == NULL ||
-	    (t->refresh_token != NULL &&
-	     (st.refresh_token = strdup(t->refresh_token)) == NULL)) {
-		r = atok_error_set(err, ATOK_ERR_NOMEM, "out of memory");
+	if ((r = atok_strdup(&st.access_token, t->access_token, err)) != 0 ||
+	    (r = atok_strdup(&st.refresh_token, t->refresh_token, err)) != 0)
 		goto out;
-	}
 	st.access_len = t->access_len;
 	st.refresh_len = t->refresh_token != NULL ? t->refresh_len : 0;
 	st.expires_at = t->expires_at;

@@ -136,12 +136,8 @@ int atok_keysource_new(const struct atok_config *cfg,
 	if ((ks = calloc(1, sizeof(*ks))) == NULL)
 		return atok_error_set(err, ATOK_ERR_NOMEM, "out of memory");
 	if (file != NULL) {
-		if ((ks->file = strdup(file)) == NULL) {
-			r = atok_error_set(err, ATOK_ERR_NOMEM,
-			                   "out of memory");
-			goto fail;
-		}
-		if ((r = load_file(ks, err)) != 0)
+		if ((r = atok_strdup(&ks->file, file, err)) != 0 ||
+		    (r = load_file(ks, err)) != 0)
 			goto fail;
 		*out = ks;
 		return 0;
@@ -365,10 +361,8 @@ static int discover(struct atok_keysource *ks, struct atok_error *err)
 		    "discovery at %.100s: no acceptable jwks_uri", url);
 		goto out;
 	}
-	if ((u = strdup(uri)) == NULL) {
-		r = atok_error_set(err, ATOK_ERR_NOMEM, "out of memory");
+	if ((r = atok_strdup(&u, uri, err)) != 0)
 		goto out;
-	}
 	free(ks->jwks_uri);
 	ks->jwks_uri = u;
 	r = 0;

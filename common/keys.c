@@ -238,14 +238,11 @@ out:
 	json_decref(root);
 }
 
-/* Writes the cache atomically: a private temp file, fsync, rename. */
+/* Writes the cache atomically (atok_write_private_file); best effort. */
 static void save_disk(struct atok_keysource *ks, json_t *jwks)
 {
-	char tmp[PATH_MAX + 16];
 	json_t *root;
 	char *text = NULL;
-	int fd = -1;
-	size_t len;
 
 	if (ks->cache_path[0] == '\0')
 		return;
@@ -254,26 +251,9 @@ static void save_disk(struct atok_keysource *ks, json_t *jwks)
 	                 (json_int_t)ks->fetched, "fresh_until",
 	                 (json_int_t)ks->fresh_until, "jwks_uri", ks->jwks_uri,
 	                 "jwks", jwks);
-	if (root == NULL || (text = json_dumps(root, JSON_COMPACT)) == NULL)
-		goto out;
-	snprintf(tmp, sizeof(tmp), "%s.XXXXXX", ks->cache_path);
-	if ((fd = mkstemp(tmp)) < 0)
-		goto out;
-	len = strlen(text);
-	if (fchmod(fd, 0600) != 0 || write(fd, text, len) != (ssize_t)len ||
-	    fsync(fd) != 0 || close(fd) != 0) {
-		fd = -1;
-		unlink(tmp);
-		goto out;
-	}
-	fd = -1;
-	if (rename(tmp, ks->cache_path) != 0)
-		unlink(tmp);
-out:
-	if (fd >= 0) {
-		close(fd);
-		unlink(tmp);
-	}
+	if (root != NULL && (text = json_dumps(root, JSON_COMPACT)) != NULL)
+		(void)atok_write_private_file(ks->cache_path, text,
+		                              strlen(text), NULL, NULL);
 	free(text);
 	json_decref(root);
 }

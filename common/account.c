@@ -389,77 +389,36 @@ int atok_account_read(struct atok_account *a, struct atok_account_state *st,
 	return read_state(a, st, err);
 }
 
-/* Writes st: temp file, fsync, rename, fsync of the directory. */
+/* Writes st: temp file, fsync, rename, fsync of the directory
+ * (atok_write_private_file), owned as the directory is. */
 static int write_state(struct atok_account *a,
                        const struct atok_account_state *st,
                        struct atok_error *err)
 {
-	char path[PATH_MAX], tmp[PATH_MAX + 16], *text = NULL;
-	size_t len = 0, off = 0;
+	struct atok_private_write how = {(uid_t)-1, (gid_t)-1, false};
+	char path[PATH_MAX], *text = NULL;
+	size_t len = 0;
 	uid_t owner = 0;
 	gid_t group = 0;
-	int fd = -1, dfd = -1, r;
+	int r;
 
 	if ((r = check_dir(a, 1, &owner, &group, err)) != 0)
 		return r;
-	if (file_path(a, ".state", path, sizeof(path)) != 0 ||
-	    (size_t)snprintf(tmp, sizeof(tmp), "%s/.%s.XXXXXX", store_dir(a),
-	                     a->name) >= sizeof(tmp))
+	if (file_path(a, ".state", path, sizeof(path)) != 0)
 		return atok_error_set(err, ATOK_ERR_TOO_LONG, "path too long");
 	if ((text = state_text(st, &len)) == NULL)
 		return atok_error_set(err, ATOK_ERR_NOMEM, "out of memory");
-	if ((fd = mkstemp(tmp)) < 0) {
-		r = atok_error_set(err, ATOK_ERR_IO, "cannot create %s: %s",
-		                   tmp, strerror(errno));
-		goto out;
+	/* root writing a user's store gives the file to that user */
+	if (geteuid() != owner) {
+		how.uid = owner;
+		how.gid = group;
 	}
-	if (fchmod(fd, 0600) != 0 ||
-	    (geteuid() != owner && fchown(fd, owner, group) != 0)) {
-		r = atok_error_set(err, ATOK_ERR_IO, "%s: %s", tmp,
-		                   strerror(errno));
-		goto fail;
+	r = atok_write_private_file(path, text, len, &how, err);
+	if (r == ATOK_ERR_NOT_FOUND) { /* no file can be made there */
+		r = ATOK_ERR_IO;
+		if (err != NULL)
+			err->code = r;
 	}
-	while (off < len) {
-		ssize_t w = write(fd, text + off, len - off);
-		if (w < 0 && errno == EINTR)
-			continue;
-		if (w <= 0) {
-			r = atok_error_set(err, ATOK_ERR_IO,
-			                   "cannot write %s: %s", tmp,
-			                   strerror(errno));
-			goto fail;
-		}
-		off += (size_t)w;
-	}
-	if (fsync(fd) != 0 || close(fd) != 0) {
-		fd = -1;
-		r = atok_error_set(err, ATOK_ERR_IO, "cannot sync %s: %s", tmp,
-		                   strerror(errno));
-		goto fail;
-	}
-	fd = -1;
-	if (rename(tmp, path) != 0) {
-		r = atok_error_set(err, ATOK_ERR_IO, "cannot rename to %s: %s",
-		                   path, strerror(errno));
-		goto fail;
-	}
-	/* The rename itself must be durable before the token is used. */
-	if ((dfd = open(store_dir(a), O_RDONLY | O_DIRECTORY | O_CLOEXEC)) <
-	        0 ||
-	    fsync(dfd) != 0) {
-		r = atok_error_set(err, ATOK_ERR_IO, "cannot sync %s: %s",
-		                   store_dir(a), strerror(errno));
-		goto out;
-	}
-	r = 0;
-	goto out;
-fail:
-	unlink(tmp);
-out:
-	if (fd >= 0)
-		close(fd);
-	if (dfd >= 0)
-		close(dfd);
 	atok_freezero(text, len + 1);
 	return r;
 }

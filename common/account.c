@@ -480,13 +480,6 @@ static void unlock(int fd)
 
 /* --- opening an account ------------------------------------------------ */
 
-static int dup_str(char **dst, const char *src)
-{
-	if (src == NULL)
-		return 0;
-	return (*dst = strdup(src)) != NULL ? 0 : -1;
-}
-
 int atok_account_open(const struct atok_config *cfg, const char *name,
                       struct atok_account **out, struct atok_error *err)
 {
@@ -580,15 +573,16 @@ int atok_account_open(const struct atok_config *cfg, const char *name,
 	if (scope == NULL && p != NULL)
 		scope =
 		    a->client_credentials ? p->scope_app : p->scope_delegated;
-	if (dup_str(&a->scope, scope) != 0 ||
-	    dup_str(&a->resource,
-	            atok_config_instance_str(cfg, a->name,
-	                                     ATOK_CFG_ACCOUNT_RESOURCE)) != 0 ||
-	    dup_str(&a->user, atok_config_instance_str(
-	                          cfg, a->name, ATOK_CFG_ACCOUNT_USER)) != 0) {
-		r = atok_error_set(err, ATOK_ERR_NOMEM, "out of memory");
+	if ((r = atok_strdup(&a->scope, scope, err)) != 0 ||
+	    (r = atok_strdup(&a->resource,
+	                     atok_config_instance_str(
+	                         cfg, a->name, ATOK_CFG_ACCOUNT_RESOURCE),
+	                     err)) != 0 ||
+	    (r = atok_strdup(
+	         &a->user,
+	         atok_config_instance_str(cfg, a->name, ATOK_CFG_ACCOUNT_USER),
+	         err)) != 0)
 		goto fail;
-	}
 	if (a->user != NULL && !atok_name_valid(a->user, strlen(a->user))) {
 		r = atok_error_set(err, ATOK_ERR_CONFIG,
 		                   "[%s] user is not a valid user name",

@@ -102,17 +102,6 @@ static int load_cache_key(struct atok_introspect *in, struct atok_error *err)
 	return 0;
 }
 
-static char *dup_opt(const char *s, int *fail)
-{
-	char *d;
-
-	if (s == NULL)
-		return NULL;
-	if ((d = strdup(s)) == NULL)
-		*fail = 1;
-	return d;
-}
-
 int atok_introspect_new(const struct atok_config *cfg,
                         struct atok_introspect **out, struct atok_error *err)
 {
@@ -124,34 +113,49 @@ int atok_introspect_new(const struct atok_config *cfg,
 	const char *pkey =
 	    atok_config_str(cfg, ATOK_CFG_INTROSPECTION_PRIVATE_KEY_FILE);
 	const char *dir = atok_config_str(cfg, ATOK_CFG_CACHE_DIR);
-	int fail = 0, r;
+	int r;
 
 	*out = NULL;
 	atok_jansson_init();
 	if ((in = calloc(1, sizeof(*in))) == NULL)
 		return atok_error_set(err, ATOK_ERR_NOMEM, "out of memory");
-	in->endpoint = dup_opt(
-	    atok_config_str(cfg, ATOK_CFG_INTROSPECTION_ENDPOINT), &fail);
-	in->client_id = dup_opt(
-	    atok_config_str(cfg, ATOK_CFG_INTROSPECTION_CLIENT_ID), &fail);
-	in->username_field = dup_opt(
-	    atok_config_str(cfg, ATOK_CFG_INTROSPECTION_USERNAME_FIELD), &fail);
-	in->issuer =
-	    dup_opt(atok_config_str(cfg, ATOK_CFG_INTROSPECTION_ISSUER), &fail);
-	in->audience = dup_opt(
-	    atok_config_str(cfg, ATOK_CFG_INTROSPECTION_AUDIENCE), &fail);
-	in->ca_file = dup_opt(
-	    atok_config_str(cfg, ATOK_CFG_INTROSPECTION_CA_FILE), &fail);
-	in->ca_dir =
-	    dup_opt(atok_config_str(cfg, ATOK_CFG_INTROSPECTION_CA_DIR), &fail);
-	in->client_cert = dup_opt(
-	    atok_config_str(cfg, ATOK_CFG_INTROSPECTION_CLIENT_CERT), &fail);
-	in->client_key = dup_opt(
-	    atok_config_str(cfg, ATOK_CFG_INTROSPECTION_CLIENT_KEY), &fail);
-	if (fail) {
-		r = atok_error_set(err, ATOK_ERR_NOMEM, "out of memory");
+	if ((r = atok_strdup(
+	         &in->endpoint,
+	         atok_config_str(cfg, ATOK_CFG_INTROSPECTION_ENDPOINT), err)) !=
+	        0 ||
+	    (r = atok_strdup(
+	         &in->client_id,
+	         atok_config_str(cfg, ATOK_CFG_INTROSPECTION_CLIENT_ID),
+	         err)) != 0 ||
+	    (r = atok_strdup(
+	         &in->username_field,
+	         atok_config_str(cfg, ATOK_CFG_INTROSPECTION_USERNAME_FIELD),
+	         err)) != 0 ||
+	    (r = atok_strdup(
+	         &in->issuer,
+	         atok_config_str(cfg, ATOK_CFG_INTROSPECTION_ISSUER), err)) !=
+	        0 ||
+	    (r = atok_strdup(
+	         &in->audience,
+	         atok_config_str(cfg, ATOK_CFG_INTROSPECTION_AUDIENCE), err)) !=
+	        0 ||
+	    (r = atok_strdup(
+	         &in->ca_file,
+	         atok_config_str(cfg, ATOK_CFG_INTROSPECTION_CA_FILE), err)) !=
+	        0 ||
+	    (r = atok_strdup(
+	         &in->ca_dir,
+	         atok_config_str(cfg, ATOK_CFG_INTROSPECTION_CA_DIR), err)) !=
+	        0 ||
+	    (r = atok_strdup(
+	         &in->client_cert,
+	         atok_config_str(cfg, ATOK_CFG_INTROSPECTION_CLIENT_CERT),
+	         err)) != 0 ||
+	    (r = atok_strdup(
+	         &in->client_key,
+	         atok_config_str(cfg, ATOK_CFG_INTROSPECTION_CLIENT_KEY),
+	         err)) != 0)
 		goto fail;
-	}
 	if (in->endpoint == NULL || in->client_id == NULL) {
 		r = atok_error_set(
 		    err, ATOK_ERR_CONFIG,

@@ -78,15 +78,6 @@ static int is_hmac(enum atok_jws_alg a)
 	       a == ATOK_ALG_HS512;
 }
 
-static char *dup_or_fail(const char *s, struct atok_error *err, int *r)
-{
-	char *d = strdup(s);
-
-	if (d == NULL)
-		*r = atok_error_set(err, ATOK_ERR_NOMEM, "out of memory");
-	return d;
-}
-
 int atok_jwt_new(const struct atok_config *cfg, struct atok_jwt **out,
                  struct atok_error *err)
 {
@@ -116,11 +107,11 @@ int atok_jwt_new(const struct atok_config *cfg, struct atok_jwt **out,
 	if ((j = calloc(1, sizeof(*j))) == NULL)
 		return atok_error_set(err, ATOK_ERR_NOMEM, "out of memory");
 	j->alg_allowed = mask;
-	if ((j->issuer = dup_or_fail(issuer, err, &r)) == NULL ||
-	    (j->audience = dup_or_fail(audience, err, &r)) == NULL ||
-	    (j->username_claim =
-	         dup_or_fail(atok_config_str(cfg, ATOK_CFG_JWT_USERNAME_CLAIM),
-	                     err, &r)) == NULL)
+	if ((r = atok_strdup(&j->issuer, issuer, err)) != 0 ||
+	    (r = atok_strdup(&j->audience, audience, err)) != 0 ||
+	    (r = atok_strdup(&j->username_claim,
+	                     atok_config_str(cfg, ATOK_CFG_JWT_USERNAME_CLAIM),
+	                     err)) != 0)
 		goto fail;
 	j->policy.issuer = j->issuer;
 	j->policy.audience = j->audience;

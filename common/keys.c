@@ -112,11 +112,6 @@ static int cache_path_for(struct atok_keysource *ks, const char *dir,
 	return 0;
 }
 
-static char *dup_opt(const char *s)
-{
-	return s != NULL ? strdup(s) : NULL;
-}
-
 int atok_keysource_new(const struct atok_config *cfg,
                        struct atok_keysource **out, struct atok_error *err)
 {
@@ -143,9 +138,14 @@ int atok_keysource_new(const struct atok_config *cfg,
 		return 0;
 	}
 	ks->discovery = discovery;
-	ks->issuer = dup_opt(atok_config_str(cfg, ATOK_CFG_JWT_ISSUER));
-	ks->jwks_uri = dup_opt(uri);
-	ks->ca_file = dup_opt(atok_config_str(cfg, ATOK_CFG_JWT_CA_FILE));
+	if ((r = atok_strdup(&ks->issuer,
+	                     atok_config_str(cfg, ATOK_CFG_JWT_ISSUER), err)) !=
+	        0 ||
+	    (r = atok_strdup(&ks->jwks_uri, uri, err)) != 0 ||
+	    (r = atok_strdup(&ks->ca_file,
+	                     atok_config_str(cfg, ATOK_CFG_JWT_CA_FILE),
+	                     err)) != 0)
+		goto fail;
 	ks->http.timeout_ms =
 	    atok_config_int(cfg, ATOK_CFG_JWT_HTTP_TIMEOUT) * 1000;
 	ks->http.ca_file = ks->ca_file;

@@ -389,77 +389,36 @@ int atok_account_read(struct atok_account *a, struct atok_account_state *st,
 	return read_state(a, st, err);
 }
 
-/* Writes st: temp file, fsync, rename, fsync of the directory. */
+/* Writes st: temp file, fsync, rename, fsync of the directory
+ * (atok_write_private_file), owned as the directory is. */
 static int write_state(struct atok_account *a,
                        const struct atok_account_state *st,
                        struct atok_error *err)
 {
-	char path[PATH_MAX], tmp[PATH_MAX + 16], *text = NULL;
-	size_t len = 0, off = 0;
+	struct atok_private_write how = {(uid_t)-1, (gid_t)-1, false};
+	char path[PATH_MAX], *text = NULL;
+	size_t len = 0;
 	uid_t owner = 0;
 	gid_t group = 0;
-	int fd = -1, dfd = -1, r;
+	int r;
 
 	if ((r = check_dir(a, 1, &owner, &group, err)) != 0)
 		return r;
-	if (file_path(a, ".state", path, sizeof(path)) != 0 ||
-	    (size_t)snprintf(tmp, sizeof(tmp), "%s/.%s.XXXXXX", store_dir(a),
-	                     a->name) >= sizeof(tmp))
+	if (file_path(a, ".state", path, sizeof(path)) != 0)
 		return atok_error_set(err, ATOK_ERR_TOO_LONG, "path too long");
 	if ((text = state_text(st, &len)) == NULL)
 		return atok_error_set(err, ATOK_ERR_NOMEM, "out of memory");
-	if ((fd = mkstemp(tmp)) < 0) {
-		r = atok_error_set(err, ATOK_ERR_IO, "cannot create %s: %s",
-		                   tmp, strerror(errno));
-		goto out;
+	/* root writing a user's store gives the file to that user */
+	if (geteuid() != owner) {
+		how.uid = owner;
+		how.gid = group;
 	}
-	if (fchmod(fd, 0600) != 0 ||
-	    (geteuid() != owner && fchown(fd, owner, group) != 0)) {
-		r = atok_error_set(err, ATOK_ERR_IO, "%s: %s", tmp,
-		                   strerror(errno));
-		goto fail;
+	r = atok_write_private_file(path, text, len, &how, err);
+	if (r == ATOK_ERR_NOT_FOUND) { /* no file can be made there */
+		r = ATOK_ERR_IO;
+		if (err != NULL)
+			err->code = r;
 	}
-	while (off < len) {
-		ssize_t w = write(fd, text + off, len - off);
-		if (w < 0 && errno == EINTR)
-			continue;
-		if (w <= 0) {
-			r = atok_error_set(err, ATOK_ERR_IO,
-			                   "cannot write %s: %s", tmp,
-			                   strerror(errno));
-			goto fail;
-		}
-		off += (size_t)w;
-	}
-	if (fsync(fd) != 0 || close(fd) != 0) {
-		fd = -1;
-		r = atok_error_set(err, ATOK_ERR_IO, "cannot sync %s: %s", tmp,
-		                   strerror(errno));
-		goto fail;
-	}
-	fd = -1;
-	if (rename(tmp, path) != 0) {
-		r = atok_error_set(err, ATOK_ERR_IO, "cannot rename to %s: %s",
-		                   path, strerror(errno));
-		goto fail;
-	}
-	/* The rename itself must be durable before the token is used. */
-	if ((dfd = open(store_dir(a), O_RDONLY | O_DIRECTORY | O_CLOEXEC)) <
-	        0 ||
-	    fsync(dfd) != 0) {
-		r = atok_error_set(err, ATOK_ERR_IO, "cannot sync %s: %s",
-		                   store_dir(a), strerror(errno));
-		goto out;
-	}
-	r = 0;
-	goto out;
-fail:
-	unlink(tmp);
-out:
-	if (fd >= 0)
-		close(fd);
-	if (dfd >= 0)
-		close(dfd);
 	atok_freezero(text, len + 1);
 	return r;
 }
@@ -520,13 +479,6 @@ static void unlock(int fd)
 }
 
 /* --- opening an account ------------------------------------------------ */
-
-static int dup_str(char **dst, const char *src)
-{
-	if (src == NULL)
-		return 0;
-	return (*dst = strdup(src)) != NULL ? 0 : -1;
-}
 
 int atok_account_open(const struct atok_config *cfg, const char *name,
                       struct atok_account **out, struct atok_error *err)
@@ -621,15 +573,16 @@ int atok_account_open(const struct atok_config *cfg, const char *name,
 	if (scope == NULL && p != NULL)
 		scope =
 		    a->client_credentials ? p->scope_app : p->scope_delegated;
-	if (dup_str(&a->scope, scope) != 0 ||
-	    dup_str(&a->resource,
-	            atok_config_instance_str(cfg, a->name,
-	                                     ATOK_CFG_ACCOUNT_RESOURCE)) != 0 ||
-	    dup_str(&a->user, atok_config_instance_str(
-	                          cfg, a->name, ATOK_CFG_ACCOUNT_USER)) != 0) {
-		r = atok_error_set(err, ATOK_ERR_NOMEM, "out of memory");
+	if ((r = atok_strdup(&a->scope, scope, err)) != 0 ||
+	    (r = atok_strdup(&a->resource,
+	                     atok_config_instance_str(
+	                         cfg, a->name, ATOK_CFG_ACCOUNT_RESOURCE),
+	                     err)) != 0 ||
+	    (r = atok_strdup(
+	         &a->user,
+	         atok_config_instance_str(cfg, a->name, ATOK_CFG_ACCOUNT_USER),
+	         err)) != 0)
 		goto fail;
-	}
 	if (a->user != NULL && !atok_name_valid(a->user, strlen(a->user))) {
 		r = atok_error_set(err, ATOK_ERR_CONFIG,
 		                   "[%s] user is not a valid user name",
@@ -1085,12 +1038,9 @@ int atok_account_save(struct atok_account *a, const struct atok_oauth_tokens *t,
 		atok_account_state_clear(&st);
 		st.generation = gen + 1;
 	}
-	if ((st.access_token = strdup(t->access_token)) == NULL ||
-	    (t->refresh_token != NULL &&
-	     (st.refresh_token = strdup(t->refresh_token)) == NULL)) {
-		r = atok_error_set(err, ATOK_ERR_NOMEM, "out of memory");
+	if ((r = atok_strdup(&st.access_token, t->access_token, err)) != 0 ||
+	    (r = atok_strdup(&st.refresh_token, t->refresh_token, err)) != 0)
 		goto out;
-	}
 	st.access_len = t->access_len;
 	st.refresh_len = t->refresh_token != NULL ? t->refresh_len : 0;
 	st.expires_at = t->expires_at;

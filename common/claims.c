@@ -155,6 +155,5 @@ void atok_claims_check(const struct atok_json_object *claims, const char *typ,
 	        0 ||
 	    !atok_name_valid(res->token_id, n))
 		res->token_id[0] = '\0';
-	res->verdict = ATOK_ACCEPT;
-	res->why = ATOK_WHY_NONE;
+	atok_result_accept(res);
 }

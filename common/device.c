@@ -42,14 +42,6 @@ struct atok_device {
 	char *groups_claim; /* the claim that lists the groups */
 };
 
-static int dup_opt(char **dst, const char *s)
-{
-	*dst = NULL;
-	if (s == NULL)
-		return 0;
-	return (*dst = strdup(s)) == NULL ? -1 : 0;
-}
-
 int atok_device_new(const struct atok_config *cfg, struct atok_device **out,
                     struct atok_error *err)
 {
@@ -98,19 +90,22 @@ int atok_device_new(const struct atok_config *cfg, struct atok_device **out,
 	    atok_config_int(cfg, ATOK_CFG_DEVICE_HTTP_TIMEOUT) * 1000;
 	cc.allow_http_loopback =
 	    atok_config_bool(cfg, ATOK_CFG_DEVICE_ALLOW_HTTP_LOOPBACK);
-	if (dup_opt(&d->scope, atok_config_str(cfg, ATOK_CFG_DEVICE_SCOPE)) !=
-	        0 ||
-	    dup_opt(&d->resource,
-	            atok_config_str(cfg, ATOK_CFG_DEVICE_RESOURCE)) != 0 ||
-	    dup_opt(&d->state_dir,
-	            atok_config_str(cfg, ATOK_CFG_DEVICE_STATE_DIR)) != 0 ||
-	    dup_opt(&d->group, atok_config_str(cfg, ATOK_CFG_DEVICE_GROUP)) !=
-	        0 ||
-	    dup_opt(&d->groups_claim,
-	            atok_config_str(cfg, ATOK_CFG_DEVICE_GROUPS_CLAIM)) != 0) {
-		r = atok_error_set(err, ATOK_ERR_NOMEM, "out of memory");
+	if ((r = atok_strdup(&d->scope,
+	                     atok_config_str(cfg, ATOK_CFG_DEVICE_SCOPE),
+	                     err)) != 0 ||
+	    (r = atok_strdup(&d->resource,
+	                     atok_config_str(cfg, ATOK_CFG_DEVICE_RESOURCE),
+	                     err)) != 0 ||
+	    (r = atok_strdup(&d->state_dir,
+	                     atok_config_str(cfg, ATOK_CFG_DEVICE_STATE_DIR),
+	                     err)) != 0 ||
+	    (r = atok_strdup(&d->group,
+	                     atok_config_str(cfg, ATOK_CFG_DEVICE_GROUP),
+	                     err)) != 0 ||
+	    (r = atok_strdup(&d->groups_claim,
+	                     atok_config_str(cfg, ATOK_CFG_DEVICE_GROUPS_CLAIM),
+	                     err)) != 0)
 		goto fail;
-	}
 	if (d->scope != NULL && strlen(d->scope) > ATOK_SCOPES_MAX) {
 		r = atok_error_set(err, ATOK_ERR_CONFIG,
 		                   "[device] scope is longer than %d bytes",

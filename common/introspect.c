@@ -64,28 +64,32 @@ struct mem_entry {
 /* The random key of the result cache: read, or created once (0600). */
 static int load_cache_key(struct atok_introspect *in, struct atok_error *err)
 {
+	/* The first process to create it wins; the others read its key. */
+	static const struct atok_private_write once = {(uid_t)-1, (gid_t)-1,
+	                                               true};
 	char path[PATH_MAX + 32];
 	unsigned char key[32];
+	struct stat st;
 	ssize_t n;
 	int fd, r;
 
 	if ((size_t)snprintf(path, sizeof(path), "%s/introspection.key",
 	                     in->cache_dir) >= sizeof(path))
 		return 0;
-	fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC,
-	          0600);
-	if (fd >= 0) {
-		if (RAND_bytes(key, sizeof(key)) != 1 ||
-		    write(fd, key, sizeof(key)) != (ssize_t)sizeof(key) ||
-		    fsync(fd) != 0) {
-			close(fd);
-			unlink(path);
+	if (lstat(path, &st) != 0) {
+		/* a cache dir we cannot look in: memory only */
+		if (errno != ENOENT)
+			return 0;
+		r = RAND_bytes(key, sizeof(key)) == 1
+		        ? atok_write_private_file(path, key, sizeof(key), &once,
+		                                  NULL)
+		        : ATOK_ERR_CRYPTO;
+		explicit_bzero(key, sizeof(key));
+		if (r == ATOK_ERR_NOT_FOUND)
+			return 0; /* a read-only cache dir: memory only */
+		if (r != 0 && r != ATOK_ERR_EXISTS)
 			return atok_error_set(err, ATOK_ERR_IO,
 			                      "cannot create %s", path);
-		}
-		close(fd);
-	} else if (errno != EEXIST) {
-		return 0; /* a read-only cache dir: memory only */
 	}
 	if ((r = atok_check_path_safe(path, "introspection cache key", err)) !=
 	    0)
@@ -94,20 +98,8 @@ static int load_cache_key(struct atok_introspect *in, struct atok_error *err)
 		return 0;
 	n = read(fd, in->cache_key, sizeof(in->cache_key));
 	close(fd);
-	explicit_bzero(key, sizeof(key));
 	in->have_disk = n == (ssize_t)sizeof(in->cache_key);
 	return 0;
-}
-
-static char *dup_opt(const char *s, int *fail)
-{
-	char *d;
-
-	if (s == NULL)
-		return NULL;
-	if ((d = strdup(s)) == NULL)
-		*fail = 1;
-	return d;
 }
 
 int atok_introspect_new(const struct atok_config *cfg,
@@ -121,34 +113,49 @@ int atok_introspect_new(const struct atok_config *cfg,
 	const char *pkey =
 	    atok_config_str(cfg, ATOK_CFG_INTROSPECTION_PRIVATE_KEY_FILE);
 	const char *dir = atok_config_str(cfg, ATOK_CFG_CACHE_DIR);
-	int fail = 0, r;
+	int r;
 
 	*out = NULL;
 	atok_jansson_init();
 	if ((in = calloc(1, sizeof(*in))) == NULL)
 		return atok_error_set(err, ATOK_ERR_NOMEM, "out of memory");
-	in->endpoint = dup_opt(
-	    atok_config_str(cfg, ATOK_CFG_INTROSPECTION_ENDPOINT), &fail);
-	in->client_id = dup_opt(
-	    atok_config_str(cfg, ATOK_CFG_INTROSPECTION_CLIENT_ID), &fail);
-	in->username_field = dup_opt(
-	    atok_config_str(cfg, ATOK_CFG_INTROSPECTION_USERNAME_FIELD), &fail);
-	in->issuer =
-	    dup_opt(atok_config_str(cfg, ATOK_CFG_INTROSPECTION_ISSUER), &fail);
-	in->audience = dup_opt(
-	    atok_config_str(cfg, ATOK_CFG_INTROSPECTION_AUDIENCE), &fail);
-	in->ca_file = dup_opt(
-	    atok_config_str(cfg, ATOK_CFG_INTROSPECTION_CA_FILE), &fail);
-	in->ca_dir =
-	    dup_opt(atok_config_str(cfg, ATOK_CFG_INTROSPECTION_CA_DIR), &fail);
-	in->client_cert = dup_opt(
-	    atok_config_str(cfg, ATOK_CFG_INTROSPECTION_CLIENT_CERT), &fail);
-	in->client_key = dup_opt(
-	    atok_config_str(cfg, ATOK_CFG_INTROSPECTION_CLIENT_KEY), &fail);
-	if (fail) {
-		r = atok_error_set(err, ATOK_ERR_NOMEM, "out of memory");
+	if ((r = atok_strdup(
+	         &in->endpoint,
+	         atok_config_str(cfg, ATOK_CFG_INTROSPECTION_ENDPOINT), err)) !=
+	        0 ||
+	    (r = atok_strdup(
+	         &in->client_id,
+	         atok_config_str(cfg, ATOK_CFG_INTROSPECTION_CLIENT_ID),
+	         err)) != 0 ||
+	    (r = atok_strdup(
+	         &in->username_field,
+	         atok_config_str(cfg, ATOK_CFG_INTROSPECTION_USERNAME_FIELD),
+	         err)) != 0 ||
+	    (r = atok_strdup(
+	         &in->issuer,
+	         atok_config_str(cfg, ATOK_CFG_INTROSPECTION_ISSUER), err)) !=
+	        0 ||
+	    (r = atok_strdup(
+	         &in->audience,
+	         atok_config_str(cfg, ATOK_CFG_INTROSPECTION_AUDIENCE), err)) !=
+	        0 ||
+	    (r = atok_strdup(
+	         &in->ca_file,
+	         atok_config_str(cfg, ATOK_CFG_INTROSPECTION_CA_FILE), err)) !=
+	        0 ||
+	    (r = atok_strdup(
+	         &in->ca_dir,
+	         atok_config_str(cfg, ATOK_CFG_INTROSPECTION_CA_DIR), err)) !=
+	        0 ||
+	    (r = atok_strdup(
+	         &in->client_cert,
+	         atok_config_str(cfg, ATOK_CFG_INTROSPECTION_CLIENT_CERT),
+	         err)) != 0 ||
+	    (r = atok_strdup(
+	         &in->client_key,
+	         atok_config_str(cfg, ATOK_CFG_INTROSPECTION_CLIENT_KEY),
+	         err)) != 0)
 		goto fail;
-	}
 	if (in->endpoint == NULL || in->client_id == NULL) {
 		r = atok_error_set(
 		    err, ATOK_ERR_CONFIG,
@@ -521,13 +528,12 @@ static int disk_get(struct atok_introspect *in, const unsigned char mac[32],
 	return hit;
 }
 
+/* Writes an entry atomically (atok_write_private_file); best effort. */
 static void disk_put(struct atok_introspect *in, const unsigned char mac[32],
                      int64_t until, const struct atok_result *res)
 {
-	char path[PATH_MAX + 64], tmp[PATH_MAX + 80], hex[65], *text = NULL;
+	char path[PATH_MAX + 64], hex[65], *text = NULL;
 	json_t *o = NULL;
-	int fd = -1;
-	size_t n;
 
 	if (!disk_path(in, mac, path, sizeof(path), hex))
 		return;
@@ -536,21 +542,9 @@ static void disk_put(struct atok_introspect *in, const unsigned char mac[32],
 	              res->user, "scopes", res->scopes, "jti", res->token_id,
 	              "exp", (json_int_t)res->expires, "until",
 	              (json_int_t)until);
-	if (o == NULL || (text = json_dumps(o, JSON_COMPACT)) == NULL)
-		goto out;
-	snprintf(tmp, sizeof(tmp), "%s.XXXXXX", path);
-	if ((fd = mkstemp(tmp)) < 0)
-		goto out;
-	n = strlen(text);
-	if (fchmod(fd, 0600) != 0 || write(fd, text, n) != (ssize_t)n ||
-	    close(fd) != 0 || rename(tmp, path) != 0)
-		unlink(tmp);
-	fd = -1;
-out:
-	if (fd >= 0) {
-		close(fd);
-		unlink(tmp);
-	}
+	if (o != NULL && (text = json_dumps(o, JSON_COMPACT)) != NULL)
+		(void)atok_write_private_file(path, text, strlen(text), NULL,
+		                              NULL);
 	free(text);
 	json_decref(o);
 }

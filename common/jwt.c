@@ -78,15 +78,6 @@ static int is_hmac(enum atok_jws_alg a)
 	       a == ATOK_ALG_HS512;
 }
 
-static char *dup_or_fail(const char *s, struct atok_error *err, int *r)
-{
-	char *d = strdup(s);
-
-	if (d == NULL)
-		*r = atok_error_set(err, ATOK_ERR_NOMEM, "out of memory");
-	return d;
-}
-
 int atok_jwt_new(const struct atok_config *cfg, struct atok_jwt **out,
                  struct atok_error *err)
 {
@@ -116,11 +107,11 @@ int atok_jwt_new(const struct atok_config *cfg, struct atok_jwt **out,
 	if ((j = calloc(1, sizeof(*j))) == NULL)
 		return atok_error_set(err, ATOK_ERR_NOMEM, "out of memory");
 	j->alg_allowed = mask;
-	if ((j->issuer = dup_or_fail(issuer, err, &r)) == NULL ||
-	    (j->audience = dup_or_fail(audience, err, &r)) == NULL ||
-	    (j->username_claim =
-	         dup_or_fail(atok_config_str(cfg, ATOK_CFG_JWT_USERNAME_CLAIM),
-	                     err, &r)) == NULL)
+	if ((r = atok_strdup(&j->issuer, issuer, err)) != 0 ||
+	    (r = atok_strdup(&j->audience, audience, err)) != 0 ||
+	    (r = atok_strdup(&j->username_claim,
+	                     atok_config_str(cfg, ATOK_CFG_JWT_USERNAME_CLAIM),
+	                     err)) != 0)
 		goto fail;
 	j->policy.issuer = j->issuer;
 	j->policy.audience = j->audience;
@@ -214,8 +205,7 @@ static int cache_lookup(struct atok_jwt *j, const unsigned char digest[32],
 	memcpy(res->kid, e->res.kid, sizeof(res->kid));
 	memcpy(res->issuer, e->res.issuer, sizeof(res->issuer));
 	res->expires = e->res.expires;
-	res->verdict = ATOK_ACCEPT;
-	res->why = ATOK_WHY_NONE;
+	atok_result_accept(res);
 	return 1;
 }
 
@@ -255,10 +245,11 @@ void atok_jwt_verify(struct atok_jwt *j, const char *tok, size_t len,
 	if (cache_lookup(j, digest, now, res))
 		return;
 	if ((r = atok_jws_parse(tok, len, &jws, &err)) != 0) {
-		atok_result_set(res, ATOK_REJECT,
-		                r == ATOK_ERR_TOO_LONG ? ATOK_WHY_TOO_LONG
-		                                       : ATOK_WHY_MALFORMED,
-		                "%.200s", err.msg);
+		atok_result_from_err(res, r,
+		                     r == ATOK_ERR_TOO_LONG
+		                         ? ATOK_WHY_TOO_LONG
+		                         : ATOK_WHY_MALFORMED,
+		                     "%.200s", err.msg);
 		goto out;
 	}
 	snprintf(res->alg, sizeof(res->alg), "%s", atok_jws_alg_name(jws.alg));
@@ -288,11 +279,9 @@ void atok_jwt_verify(struct atok_jwt *j, const char *tok, size_t len,
 	} else {
 		r = atok_keysource_select(j->keys, jws.has_kid ? jws.kid : NULL,
 		                          jws.alg, now, &key, &miss, &err);
-		if (r == ATOK_ERR_UNAVAILABLE) {
-			res->verdict = ATOK_UNAVAILABLE;
-			res->why = ATOK_WHY_BACKEND;
-			snprintf(res->reason, sizeof(res->reason), "%.200s",
-			         err.msg);
+		if (r != 0) {
+			atok_result_from_err(res, r, ATOK_WHY_BACKEND, "%.200s",
+			                     err.msg);
 			goto out;
 		}
 		if (key == NULL) {
@@ -314,16 +303,11 @@ void atok_jwt_verify(struct atok_jwt *j, const char *tok, size_t len,
 	if (r == ATOK_ERR_INVALID)
 		r = atok_jws_verify(&jws, key, j->hmac, &err);
 	if (r != 0) {
-		if (r == ATOK_ERR_SIGNATURE) {
-			atok_result_set(res, ATOK_REJECT,
-			                ATOK_WHY_BAD_SIGNATURE, "%.200s",
-			                err.msg);
-		} else {
-			res->verdict = ATOK_UNAVAILABLE;
-			res->why = ATOK_WHY_INTERNAL;
-			snprintf(res->reason, sizeof(res->reason), "%.200s",
-			         err.msg);
-		}
+		atok_result_from_err(res, r,
+		                     r == ATOK_ERR_SIGNATURE
+		                         ? ATOK_WHY_BAD_SIGNATURE
+		                         : ATOK_WHY_INTERNAL,
+		                     "%.200s", err.msg);
 		goto out;
 	}
 	atok_claims_check(&jws.claims, jws.typ, &j->policy, now, res);

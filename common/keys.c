@@ -112,11 +112,6 @@ static int cache_path_for(struct atok_keysource *ks, const char *dir,
 	return 0;
 }
 
-static char *dup_opt(const char *s)
-{
-	return s != NULL ? strdup(s) : NULL;
-}
-
 int atok_keysource_new(const struct atok_config *cfg,
                        struct atok_keysource **out, struct atok_error *err)
 {
@@ -136,20 +131,21 @@ int atok_keysource_new(const struct atok_config *cfg,
 	if ((ks = calloc(1, sizeof(*ks))) == NULL)
 		return atok_error_set(err, ATOK_ERR_NOMEM, "out of memory");
 	if (file != NULL) {
-		if ((ks->file = strdup(file)) == NULL) {
-			r = atok_error_set(err, ATOK_ERR_NOMEM,
-			                   "out of memory");
-			goto fail;
-		}
-		if ((r = load_file(ks, err)) != 0)
+		if ((r = atok_strdup(&ks->file, file, err)) != 0 ||
+		    (r = load_file(ks, err)) != 0)
 			goto fail;
 		*out = ks;
 		return 0;
 	}
 	ks->discovery = discovery;
-	ks->issuer = dup_opt(atok_config_str(cfg, ATOK_CFG_JWT_ISSUER));
-	ks->jwks_uri = dup_opt(uri);
-	ks->ca_file = dup_opt(atok_config_str(cfg, ATOK_CFG_JWT_CA_FILE));
+	if ((r = atok_strdup(&ks->issuer,
+	                     atok_config_str(cfg, ATOK_CFG_JWT_ISSUER), err)) !=
+	        0 ||
+	    (r = atok_strdup(&ks->jwks_uri, uri, err)) != 0 ||
+	    (r = atok_strdup(&ks->ca_file,
+	                     atok_config_str(cfg, ATOK_CFG_JWT_CA_FILE),
+	                     err)) != 0)
+		goto fail;
 	ks->http.timeout_ms =
 	    atok_config_int(cfg, ATOK_CFG_JWT_HTTP_TIMEOUT) * 1000;
 	ks->http.ca_file = ks->ca_file;
@@ -242,14 +238,11 @@ out:
 	json_decref(root);
 }
 
-/* Writes the cache atomically: a private temp file, fsync, rename. */
+/* Writes the cache atomically (atok_write_private_file); best effort. */
 static void save_disk(struct atok_keysource *ks, json_t *jwks)
 {
-	char tmp[PATH_MAX + 16];
 	json_t *root;
 	char *text = NULL;
-	int fd = -1;
-	size_t len;
 
 	if (ks->cache_path[0] == '\0')
 		return;
@@ -258,26 +251,9 @@ static void save_disk(struct atok_keysource *ks, json_t *jwks)
 	                 (json_int_t)ks->fetched, "fresh_until",
 	                 (json_int_t)ks->fresh_until, "jwks_uri", ks->jwks_uri,
 	                 "jwks", jwks);
-	if (root == NULL || (text = json_dumps(root, JSON_COMPACT)) == NULL)
-		goto out;
-	snprintf(tmp, sizeof(tmp), "%s.XXXXXX", ks->cache_path);
-	if ((fd = mkstemp(tmp)) < 0)
-		goto out;
-	len = strlen(text);
-	if (fchmod(fd, 0600) != 0 || write(fd, text, len) != (ssize_t)len ||
-	    fsync(fd) != 0 || close(fd) != 0) {
-		fd = -1;
-		unlink(tmp);
-		goto out;
-	}
-	fd = -1;
-	if (rename(tmp, ks->cache_path) != 0)
-		unlink(tmp);
-out:
-	if (fd >= 0) {
-		close(fd);
-		unlink(tmp);
-	}
+	if (root != NULL && (text = json_dumps(root, JSON_COMPACT)) != NULL)
+		(void)atok_write_private_file(ks->cache_path, text,
+		                              strlen(text), NULL, NULL);
 	free(text);
 	json_decref(root);
 }
@@ -365,10 +341,8 @@ static int discover(struct atok_keysource *ks, struct atok_error *err)
 		    "discovery at %.100s: no acceptable jwks_uri", url);
 		goto out;
 	}
-	if ((u = strdup(uri)) == NULL) {
-		r = atok_error_set(err, ATOK_ERR_NOMEM, "out of memory");
+	if ((r = atok_strdup(&u, uri, err)) != 0)
 		goto out;
-	}
 	free(ks->jwks_uri);
 	ks->jwks_uri = u;
 	r = 0;

@@ -279,8 +279,7 @@ void atok_local_check_state(const struct atok_token_record *rec, int64_t now,
 			                iso_time(now, at));
 		return;
 	}
-	res->verdict = ATOK_ACCEPT;
-	res->why = ATOK_WHY_NONE;
+	atok_result_accept(res);
 	check_source(rec, remote, res);
 }
 
@@ -314,46 +313,41 @@ void atok_local_verify(struct atok_store *s, const char *token, size_t len,
 	res->source = ATOK_SRC_LOCAL;
 	r = atok_local_parse(token, len, &t);
 	if (r == ATOK_ERR_TOO_LONG) {
-		atok_result_set(res, ATOK_REJECT, ATOK_WHY_TOO_LONG,
-		                "local token is %zu bytes, longer than %d", len,
-		                ATOK_LOCAL_TOKEN_LEN);
+		atok_result_from_err(res, r, ATOK_WHY_TOO_LONG,
+		                     "local token is %zu bytes, longer than %d",
+		                     len, ATOK_LOCAL_TOKEN_LEN);
 		return;
 	}
 	if (r == ATOK_ERR_CHECKSUM) {
-		atok_result_set(
-		    res, ATOK_REJECT, ATOK_WHY_CHECKSUM,
+		atok_result_from_err(
+		    res, r, ATOK_WHY_CHECKSUM,
 		    "local token checksum does not match (mistyped or "
 		    "truncated)");
 		return;
 	}
 	if (r != 0) {
-		atok_result_set(res, ATOK_REJECT, ATOK_WHY_MALFORMED,
-		                "malformed local token");
+		atok_result_from_err(res, r, ATOK_WHY_MALFORMED,
+		                     "malformed local token");
 		return;
 	}
 	memcpy(id, t.id, ATOK_LOCAL_ID_LEN);
 	id[ATOK_LOCAL_ID_LEN] = '\0';
 	ATOK_STRCPY_ARRAY(res->token_id, id);
 
-	if (atok_local_hash(&t, hash) != 0) {
-		res->verdict = ATOK_UNAVAILABLE;
-		res->why = ATOK_WHY_INTERNAL;
-		snprintf(res->reason, sizeof(res->reason), "hashing failed");
+	if ((r = atok_local_hash(&t, hash)) != 0) {
+		atok_result_from_err(res, r, ATOK_WHY_INTERNAL,
+		                     "hashing failed");
 		return;
 	}
 	r = atok_store_lookup(s, id, &rec, &err);
 	if (r == ATOK_ERR_NOT_FOUND) {
-		atok_result_set(res, ATOK_REJECT, ATOK_WHY_UNKNOWN,
-		                "no token with id %s", id);
+		atok_result_from_err(res, r, ATOK_WHY_UNKNOWN,
+		                     "no token with id %s", id);
 		goto out;
 	}
 	if (r != 0) {
-		res->verdict = r == ATOK_ERR_CONFIG || r == ATOK_ERR_SCHEMA ||
-		                       r == ATOK_ERR_PERM
-		                   ? ATOK_CONFIG_ERROR
-		                   : ATOK_UNAVAILABLE;
-		res->why = ATOK_WHY_BACKEND;
-		snprintf(res->reason, sizeof(res->reason), "%.200s", err.msg);
+		atok_result_from_err(res, r, ATOK_WHY_BACKEND, "%.200s",
+		                     err.msg);
 		goto out;
 	}
 	if (CRYPTO_memcmp(hash, rec.hash, ATOK_HASH_LEN) != 0) {

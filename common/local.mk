@@ -28,7 +28,7 @@ libatok_la_SOURCES = \
 	common/account.c common/account.h \
 	common/device.c common/device.h \
 	common/introspect.c common/introspect.h \
-	common/result.h \
+	common/result.c common/result.h \
 	common/verifier.c
 libatok_la_CFLAGS = $(AM_CFLAGS) -fPIC $(CRYPTO_CFLAGS) $(SQLITE_CFLAGS) \
 	$(JANSSON_CFLAGS) $(CURL_CFLAGS) -pthread

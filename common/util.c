@@ -7,6 +7,7 @@
 #include <libgen.h>
 #include <limits.h>
 #include <pthread.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -43,6 +44,16 @@ int atok_strlcpy(char *dst, const char *src, size_t srclen, size_t dstsz)
 	}
 	memcpy(dst, src, srclen);
 	dst[srclen] = '\0';
+	return 0;
+}
+
+int atok_strdup(char **dst, const char *src, struct atok_error *err)
+{
+	*dst = NULL;
+	if (src == NULL)
+		return 0;
+	if ((*dst = strdup(src)) == NULL)
+		return atok_error_set(err, ATOK_ERR_NOMEM, "out of memory");
 	return 0;
 }
 
@@ -201,6 +212,108 @@ int atok_read_private_file(const char *path, const char *what, size_t max,
 	if (len != NULL)
 		*len = (size_t)n;
 	return 0;
+}
+
+/* Writes all len bytes of p to fd, again after EINTR: 0, or -1 (errno). */
+static int write_all(int fd, const char *p, size_t len)
+{
+	size_t off = 0;
+	ssize_t w;
+
+	while (off < len) {
+		w = write(fd, p + off, len - off);
+		if (w < 0 && errno == EINTR)
+			continue;
+		if (w <= 0)
+			return -1;
+		off += (size_t)w;
+	}
+	return 0;
+}
+
+int atok_write_private_file(const char *path, const void *data, size_t len,
+                            const struct atok_private_write *how,
+                            struct atok_error *err)
+{
+	char tmp[PATH_MAX + 32], dir[PATH_MAX];
+	const char *slash = strrchr(path, '/');
+	size_t dlen = slash != NULL ? (size_t)(slash - path) + 1 : 0;
+	int fd = -1, dfd = -1, r;
+
+	if (dlen >= sizeof(dir) ||
+	    (size_t)snprintf(tmp, sizeof(tmp), "%.*s.%s.XXXXXX", (int)dlen,
+	                     path, path + dlen) >= sizeof(tmp))
+		return atok_error_set(err, ATOK_ERR_TOO_LONG, "path too long");
+	/* The directory whose entry changes: "." for a bare name, "/" for
+	 * "/name", else path up to its last '/'. */
+	if (dlen == 0) {
+		dir[0] = '.';
+		dir[1] = '\0';
+	} else {
+		memcpy(dir, path, dlen);
+		dir[dlen > 1 ? dlen - 1 : 1] = '\0';
+	}
+	/* mkostemp adds O_RDWR | O_CREAT | O_EXCL, mode 0600. */
+	if ((fd = mkostemp(tmp, O_NOFOLLOW | O_CLOEXEC)) < 0)
+		return atok_error_set(err, ATOK_ERR_NOT_FOUND,
+		                      "cannot create %s: %s", tmp,
+		                      strerror(errno));
+	if (fchmod(fd, 0600) != 0 ||
+	    (how != NULL && (how->uid != (uid_t)-1 || how->gid != (gid_t)-1) &&
+	     fchown(fd, how->uid, how->gid) != 0)) {
+		r = atok_error_set(err, ATOK_ERR_IO, "%s: %s", tmp,
+		                   strerror(errno));
+		goto fail;
+	}
+	if (write_all(fd, data, len) != 0) {
+		r = atok_error_set(err, ATOK_ERR_IO, "cannot write %s: %s", tmp,
+		                   strerror(errno));
+		goto fail;
+	}
+	r = fsync(fd);
+	if (close(fd) != 0)
+		r = -1;
+	fd = -1;
+	if (r != 0) {
+		r = atok_error_set(err, ATOK_ERR_IO, "cannot sync %s: %s", tmp,
+		                   strerror(errno));
+		goto fail;
+	}
+	if (how != NULL && how->keep_existing) {
+		/* link() never replaces: the first writer's file stays. */
+		if (link(tmp, path) != 0) {
+			r = errno == EEXIST
+			        ? atok_error_set(err, ATOK_ERR_EXISTS,
+			                         "%s already exists", path)
+			        : atok_error_set(err, ATOK_ERR_IO,
+			                         "cannot link %s to %s: %s",
+			                         tmp, path, strerror(errno));
+			goto fail;
+		}
+		(void)unlink(tmp);
+	} else if (rename(tmp, path) != 0) {
+		r = atok_error_set(err, ATOK_ERR_IO, "cannot rename to %s: %s",
+		                   path, strerror(errno));
+		goto fail;
+	}
+	/* The new entry itself must be durable before the file is relied
+	 * on. */
+	if ((dfd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC)) < 0 ||
+	    fsync(dfd) != 0) {
+		r = atok_error_set(err, ATOK_ERR_IO, "cannot sync %s: %s", dir,
+		                   strerror(errno));
+		goto out;
+	}
+	r = 0;
+	goto out;
+fail:
+	(void)unlink(tmp);
+out:
+	if (fd >= 0)
+		close(fd);
+	if (dfd >= 0)
+		close(dfd);
+	return r;
 }
 
 int atok_private_dir(const char *dir, struct atok_error *err)

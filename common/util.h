@@ -6,9 +6,11 @@
 #ifndef ATOK_UTIL_H
 #define ATOK_UTIL_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <string.h>
+#include <sys/types.h>
 
 #include "errors.h"
 
@@ -23,6 +25,13 @@ void atok_free_string(char *s);
 /* Copies src (srclen bytes) into dst of dstsz with a NUL; returns 0, or
  * ATOK_ERR_TOO_LONG (dst then holds "").  */
 int atok_strlcpy(char *dst, const char *src, size_t srclen, size_t dstsz);
+
+/*
+ * Sets *dst to a copy of src (from malloc, the caller frees it), or to
+ * NULL when src is NULL.  Returns 0, or ATOK_ERR_NOMEM with err set to
+ * "out of memory" (*dst then NULL).
+ */
+int atok_strdup(char **dst, const char *src, struct atok_error *err);
 
 /*
  * strcpy() from one char array into another, with the sizes checked by the
@@ -78,6 +87,31 @@ int atok_name_valid(const char *s, size_t n);
  */
 int atok_read_private_file(const char *path, const char *what, size_t max,
                            char **out, size_t *len, struct atok_error *err);
+
+/* How atok_write_private_file() makes its file; NULL: as the writer. */
+struct atok_private_write {
+	uid_t uid;          /* give the file to uid:gid before it appears, */
+	gid_t gid;          /* or (uid_t)-1 and (gid_t)-1: keep the writer's */
+	bool keep_existing; /* never replace path: ATOK_ERR_EXISTS if it is
+	                       there, and nothing is written */
+};
+
+/*
+ * Replaces the file path with len bytes of data, atomically and durably:
+ * a new temp file ".NAME.XXXXXX" in path's directory, created with
+ * O_CREAT|O_EXCL|O_NOFOLLOW and mode 0600 (then given to how->uid:gid),
+ * written in full, fsynced, renamed over path (with keep_existing, linked
+ * to path, which fails if it exists), then the directory fsynced.  The
+ * temp file is removed on every failure.  Checks nothing of the directory:
+ * the caller has (atok_private_dir(), its own owner checks).  Returns 0;
+ * ATOK_ERR_NOT_FOUND when no file can be created in that directory (the
+ * caller may go without: a read-only cache); ATOK_ERR_EXISTS
+ * (keep_existing); ATOK_ERR_TOO_LONG for a path too long; ATOK_ERR_IO
+ * when writing, syncing or renaming failed.  err says which file and why.
+ */
+int atok_write_private_file(const char *path, const void *data, size_t len,
+                            const struct atok_private_write *how,
+                            struct atok_error *err);
 
 /*
  * Makes sure dir is a private cache directory, creating it (0700) when

@@ -5,7 +5,6 @@
  */
 #include "ac_config.h"
 
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -82,27 +81,6 @@ void atok_verifier_free(struct atok_verifier **vp)
 	*vp = NULL;
 }
 
-void atok_result_set(struct atok_result *res, enum atok_verdict verdict,
-                     enum atok_why why, const char *fmt, ...)
-{
-	va_list ap;
-
-	res->verdict = verdict;
-	res->why = why;
-	va_start(ap, fmt);
-	/* Truncation is fine: a cut-short reason is still one. */
-	(void)vsnprintf(res->reason, sizeof(res->reason), fmt, ap);
-	va_end(ap);
-}
-
-static void result_init(struct atok_result *res)
-{
-	memset(res, 0, sizeof(*res));
-	res->verdict = ATOK_REJECT;
-	res->why = ATOK_WHY_INTERNAL;
-	snprintf(res->reason, sizeof(res->reason), "not verified");
-}
-
 static int request_valid(const struct atok_request *req,
                          struct atok_result *res)
 {
@@ -110,18 +88,16 @@ static int request_valid(const struct atok_request *req,
 
 	if (req->n_scopes > ATOK_REQ_SCOPES_MAX ||
 	    (req->n_scopes > 0 && req->scopes == NULL)) {
-		atok_result_set(res, ATOK_REJECT, ATOK_WHY_CONFIG,
+		atok_result_set(res, ATOK_CONFIG_ERROR, ATOK_WHY_CONFIG,
 		                "too many required scopes");
-		res->verdict = ATOK_CONFIG_ERROR;
 		return 0;
 	}
 	for (i = 0; i < req->n_scopes; i++) {
 		if (req->scopes[i] == NULL ||
 		    !atok_scope_valid(req->scopes[i], strlen(req->scopes[i]))) {
 			atok_result_set(
-			    res, ATOK_REJECT, ATOK_WHY_CONFIG,
+			    res, ATOK_CONFIG_ERROR, ATOK_WHY_CONFIG,
 			    "required scope %zu is not a valid scope", i);
-			res->verdict = ATOK_CONFIG_ERROR;
 			return 0;
 		}
 	}
@@ -160,12 +136,12 @@ enum atok_verdict atok_verify(struct atok_verifier *v,
 	enum atok_kind kind;
 	const char *dot;
 	int64_t now;
+	int r;
 
-	result_init(res);
+	atok_result_init(res);
 	if (v == NULL || req == NULL) {
-		atok_result_set(res, ATOK_REJECT, ATOK_WHY_CONFIG,
+		atok_result_set(res, ATOK_CONFIG_ERROR, ATOK_WHY_CONFIG,
 		                "no verifier");
-		res->verdict = ATOK_CONFIG_ERROR;
 		return res->verdict;
 	}
 	if (!request_valid(req, res))
@@ -195,14 +171,13 @@ enum atok_verdict atok_verify(struct atok_verifier *v,
 	}
 	dot = kind == ATOK_KIND_JWT ? memrchr(req->token, '.', req->token_len)
 	                            : NULL;
-	if ((dot != NULL
-	         ? atok_sha256_split(req->token, req->token_len,
-	                             (size_t)(dot - req->token), digest,
-	                             input_digest)
-	         : atok_sha256(req->token, req->token_len, digest)) != 0) {
-		atok_result_set(res, ATOK_REJECT, ATOK_WHY_INTERNAL,
-		                "SHA-256 failed");
-		res->verdict = ATOK_UNAVAILABLE;
+	if ((r = dot != NULL
+	             ? atok_sha256_split(req->token, req->token_len,
+	                                 (size_t)(dot - req->token), digest,
+	                                 input_digest)
+	             : atok_sha256(req->token, req->token_len, digest)) != 0) {
+		atok_result_from_err(res, r, ATOK_WHY_INTERNAL,
+		                     "SHA-256 failed");
 		return res->verdict;
 	}
 	atok_fingerprint_of(digest, res->fingerprint);
@@ -276,11 +251,10 @@ enum atok_verdict atok_recheck(struct atok_verifier *v,
 	int64_t now;
 	int r;
 
-	result_init(res);
+	atok_result_init(res);
 	if (v == NULL || prev == NULL || req == NULL) {
-		atok_result_set(res, ATOK_REJECT, ATOK_WHY_CONFIG,
+		atok_result_set(res, ATOK_CONFIG_ERROR, ATOK_WHY_CONFIG,
 		                "no verifier");
-		res->verdict = ATOK_CONFIG_ERROR;
 		return res->verdict;
 	}
 	if (!request_valid(req, res))
@@ -307,15 +281,17 @@ enum atok_verdict atok_recheck(struct atok_verifier *v,
 		}
 		r = atok_store_lookup(v->store, prev->token_id, &rec, &err);
 		if (r == ATOK_ERR_NOT_FOUND) {
-			atok_result_set(res, ATOK_REJECT, ATOK_WHY_REVOKED,
-			                "token %s no longer exists",
-			                prev->token_id);
+			atok_result_from_err(res, r, ATOK_WHY_REVOKED,
+			                     "token %s no longer exists",
+			                     prev->token_id);
 			return res->verdict;
 		}
+		/* Any other store error is UNAVAILABLE in the account phase,
+		 * whatever its code (atok_local_verify() reads CONFIG, PERM
+		 * and SCHEMA as CONFIG_ERROR, by atok_result_from_err()). */
 		if (r != 0) {
-			atok_result_set(res, ATOK_REJECT, ATOK_WHY_BACKEND,
+			atok_result_set(res, ATOK_UNAVAILABLE, ATOK_WHY_BACKEND,
 			                "%.200s", err.msg);
-			res->verdict = ATOK_UNAVAILABLE;
 			return res->verdict;
 		}
 		if (strcmp(rec.user, prev->user) != 0) {
@@ -332,8 +308,7 @@ enum atok_verdict atok_recheck(struct atok_verifier *v,
 		                "token expired (exp=%lld <= now=%lld)",
 		                (long long)prev->expires, (long long)now);
 	} else {
-		res->verdict = ATOK_ACCEPT;
-		res->why = ATOK_WHY_NONE;
+		atok_result_accept(res);
 	}
 	bind_and_scope(req, res);
 	return res->verdict;

@@ -9,7 +9,6 @@
 #include "ac_config.h"
 
 #include <errno.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -26,6 +25,7 @@
 #include "device.h"
 #include "device_login.h"
 #include "errors.h"
+#include "result.h"
 #include "util.h"
 
 /* pam_set_data() key: a flow ran on this handle (sudo asks three times on
@@ -199,46 +199,30 @@ static void sleep_until(const struct stamp *s, int64_t when)
 	while (r == EINTR);
 }
 
-/* Fills res as a front-end result. */
-static void res_set(struct atok_result *res, enum atok_verdict verdict,
-                    enum atok_why why, const char *fmt, ...)
-    __attribute__((format(printf, 4, 5)));
-static void res_set(struct atok_result *res, enum atok_verdict verdict,
-                    enum atok_why why, const char *fmt, ...)
-{
-	va_list ap;
-
-	res->verdict = verdict;
-	res->why = why;
-	va_start(ap, fmt);
-	(void)vsnprintf(res->reason, sizeof(res->reason), fmt, ap);
-	va_end(ap);
-}
-
 /* A gate's refusal: its PAM code, with res filled. */
 static int gate_refusal(int code, const struct atok_error *err,
                         struct atok_result *res)
 {
 	switch (code) {
 	case ATOK_ERR_NOT_FOUND:
-		res_set(res, ATOK_REJECT, ATOK_WHY_UNKNOWN,
-		        "device: no code: %s", err->msg);
+		atok_result_set(res, ATOK_REJECT, ATOK_WHY_UNKNOWN,
+		                "device: no code: %s", err->msg);
 		return PAM_USER_UNKNOWN;
 	case ATOK_ERR_PERM:
-		res_set(res, ATOK_REJECT, ATOK_WHY_SOURCE,
-		        "device: no code: %s", err->msg);
+		atok_result_set(res, ATOK_REJECT, ATOK_WHY_SOURCE,
+		                "device: no code: %s", err->msg);
 		return PAM_AUTH_ERR;
 	case ATOK_ERR_BUSY:
-		res_set(res, ATOK_REJECT, ATOK_WHY_NONE, "device: no code: %s",
-		        err->msg);
+		atok_result_set(res, ATOK_REJECT, ATOK_WHY_NONE,
+		                "device: no code: %s", err->msg);
 		return PAM_AUTH_ERR;
 	case ATOK_ERR_NOMEM:
-		res_set(res, ATOK_CONFIG_ERROR, ATOK_WHY_INTERNAL,
-		        "out of memory");
+		atok_result_set(res, ATOK_CONFIG_ERROR, ATOK_WHY_INTERNAL,
+		                "out of memory");
 		return PAM_BUF_ERR;
 	default:
-		res_set(res, ATOK_CONFIG_ERROR, ATOK_WHY_CONFIG,
-		        "device: no code: %s", err->msg);
+		atok_result_set(res, ATOK_CONFIG_ERROR, ATOK_WHY_CONFIG,
+		                "device: no code: %s", err->msg);
 		return PAM_SERVICE_ERR;
 	}
 }
@@ -250,26 +234,28 @@ static int state_refusal(enum atok_device_state st,
 {
 	switch (st) {
 	case ATOK_DEVICE_DENIED:
-		res_set(res, ATOK_REJECT, ATOK_WHY_NONE,
-		        "device: not approved (%s)",
-		        rep->error[0] ? rep->error : rep->detail);
+		atok_result_set(res, ATOK_REJECT, ATOK_WHY_NONE,
+		                "device: not approved (%s)",
+		                rep->error[0] ? rep->error : rep->detail);
 		return PAM_AUTH_ERR;
 	case ATOK_DEVICE_EXPIRED:
-		res_set(res, ATOK_REJECT, ATOK_WHY_EXPIRED,
-		        "device: the code expired: %s",
-		        rep->error[0] ? rep->error : rep->detail);
+		atok_result_set(res, ATOK_REJECT, ATOK_WHY_EXPIRED,
+		                "device: the code expired: %s",
+		                rep->error[0] ? rep->error : rep->detail);
 		return PAM_AUTH_ERR;
 	case ATOK_DEVICE_UNAVAILABLE:
-		res_set(res, ATOK_UNAVAILABLE, ATOK_WHY_BACKEND,
-		        "device: the authorization server cannot be reached: "
-		        "%s",
-		        rep->detail);
+		atok_result_set(
+		    res, ATOK_UNAVAILABLE, ATOK_WHY_BACKEND,
+		    "device: the authorization server cannot be reached: "
+		    "%s",
+		    rep->detail);
 		return PAM_AUTHINFO_UNAVAIL;
 	default:
-		res_set(res, ATOK_CONFIG_ERROR, ATOK_WHY_CONFIG,
-		        "device: the authorization server refuses the "
-		        "client: %s%s%s",
-		        rep->error, rep->error[0] ? ": " : "", rep->detail);
+		atok_result_set(res, ATOK_CONFIG_ERROR, ATOK_WHY_CONFIG,
+		                "device: the authorization server refuses the "
+		                "client: %s%s%s",
+		                rep->error, rep->error[0] ? ": " : "",
+		                rep->detail);
 		return PAM_SERVICE_ERR;
 	}
 }
@@ -302,18 +288,19 @@ int pamatok_device_token(pam_handle_t *pamh, const struct pamatok_opts *o,
 	if (pam_get_data(pamh, DEVICE_DATA_KEY, &data) == PAM_SUCCESS &&
 	    data != NULL) {
 		outcome = "retry";
-		res_set(res, ATOK_REJECT, ATOK_WHY_NONE,
-		        "device: a device login already ran on this handle");
+		atok_result_set(
+		    res, ATOK_REJECT, ATOK_WHY_NONE,
+		    "device: a device login already ran on this handle");
 		r = PAM_AUTH_ERR;
 		goto out;
 	}
 	if ((r = pamatok_config_load(o, &cfg, &err)) != 0 ||
 	    (r = atok_device_new(cfg, &d, &err)) != 0) {
 		outcome = "error";
-		res_set(res, ATOK_CONFIG_ERROR,
-		        r == ATOK_ERR_NOMEM ? ATOK_WHY_INTERNAL
-		                            : ATOK_WHY_CONFIG,
-		        "%s", err.msg[0] ? err.msg : atok_err_str(r));
+		atok_result_set(res, ATOK_CONFIG_ERROR,
+		                r == ATOK_ERR_NOMEM ? ATOK_WHY_INTERNAL
+		                                    : ATOK_WHY_CONFIG,
+		                "%s", err.msg[0] ? err.msg : atok_err_str(r));
 		r = r == ATOK_ERR_NOMEM ? PAM_BUF_ERR : PAM_SERVICE_ERR;
 		goto out;
 	}
@@ -326,8 +313,9 @@ int pamatok_device_token(pam_handle_t *pamh, const struct pamatok_opts *o,
 	if ((r = pam_set_data(pamh, DEVICE_DATA_KEY, (void *)ran_marker,
 	                      NULL)) != PAM_SUCCESS) {
 		outcome = "error";
-		res_set(res, ATOK_CONFIG_ERROR, ATOK_WHY_INTERNAL,
-		        "cannot mark the handle: %s", pam_strerror(pamh, r));
+		atok_result_set(res, ATOK_CONFIG_ERROR, ATOK_WHY_INTERNAL,
+		                "cannot mark the handle: %s",
+		                pam_strerror(pamh, r));
 		goto out;
 	}
 	if (atok_device_begin(d, now, &f, &rep) != 0) {
@@ -340,8 +328,9 @@ int pamatok_device_token(pam_handle_t *pamh, const struct pamatok_opts *o,
 	}
 	if ((r = show_code(pamh, d, user, &f, now)) != PAM_SUCCESS) {
 		outcome = "conversation";
-		res_set(res, ATOK_CONFIG_ERROR, ATOK_WHY_INTERNAL,
-		        "conversation failed: %s", pam_strerror(pamh, r));
+		atok_result_set(res, ATOK_CONFIG_ERROR, ATOK_WHY_INTERNAL,
+		                "conversation failed: %s",
+		                pam_strerror(pamh, r));
 		r = r == PAM_BUF_ERR ? PAM_BUF_ERR : PAM_CONV_ERR;
 		goto out;
 	}
@@ -362,10 +351,10 @@ int pamatok_device_token(pam_handle_t *pamh, const struct pamatok_opts *o,
 			}
 			if (r != PAM_SUCCESS) {
 				outcome = "conversation";
-				res_set(res, ATOK_CONFIG_ERROR,
-				        ATOK_WHY_INTERNAL,
-				        "conversation failed: %s",
-				        pam_strerror(pamh, r));
+				atok_result_set(res, ATOK_CONFIG_ERROR,
+				                ATOK_WHY_INTERNAL,
+				                "conversation failed: %s",
+				                pam_strerror(pamh, r));
 				r = r == PAM_BUF_ERR ? PAM_BUF_ERR
 				                     : PAM_CONV_ERR;
 				goto out;
@@ -385,8 +374,8 @@ int pamatok_device_token(pam_handle_t *pamh, const struct pamatok_opts *o,
 	}
 	if (t.access_token == NULL || t.access_len == 0 ||
 	    t.access_len > ATOK_TOKEN_MAX) {
-		res_set(res, ATOK_REJECT, ATOK_WHY_EMPTY,
-		        "device: approved, but no usable access token");
+		atok_result_set(res, ATOK_REJECT, ATOK_WHY_EMPTY,
+		                "device: approved, but no usable access token");
 		r = PAM_AUTH_ERR;
 		goto out;
 	}
@@ -420,7 +409,8 @@ void pamatok_device_after(const struct atok_device *dev, const char *token,
 		return;
 	if ((r = atok_device_group_check(dev, token, strlen(token), &err)) == 0)
 		return;
-	res_set(res, r == ATOK_ERR_NOMEM ? ATOK_CONFIG_ERROR : ATOK_REJECT,
-	        r == ATOK_ERR_NOMEM ? ATOK_WHY_INTERNAL : ATOK_WHY_SCOPE,
-	        "device: %s", err.msg);
+	atok_result_set(
+	    res, r == ATOK_ERR_NOMEM ? ATOK_CONFIG_ERROR : ATOK_REJECT,
+	    r == ATOK_ERR_NOMEM ? ATOK_WHY_INTERNAL : ATOK_WHY_SCOPE,
+	    "device: %s", err.msg);
 }

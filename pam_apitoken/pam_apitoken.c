@@ -11,7 +11,6 @@
  */
 #include "ac_config.h"
 
-#include <stdarg.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -30,6 +29,7 @@
 #include "errors.h"
 #include "options.h"
 #include "device_login.h"
+#include "result.h"
 
 #define PAMATOK_EXPORT __attribute__((visibility("default")))
 
@@ -136,66 +136,42 @@ static int result_rc(enum phase phase, const struct atok_result *res)
 
 /*
  * Core errors outside a result (loading the configuration, opening the
- * store): what they mean as a verdict, and their PAM code.  Any other code
- * is a configuration error (PAM_SERVICE_ERR).
+ * store): their PAM code.  Their verdict is the core's
+ * (atok_result_from_setup_err()).  Any other code is PAM_SERVICE_ERR.
  */
 struct err_map {
 	int code;
-	enum atok_verdict verdict;
-	enum atok_why why;
 	int rc;
 };
 
 static const struct err_map err_map[] = {
-    {ATOK_ERR_NOMEM, ATOK_CONFIG_ERROR, ATOK_WHY_INTERNAL, PAM_BUF_ERR},
-    {ATOK_ERR_BUSY, ATOK_UNAVAILABLE, ATOK_WHY_BACKEND, PAM_AUTHINFO_UNAVAIL},
-    {ATOK_ERR_UNAVAILABLE, ATOK_UNAVAILABLE, ATOK_WHY_BACKEND,
-     PAM_AUTHINFO_UNAVAIL},
+    {ATOK_ERR_NOMEM, PAM_BUF_ERR},
+    {ATOK_ERR_BUSY, PAM_AUTHINFO_UNAVAIL},
+    {ATOK_ERR_UNAVAILABLE, PAM_AUTHINFO_UNAVAIL},
 };
 
-static const struct err_map err_fallback = {
-    .code = 0,
-    .verdict = ATOK_CONFIG_ERROR,
-    .why = ATOK_WHY_CONFIG,
-    .rc = PAM_SERVICE_ERR,
-};
-
-static const struct err_map *err_lookup(int code)
+static int err_rc(int code)
 {
 	size_t i;
 
 	for (i = 0; i < sizeof(err_map) / sizeof(err_map[0]); i++) {
 		if (err_map[i].code == code)
-			return &err_map[i];
+			return err_map[i].rc;
 	}
-	return &err_fallback;
+	return PAM_SERVICE_ERR;
 }
 
 /*
  * Front-end failures (options, configuration, conversation, memory) are
  * carried in a result so they are logged by the same line, as
- * decision=error; the PAM code is chosen by the caller.
+ * decision=error (atok_result_set(res, ATOK_CONFIG_ERROR, ...)); the PAM
+ * code is chosen by the caller.  A result starts as such an error.
  */
-static void res_fail(struct atok_result *res, enum atok_why why,
-                     const char *fmt, ...)
-    __attribute__((format(printf, 3, 4)));
-static void res_fail(struct atok_result *res, enum atok_why why,
-                     const char *fmt, ...)
-{
-	va_list ap;
-
-	res->verdict = ATOK_CONFIG_ERROR;
-	res->why = why;
-	va_start(ap, fmt);
-	/* Truncation is fine: a cut-short reason is still one. */
-	(void)vsnprintf(res->reason, sizeof(res->reason), fmt, ap);
-	va_end(ap);
-}
-
 static void res_init(struct atok_result *res)
 {
-	memset(res, 0, sizeof(*res));
-	res_fail(res, ATOK_WHY_INTERNAL, "internal error");
+	atok_result_init(res);
+	atok_result_set(res, ATOK_CONFIG_ERROR, ATOK_WHY_INTERNAL,
+	                "internal error");
 }
 
 /* The one log line of a decision. */
@@ -267,7 +243,8 @@ static int ctx_setup(struct ctx *c, pam_handle_t *pamh, enum phase phase,
 	if (pam_get_item(pamh, PAM_RUSER, &item) == PAM_SUCCESS)
 		c->ruser = item;
 	if (pamatok_opts_parse(argc, argv, &c->opts, &err) != 0) {
-		res_fail(res, ATOK_WHY_CONFIG, "%s", err.msg);
+		atok_result_set(res, ATOK_CONFIG_ERROR, ATOK_WHY_CONFIG, "%s",
+		                err.msg);
 		return PAM_SERVICE_ERR;
 	}
 	if (c->opts.debug) {
@@ -293,7 +270,6 @@ static int verifier_setup(struct ctx *c, struct atok_verifier **vp,
 {
 	struct atok_config *cfg = NULL;
 	struct atok_error err;
-	const struct err_map *m;
 	size_t i, n0 = c->opts.n_scopes;
 	int r;
 
@@ -303,11 +279,10 @@ static int verifier_setup(struct ctx *c, struct atok_verifier **vp,
 	         &c->opts, atok_config_str(cfg, ATOK_CFG_PAM_SERVICE_SCOPES),
 	         c->service, &err)) != 0 ||
 	    (r = atok_verifier_new(cfg, vp, &err)) != 0) {
-		m = err_lookup(r);
-		res_fail(res, m->why, "%s",
-		         err.msg[0] != '\0' ? err.msg : atok_err_str(r));
-		res->verdict = m->verdict;
-		r = m->rc;
+		atok_result_from_setup_err(
+		    res, r, "%s",
+		    err.msg[0] != '\0' ? err.msg : atok_err_str(r));
+		r = err_rc(r);
 		goto out;
 	}
 	c->warn_days = atok_config_int(cfg, ATOK_CFG_PAM_WARN_DAYS);
@@ -397,21 +372,24 @@ static int token_get(const struct ctx *c, const char **tokp, char **copyp,
 			return PAM_SUCCESS;
 		}
 		if (c->opts.use_first_pass) {
-			res_fail(res, ATOK_WHY_EMPTY,
-			         "use_first_pass: no token from an earlier "
-			         "module");
+			atok_result_set(
+			    res, ATOK_CONFIG_ERROR, ATOK_WHY_EMPTY,
+			    "use_first_pass: no token from an earlier "
+			    "module");
 			return PAM_AUTHTOK_RECOVERY_ERR;
 		}
 	}
 	if ((r = converse(c, &resp)) != PAM_SUCCESS) {
-		res_fail(res, ATOK_WHY_INTERNAL, "conversation failed: %s",
-		         pam_strerror(c->pamh, r));
+		atok_result_set(res, ATOK_CONFIG_ERROR, ATOK_WHY_INTERNAL,
+		                "conversation failed: %s",
+		                pam_strerror(c->pamh, r));
 		r = r == PAM_BUF_ERR ? PAM_BUF_ERR : PAM_CONV_ERR;
 		goto out;
 	}
 	if ((r = pam_set_item(c->pamh, PAM_AUTHTOK, resp)) != PAM_SUCCESS) {
-		res_fail(res, ATOK_WHY_INTERNAL, "cannot set PAM_AUTHTOK: %s",
-		         pam_strerror(c->pamh, r));
+		atok_result_set(res, ATOK_CONFIG_ERROR, ATOK_WHY_INTERNAL,
+		                "cannot set PAM_AUTHTOK: %s",
+		                pam_strerror(c->pamh, r));
 		goto out;
 	}
 	*tokp = *copyp = resp;
@@ -495,9 +473,9 @@ static int result_remember(const struct ctx *c, struct atok_result *res)
 out:
 	if (r != PAM_SUCCESS) {
 		result_forget(c->pamh);
-		res_fail(res, ATOK_WHY_INTERNAL,
-		         "accepted, but cannot keep the result: %s",
-		         pam_strerror(c->pamh, r));
+		atok_result_set(res, ATOK_CONFIG_ERROR, ATOK_WHY_INTERNAL,
+		                "accepted, but cannot keep the result: %s",
+		                pam_strerror(c->pamh, r));
 	}
 	result_cleanup(c->pamh, copy, 0);
 	return r;
@@ -526,8 +504,8 @@ PAMATOK_EXPORT int pam_sm_authenticate(pam_handle_t *pamh, int flags, int argc,
 		if (r == PAM_SUCCESS)
 			r = PAM_USER_UNKNOWN;
 		c.user = NULL;
-		res_fail(&res, ATOK_WHY_INTERNAL, "no user: %s",
-		         pam_strerror(pamh, r));
+		atok_result_set(&res, ATOK_CONFIG_ERROR, ATOK_WHY_INTERNAL,
+		                "no user: %s", pam_strerror(pamh, r));
 		goto out;
 	}
 	/* a configuration that cannot work is found before asking for a
@@ -555,7 +533,8 @@ PAMATOK_EXPORT int pam_sm_authenticate(pam_handle_t *pamh, int flags, int argc,
 	r = result_rc(PHASE_AUTH, &res);
 	if (res.verdict == ATOK_ACCEPT) {
 		if (r != PAM_SUCCESS) { /* the table says otherwise: fail */
-			res_fail(&res, ATOK_WHY_INTERNAL, "bad result table");
+			atok_result_set(&res, ATOK_CONFIG_ERROR,
+			                ATOK_WHY_INTERNAL, "bad result table");
 			goto out;
 		}
 		r = result_remember(&c, &res);
@@ -563,7 +542,8 @@ PAMATOK_EXPORT int pam_sm_authenticate(pam_handle_t *pamh, int flags, int argc,
 out:
 	if (r == PAM_SUCCESS && res.verdict != ATOK_ACCEPT) {
 		/* unreachable; a success is only ever an ACCEPT */
-		res_fail(&res, ATOK_WHY_INTERNAL, "internal error");
+		atok_result_set(&res, ATOK_CONFIG_ERROR, ATOK_WHY_INTERNAL,
+		                "internal error");
 		r = PAM_SERVICE_ERR;
 	}
 	/* maxtries: a refused device login ends the host's retries */
@@ -689,7 +669,8 @@ PAMATOK_EXPORT int pam_sm_acct_mgmt(pam_handle_t *pamh, int flags, int argc,
 	res.source = prev->source;
 	r = pam_get_item(pamh, PAM_USER, &item);
 	if (r != PAM_SUCCESS || item == NULL || *(const char *)item == '\0') {
-		res_fail(&res, ATOK_WHY_INTERNAL, "no user");
+		atok_result_set(&res, ATOK_CONFIG_ERROR, ATOK_WHY_INTERNAL,
+		                "no user");
 		r = PAM_USER_UNKNOWN;
 		goto out;
 	}
@@ -713,7 +694,8 @@ PAMATOK_EXPORT int pam_sm_acct_mgmt(pam_handle_t *pamh, int flags, int argc,
 	}
 out:
 	if (r == PAM_SUCCESS && res.verdict != ATOK_ACCEPT) {
-		res_fail(&res, ATOK_WHY_INTERNAL, "internal error");
+		atok_result_set(&res, ATOK_CONFIG_ERROR, ATOK_WHY_INTERNAL,
+		                "internal error");
 		r = PAM_SERVICE_ERR;
 	}
 	log_decision(&c, &res);

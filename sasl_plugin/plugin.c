@@ -191,18 +191,15 @@ const struct result_map *sasl_result_lookup(const struct atok_result *res)
 	return &result_fallback;
 }
 
-int sasl_err_rc(int code, enum atok_verdict *verdict)
+int sasl_err_rc(int code)
 {
 	switch (code) {
 	case ATOK_ERR_NOMEM:
-		*verdict = ATOK_CONFIG_ERROR;
 		return SASL_NOMEM;
 	case ATOK_ERR_BUSY:
 	case ATOK_ERR_UNAVAILABLE:
-		*verdict = ATOK_UNAVAILABLE;
 		return SASL_UNAVAIL;
 	default:
-		*verdict = ATOK_CONFIG_ERROR;
 		return SASL_FAIL;
 	}
 }

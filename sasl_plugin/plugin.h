@@ -128,8 +128,12 @@ struct result_map {
 
 const struct result_map *sasl_result_lookup(const struct atok_result *res);
 
-/* The SASL code and verdict of a core error outside a result. */
-int sasl_err_rc(int code, enum atok_verdict *verdict);
+/*
+ * The SASL code of a core error outside a result (reading the options,
+ * building the verifier); its verdict is the core's
+ * (atok_result_from_setup_err()).
+ */
+int sasl_err_rc(int code);
 
 /*
  * The client mechanisms' named accounts (accounts.c).  _load opens every

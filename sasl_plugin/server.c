@@ -23,6 +23,7 @@
 #include <string.h>
 
 #include "oauth_parse.h"
+#include "result.h"
 #include "util.h"
 #include "plugin.h"
 
@@ -113,17 +114,6 @@ static void remote_addr(const char *ipport, char out[ATOK_ADDR_MAX + 1])
 		memcpy(out, ipport, n);
 		out[n] = '\0';
 	}
-}
-
-/* Fills a result for a failure outside the core (parse, setup). */
-static void res_fail(struct atok_result *res, enum atok_verdict verdict,
-                     enum atok_why why, const char *reason)
-{
-	memset(res, 0, sizeof(*res));
-	res->verdict = verdict;
-	res->why = why;
-	snprintf(res->reason, sizeof(res->reason), "%.*s",
-	         (int)sizeof(res->reason) - 1, reason);
 }
 
 /*
@@ -266,7 +256,6 @@ static int server_step(void *conn_context, sasl_server_params_t *sp,
 	struct atok_error err;
 	struct oauth_msg msg;
 	const char *scopes[1];
-	enum atok_verdict verdict;
 	char why[ATOK_ERROR_MSG_MAX], remote[ATOK_ADDR_MAX + 1];
 	long n = -1;
 	int r, prc, keep = 0;
@@ -296,7 +285,9 @@ static int server_step(void *conn_context, sasl_server_params_t *sp,
 		         prc == OAUTH_ERROR_REPLY
 		             ? "error reply without an error challenge"
 		             : oauth_parse_strerror(prc));
-		res_fail(&res, ATOK_REJECT, ATOK_WHY_MALFORMED, why);
+		atok_result_init(&res);
+		atok_result_set(&res, ATOK_REJECT, ATOK_WHY_MALFORMED, "%s",
+		                why);
 		log_decision(c, sp, SASL_LOG_FAIL, "malformed", NULL, &res);
 		sp->utils->seterror(sp->utils->conn, SASL_NOLOG, "%s", why);
 		return SASL_BADPROT;
@@ -304,11 +295,9 @@ static int server_step(void *conn_context, sasl_server_params_t *sp,
 
 	if ((r = sasl_settings_read(sp->utils, &s, &err)) != 0 ||
 	    (r = sasl_pool_take(sp->utils, &s, &lease, &err)) != 0) {
-		r = sasl_err_rc(r, &verdict);
-		res_fail(&res, verdict,
-		         verdict == ATOK_UNAVAILABLE ? ATOK_WHY_BACKEND
-		                                     : ATOK_WHY_CONFIG,
-		         err.msg);
+		atok_result_init(&res);
+		atok_result_from_setup_err(&res, r, "%s", err.msg);
+		r = sasl_err_rc(r);
 		m = sasl_result_lookup(&res);
 		log_decision(c, sp, m->level, m->decision, msg.authzid, &res);
 		sp->utils->seterror(sp->utils->conn, SASL_NOLOG, "%s", m->text);
@@ -317,8 +306,9 @@ static int server_step(void *conn_context, sasl_server_params_t *sp,
 
 	if (msg.token == NULL) {
 		/* "auth=" with no value: the client asks what to present. */
-		res_fail(&res, ATOK_REJECT, ATOK_WHY_EMPTY,
-		         "empty auth (discovery request)");
+		atok_result_init(&res);
+		atok_result_set(&res, ATOK_REJECT, ATOK_WHY_EMPTY,
+		                "empty auth (discovery request)");
 		log_decision(c, sp, SASL_LOG_NOTE, "discovery", msg.authzid,
 		             &res);
 		keep = 1; /* not used */
@@ -364,10 +354,8 @@ static int server_step(void *conn_context, sasl_server_params_t *sp,
 		 * host sees no identity */
 		op->user = op->authid = NULL;
 		op->ulen = op->alen = 0;
-		res.verdict = ATOK_REJECT;
-		res.why = ATOK_WHY_USER_MISMATCH;
-		snprintf(res.reason, sizeof(res.reason),
-		         "the proxy policy refused the authzid (%d)", r);
+		atok_result_set(&res, ATOK_REJECT, ATOK_WHY_USER_MISMATCH,
+		                "the proxy policy refused the authzid (%d)", r);
 		m = sasl_result_lookup(&res);
 	}
 	log_decision(c, sp, m->level, m->decision, msg.authzid, &res);

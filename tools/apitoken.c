@@ -25,6 +25,7 @@
 #include "local.h"
 #include "oauth.h"
 #include "policy.h"
+#include "result.h"
 #include "scope.h"
 #include "store.h"
 #include "store_cmd.h"
@@ -641,7 +642,7 @@ static int cmd_verify(const struct opts *o)
 	ssize_t len;
 	int r;
 
-	memset(&res, 0, sizeof(res));
+	atok_result_init(&res);
 	if (load_config(o, &cfg) != 0) {
 		/* load_config() already said why on stderr. */
 		if (!o->json) {
@@ -680,9 +681,8 @@ static int cmd_verify(const struct opts *o)
 	goto report;
 
 report_config:
-	res.verdict = ATOK_CONFIG_ERROR;
-	res.why = ATOK_WHY_CONFIG;
-	snprintf(res.reason, sizeof(res.reason), "%.200s", err.msg);
+	atok_result_set(&res, ATOK_CONFIG_ERROR, ATOK_WHY_CONFIG, "%.200s",
+	                err.msg);
 report:
 	fmt_time(res.expires, exp, sizeof(exp));
 	if (o->json) {

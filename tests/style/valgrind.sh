@@ -8,7 +8,7 @@ status=0
 for t in tests/unit/test_token tests/unit/test_scope tests/unit/test_config \
 	tests/unit/test_util tests/unit/test_store tests/unit/test_verifier \
 	tests/unit/test_cidr tests/unit/test_policy tests/unit/test_device \
-	tests/unit/test_oauth_client \
+	tests/unit/test_oauth_client tests/unit/test_result \
 	tests/pam/test_pam; do
 	[ -x "$t" ] || { echo "missing $t (run make check first)"; status=1; continue; }
 	log=$(mktemp)

@@ -11,7 +11,8 @@ UNIT_TESTS = \
 	tests/unit/test_oauth_client \
 	tests/unit/test_cidr \
 	tests/unit/test_policy \
-	tests/unit/test_device
+	tests/unit/test_device \
+	tests/unit/test_result
 check_PROGRAMS += $(UNIT_TESTS)
 TESTS += $(UNIT_TESTS)
 UNIT_CPPFLAGS = $(AM_CPPFLAGS) $(TESTLIB_CPPFLAGS)
@@ -37,6 +38,8 @@ tests_unit_test_cidr_CPPFLAGS = $(UNIT_CPPFLAGS)
 tests_unit_test_cidr_LDADD = $(UNIT_LDADD)
 tests_unit_test_policy_CPPFLAGS = $(UNIT_CPPFLAGS)
 tests_unit_test_policy_LDADD = $(UNIT_LDADD)
+tests_unit_test_result_CPPFLAGS = $(UNIT_CPPFLAGS)
+tests_unit_test_result_LDADD = $(UNIT_LDADD)
 tests_unit_test_oauth_client_CPPFLAGS = $(UNIT_CPPFLAGS)
 tests_unit_test_oauth_client_LDADD = $(UNIT_LDADD)
 tests_unit_test_device_CPPFLAGS = $(UNIT_CPPFLAGS)

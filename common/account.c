@@ -503,7 +503,7 @@ int atok_account_open(const struct atok_config *cfg, const char *name,
 		return atok_error_set(err, ATOK_ERR_NOMEM, "out of memory");
 	snprintf(a->name, sizeof(a->name), "%s", name);
 	snprintf(a->section, sizeof(a->section), "account:%s", name);
-	if (!atok_config_has_section(cfg, a->section)) {
+	if (!atok_config_has_instance(cfg, ATOK_CFG_SECTION_ACCOUNT, a->name)) {
 		r = atok_error_set(err, ATOK_ERR_CONFIG,
 		                   "no [account:%s] in the configuration",
 		                   name);

@@ -42,12 +42,19 @@ struct key_def {
 	const char *const *choices;
 };
 
-static const char *const sections[] = {"store",   "jwt",   "introspection",
-                                       "cache",   "pam",   "client",
-                                       "account", "device"};
+/* Indexed by enum atok_cfg_section: both come from ATOK_CFG_SECTIONS. */
+static const char *const sections[] = {
+#define SECTION_NAME(id, name, repeats) [ATOK_CFG_SECTION_##id] = (name),
+    ATOK_CFG_SECTIONS(SECTION_NAME)
+#undef SECTION_NAME
+};
 /* Sections that repeat as [NAME:INSTANCE], each instance with every key
  * of NAME: [account:NAME].  Never present without an instance. */
-static const char *const repeated[] = {"account"};
+static const unsigned char repeated[] = {
+#define SECTION_REPEATS(id, name, repeats) [ATOK_CFG_SECTION_##id] = (repeats),
+    ATOK_CFG_SECTIONS(SECTION_REPEATS)
+#undef SECTION_REPEATS
+};
 
 static const char *const store_backends[] = {"sqlite", "postgresql", NULL};
 static const char *const jwt_algs[] = {
@@ -76,6 +83,8 @@ static const struct key_def keys[] = {
 #define N_KEYS     (sizeof(keys) / sizeof(keys[0]))
 #define N_SECTIONS (sizeof(sections) / sizeof(sections[0]))
 _Static_assert(N_KEYS == ATOK_CFG_KEY_COUNT, "config_keys.def makes keys[]");
+_Static_assert(N_SECTIONS == ATOK_CFG_SECTION_COUNT,
+               "ATOK_CFG_SECTIONS makes sections[]");
 
 struct value {
 	char *s;     /* the text as given (or the default); NULL = unset */
@@ -99,12 +108,7 @@ struct atok_config {
 
 static int is_repeated(int sidx)
 {
-	size_t i;
-
-	for (i = 0; i < ATOK_ARRAY_SIZE(repeated); i++)
-		if (strcmp(sections[sidx], repeated[i]) == 0)
-			return 1;
-	return 0;
+	return sidx >= 0 && (size_t)sidx < N_SECTIONS && repeated[sidx];
 }
 
 int atok_config_instance_name_valid(const char *s, size_t n)
@@ -649,30 +653,41 @@ int atok_config_key(size_t i, const char **section, const char **key)
 	return 0;
 }
 
-bool atok_config_has_section(const struct atok_config *cfg, const char *section)
+bool atok_config_has_section(const struct atok_config *cfg,
+                             enum atok_cfg_section section)
 {
-	struct value *vals;
-	int i;
+	return cfg != NULL && (size_t)section < N_SECTIONS &&
+	       cfg->present[section];
+}
 
-	if (cfg == NULL || section == NULL)
+bool atok_config_has_instance(const struct atok_config *cfg,
+                              enum atok_cfg_section section, const char *name)
+{
+	size_t j;
+
+	if (cfg == NULL || name == NULL || !is_repeated((int)section))
 		return false;
-	if (strchr(section, ':') != NULL)
-		return resolve((struct atok_config *)cfg, section,
-		               strlen(section), 0, &vals) >= 0;
-	i = find_section(section, strlen(section));
-	return i >= 0 && cfg->present[i];
+	for (j = 0; j < cfg->n_inst; j++)
+		if (cfg->inst[j].section == (int)section &&
+		    strcmp(cfg->inst[j].name, name) == 0)
+			return true;
+	return false;
+}
+
+const char *atok_config_section_name(enum atok_cfg_section section)
+{
+	return (size_t)section < N_SECTIONS ? sections[section] : NULL;
 }
 
 const char *atok_config_instance(const struct atok_config *cfg,
-                                 const char *section, size_t i)
+                                 enum atok_cfg_section section, size_t i)
 {
 	size_t j;
-	int sidx;
 
-	if (cfg == NULL || (sidx = find_section(section, strlen(section))) < 0)
+	if (cfg == NULL || !is_repeated((int)section))
 		return NULL;
 	for (j = 0; j < cfg->n_inst; j++)
-		if (cfg->inst[j].section == sidx && i-- == 0)
+		if (cfg->inst[j].section == (int)section && i-- == 0)
 			return cfg->inst[j].name;
 	return NULL;
 }

@@ -37,6 +37,29 @@ enum atok_cfg_key {
 	ATOK_CFG_KEY_COUNT /* the number of keys, itself none */
 };
 
+/*
+ * Every section, ATOK_CFG_SECTION_<NAME>: what atok_config_has_section()
+ * and atok_config_instance() take, so a misspelt section does not compile
+ * either.  X(ID, name, repeats): a section that repeats is written
+ * [name:INSTANCE] ([account:NAME]), each instance with every key of name.
+ */
+#define ATOK_CFG_SECTIONS(X)                                                   \
+	X(STORE, "store", 0)                                                   \
+	X(JWT, "jwt", 0)                                                       \
+	X(INTROSPECTION, "introspection", 0)                                   \
+	X(CACHE, "cache", 0)                                                   \
+	X(PAM, "pam", 0)                                                       \
+	X(CLIENT, "client", 0)                                                 \
+	X(ACCOUNT, "account", 1)                                               \
+	X(DEVICE, "device", 0)
+
+enum atok_cfg_section {
+#define ATOK_CFG_SECTION_ENUM(id, name, repeats) ATOK_CFG_SECTION_##id,
+	ATOK_CFG_SECTIONS(ATOK_CFG_SECTION_ENUM)
+#undef ATOK_CFG_SECTION_ENUM
+	    ATOK_CFG_SECTION_COUNT /* the number of sections, itself none */
+};
+
 /* A new configuration with every key at its default and no section
  * present.  Returns NULL when out of memory. */
 struct atok_config *atok_config_new(void);
@@ -76,21 +99,30 @@ int atok_config_key(size_t i, const char **section, const char **key);
 
 /*
  * The name of the i-th instance (0-based, file order) of a repeated
- * section ("account" for [account:NAME]), or NULL past the end.  Owned by
- * cfg.  atok_config_set() takes such a section as "account:NAME", the
- * instance getters take the NAME.
+ * section (ATOK_CFG_SECTION_ACCOUNT for [account:NAME]), or NULL past the
+ * end or for a section that does not repeat.  Owned by cfg.
+ * atok_config_set() takes such a section as "account:NAME", the instance
+ * getters take the NAME.
  */
 const char *atok_config_instance(const struct atok_config *cfg,
-                                 const char *section, size_t i);
+                                 enum atok_cfg_section section, size_t i);
 
 /* Whether s (n bytes) may name an instance: 1 to ATOK_CONFIG_INSTANCE_MAX
  * letters, digits, '_' and '-'. */
 int atok_config_instance_name_valid(const char *s, size_t n);
 
-/* Whether a section appeared (in the file or an override); for a
- * repeated section, "account:NAME" asks for that instance. */
+/* Whether a section appeared (in the file or an override); a repeated
+ * section appears with its first instance. */
 bool atok_config_has_section(const struct atok_config *cfg,
-                             const char *section);
+                             enum atok_cfg_section section);
+
+/* Whether the instance name ([account:NAME]) of the repeated section
+ * appeared; false for a section that does not repeat, or a NULL name. */
+bool atok_config_has_instance(const struct atok_config *cfg,
+                              enum atok_cfg_section section, const char *name);
+
+/* The name of a section ("introspection"), for messages; NULL for none. */
+const char *atok_config_section_name(enum atok_cfg_section section);
 
 /* The name of key in its section ("timeout" for
  * ATOK_CFG_INTROSPECTION_TIMEOUT), for messages; NULL for no key. */

@@ -53,7 +53,7 @@ int atok_device_new(const struct atok_config *cfg, struct atok_device **out,
 
 	atok_error_clear(err);
 	*out = NULL;
-	if (!atok_config_has_section(cfg, SECTION))
+	if (!atok_config_has_section(cfg, ATOK_CFG_SECTION_DEVICE))
 		return atok_error_set(err, ATOK_ERR_CONFIG,
 		                      "the device flow needs a [device] "
 		                      "section");

@@ -336,7 +336,7 @@ int atok_opaque_shape_load(const struct atok_config *cfg,
 	size_t n, i;
 
 	memset(out, 0, sizeof(*out));
-	if (!atok_config_has_section(cfg, "introspection"))
+	if (!atok_config_has_section(cfg, ATOK_CFG_SECTION_INTROSPECTION))
 		return 0;
 	prefixes = atok_config_str(cfg, ATOK_CFG_INTROSPECTION_OPAQUE_PREFIX);
 	charset = atok_config_str(cfg, ATOK_CFG_INTROSPECTION_OPAQUE_CHARSET);

@@ -39,9 +39,9 @@ int atok_verifier_new(const struct atok_config *cfg, struct atok_verifier **vp,
 	if (cfg == NULL)
 		return atok_error_set(err, ATOK_ERR_INVALID,
 		                      "no configuration");
-	if (!atok_config_has_section(cfg, "store") &&
-	    !atok_config_has_section(cfg, "jwt") &&
-	    !atok_config_has_section(cfg, "introspection"))
+	if (!atok_config_has_section(cfg, ATOK_CFG_SECTION_STORE) &&
+	    !atok_config_has_section(cfg, ATOK_CFG_SECTION_JWT) &&
+	    !atok_config_has_section(cfg, ATOK_CFG_SECTION_INTROSPECTION))
 		return atok_error_set(
 		    err, ATOK_ERR_CONFIG,
 		    "no validator is configured: add a "
@@ -53,13 +53,13 @@ int atok_verifier_new(const struct atok_config *cfg, struct atok_verifier **vp,
 	v->touch = atok_config_bool(cfg, ATOK_CFG_STORE_UPDATE_LAST_USED)
 	               ? atok_config_int(cfg, ATOK_CFG_STORE_LAST_USED_INTERVAL)
 	               : -1;
-	if (atok_config_has_section(cfg, "store") &&
+	if (atok_config_has_section(cfg, ATOK_CFG_SECTION_STORE) &&
 	    (r = atok_store_open(cfg, ATOK_STORE_READ, &v->store, err)) != 0)
 		goto fail;
-	if (atok_config_has_section(cfg, "jwt") &&
+	if (atok_config_has_section(cfg, ATOK_CFG_SECTION_JWT) &&
 	    (r = atok_jwt_new(cfg, &v->jwt, err)) != 0)
 		goto fail;
-	if (atok_config_has_section(cfg, "introspection") &&
+	if (atok_config_has_section(cfg, ATOK_CFG_SECTION_INTROSPECTION) &&
 	    ((r = atok_opaque_shape_load(cfg, &v->opaque, err)) != 0 ||
 	     (r = atok_introspect_new(cfg, &v->intro, err)) != 0))
 		goto fail;

@@ -94,7 +94,8 @@ static void load_locked(const sasl_utils_t *u)
 		goto out;
 	}
 	for (i = 0; n_table < ACCOUNTS_MAX &&
-	            (name = atok_config_instance(cfg, "account", i)) != NULL;
+	            (name = atok_config_instance(cfg, ATOK_CFG_SECTION_ACCOUNT,
+	                                         i)) != NULL;
 	     i++) {
 		struct slot *s = &table[n_table];
 		atok_error_clear(&err);

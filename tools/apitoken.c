@@ -91,7 +91,7 @@ static int open_admin_store(const struct opts *o, struct atok_config **cfgp,
 
 	if ((r = load_config(o, cfgp)) != 0)
 		return r;
-	if (!atok_config_has_section(*cfgp, "store")) {
+	if (!atok_config_has_section(*cfgp, ATOK_CFG_SECTION_STORE)) {
 		fprintf(stderr, "apitoken: %s has no [store] section\n",
 		        o->config);
 		return EXIT_UNAVAIL;
@@ -771,8 +771,8 @@ static int check_device(const struct atok_config *cfg)
 		return EXIT_UNAVAIL;
 	}
 	atok_device_free(&d);
-	if (!atok_config_has_section(cfg, "jwt") &&
-	    !atok_config_has_section(cfg, "introspection")) {
+	if (!atok_config_has_section(cfg, ATOK_CFG_SECTION_JWT) &&
+	    !atok_config_has_section(cfg, ATOK_CFG_SECTION_INTROSPECTION)) {
 		fprintf(stderr, "apitoken: [device] needs [jwt] or "
 		                "[introspection] to check the tokens it "
 		                "obtains\n");
@@ -802,7 +802,7 @@ static int cmd_check_config(const struct opts *o)
 		r = EXIT_UNAVAIL;
 		goto out;
 	}
-	if (atok_config_has_section(cfg, "store")) {
+	if (atok_config_has_section(cfg, ATOK_CFG_SECTION_STORE)) {
 		struct atok_policy pol;
 		if (load_policy(cfg, &pol) != 0) {
 			r = EXIT_UNAVAIL;
@@ -810,7 +810,7 @@ static int cmd_check_config(const struct opts *o)
 		}
 	}
 	printf("configuration %s: ok\n", o->config);
-	if (atok_config_has_section(cfg, "store")) {
+	if (atok_config_has_section(cfg, ATOK_CFG_SECTION_STORE)) {
 		if (atok_store_open(cfg, ATOK_STORE_READ, &s, &err) != 0 ||
 		    atok_store_info(s, &version, &n, &err) != 0) {
 			fprintf(stderr, "apitoken: %s\n", err.msg);
@@ -828,9 +828,9 @@ static int cmd_check_config(const struct opts *o)
 			       atok_store_writable(s) ? "writable"
 			                              : "read-only");
 	}
-	if (atok_config_has_section(cfg, "introspection"))
+	if (atok_config_has_section(cfg, ATOK_CFG_SECTION_INTROSPECTION))
 		print_opaque_shape(cfg);
-	if (atok_config_has_section(cfg, "device") &&
+	if (atok_config_has_section(cfg, ATOK_CFG_SECTION_DEVICE) &&
 	    (r = check_device(cfg)) != 0)
 		goto out;
 	r = 0;

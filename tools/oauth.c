@@ -185,8 +185,8 @@ static int cmd_refresh(const struct oopts *o, const char *name)
 		return r;
 	if (name != NULL)
 		r = refresh_one(cfg, name);
-	for (i = 0;
-	     o->all && (n = atok_config_instance(cfg, "account", i)) != NULL;
+	for (i = 0; o->all && (n = atok_config_instance(
+	                           cfg, ATOK_CFG_SECTION_ACCOUNT, i)) != NULL;
 	     i++)
 		r = worse(r, refresh_one(cfg, n));
 	atok_config_free(&cfg);
@@ -282,7 +282,9 @@ static int cmd_status(const struct oopts *o, const char *name)
 	if (name != NULL)
 		r = status_one(cfg, name, arr);
 	for (i = 0;
-	     name == NULL && (n = atok_config_instance(cfg, "account", i)); i++)
+	     name == NULL &&
+	     (n = atok_config_instance(cfg, ATOK_CFG_SECTION_ACCOUNT, i));
+	     i++)
 		r = worse(r, status_one(cfg, n, arr));
 	if (arr != NULL) {
 		char *s = json_dumps(arr, JSON_COMPACT);
@@ -818,7 +820,8 @@ int cli_oauth_check_postfix(const char *config)
 		        store, (unsigned)st.st_uid,
 		        (unsigned)(st.st_mode & 07777));
 	}
-	for (i = 0; (name = atok_config_instance(cfg, "account", i)) != NULL;
+	for (i = 0; (name = atok_config_instance(cfg, ATOK_CFG_SECTION_ACCOUNT,
+	                                         i)) != NULL;
 	     i++) {
 		struct atok_account *a = NULL;
 		struct atok_error err = {0};

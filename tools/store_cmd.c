@@ -37,8 +37,8 @@ static struct atok_config *load(const char *path)
 		return NULL;
 	}
 	backend = atok_config_str(cfg, ATOK_CFG_STORE_BACKEND);
-	if (!atok_config_has_section(cfg, "store") || backend == NULL ||
-	    strcmp(backend, "postgresql") != 0) {
+	if (!atok_config_has_section(cfg, ATOK_CFG_SECTION_STORE) ||
+	    backend == NULL || strcmp(backend, "postgresql") != 0) {
 		fprintf(stderr,
 		        "apitoken: %s: `store` needs [store] backend = "
 		        "postgresql\n",

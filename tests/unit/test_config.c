@@ -155,7 +155,8 @@ static void test_getters_and_overrides(void)
 	     "default update_last_used");
 	T_EQ_INT(atok_config_int(cfg, ATOK_CFG_JWT_LEEWAY), 60,
 	         "default leeway");
-	T_OK(!atok_config_has_section(cfg, "store"), "no section by default");
+	T_OK(!atok_config_has_section(cfg, ATOK_CFG_SECTION_STORE),
+	     "no section by default");
 	T_OK(atok_config_str(cfg, ATOK_CFG_KEY_COUNT) == NULL,
 	     "unknown getter");
 	for (i = 0; i < ATOK_ARRAY_SIZE_T(rows); i++) {
@@ -173,9 +174,11 @@ static void test_getters_and_overrides(void)
 	         "override int");
 	T_EQ_INT(atok_config_int(cfg, ATOK_CFG_JWT_LEEWAY), 3600,
 	         "duration override");
-	T_OK(atok_config_has_section(cfg, "store"), "override marks section");
-	T_OK(atok_config_has_section(cfg, "jwt"), "override marks jwt");
-	T_OK(!atok_config_has_section(cfg, "introspection"),
+	T_OK(atok_config_has_section(cfg, ATOK_CFG_SECTION_STORE),
+	     "override marks section");
+	T_OK(atok_config_has_section(cfg, ATOK_CFG_SECTION_JWT),
+	     "override marks jwt");
+	T_OK(!atok_config_has_section(cfg, ATOK_CFG_SECTION_INTROSPECTION),
 	     "introspection absent");
 	atok_config_free(&cfg);
 }
@@ -288,11 +291,12 @@ static void test_instances(void)
 
 	T_EQ_INT(atok_config_load_buffer(cfg, text, strlen(text), "t", &err), 0,
 	         "two accounts: %s", err.msg);
-	T_EQ_STR(atok_config_instance(cfg, "account", 0), "one",
+	T_EQ_STR(atok_config_instance(cfg, ATOK_CFG_SECTION_ACCOUNT, 0), "one",
 	         "first account");
-	T_EQ_STR(atok_config_instance(cfg, "account", 1), "two",
+	T_EQ_STR(atok_config_instance(cfg, ATOK_CFG_SECTION_ACCOUNT, 1), "two",
 	         "second account");
-	T_OK(atok_config_instance(cfg, "account", 2) == NULL, "no third");
+	T_OK(atok_config_instance(cfg, ATOK_CFG_SECTION_ACCOUNT, 2) == NULL,
+	     "no third");
 	T_EQ_STR(
 	    atok_config_instance_str(cfg, "one", ATOK_CFG_ACCOUNT_CLIENT_ID),
 	    "c1", "account one's client_id");
@@ -309,9 +313,10 @@ static void test_instances(void)
 	T_OK(atok_config_instance_str(cfg, "three",
 	                              ATOK_CFG_ACCOUNT_CLIENT_ID) == NULL,
 	     "an unknown account has no values");
-	T_OK(atok_config_has_section(cfg, "account:one") &&
-	         !atok_config_has_section(cfg, "account:three") &&
-	         atok_config_has_section(cfg, "account"),
+	T_OK(atok_config_has_instance(cfg, ATOK_CFG_SECTION_ACCOUNT, "one") &&
+	         !atok_config_has_instance(cfg, ATOK_CFG_SECTION_ACCOUNT,
+	                                   "three") &&
+	         atok_config_has_section(cfg, ATOK_CFG_SECTION_ACCOUNT),
 	     "has_section by instance");
 	T_EQ_INT(atok_config_int(cfg, ATOK_CFG_CLIENT_REFRESH_MARGIN), 300,
 	         "[client] refresh_margin");
@@ -381,6 +386,61 @@ static void test_key_names(void)
 	}
 	T_OK(atok_config_key_name(ATOK_CFG_KEY_COUNT) == NULL,
 	     "ATOK_CFG_KEY_COUNT names no key");
+}
+
+/* Every section constant names its section, every key's section is one of
+ * them, and only [account:NAME] repeats. */
+static void test_section_names(void)
+{
+	static const struct {
+		enum atok_cfg_section section;
+		const char *id, *name;
+		int repeats;
+	} rows[] = {
+#define ROW(id, name, repeats) {ATOK_CFG_SECTION_##id, #id, (name), (repeats)},
+	    ATOK_CFG_SECTIONS(ROW)
+#undef ROW
+	};
+	struct atok_config *cfg = atok_config_new();
+	const char *section, *key, *text = "[store]\npath = /x\n";
+	char want[64];
+	size_t i, j, k;
+
+	T_EQ_INT(ATOK_ARRAY_SIZE_T(rows), ATOK_CFG_SECTION_COUNT,
+	         "one row a section");
+	for (i = 0; i < ATOK_ARRAY_SIZE_T(rows); i++) {
+		snprintf(want, sizeof(want), "%s", rows[i].name);
+		for (j = 0; want[j] != '\0'; j++)
+			want[j] = (char)toupper((unsigned char)want[j]);
+		T_EQ_STR(rows[i].id, want, "[%s]: its constant", rows[i].name);
+		T_EQ_STR(atok_config_section_name(rows[i].section),
+		         rows[i].name, "ATOK_CFG_SECTION_%s names it",
+		         rows[i].id);
+		T_OK(!atok_config_has_section(cfg, rows[i].section),
+		     "[%s] absent from a new configuration", rows[i].name);
+		T_OK(rows[i].repeats ==
+		         (rows[i].section == ATOK_CFG_SECTION_ACCOUNT),
+		     "[%s] repeats only if it is [account:NAME]", rows[i].name);
+	}
+	T_OK(atok_config_section_name(ATOK_CFG_SECTION_COUNT) == NULL,
+	     "ATOK_CFG_SECTION_COUNT names no section");
+	for (k = 0; atok_config_key(k, &section, &key); k++) {
+		for (i = 0; i < ATOK_ARRAY_SIZE_T(rows); i++)
+			if (strcmp(rows[i].name, section) == 0)
+				break;
+		T_OK(i < ATOK_ARRAY_SIZE_T(rows), "[%s] %s: a known section",
+		     section, key);
+	}
+	T_OK(atok_config_load_buffer(cfg, text, strlen(text), "t",
+	                             &(struct atok_error){0}) == 0 &&
+	         atok_config_has_section(cfg, ATOK_CFG_SECTION_STORE) &&
+	         !atok_config_has_instance(cfg, ATOK_CFG_SECTION_STORE, "x") &&
+	         atok_config_instance(cfg, ATOK_CFG_SECTION_STORE, 0) == NULL &&
+	         !atok_config_has_section(cfg, ATOK_CFG_SECTION_COUNT) &&
+	         !atok_config_has_instance(cfg, ATOK_CFG_SECTION_ACCOUNT, NULL),
+	     "no instances of a section that does not repeat; out of range "
+	     "and NULL are absent");
+	atok_config_free(&cfg);
 }
 
 /* Runs one getter call in a child; returns its wait status. */
@@ -465,6 +525,7 @@ int main(void)
 	test_instances();
 	test_override_keys();
 	test_key_names();
+	test_section_names();
 	test_getter_misuse();
 	test_buffers();
 	test_limits();

@@ -1,36 +1,24 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 /*
- * introspect.c - RFC 7662 token introspection and its result cache.
- *
- * The cache is keyed by HMAC-SHA256(cache key, token), never the token:
- * the key is 32 random bytes in [cache] dir/introspection.key (0600), so a
- * cache file cannot even confirm a guessed token without it.  Entries are
- * files written atomically; a positive entry lives min(cache_ttl, exp -
- * now), a negative one negative_cache_ttl; UNAVAILABLE is never cached.
- * Revocation at the server therefore takes effect within cache_ttl.
+ * introspect.c - RFC 7662 token introspection: the client built from
+ * [introspection], the POST, and the rules its answer must meet.  Results
+ * are kept in the cache of introspect_cache.c, which this file sees only
+ * through introspect_cache.h.
  */
 #include "ac_config.h"
 
-#include <errno.h>
-#include <fcntl.h>
-#include <limits.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
-#include <unistd.h>
-
-#include <jansson.h>
-#include <openssl/crypto.h>
-#include <openssl/rand.h>
 
 #include "clientauth.h"
 #include "config.h"
 #include "http.h"
 #include "json.h"
-#include "jws.h"
 #include "introspect.h"
+#include "introspect_cache.h"
 #include "scope.h"
 #include "util.h"
 #include "result.h"
@@ -40,67 +28,9 @@ struct atok_introspect {
 	char *ca_file, *ca_dir, *client_cert, *client_key;
 	struct atok_client_auth *auth; /* holds the secret or key */
 	struct atok_http_opts http;
-	int64_t cache_ttl, negative_ttl;
-	char cache_dir[PATH_MAX];
-	unsigned char cache_key[32];
-	int have_disk;
-	struct atok_hmac_key *hkey;  /* cache_key, prepared once */
+	struct atok_icache *cache;   /* the result cache */
 	struct atok_http_conn *conn; /* kept in long-lived processes */
-	struct mem_entry *mem;       /* allocated on first use */
 };
-
-#define MEM_SLOTS 256 /* direct-mapped by the keyed hash */
-
-struct mem_entry {
-	unsigned char mac[32];
-	int64_t until; /* 0: empty */
-	int active;
-	int64_t expires;
-	char user[ATOK_USER_MAX + 1];
-	char scopes[ATOK_SCOPES_MAX + 1];
-	char token_id[ATOK_TOKEN_ID_MAX + 1];
-};
-
-/* The random key of the result cache: read, or created once (0600). */
-static int load_cache_key(struct atok_introspect *in, struct atok_error *err)
-{
-	/* The first process to create it wins; the others read its key. */
-	static const struct atok_private_write once = {(uid_t)-1, (gid_t)-1,
-	                                               true};
-	char path[PATH_MAX + 32];
-	unsigned char key[32];
-	struct stat st;
-	ssize_t n;
-	int fd, r;
-
-	if ((size_t)snprintf(path, sizeof(path), "%s/introspection.key",
-	                     in->cache_dir) >= sizeof(path))
-		return 0;
-	if (lstat(path, &st) != 0) {
-		/* a cache dir we cannot look in: memory only */
-		if (errno != ENOENT)
-			return 0;
-		r = RAND_bytes(key, sizeof(key)) == 1
-		        ? atok_write_private_file(path, key, sizeof(key), &once,
-		                                  NULL)
-		        : ATOK_ERR_CRYPTO;
-		explicit_bzero(key, sizeof(key));
-		if (r == ATOK_ERR_NOT_FOUND)
-			return 0; /* a read-only cache dir: memory only */
-		if (r != 0 && r != ATOK_ERR_EXISTS)
-			return atok_error_set(err, ATOK_ERR_IO,
-			                      "cannot create %s", path);
-	}
-	if ((r = atok_check_path_safe(path, "introspection cache key", err)) !=
-	    0)
-		return r;
-	if ((fd = open(path, O_RDONLY | O_NOFOLLOW | O_CLOEXEC)) < 0)
-		return 0;
-	n = read(fd, in->cache_key, sizeof(in->cache_key));
-	close(fd);
-	in->have_disk = n == (ssize_t)sizeof(in->cache_key);
-	return 0;
-}
 
 int atok_introspect_new(const struct atok_config *cfg,
                         struct atok_introspect **out, struct atok_error *err)
@@ -112,7 +42,6 @@ int atok_introspect_new(const struct atok_config *cfg,
 	    atok_config_str(cfg, ATOK_CFG_INTROSPECTION_CLIENT_SECRET_FILE);
 	const char *pkey =
 	    atok_config_str(cfg, ATOK_CFG_INTROSPECTION_PRIVATE_KEY_FILE);
-	const char *dir = atok_config_str(cfg, ATOK_CFG_CACHE_DIR);
 	int r;
 
 	*out = NULL;
@@ -201,29 +130,11 @@ int atok_introspect_new(const struct atok_config *cfg,
 	in->http.client_cert = in->client_cert;
 	in->http.client_key = in->client_key;
 	in->http.body_max = ATOK_INTROSPECTION_BODY_MAX;
-	in->cache_ttl = atok_config_int(cfg, ATOK_CFG_INTROSPECTION_CACHE_TTL);
-	in->negative_ttl =
-	    atok_config_int(cfg, ATOK_CFG_INTROSPECTION_NEGATIVE_CACHE_TTL);
 
 	if ((r = atok_client_auth_new("introspection", method, in->client_id,
 	                              secret, pkey, &in->auth, err)) != 0)
 		goto fail;
-	/* A key for the in-memory cache even without a usable cache dir. */
-	if (RAND_bytes(in->cache_key, sizeof(in->cache_key)) != 1) {
-		r = atok_error_set(err, ATOK_ERR_CRYPTO, "RAND_bytes failed");
-		goto fail;
-	}
-	if (dir != NULL && atok_strlcpy(in->cache_dir, dir, strlen(dir),
-	                                sizeof(in->cache_dir)) == 0) {
-		r = atok_private_dir(dir, err);
-		if (r == ATOK_ERR_PERM)
-			goto fail;
-		if (r == 0 && (r = load_cache_key(in, err)) != 0)
-			goto fail;
-	}
-	if ((in->cache_ttl > 0 || in->negative_ttl > 0) &&
-	    (r = atok_hmac_key_new(in->cache_key, sizeof(in->cache_key),
-	                           &in->hkey, err)) != 0)
+	if ((r = atok_icache_new(cfg, &in->cache, err)) != 0)
 		goto fail;
 	*out = in;
 	return 0;
@@ -249,10 +160,7 @@ void atok_introspect_free(struct atok_introspect **ip)
 	free(in->client_key);
 	atok_client_auth_free(&in->auth);
 	atok_http_conn_free(&in->conn);
-	atok_hmac_key_free(&in->hkey);
-	if (in->mem != NULL)
-		atok_freezero(in->mem, MEM_SLOTS * sizeof(*in->mem));
-	explicit_bzero(in->cache_key, sizeof(in->cache_key));
+	atok_icache_free(&in->cache);
 	free(in);
 	*ip = NULL;
 }
@@ -403,192 +311,19 @@ out:
 	free(o);
 }
 
-/* --- the result cache ---------------------------------------------- */
-
-static int keyed_hash(struct atok_introspect *in, const char *tok, size_t len,
-                      unsigned char mac[32])
-{
-	/* No cache configured (both TTLs 0): no key, nothing to look up. */
-	return in->hkey != NULL &&
-	       atok_hmac_key_sha256(in->hkey, tok, len, mac) == 0;
-}
-
-static struct mem_entry *mem_slot(struct atok_introspect *in,
-                                  const unsigned char mac[32])
-{
-	return &in->mem[(mac[0] | (unsigned)mac[1] << 8) % MEM_SLOTS];
-}
-
-static void answer(struct atok_result *res, int active, const char *user,
-                   const char *scopes, const char *token_id, int64_t expires)
-{
-	if (active) {
-		snprintf(res->user, sizeof(res->user), "%s", user);
-		snprintf(res->scopes, sizeof(res->scopes), "%s", scopes);
-		snprintf(res->token_id, sizeof(res->token_id), "%s", token_id);
-		res->expires = expires;
-		atok_result_set(res, ATOK_ACCEPT, ATOK_WHY_NONE,
-		                "token active (cached)");
-	} else {
-		atok_result_set(
-		    res, ATOK_REJECT, ATOK_WHY_INACTIVE,
-		    "the authorization server said the token is not "
-		    "active (cached)");
-	}
-}
-
-static int mem_get(struct atok_introspect *in, const unsigned char mac[32],
-                   int64_t now, struct atok_result *res)
-{
-	struct mem_entry *e;
-
-	if (in->mem == NULL)
-		return 0;
-	e = mem_slot(in, mac);
-	if (e->until == 0 || now >= e->until || CRYPTO_memcmp(e->mac, mac, 32))
-		return 0;
-	answer(res, e->active, e->user, e->scopes, e->token_id, e->expires);
-	return 1;
-}
-
-static void mem_put(struct atok_introspect *in, const unsigned char mac[32],
-                    int64_t until, const struct atok_result *res)
-{
-	struct mem_entry *e;
-
-	if (in->mem == NULL &&
-	    (in->mem = calloc(MEM_SLOTS, sizeof(*in->mem))) == NULL)
-		return;
-	e = mem_slot(in, mac);
-	memcpy(e->mac, mac, 32);
-	e->until = until;
-	e->active = res->verdict == ATOK_ACCEPT;
-	e->expires = res->expires;
-	memcpy(e->user, res->user, sizeof(e->user));
-	memcpy(e->scopes, res->scopes, sizeof(e->scopes));
-	memcpy(e->token_id, res->token_id, sizeof(e->token_id));
-}
-
-static int disk_path(struct atok_introspect *in, const unsigned char mac[32],
-                     char *path, size_t pathsz, char hex[65])
-{
-	if (!in->have_disk)
-		return 0;
-	atok_hex(mac, 32, hex);
-	return (size_t)snprintf(path, pathsz, "%s/introspect-%.32s.json",
-	                        in->cache_dir, hex) < pathsz;
-}
-
-int atok_introspect_parse_cache_entry(const char *text, size_t len,
-                                      const char *hex, int64_t now,
-                                      struct atok_result *res, int64_t *until)
-{
-	json_error_t jerr;
-	json_t *o = NULL;
-	const char *h, *user, *scopes, *jti;
-	int hit = 0;
-
-	o = json_loadb(text, len, JSON_REJECT_DUPLICATES, &jerr);
-	h = json_string_value(json_object_get(o, "h"));
-	*until = json_integer_value(json_object_get(o, "until"));
-	user = json_string_value(json_object_get(o, "user"));
-	scopes = json_string_value(json_object_get(o, "scopes"));
-	/* Entries written before the token id was kept have none. */
-	jti = json_object_get(o, "jti") != NULL
-	          ? json_string_value(json_object_get(o, "jti"))
-	          : "";
-	if (h == NULL || strcmp(h, hex) != 0 || *until <= now || user == NULL ||
-	    scopes == NULL || jti == NULL || strlen(user) > ATOK_USER_MAX ||
-	    strlen(scopes) > ATOK_SCOPES_MAX || strlen(jti) > ATOK_TOKEN_ID_MAX)
-		goto out;
-	answer(res, json_is_true(json_object_get(o, "active")), user, scopes,
-	       jti, json_integer_value(json_object_get(o, "exp")));
-	hit = 1;
-out:
-	json_decref(o);
-	return hit;
-}
-
-static int disk_get(struct atok_introspect *in, const unsigned char mac[32],
-                    int64_t now, struct atok_result *res, int64_t *until)
-{
-	char path[PATH_MAX + 64], hex[65], *text = NULL;
-	struct atok_error err;
-	size_t len;
-	int hit;
-
-	if (!disk_path(in, mac, path, sizeof(path), hex) ||
-	    atok_read_private_file(path, "introspection cache",
-	                           ATOK_INTROSPECTION_CACHE_ENTRY_MAX, &text,
-	                           &len, &err) != 0)
-		return 0;
-	hit =
-	    atok_introspect_parse_cache_entry(text, len, hex, now, res, until);
-	atok_freezero(text, ATOK_INTROSPECTION_CACHE_ENTRY_MAX + 1);
-	return hit;
-}
-
-/* Writes an entry atomically (atok_write_private_file); best effort. */
-static void disk_put(struct atok_introspect *in, const unsigned char mac[32],
-                     int64_t until, const struct atok_result *res)
-{
-	char path[PATH_MAX + 64], hex[65], *text = NULL;
-	json_t *o = NULL;
-
-	if (!disk_path(in, mac, path, sizeof(path), hex))
-		return;
-	o = json_pack("{s:i, s:s, s:b, s:s, s:s, s:s, s:I, s:I}", "v", 1, "h",
-	              hex, "active", res->verdict == ATOK_ACCEPT, "user",
-	              res->user, "scopes", res->scopes, "jti", res->token_id,
-	              "exp", (json_int_t)res->expires, "until",
-	              (json_int_t)until);
-	if (o != NULL && (text = json_dumps(o, JSON_COMPACT)) != NULL)
-		(void)atok_write_private_file(path, text, strlen(text), NULL,
-		                              NULL);
-	free(text);
-	json_decref(o);
-}
-
-/* How long a result may be served: positive min(cache_ttl, exp - now),
- * negative negative_cache_ttl, UNAVAILABLE never (0). */
-static int64_t cache_until(struct atok_introspect *in, int64_t now,
-                           const struct atok_result *res)
-{
-	int64_t until;
-
-	if (res->verdict == ATOK_ACCEPT) {
-		until = now + in->cache_ttl;
-		if (res->expires != 0 && res->expires < until)
-			until = res->expires;
-	} else if (res->why == ATOK_WHY_INACTIVE) {
-		until = now + in->negative_ttl;
-	} else {
-		return 0;
-	}
-	return until > now ? until : 0;
-}
-
 void atok_introspect_verify(struct atok_introspect *in, const char *tok,
                             size_t len, int64_t now, struct atok_result *res)
 {
 	struct atok_http_response resp = {0};
 	struct atok_error err = {0};
-	unsigned char mac[32];
-	int64_t until = 0;
-	int have_mac;
 
 	res->source = ATOK_SRC_INTROSPECTION;
-	have_mac = keyed_hash(in, tok, len, mac);
-	if (have_mac && mem_get(in, mac, now, res))
-		goto wipe;
-	if (have_mac && disk_get(in, mac, now, res, &until)) {
-		mem_put(in, mac, until, res);
-		goto wipe;
-	}
+	if (atok_icache_get(in->cache, tok, len, now, res))
+		return;
 	if (post(in, tok, len, now, &resp, &err) != 0) {
 		atok_result_set(res, ATOK_UNAVAILABLE, ATOK_WHY_BACKEND,
 		                "%.200s", err.msg);
-		goto wipe;
+		return;
 	}
 	if (resp.status == 401 || resp.status == 403) {
 		atok_result_set(
@@ -621,12 +356,7 @@ void atok_introspect_verify(struct atok_introspect *in, const char *tok,
 		goto out;
 	}
 	atok_introspect_parse_response(in, resp.body, resp.len, now, res);
-	if (have_mac && (until = cache_until(in, now, res)) != 0) {
-		mem_put(in, mac, until, res);
-		disk_put(in, mac, until, res);
-	}
+	atok_icache_put(in->cache, tok, len, now, res);
 out:
 	atok_http_response_clear(&resp);
-wipe:
-	explicit_bzero(mac, sizeof(mac));
 }

@@ -14,9 +14,6 @@
 
 #define ATOK_INTROSPECTION_BODY_MAX (64 * 1024) /* bytes of a response */
 #define ATOK_CLIENT_SECRET_MAX      1024        /* bytes of a secret file */
-/* bytes of one result cache file: what disk_put() writes is under 2 KiB
- * (a user name escaped, ATOK_SCOPES_MAX of scopes, the hash, numbers) */
-#define ATOK_INTROSPECTION_CACHE_ENTRY_MAX 4096
 
 struct atok_config;
 struct atok_introspect;
@@ -25,7 +22,7 @@ struct atok_introspect;
  * Builds the client from [introspection]: endpoint and client_id are
  * required; the secret (client_secret_basic / client_secret_post) or the
  * private key (private_key_jwt) is read from a file whose permissions are
- * checked.  The result cache lives under [cache] dir.
+ * checked.  The result cache (introspect_cache.h) lives under [cache] dir.
  */
 int atok_introspect_new(const struct atok_config *cfg,
                         struct atok_introspect **out, struct atok_error *err);
@@ -53,16 +50,5 @@ void atok_introspect_verify(struct atok_introspect *in, const char *tok,
 void atok_introspect_parse_response(const struct atok_introspect *in,
                                     const char *body, size_t len, int64_t now,
                                     struct atok_result *res);
-
-/*
- * One result cache file's text (len bytes) for the keyed hash hex (64 hex
- * digits): 1 when it is an entry for hex still valid at now, with res
- * answered (ACCEPT with its user, scopes and expiry, or REJECT inactive)
- * and *until its end; 0 when it is not (corrupt, truncated, another hash,
- * past its end), res then untouched.  Separate for tests/fuzz.
- */
-int atok_introspect_parse_cache_entry(const char *text, size_t len,
-                                      const char *hex, int64_t now,
-                                      struct atok_result *res, int64_t *until);
 
 #endif

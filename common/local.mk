@@ -28,6 +28,7 @@ libatok_la_SOURCES = \
 	common/account.c common/account.h \
 	common/device.c common/device.h \
 	common/introspect.c common/introspect.h \
+	common/introspect_cache.c common/introspect_cache.h \
 	common/result.c common/result.h \
 	common/verifier.c
 libatok_la_CFLAGS = $(AM_CFLAGS) -fPIC $(CRYPTO_CFLAGS) $(SQLITE_CFLAGS) \

@@ -3,7 +3,7 @@
  * fuzz_introspect.c - libFuzzer harness for the RFC 7662 response rules
  * (atok_introspect_parse_response, on a client built once with issuer,
  * audience and username_field set) and the result cache file reader
- * (atok_introspect_parse_cache_entry); every input goes to both.
+ * (atok_icache_parse_entry); every input goes to both.
  *
  * The response is the authorization server's word, so any user it names
  * may be accepted; the oracle is jansson, an independent reader: an
@@ -24,6 +24,7 @@
 
 #include "config.h"
 #include "introspect.h"
+#include "introspect_cache.h"
 #include "scope.h"
 
 #define FUZZ_NOW 1800000000LL
@@ -156,8 +157,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	/* A corrupt cache file is a miss; an entry is served before its end
 	 * only, and never with more than the limits. */
 	memset(&res, 0, sizeof(res));
-	if (atok_introspect_parse_cache_entry((const char *)data, size, HEX,
-	                                      FUZZ_NOW, &res, &until)) {
+	if (atok_icache_parse_entry((const char *)data, size, HEX, FUZZ_NOW,
+	                            &res, &until)) {
 		if (until <= FUZZ_NOW ||
 		    (res.verdict != ATOK_ACCEPT &&
 		     res.verdict != ATOK_REJECT) ||

@@ -10,8 +10,8 @@
 # shellcheck source=tests/integration/lib.sh
 . "$(dirname "$(readlink -f "$0")")/lib.sh"
 it_require curl jq setpriv "$IT_PY"
-# shellcheck source=tests/oidc/oidc.sh
-. "$top_srcdir/tests/oidc/oidc.sh"
+# shellcheck source=tests/lib/oidc.sh
+. "$top_srcdir/tests/lib/oidc.sh"
 if ! oidc_available >/dev/null 2>&1; then
 	echo "1..0 # SKIP oidc test server not available (node/npm packages)"
 	exit 0
@@ -26,7 +26,7 @@ SVC=apitoken-device
 it_test_syslog
 if ! oidc_start "$T/oidc" >"$T/oidc-start.log" 2>&1; then
 	it_diag_file "oidc start" "$T/oidc-start.log"
-	it_bail "the oidc test server did not start"
+	bail "the oidc test server did not start"
 fi
 IT_DIAG_FILES="$IT_DIAG_FILES $OIDC_LOG"
 # shellcheck disable=SC2317 # called by the EXIT trap
@@ -84,8 +84,8 @@ run() {
 	RUN_PID=$!
 	exec 7>"$T/in"
 }
-# finish: waits for the driver; RC its exit, AUTH the first auth= code.
-finish() {
+# drive_wait: waits for the driver; RC its exit, AUTH the first auth= code.
+drive_wait() {
 	exec 7>&-
 	wait "$RUN_PID"
 	RC=$?
@@ -103,9 +103,9 @@ approve() { # approve CODE [USER] [deny]
 	srv -X POST -d "user_code=$1&user=${2:-$IT_USER}$extra" \
 		"$OIDC_ISSUER/test/device/approve" >"$T/approve.out"
 }
-# shellcheck disable=SC2317 # called through it_check
+# shellcheck disable=SC2317 # called through check
 decision_has() { it_log_has "flow=device" "$@"; }
-# shellcheck disable=SC2317 # called through it_check
+# shellcheck disable=SC2317 # called through check
 no_secret_logged() { # the user code and the token never reach the log
 	local uc=$1
 	! grep -F -q -e "$uc" -e "${uc//-/}" "$IT_SYSLOG"
@@ -118,36 +118,36 @@ it_pam_service "$SVC" device prompt=none scope=ssh
 device_config "interval=0&ttl=600"
 run "$IT_USER"
 uc=$(user_code)
-it_check "the code is shown in one PAM_TEXT_INFO with the URL" \
+check "the code is shown in one PAM_TEXT_INFO with the URL" \
 	grep -q "^info: To log in as $IT_USER, open $OIDC_ISSUER/device and enter the code $uc" "$T/run.out"
 sleep 1
 approve "$uc"
-finish
-it_check "approved: auth and account succeed" [ "$RC" = 0 ]
-it_check "approved: decision line accept, outcome=approved, polls, fingerprint" \
+drive_wait
+check "approved: auth and account succeed" [ "$RC" = 0 ]
+check "approved: decision line accept, outcome=approved, polls, fingerprint" \
 	decision_has "decision=accept" "outcome=approved" "polls=1" "source=jwt"
-it_check "approved: no prompt with prompt=none" bash -c "! grep -q '^prompt:' '$T/run.out'"
-it_check "approved: one device authorization" [ "$(stat_q .device.starts)" = 1 ]
+check "approved: no prompt with prompt=none" bash -c "! grep -q '^prompt:' '$T/run.out'"
+check "approved: one device authorization" [ "$(stat_q .device.starts)" = 1 ]
 polls=$(stat_q '.device.polls | length')
 first=$(stat_q '(.device.polls[0] - .device.started) / 100 | round / 10')
-it_note "default interval: first poll ${first} s after the start"
-it_check "no interval from the server: the first poll 5 s after the start (RFC 8628 3.2)" \
+note "default interval: first poll ${first} s after the start"
+check "no interval from the server: the first poll 5 s after the start (RFC 8628 3.2)" \
 	awk -v g="$first" 'BEGIN { exit !(g >= 5.0 && g <= 6.2) }'
-it_check "approved: one poll ($polls)" [ "$polls" = 1 ]
-it_check "the user code is never logged" no_secret_logged "$uc"
+check "approved: one poll ($polls)" [ "$polls" = 1 ]
+check "the user code is never logged" no_secret_logged "$uc"
 
 # ---- deny; sudo's three tries on one handle make one flow
 device_config "interval=1"
 run "$IT_USER" -n 3
 uc=$(user_code)
 approve "$uc" "$IT_USER" deny
-finish
-it_check "denied: PAM_AUTH_ERR on every try" \
+drive_wait
+check "denied: PAM_AUTH_ERR on every try" \
 	[ "$(grep -c "^auth=$AUTH_ERR " "$T/run.out")" = 3 ]
-it_check "denied: three tries, one device authorization" [ "$(stat_q .device.starts)" = 1 ]
-it_check "denied: decision line outcome=denied, then retries refused" \
+check "denied: three tries, one device authorization" [ "$(stat_q .device.starts)" = 1 ]
+check "denied: decision line outcome=denied, then retries refused" \
 	decision_has "decision=reject" "outcome=denied"
-it_check "denied: the retries say so" decision_has "outcome=retry"
+check "denied: the retries say so" decision_has "outcome=retry"
 
 # ---- maxtries: PAM_MAXTRIES ends the host's retries
 it_pam_service "$SVC" device prompt=none scope=ssh maxtries
@@ -155,8 +155,8 @@ device_config "interval=1"
 run "$IT_USER" -n 3
 uc=$(user_code)
 approve "$uc" "$IT_USER" deny
-finish
-it_check "maxtries: one try answered PAM_MAXTRIES" \
+drive_wait
+check "maxtries: one try answered PAM_MAXTRIES" \
 	[ "$(grep -c '^auth=' "$T/run.out")" = 1 ] && [ "$AUTH" = "$MAXTRIES" ]
 it_pam_service "$SVC" device prompt=none scope=ssh
 
@@ -165,9 +165,9 @@ device_config "interval=1"
 run "$IT_USER"
 uc=$(user_code)
 approve "$uc" "$IT_OTHER"
-finish
-it_check "another user's approval: PAM_AUTH_ERR" [ "$AUTH" = "$AUTH_ERR" ]
-it_check "another user's approval: reject, the token checked and refused" \
+drive_wait
+check "another user's approval: PAM_AUTH_ERR" [ "$AUTH" = "$AUTH_ERR" ]
+check "another user's approval: reject, the token checked and refused" \
 	decision_has "decision=reject" "outcome=approved" "source=jwt"
 
 # ---- missing scope
@@ -176,9 +176,9 @@ device_config "interval=1"
 run "$IT_USER"
 uc=$(user_code)
 approve "$uc"
-finish
-it_check "missing scope: PAM_AUTH_ERR" [ "$AUTH" = "$AUTH_ERR" ]
-it_check "missing scope: reject by the validator" \
+drive_wait
+check "missing scope: PAM_AUTH_ERR" [ "$AUTH" = "$AUTH_ERR" ]
+check "missing scope: reject by the validator" \
 	decision_has "decision=reject" "outcome=approved" "scope"
 it_pam_service "$SVC" device prompt=none scope=ssh
 
@@ -191,21 +191,21 @@ EOF
 	run "$IT_USER"
 	uc=$(user_code)
 	approve "$uc"
-	finish
-	it_check "$3" [ "$RC" = "$2" ]
+	drive_wait
+	check "$3" [ "$RC" = "$2" ]
 }
 group_case "g-$IT_USER" 0 "group in the groups claim: success"
 group_case g-admins 1 "group not in the groups claim: refused"
-it_check "group not in the claim: reject, why in the line" \
+check "group not in the claim: reject, why in the line" \
 	decision_has "decision=reject" "outcome=approved" "not in group"
 conf </dev/null
 
 # ---- expiry: the server's expires_in ends the flow
 device_config "interval=1&ttl=3"
 run "$IT_USER"
-finish
-it_check "expired: PAM_AUTH_ERR" [ "$AUTH" = "$AUTH_ERR" ]
-it_check "expired: outcome=expired" decision_has "decision=reject" "outcome=expired"
+drive_wait
+check "expired: PAM_AUTH_ERR" [ "$AUTH" = "$AUTH_ERR" ]
+check "expired: outcome=expired" decision_has "decision=reject" "outcome=expired"
 device_config "ttl=600"
 
 # ---- the gates: no code, no request
@@ -214,11 +214,11 @@ gate() { # gate DESC USER WANT_AUTH [driver options]
 	shift 3
 	device_config "interval=1"
 	run "$user" "$@"
-	finish
-	it_check "$desc: refused ($AUTH)" [ "$AUTH" = "$want" ]
-	it_check "$desc: no code shown" bash -c "! grep -q 'enter the code' '$T/run.out'"
-	it_check "$desc: no request reached the server" [ "$(stat_q .requests)" = 0 ]
-	it_check "$desc: decision line outcome=gate" decision_has "outcome=gate"
+	drive_wait
+	check "$desc: refused ($AUTH)" [ "$AUTH" = "$want" ]
+	check "$desc: no code shown" bash -c "! grep -q 'enter the code' '$T/run.out'"
+	check "$desc: no request reached the server" [ "$(stat_q .requests)" = 0 ]
+	check "$desc: decision line outcome=gate" decision_has "outcome=gate"
 }
 gate "unknown user" no-such-user-xyz "$USER_UNKNOWN"
 gate "root" root "$AUTH_ERR"
@@ -235,9 +235,9 @@ rm -rf "$T/device-state"
 for i in 1 2; do
 	device_config "interval=1&ttl=2"
 	run "$IT_USER"
-	finish
+	drive_wait
 done
-it_check "rate: two flows started" [ -s "$T/device-state/$IT_USER" ]
+check "rate: two flows started" [ -s "$T/device-state/$IT_USER" ]
 gate "a third flow within the window" "$IT_USER" "$AUTH_ERR"
 conf </dev/null
 
@@ -251,20 +251,20 @@ sleep 3
 fault "mode=503&count=1"
 sleep 5
 approve "$uc"
-finish
+drive_wait
 gaps=$(srv "$OIDC_ISSUER/test/stats" | jq -r '.device.polls as $p | [range(1; $p | length) | ($p[.] - $p[. - 1])] | map(. / 100 | round / 10) | join(" ")')
-it_note "poll gaps (s): $gaps"
-it_check "slow_down and 503: success" [ "$RC" = 0 ]
-it_check "slow_down and 503: decision line slow_downs=1 polls=3" \
+note "poll gaps (s): $gaps"
+check "slow_down and 503: success" [ "$RC" = 0 ]
+check "slow_down and 503: decision line slow_downs=1 polls=3" \
 	decision_has "decision=accept" "polls=3" "slow_downs=1"
-# shellcheck disable=SC2317 # called through it_check
+# shellcheck disable=SC2317 # called through check
 gap_ok() { # gap_ok INDEX MIN MAX
 	local g
 	g=$(echo "$gaps" | cut -d' ' -f"$1")
 	[ -n "$g" ] && awk -v g="$g" -v a="$2" -v b="$3" 'BEGIN { exit !(g >= a && g <= b) }'
 }
-it_check "after slow_down the interval grows by 5 s (gap 6 s, never less: $gaps)" gap_ok 1 6.0 7.2
-it_check "after a 503 the interval doubles (gap 12 s, never less: $gaps)" gap_ok 2 12.0 13.2
+check "after slow_down the interval grows by 5 s (gap 6 s, never less: $gaps)" gap_ok 1 6.0 7.2
+check "after a 503 the interval doubles (gap 12 s, never less: $gaps)" gap_ok 2 12.0 13.2
 
 # ---- Enter prompt (the default, for sshd before 10.3)
 it_pam_service "$SVC" device scope=ssh
@@ -273,12 +273,12 @@ run "$IT_USER"
 uc=$(user_code)
 it_wait_file_grep "$T/run.out" '^prompt: Press Enter' 50
 echo >&7 # pressed too early: pending, asked again
-it_check "Enter before approval: asked again" \
+check "Enter before approval: asked again" \
 	it_wait_file_grep "$T/run.out" '^prompt: Not approved yet' 50
 approve "$uc"
 echo >&7
-finish
-it_check "Enter once approved: success" [ "$RC" = 0 ]
+drive_wait
+check "Enter once approved: success" [ "$RC" = 0 ]
 it_pam_service "$SVC" device prompt=none scope=ssh
 
 # ---- the rest of the return-code table, and the QR code
@@ -287,10 +287,10 @@ client_id = no-such-client
 EOF
 device_config "interval=1"
 run "$IT_USER"
-finish
-it_check "a client the server does not know: PAM_SERVICE_ERR, no code" \
+drive_wait
+check "a client the server does not know: PAM_SERVICE_ERR, no code" \
 	[ "$AUTH" = "$SERVICE_ERR" ] && ! grep -q 'enter the code' "$T/run.out"
-it_check "unknown client: decision error, outcome=start" \
+check "unknown client: decision error, outcome=start" \
 	decision_has "decision=error" "outcome=start" "invalid_client"
 conf <<EOF
 qrcode = yes
@@ -300,24 +300,24 @@ run "$IT_USER"
 uc=$(user_code)
 it_wait_file_grep "$T/run.out" '^prompt: Press Enter' 50
 exec 7>&- # the person goes away at the Enter prompt
-finish
-it_check "EOF at the Enter prompt: PAM_CONV_ERR" [ "$AUTH" = "$CONV_ERR" ]
+drive_wait
+check "EOF at the Enter prompt: PAM_CONV_ERR" [ "$AUTH" = "$CONV_ERR" ]
 if grep -q '^#define HAVE_QRENCODE 1' "$top_builddir/ac_config.h"; then
-	it_check "qrcode = yes: a QR code in UTF-8 blocks after the code" \
+	check "qrcode = yes: a QR code in UTF-8 blocks after the code" \
 		grep -q "$(printf '\342\226\210')" "$T/run.out"
 else
-	it_skip "qrcode = yes: a QR code" "built without libqrencode"
+	skip "qrcode = yes: a QR code" "built without libqrencode"
 fi
 it_pam_service "$SVC" device prompt=none scope=ssh
 conf </dev/null
-it_check "check-config: the device login is checked" \
+check "check-config: the device login is checked" \
 	bash -c "'$IT_TOOL' --config '$IT_CONF' check-config | grep -q 'device login: client cli-mail-public'"
 printf '[store]\npath = %s\n[device]\nclient_id = c\nissuer = %s\nallow_http_loopback = yes\n' \
 	"$T/nojwt.db" "$OIDC_ISSUER" >"$T/nojwt.conf"
 chmod 600 "$T/nojwt.conf"
 # a store that exists, so that only [device] can fail
 "$IT_TOOL" --config "$T/nojwt.conf" issue --user "$IT_USER" >/dev/null 2>&1
-it_check "check-config: [device] without a validator is an error" \
+check "check-config: [device] without a validator is an error" \
 	bash -c "! '$IT_TOOL' --config '$T/nojwt.conf' check-config >/dev/null 2>'$T/cc.err' &&
 		grep -q 'needs \\[jwt\\] or \\[introspection\\]' '$T/cc.err'"
 
@@ -338,11 +338,11 @@ if it_sudo_setup "$SVC"; then
 	src=$?
 	it_setuid_preload off
 	cat "$T/sudo.out" >>"$T/client-all.log"
-	it_check "sudo (PAM_SILENT): the URL and the code are shown" \
+	check "sudo (PAM_SILENT): the URL and the code are shown" \
 		grep -q "open $OIDC_ISSUER/device and enter the code" "$T/sudo.out"
-	it_check "sudo: approved, the command runs as root" \
+	check "sudo: approved, the command runs as root" \
 		[ "$src" = 0 ] && grep -q '^0' "$T/sudo.out"
-	it_check "sudo: decision line accept" decision_has "decision=accept" "service=$SVC"
+	check "sudo: decision line accept" decision_has "decision=accept" "service=$SVC"
 	# sudo asks three times on one PAM handle: one flow, not three
 	sed -i 's/^Defaults passwd_tries=1$/Defaults passwd_tries=3/' /etc/sudoers
 	device_config "interval=1"
@@ -357,16 +357,16 @@ if it_sudo_setup "$SVC"; then
 		>"$T/sudo.out" 2>"$T/sudo.err"
 	src=$?
 	it_setuid_preload off
-	it_check "sudo, denied, passwd_tries=3: refused" [ "$src" != 0 ]
-	it_check "sudo, denied, passwd_tries=3: one code shown" \
+	check "sudo, denied, passwd_tries=3: refused" [ "$src" != 0 ]
+	check "sudo, denied, passwd_tries=3: one code shown" \
 		[ "$(grep -c 'enter the code' "$T/sudo.out")" = 1 ]
-	it_check "sudo, denied, passwd_tries=3: one device authorization" \
+	check "sudo, denied, passwd_tries=3: one device authorization" \
 		[ "$(stat_q .device.starts)" = 1 ]
-	it_check "sudo, denied: the retries are refused without a flow" \
+	check "sudo, denied: the retries are refused without a flow" \
 		decision_has "outcome=retry"
 	sed -i 's/^Defaults passwd_tries=3$/Defaults passwd_tries=1/' /etc/sudoers
 else
-	it_not_ok "private sudoers"
+	fail "private sudoers"
 fi
 
 # ---- a real sshd (before 10.3: the code comes with the Enter prompt)
@@ -379,23 +379,23 @@ if it_sshd_start "$SVC"; then
 		"$IT_SSH_PORT" "$IT_USER" >"$T/pty.out" 2>"$T/pty.err"
 	prc=$?
 	cat "$T/pty.out" >>"$T/client-all.log"
-	it_check "sshd: the person sees the URL and the code" \
+	check "sshd: the person sees the URL and the code" \
 		grep -q "open $OIDC_ISSUER/device and enter the code" "$T/pty.out"
-	it_check "sshd: asked again while pending" grep -q "Not approved yet" "$T/pty.out"
-	it_check "sshd: logged in once approved" \
+	check "sshd: asked again while pending" grep -q "Not approved yet" "$T/pty.out"
+	check "sshd: logged in once approved" \
 		[ "$prc" = 0 ] && grep -q "^$IT_USER" "$T/pty.out"
-	it_check "sshd: decision line accept with polls" \
+	check "sshd: decision line accept with polls" \
 		decision_has "decision=accept" "outcome=approved" "polls=2"
-	it_check "sshd: no crash" it_sshd_no_crash
+	check "sshd: no crash" it_sshd_no_crash
 	it_log_mark
 	"$IT_PY" "$IT_DIR/device_pty.py" "$OIDC_ISSUER" "$IT_OTHER" ssh \
 		"$IT_SSH_PORT" "$IT_USER" >"$T/pty.out" 2>"$T/pty.err"
 	prc=$?
-	it_check "sshd: another user's approval is refused" [ "$prc" != 0 ]
-	it_check "sshd: reject, token of another user" \
+	check "sshd: another user's approval is refused" [ "$prc" != 0 ]
+	check "sshd: reject, token of another user" \
 		decision_has "decision=reject" "outcome=approved"
 else
-	it_not_ok "sshd starts"
+	fail "sshd starts"
 fi
 
 it_pam_service "$SVC" device prompt=none scope=ssh
@@ -409,13 +409,13 @@ device_config "interval=1"
 run "$IT_USER"
 uc=$(user_code)
 oidc_stop >/dev/null 2>&1
-finish
-it_check "server killed mid-poll: PAM_AUTHINFO_UNAVAIL" [ "$AUTH" = "$UNAVAIL" ]
-it_check "server killed mid-poll: decision unavailable" \
+drive_wait
+check "server killed mid-poll: PAM_AUTHINFO_UNAVAIL" [ "$AUTH" = "$UNAVAIL" ]
+check "server killed mid-poll: decision unavailable" \
 	decision_has "decision=unavailable" "outcome=unavailable"
 run "$IT_USER"
-finish
-it_check "server down at the start: PAM_AUTHINFO_UNAVAIL" [ "$AUTH" = "$UNAVAIL" ]
+drive_wait
+check "server down at the start: PAM_AUTHINFO_UNAVAIL" [ "$AUTH" = "$UNAVAIL" ]
 
 # ---- TLS: the confidential client (client_secret_basic), the right CA
 # and a wrong one
@@ -448,20 +448,20 @@ if oidc_start "$T/oidc-tls" --tls >"$T/oidc-start.log" 2>&1 &&
 	tlsconf "$T/wrong-ca/ca.pem"
 	device_config "interval=1"
 	run "$IT_USER"
-	finish
-	it_check "wrong CA: PAM_AUTHINFO_UNAVAIL, no code shown" \
+	drive_wait
+	check "wrong CA: PAM_AUTHINFO_UNAVAIL, no code shown" \
 		[ "$AUTH" = "$UNAVAIL" ] && ! grep -q 'enter the code' "$T/run.out"
-	it_check "wrong CA: no device authorization" [ "$(stat_q .device.starts)" = 0 ]
+	check "wrong CA: no device authorization" [ "$(stat_q .device.starts)" = 0 ]
 	tlsconf "$OIDC_CAFILE"
 	device_config "interval=1"
 	run "$IT_USER"
 	uc=$(user_code)
 	approve "$uc"
-	finish
-	it_check "TLS, confidential client: approved, success" [ "$RC" = 0 ]
+	drive_wait
+	check "TLS, confidential client: approved, success" [ "$RC" = 0 ]
 else
 	it_diag_file "oidc start (TLS)" "$T/oidc-start.log"
-	it_not_ok "the TLS oidc test server starts"
+	fail "the TLS oidc test server starts"
 fi
 
-it_plan_and_exit
+finish

@@ -15,7 +15,7 @@ it_fail2ban_check() {
 	shift
 	if ! command -v fail2ban-regex >/dev/null 2>&1 ||
 	   [ ! -f /etc/fail2ban/filter.d/common.conf ]; then
-		it_skip "fail2ban filter against the real log lines" \
+		skip "fail2ban filter against the real log lines" \
 			"fail2ban not installed"
 		return 0
 	fi
@@ -28,21 +28,21 @@ it_fail2ban_check() {
 		"$d/syslog" >"$d/want" || :
 	fail2ban-regex -o '<ip> <msg>' "$d/syslog" "$d/filter.d/apitoken.conf" \
 		>"$d/got" 2>"$d/err"
-	it_check "fail2ban-regex runs on the ${IT_FE:-}${IT_FE:+ }log ($(wc -l <"$d/syslog") lines)" \
+	check "fail2ban-regex runs on the ${IT_FE:-}${IT_FE:+ }log ($(wc -l <"$d/syslog") lines)" \
 		[ -s "$d/got" ]
-	it_check "fail2ban: every refusal line with an address matches ($(wc -l <"$d/want") lines)" \
+	check "fail2ban: every refusal line with an address matches ($(wc -l <"$d/want") lines)" \
 		[ "$(cut -d' ' -f2- "$d/got")" = "$(cat "$d/want")" ]
 	# shellcheck disable=SC2016 # awk's own $1, $NF
-	it_check "fail2ban: each match bans the address of its own rhost= field" \
+	check "fail2ban: each match bans the address of its own rhost= field" \
 		awk '{ h = $1; sub(/ ruser=[^ ]*$/, ""); if ($NF != "rhost=" h) exit 1 }' "$d/got"
-	it_check "fail2ban: no accept, unavailable or error line matches" \
+	check "fail2ban: no accept, unavailable or error line matches" \
 		sh -c "! grep -E 'decision=(accept|unavailable|error|discovery)' '$d/got'"
 	for w in $not; do
-		it_check "fail2ban: the log has decision=$w lines, none matches" \
+		check "fail2ban: the log has decision=$w lines, none matches" \
 			sh -c "grep -q 'decision=$w ' '$d/syslog' && ! grep -q 'decision=$w ' '$d/got'"
 	done
 	for h in "$@"; do
-		it_check "fail2ban: $h is among the banned hosts" \
+		check "fail2ban: $h is among the banned hosts" \
 			sh -c "cut -d' ' -f1 '$d/got' | grep -q -x -F '$h'"
 	done
 }

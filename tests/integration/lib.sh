@@ -33,8 +33,6 @@ set -u
 IT_PY=/usr/bin/python3
 IT_USER=apitok-test
 IT_OTHER=apitok-other
-IT_N=0
-IT_FAILED=0
 IT_DIAG_FILES=
 IT_SSHD_PID=
 IT_SYSLOG_PID=
@@ -48,53 +46,36 @@ export top_srcdir top_builddir
 
 # ---------------------------------------------------------------- TAP output
 
-it_ok() {
-	IT_N=$((IT_N + 1))
-	echo "ok $IT_N - $*"
-}
-
-it_not_ok() {
-	IT_N=$((IT_N + 1))
-	IT_FAILED=$((IT_FAILED + 1))
-	echo "not ok $IT_N - $*"
-	# the log tails, once per login attempt
+# shellcheck source=tests/lib/tap.sh
+. "$top_srcdir/tests/lib/tap.sh"
+# after a failure, the log tails, once per login attempt
+it_fail_diag() {
 	if [ "${IT_DIAG_DONE:-}" != "${IT_LOGIN_SEQ:-0}" ]; then
 		IT_DIAG_DONE=${IT_LOGIN_SEQ:-0}
 		it_diag_tails
 	fi
 }
-
-it_skip() {
-	IT_N=$((IT_N + 1))
-	echo "ok $IT_N - $1 # SKIP ${2:-}"
-}
+TAP_ON_FAIL=it_fail_diag
+TAP_FILTER=it_mask_secrets
 
 # it_check_real DESCRIPTION COMMAND... — a check of pam_apitoken behaviour
 # that the harness self-test's fake module does not imitate.
 it_check_real() {
 	if [ -n "${IT_HARNESS_ONLY:-}" ]; then
-		it_skip "$1" "harness self-test (fake module)"
+		skip "$1" "harness self-test (fake module)"
 	else
-		it_check "$@"
+		check "$@"
 	fi
 }
-
-# it_check DESCRIPTION COMMAND...
-it_check() {
-	local desc=$1
-	shift
-	if "$@"; then it_ok "$desc"; else it_not_ok "$desc"; fi
-}
-
-it_note() { echo "# $*"; }
 
 # Mask anything that looks like the secret part of an apt_ token, so that the
 # diagnostics never spread a token around (a leak is reported by the leak
 # test itself).
-it_mask() {
+it_mask_secrets() {
 	sed -e 's/\(apt_[A-Za-z0-9]\{12\}_\)[A-Za-z0-9_-]\{6,\}/\1<secret>/g' \
-	    -e 's/aaaaaaaaaa*/<aaa…>/g' -e 's/^/#   /'
+	    -e 's/aaaaaaaaaa*/<aaa…>/g'
 }
+it_mask() { it_mask_secrets | sed 's/^/#   /'; }
 
 it_diag_file() { # it_diag_file LABEL FILE [LINES]
 	[ -s "$2" ] || { echo "# --- $1: (empty)"; return 0; }
@@ -113,17 +94,6 @@ it_diag_tails() {
 	done
 }
 
-it_plan_and_exit() {
-	echo "1..$IT_N"
-	[ "$IT_FAILED" -eq 0 ] && exit 0
-	exit 1
-}
-
-it_bail() {
-	echo "Bail out! $*"
-	it_diag_tails
-	exit 1
-}
 
 # ------------------------------------------------------- namespace re-exec
 
@@ -219,10 +189,10 @@ it_inner_init() {
 	mkdir -m 0700 "$T/secrets" # tokens live here, root only
 	mkdir -m 0755 "$T/home"
 	: >"$T/secrets/all-tokens"
-	it_setup_users || it_bail "cannot set up test users"
+	it_setup_users || bail "cannot set up test users"
 	it_setup_sanitizer
-	it_setup_mounts || it_bail "cannot set up private /run, /var/log"
-	it_setup_dev_syslog || it_bail "cannot set up private /dev and syslog"
+	it_setup_mounts || bail "cannot set up private /run, /var/log"
+	it_setup_dev_syslog || bail "cannot set up private /dev and syslog"
 	it_setup_apitoken
 }
 
@@ -389,7 +359,7 @@ it_setup_dev_syslog() {
 it_test_syslog() {
 	local tag="apitok-it-check-$$-$RANDOM"
 	logger -t apitok-it "harness syslog check $tag" 2>/dev/null
-	it_check "syslog(3) messages reach the test's /dev/log reader" \
+	check "syslog(3) messages reach the test's /dev/log reader" \
 		it_wait_file_grep "$IT_SYSLOG" "$tag" 30
 }
 
@@ -442,8 +412,8 @@ it_setup_apitoken() {
 	fi
 	IT_TOOL=$top_builddir/tools/apitoken
 	IT_MODULE=$(it_find_module) ||
-		it_bail "pam_apitoken.so not built under $top_builddir (run make)"
-	[ -x "$IT_TOOL" ] || it_bail "$IT_TOOL not built (run make)"
+		bail "pam_apitoken.so not built under $top_builddir (run make)"
+	[ -x "$IT_TOOL" ] || bail "$IT_TOOL not built (run make)"
 	IT_PROMPT_MATCH=Token
 	cat >"$IT_CONF" <<EOF
 # written by tests/integration/lib.sh
@@ -465,13 +435,13 @@ it_issue() {
 		tok=$(it_fake_issue "$user" "$@") || return 1
 	else
 		tok=$(it_apitoken issue --user "$user" "$@" 2>"$T/issue.err") || {
-			it_note "apitoken issue failed:"
+			note "apitoken issue failed:"
 			it_mask <"$T/issue.err"
 			return 1
 		}
 	fi
 	if [ "${#tok}" -ne 66 ] || [ "${tok:0:4}" != apt_ ]; then
-		it_note "apitoken issue printed a ${#tok}-char string, expected apt_…(66)"
+		note "apitoken issue printed a ${#tok}-char string, expected apt_…(66)"
 		return 1
 	fi
 	it_secret "$var" "$tok"
@@ -669,7 +639,7 @@ it_ssh() {
 	IT_OUT=$(sed -n 1,2p "$T/ssh.out")
 	cat "$T/ssh.out" "$T/ssh.err" >>"$T/client-all.log"
 	if [ -n "${APITOK_IT_VERBOSE:-}" ]; then
-		it_note "ssh rc=$IT_RC out=$(tr '\n' '|' <"$T/ssh.out") err=$(tr '\n' '|' <"$T/ssh.err" | it_mask)"
+		note "ssh rc=$IT_RC out=$(tr '\n' '|' <"$T/ssh.out") err=$(tr '\n' '|' <"$T/ssh.err" | it_mask)"
 	fi
 	return 0
 }
@@ -733,7 +703,7 @@ it_sudo() {
 	IT_OUT=$(cat "$T/sudo.out")
 	cat "$T/sudo.out" "$T/sudo.err" >>"$T/client-all.log"
 	if [ -n "${APITOK_IT_VERBOSE:-}" ]; then
-		it_note "sudo rc=$IT_RC out=$(tr '\n' '|' <"$T/sudo.out") err=$(tr '\n' '|' <"$T/sudo.err" | it_mask)"
+		note "sudo rc=$IT_RC out=$(tr '\n' '|' <"$T/sudo.out") err=$(tr '\n' '|' <"$T/sudo.err" | it_mask)"
 	fi
 	return 0
 }
@@ -797,20 +767,20 @@ it_expect_refused() {
 	local desc=$1 var=$2
 	shift 2
 	it_login "$var"
-	it_check "$desc: refused" it_refused
-	it_check "$desc: $IT_FE did not crash" it_no_crash
-	it_check "$desc: log line decision=reject with user, reason$(it_label "$@")" \
+	check "$desc: refused" it_refused
+	check "$desc: $IT_FE did not crash" it_no_crash
+	check "$desc: log line decision=reject with user, reason$(it_label "$@")" \
 		it_log_has "decision=reject" "user=$IT_USER" 'reason="' "$@"
-	it_check "$desc: exactly one auth decision line" it_log_auth_decisions 1
+	check "$desc: exactly one auth decision line" it_log_auth_decisions 1
 	local a not_token=
 	for a in "$@"; do [ "$a" = "not a token" ] && not_token=1; done
 	if [ -n "$not_token" ]; then
 		# input that is no token may be a password: an unsalted hash
 		# of it in the logs could be guessed offline
-		it_check "$desc: no fingerprint in the log for what is not a token" \
+		check "$desc: no fingerprint in the log for what is not a token" \
 			it_log_has "decision=reject" "fingerprint=- "
 	else
-		it_check "$desc: fingerprint in the log = first 16 hex of SHA-256(token)" \
+		check "$desc: fingerprint in the log = first 16 hex of SHA-256(token)" \
 			it_log_has "decision=reject" "fingerprint=$(it_fingerprint "$var")"
 	fi
 	it_check_real "$desc: $IT_FE reports PAM_AUTH_ERR" it_host_auth_err
@@ -850,7 +820,7 @@ it_host_auth_err() {
 it_log_auth_decisions() {
 	local n
 	n=$(it_log_since | grep -F 'decision=' | grep -c -v -F 'account decision=')
-	[ "$n" -eq "$1" ] || { it_note "found $n auth decision lines, expected $1"; return 1; }
+	[ "$n" -eq "$1" ] || { note "found $n auth decision lines, expected $1"; return 1; }
 }
 
 # it_expect_refused_nolog DESC SECRETVAR — for input that the client or the
@@ -859,10 +829,10 @@ it_log_auth_decisions() {
 it_expect_refused_nolog() {
 	local desc=$1 var=$2
 	it_login "$var"
-	it_check "$desc: refused" it_refused
-	it_check "$desc: $IT_FE did not crash" it_no_crash
+	check "$desc: refused" it_refused
+	check "$desc: $IT_FE did not crash" it_no_crash
 	sleep 0.3
-	it_check "$desc: no decision=accept logged" it_log_lacks "decision=accept"
+	check "$desc: no decision=accept logged" it_log_lacks "decision=accept"
 }
 
 it_log_lacks() { ! it_log_since | grep -q -F -e "$1"; }
@@ -871,11 +841,11 @@ it_log_lacks() { ! it_log_since | grep -q -F -e "$1"; }
 it_expect_accepted() {
 	local desc=$1 var=$2 id=$3 user=${4:-$IT_USER}
 	it_login "$var" "$user"
-	it_check "$desc: accepted (${IT_FE} as $user works)" it_accepted "$user"
-	it_check "$desc: log has decision=accept user, token_id, fingerprint=SHA-256(token)" \
+	check "$desc: accepted (${IT_FE} as $user works)" it_accepted "$user"
+	check "$desc: log has decision=accept user, token_id, fingerprint=SHA-256(token)" \
 		it_log_has "decision=accept" "user=$user " "token_id=$id " \
 		"fingerprint=$(it_fingerprint "$var")"
-	it_check "$desc: exactly one auth decision line" it_log_auth_decisions 1
+	check "$desc: exactly one auth decision line" it_log_auth_decisions 1
 	it_check_real "$desc: account phase logged account decision=accept" \
 		it_log_has "account decision=accept" "user=$user " "token_id=$id "
 	if [ "$IT_FE" = ssh ]; then
@@ -891,15 +861,15 @@ it_token_cases() {
 	it_pam_service "$IT_SVC"
 
 	# issued first so that it has expired by the time its case runs
-	it_issue tok_exp "$IT_USER" --expires 1s --name it-expired || it_bail "issue failed"
+	it_issue tok_exp "$IT_USER" --expires 1s --name it-expired || bail "issue failed"
 	t0=$(date +%s)
-	it_issue tok_good "$IT_USER" --name it-good || it_bail "issue failed"
-	it_issue tok_other "$IT_OTHER" --name it-other || it_bail "issue failed"
-	it_issue tok_rev "$IT_USER" --name it-revoked || it_bail "issue failed"
+	it_issue tok_good "$IT_USER" --name it-good || bail "issue failed"
+	it_issue tok_other "$IT_OTHER" --name it-other || bail "issue failed"
+	it_issue tok_rev "$IT_USER" --name it-revoked || bail "issue failed"
 	it_issue tok_noscope "$IT_USER" --scope "not-$IT_SCOPE" --name it-noscope ||
-		it_bail "issue failed"
+		bail "issue failed"
 	it_issue tok_scope "$IT_USER" --scope "$IT_SCOPE" --name it-scope ||
-		it_bail "issue failed"
+		bail "issue failed"
 	it_secret tok_flip "$(it_flip_char "$tok_good")"
 	it_secret tok_long "$(head -c 2000 /dev/zero | tr '\0' a)"
 	it_secret tok_long500 "$(head -c 500 /dev/zero | tr '\0' a)"
@@ -907,7 +877,7 @@ it_token_cases() {
 
 	it_expect_accepted "valid token" tok_good "$tok_good_id"
 	if [ "$IT_FE" = ssh ]; then
-		it_check "valid token: PAM_USER unchanged (id -un = $IT_USER)" \
+		check "valid token: PAM_USER unchanged (id -un = $IT_USER)" \
 			[ "$(sed -n 2p "$T/ssh.out")" = "$IT_USER" ]
 	fi
 
@@ -918,9 +888,9 @@ it_token_cases() {
 
 	it_expect_accepted "token before revocation" tok_rev "$tok_rev_id"
 	if it_revoke "$tok_rev_id"; then
-		it_ok "apitoken revoke ID"
+		pass "apitoken revoke ID"
 	else
-		it_not_ok "apitoken revoke ID"
+		fail "apitoken revoke ID"
 		it_mask <"$T/revoke.out"
 	fi
 	it_expect_refused "same token right after revocation" tok_rev \
@@ -957,13 +927,13 @@ it_token_cases() {
 	local leakfiles="$IT_SYSLOG $T/client-all.log"
 	[ "$IT_FE" = ssh ] && leakfiles="$leakfiles $IT_SSHD_LOG"
 	# shellcheck disable=SC2086
-	it_check "no token (or slice of one) in syslog, $IT_FE log and output" \
+	check "no token (or slice of one) in syslog, $IT_FE log and output" \
 		it_no_token_in $leakfiles
-	it_check "every decision= line in syslog carries reason=\"…\"" \
+	check "every decision= line in syslog carries reason=\"…\"" \
 		it_every_decision_has_reason
-	it_check "every decision= line carries user= and fingerprint=" \
+	check "every decision= line carries user= and fingerprint=" \
 		it_every_decision_has user= fingerprint=
-	it_check "decision lines use authpriv.notice (accept) / authpriv.warning (reject)" \
+	check "decision lines use authpriv.notice (accept) / authpriv.warning (reject)" \
 		it_decision_priorities
 }
 

@@ -30,10 +30,10 @@ if [ -n "$IT_HARNESS_ONLY" ]; then
 fi
 it_test_syslog
 if it_sshd_start "$IT_SVC"; then
-	it_ok "sshd started on 127.0.0.1:$IT_SSH_PORT (PAM service $IT_SVC)"
+	pass "sshd started on 127.0.0.1:$IT_SSH_PORT (PAM service $IT_SVC)"
 else
-	it_not_ok "sshd started"
-	it_bail "sshd did not start"
+	fail "sshd started"
+	bail "sshd did not start"
 fi
 it_pam_service "$IT_SVC"
 
@@ -41,7 +41,7 @@ it_pam_service "$IT_SVC"
 it_audit() {
 	local d=$1
 	shift
-	it_check "$d: audit line$(it_label "$@")" it_log_has "apitoken[" \
+	check "$d: audit line$(it_label "$@")" it_log_has "apitoken[" \
 		"audit action=" "$@" "by_uid=0 "
 }
 # listed ID FILTER: a field of ID in `apitoken list --json`.
@@ -55,38 +55,38 @@ listed() {
 	# --- source-address limits ----------------------------------------
 	it_log_mark
 	it_issue tok_lo "$IT_USER" --scope ssh --from 127.0.0.0/8 \
-		--name it-from-lo || it_bail "issue failed"
+		--name it-from-lo || bail "issue failed"
 	it_audit "issue --from 127.0.0.0/8" "action=issue " \
 		"token_id=$tok_lo_id " "user=$IT_USER " 'scopes="ssh"' \
 		"from=127.0.0.0/8 " "expires=20"
-	it_check "creating the store: audit line action=migrate schema_from=0" \
+	check "creating the store: audit line action=migrate schema_from=0" \
 		it_log_has "audit action=migrate " "schema_from=0 schema_to=2 "
 	it_issue tok_far "$IT_USER" --from 192.0.2.0/24,2001:db8::/32 \
-		--name it-from-far || it_bail "issue failed"
+		--name it-from-far || bail "issue failed"
 	IT_EXPECT_SCOPES=ssh it_expect_accepted \
 		"token limited to 127.0.0.0/8, used from 127.0.0.1" tok_lo \
 		"$tok_lo_id"
 	it_expect_refused "token limited to 192.0.2.0/24 and 2001:db8::/32, used from 127.0.0.1" \
 		tok_far "token_id=$tok_far_id" "may not be used from 127.0.0.1" \
 		"allowed: 192.0.2.0/24,2001:db8::/32"
-	it_check "list --json: last_used_from of the limited token is 127.0.0.1" \
+	check "list --json: last_used_from of the limited token is 127.0.0.1" \
 		[ "$(listed "$tok_lo_id" .last_used_from)" = 127.0.0.1 ]
-	it_check "list --json: its last_used is set" \
+	check "list --json: its last_used is set" \
 		[ "$(listed "$tok_lo_id" .last_used)" != null ]
-	it_check "list --json: the refused token has no last use" \
+	check "list --json: the refused token has no last use" \
 		[ "$(listed "$tok_far_id" .last_used_from)" = null ]
 	it_apitoken list >"$T/list.out" 2>&1
-	it_check "list shows where the token was last used from" \
+	check "list shows where the token was last used from" \
 		grep -q "from: 127.0.0.0/8  last used from: 127.0.0.1" "$T/list.out"
 
 	# --- rotation with a grace period ---------------------------------------
-	it_issue tok_old "$IT_USER" --name it-rotate || it_bail "issue failed"
+	it_issue tok_old "$IT_USER" --name it-rotate || bail "issue failed"
 	it_log_mark
 	if it_apitoken rotate "$tok_old_id" --grace 4s >"$T/rotate.out" \
 		2>"$T/rotate.err"; then
-		it_ok "apitoken rotate ID --grace 4s"
+		pass "apitoken rotate ID --grace 4s"
 	else
-		it_not_ok "apitoken rotate ID --grace 4s"
+		fail "apitoken rotate ID --grace 4s"
 		it_mask <"$T/rotate.err"
 	fi
 	t0=$(date +%s)
@@ -97,7 +97,7 @@ listed() {
 	it_expect_accepted "old token within its grace period" tok_old \
 		"$tok_old_id"
 	it_expect_accepted "its successor" tok_new "$tok_new_id"
-	it_check "list --json: the old token is in its grace period, naming its successor" \
+	check "list --json: the old token is in its grace period, naming its successor" \
 		[ "$(listed "$tok_old_id" '.status + " " + .rotated_to')" = \
 		"grace $tok_new_id" ]
 	while [ $(($(date +%s) - t0)) -lt 5 ]; do sleep 0.2; done
@@ -123,12 +123,12 @@ listed() {
 	it_log_mark
 	"$IT_TOOL" --config "$T/policy.conf" issue --user "$IT_USER" \
 		--scope shh >"$T/policy.out" 2>&1
-	it_check "policy: an unknown scope is refused (64)" [ $? -eq 64 ]
+	check "policy: an unknown scope is refused (64)" [ $? -eq 64 ]
 	"$IT_TOOL" --config "$T/policy.conf" issue --user "$IT_USER" \
 		--expires never >"$T/policy.out" 2>&1
-	it_check "policy: a never-expiring token is refused (64)" [ $? -eq 64 ]
+	check "policy: a never-expiring token is refused (64)" [ $? -eq 64 ]
 	sleep 0.3
-	it_check "policy: refused issues write no audit line" \
+	check "policy: refused issues write no audit line" \
 		it_log_lacks "audit action="
 
 	# --- a store migration (schema 1 -> 2) -------------------------------------
@@ -152,22 +152,22 @@ PY
 	chmod 0600 "$T/v1.conf"
 	it_log_mark
 	"$IT_TOOL" --config "$T/v1.conf" list >"$T/v1.out" 2>&1
-	it_check "a schema 1 store is migrated by list" [ $? -eq 0 ]
-	it_check "store migration: audit line" it_log_has "apitoken[" \
+	check "a schema 1 store is migrated by list" [ $? -eq 0 ]
+	check "store migration: audit line" it_log_has "apitoken[" \
 		"audit action=migrate " "store=\"$T/v1.db\"" "schema_from=1 " \
 		"schema_to=2 " "by_uid=0 "
 }
 
 # --- global checks ---------------------------------------------------------
-it_check "no token (or slice of one) in syslog, sshd log, client output or apitoken output" \
+check "no token (or slice of one) in syslog, sshd log, client output or apitoken output" \
 	it_no_token_in "$IT_SYSLOG" "$T/client-all.log" "$IT_SSHD_LOG" \
 	"$T/list.out" "$T/rotate.err" "$T/revoke.out"
-# shellcheck disable=SC2317 # called through it_check
+# shellcheck disable=SC2317 # called through check
 audit_notice() { ! grep "audit action=" "$IT_SYSLOG" | grep -v -q "^<85>"; }
-it_check "every audit line is authpriv.notice (<85>)" audit_notice
-it_check "seven audit lines in all: the store created, three issues, a rotation, a revocation, a migration" \
+check "every audit line is authpriv.notice (<85>)" audit_notice
+check "seven audit lines in all: the store created, three issues, a rotation, a revocation, a migration" \
 	[ "$(grep -c 'audit action=' "$IT_SYSLOG")" -eq 7 ]
-it_check "every decision= line carries reason=\"…\"" \
+check "every decision= line carries reason=\"…\"" \
 	it_every_decision_has_reason
-it_check "sshd still running after all cases" it_sshd_alive
-it_plan_and_exit
+check "sshd still running after all cases" it_sshd_alive
+finish

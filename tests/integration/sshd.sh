@@ -18,10 +18,10 @@ IT_SCOPE=ssh
 
 it_test_syslog
 if it_sshd_start "$IT_SVC"; then
-	it_ok "sshd started on 127.0.0.1:$IT_SSH_PORT (PAM service $IT_SVC)"
+	pass "sshd started on 127.0.0.1:$IT_SSH_PORT (PAM service $IT_SVC)"
 else
-	it_not_ok "sshd started"
-	it_bail "sshd did not start"
+	fail "sshd started"
+	bail "sshd did not start"
 fi
 
 it_token_cases
@@ -46,18 +46,18 @@ if [ -z "${IT_HARNESS_ONLY:-}" ]; then
 	# (sshd prints account-phase PAM_TEXT_INFO messages after login, on a
 	# terminal).
 	it_issue tok_soon "$IT_USER" --expires 3d --name it-soon ||
-		it_bail "issue failed"
+		bail "issue failed"
 	it_log_mark
 	ssh_shell tok_soon
-	it_check "token expiring in 3 days: logged in" grep -q OK "$T/ssh.out"
+	check "token expiring in 3 days: logged in" grep -q OK "$T/ssh.out"
 	# shellcheck disable=SC2154 # tok_soon_id is set by it_issue
-	it_check "token expiring in 3 days: the ssh client shows the expiry warning" \
+	check "token expiring in 3 days: the ssh client shows the expiry warning" \
 		grep -q -F "Your API token $tok_soon_id expires in 3 days (" \
 		"$T/ssh.out" "$T/ssh.err"
-	it_check "token expiring in 3 days: log has account decision=accept" \
+	check "token expiring in 3 days: log has account decision=accept" \
 		it_log_has "account decision=accept" "token_id=$tok_soon_id "
 	ssh_shell tok_good
-	it_check "token that never expires: logged in, no expiry warning" \
+	check "token that never expires: logged in, no expiry warning" \
 		sh -c "grep -q OK '$T/ssh.out' &&
 			! grep -q -F 'Your API token' '$T/ssh.out' '$T/ssh.err'"
 
@@ -66,11 +66,11 @@ if [ -z "${IT_HARNESS_ONLY:-}" ]; then
 	IT_SSH_OPTS="-b 127.0.0.2" it_expect_refused "refused from 127.0.0.2" \
 		tok_flip "rhost=127.0.0.2 ruser="
 	IT_SSH_OPTS="-b 127.0.0.2" it_login tok_good
-	it_check "accepted from 127.0.0.2" it_accepted
-	it_check "accept line carries rhost=127.0.0.2" \
+	check "accepted from 127.0.0.2" it_accepted
+	check "accept line carries rhost=127.0.0.2" \
 		it_log_has "decision=accept" "rhost=127.0.0.2 ruser="
 	it_fail2ban_check accept 127.0.0.1 127.0.0.2
 fi
 
-it_check "sshd still running after all cases" it_sshd_alive
-it_plan_and_exit
+check "sshd still running after all cases" it_sshd_alive
+finish

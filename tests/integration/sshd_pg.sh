@@ -46,12 +46,12 @@ IT_SCOPE=ssh
 
 it_test_syslog
 # PostgreSQL's shared memory: the private /dev's tmpfs is 1 MB.
-mount -t tmpfs -o mode=1777,size=64m apitok-it-shm /dev/shm || it_bail "no /dev/shm"
+mount -t tmpfs -o mode=1777,size=64m apitok-it-shm /dev/shm || bail "no /dev/shm"
 if pg_setup "$T/pg" "$IT_TOOL"; then
-	it_ok "PostgreSQL 15 started on 127.0.0.1:$PG_PORT (TLS), schema migrated"
+	pass "PostgreSQL 15 started on 127.0.0.1:$PG_PORT (TLS), schema migrated"
 else
-	it_not_ok "PostgreSQL 15 started"
-	it_bail "no PostgreSQL"
+	fail "PostgreSQL 15 started"
+	bail "no PostgreSQL"
 fi
 C=$PG_DIR/certs
 tcp() { # CERT ROLE
@@ -91,20 +91,20 @@ issue_a() { # VAR USER [options]
 	it_secret "$var" "$tok"
 	printf -v "${var}_id" '%s' "${tok:4:12}"
 }
-issue_a tok_good "$IT_USER" --scope ssh --name fleet || it_bail "issue on host A failed"
-issue_a tok_other "$IT_OTHER" --scope ssh || it_bail "issue failed"
-issue_a tok_noscope "$IT_USER" --scope imap || it_bail "issue failed"
+issue_a tok_good "$IT_USER" --scope ssh --name fleet || bail "issue on host A failed"
+issue_a tok_other "$IT_OTHER" --scope ssh || bail "issue failed"
+issue_a tok_noscope "$IT_USER" --scope imap || bail "issue failed"
 
 it_pam_service "$IT_SVC" "scope=$IT_SCOPE"
 IT_FE=$B_FE
 if [ "$B_FE" = sudo ]; then
-	it_sudo_setup "$IT_SVC" || it_bail "sudo setup failed"
-	it_ok "sudo (host B, sanitizer build) set up"
+	it_sudo_setup "$IT_SVC" || bail "sudo setup failed"
+	pass "sudo (host B, sanitizer build) set up"
 elif it_sshd_start "$IT_SVC"; then
-	it_ok "sshd (host B) started on 127.0.0.1:$IT_SSH_PORT"
+	pass "sshd (host B) started on 127.0.0.1:$IT_SSH_PORT"
 else
-	it_not_ok "sshd started"
-	it_bail "sshd did not start"
+	fail "sshd started"
+	bail "sshd did not start"
 fi
 
 # shellcheck disable=SC2154 # set by issue_a (printf -v)
@@ -114,11 +114,11 @@ it_expect_refused "a token without the ssh scope" tok_noscope "scope"
 # the host program's name: sshd runs as the service's symlink
 host_prog=$IT_SVC
 [ "$B_FE" = sudo ] && host_prog=sudo
-it_check "the PAM module's connections say so: application_name=apitoken-pam-$host_prog" \
+check "the PAM module's connections say so: application_name=apitoken-pam-$host_prog" \
 	grep -q "application_name=apitoken-pam-$host_prog" "$PG_DIR/log/data.log"
 it_secret tok_flip "$(it_flip_char "$tok_good")"
 it_expect_refused "a mistyped token" tok_flip "checksum"
-issue_a tok_exp "$IT_USER" --scope ssh || it_bail "issue failed"
+issue_a tok_exp "$IT_USER" --scope ssh || bail "issue failed"
 # shellcheck disable=SC2154 # set by issue_a (printf -v)
 pg_psql "UPDATE apitoken.tokens SET expires = 1000 WHERE id = '$tok_exp_id'"
 it_expect_refused "an expired token" tok_exp "expired"
@@ -133,34 +133,34 @@ print(s + o)')"
 it_expect_refused "an unknown token" tok_unknown "no token with id"
 
 "$IT_TOOL" --config "$A" revoke "$tok_good_id" >/dev/null 2>&1
-it_check "revoke on host A" [ $? -eq 0 ]
+check "revoke on host A" [ $? -eq 0 ]
 it_expect_refused "revoked on host A: refused on host B at the very next login" tok_good "revoked"
 
 sshd_log_has() { tail -n "+$((IT_SSHD_LOG_MARK + 1))" "$IT_SSHD_LOG" | grep -q -F -e "$1"; }
 
 # The database stops answering: PAM_AUTHINFO_UNAVAIL, within timeout.
-issue_a tok_live "$IT_USER" --scope ssh || it_bail "issue failed"
+issue_a tok_live "$IT_USER" --scope ssh || bail "issue failed"
 pg_freeze
 it_log_mark
 t0=$(date +%s%N)
 it_login tok_live
 ms=$((($(date +%s%N) - t0) / 1000000))
 pg_thaw
-it_check "database stopped: login refused" it_refused
-it_check "database stopped: decision=unavailable naming the host" \
+check "database stopped: login refused" it_refused
+check "database stopped: decision=unavailable naming the host" \
 	it_log_has "decision=unavailable" "127.0.0.1:$PG_PORT"
 if [ "$B_FE" = ssh ]; then
-	it_check "database stopped: sshd got PAM_AUTHINFO_UNAVAIL" \
+	check "database stopped: sshd got PAM_AUTHINFO_UNAVAIL" \
 		sshd_log_has "Authentication service cannot retrieve authentication info"
 fi
-it_note "login against a stopped database took $ms ms (timeout = 1 s, ssh round trips included)"
-it_check "database stopped: the login took under 5 s ($ms ms)" [ "$ms" -lt 5000 ]
+note "login against a stopped database took $ms ms (timeout = 1 s, ssh round trips included)"
+check "database stopped: the login took under 5 s ($ms ms)" [ "$ms" -lt 5000 ]
 IT_EXPECT_SCOPES=ssh it_expect_accepted "database back: the same token logs in" tok_live "$tok_live_id"
 
 # sudo on host B: the logging-in user's PG* environment reaches the PAM
 # module; it must not redirect or weaken the connection.
 IT_FE=sudo
-it_sudo_setup "$IT_SVC" || it_bail "sudo setup failed"
+it_sudo_setup "$IT_SVC" || bail "sudo setup failed"
 DEAD=$(it_free_port)
 mkdir -m 0755 "$T/evil"
 printf '[evil]\nhost=127.0.0.1\nport=%s\n' "$DEAD" >"$T/evil/pg_service.conf"
@@ -182,9 +182,9 @@ sudo_env tok_live PGHOSTADDR=127.0.0.1 PGPORT="$DEAD" PGHOST=127.0.0.1 PGSSLMODE
 	PGSSLROOTCERT="$C/other-ca.crt" PGSERVICE=evil PGSYSCONFDIR="$T/evil" \
 	PGSERVICEFILE="$T/evil/pg_service.conf" PGOPTIONS="-c statement_timeout=1" \
 	PGTARGETSESSIONATTRS=standby PGGSSENCMODE=require PGCONNECT_TIMEOUT=1
-it_check "sudo with PGHOSTADDR, PGPORT, PGSSLMODE, PGSERVICE... set by the user: accepted" it_accepted
-it_check "... and logged decision=accept" it_log_has "decision=accept" "token_id=$tok_live_id"
+check "sudo with PGHOSTADDR, PGPORT, PGSSLMODE, PGSERVICE... set by the user: accepted" it_accepted
+check "... and logged decision=accept" it_log_has "decision=accept" "token_id=$tok_live_id"
 
-[ "$B_FE" = ssh ] && it_check "sshd still running after all cases" it_sshd_alive
-it_check "no token in any log" it_no_token_in "$T/syslog.log" "${IT_SSHD_LOG:-/dev/null}" "$PG_DIR/log/data.log"
-it_plan_and_exit
+[ "$B_FE" = ssh ] && check "sshd still running after all cases" it_sshd_alive
+check "no token in any log" it_no_token_in "$T/syslog.log" "${IT_SSHD_LOG:-/dev/null}" "$PG_DIR/log/data.log"
+finish

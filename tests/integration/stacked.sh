@@ -15,8 +15,8 @@
 . "$(dirname "$(readlink -f "$0")")/lib.sh"
 it_require sudo visudo setpriv logger sshpass chpasswd "$IT_PY" /usr/sbin/sshd
 it_enter "$@"
-# shellcheck source=tests/introspection/fault_server.sh
-. "$top_srcdir/tests/introspection/fault_server.sh"
+# shellcheck source=tests/lib/fault_server.sh
+. "$top_srcdir/tests/lib/fault_server.sh"
 trap 'fault_server_stop; it_inner_cleanup' EXIT
 
 IT_SVC=apitoken-stacked
@@ -40,11 +40,11 @@ it_test_syslog
 
 if printf '%s:%s\n' "$IT_USER" "$PASSWORD" | chpasswd 2>"$T/chpasswd.err" &&
 	grep -q "^$IT_USER:\\\$" /etc/shadow; then
-	it_ok "the test user has a password (private /etc/shadow)"
+	pass "the test user has a password (private /etc/shadow)"
 else
-	it_not_ok "chpasswd for the test user"
+	fail "chpasswd for the test user"
 	it_mask <"$T/chpasswd.err"
-	it_bail "no password for the test user"
+	bail "no password for the test user"
 fi
 # the passwords' files for sudo and sshpass; not in all-tokens (a
 # two-letter password would match anywhere): no_password_in checks them
@@ -57,11 +57,11 @@ mkdir -m 0700 "$T/srv" "$T/cache"
 	"$T/srv/state.json"
 IT_DIAG_FILES="$IT_DIAG_FILES $T/srv/stderr"
 if fault_server_start "$T/srv"; then
-	it_ok "recording introspection endpoint on 127.0.0.1:$FS_PORT"
+	pass "recording introspection endpoint on 127.0.0.1:$FS_PORT"
 else
-	it_not_ok "recording introspection endpoint"
+	fail "recording introspection endpoint"
 	it_mask <"$T/srv/stderr"
-	it_bail "no introspection endpoint"
+	bail "no introspection endpoint"
 fi
 (umask 077 && printf 's3cret-stacked\n' >"$T/secrets/client.secret")
 cat >>"$IT_CONF" <<EOF
@@ -80,7 +80,7 @@ EOF
 it_secret tok_opaque "op-stacked-$(od -An -N12 -tx1 /dev/urandom | tr -d ' \n')"
 fault_server_settok "$T/srv" "$tok_opaque" \
 	"{\"active\": true, \"username\": \"$IT_USER\", \"scope\": \"ssh sudo\", \"exp\": \"now+3600\"}"
-it_issue tok_local "$IT_USER" --name stacked || it_bail "issue failed"
+it_issue tok_local "$IT_USER" --name stacked || bail "issue failed"
 
 # it_stack NAME — /etc/pam.d/$IT_SVC as an administrator would write it:
 #   unix-first     pam_unix, then pam_apitoken use_first_pass (Debian's
@@ -140,21 +140,21 @@ it_try() {
 	before=$(sent_count)
 	it_login "$var"
 	if [ "$want" = accept ]; then
-		it_check "$desc: logs in" it_accepted
+		check "$desc: logs in" it_accepted
 	else
-		it_check "$desc: refused" it_refused
+		check "$desc: refused" it_refused
 	fi
-	it_check "$desc: $IT_FE did not crash" it_no_crash
+	check "$desc: $IT_FE did not crash" it_no_crash
 	if [ $# -gt 0 ]; then
-		it_check "$desc: log line$(it_label "$@")" it_log_has "$@"
+		check "$desc: log line$(it_label "$@")" it_log_has "$@"
 	fi
 	case $var in
 	tok_opaque)
-		it_check "$desc: the recording endpoint is still up" \
+		check "$desc: the recording endpoint is still up" \
 			fault_server_alive
-		it_check "$desc: introspected once" [ "$(sent_count)" -eq $((before + 1)) ] ;;
+		check "$desc: introspected once" [ "$(sent_count)" -eq $((before + 1)) ] ;;
 	*)
-		it_check "$desc: nothing sent to the authorization server" \
+		check "$desc: nothing sent to the authorization server" \
 			[ "$(sent_count)" -eq "$before" ] ;;
 	esac
 }
@@ -179,7 +179,7 @@ it_stack_cases() {
 			"pw_wrong$i" refuse
 		# sshd and sudo keep what they cannot pass (none of these): the
 		# module saw it, and refused it as no token, unfingerprinted
-		it_check "$IT_FE $s: mistyped password #$i: logged as not a token, no fingerprint" \
+		check "$IT_FE $s: mistyped password #$i: logged as not a token, no fingerprint" \
 			it_log_has "decision=reject" "fingerprint=- " 'reason="not a token'
 	done
 }
@@ -187,8 +187,8 @@ it_stack_cases() {
 # ---- sudo: every stack -------------------------------------------------------
 
 IT_FE=sudo
-it_sudo_setup "$IT_SVC" && it_ok "private sudoers with pam_service=$IT_SVC" ||
-	it_bail "cannot set up sudo"
+it_sudo_setup "$IT_SVC" && pass "private sudoers with pam_service=$IT_SVC" ||
+	bail "cannot set up sudo"
 for stack in unix-first unix-first-try module-first module-alone; do
 	it_stack_cases "$stack"
 done
@@ -205,19 +205,19 @@ if [ ${#IT_HOST[@]} -gt 0 ]; then
 	IT_HOST=(env "LD_PRELOAD=$ATOK_SAN_PRELOAD:libcurl.so.4" "ASAN_OPTIONS=$ATOK_HOST_ASAN")
 fi
 if it_sshd_start "$IT_SVC"; then
-	it_ok "sshd on 127.0.0.1:$IT_SSH_PORT"
+	pass "sshd on 127.0.0.1:$IT_SSH_PORT"
 	for stack in unix-first module-first; do
 		it_stack_cases "$stack"
 	done
 else
-	it_not_ok "sshd did not start"
+	fail "sshd did not start"
 fi
 
 # ---- what the authorization server and the logs hold ------------------------
 
-it_check "the server's record holds only tokens of the declared shape (op-...)" \
+check "the server's record holds only tokens of the declared shape (op-...)" \
 	[ -z "$(fault_server_tokens "$T/srv" | grep -v '^op-')" ]
-it_check "the server's record holds the opaque token (it was asked)" \
+check "the server's record holds the opaque token (it was asked)" \
 	grep -q -F "$tok_opaque" "$T/srv/requests.jsonl"
 # every password of 7 characters or more ("op" is in many words)
 no_password_in() {
@@ -225,16 +225,16 @@ no_password_in() {
 	for p in "$PASSWORD" "${WRONG[@]}"; do
 		[ "${#p}" -ge 7 ] || continue
 		enc=$("$IT_PY" -c 'import sys, urllib.parse; print(urllib.parse.quote_plus(sys.argv[1]))' "$p")
-		grep -q -F -e "$p" -e "$enc" "$@" && { it_note "found a password in $*"; return 1; }
+		grep -q -F -e "$p" -e "$enc" "$@" && { note "found a password in $*"; return 1; }
 	done
 	return 0
 }
-it_check "no password, right or wrong, in the server's record (raw or form-encoded)" \
+check "no password, right or wrong, in the server's record (raw or form-encoded)" \
 	no_password_in "$T/srv/requests.jsonl"
-it_check "no password in syslog, the sshd log or the clients' output" \
+check "no password in syslog, the sshd log or the clients' output" \
 	no_password_in "$IT_SYSLOG" "${IT_SSHD_LOG:-/dev/null}" "$T/client-all.log"
-it_check "no token in syslog, the sshd log or the clients' output" \
+check "no token in syslog, the sshd log or the clients' output" \
 	it_no_token_in "$IT_SYSLOG" "${IT_SSHD_LOG:-/dev/null}" "$T/client-all.log"
-it_check "every decision= line carries reason=\"…\"" it_every_decision_has_reason
+check "every decision= line carries reason=\"…\"" it_every_decision_has_reason
 
-it_plan_and_exit
+finish

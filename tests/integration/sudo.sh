@@ -15,12 +15,12 @@ IT_SCOPE=sudo
 
 it_test_syslog
 if it_sudo_setup "$IT_SVC"; then
-	it_ok "private sudoers with pam_service=$IT_SVC is valid"
+	pass "private sudoers with pam_service=$IT_SVC is valid"
 else
-	it_not_ok "private sudoers"
-	it_bail "cannot set up sudo"
+	fail "private sudoers"
+	bail "cannot set up sudo"
 fi
 
 it_token_cases
 
-it_plan_and_exit
+finish

@@ -47,8 +47,8 @@ fi
 
 T=$(mktemp -d "${TMPDIR:-/tmp}/introspect-faults.XXXXXX")
 chmod 700 "$T"
-# shellcheck source=fault_server.sh
-. "$here/fault_server.sh"
+# shellcheck source=tests/lib/fault_server.sh
+. "$top_srcdir/tests/lib/fault_server.sh"
 cleanup() {
 	fault_server_stop
 	rm -rf "$T"
@@ -63,8 +63,8 @@ start=$SECONDS
 
 # a test CA and a server certificate for 127.0.0.1 (the server's TLS port),
 # and a second, unrelated CA (the "unknown CA" fault)
-# shellcheck source=../oidc/oidc.sh
-. "$top_srcdir/tests/oidc/oidc.sh"
+# shellcheck source=tests/lib/oidc.sh
+. "$top_srcdir/tests/lib/oidc.sh"
 oidc_ca "$T/srv/tls" >/dev/null 2>&1 || { echo "1..0 # SKIP openssl could not make a test CA"; exit 0; }
 oidc_ca "$T/otherca" >/dev/null 2>&1
 mkdir -p "$T/cadir"

@@ -8,4 +8,4 @@
 TESTS += tests/introspection/faults.sh tests/introspection/oidc_e2e.sh
 EXTRA_DIST += tests/introspection/faults.sh tests/introspection/oidc_e2e.sh \
 	tests/introspection/fault_server.py \
-	tests/introspection/fault_server.sh
+	tests/lib/fault_server.sh

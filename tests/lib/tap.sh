@@ -18,12 +18,14 @@
 #
 # tap_n counts the tests and tap_failed the failures.  A suite that wants
 # more shown after each failure (log tails, say) names a function in
-# TAP_ON_FAIL; bail calls it too.  Descriptions are the assertions: the
+# TAP_ON_FAIL; bail calls it too.  TAP_FILTER names a filter (a function
+# reading stdin) that fail's details pass through first, to mask secrets
+# a failing command line may hold.  Descriptions are the assertions: the
 # automake TAP driver reports them, so keep them stable.
 
 tap_n=0
 tap_failed=0
-: "${TAP_ON_FAIL:=}"
+: "${TAP_ON_FAIL:=}" "${TAP_FILTER:=}"
 
 pass() {
 	tap_n=$((tap_n + 1))
@@ -36,7 +38,7 @@ fail() {
 	printf 'not ok %d - %s\n' "$tap_n" "$1"
 	shift
 	for _tap_line in "$@"; do
-		printf '%s\n' "$_tap_line" | sed 's/^/#   /'
+		printf '%s\n' "$_tap_line" | "${TAP_FILTER:-cat}" | sed 's/^/#   /'
 	done
 	if [ -n "$TAP_ON_FAIL" ]; then "$TAP_ON_FAIL"; fi
 	return 0

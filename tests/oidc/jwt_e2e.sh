@@ -15,8 +15,8 @@ set -u
 here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 : "${top_srcdir:=$(cd "$here/../.." && pwd)}"
 : "${top_builddir:=$top_srcdir}"
-# shellcheck source=oidc.sh
-. "$here/oidc.sh"
+# shellcheck source=tests/lib/oidc.sh
+. "$here/../lib/oidc.sh"
 
 APITOKEN=$top_builddir/tools/apitoken
 PAM_SO=$top_builddir/.libs/pam_apitoken.so

@@ -10,5 +10,5 @@ tests_pam_pam_login_LDADD = $(TESTLIB) $(PAM_LIBS)
 
 TESTS += tests/oidc/selftest.sh tests/oidc/jwt_e2e.sh tests/oidc/oauth_client.sh
 EXTRA_DIST += tests/oidc/package.json tests/oidc/package-lock.json \
-	tests/oidc/server.mjs tests/oidc/oidc.sh tests/oidc/selftest.sh \
+	tests/oidc/server.mjs tests/oidc/selftest.sh \
 	tests/oidc/README.md tests/oidc/jwt_e2e.sh tests/oidc/oauth_client.sh

@@ -9,8 +9,8 @@
 set -u
 
 here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
-# shellcheck source=oidc.sh
-. "$here/oidc.sh"
+# shellcheck source=tests/lib/oidc.sh
+. "$here/../lib/oidc.sh"
 
 PY=${OIDC_PYTHON:-/usr/bin/python3}
 [ -x "$PY" ] || PY=$(command -v python3)

@@ -13,8 +13,8 @@
 # configuration, jwt4k.conf, holds only a [jwt] section with the committed
 # test key set (tests/fixtures/jwt/jwks.json, jwks_file) for the 4 KB JWT
 # minted here (e2e_mint_4k).
-# shellcheck source=tests/oidc/oidc.sh
-. "$top_srcdir/tests/oidc/oidc.sh"
+# shellcheck source=tests/lib/oidc.sh
+. "$top_srcdir/tests/lib/oidc.sh"
 E2E_OIDC=
 E2E_ISS4K=https://issuer.e2e.example.com
 
@@ -24,17 +24,17 @@ E2E_ISS4K=https://issuer.e2e.example.com
 e2e_oidc_start() {
 	E2E_OIDC=
 	if ! oidc_available >"$T/oidc-avail.log" 2>&1; then
-		it_note "oidc test server unavailable: $(tail -n 1 "$T/oidc-avail.log")"
+		note "oidc test server unavailable: $(tail -n 1 "$T/oidc-avail.log")"
 		return 1
 	fi
 	if ! oidc_start "$T/oidc" 2>"$T/oidc-start.log"; then
-		it_note "oidc test server did not start:"
+		note "oidc test server did not start:"
 		it_mask <"$T/oidc-start.log"
 		return 1
 	fi
 	E2E_OIDC=1
 	IT_DIAG_FILES="$IT_DIAG_FILES $OIDC_LOG"
-	it_note "oidc-provider at $OIDC_ISSUER (pid $OIDC_PID)"
+	note "oidc-provider at $OIDC_ISSUER (pid $OIDC_PID)"
 }
 
 # e2e_oidc_token VAR CLIENT SCOPE [USER] — a token from oidc-provider into
@@ -44,7 +44,7 @@ e2e_oidc_token() {
 	shift
 	tok=$(oidc_token "$@" 2>"$T/oidc-token.err") || tok=
 	if [ -z "$tok" ]; then
-		it_note "oidc_token $* failed: $(head -c 300 "$T/oidc-token.err")"
+		note "oidc_token $* failed: $(head -c 300 "$T/oidc-token.err")"
 		# the cases using VAR then fail; not a leak pattern
 		printf -v "$var" '%s' ""
 		(umask 077 && echo "no-token-from-oidc-provider" >"$T/secrets/$var")
@@ -126,7 +126,7 @@ EOF2
 # e2e_plugin_dir — copy the built plugin; sets E2E_PLUGDIR.
 e2e_plugin_dir() {
 	local so=$top_builddir/sasl_plugin/.libs/libapitoken.so
-	[ -f "$so" ] || it_bail "$so not built (run make)"
+	[ -f "$so" ] || bail "$so not built (run make)"
 	E2E_PLUGDIR=$T/sasl-plugins
 	mkdir -m 0755 -p "$E2E_PLUGDIR"
 	cp "$so" "$E2E_PLUGDIR/libapitoken.so"
@@ -149,12 +149,12 @@ update_last_used = no
 EOF2
 	chmod 0600 "$IT_CONF"
 	it_issue tok_good "$IT_USER" --scope "$E2E_SCOPE" --name e2e-good ||
-		it_bail "issue failed"
+		bail "issue failed"
 	it_issue tok_noscope "$IT_USER" --scope other --name e2e-noscope ||
-		it_bail "issue failed"
+		bail "issue failed"
 	it_issue tok_rev "$IT_USER" --scope "$E2E_SCOPE" --name e2e-revoked ||
-		it_bail "issue failed"
-	it_revoke "$tok_rev_id" || it_bail "revoke failed"
+		bail "issue failed"
+	it_revoke "$tok_rev_id" || bail "revoke failed"
 	it_secret tok_flip "$(it_flip_char "$tok_good")"
 	# a 4 KB opaque token: parsed whole, refused by the core (no
 	# introspection, or the server does not know it), so the JSON challenge
@@ -172,7 +172,7 @@ algorithms = RS256
 username_claim = preferred_username
 EOF2
 	chmod 0600 "$d/jwt4k.conf"
-	e2e_mint_4k tok_jwt4k || it_bail "cannot mint the 4 KB JWT"
+	e2e_mint_4k tok_jwt4k || bail "cannot mint the 4 KB JWT"
 	chown -R "$owner" "$d"
 	E2E_CONF=$IT_CONF
 	E2E_CONF4K=$d/jwt4k.conf
@@ -247,6 +247,6 @@ e2e_py() {
 	E2E_RC=$?
 	cat "$T/py.out" "$T/py.err" >>"$T/client-all.log"
 	E2E_OUT=$(cat "$T/py.out")
-	[ -n "${APITOK_IT_VERBOSE:-}" ] && it_note "py rc=$E2E_RC out=$E2E_OUT"
+	[ -n "${APITOK_IT_VERBOSE:-}" ] && note "py rc=$E2E_RC out=$E2E_OUT"
 	return 0
 }

@@ -119,7 +119,7 @@ curl_imap() {
 	rm -f "$T/secrets/curlrc"
 	cat "$T/curl.out" "$T/curl.err" >>"$T/client-all.log"
 	[ -n "${APITOK_IT_VERBOSE:-}" ] &&
-		it_note "curl rc=$E2E_RC $(tr '\n' '|' <"$T/curl.err")"
+		note "curl rc=$E2E_RC $(tr '\n' '|' <"$T/curl.err")"
 	return 0
 }
 
@@ -146,94 +146,94 @@ if SASL_PATH=$E2E_PLUGDIR "${IT_HOST[@]}" saslpluginviewer >"$T/viewer.out" 2>&1
 	grep -q 'Plugin "apitoken"' "$T/viewer.out" &&
 	grep -q 'SASL mechanism: OAUTHBEARER' "$T/viewer.out" &&
 	grep -q 'SASL mechanism: XOAUTH2' "$T/viewer.out"; then
-	it_ok "saslpluginviewer (SASL_PATH=plugin dir) lists OAUTHBEARER and XOAUTH2"
+	pass "saslpluginviewer (SASL_PATH=plugin dir) lists OAUTHBEARER and XOAUTH2"
 else
-	it_not_ok "saslpluginviewer lists the mechanisms"
+	fail "saslpluginviewer lists the mechanisms"
 	sed 's/^/#   /' "$T/viewer.out"
 fi
 
 if cyrus_start; then
-	it_ok "Cyrus IMAP master started on 127.0.0.1:$IMAP_PORT and :$IMAPX_PORT"
+	pass "Cyrus IMAP master started on 127.0.0.1:$IMAP_PORT and :$IMAPX_PORT"
 else
-	it_not_ok "Cyrus IMAP master started"
-	it_bail "cannot start cyrmaster"
+	fail "Cyrus IMAP master started"
+	bail "cannot start cyrmaster"
 fi
 
 curl -sS --max-time 20 "imap://127.0.0.1:$IMAP_PORT/" -X CAPABILITY \
 	>"$T/cap.out" 2>&1
-it_check "CAPABILITY lists AUTH=OAUTHBEARER and AUTH=XOAUTH2" \
+check "CAPABILITY lists AUTH=OAUTHBEARER and AUTH=XOAUTH2" \
 	eval 'grep -q AUTH=OAUTHBEARER "$T/cap.out" && grep -q AUTH=XOAUTH2 "$T/cap.out"'
 
 it_log_mark
 curl_imap tok_good OAUTHBEARER "$IMAP_PORT" --sasl-ir
-it_check "curl OAUTHBEARER with SASL-IR, local token: logged in" rc_is 0
-it_check "  syslog: decision=accept user=$IT_USER, fingerprint" \
+check "curl OAUTHBEARER with SASL-IR, local token: logged in" rc_is 0
+check "  syslog: decision=accept user=$IT_USER, fingerprint" \
 	it_log_has "apitoken: OAUTHBEARER decision=accept" "user=$IT_USER " \
 	"fingerprint=$(it_fingerprint tok_good)"
 
 curl_imap tok_good OAUTHBEARER "$IMAP_PORT"
-it_check "curl OAUTHBEARER without SASL-IR: logged in" rc_is 0
+check "curl OAUTHBEARER without SASL-IR: logged in" rc_is 0
 
 it_log_mark
 curl_imap tok_good XOAUTH2 "$IMAPX_PORT"
-it_check "curl XOAUTH2 (server offering XOAUTH2 only): logged in" rc_is 0
-it_check "  syslog: XOAUTH2 decision=accept" \
+check "curl XOAUTH2 (server offering XOAUTH2 only): logged in" rc_is 0
+check "  syslog: XOAUTH2 decision=accept" \
 	it_log_has "apitoken: XOAUTH2 decision=accept" "user=$IT_USER "
 
 it_log_mark
 curl_imap tok_flip OAUTHBEARER "$IMAP_PORT" --sasl-ir
-it_check "curl OAUTHBEARER, bad token: refused (curl exit 67 after %x01)" rc_is 67
-it_check "  syslog: decision=reject with the token's fingerprint" \
+check "curl OAUTHBEARER, bad token: refused (curl exit 67 after %x01)" rc_is 67
+check "  syslog: decision=reject with the token's fingerprint" \
 	it_log_has "decision=reject" "fingerprint=$(it_fingerprint tok_flip)"
 
 py_imap tok_good OAUTHBEARER
-it_check "imaplib OAUTHBEARER (no SASL-IR): logged in" out_has "RESULT ok"
+check "imaplib OAUTHBEARER (no SASL-IR): logged in" out_has "RESULT ok"
 py_imap tok_good XOAUTH2
-it_check "imaplib XOAUTH2: logged in" out_has "RESULT ok"
+check "imaplib XOAUTH2: logged in" out_has "RESULT ok"
 
 py_imap tok_flip OAUTHBEARER
-it_check "imaplib OAUTHBEARER, bad token: NO" out_has "RESULT refused"
-it_check "  after the JSON challenge: invalid_token, scope, openid-configuration" \
+check "imaplib OAUTHBEARER, bad token: NO" out_has "RESULT refused"
+check "  after the JSON challenge: invalid_token, scope, openid-configuration" \
 	out_has 'CHALLENGE {"status":"invalid_token","scope":"imap","openid-configuration":"https://as.example.com/.well-known/openid-configuration"}'
 py_imap tok_rev OAUTHBEARER
-it_check "imaplib OAUTHBEARER, revoked token: NO after invalid_token" \
+check "imaplib OAUTHBEARER, revoked token: NO after invalid_token" \
 	out_has 'CHALLENGE {"status":"invalid_token"'
 py_imap tok_noscope OAUTHBEARER
-it_check "imaplib OAUTHBEARER, token without scope imap: insufficient_scope" \
+check "imaplib OAUTHBEARER, token without scope imap: insufficient_scope" \
 	out_has 'CHALLENGE {"status":"insufficient_scope","scope":"imap"'
-it_check "  and refused" out_has "RESULT refused"
+check "  and refused" out_has "RESULT refused"
 py_imap tok_flip XOAUTH2
-it_check "imaplib XOAUTH2, bad token: NO after {\"status\":\"401\",...}" \
+check "imaplib XOAUTH2, bad token: NO after {\"status\":\"401\",...}" \
 	out_has 'CHALLENGE {"status":"401","schemes":"bearer","scope":"imap"}'
 py_imap tok_4k OAUTHBEARER
-it_check "imaplib OAUTHBEARER, 4 KB token: reaches the core, NO after the challenge" \
+check "imaplib OAUTHBEARER, 4 KB token: reaches the core, NO after the challenge" \
 	out_has 'CHALLENGE {"status":"invalid_token"'
 
 it_log_mark
 if e2e_lock_store; then
 	py_imap tok_good OAUTHBEARER
-	it_check "store locked: NO without a challenge" refused_without_challenge
-	it_check "  syslog: decision=unavailable" it_log_has "decision=unavailable"
+	check "store locked: NO without a challenge" refused_without_challenge
+	check "  syslog: decision=unavailable" it_log_has "decision=unavailable"
 	e2e_unlock_store
 else
-	it_not_ok "could not lock the store"
+	fail "could not lock the store"
 fi
 py_imap tok_good OAUTHBEARER
-it_check "store unlocked: logged in again" out_has "RESULT ok"
+check "store unlocked: logged in again" out_has "RESULT ok"
 
 # ------------------------------------------- JWT, introspection, 4 KB JWT
 # The 4 KB JWT (RS256, committed test key) on the [jwt]-only service.
 it_log_mark
 py_imap tok_jwt4k OAUTHBEARER "$IMAPJ_PORT"
 # shellcheck disable=SC2154 # set by it_secret
-it_check "imaplib OAUTHBEARER, 4 KB JWT (${#tok_jwt4k} bytes, RS256, jwks_file): logged in" \
+check "imaplib OAUTHBEARER, 4 KB JWT (${#tok_jwt4k} bytes, RS256, jwks_file): logged in" \
 	out_has "RESULT ok"
-it_check "  syslog: decision=accept source=jwt" \
+check "  syslog: decision=accept source=jwt" \
 	it_log_has "apitoken: OAUTHBEARER decision=accept" "user=$IT_USER " "source=jwt"
 py_imap tok_jwt4k XOAUTH2 "$IMAPJ_PORT"
-it_check "imaplib XOAUTH2, 4 KB JWT: logged in" out_has "RESULT ok"
+check "imaplib XOAUTH2, 4 KB JWT: logged in" out_has "RESULT ok"
 curl_imap tok_jwt4k OAUTHBEARER "$IMAPJ_PORT" --sasl-ir
-it_check "curl OAUTHBEARER with SASL-IR, 4 KB JWT: logged in" rc_is 0
+check "curl OAUTHBEARER with SASL-IR, 4 KB JWT: logged in" rc_is 0
 
 if [ -n "$E2E_OIDC" ]; then
 	e2e_oidc_token tok_jwt cli-rs256 "imap smtp" "$IT_USER"
@@ -246,68 +246,68 @@ if [ -n "$E2E_OIDC" ]; then
 	it_log_mark
 	curl_imap tok_jwt OAUTHBEARER "$IMAP_PORT" --sasl-ir
 	# shellcheck disable=SC2154 # set by it_secret
-	it_check "curl OAUTHBEARER with SASL-IR, JWT from oidc-provider (${#tok_jwt} bytes): logged in" rc_is 0
-	it_check "  syslog: decision=accept user=$IT_USER source=jwt, fingerprint" \
+	check "curl OAUTHBEARER with SASL-IR, JWT from oidc-provider (${#tok_jwt} bytes): logged in" rc_is 0
+	check "  syslog: decision=accept user=$IT_USER source=jwt, fingerprint" \
 		it_log_has "apitoken: OAUTHBEARER decision=accept" "user=$IT_USER " \
 		"fingerprint=$(it_fingerprint tok_jwt)" "source=jwt"
 	curl_imap tok_jwt XOAUTH2 "$IMAPX_PORT"
-	it_check "curl XOAUTH2 (XOAUTH2-only server), JWT: logged in" rc_is 0
+	check "curl XOAUTH2 (XOAUTH2-only server), JWT: logged in" rc_is 0
 	py_imap tok_jwt OAUTHBEARER
-	it_check "imaplib OAUTHBEARER, JWT: logged in" out_has "RESULT ok"
+	check "imaplib OAUTHBEARER, JWT: logged in" out_has "RESULT ok"
 	py_imap tok_jwt XOAUTH2
-	it_check "imaplib XOAUTH2, JWT: logged in" out_has "RESULT ok"
+	check "imaplib XOAUTH2, JWT: logged in" out_has "RESULT ok"
 
 	it_log_mark
 	py_imap tok_jwt_other OAUTHBEARER
-	it_check "imaplib OAUTHBEARER, JWT for $IT_OTHER presented as $IT_USER: NO" \
+	check "imaplib OAUTHBEARER, JWT for $IT_OTHER presented as $IT_USER: NO" \
 		out_has "RESULT refused"
-	it_note "  the token's user is the authentication id, a= the authorization" \
+	note "  the token's user is the authentication id, a= the authorization" \
 		"id, refused by the proxy policy inside the mechanism (error challenge);" \
 		"client: $(printf '%s' "$E2E_OUT" | tr '\n' ' ')"
-	it_check "  syslog: user=$IT_OTHER authzid=$IT_USER not accepted" \
+	check "  syslog: user=$IT_OTHER authzid=$IT_USER not accepted" \
 		it_log_has "user=$IT_OTHER authzid=$IT_USER "
-	it_check "  syslog: the logged decision is the outcome: reject, proxy policy" \
+	check "  syslog: the logged decision is the outcome: reject, proxy policy" \
 		it_log_has "decision=reject" "user=$IT_OTHER authzid=$IT_USER " \
 		"proxy policy refused"
 	curl_imap tok_jwt_other OAUTHBEARER "$IMAP_PORT" --sasl-ir
-	it_check "curl OAUTHBEARER, JWT for $IT_OTHER: refused (exit 67)" rc_is 67
+	check "curl OAUTHBEARER, JWT for $IT_OTHER: refused (exit 67)" rc_is 67
 	py_imap tok_jwt_noscope OAUTHBEARER
-	it_check "imaplib OAUTHBEARER, JWT without scope imap: NO after insufficient_scope" \
+	check "imaplib OAUTHBEARER, JWT without scope imap: NO after insufficient_scope" \
 		eval 'out_has "RESULT refused" && out_has "CHALLENGE {\"status\":\"insufficient_scope\",\"scope\":\"imap\""'
 	py_imap tok_jwt_noscope XOAUTH2
-	it_check "imaplib XOAUTH2, JWT without scope imap: NO after the 403 challenge" \
+	check "imaplib XOAUTH2, JWT without scope imap: NO after the 403 challenge" \
 		eval 'out_has "RESULT refused" && out_has "\"status\":\"403\""'
 
 	it_log_mark
 	curl_imap tok_opq OAUTHBEARER "$IMAP_PORT" --sasl-ir
-	it_check "curl OAUTHBEARER with SASL-IR, opaque token (introspection): logged in" rc_is 0
-	it_check "  syslog: decision=accept user=$IT_USER source=introspection" \
+	check "curl OAUTHBEARER with SASL-IR, opaque token (introspection): logged in" rc_is 0
+	check "  syslog: decision=accept user=$IT_USER source=introspection" \
 		it_log_has "apitoken: OAUTHBEARER decision=accept" "user=$IT_USER " \
 		"fingerprint=$(it_fingerprint tok_opq)" "source=introspection"
 	curl_imap tok_opq XOAUTH2 "$IMAPX_PORT"
-	it_check "curl XOAUTH2 (XOAUTH2-only server), opaque token: logged in" rc_is 0
+	check "curl XOAUTH2 (XOAUTH2-only server), opaque token: logged in" rc_is 0
 	py_imap tok_opq OAUTHBEARER
-	it_check "imaplib OAUTHBEARER, opaque token: logged in" out_has "RESULT ok"
+	check "imaplib OAUTHBEARER, opaque token: logged in" out_has "RESULT ok"
 	py_imap tok_opq XOAUTH2
-	it_check "imaplib XOAUTH2, opaque token: logged in" out_has "RESULT ok"
+	check "imaplib XOAUTH2, opaque token: logged in" out_has "RESULT ok"
 
 	# revoked at the server (RFC 7009): refused once cache_ttl (2 s) passed
 	py_imap tok_opq_rev OAUTHBEARER
-	it_check "imaplib OAUTHBEARER, opaque token before revocation: logged in" \
+	check "imaplib OAUTHBEARER, opaque token before revocation: logged in" \
 		out_has "RESULT ok"
-	it_check "  revoked at oidc-provider (RFC 7009)" e2e_oidc_revoke tok_opq_rev cli-opaque
+	check "  revoked at oidc-provider (RFC 7009)" e2e_oidc_revoke tok_opq_rev cli-opaque
 	sleep 3
 	it_log_mark
 	py_imap tok_opq_rev OAUTHBEARER
-	it_check "imaplib OAUTHBEARER, revoked opaque token after cache_ttl: NO after invalid_token" \
+	check "imaplib OAUTHBEARER, revoked opaque token after cache_ttl: NO after invalid_token" \
 		eval 'out_has "RESULT refused" && out_has "CHALLENGE {\"status\":\"invalid_token\""'
-	it_check "  syslog: decision=reject source=introspection" \
+	check "  syslog: decision=reject source=introspection" \
 		it_log_has "decision=reject" "fingerprint=$(it_fingerprint tok_opq_rev)"
 	py_imap tok_opq_rev XOAUTH2
-	it_check "imaplib XOAUTH2, revoked opaque token: NO after the 401 challenge" \
+	check "imaplib XOAUTH2, revoked opaque token: NO after the 401 challenge" \
 		eval 'out_has "RESULT refused" && out_has "\"status\":\"401\""'
 	curl_imap tok_opq_rev OAUTHBEARER "$IMAP_PORT" --sasl-ir
-	it_check "curl OAUTHBEARER, revoked opaque token: refused (exit 67)" rc_is 67
+	check "curl OAUTHBEARER, revoked opaque token: refused (exit 67)" rc_is 67
 
 	# the client side: imtest with the SASL password apitoken:NAME, a
 	# named account of the client's configuration (the default path,
@@ -327,7 +327,7 @@ allow_http_loopback = yes
 user = $IT_USER
 EOF2
 	chmod 0600 /etc/apitoken/apitoken.conf
-	it_check "apitoken oauth login imap --device (approved at oidc-provider)" \
+	check "apitoken oauth login imap --device (approved at oidc-provider)" \
 		oidc_device_login /etc/apitoken/apitoken.conf imap "$IT_USER"
 	imtest_acct() { # MECH: LOGOUT after authenticating with apitoken:imap
 		echo ". LOGOUT" | SASL_PATH=$E2E_PLUGDIR timeout 60 "${IT_HOST[@]}" /usr/lib/cyrus/bin/imtest -p "$IMAP_PORT" \
@@ -337,9 +337,9 @@ EOF2
 		grep -q "Authenticated" "$T/imtest.out"
 	}
 	it_log_mark
-	it_check "imtest OAUTHBEARER -w apitoken:imap: authenticated" imtest_acct OAUTHBEARER
-	it_check "imtest XOAUTH2 -w apitoken:imap: authenticated" imtest_acct XOAUTH2
-	it_check "  syslog: the token was accepted by the server" \
+	check "imtest OAUTHBEARER -w apitoken:imap: authenticated" imtest_acct OAUTHBEARER
+	check "imtest XOAUTH2 -w apitoken:imap: authenticated" imtest_acct XOAUTH2
+	check "  syslog: the token was accepted by the server" \
 		it_log_has "decision=accept" "source=jwt"
 	tok_acct=$(/usr/bin/jq -r .access_token "$T/oauth-client/store/imap.state")
 	it_secret tok_acct "$tok_acct"
@@ -349,47 +349,47 @@ EOF2
 	gen=$(/usr/bin/jq .generation "$st")
 	/usr/bin/jq -c '.access_token = "not-a-valid-token-at-all"' "$st" >"$st.new" &&
 		chmod 0600 "$st.new" && mv "$st.new" "$st"
-	it_check "imtest with a cached token the server refuses: not authenticated" \
+	check "imtest with a cached token the server refuses: not authenticated" \
 		eval '! imtest_acct OAUTHBEARER'
-	it_check "  the refusal marked the token: expired in the state" \
+	check "  the refusal marked the token: expired in the state" \
 		eval '[ "$(/usr/bin/jq ".expires_at <= now" "$st")" = true ]'
-	it_check "imtest again: refreshed, authenticated" imtest_acct XOAUTH2
-	it_check "  a new generation ($gen -> $(/usr/bin/jq .generation "$st"))" \
+	check "imtest again: refreshed, authenticated" imtest_acct XOAUTH2
+	check "  a new generation ($gen -> $(/usr/bin/jq .generation "$st"))" \
 		eval '[ "$(/usr/bin/jq .generation "$st")" -gt "$gen" ]'
 	it_secret tok_acct2 "$(/usr/bin/jq -r .access_token "$st")"
 	"$top_builddir/tools/apitoken" --config /etc/apitoken/apitoken.conf oauth test imap \
 		--imap "127.0.0.1:$IMAP_PORT" >"$T/oauth-test.out" 2>&1
-	it_check "apitoken oauth test imap --imap: authenticated" [ $? = 0 ]
+	check "apitoken oauth test imap --imap: authenticated" [ $? = 0 ]
 
 	# the authorization server down
 	oidc_stop
 	it_log_mark
 	py_imap tok_opq_down OAUTHBEARER
-	it_check "server down: opaque token not in the cache: NO without a challenge" \
+	check "server down: opaque token not in the cache: NO without a challenge" \
 		refused_without_challenge
-	it_check "  syslog: decision=unavailable" it_log_has "decision=unavailable" \
+	check "  syslog: decision=unavailable" it_log_has "decision=unavailable" \
 		"fingerprint=$(it_fingerprint tok_opq_down)"
 	py_imap tok_opq_down XOAUTH2
-	it_check "server down: XOAUTH2, opaque token: NO without a challenge" \
+	check "server down: XOAUTH2, opaque token: NO without a challenge" \
 		refused_without_challenge
 	py_imap tok_jwt OAUTHBEARER
-	it_check "server down: JWT whose keys are cached: logged in" out_has "RESULT ok"
+	check "server down: JWT whose keys are cached: logged in" out_has "RESULT ok"
 	curl_imap tok_jwt OAUTHBEARER "$IMAP_PORT" --sasl-ir
-	it_check "server down: curl OAUTHBEARER, JWT: logged in" rc_is 0
+	check "server down: curl OAUTHBEARER, JWT: logged in" rc_is 0
 	py_imap tok_good OAUTHBEARER
-	it_check "server down: local token: logged in" out_has "RESULT ok"
+	check "server down: local token: logged in" out_has "RESULT ok"
 else
-	it_skip "JWT and introspection cases" "oidc test server unavailable"
+	skip "JWT and introspection cases" "oidc test server unavailable"
 fi
 
-it_check "cyrmaster still running" kill -0 "$MASTER_PID"
-it_check "no token (or slice of one) in syslog or client output" \
+check "cyrmaster still running" kill -0 "$MASTER_PID"
+check "no token (or slice of one) in syslog or client output" \
 	it_no_token_in "$IT_SYSLOG" "$T/client-all.log" "$T/cyrmaster.log"
-it_check "every apitoken decision line has fingerprint= and reason=" \
+check "every apitoken decision line has fingerprint= and reason=" \
 	decisions_complete
 
 # fail2ban's own tool on the lines Cyrus IMAP logged: refusals match, with
 # the client's address; acceptances and the outages above do not.
 it_fail2ban_check "accept unavailable" 127.0.0.1
 
-it_plan_and_exit
+finish

@@ -187,15 +187,15 @@ if oidc_available >"$T/oidc-avail.log" 2>&1 &&
 	E2E_OIDC=1
 	IT_DIAG_FILES="$IT_DIAG_FILES $OIDC_LOG"
 else
-	it_skip "the relay through Postfix" "oidc test server unavailable"
-	it_plan_and_exit
+	skip "the relay through Postfix" "oidc test server unavailable"
+	finish
 fi
 e2e_store postfix:postfix
 if server_start; then
-	it_ok "server Postfix started, smtpd on 127.0.0.1:$SMTP_PORT"
+	pass "server Postfix started, smtpd on 127.0.0.1:$SMTP_PORT"
 else
 	it_mask <"$T/postfix-start.log"
-	it_bail "cannot start the server postfix"
+	bail "cannot start the server postfix"
 fi
 
 STORE=$PFC/queue/apitoken
@@ -217,17 +217,17 @@ EOF2
 install -m 0600 "$OIDC_STATE/clients/cli-mail.secret" /etc/apitoken/cli-mail.secret
 chmod 0600 "$ACONF"
 mkdir -p "$PFC/queue" && chmod 0755 "$PFC" "$PFC/queue"
-it_check "apitoken oauth login relay --device --owner postfix" \
+check "apitoken oauth login relay --device --owner postfix" \
 	oidc_device_login "$ACONF" relay "$IT_USER" --owner postfix
-it_check "  the state is postfix's, 0600, in the jail" \
+check "  the state is postfix's, 0600, in the jail" \
 	[ "$(stat -c '%U %a' "$STORE/relay.state" 2>/dev/null)" = "postfix 600" ]
-it_check "  apitoken oauth status relay: exit 0" A oauth status relay
+check "  apitoken oauth status relay: exit 0" A oauth status relay
 
 if client_start; then
-	it_ok "client Postfix started (smtp chrooted in $PFC/queue)"
+	pass "client Postfix started (smtp chrooted in $PFC/queue)"
 else
 	it_mask <"$T/postfix-c-start.log"
-	it_bail "cannot start the client postfix"
+	bail "cannot start the client postfix"
 fi
 
 # what Debian's postfix init script does: resolver files into the jail
@@ -236,23 +236,23 @@ for f in resolv.conf hosts nsswitch.conf; do
 	if [ -e "/etc/$f" ]; then cp "/etc/$f" "$PFC/queue/etc/"; else : >"$PFC/queue/etc/$f"; fi
 done
 MAIL_CONFIG=$PFC A check-config --postfix >"$T/check.out" 2>&1
-it_check "apitoken check-config --postfix: no problem" [ $? = 0 ]
+check "apitoken check-config --postfix: no problem" [ $? = 0 ]
 chmod 0644 "$STORE/relay.state"
 MAIL_CONFIG=$PFC A check-config --postfix >"$T/check.out" 2>&1
 rc=$?
-it_check "  a state file of mode 0644: a problem, exit 2" eval '[ $rc = 2 ] && grep -q "PROBLEM: account relay" "$T/check.out"'
+check "  a state file of mode 0644: a problem, exit 2" eval '[ $rc = 2 ] && grep -q "PROBLEM: account relay" "$T/check.out"'
 chmod 0600 "$STORE/relay.state"
 postconf -c "$PFC" -e smtp_sasl_security_options=noplaintext,noanonymous
 MAIL_CONFIG=$PFC A check-config --postfix >"$T/check.out" 2>&1
 rc=$?
-it_check "  smtp_sasl_security_options with noplaintext: a problem" eval '[ $rc = 2 ] && grep -q "PROBLEM: postconf smtp_sasl_security_options" "$T/check.out"'
+check "  smtp_sasl_security_options with noplaintext: a problem" eval '[ $rc = 2 ] && grep -q "PROBLEM: postconf smtp_sasl_security_options" "$T/check.out"'
 postconf -c "$PFC" -e smtp_sasl_security_options=noanonymous
 
 it_log_mark
 send 1
 flush
-it_check "XOAUTH2: relayed and delivered (status=sent)" outcome "$QID" sent
-it_check "  the server authenticated it with XOAUTH2" \
+check "XOAUTH2: relayed and delivered (status=sent)" outcome "$QID" sent
+check "  the server authenticated it with XOAUTH2" \
 	it_log_has "e2e-server/smtpd" "sasl_method=XOAUTH2" "sasl_username=$IT_USER"
 
 postconf -c "$PFC" -e smtp_sasl_mechanism_filter=oauthbearer
@@ -261,14 +261,14 @@ sleep 1
 it_log_mark
 send 2
 flush
-it_check "OAUTHBEARER: relayed and delivered" outcome "$QID" sent
-it_check "  the server authenticated it with OAUTHBEARER" \
+check "OAUTHBEARER: relayed and delivered" outcome "$QID" sent
+check "  the server authenticated it with OAUTHBEARER" \
 	it_log_has "e2e-server/smtpd" "sasl_method=OAUTHBEARER" "sasl_username=$IT_USER"
 
 A oauth test relay --smtp "127.0.0.1:$SMTP_PORT" >"$T/test.out" 2>&1
-it_check "apitoken oauth test relay --smtp: authenticated (XOAUTH2)" [ $? = 0 ]
+check "apitoken oauth test relay --smtp: authenticated (XOAUTH2)" [ $? = 0 ]
 A oauth test relay --smtp "127.0.0.1:$SMTP_PORT" --mech oauthbearer >"$T/test.out" 2>&1
-it_check "apitoken oauth test relay --smtp --mech oauthbearer: authenticated" [ $? = 0 ]
+check "apitoken oauth test relay --smtp --mech oauthbearer: authenticated" [ $? = 0 ]
 
 # past the refresh margin (half of the 20 s lifetime): the smtp process
 # refreshes inside the jail
@@ -278,8 +278,8 @@ exp=$(state .expires_at)
 sleep $((exp - $(date +%s) - 8 > 0 ? exp - $(date +%s) - 8 : 0))
 send 3
 flush
-it_check "after the access token's refresh margin: delivered" outcome "$QID" sent
-it_check "  one refresh at the server ($r0 -> $(refreshes)), a new generation ($gen -> $(state .generation))" \
+check "after the access token's refresh margin: delivered" outcome "$QID" sent
+check "  one refresh at the server ($r0 -> $(refreshes)), a new generation ($gen -> $(state .generation))" \
 	eval '[ "$(refreshes)" = $((r0 + 1)) ] && [ "$(state .generation)" -gt "$gen" ]'
 
 # the authorization server down (connections refused for 25 s)
@@ -290,15 +290,15 @@ sleep 1
 down_until=$(($(date +%s) + 25))
 send 4
 flush
-it_check "authorization server down, token expired: deferred" outcome "$QID" deferred
-it_check "  4.7.0, still queued" eval 'queued "$QID" &&
+check "authorization server down, token expired: deferred" outcome "$QID" deferred
+check "  4.7.0, still queued" eval 'queued "$QID" &&
 	grep -a "e2e-relay/smtp.*$QID.*dsn=4.7.0, status=deferred" "$IT_SYSLOG" >/dev/null'
-it_check "  not bounced" eval '! grep -a "e2e-relay.*$QID.*status=bounced" "$IT_SYSLOG"'
+check "  not bounced" eval '! grep -a "e2e-relay.*$QID.*status=bounced" "$IT_SYSLOG"'
 na=$(state .next_attempt)
 [ "$na" -lt "$down_until" ] && na=$down_until
 sleep $((na - $(date +%s) + 2 > 0 ? na - $(date +%s) + 2 : 0))
 flush
-it_check "authorization server back (after the back-off): delivered" outcome "$QID" sent
+check "authorization server back (after the back-off): delivered" outcome "$QID" sent
 
 # the grant revoked at the server
 curl -sS --max-time 10 -X POST -d client=cli-mail "$OIDC_ISSUER/test/revoke-grants" >/dev/null
@@ -307,20 +307,20 @@ sleep $((exp - $(date +%s) + 1 > 0 ? exp - $(date +%s) + 1 : 0))
 it_log_mark
 send 5
 flush
-it_check "grant revoked: deferred" outcome "$QID" deferred
+check "grant revoked: deferred" outcome "$QID" deferred
 A oauth status relay >"$T/status.out" 2>&1
-it_check "  apitoken oauth status relay: exit 1" [ $? = 1 ]
+check "  apitoken oauth status relay: exit 1" [ $? = 1 ]
 flush
 sleep 2
-it_check "  one error line naming the command to run" \
+check "  one error line naming the command to run" \
 	eval '[ "$(it_log_since | grep -c "account=relay event=reauth-required.*apitoken oauth login relay")" = 1 ]'
-it_check "  still queued" queued "$QID"
-it_check "apitoken oauth login relay --device --owner postfix" \
+check "  still queued" queued "$QID"
+check "apitoken oauth login relay --device --owner postfix" \
 	oidc_device_login "$ACONF" relay "$IT_USER" --owner postfix
 flush
-it_check "after the login, postqueue -f: delivered" outcome "$QID" sent
+check "after the login, postqueue -f: delivered" outcome "$QID" sent
 
 it_secret tok_relay "$(state .access_token)"
 it_secret tok_relay_rt "$(state .refresh_token)"
-it_check "no token (or slice of one) in syslog" it_no_token_in "$IT_SYSLOG"
-it_plan_and_exit
+check "no token (or slice of one) in syslog" it_no_token_in "$IT_SYSLOG"
+finish

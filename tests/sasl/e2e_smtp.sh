@@ -131,12 +131,12 @@ e2e_oidc_start
 e2e_store postfix:postfix
 
 if postfix_start; then
-	it_ok "private Postfix started, smtpd on 127.0.0.1:$SMTP_PORT"
+	pass "private Postfix started, smtpd on 127.0.0.1:$SMTP_PORT"
 else
-	it_not_ok "private Postfix started"
+	fail "private Postfix started"
 	it_mask <"$T/postfix-start.log"
 	it_mask <"$T/postfix-check.log"
-	it_bail "cannot start postfix"
+	bail "cannot start postfix"
 fi
 
 printf 'EHLO client.example.com\r\nQUIT\r\n' |
@@ -145,54 +145,54 @@ s = socket.create_connection(("127.0.0.1", int(sys.argv[1])), 10)
 s.settimeout(5)
 s.sendall(sys.stdin.buffer.read()); time.sleep(1)
 print(s.recv(65536).decode())' "$SMTP_PORT" >"$T/ehlo.out" 2>&1
-it_check "EHLO advertises AUTH OAUTHBEARER XOAUTH2" \
+check "EHLO advertises AUTH OAUTHBEARER XOAUTH2" \
 	grep -q 'AUTH.*OAUTHBEARER' "$T/ehlo.out"
 
 it_log_mark
 py_smtp tok_good OAUTHBEARER
-it_check "smtplib OAUTHBEARER (SASL-IR), local token: 235" out_has "CODE 235"
+check "smtplib OAUTHBEARER (SASL-IR), local token: 235" out_has "CODE 235"
 # (Postfix logs the plugin's SASL_LOG_NOTE lines only under smtpd -v, so
 # accept lines are not in syslog here; refusals and unavailability are.)
 py_smtp tok_good OAUTHBEARER --no-ir
-it_check "smtplib OAUTHBEARER without initial response: 235" out_has "CODE 235"
+check "smtplib OAUTHBEARER without initial response: 235" out_has "CODE 235"
 py_smtp tok_good XOAUTH2
-it_check "smtplib XOAUTH2: 235" out_has "CODE 235"
+check "smtplib XOAUTH2: 235" out_has "CODE 235"
 
 curl_smtp tok_good OAUTHBEARER --sasl-ir
-it_check "curl OAUTHBEARER: authenticated" rc_is 0
+check "curl OAUTHBEARER: authenticated" rc_is 0
 
 it_log_mark
 py_smtp tok_flip OAUTHBEARER
-it_check "smtplib OAUTHBEARER, bad token: 535" out_has "CODE 535"
-it_check "  syslog: decision=reject with the token's fingerprint" \
+check "smtplib OAUTHBEARER, bad token: 535" out_has "CODE 535"
+check "  syslog: decision=reject with the token's fingerprint" \
 	it_log_has "apitoken: OAUTHBEARER decision=reject" \
 	"fingerprint=$(it_fingerprint tok_flip)"
-it_check "  after the JSON challenge invalid_token" \
+check "  after the JSON challenge invalid_token" \
 	out_has 'CHALLENGE {"status":"invalid_token","scope":"smtp"}'
 py_smtp tok_noscope OAUTHBEARER
-it_check "smtplib OAUTHBEARER, token without scope smtp: 535 after insufficient_scope" \
+check "smtplib OAUTHBEARER, token without scope smtp: 535 after insufficient_scope" \
 	eval 'out_has "CODE 535" && out_has insufficient_scope'
 py_smtp tok_flip XOAUTH2
-it_check "smtplib XOAUTH2, bad token: 535 after the 401 challenge" \
+check "smtplib XOAUTH2, bad token: 535 after the 401 challenge" \
 	eval 'out_has "CODE 535" && out_has "\"status\":\"401\""'
 py_smtp tok_4k OAUTHBEARER
-it_check "smtplib OAUTHBEARER, 4 KB token: 535 after the challenge" \
+check "smtplib OAUTHBEARER, 4 KB token: 535 after the challenge" \
 	eval 'out_has "CODE 535" && out_has invalid_token'
 curl_smtp tok_flip OAUTHBEARER --sasl-ir
-it_check "curl OAUTHBEARER, bad token: refused (exit 67)" rc_is 67
+check "curl OAUTHBEARER, bad token: refused (exit 67)" rc_is 67
 
 it_log_mark
 if e2e_lock_store; then
 	py_smtp tok_good OAUTHBEARER
-	it_check "store locked (validator unavailable): 454 temporary failure, no challenge" \
+	check "store locked (validator unavailable): 454 temporary failure, no challenge" \
 		temp_without_challenge
-	it_check "  syslog: decision=unavailable" it_log_has "decision=unavailable"
+	check "  syslog: decision=unavailable" it_log_has "decision=unavailable"
 	e2e_unlock_store
 else
-	it_not_ok "could not lock the store"
+	fail "could not lock the store"
 fi
 py_smtp tok_good OAUTHBEARER
-it_check "store unlocked: 235 again" out_has "CODE 235"
+check "store unlocked: 235 again" out_has "CODE 235"
 
 # Source-address limits: Postfix gives the plugin the client's
 # address as ipremoteport ("127.0.0.1;port").  Issued as the store's
@@ -210,18 +210,18 @@ lc_issue() { # VAR ARGS...
 	printf -v "${var}_id" '%s' "${tok:4:12}"
 }
 lc_issue tok_lo --scope "$E2E_SCOPE" --from 127.0.0.0/8 ||
-	it_bail "issue failed"
+	bail "issue failed"
 lc_issue tok_far --scope "$E2E_SCOPE" --from 192.0.2.0/24 ||
-	it_bail "issue failed"
+	bail "issue failed"
 py_smtp tok_lo OAUTHBEARER
-it_check "smtplib OAUTHBEARER, token limited to 127.0.0.0/8 from 127.0.0.1: 235" \
+check "smtplib OAUTHBEARER, token limited to 127.0.0.0/8 from 127.0.0.1: 235" \
 	out_has "CODE 235"
 it_log_mark
 py_smtp tok_far OAUTHBEARER
-it_check "smtplib OAUTHBEARER, token limited to 192.0.2.0/24 from 127.0.0.1: 535" \
+check "smtplib OAUTHBEARER, token limited to 192.0.2.0/24 from 127.0.0.1: 535" \
 	eval 'out_has "CODE 535" && out_has invalid_token'
 # shellcheck disable=SC2154 # set by it_issue
-it_check "  syslog: decision=reject naming the address" \
+check "  syslog: decision=reject naming the address" \
 	it_log_has "apitoken: OAUTHBEARER decision=reject" \
 	"token_id=$tok_far_id" "may not be used from 127.0.0.1"
 
@@ -230,14 +230,14 @@ it_check "  syslog: decision=reject naming the address" \
 SMTP_CUR=$SMTP4K_PORT
 py_smtp tok_jwt4k OAUTHBEARER
 # shellcheck disable=SC2154 # set by it_secret
-it_check "smtplib OAUTHBEARER, 4 KB JWT (${#tok_jwt4k} bytes, RS256, jwks_file): 235" \
+check "smtplib OAUTHBEARER, 4 KB JWT (${#tok_jwt4k} bytes, RS256, jwks_file): 235" \
 	out_has "CODE 235"
 py_smtp tok_jwt4k OAUTHBEARER --no-ir
-it_check "smtplib OAUTHBEARER without initial response, 4 KB JWT: 235" out_has "CODE 235"
+check "smtplib OAUTHBEARER without initial response, 4 KB JWT: 235" out_has "CODE 235"
 py_smtp tok_jwt4k XOAUTH2
-it_check "smtplib XOAUTH2, 4 KB JWT: 235" out_has "CODE 235"
+check "smtplib XOAUTH2, 4 KB JWT: 235" out_has "CODE 235"
 curl_smtp tok_jwt4k OAUTHBEARER --sasl-ir
-it_check "curl OAUTHBEARER, 4 KB JWT: authenticated" rc_is 0
+check "curl OAUTHBEARER, 4 KB JWT: authenticated" rc_is 0
 SMTP_CUR=
 
 if [ -n "$E2E_OIDC" ]; then
@@ -250,85 +250,85 @@ if [ -n "$E2E_OIDC" ]; then
 
 	py_smtp tok_jwt OAUTHBEARER
 	# shellcheck disable=SC2154 # set by it_secret
-	it_check "smtplib OAUTHBEARER, JWT from oidc-provider (${#tok_jwt} bytes): 235" \
+	check "smtplib OAUTHBEARER, JWT from oidc-provider (${#tok_jwt} bytes): 235" \
 		out_has "CODE 235"
 	py_smtp tok_jwt OAUTHBEARER --no-ir
-	it_check "smtplib OAUTHBEARER without initial response, JWT: 235" out_has "CODE 235"
+	check "smtplib OAUTHBEARER without initial response, JWT: 235" out_has "CODE 235"
 	py_smtp tok_jwt XOAUTH2
-	it_check "smtplib XOAUTH2, JWT: 235" out_has "CODE 235"
+	check "smtplib XOAUTH2, JWT: 235" out_has "CODE 235"
 	curl_smtp tok_jwt OAUTHBEARER --sasl-ir
-	it_check "curl OAUTHBEARER, JWT: authenticated" rc_is 0
+	check "curl OAUTHBEARER, JWT: authenticated" rc_is 0
 
 	it_log_mark
 	py_smtp tok_jwt_other OAUTHBEARER
-	it_check "smtplib OAUTHBEARER, JWT for $IT_OTHER presented as $IT_USER: 535" \
+	check "smtplib OAUTHBEARER, JWT for $IT_OTHER presented as $IT_USER: 535" \
 		out_has "CODE 535"
-	it_note "  the token's user is the authentication id, a= the authorization" \
+	note "  the token's user is the authentication id, a= the authorization" \
 		"id, refused by the proxy policy inside the mechanism (error challenge);" \
 		"client: $(printf '%s' "$E2E_OUT" | tr '\n' ' ')"
 	py_smtp tok_jwt_other XOAUTH2
-	it_check "smtplib XOAUTH2, JWT for $IT_OTHER presented as $IT_USER: 535" \
+	check "smtplib XOAUTH2, JWT for $IT_OTHER presented as $IT_USER: 535" \
 		out_has "CODE 535"
-	it_check "  syslog: the logged decision is the outcome: reject, proxy policy" \
+	check "  syslog: the logged decision is the outcome: reject, proxy policy" \
 		it_log_has "decision=reject" "user=$IT_OTHER authzid=$IT_USER " \
 		"proxy policy refused"
 	curl_smtp tok_jwt_other OAUTHBEARER --sasl-ir
-	it_check "curl OAUTHBEARER, JWT for $IT_OTHER: refused (exit 67)" rc_is 67
+	check "curl OAUTHBEARER, JWT for $IT_OTHER: refused (exit 67)" rc_is 67
 	py_smtp tok_jwt_noscope OAUTHBEARER
-	it_check "smtplib OAUTHBEARER, JWT without scope smtp: 535 after insufficient_scope" \
+	check "smtplib OAUTHBEARER, JWT without scope smtp: 535 after insufficient_scope" \
 		eval 'out_has "CODE 535" && out_has "CHALLENGE {\"status\":\"insufficient_scope\",\"scope\":\"smtp\"}"'
 
 	it_log_mark
 	py_smtp tok_opq OAUTHBEARER
-	it_check "smtplib OAUTHBEARER, opaque token (introspection): 235" out_has "CODE 235"
+	check "smtplib OAUTHBEARER, opaque token (introspection): 235" out_has "CODE 235"
 	py_smtp tok_opq XOAUTH2
-	it_check "smtplib XOAUTH2, opaque token: 235" out_has "CODE 235"
+	check "smtplib XOAUTH2, opaque token: 235" out_has "CODE 235"
 	curl_smtp tok_opq OAUTHBEARER --sasl-ir
-	it_check "curl OAUTHBEARER, opaque token: authenticated" rc_is 0
+	check "curl OAUTHBEARER, opaque token: authenticated" rc_is 0
 
 	# revoked at the server (RFC 7009): refused once cache_ttl (2 s) passed
 	py_smtp tok_opq_rev OAUTHBEARER
-	it_check "smtplib OAUTHBEARER, opaque token before revocation: 235" out_has "CODE 235"
-	it_check "  revoked at oidc-provider (RFC 7009)" e2e_oidc_revoke tok_opq_rev cli-opaque
+	check "smtplib OAUTHBEARER, opaque token before revocation: 235" out_has "CODE 235"
+	check "  revoked at oidc-provider (RFC 7009)" e2e_oidc_revoke tok_opq_rev cli-opaque
 	sleep 3
 	it_log_mark
 	py_smtp tok_opq_rev OAUTHBEARER
-	it_check "smtplib OAUTHBEARER, revoked opaque token after cache_ttl: 535 after invalid_token" \
+	check "smtplib OAUTHBEARER, revoked opaque token after cache_ttl: 535 after invalid_token" \
 		eval 'out_has "CODE 535" && out_has "CHALLENGE {\"status\":\"invalid_token\",\"scope\":\"smtp\"}"'
-	it_check "  syslog: decision=reject source=introspection" \
+	check "  syslog: decision=reject source=introspection" \
 		it_log_has "apitoken: OAUTHBEARER decision=reject" \
 		"fingerprint=$(it_fingerprint tok_opq_rev)" "source=introspection"
 	py_smtp tok_opq_rev XOAUTH2
-	it_check "smtplib XOAUTH2, revoked opaque token: 535 after the 401 challenge" \
+	check "smtplib XOAUTH2, revoked opaque token: 535 after the 401 challenge" \
 		eval 'out_has "CODE 535" && out_has "\"status\":\"401\""'
 	curl_smtp tok_opq_rev OAUTHBEARER --sasl-ir
-	it_check "curl OAUTHBEARER, revoked opaque token: refused (exit 67)" rc_is 67
+	check "curl OAUTHBEARER, revoked opaque token: refused (exit 67)" rc_is 67
 
 	# the authorization server down
 	oidc_stop
 	it_log_mark
 	py_smtp tok_opq_down OAUTHBEARER
-	it_check "server down: opaque token not in the cache: 454 temporary failure, no challenge" \
+	check "server down: opaque token not in the cache: 454 temporary failure, no challenge" \
 		temp_without_challenge
-	it_check "  syslog: decision=unavailable" it_log_has "decision=unavailable" \
+	check "  syslog: decision=unavailable" it_log_has "decision=unavailable" \
 		"fingerprint=$(it_fingerprint tok_opq_down)"
 	py_smtp tok_opq_down XOAUTH2
-	it_check "server down: XOAUTH2, opaque token: 454, no challenge" temp_without_challenge
+	check "server down: XOAUTH2, opaque token: 454, no challenge" temp_without_challenge
 	py_smtp tok_jwt OAUTHBEARER
-	it_check "server down: JWT whose keys are cached: 235" out_has "CODE 235"
+	check "server down: JWT whose keys are cached: 235" out_has "CODE 235"
 	curl_smtp tok_jwt OAUTHBEARER --sasl-ir
-	it_check "server down: curl OAUTHBEARER, JWT: authenticated" rc_is 0
+	check "server down: curl OAUTHBEARER, JWT: authenticated" rc_is 0
 	py_smtp tok_good OAUTHBEARER
-	it_check "server down: local token: 235" out_has "CODE 235"
+	check "server down: local token: 235" out_has "CODE 235"
 else
-	it_skip "JWT and introspection cases" "oidc test server unavailable"
+	skip "JWT and introspection cases" "oidc test server unavailable"
 fi
 
 # fail2ban's own tool on the lines Postfix logged: refusals match, with
 # the client's address; the store and server outages above do not.
 it_fail2ban_check unavailable 127.0.0.1
 
-it_check "no token (or slice of one) in syslog or client output" \
+check "no token (or slice of one) in syslog or client output" \
 	it_no_token_in "$IT_SYSLOG" "$T/client-all.log"
 
-it_plan_and_exit
+finish

@@ -108,12 +108,12 @@ smtpd_pids() { pgrep -d ' ' -x smtpd; }
 # ------------------------------------------------------------------ setup
 it_test_syslog
 # PostgreSQL's shared memory: the private /dev's tmpfs is 1 MB.
-mount -t tmpfs -o mode=1777,size=64m apitok-it-shm /dev/shm || it_bail "no /dev/shm"
+mount -t tmpfs -o mode=1777,size=64m apitok-it-shm /dev/shm || bail "no /dev/shm"
 if pg_setup "$T/pg" "$IT_TOOL"; then
-	it_ok "PostgreSQL 15 started on 127.0.0.1:$PG_PORT (TLS), schema migrated"
+	pass "PostgreSQL 15 started on 127.0.0.1:$PG_PORT (TLS), schema migrated"
 else
-	it_not_ok "PostgreSQL 15 started"
-	it_bail "no PostgreSQL"
+	fail "PostgreSQL 15 started"
+	bail "no PostgreSQL"
 fi
 C=$PG_DIR/certs
 tcp() { # CERT ROLE [KEYDIR]
@@ -147,40 +147,40 @@ issue_a() { # VAR USER [options]
 	it_secret "$var" "$tok"
 	printf -v "${var}_id" '%s' "${tok:4:12}"
 }
-issue_a tok_good "$IT_USER" --scope smtp || it_bail "issue failed"
-issue_a tok_noscope "$IT_USER" --scope imap || it_bail "issue failed"
-issue_a tok_other "$IT_OTHER" --scope smtp || it_bail "issue failed"
+issue_a tok_good "$IT_USER" --scope smtp || bail "issue failed"
+issue_a tok_noscope "$IT_USER" --scope imap || bail "issue failed"
+issue_a tok_other "$IT_OTHER" --scope smtp || bail "issue failed"
 e2e_plugin_dir
 if postfix_start; then
-	it_ok "private Postfix started, smtpd on 127.0.0.1:$SMTP_PORT"
+	pass "private Postfix started, smtpd on 127.0.0.1:$SMTP_PORT"
 else
-	it_not_ok "private Postfix started"
+	fail "private Postfix started"
 	it_mask <"$T/postfix-start.log"
 	it_mask <"$T/postfix-check.log"
-	it_bail "cannot start postfix"
+	bail "cannot start postfix"
 fi
 
 # ------------------------------------------------------------------ cases
 py_smtp tok_good OAUTHBEARER
-it_check "token issued on host A: OAUTHBEARER on host B's Postfix: 235" out_has "CODE 235"
+check "token issued on host A: OAUTHBEARER on host B's Postfix: 235" out_has "CODE 235"
 pid1=$(smtpd_pids)
 py_smtp tok_good XOAUTH2
-it_check "XOAUTH2, same token: 235" out_has "CODE 235"
-it_check "the same smtpd process served both (pooled connection)" [ "$(smtpd_pids)" = "$pid1" ]
+check "XOAUTH2, same token: 235" out_has "CODE 235"
+check "the same smtpd process served both (pooled connection)" [ "$(smtpd_pids)" = "$pid1" ]
 conns=$(pg_psql "SELECT count(*) FROM pg_stat_activity WHERE usename = 'apitoken_verifier' AND application_name = 'apitoken-sasl-smtpd'")
-it_check "smtpd holds one connection to the database ($conns)" [ "$conns" = 1 ]
+check "smtpd holds one connection to the database ($conns)" [ "$conns" = 1 ]
 py_smtp tok_noscope OAUTHBEARER
-it_check "a token without scope smtp: 535 after insufficient_scope" \
+check "a token without scope smtp: 535 after insufficient_scope" \
 	eval 'out_has "CODE 535" && out_has insufficient_scope'
 py_smtp tok_other OAUTHBEARER
-it_check "another user's token: 535" out_has "CODE 535"
-issue_a tok_exp "$IT_USER" --scope smtp || it_bail "issue failed"
+check "another user's token: 535" out_has "CODE 535"
+issue_a tok_exp "$IT_USER" --scope smtp || bail "issue failed"
 # shellcheck disable=SC2154 # set by issue_a (printf -v)
 pg_psql "UPDATE apitoken.tokens SET expires = 1000 WHERE id = '$tok_exp_id'"
 it_log_mark
 py_smtp tok_exp OAUTHBEARER
-it_check "an expired token: 535" out_has "CODE 535"
-it_check "  syslog: decision=reject, expired" it_log_has "decision=reject" "token_id=$tok_exp_id" "expired"
+check "an expired token: 535" out_has "CODE 535"
+check "  syslog: decision=reject, expired" it_log_has "decision=reject" "token_id=$tok_exp_id" "expired"
 it_secret tok_unknown "$("$IT_PY" -c '
 import zlib
 s = "apt_ZZZZZZZZZZZZ_" + "B" * 43
@@ -190,38 +190,38 @@ for _ in range(6):
 print(s + o)')"
 it_log_mark
 py_smtp tok_unknown OAUTHBEARER
-it_check "an unknown token: 535" out_has "CODE 535"
-it_check "  syslog: decision=reject, no such token" it_log_has "decision=reject" "no token with id"
+check "an unknown token: 535" out_has "CODE 535"
+check "  syslog: decision=reject, no such token" it_log_has "decision=reject" "no token with id"
 
 "$IT_TOOL" --config "$A" revoke "$tok_good_id" >/dev/null 2>&1
-it_check "revoke on host A" [ $? -eq 0 ]
+check "revoke on host A" [ $? -eq 0 ]
 it_log_mark
 py_smtp tok_good OAUTHBEARER
-it_check "revoked on host A: refused by the same smtpd at the next AUTH (535)" out_has "CODE 535"
-it_check "  syslog: decision=reject, revoked" it_log_has "decision=reject" "revoked"
-it_check "  still the same smtpd process" [ "$(smtpd_pids)" = "$pid1" ]
+check "revoked on host A: refused by the same smtpd at the next AUTH (535)" out_has "CODE 535"
+check "  syslog: decision=reject, revoked" it_log_has "decision=reject" "revoked"
+check "  still the same smtpd process" [ "$(smtpd_pids)" = "$pid1" ]
 
-issue_a tok_live "$IT_USER" --scope smtp || it_bail "issue failed"
+issue_a tok_live "$IT_USER" --scope smtp || bail "issue failed"
 pg_freeze
 it_log_mark
 t0=$(date +%s%N)
 py_smtp tok_live OAUTHBEARER
 ms=$((($(date +%s%N) - t0) / 1000000))
 pg_thaw
-it_check "database stopped: 454 temporary failure" out_has "CODE 454"
-it_check "  syslog: decision=unavailable naming the host" \
+check "database stopped: 454 temporary failure" out_has "CODE 454"
+check "  syslog: decision=unavailable naming the host" \
 	it_log_has "decision=unavailable" "127.0.0.1:$PG_PORT"
-it_note "AUTH against a stopped database took $ms ms (timeout = 1 s)"
-it_check "  within timeout + 0.5 s and the SMTP exchange ($ms ms < 2500)" [ "$ms" -lt 2500 ]
+note "AUTH against a stopped database took $ms ms (timeout = 1 s)"
+check "  within timeout + 0.5 s and the SMTP exchange ($ms ms < 2500)" [ "$ms" -lt 2500 ]
 py_smtp tok_live OAUTHBEARER
-it_check "database back: 235 again (the dropped connection is remade)" out_has "CODE 235"
+check "database back: 235 again (the dropped connection is remade)" out_has "CODE 235"
 
 pg_stop data fast
 py_smtp tok_live OAUTHBEARER
-it_check "database shut down: 454" out_has "CODE 454"
+check "database shut down: 454" out_has "CODE 454"
 pg_start data
 py_smtp tok_live OAUTHBEARER
-it_check "database restarted: 235" out_has "CODE 235"
+check "database restarted: 235" out_has "CODE 235"
 
-it_check "no token in any log" it_no_token_in "$T/syslog.log" "$PG_DIR/log/data.log"
-it_plan_and_exit
+check "no token in any log" it_no_token_in "$T/syslog.log" "$PG_DIR/log/data.log"
+finish

@@ -1,5 +1,5 @@
 # SPDX-License-Identifier: BSD-3-Clause
-# tests/introspection/fault_server.sh - start and feed the loopback
+# tests/lib/fault_server.sh - start and feed the loopback
 # introspection endpoint (fault_server.py) for every suite that needs one.
 # Sourced by bash; needs /usr/bin/python3.
 #
@@ -18,7 +18,7 @@
 #                             (the form field "token" of each request),
 #                             one per line
 FS_PY=/usr/bin/python3
-FS_SERVER=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)/fault_server.py
+FS_SERVER=$(cd "$(dirname "${BASH_SOURCE[0]}")/../introspection" && pwd)/fault_server.py
 FS_PID=
 
 fault_server_start() {

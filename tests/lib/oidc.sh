@@ -3,7 +3,7 @@
 # Helpers for tests that need a real OAuth 2.0 authorization server
 # (tests/oidc/server.mjs, built on oidc-provider).  Source this file:
 #
-#   . "$srcdir/tests/oidc/oidc.sh"
+#   . "$top_srcdir/tests/lib/oidc.sh"
 #   oidc_available || skip_all "oidc test server unavailable"
 #   oidc_start "$tmpdir" [--tls] [--ttl N] [--user NAME] [--keep-old-keys]
 #   trap oidc_stop EXIT
@@ -19,7 +19,7 @@
 # OIDC_REVOCATION_ENDPOINT.  Client secrets live in $OIDC_STATE/clients/:
 # ID.secret (bare secret) and ID.curl (curl -K config), mode 0600.
 
-OIDC_HOME=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
+OIDC_HOME=$(cd "$(dirname "${BASH_SOURCE[0]}")/../oidc" && pwd) # server.mjs, node_modules
 : "${OIDC_NODE:=node}"
 : "${OIDC_START_TIMEOUT:=30}"
 : "${OIDC_RESOURCE:=urn:apitoken:test}"

@@ -45,3 +45,10 @@ include tests/introspection/local.mk
 include tests/hardening/local.mk
 include tests/packaging/local.mk
 include tests/pg/local.mk
+
+# scripts/test --quick, the edit loop: the C unit, JWT and PAM test
+# programs only (seconds, no server started).
+QUICK_TESTS = $(UNIT_TESTS) $(JWT_TESTS) tests/pam/test_pam tests/pam/exports.sh
+check-quick:
+	$(MAKE) $(AM_MAKEFLAGS) check TESTS='$(QUICK_TESTS)'
+.PHONY: check-quick

@@ -1,3 +1,4 @@
+# shellcheck shell=bash disable=SC2034 # FS_PORT* are for the scripts that source this
 # SPDX-License-Identifier: BSD-3-Clause
 # tests/lib/fault_server.sh - start and feed the loopback
 # introspection endpoint (fault_server.py) for every suite that needs one.

@@ -24,3 +24,5 @@ tests_lib_libatoktest_la_CPPFLAGS = $(AM_CPPFLAGS) $(TESTLIB_CPPFLAGS) \
 	-DJWT_FIXTURES='"$(abs_top_srcdir)/tests/fixtures/jwt"'
 tests_lib_libatoktest_la_CFLAGS = $(AM_CFLAGS) $(CRYPTO_CFLAGS) -pthread \
 	$(SQLITE_CFLAGS) $(JANSSON_CFLAGS)
+# the private Postfix and Cyrus IMAP of the SASL end-to-end suites
+EXTRA_DIST += tests/lib/postfix.sh tests/lib/cyrus.sh

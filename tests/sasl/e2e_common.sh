@@ -1,10 +1,13 @@
 # SPDX-License-Identifier: BSD-3-Clause
-# tests/sasl/e2e_common.sh - shared by e2e_imap.sh and e2e_smtp.sh.
-# Sourced after tests/integration/lib.sh (private namespace, /etc copy,
-# /dev/log reader, tokens never in argv).  The plugin is copied to
-# $T/sasl-plugins (readable by the service user); the configuration and the
-# token store live in $T/apitoken-$SVCUSER, owned by the service user, as
-# the permission checks of the core require.
+# shellcheck shell=bash
+# tests/sasl/e2e_common.sh - what the SASL end-to-end suites share (e2e_imap,
+# e2e_smtp, e2e_smtp_pg, e2e_relay).  Their first line sources it; it
+# sources tests/integration/lib.sh (private namespace, /etc copy, /dev/log
+# reader, tokens never in argv) and tests/lib/oidc.sh.  The servers are
+# started by tests/lib/postfix.sh and tests/lib/cyrus.sh.  The plugin is
+# copied to $T/sasl-plugins (readable by the service user); the
+# configuration and the token store live in $T/apitoken, owned by the
+# service user, as the permission checks of the core require.
 #
 # With a real authorization server (tests/oidc: oidc-provider on 127.0.0.1,
 # started by e2e_oidc_start before e2e_store) the same configuration also
@@ -13,21 +16,43 @@
 # configuration, jwt4k.conf, holds only a [jwt] section with the committed
 # test key set (tests/fixtures/jwt/jwks.json, jwks_file) for the 4 KB JWT
 # minted here (e2e_mint_4k).
+# shellcheck source=tests/integration/lib.sh
+. "$(dirname "$(readlink -f "${BASH_SOURCE[0]}")")/../integration/lib.sh"
+IT_DIR_SASL=$(dirname "$IT_SELF")
+# lib.sh's helpers (syslog_reader.py, fail2ban.sh) live there
+IT_DIR=$(cd "$IT_DIR_SASL/../integration" && pwd)
 # shellcheck source=tests/lib/oidc.sh
 . "$top_srcdir/tests/lib/oidc.sh"
 E2E_OIDC=
 E2E_ISS4K=https://issuer.e2e.example.com
 
-# e2e_oidc_start — start oidc-provider on 127.0.0.1 (in this namespace);
-# E2E_OIDC=1 on success, else the cases that need it are skipped.  The
-# callers' EXIT traps call oidc_stop.
+# e2e_cleanup [STOP...] — the suites' EXIT trap: release the store lock,
+# run each STOP function (postfix_stop_all, cyrus_stop, pg_teardown), stop
+# oidc-provider, then lib.sh's cleanup, keeping the script's exit status.
+# shellcheck disable=SC2317 # called by the EXIT trap
+e2e_cleanup() {
+	local rc=$? stop
+	e2e_unlock_store
+	for stop in "$@"; do
+		"$stop"
+	done
+	# a server left stopped (SIGSTOP) would ignore oidc_stop's TERM
+	[ -n "${OIDC_PID:-}" ] && kill -CONT "$OIDC_PID" 2>/dev/null
+	oidc_stop
+	(exit "$rc")
+	it_inner_cleanup
+}
+
+# e2e_oidc_start [OPTION...] — start oidc-provider on 127.0.0.1 (in this
+# namespace) with oidc_start's OPTIONs; E2E_OIDC=1 on success, else the
+# cases that need it are skipped.  e2e_cleanup stops it.
 e2e_oidc_start() {
 	E2E_OIDC=
 	if ! oidc_available >"$T/oidc-avail.log" 2>&1; then
 		note "oidc test server unavailable: $(tail -n 1 "$T/oidc-avail.log")"
 		return 1
 	fi
-	if ! oidc_start "$T/oidc" 2>"$T/oidc-start.log"; then
+	if ! oidc_start "$T/oidc" "$@" 2>"$T/oidc-start.log"; then
 		note "oidc test server did not start:"
 		it_mask <"$T/oidc-start.log"
 		return 1
@@ -51,6 +76,20 @@ e2e_oidc_token() {
 		return 1
 	fi
 	it_secret "$var" "$tok"
+}
+
+# e2e_oidc_tokens NOSCOPE — the tokens of the JWT and introspection cases
+# from oidc-provider, all with the scopes imap and smtp but tok_jwt_noscope
+# (ES256, scope NOSCOPE only): JWTs tok_jwt, tok_jwt_other (for $IT_OTHER),
+# tok_jwt_noscope; opaque tok_opq, tok_opq_rev (to revoke), tok_opq_down
+# (first shown while the server is down).
+e2e_oidc_tokens() {
+	e2e_oidc_token tok_jwt cli-rs256 "imap smtp" "$IT_USER"
+	e2e_oidc_token tok_jwt_other cli-rs256 "imap smtp" "$IT_OTHER"
+	e2e_oidc_token tok_jwt_noscope cli-es256 "$1" "$IT_USER"
+	e2e_oidc_token tok_opq cli-opaque "imap smtp" "$IT_USER"
+	e2e_oidc_token tok_opq_rev cli-opaque "imap smtp" "$IT_USER"
+	e2e_oidc_token tok_opq_down cli-opaque "imap smtp" "$IT_USER"
 }
 
 # e2e_oidc_revoke VAR CLIENT — RFC 7009 revocation at oidc-provider, like
@@ -128,7 +167,7 @@ e2e_plugin_dir() {
 	local so=$top_builddir/sasl_plugin/.libs/libapitoken.so
 	[ -f "$so" ] || bail "$so not built (run make)"
 	E2E_PLUGDIR=$T/sasl-plugins
-	mkdir -m 0755 -p "$E2E_PLUGDIR"
+	mkdir -p "$E2E_PLUGDIR" && chmod 0755 "$E2E_PLUGDIR"
 	cp "$so" "$E2E_PLUGDIR/libapitoken.so"
 	chmod 0644 "$E2E_PLUGDIR/libapitoken.so"
 }
@@ -174,8 +213,8 @@ EOF2
 	chmod 0600 "$d/jwt4k.conf"
 	e2e_mint_4k tok_jwt4k || bail "cannot mint the 4 KB JWT"
 	chown -R "$owner" "$d"
-	E2E_CONF=$IT_CONF
-	E2E_CONF4K=$d/jwt4k.conf
+	# shellcheck disable=SC2034 # for the suites' server configurations
+	E2E_CONF=$IT_CONF E2E_CONF4K=$d/jwt4k.conf
 }
 
 # e2e_release_store — ends, by pid, the host processes that hold the
@@ -199,6 +238,20 @@ e2e_release_store() {
 	# idle servers only: what matters is that the store is released
 	# shellcheck disable=SC2086
 	it_stop 50 $pids
+}
+
+# e2e_issue VAR COMMAND... — COMMAND (an `apitoken issue`) prints a token:
+# into VAR and $T/secrets/VAR (it_secret), its id into VAR_id; 1 with
+# COMMAND's error output shown when it fails.
+e2e_issue() {
+	local var=$1 tok
+	shift
+	tok=$("$@" 2>"$T/issue.err") || {
+		it_mask <"$T/issue.err"
+		return 1
+	}
+	it_secret "$var" "$tok"
+	printf -v "${var}_id" '%s' "${tok:4:12}"
 }
 
 # e2e_lock_store / e2e_unlock_store — another process holds an exclusive
@@ -250,3 +303,15 @@ e2e_py() {
 	[ -n "${APITOK_IT_VERBOSE:-}" ] && note "py rc=$E2E_RC out=$E2E_OUT"
 	return 0
 }
+
+# py_smtp VAR MECH [--no-ir] — e2e_client.py smtp as $IT_USER with the
+# token VAR, to 127.0.0.1:$SMTP_CUR (default $SMTP_PORT).
+py_smtp() {
+	e2e_py e2e_client.py smtp 127.0.0.1 "${SMTP_CUR:-$SMTP_PORT}" "$2" "$IT_USER" \
+		"$T/secrets/$1" "${3:-}"
+}
+
+# The clients' outcome: rc_is N (curl's exit status), out_has TEXT (in the
+# python client's output).
+rc_is() { [ "$E2E_RC" -eq "$1" ]; }
+out_has() { printf '%s\n' "$E2E_OUT" | grep -q -F -e "$1"; }

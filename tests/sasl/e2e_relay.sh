@@ -12,12 +12,10 @@
 # grant revoked it is deferred, `status` exits 1, one error line names the
 # command, and after a new login `postqueue -f` sends it.
 # Runs inside the private namespace of tests/integration/lib.sh.  TAP.
-# shellcheck source=tests/integration/lib.sh
-. "$(dirname "$(readlink -f "$0")")/../integration/lib.sh"
-IT_DIR_SASL=$(dirname "$IT_SELF")
-IT_DIR=$(cd "$IT_DIR_SASL/../integration" && pwd) # lib.sh's helpers live there
 # shellcheck source=tests/sasl/e2e_common.sh
-. "$IT_DIR_SASL/e2e_common.sh"
+. "$(dirname "$(readlink -f "$0")")/e2e_common.sh"
+# shellcheck source=tests/lib/postfix.sh
+. "$top_srcdir/tests/lib/postfix.sh"
 it_require /usr/sbin/postfix /usr/lib/postfix/sbin/smtpd /usr/sbin/sendmail \
 	/usr/sbin/postqueue curl jq logger "$IT_PY"
 it_enter "$@"
@@ -25,131 +23,34 @@ it_enter "$@"
 E2E_SCOPE=smtp
 PF=$T/postfix     # the server
 PFC=$T/postfix-c  # the client, smtp chrooted in $PFC/queue
-PF_STARTED='' PFC_STARTED=''
 APITOKEN=$top_builddir/tools/apitoken
 ACONF=/etc/apitoken/apitoken.conf # the plugin's default, in this namespace
+trap 'e2e_cleanup postfix_stop_all' EXIT
 
-e2e_relay_cleanup() {
-	[ -n "$PFC_STARTED" ] && postfix -c "$PFC" stop >/dev/null 2>&1
-	[ -n "$PF_STARTED" ] && postfix -c "$PF" stop >/dev/null 2>&1
-	[ -n "${OIDC_PID:-}" ] && kill -CONT "$OIDC_PID" 2>/dev/null
-	oidc_stop
-	it_inner_cleanup
-}
-trap 'e2e_relay_cleanup' EXIT
-
-port_open() {
-	"$IT_PY" -c 'import socket, sys
-socket.create_connection(("127.0.0.1", int(sys.argv[1])), 1)' "$1" 2>/dev/null
+# the server: smtpd on SMTP_PORT, the mail it accepts discarded
+server_setup() {
+	postfix_setup "$PF" e2e-server smtp.example.com "$E2E_PLUGDIR" \
+		"default_transport = discard" &&
+		postfix_smtpd "$PF" SMTP_PORT "$E2E_CONF" "$E2E_SCOPE"
 }
 
-env_line() {
-	echo "import_environment = MAIL_CONFIG MAIL_DEBUG MAIL_LOGTAG TZ LANG=C SASL_PATH=$E2E_PLUGDIR${IT_HOST[*]:+ LD_PRELOAD=$ATOK_SAN_PRELOAD ASAN_OPTIONS=$ATOK_HOST_ASAN UBSAN_OPTIONS=$UBSAN_OPTIONS}"
-}
-
-common_master() {
-	printf '%s\n' \
-		"pickup    unix n - n 60 1 pickup" \
-		"cleanup   unix n - n - 0 cleanup" \
-		"qmgr      unix n - n 300 1 qmgr" \
-		"rewrite   unix - - n - - trivial-rewrite" \
-		"bounce    unix - - n - 0 bounce" \
-		"defer     unix - - n - 0 bounce" \
-		"trace     unix - - n - 0 bounce" \
-		"verify    unix - - n - 1 verify" \
-		"flush     unix n - n 1000? 0 flush" \
-		"proxymap  unix - - n - - proxymap" \
-		"showq     unix n - n - - showq" \
-		"error     unix - - n - - error" \
-		"retry     unix - - n - - error" \
-		"discard   unix - - n - - discard" \
-		"anvil     unix - - n - 1 anvil" \
-		"scache    unix - - n - 1 scache" \
-		"postlog   unix-dgram n - n - 1 postlogd"
-}
-
-server_start() {
-	mkdir -m 0755 "$PF" "$PF/sasl" "$PF/queue" "$PF/data" || return 1
-	chown postfix "$PF/data"
-	SMTP_PORT=$(it_free_port)
-	{
-		printf '%s\n' \
-			"compatibility_level = 3.6" \
-			"queue_directory = $PF/queue" \
-			"data_directory = $PF/data" \
-			"mail_owner = postfix" \
-			"setgid_group = postdrop" \
-			"myhostname = smtp.example.com" \
-			"mydestination =" \
-			"inet_interfaces = 127.0.0.1" \
-			"inet_protocols = ipv4" \
-			"maillog_file =" \
-			"syslog_name = e2e-server"
-		env_line
-		printf '%s\n' \
-			"smtpd_sasl_auth_enable = yes" \
-			"smtpd_sasl_type = cyrus" \
-			"smtpd_sasl_path = smtpd" \
-			"cyrus_sasl_config_path = $PF/sasl" \
-			"smtpd_sasl_security_options = noanonymous" \
-			"smtpd_tls_security_level = none" \
-			"line_length_limit = 16384" \
-			"smtpd_relay_restrictions = permit_sasl_authenticated, reject" \
-			"default_transport = discard"
-	} >"$PF/main.cf"
-	{
-		echo "127.0.0.1:$SMTP_PORT inet n - n - - smtpd"
-		common_master
-	} >"$PF/master.cf"
-	printf '%s\n' \
-		"mech_list: OAUTHBEARER XOAUTH2" \
-		"apitoken_config: $E2E_CONF" \
-		"apitoken_scope: $E2E_SCOPE" >"$PF/sasl/smtpd.conf"
-	postfix -c "$PF" start >"$T/postfix-start.log" 2>&1 || return 1
-	PF_STARTED=1
-	for _ in $(seq 100); do
-		port_open "$SMTP_PORT" && return 0
-		sleep 0.1
-	done
-	return 1
-}
-
-client_start() {
-	mkdir -p "$PFC/queue" "$PFC/data" && chmod 0755 "$PFC" "$PFC/queue" "$PFC/data" || return 1
-	chown postfix "$PFC/data"
-	{
-		printf '%s\n' \
-			"compatibility_level = 3.6" \
-			"queue_directory = $PFC/queue" \
-			"data_directory = $PFC/data" \
-			"mail_owner = postfix" \
-			"setgid_group = postdrop" \
-			"myhostname = client.example.com" \
-			"mydestination =" \
-			"inet_interfaces = 127.0.0.1" \
-			"inet_protocols = ipv4" \
-			"maillog_file =" \
-			"syslog_name = e2e-relay"
-		env_line
-		printf '%s\n' \
-			"relayhost = [127.0.0.1]:$SMTP_PORT" \
-			"smtp_sasl_auth_enable = yes" \
-			"smtp_sasl_password_maps = inline:{ {[127.0.0.1]:$SMTP_PORT = $IT_USER:apitoken:relay} }" \
-			"smtp_sasl_security_options = noanonymous" \
-			"smtp_sasl_mechanism_filter = xoauth2" \
-			"smtp_tls_security_level = none" \
-			"queue_run_delay = 1h" \
-			"minimal_backoff_time = 1h" \
-			"maximal_backoff_time = 1h"
-	} >"$PFC/main.cf"
-	{
-		# smtp and relay chrooted into the queue directory
-		echo "smtp      unix - - y - - smtp"
-		echo "relay     unix - - y - - smtp"
-		common_master
-	} >"$PFC/master.cf"
-	postfix -c "$PFC" start >"$T/postfix-c-start.log" 2>&1 || return 1
-	PFC_STARTED=1
+# the client: relays everything to the server with XOAUTH2 and the account
+# relay (smtp_sasl_password_maps), smtp and relay chrooted into the queue
+# directory; no automatic retries
+client_setup() {
+	postfix_setup "$PFC" e2e-relay client.example.com "$E2E_PLUGDIR" \
+		"relayhost = [127.0.0.1]:$SMTP_PORT" \
+		"smtp_sasl_auth_enable = yes" \
+		"smtp_sasl_password_maps = inline:{ {[127.0.0.1]:$SMTP_PORT = $IT_USER:apitoken:relay} }" \
+		"smtp_sasl_security_options = noanonymous" \
+		"smtp_sasl_mechanism_filter = xoauth2" \
+		"smtp_tls_security_level = none" \
+		"queue_run_delay = 1h" \
+		"minimal_backoff_time = 1h" \
+		"maximal_backoff_time = 1h" &&
+		postfix_master "$PFC" \
+			"smtp      unix - - y - - smtp" \
+			"relay     unix - - y - - smtp"
 }
 
 A() { "$APITOKEN" --config "$ACONF" "$@"; }
@@ -172,31 +73,24 @@ send() {
 	[ -n "$QID" ]
 }
 # outcome QID sent|deferred|bounced: waits for the client's delivery line
+# shellcheck disable=SC2317 # called through check
 outcome() {
 	it_wait_file_grep "$IT_SYSLOG" "e2e-relay/smtp.*$1: .*status=$2" 300
 }
+# shellcheck disable=SC2317 # called through check
 queued() { postqueue -c "$PFC" -p 2>/dev/null | grep -q "^$1"; }
 flush() { postqueue -c "$PFC" -f; }
 
 # ------------------------------------------------------------------ cases
 it_test_syslog
 e2e_plugin_dir
-E2E_OIDC=
-if oidc_available >"$T/oidc-avail.log" 2>&1 &&
-	oidc_start "$T/oidc" --ttl 20 2>"$T/oidc-start.log"; then
-	E2E_OIDC=1
-	IT_DIAG_FILES="$IT_DIAG_FILES $OIDC_LOG"
-else
+if ! e2e_oidc_start --ttl 20; then
 	skip "the relay through Postfix" "oidc test server unavailable"
 	finish
 fi
 e2e_store postfix:postfix
-if server_start; then
-	pass "server Postfix started, smtpd on 127.0.0.1:$SMTP_PORT"
-else
-	it_mask <"$T/postfix-start.log"
-	bail "cannot start the server postfix"
-fi
+server_setup || bail "cannot set up the server postfix"
+postfix_start_test "server Postfix started, smtpd on 127.0.0.1:$SMTP_PORT" "$PF"
 
 STORE=$PFC/queue/apitoken
 mkdir -p /etc/apitoken && chmod 0700 /etc/apitoken
@@ -223,12 +117,8 @@ check "  the state is postfix's, 0600, in the jail" \
 	[ "$(stat -c '%U %a' "$STORE/relay.state" 2>/dev/null)" = "postfix 600" ]
 check "  apitoken oauth status relay: exit 0" A oauth status relay
 
-if client_start; then
-	pass "client Postfix started (smtp chrooted in $PFC/queue)"
-else
-	it_mask <"$T/postfix-c-start.log"
-	bail "cannot start the client postfix"
-fi
+client_setup || bail "cannot set up the client postfix"
+postfix_start_test "client Postfix started (smtp chrooted in $PFC/queue)" "$PFC"
 
 # what Debian's postfix init script does: resolver files into the jail
 mkdir -p "$PFC/queue/etc"
@@ -240,11 +130,13 @@ check "apitoken check-config --postfix: no problem" [ $? = 0 ]
 chmod 0644 "$STORE/relay.state"
 MAIL_CONFIG=$PFC A check-config --postfix >"$T/check.out" 2>&1
 rc=$?
+# shellcheck disable=SC2016 # expanded by eval when check runs
 check "  a state file of mode 0644: a problem, exit 2" eval '[ $rc = 2 ] && grep -q "PROBLEM: account relay" "$T/check.out"'
 chmod 0600 "$STORE/relay.state"
 postconf -c "$PFC" -e smtp_sasl_security_options=noplaintext,noanonymous
 MAIL_CONFIG=$PFC A check-config --postfix >"$T/check.out" 2>&1
 rc=$?
+# shellcheck disable=SC2016 # expanded by eval when check runs
 check "  smtp_sasl_security_options with noplaintext: a problem" eval '[ $rc = 2 ] && grep -q "PROBLEM: postconf smtp_sasl_security_options" "$T/check.out"'
 postconf -c "$PFC" -e smtp_sasl_security_options=noanonymous
 
@@ -279,6 +171,7 @@ sleep $((exp - $(date +%s) - 8 > 0 ? exp - $(date +%s) - 8 : 0))
 send 3
 flush
 check "after the access token's refresh margin: delivered" outcome "$QID" sent
+# shellcheck disable=SC2016 # expanded by eval when check runs
 check "  one refresh at the server ($r0 -> $(refreshes)), a new generation ($gen -> $(state .generation))" \
 	eval '[ "$(refreshes)" = $((r0 + 1)) ] && [ "$(state .generation)" -gt "$gen" ]'
 
@@ -291,8 +184,10 @@ down_until=$(($(date +%s) + 25))
 send 4
 flush
 check "authorization server down, token expired: deferred" outcome "$QID" deferred
+# shellcheck disable=SC2016 # expanded by eval when check runs
 check "  4.7.0, still queued" eval 'queued "$QID" &&
 	grep -a "e2e-relay/smtp.*$QID.*dsn=4.7.0, status=deferred" "$IT_SYSLOG" >/dev/null'
+# shellcheck disable=SC2016 # expanded by eval when check runs
 check "  not bounced" eval '! grep -a "e2e-relay.*$QID.*status=bounced" "$IT_SYSLOG"'
 na=$(state .next_attempt)
 [ "$na" -lt "$down_until" ] && na=$down_until
@@ -312,6 +207,7 @@ A oauth status relay >"$T/status.out" 2>&1
 check "  apitoken oauth status relay: exit 1" [ $? = 1 ]
 flush
 sleep 2
+# shellcheck disable=SC2016 # expanded by eval when check runs
 check "  one error line naming the command to run" \
 	eval '[ "$(it_log_since | grep -c "account=relay event=reauth-required.*apitoken oauth login relay")" = 1 ]'
 check "  still queued" queued "$QID"

@@ -10,12 +10,10 @@
 # by RFC 7662 introspection, from one configuration; a 4 KB JWT on a second
 # smtpd (-o smtpd_sasl_path=smtpd4k) whose configuration has only [jwt].
 # Runs inside the private namespace of tests/integration/lib.sh.  TAP.
-# shellcheck source=tests/integration/lib.sh
-. "$(dirname "$(readlink -f "$0")")/../integration/lib.sh"
-IT_DIR_SASL=$(dirname "$IT_SELF")
-IT_DIR=$(cd "$IT_DIR_SASL/../integration" && pwd) # lib.sh's helpers live there
 # shellcheck source=tests/sasl/e2e_common.sh
-. "$IT_DIR_SASL/e2e_common.sh"
+. "$(dirname "$(readlink -f "$0")")/e2e_common.sh"
+# shellcheck source=tests/lib/postfix.sh
+. "$top_srcdir/tests/lib/postfix.sh"
 # shellcheck source=tests/integration/fail2ban.sh
 . "$IT_DIR/fail2ban.sh"
 it_require /usr/sbin/postfix /usr/lib/postfix/sbin/smtpd curl logger "$IT_PY"
@@ -23,88 +21,14 @@ it_enter "$@"
 
 E2E_SCOPE=smtp
 PF=$T/postfix
-PF_STARTED=
+trap 'e2e_cleanup postfix_stop_all' EXIT
 
-e2e_smtp_cleanup() {
-	e2e_unlock_store
-	[ -n "$PF_STARTED" ] && postfix -c "$PF" stop >/dev/null 2>&1
-	oidc_stop
-	it_inner_cleanup
-}
-trap 'e2e_smtp_cleanup' EXIT
-
-port_open() {
-	"$IT_PY" -c 'import socket, sys
-socket.create_connection(("127.0.0.1", int(sys.argv[1])), 1)' "$1" 2>/dev/null
-}
-
-postfix_start() {
-	mkdir -m 0755 "$PF" "$PF/sasl" "$PF/queue" "$PF/data" || return 1
-	chown postfix "$PF/data"
-	SMTP_PORT=$(it_free_port)
-	SMTP4K_PORT=$(it_free_port)
-	printf '%s\n' \
-		"compatibility_level = 3.6" \
-		"queue_directory = $PF/queue" \
-		"data_directory = $PF/data" \
-		"mail_owner = postfix" \
-		"setgid_group = postdrop" \
-		"myhostname = smtp.example.com" \
-		"mydestination =" \
-		"inet_interfaces = 127.0.0.1" \
-		"inet_protocols = ipv4" \
-		"maillog_file =" \
-		"syslog_name = e2e-postfix" \
-		"import_environment = MAIL_CONFIG MAIL_DEBUG MAIL_LOGTAG TZ LANG=C SASL_PATH=$E2E_PLUGDIR${IT_HOST[*]:+ LD_PRELOAD=$ATOK_SAN_PRELOAD ASAN_OPTIONS=$ATOK_HOST_ASAN UBSAN_OPTIONS=$UBSAN_OPTIONS}" \
-		"smtpd_sasl_auth_enable = yes" \
-		"smtpd_sasl_type = cyrus" \
-		"smtpd_sasl_path = smtpd" \
-		"cyrus_sasl_config_path = $PF/sasl" \
-		"smtpd_sasl_security_options = noanonymous" \
-		"smtpd_tls_security_level = none" \
-		"line_length_limit = 16384" \
-		"smtpd_relay_restrictions = permit_sasl_authenticated, reject" \
-		>"$PF/main.cf"
-	printf '%s\n' \
-		"127.0.0.1:$SMTP_PORT inet n - n - - smtpd" \
-		"127.0.0.1:$SMTP4K_PORT inet n - n - - smtpd -o smtpd_sasl_path=smtpd4k" \
-		"pickup    unix n - n 60 1 pickup" \
-		"cleanup   unix n - n - 0 cleanup" \
-		"qmgr      unix n - n 300 1 qmgr" \
-		"rewrite   unix - - n - - trivial-rewrite" \
-		"bounce    unix - - n - 0 bounce" \
-		"defer     unix - - n - 0 bounce" \
-		"trace     unix - - n - 0 bounce" \
-		"verify    unix - - n - 1 verify" \
-		"flush     unix n - n 1000? 0 flush" \
-		"proxymap  unix - - n - - proxymap" \
-		"anvil     unix - - n - 1 anvil" \
-		"scache    unix - - n - 1 scache" \
-		"postlog   unix-dgram n - n - 1 postlogd" \
-		>"$PF/master.cf"
-	# Debian's smtpd reads <config_directory>/sasl/smtpd.conf
-	printf '%s\n' \
-		"mech_list: OAUTHBEARER XOAUTH2" \
-		"apitoken_config: $E2E_CONF" \
-		"apitoken_scope: $E2E_SCOPE" >"$PF/sasl/smtpd.conf"
-	printf '%s\n' \
-		"mech_list: OAUTHBEARER XOAUTH2" \
-		"apitoken_config: $E2E_CONF4K" \
-		"apitoken_scope: $E2E_SCOPE" >"$PF/sasl/smtpd4k.conf"
-	postfix -c "$PF" check >"$T/postfix-check.log" 2>&1
-	postfix -c "$PF" start >"$T/postfix-start.log" 2>&1 || return 1
-	PF_STARTED=1
-	IT_DIAG_FILES="$IT_DIAG_FILES $T/postfix-start.log"
-	for _ in $(seq 100); do
-		port_open "$SMTP_PORT" && port_open "$SMTP4K_PORT" && return 0
-		sleep 0.1
-	done
-	return 1
-}
-
-py_smtp() { # VAR MECH [--no-ir]   (port: $SMTP_CUR, default $SMTP_PORT)
-	e2e_py e2e_client.py smtp 127.0.0.1 "${SMTP_CUR:-$SMTP_PORT}" "$2" "$IT_USER" \
-		"$T/secrets/$1" "${3:-}"
+# smtpd on SMTP_PORT with the main configuration, on SMTP4K_PORT with the
+# [jwt]-only one.
+smtp_setup() {
+	postfix_setup "$PF" e2e-postfix smtp.example.com "$E2E_PLUGDIR" &&
+		postfix_smtpd "$PF" SMTP_PORT "$E2E_CONF" "$E2E_SCOPE" &&
+		postfix_smtpd "$PF" SMTP4K_PORT "$E2E_CONF4K" "$E2E_SCOPE" smtpd4k
 }
 
 curl_smtp() { # VAR MECH [curl options]
@@ -120,24 +44,18 @@ curl_smtp() { # VAR MECH [curl options]
 	return 0
 }
 
-rc_is() { [ "$E2E_RC" -eq "$1" ]; }
-out_has() { printf '%s\n' "$E2E_OUT" | grep -q -F -e "$1"; }
+# shellcheck disable=SC2317 # called through check
 temp_without_challenge() { out_has "CODE 454" && ! out_has CHALLENGE; }
 
 # ------------------------------------------------------------------ cases
 it_test_syslog
 e2e_plugin_dir
+# shellcheck disable=SC2119 # oidc_start's default options
 e2e_oidc_start
 e2e_store postfix:postfix
 
-if postfix_start; then
-	pass "private Postfix started, smtpd on 127.0.0.1:$SMTP_PORT"
-else
-	fail "private Postfix started"
-	it_mask <"$T/postfix-start.log"
-	it_mask <"$T/postfix-check.log"
-	bail "cannot start postfix"
-fi
+smtp_setup || bail "cannot set up postfix"
+postfix_start_test "private Postfix started, smtpd on 127.0.0.1:$SMTP_PORT" "$PF"
 
 printf 'EHLO client.example.com\r\nQUIT\r\n' |
 	timeout 20 "$IT_PY" -c 'import socket, sys, time
@@ -198,16 +116,10 @@ check "store unlocked: 235 again" out_has "CODE 235"
 # address as ipremoteport ("127.0.0.1;port").  Issued as the store's
 # owner (e2e_store gave the files to postfix).
 lc_issue() { # VAR ARGS...
-	local var=$1 tok
+	local var=$1
 	shift
-	tok=$(setpriv --reuid=postfix --regid=postfix --clear-groups \
-		"$IT_TOOL" --config "$IT_CONF" issue --user "$IT_USER" "$@" \
-		2>"$T/issue.err") || {
-		it_mask <"$T/issue.err"
-		return 1
-	}
-	it_secret "$var" "$tok"
-	printf -v "${var}_id" '%s' "${tok:4:12}"
+	e2e_issue "$var" setpriv --reuid=postfix --regid=postfix --clear-groups \
+		"$IT_TOOL" --config "$IT_CONF" issue --user "$IT_USER" "$@"
 }
 lc_issue tok_lo --scope "$E2E_SCOPE" --from 127.0.0.0/8 ||
 	bail "issue failed"
@@ -241,12 +153,7 @@ check "curl OAUTHBEARER, 4 KB JWT: authenticated" rc_is 0
 SMTP_CUR=
 
 if [ -n "$E2E_OIDC" ]; then
-	e2e_oidc_token tok_jwt cli-rs256 "imap smtp" "$IT_USER"
-	e2e_oidc_token tok_jwt_other cli-rs256 "imap smtp" "$IT_OTHER"
-	e2e_oidc_token tok_jwt_noscope cli-es256 "imap" "$IT_USER"
-	e2e_oidc_token tok_opq cli-opaque "imap smtp" "$IT_USER"
-	e2e_oidc_token tok_opq_rev cli-opaque "imap smtp" "$IT_USER"
-	e2e_oidc_token tok_opq_down cli-opaque "imap smtp" "$IT_USER"
+	e2e_oidc_tokens imap
 
 	py_smtp tok_jwt OAUTHBEARER
 	# shellcheck disable=SC2154 # set by it_secret

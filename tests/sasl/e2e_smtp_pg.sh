@@ -9,100 +9,23 @@
 # revocation on A is refused by the same smtpd at the next AUTH; a stopped
 # database answers 454 within the timeout.  Runs inside the private
 # namespace of tests/integration/lib.sh.  TAP.
-# shellcheck source=tests/integration/lib.sh
-. "$(dirname "$(readlink -f "$0")")/../integration/lib.sh"
-IT_DIR_SASL=$(dirname "$IT_SELF")
-IT_DIR=$(cd "$IT_DIR_SASL/../integration" && pwd)
 # shellcheck source=tests/sasl/e2e_common.sh
-. "$IT_DIR_SASL/e2e_common.sh"
+. "$(dirname "$(readlink -f "$0")")/e2e_common.sh"
+# shellcheck source=tests/lib/postfix.sh
+. "$top_srcdir/tests/lib/postfix.sh"
 it_require /usr/sbin/postfix /usr/lib/postfix/sbin/smtpd logger "$IT_PY"
 if ! grep -q '^#define HAVE_LIBPQ 1' "$top_builddir/ac_config.h" 2>/dev/null; then
-	echo "1..0 # SKIP built without libpq"
-	exit 0
+	skip_all "built without libpq"
 fi
 # shellcheck source=tests/lib/pg.sh
 . "$top_srcdir/tests/lib/pg.sh"
-if ! pg_available; then
-	echo "1..0 # SKIP needs the postgres user and postgresql-15"
-	exit 0
-fi
+pg_available || skip_all "needs the postgres user and postgresql-15"
 it_enter "$@"
 
 E2E_SCOPE=smtp
 PF=$T/postfix
-PF_STARTED=
+trap 'e2e_cleanup postfix_stop_all pg_teardown' EXIT
 
-cleanup() {
-	[ -n "$PF_STARTED" ] && postfix -c "$PF" stop >/dev/null 2>&1
-	pg_teardown
-	it_inner_cleanup
-}
-trap 'cleanup' EXIT
-
-port_open() {
-	"$IT_PY" -c 'import socket, sys
-socket.create_connection(("127.0.0.1", int(sys.argv[1])), 1)' "$1" 2>/dev/null
-}
-
-postfix_start() {
-	mkdir -m 0755 "$PF" "$PF/sasl" "$PF/queue" "$PF/data" || return 1
-	chown postfix "$PF/data"
-	SMTP_PORT=$(it_free_port)
-	printf '%s\n' \
-		"compatibility_level = 3.6" \
-		"queue_directory = $PF/queue" \
-		"data_directory = $PF/data" \
-		"mail_owner = postfix" \
-		"setgid_group = postdrop" \
-		"myhostname = smtp.example.com" \
-		"mydestination =" \
-		"inet_interfaces = 127.0.0.1" \
-		"inet_protocols = ipv4" \
-		"maillog_file =" \
-		"syslog_name = e2e-postfix" \
-		"import_environment = MAIL_CONFIG MAIL_DEBUG MAIL_LOGTAG TZ LANG=C SASL_PATH=$E2E_PLUGDIR${IT_HOST[*]:+ LD_PRELOAD=$ATOK_SAN_PRELOAD ASAN_OPTIONS=$ATOK_HOST_ASAN UBSAN_OPTIONS=$UBSAN_OPTIONS}" \
-		"smtpd_sasl_auth_enable = yes" \
-		"smtpd_sasl_type = cyrus" \
-		"smtpd_sasl_path = smtpd" \
-		"cyrus_sasl_config_path = $PF/sasl" \
-		"smtpd_sasl_security_options = noanonymous" \
-		"smtpd_tls_security_level = none" \
-		"smtpd_relay_restrictions = permit_sasl_authenticated, reject" \
-		>"$PF/main.cf"
-	# One smtpd process at most: every AUTH below meets the same plugin
-	# instance and its pooled PostgreSQL connection.
-	printf '%s\n' \
-		"127.0.0.1:$SMTP_PORT inet n - n - 1 smtpd" \
-		"cleanup   unix n - n - 0 cleanup" \
-		"qmgr      unix n - n 300 1 qmgr" \
-		"rewrite   unix - - n - - trivial-rewrite" \
-		"bounce    unix - - n - 0 bounce" \
-		"defer     unix - - n - 0 bounce" \
-		"trace     unix - - n - 0 bounce" \
-		"verify    unix - - n - 1 verify" \
-		"proxymap  unix - - n - - proxymap" \
-		"anvil     unix - - n - 1 anvil" \
-		"scache    unix - - n - 1 scache" \
-		"postlog   unix-dgram n - n - 1 postlogd" \
-		>"$PF/master.cf"
-	printf '%s\n' \
-		"mech_list: OAUTHBEARER XOAUTH2" \
-		"apitoken_config: $E2E_CONF" \
-		"apitoken_scope: $E2E_SCOPE" >"$PF/sasl/smtpd.conf"
-	postfix -c "$PF" check >"$T/postfix-check.log" 2>&1
-	postfix -c "$PF" start >"$T/postfix-start.log" 2>&1 || return 1
-	PF_STARTED=1
-	for _ in $(seq 100); do
-		port_open "$SMTP_PORT" && return 0
-		sleep 0.1
-	done
-	return 1
-}
-
-py_smtp() { # VAR MECH
-	e2e_py e2e_client.py smtp 127.0.0.1 "$SMTP_PORT" "$2" "$IT_USER" "$T/secrets/$1" ""
-}
-out_has() { printf '%s\n' "$E2E_OUT" | grep -q -F -e "$1"; }
 smtpd_pids() { pgrep -d ' ' -x smtpd; }
 
 # ------------------------------------------------------------------ setup
@@ -138,27 +61,21 @@ printf '[store]\nbackend = postgresql\nconninfo = %s\ntimeout = 1\n[cache]\ndir 
 chown postfix "$E2E_CONF" "$d/cache"
 chmod 0600 "$E2E_CONF"
 issue_a() { # VAR USER [options]
-	local var=$1 user=$2 tok
+	local var=$1 user=$2
 	shift 2
-	tok=$("$IT_TOOL" --config "$A" issue --user "$user" "$@" 2>"$T/issue.err") || {
-		it_mask <"$T/issue.err"
-		return 1
-	}
-	it_secret "$var" "$tok"
-	printf -v "${var}_id" '%s' "${tok:4:12}"
+	e2e_issue "$var" "$IT_TOOL" --config "$A" issue --user "$user" "$@"
 }
 issue_a tok_good "$IT_USER" --scope smtp || bail "issue failed"
 issue_a tok_noscope "$IT_USER" --scope imap || bail "issue failed"
 issue_a tok_other "$IT_OTHER" --scope smtp || bail "issue failed"
 e2e_plugin_dir
-if postfix_start; then
-	pass "private Postfix started, smtpd on 127.0.0.1:$SMTP_PORT"
-else
-	fail "private Postfix started"
-	it_mask <"$T/postfix-start.log"
-	it_mask <"$T/postfix-check.log"
-	bail "cannot start postfix"
+# One smtpd process at most: every AUTH below meets the same plugin
+# instance and its pooled PostgreSQL connection.
+if ! postfix_setup "$PF" e2e-postfix smtp.example.com "$E2E_PLUGDIR" ||
+	! postfix_smtpd "$PF" SMTP_PORT "$E2E_CONF" "$E2E_SCOPE" smtpd 1; then
+	bail "cannot set up postfix"
 fi
+postfix_start_test "private Postfix started, smtpd on 127.0.0.1:$SMTP_PORT" "$PF"
 
 # ------------------------------------------------------------------ cases
 py_smtp tok_good OAUTHBEARER
@@ -202,12 +119,12 @@ check "  syslog: decision=reject, revoked" it_log_has "decision=reject" "revoked
 check "  still the same smtpd process" [ "$(smtpd_pids)" = "$pid1" ]
 
 issue_a tok_live "$IT_USER" --scope smtp || bail "issue failed"
-pg_freeze
+pg_freeze data
 it_log_mark
 t0=$(date +%s%N)
 py_smtp tok_live OAUTHBEARER
 ms=$((($(date +%s%N) - t0) / 1000000))
-pg_thaw
+pg_thaw data
 check "database stopped: 454 temporary failure" out_has "CODE 454"
 check "  syslog: decision=unavailable naming the host" \
 	it_log_has "decision=unavailable" "127.0.0.1:$PG_PORT"

@@ -10,12 +10,10 @@
 # by RFC 7662 introspection, from one configuration; a 4 KB JWT on a third
 # service whose configuration has only [jwt] (jwks_file).
 # Runs inside the private namespace of tests/integration/lib.sh.  TAP.
-# shellcheck source=tests/integration/lib.sh
-. "$(dirname "$(readlink -f "$0")")/../integration/lib.sh"
-IT_DIR_SASL=$(dirname "$IT_SELF")
-IT_DIR=$(cd "$IT_DIR_SASL/../integration" && pwd) # lib.sh's helpers live there
 # shellcheck source=tests/sasl/e2e_common.sh
-. "$IT_DIR_SASL/e2e_common.sh"
+. "$(dirname "$(readlink -f "$0")")/e2e_common.sh"
+# shellcheck source=tests/lib/cyrus.sh
+. "$top_srcdir/tests/lib/cyrus.sh"
 # shellcheck source=tests/integration/fail2ban.sh
 . "$IT_DIR/fail2ban.sh"
 it_require /usr/sbin/cyrmaster /usr/lib/cyrus/bin/imapd /usr/lib/cyrus/bin/imtest saslpluginviewer \
@@ -24,87 +22,21 @@ it_enter "$@"
 
 E2E_SCOPE=imap
 CYR=$T/cyrus
-MASTER_PID=
+trap 'e2e_cleanup cyrus_stop' EXIT
 
-e2e_imap_cleanup() {
-	e2e_unlock_store
-	if [ -n "$MASTER_PID" ]; then
-		# cyrmaster waits for its imapd children to stop (see it_stop);
-		# the PID namespace removes whatever is left.
-		it_stop 100 "$MASTER_PID"
-		wait "$MASTER_PID" 2>/dev/null
-	fi
-	oidc_stop
-	it_inner_cleanup
-}
-trap 'e2e_imap_cleanup' EXIT
-
-port_open() {
-	"$IT_PY" -c 'import socket, sys
-socket.create_connection(("127.0.0.1", int(sys.argv[1])), 1)' "$1" 2>/dev/null
-}
-
-cyrus_start() {
-	local d
-	mkdir -m 0750 "$CYR" "$CYR/config" "$CYR/spool" || return 1
-	for d in db socket proc log lock msg ptclient quota user sieve; do
-		mkdir "$CYR/config/$d" || return 1
-	done
-	IMAP_PORT=$(it_free_port)
-	IMAPX_PORT=$(it_free_port)
-	IMAPJ_PORT=$(it_free_port)
-	# Shared options; the second file offers XOAUTH2 alone (curl sends
-	# OAUTHBEARER whenever the server offers it: curl's GitHub issue #10259).
-	printf '%s\n' \
-		"configdirectory: $CYR/config" \
-		"partition-default: $CYR/spool" \
-		"servername: imap.example.com" \
-		"allowplaintext: yes" \
+# Three services: imap (IMAP_PORT) offers both mechanisms; imapx offers
+# XOAUTH2 alone (curl sends OAUTHBEARER whenever the server offers it:
+# curl's GitHub issue #10259); imapj serves the 4 KB JWT with its own
+# apitoken configuration ([jwt] only).
+imap_setup() {
+	cyrus_setup "$CYR" \
 		"sasl_apitoken_config: $E2E_CONF" \
 		"sasl_apitoken_scope: $E2E_SCOPE" \
-		"sasl_apitoken_openid_configuration: https://as.example.com/.well-known/openid-configuration" \
-		"lmtpsocket: $CYR/config/socket/lmtp" \
-		"idlesocket: $CYR/config/socket/idle" \
-		"notifysocket: $CYR/config/socket/notify" \
-		"syslog_prefix: e2e-cyrus" >"$CYR/common.conf"
-	{
-		cat "$CYR/common.conf"
-		echo "sasl_mech_list: OAUTHBEARER XOAUTH2"
-	} >"$CYR/imapd.conf"
-	{
-		cat "$CYR/common.conf"
-		echo "sasl_mech_list: XOAUTH2"
-	} >"$CYR/imapd-x.conf"
-	# the 4 KB JWT's service: its own apitoken configuration ([jwt] only)
-	{
-		grep -v '^sasl_apitoken_config:' "$CYR/common.conf"
-		echo "sasl_apitoken_config: $E2E_CONF4K"
-		echo "sasl_mech_list: OAUTHBEARER XOAUTH2"
-	} >"$CYR/imapd-j.conf"
-	printf '%s\n' \
-		'START {' \
-		"  recover cmd=\"ctl_cyrusdb -C $CYR/imapd.conf -r\"" \
-		'}' \
-		'SERVICES {' \
-		"  imap  cmd=\"imapd -C $CYR/imapd.conf\"   listen=\"127.0.0.1:$IMAP_PORT\"  prefork=0" \
-		"  imapx cmd=\"imapd -C $CYR/imapd-x.conf\" listen=\"127.0.0.1:$IMAPX_PORT\" prefork=0" \
-		"  imapj cmd=\"imapd -C $CYR/imapd-j.conf\" listen=\"127.0.0.1:$IMAPJ_PORT\" prefork=0" \
-		'}' \
-		'EVENTS {' \
-		'}' >"$CYR/cyrus.conf"
-	chown -R cyrus:mail "$CYR" || return 1
-	SASL_PATH=$E2E_PLUGDIR "${IT_HOST[@]}" /usr/sbin/cyrmaster -C "$CYR/imapd.conf" \
-		-M "$CYR/cyrus.conf" -p "$CYR/master.pid" -D \
-		>"$T/cyrmaster.log" 2>&1 </dev/null &
-	MASTER_PID=$!
-	IT_DIAG_FILES="$IT_DIAG_FILES $T/cyrmaster.log"
-	for _ in $(seq 100); do
-		port_open "$IMAP_PORT" && port_open "$IMAPX_PORT" &&
-			port_open "$IMAPJ_PORT" && return 0
-		kill -0 "$MASTER_PID" 2>/dev/null || return 1
-		sleep 0.1
-	done
-	return 1
+		"sasl_apitoken_openid_configuration: https://as.example.com/.well-known/openid-configuration" &&
+		cyrus_imapd "$CYR" imap IMAP_PORT "OAUTHBEARER XOAUTH2" &&
+		cyrus_imapd "$CYR" imapx IMAPX_PORT XOAUTH2 &&
+		cyrus_imapd "$CYR" imapj IMAPJ_PORT "OAUTHBEARER XOAUTH2" \
+			"sasl_apitoken_config: $E2E_CONF4K"
 }
 
 # curl_imap VAR MECH PORT [curl options] — LIST via curl with the token
@@ -128,9 +60,9 @@ py_imap() { # VAR MECH [PORT]
 		"$T/secrets/$1"
 }
 
-rc_is() { [ "$E2E_RC" -eq "$1" ]; }
-out_has() { printf '%s\n' "$E2E_OUT" | grep -q -F -e "$1"; }
+# shellcheck disable=SC2317 # called through check
 refused_without_challenge() { out_has "RESULT refused" && ! out_has CHALLENGE; }
+# shellcheck disable=SC2317 # called through check
 decisions_complete() {
 	! grep "apitoken: .*decision=" "$IT_SYSLOG" |
 		grep -v -q 'fingerprint=.*reason="'
@@ -139,6 +71,7 @@ decisions_complete() {
 # ------------------------------------------------------------------ cases
 it_test_syslog
 e2e_plugin_dir
+# shellcheck disable=SC2119 # oidc_start's default options
 e2e_oidc_start
 e2e_store cyrus:mail
 
@@ -152,7 +85,7 @@ else
 	sed 's/^/#   /' "$T/viewer.out"
 fi
 
-if cyrus_start; then
+if imap_setup && cyrus_start "$CYR" "$E2E_PLUGDIR"; then
 	pass "Cyrus IMAP master started on 127.0.0.1:$IMAP_PORT and :$IMAPX_PORT"
 else
 	fail "Cyrus IMAP master started"
@@ -161,6 +94,7 @@ fi
 
 curl -sS --max-time 20 "imap://127.0.0.1:$IMAP_PORT/" -X CAPABILITY \
 	>"$T/cap.out" 2>&1
+# shellcheck disable=SC2016 # expanded by eval when check runs
 check "CAPABILITY lists AUTH=OAUTHBEARER and AUTH=XOAUTH2" \
 	eval 'grep -q AUTH=OAUTHBEARER "$T/cap.out" && grep -q AUTH=XOAUTH2 "$T/cap.out"'
 
@@ -236,12 +170,7 @@ curl_imap tok_jwt4k OAUTHBEARER "$IMAPJ_PORT" --sasl-ir
 check "curl OAUTHBEARER with SASL-IR, 4 KB JWT: logged in" rc_is 0
 
 if [ -n "$E2E_OIDC" ]; then
-	e2e_oidc_token tok_jwt cli-rs256 "imap smtp" "$IT_USER"
-	e2e_oidc_token tok_jwt_other cli-rs256 "imap smtp" "$IT_OTHER"
-	e2e_oidc_token tok_jwt_noscope cli-es256 "smtp" "$IT_USER"
-	e2e_oidc_token tok_opq cli-opaque "imap smtp" "$IT_USER"
-	e2e_oidc_token tok_opq_rev cli-opaque "imap smtp" "$IT_USER"
-	e2e_oidc_token tok_opq_down cli-opaque "imap smtp" "$IT_USER"
+	e2e_oidc_tokens smtp
 
 	it_log_mark
 	curl_imap tok_jwt OAUTHBEARER "$IMAP_PORT" --sasl-ir
@@ -329,6 +258,7 @@ EOF2
 	chmod 0600 /etc/apitoken/apitoken.conf
 	check "apitoken oauth login imap --device (approved at oidc-provider)" \
 		oidc_device_login /etc/apitoken/apitoken.conf imap "$IT_USER"
+	# shellcheck disable=SC2317 # called through check
 	imtest_acct() { # MECH: LOGOUT after authenticating with apitoken:imap
 		echo ". LOGOUT" | SASL_PATH=$E2E_PLUGDIR timeout 60 "${IT_HOST[@]}" /usr/lib/cyrus/bin/imtest -p "$IMAP_PORT" \
 			-m "$1" -a "$IT_USER" -u "$IT_USER" -w apitoken:imap 127.0.0.1 \
@@ -351,9 +281,11 @@ EOF2
 		chmod 0600 "$st.new" && mv "$st.new" "$st"
 	check "imtest with a cached token the server refuses: not authenticated" \
 		eval '! imtest_acct OAUTHBEARER'
+	# shellcheck disable=SC2016 # expanded by eval when check runs
 	check "  the refusal marked the token: expired in the state" \
 		eval '[ "$(/usr/bin/jq ".expires_at <= now" "$st")" = true ]'
 	check "imtest again: refreshed, authenticated" imtest_acct XOAUTH2
+	# shellcheck disable=SC2016 # expanded by eval when check runs
 	check "  a new generation ($gen -> $(/usr/bin/jq .generation "$st"))" \
 		eval '[ "$(/usr/bin/jq .generation "$st")" -gt "$gen" ]'
 	it_secret tok_acct2 "$(/usr/bin/jq -r .access_token "$st")"
@@ -382,9 +314,9 @@ else
 	skip "JWT and introspection cases" "oidc test server unavailable"
 fi
 
-check "cyrmaster still running" kill -0 "$MASTER_PID"
+check "cyrmaster still running" kill -0 "$CYRUS_PID"
 check "no token (or slice of one) in syslog or client output" \
-	it_no_token_in "$IT_SYSLOG" "$T/client-all.log" "$T/cyrmaster.log"
+	it_no_token_in "$IT_SYSLOG" "$T/client-all.log" "$CYRUS_LOG"
 check "every apitoken decision line has fingerprint= and reason=" \
 	decisions_complete
 

@@ -28,7 +28,9 @@ EXTRA_tests_sasl_test_sasl_DEPENDENCIES = sasl_plugin/libapitoken.la
 TESTS += tests/sasl/exports.sh
 EXTRA_DIST += tests/sasl/exports.sh
 
-# End to end (root, unshare; else they print "1..0 # SKIP ...").
+# End to end (root, unshare; else they print "1..0 # SKIP ..."): a real
+# Cyrus IMAP (tests/lib/cyrus.sh) and real Postfix instances
+# (tests/lib/postfix.sh); e2e_common.sh is what they share.
 TESTS += tests/sasl/e2e_imap.sh
 EXTRA_DIST += tests/sasl/e2e_imap.sh tests/sasl/e2e_common.sh \
 	tests/sasl/e2e_client.py

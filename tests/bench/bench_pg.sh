@@ -40,32 +40,21 @@ top_builddir=$(cd "$top_builddir" && pwd)
 top_srcdir=$(cd "$top_srcdir" && pwd)
 APITOKEN=$top_builddir/tools/apitoken
 REUSE=$top_builddir/tests/bench/bench_pg_reuse
+# shellcheck source=tests/lib/pg.sh
 . "$top_srcdir/tests/lib/pg.sh"
-pg_available || { echo "bench_pg: needs root, the postgres user and postgresql-15" >&2; exit 2; }
 [ -x "$REUSE" ] || { echo "bench_pg: build $REUSE first (make bench)" >&2; exit 2; }
-
-T=$(mktemp -d "${TMPDIR:-/tmp}/bench-pg.XXXXXX")
-cleanup() {
-	pg_teardown
-	rm -rf "$T"
-}
-trap cleanup EXIT
-trap 'exit 130' INT TERM
-umask 022
-
-pg_setup "$T/pg" "$APITOKEN" >/dev/null
-C=$PG_DIR/certs
+cannot() { echo "bench_pg: $*" >&2; exit 2; }
+PG_SUITE_SKIP=cannot
+pg_suite_setup bench-pg "$APITOKEN" >/dev/null
 SQ=$T/sqlite.conf
 SOCK=$T/sock.conf
 TCP=$T/tcp.conf
 ADMIN=$T/admin.conf
 printf '[store]\npath = %s/tokens.db\n' "$T" >"$SQ"
-printf '[store]\nbackend = postgresql\nconninfo = host=%s port=%s dbname=apitoken user=apitoken_verifier\n' \
-	"$PG_SOCK" "$PG_PORT" >"$SOCK"
-printf '[store]\nbackend = postgresql\nconninfo = host=127.0.0.1 port=%s dbname=apitoken user=apitoken_verifier sslmode=verify-full sslrootcert=%s sslcert=%s/host-a.crt sslkey=%s/host-a.key\n' \
-	"$PG_PORT" "$PG_CA" "$C" "$C" >"$TCP"
-printf '[store]\nbackend = postgresql\nconninfo = host=%s port=%s dbname=apitoken user=apitoken_verifier\nadmin_conninfo = host=%s port=%s dbname=apitoken user=apitoken_admin\n' \
-	"$PG_SOCK" "$PG_PORT" "$PG_SOCK" "$PG_PORT" >"$ADMIN"
+printf '[store]\nbackend = postgresql\nconninfo = %s\n' "$(pg_conninfo_sock apitoken_verifier)" >"$SOCK"
+printf '[store]\nbackend = postgresql\nconninfo = %s\n' "$(pg_conninfo_tcp host-a apitoken_verifier)" >"$TCP"
+printf '[store]\nbackend = postgresql\nconninfo = %s\nadmin_conninfo = %s\n' \
+	"$(pg_conninfo_sock apitoken_verifier)" "$(pg_conninfo_sock apitoken_admin)" >"$ADMIN"
 chmod 0600 "$SQ" "$SOCK" "$TCP" "$ADMIN"
 (umask 077 && "$APITOKEN" --config "$SQ" issue --user bench --scope ssh >"$T/tok.sqlite")
 (umask 077 && "$APITOKEN" --config "$ADMIN" issue --user bench --scope ssh >"$T/tok.pg")

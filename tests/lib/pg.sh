@@ -1,5 +1,5 @@
 # SPDX-License-Identifier: BSD-3-Clause
-# shellcheck shell=bash disable=SC2034 # PG_* are for the scripts that source this
+# shellcheck shell=bash disable=SC2034 # PG_*, T, rc, out, err, ms are for the scripts that source this
 # tests/lib/pg.sh - a real PostgreSQL 15 for the tests, in a temp dir.
 # Sourced by bash test scripts (tests/pg/*.sh and any suite that needs the
 # PostgreSQL store).  Needs root (initdb and pg_ctl run as the postgres
@@ -14,6 +14,15 @@
 #   pg_standby                 a streaming standby of the primary (port
 #                              PG_PORT2, data in DIR/standby)
 #   pg_teardown                stop every server started here (EXIT trap)
+#
+# For a suite that starts its own server (tests/pg/*.sh, bench_pg.sh):
+#
+#   pg_suite_require           skip the suite unless it can run here
+#   pg_suite_setup NAME TOOL   the whole start of such a suite: the
+#                              checks, a temp dir T, the exit trap, pg_setup
+#   pg_conninfo_sock ROLE, pg_conninfo_tcp CERT ROLE [CA]   conninfos
+#   pg_run / pg_expect / pg_t  one run of TOOL and the check of its outcome
+#                              (pg_run_cmd: of any command)
 #
 # Servers listen on a Unix socket in DIR/sock and TCP 127.0.0.1 only, with
 # TLS from a test CA; clients authenticate by peer (Unix socket, root
@@ -241,4 +250,112 @@ pg_standby() {
 # pg_promote: promotes the standby and waits until it takes writes.
 pg_promote() {
 	pg_as "$PG_BIN/pg_ctl" -D "$PG_DIR/standby" -w -t 30 promote >/dev/null 2>&1
+}
+
+# ------------------------------------------------------------------ suites
+# What the suites that start their own PostgreSQL share (tests/pg/*.sh,
+# tests/bench/bench_pg.sh).  The TAP suites source tests/lib/tap.sh first.
+
+# pg_conninfo_sock ROLE: a conninfo for ROLE on the primary's Unix socket
+# (peer authentication).
+pg_conninfo_sock() {
+	printf 'host=%s port=%s dbname=%s user=%s' "$PG_SOCK" "$PG_PORT" "$PG_DB" "$1"
+}
+
+# pg_conninfo_tcp CERT ROLE [CA]: a conninfo for ROLE over TCP, TLS
+# verify-full against CA (default PG_CA) with the client certificate CERT
+# (PG_DIR/certs/CERT.crt and .key).
+pg_conninfo_tcp() {
+	local c=$PG_DIR/certs
+	printf 'host=127.0.0.1 port=%s dbname=%s user=%s sslmode=verify-full sslrootcert=%s sslcert=%s/%s.crt sslkey=%s/%s.key' \
+		"$PG_PORT" "$PG_DB" "$2" "${3:-$PG_CA}" "$c" "$1" "$c" "$1"
+}
+
+# pg_mask_secrets: a filter; the secret part of an apt_ token masked
+# (TAP_FILTER after pg_suite_setup: fail's details never show one).
+pg_mask_secrets() {
+	sed -e 's/\(apt_[A-Za-z0-9]\{12\}_\)[A-Za-z0-9]*/\1<secret>/g'
+}
+
+# pg_suite_require: returns only when the suite can run here: built with
+# libpq ($top_builddir/ac_config.h says so) and pg_available.  Else the
+# suite ends through the function PG_SUITE_SKIP names, given the reason
+# (default tap.sh's skip_all: "1..0 # SKIP REASON", exit 0); should that
+# function return, the suite exits 0.
+pg_suite_require() {
+	local skip=${PG_SUITE_SKIP:-skip_all}
+	if ! grep -q '^#define HAVE_LIBPQ 1' "${top_builddir:?}/ac_config.h" 2>/dev/null; then
+		"$skip" "built without libpq"
+		exit 0
+	fi
+	if ! pg_available; then
+		"$skip" "needs root, the postgres user and postgresql-15"
+		exit 0
+	fi
+}
+
+# pg_suite_setup NAME TOOL: pg_suite_require; T, a new directory
+# $TMPDIR/NAME.XXXXXX that the exit trap removes after pg_teardown (INT
+# and TERM exit 130, so it runs then too); umask 022; PG_TOOL=TOOL (the
+# apitoken binary, for pg_run); TAP_FILTER=pg_mask_secrets; then
+# pg_setup "$T/pg" TOOL.  Returns 1 when mktemp fails, else pg_setup's
+# status: the suite says how that is reported.
+pg_suite_setup() {
+	pg_suite_require
+	T=$(mktemp -d "${TMPDIR:-/tmp}/$1.XXXXXX") || return 1
+	trap pg_suite_cleanup EXIT
+	trap 'exit 130' INT TERM
+	umask 022
+	PG_TOOL=$2
+	TAP_FILTER=pg_mask_secrets
+	pg_setup "$T/pg" "$PG_TOOL"
+}
+
+# shellcheck disable=SC2317 # called by the EXIT trap
+pg_suite_cleanup() {
+	pg_teardown
+	rm -rf "$T"
+}
+
+# pg_run_cmd STDIN CMD...: CMD with STDIN (a string, no newline added)
+# on its standard input; sets rc, out, err (also in $T/out and $T/err)
+# and ms, the wall time in milliseconds.
+pg_run_cmd() {
+	local input=$1 t0
+	shift
+	t0=$(date +%s%N)
+	printf '%s' "$input" | "$@" >"$T/out" 2>"$T/err"
+	rc=$?
+	ms=$((($(date +%s%N) - t0) / 1000000))
+	out=$(cat "$T/out")
+	err=$(cat "$T/err")
+}
+
+# pg_run STDIN ARGS...: pg_run_cmd with PG_TOOL ARGS.
+pg_run() {
+	local input=$1
+	shift
+	pg_run_cmd "$input" "$PG_TOOL" "$@"
+}
+
+# pg_expect DESC RC REGEX: one test: the last run (pg_run, or rc, out and
+# err set by hand) exited RC and its stdout or stderr matches the
+# extended REGEX (empty: no text check).
+pg_expect() {
+	local d=$1 want=$2 re=$3
+	if [ "$rc" != "$want" ]; then
+		fail "$d" "exit status $rc, want $want" "stdout: $out" "stderr: $err"
+	elif [ -n "$re" ] && ! printf '%s\n%s\n' "$out" "$err" | grep -Eq -- "$re"; then
+		fail "$d" "output does not match /$re/" "stdout: $out" "stderr: $err"
+	else
+		pass "$d"
+	fi
+}
+
+# pg_t DESC STDIN RC REGEX ARGS...: a table row, pg_run then pg_expect.
+pg_t() {
+	local d=$1 in=$2 want=$3 re=$4
+	shift 4
+	pg_run "$in" "$@"
+	pg_expect "$d" "$want" "$re"
 }

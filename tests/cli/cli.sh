@@ -36,6 +36,17 @@ print(s + o)
 ' "$1"
 }
 
+# token_as_id COMMAND: COMMAND given bob's token where an id belongs is
+# refused, does not echo the secret, and leaves the token valid.
+token_as_id() {
+	t "$1 given a token instead of an id: 64, tokens never on the command line" \
+		"" 64 'never.*command line' --config "$CONF" "$1" "$BOB"
+	check "$1 given a token does not echo its secret" \
+		test "$(grep -cF -- "${BOB:17:20}" "$T/err")" = 0
+	t "bob's token still works after the refused $1" "$BOB" 0 '' \
+		--config "$CONF" verify
+}
+
 # --- global options -----------------------------------------------------------
 
 t "--version prints the version" "" 0 '^apitoken [0-9]+\.[0-9]+' --version
@@ -380,12 +391,7 @@ t "revoke a malformed id" "" 64 'not a token id' --config "$CONF" \
 	revoke 'abc'
 t "revoke with two ids" "" 64 '' --config "$CONF" revoke "$BOB_ID" \
 	"$ALICE_ID"
-t "revoke given a token instead of an id: 64, tokens never on the command line" \
-	"" 64 'never.*command line' --config "$CONF" revoke "$BOB"
-check "revoke given a token does not echo its secret" \
-	test "$(grep -cF -- "${BOB:17:20}" "$T/err")" = 0
-t "bob's token still works after the refused revoke" "$BOB" 0 '' \
-	--config "$CONF" verify
+token_as_id revoke
 
 # --- rotate ---------------------------------------------------------------
 
@@ -436,12 +442,7 @@ t "rotate an unknown id" "" 1 'no token' --config "$CONF" rotate \
 t "rotate without an id" "" 64 '' --config "$CONF" rotate
 t "rotate --expires bad" "" 64 'expires' --config "$CONF" rotate \
 	"$BOB_ID" --expires soon
-t "rotate given a token instead of an id: 64, tokens never on the command line" \
-	"" 64 'never.*command line' --config "$CONF" rotate "$BOB"
-check "rotate given a token does not echo its secret" \
-	test "$(grep -cF -- "${BOB:17:20}" "$T/err")" = 0
-t "bob's token still works after the refused rotate" "$BOB" 0 '' \
-	--config "$CONF" verify
+token_as_id rotate
 
 # --- secrets at rest ------------------------------------------------------
 

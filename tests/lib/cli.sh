@@ -1,5 +1,5 @@
-# shellcheck shell=bash
 # SPDX-License-Identifier: BSD-3-Clause
+# shellcheck shell=bash
 # tests/lib/cli.sh - what the suites of the apitoken command share
 # (tests/cli/cli.sh, lifecycle.sh, options.sh): their set-up, one run of
 # the command and the check of its outcome (bash).  Source

@@ -1,5 +1,5 @@
-# shellcheck shell=sh
 # SPDX-License-Identifier: BSD-3-Clause
+# shellcheck shell=sh
 # tests/lib/exports.sh - what a loadable module exports and imports, for
 # tests/pam/exports.sh and tests/sasl/exports.sh (POSIX sh).  Source
 # tests/lib/tap.sh first, then this, then:

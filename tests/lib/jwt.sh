@@ -1,5 +1,5 @@
-# shellcheck shell=bash disable=SC2034 # APITOKEN ... AUD, now, rc are for the suites
 # SPDX-License-Identifier: BSD-3-Clause
+# shellcheck shell=bash disable=SC2034 # APITOKEN ... AUD, now, rc are for the suites
 # tests/lib/jwt.sh - what the JWT suites of the command share
 # (tests/jwt/cross.sh, keys.sh): the set-up, `apitoken verify --json` and
 # a field of its answer (bash).  Tokens are minted by python3-jwcrypto

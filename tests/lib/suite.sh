@@ -1,5 +1,5 @@
-# shellcheck shell=sh
 # SPDX-License-Identifier: BSD-3-Clause
+# shellcheck shell=sh
 # tests/lib/suite.sh - the set-up every shell suite would otherwise write
 # again (POSIX sh).  Source tests/lib/tap.sh first, then this, then:
 #

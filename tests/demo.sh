@@ -7,9 +7,15 @@ set -euo pipefail
 top=$(cd "$(dirname "$0")/.." && pwd)
 apitoken="$top/tools/apitoken"
 module="$top/.libs/pam_apitoken.so"
-wrapper=$(ls /usr/lib/*/libpam_wrapper.so /usr/lib64/libpam_wrapper.so 2>/dev/null | head -1 || true)
+wrapper=
+for f in /usr/lib/*/libpam_wrapper.so /usr/lib64/libpam_wrapper.so; do
+	if [ -e "$f" ]; then wrapper=$f; break; fi
+done
 for f in "$apitoken" "$module" "$wrapper" "$(command -v pamtester || true)"; do
-	[ -n "$f" ] && [ -e "$f" ] || { echo "demo: missing $f: run scripts/demo" >&2; exit 1; }
+	if [ -z "$f" ] || [ ! -e "$f" ]; then
+		echo "demo: missing $f: run scripts/demo" >&2
+		exit 1
+	fi
 done
 
 T=$(mktemp -d "${TMPDIR:-/tmp}/apitoken-demo.XXXXXX")

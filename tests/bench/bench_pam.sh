@@ -204,9 +204,11 @@ EOF
 	echo "bench_pam: $RUNS fresh pamtester logins per service" \
 		"(authenticate + acct_mgmt), interleaved;" \
 		"load average $(cut -d' ' -f1-3 /proc/loadavg) on $(nproc) CPUs"
-	RUNS=$RUNS CALLGRIND=$CALLGRIND unshare --mount --propagation private \
-		"$BASH" "$0" -n "$RUNS" $([ "$CALLGRIND" = 1 ] || echo --no-callgrind) \
-		--inner "$T"
+	# The inner part gets RUNS and CALLGRIND as options.
+	local inner_opts=(-n "$RUNS")
+	[ "$CALLGRIND" = 1 ] || inner_opts+=(--no-callgrind)
+	unshare --mount --propagation private \
+		"$BASH" "$0" "${inner_opts[@]}" --inner "$T"
 
 	local svc label m mean min ir p_m a_m p_min a_min
 	echo

@@ -9,130 +9,18 @@
 # service-user cases (skipped otherwise).
 set -u
 
-: "${top_builddir:=.}" "${top_srcdir:=.}"
-APITOKEN="$top_builddir/tools/apitoken"
-
-n=0
-failed=0
-pass() { n=$((n + 1)); echo "ok $n - $1"; }
-fail() {
-	n=$((n + 1))
-	echo "not ok $n - $1"
-	failed=$((failed + 1))
-	shift
-	local line
-	for line in "$@"; do
-		printf '%s\n' "$line" | sed 's/^/#   /'
-	done
-}
-skip() { n=$((n + 1)); echo "ok $n # SKIP $1"; }
-# check DESC COMMAND...: one test from a command's status.
-check() {
-	local d=$1
-	shift
-	if "$@"; then pass "$d"; else fail "$d" "failed: $*"; fi
-}
-finish() {
-	echo "1..$n"
-	[ "$failed" -eq 0 ]
-	exit $?
-}
-
-if [ ! -x "$APITOKEN" ]; then
-	fail "$APITOKEN is built"
-	finish
-fi
-
-T=$(mktemp -d "${TMPDIR:-/tmp}/apitoken-cli.XXXXXX") || {
-	fail "mktemp -d"
-	finish
-}
-cleanup() { rm -rf "$T"; }
-trap cleanup EXIT
-trap 'exit 130' INT TERM
-umask 022
-
-STORE="$T/store"
-DB="$STORE/tokens.db"
-CONF="$T/apitoken.conf"
-printf '# test configuration\n[store]\npath = %s\n' "$DB" >"$CONF"
-chmod 0600 "$CONF"
+: "${top_srcdir:=$(cd "$(dirname "$0")/../.." && pwd)}"
+: "${top_builddir:=.}"
+# shellcheck source=tests/lib/tap.sh
+. "$top_srcdir/tests/lib/tap.sh"
+# shellcheck source=tests/lib/cli.sh
+. "$top_srcdir/tests/lib/cli.sh"
+cli_setup apitoken-cli
 
 # --- helpers ----------------------------------------------------------------
 
-# run STDIN ARGS...: runs apitoken with STDIN (a string, given without a
-# newline) and sets rc, out, err.
-run() {
-	local input=$1
-	shift
-	printf '%s' "$input" | "$APITOKEN" "$@" >"$T/out" 2>"$T/err"
-	rc=$?
-	out=$(cat "$T/out")
-	err=$(cat "$T/err")
-}
-# runf FILE ARGS...: same, stdin from a file.
-runf() {
-	local f=$1
-	shift
-	"$APITOKEN" "$@" <"$f" >"$T/out" 2>"$T/err"
-	rc=$?
-	out=$(cat "$T/out")
-	err=$(cat "$T/err")
-}
-# expect DESC RC REGEX: checks the last run's exit status and that stdout
-# or stderr matches the extended regex (empty: no text check).
-expect() {
-	local d=$1 want=$2 re=$3
-	if [ "$rc" != "$want" ]; then
-		fail "$d" "exit status $rc, want $want" "stdout: $out" \
-			"stderr: $err"
-	elif [ -n "$re" ] && ! printf '%s\n%s\n' "$out" "$err" |
-		grep -Eq -- "$re"; then
-		fail "$d" "output does not match /$re/" "stdout: $out" \
-			"stderr: $err"
-	else
-		pass "$d"
-	fi
-}
-# t DESC STDIN RC REGEX ARGS...: one table row: run, then expect.
-t() {
-	local d=$1 in=$2 want=$3 re=$4
-	shift 4
-	run "$in" "$@"
-	expect "$d" "$want" "$re"
-}
-
-# jget JSON FILTER: a jq filter's raw output.
-if command -v jq >/dev/null 2>&1; then
-	jget() { printf '%s' "$1" | jq -r "$2" 2>/dev/null; }
-else
-	jget() { return 1; }
-fi
-have_json() { [ "$(jget '{"a":1}' .a)" = 1 ]; }
-
 # mode FILE: the octal permission bits.
 mode() { stat -c %a "$1"; }
-# json_is DESC JSON FILTER WANT
-json_is() {
-	local got
-	got=$(jget "$2" "$3")
-	if [ "$got" = "$4" ]; then
-		pass "$1"
-	else
-		fail "$1" "$3 = '$got', want '$4'" "json: $2"
-	fi
-}
-
-TOKEN_RE='^apt_[0-9A-Za-z]{12}_[0-9A-Za-z]{49}$'
-# issue_ok ARGS...: issues a token; sets tok and id (empty on failure).
-issue_ok() {
-	run "" --config "$CONF" issue "$@"
-	tok=$out
-	id=""
-	if [ "$rc" = 0 ] && [[ $tok =~ $TOKEN_RE ]]; then
-		id=${tok:4:12}
-	fi
-}
 # forge PREFIX: PREFIX (55 characters) with a valid checksum appended.
 forge() {
 	python3 -c '
@@ -148,16 +36,23 @@ print(s + o)
 ' "$1"
 }
 
+# token_as_id COMMAND: COMMAND given bob's token where an id belongs is
+# refused, does not echo the secret, and leaves the token valid.
+token_as_id() {
+	t "$1 given a token instead of an id: 64, tokens never on the command line" \
+		"" 64 'never.*command line' --config "$CONF" "$1" "$BOB"
+	check "$1 given a token does not echo its secret" \
+		test "$(grep -cF -- "${BOB:17:20}" "$T/err")" = 0
+	t "bob's token still works after the refused $1" "$BOB" 0 '' \
+		--config "$CONF" verify
+}
+
 # --- global options -----------------------------------------------------------
 
 t "--version prints the version" "" 0 '^apitoken [0-9]+\.[0-9]+' --version
 t "--help prints the usage" "" 0 'issue --user' --help
 for c in issue list revoke rotate verify check-config; do
-	if printf '%s\n' "$out" | grep -q -- "$c"; then
-		pass "--help names $c"
-	else
-		fail "--help names $c" "stdout: $out"
-	fi
+	check "--help names $c" grep -q -- "$c" "$T/out"
 done
 t "no command is a usage error" "" 64 'usage' --config "$CONF"
 t "an unknown command is a usage error" "" 64 'unknown command' \
@@ -172,8 +67,7 @@ ALICE=$tok ALICE_ID=$id
 if [ -n "$ALICE_ID" ]; then
 	pass "issue prints a token of the documented shape"
 else
-	fail "issue prints a token of the documented shape" "rc=$rc" \
-		"stdout: $out" "stderr: $err"
+	fail "issue prints a token of the documented shape" "rc=$rc"
 fi
 check "the token is 66 characters" [ "${#ALICE}" -eq 66 ]
 check "stdout holds the token and nothing else" \
@@ -190,7 +84,7 @@ for sfx in -wal -shm; do
 		check "the store's $sfx file is 0600" \
 			test "$(mode "$DB$sfx")" = 600
 	else
-		pass "the store's $sfx file is 0600 # SKIP not present"
+		skip "the store's $sfx file is 0600" "not present"
 	fi
 done
 
@@ -199,7 +93,7 @@ if have_json; then
 	BOB=$(jget "$out" .token) BOB_ID=$(jget "$out" .id)
 	expect "issue --json succeeds" 0 ""
 	check "issue --json: token has the documented shape" \
-		eval '[[ $BOB =~ $TOKEN_RE ]]'
+		matches "$BOB" "$TOKEN_RE"
 	check "issue --json: id is the token's id" \
 		test -n "$BOB_ID" -a "${BOB:4:12}" = "$BOB_ID"
 	check "issue --json: prints one line" [ "$(wc -l <"$T/out")" -eq 1 ]
@@ -222,7 +116,7 @@ if have_json; then
 else
 	issue_ok --user bob --scope read
 	BOB=$tok BOB_ID=$id
-	skip "issue --json checks: no jq"
+	skip "issue --json checks" "no jq"
 fi
 
 # Table: issue usage errors.  DESC | STDIN | RC | REGEX | ARGS...
@@ -260,14 +154,15 @@ if [ -w /dev/full ]; then
 	expect "issue to a full stdout fails and names the token to revoke" \
 		2 'was not shown: revoke it'
 	check "issue to a full stdout does not claim the token was shown" \
-		eval '! grep -q "only time" "$T/err"'
+		fails grep -q "only time" "$T/err"
 	"$APITOKEN" --config "$CONF" list >/dev/full 2>"$T/err"
 	rc=$? out="" err=$(cat "$T/err")
 	expect "list to a full stdout fails" 2 'could not write'
 else
-	skip "issue to a full stdout: no /dev/full"
-	skip "issue to a full stdout does not claim the token was shown"
-	skip "list to a full stdout: no /dev/full"
+	skip "issue to a full stdout" "no /dev/full"
+	skip "issue to a full stdout does not claim the token was shown" \
+		"no /dev/full"
+	skip "list to a full stdout" "no /dev/full"
 fi
 
 # [store] max_expires caps --expires.
@@ -308,13 +203,13 @@ if have_json; then
 	json_is "verify --json: source" "$out" .source local
 	json_is "verify --json: token_id" "$out" .token_id "$ALICE_ID"
 	check "verify --json: fingerprint is 16 hex digits" \
-		eval '[[ $(jget "$out" .fingerprint) =~ ^[0-9a-f]{16}$ ]]'
+		matches "$(jget "$out" .fingerprint)" '^[0-9a-f]{16}$'
 	check "verify --json: expires is a number" \
-		eval '[[ $(jget "$out" .expires) =~ ^[0-9]+$ ]]'
+		matches "$(jget "$out" .expires)" '^[0-9]+$'
 	check "verify --json never shows the secret" \
-		eval '[[ $out != *"${ALICE:17}"* ]]'
+		fails grep -qF -- "${ALICE:17}" "$T/out"
 else
-	skip "verify --json checks: no jq"
+	skip "verify --json checks" "no jq"
 fi
 
 # A flipped character: the checksum catches it before any lookup.
@@ -362,6 +257,7 @@ check "verify: the JWT's source is jwt" \
 t "verify: opaque-looking input with no [introspection] is not a token" \
 	"2YotnFZFEjr1zCsicMWpAA" 1 '"why":"not_a_token"' --config "$CONF" \
 	verify --json
+# shellcheck disable=SC2016 # $1 is the inner sh's
 check "verify: input that is not a token has no source and no fingerprint" \
 	sh -c 'grep -q "\"source\":\"none\"" "$1" && grep -q "\"fingerprint\":\"\"" "$1"' - "$T/out"
 t "verify: bytes no token may hold" 'a b;c' 1 '"why":"not_a_token"' \
@@ -394,9 +290,9 @@ if command -v python3 >/dev/null 2>&1; then
 	check "verify: bad_secret does not reveal the owner" \
 		grep -q '"user":""' "$T/out"
 else
-	skip "verify unknown_token: no python3"
-	skip "verify bad_secret: no python3"
-	skip "verify bad_secret owner: no python3"
+	skip "verify unknown_token" "no python3"
+	skip "verify bad_secret" "no python3"
+	skip "verify bad_secret owner" "no python3"
 fi
 
 # --- list -----------------------------------------------------------------
@@ -440,7 +336,7 @@ if have_json; then
 	check "list --json: dave expired" test "$(sel "$DAVE_ID" .status)" = expired
 	check "list --json: erin revoked" test "$(sel "$ERIN_ID" .status)" = revoked
 	check "list --json: erin's revoked time is set" \
-		eval '[[ $(sel "$ERIN_ID" .revoked) =~ ^[0-9]+$ ]]'
+		matches "$(sel "$ERIN_ID" .revoked)" '^[0-9]+$'
 	check "list --json: alice's name" \
 		test "$(sel "$ALICE_ID" .name)" = "ci deploy"
 	check "list --json: alice's scopes" \
@@ -456,7 +352,7 @@ if have_json; then
 	check "list --user bob --json lists only bob" \
 		test "$(jget "$out" '[.[] | .user] | unique | join(",")')" = bob
 else
-	skip "list --json checks: no jq"
+	skip "list --json checks" "no jq"
 fi
 
 # list --expiring: active tokens that expire within the duration.
@@ -469,11 +365,11 @@ expect "list --expiring 7d succeeds" 0 '^ID +USER +STATUS'
 check "list --expiring 7d shows the token expiring in 3 days" \
 	grep -q "^$FRANK_ID " "$T/out"
 check "list --expiring 7d hides the one expiring in 30 days" \
-	sh -c "! grep -q '^$FRANK_LATER_ID ' '$T/out'"
+	fails grep -q "^$FRANK_LATER_ID " "$T/out"
 check "list --expiring 7d hides tokens that never expire" \
-	sh -c "! grep -q '^$ALICE_ID ' '$T/out'"
+	fails grep -q "^$ALICE_ID " "$T/out"
 check "list --expiring 7d hides expired and revoked tokens" \
-	sh -c "! grep -q -e '^$DAVE_ID ' -e '^$ERIN_ID ' '$T/out'"
+	fails grep -q -e "^$DAVE_ID " -e "^$ERIN_ID " "$T/out"
 run "" --config "$CONF" list --expiring 31d --user frank
 check "list --expiring 31d --user frank shows both of frank's tokens" \
 	test "$(grep -c '^[0-9A-Za-z]\{12\}  frank ' "$T/out")" = 2
@@ -495,12 +391,7 @@ t "revoke a malformed id" "" 64 'not a token id' --config "$CONF" \
 	revoke 'abc'
 t "revoke with two ids" "" 64 '' --config "$CONF" revoke "$BOB_ID" \
 	"$ALICE_ID"
-t "revoke given a token instead of an id: 64, tokens never on the command line" \
-	"" 64 'never.*command line' --config "$CONF" revoke "$BOB"
-check "revoke given a token does not echo its secret" \
-	test "$(grep -cF -- "${BOB:17:20}" "$T/err")" = 0
-t "bob's token still works after the refused revoke" "$BOB" 0 '' \
-	--config "$CONF" verify
+token_as_id revoke
 
 # --- rotate ---------------------------------------------------------------
 
@@ -513,7 +404,7 @@ if have_json; then
 	R=$out
 	NEW=$(jget "$R" .token) NEW_ID=$(jget "$R" .id)
 	check "rotate: the new token has the documented shape" \
-		eval '[[ $NEW =~ $TOKEN_RE ]]'
+		matches "$NEW" "$TOKEN_RE"
 	check "rotate: a new id" test -n "$NEW_ID" -a "$NEW_ID" != "$CAROL_ID"
 	check "rotate: a new secret" \
 		test "${NEW:17}" != "${CAROL:17}"
@@ -540,23 +431,18 @@ if have_json; then
 	t "rotate without --json prints only the token" "" 0 "$TOKEN_RE" \
 		--config "$CONF" rotate "$(jget "$out" .id)"
 	check "rotate (text): stdout is the token alone" \
-		eval '[[ $out =~ $TOKEN_RE ]]'
+		matches "$out" "$TOKEN_RE"
 	check "rotate (text): stderr says the old one is revoked" \
 		grep -q 'revoked' "$T/err"
 else
-	skip "rotate checks: no jq"
+	skip "rotate checks" "no jq"
 fi
 t "rotate an unknown id" "" 1 'no token' --config "$CONF" rotate \
 	AAAAAAAAAAAA
 t "rotate without an id" "" 64 '' --config "$CONF" rotate
 t "rotate --expires bad" "" 64 'expires' --config "$CONF" rotate \
 	"$BOB_ID" --expires soon
-t "rotate given a token instead of an id: 64, tokens never on the command line" \
-	"" 64 'never.*command line' --config "$CONF" rotate "$BOB"
-check "rotate given a token does not echo its secret" \
-	test "$(grep -cF -- "${BOB:17:20}" "$T/err")" = 0
-t "bob's token still works after the refused rotate" "$BOB" 0 '' \
-	--config "$CONF" verify
+token_as_id rotate
 
 # --- secrets at rest ------------------------------------------------------
 
@@ -654,7 +540,7 @@ if [ -e "$DB-wal" ]; then
 		--config "$CONF" verify
 	chmod 0600 "$DB-wal"
 else
-	skip "group-writable -wal: no -wal file"
+	skip "group-writable -wal" "no -wal file"
 fi
 t "check-config after restoring the modes" "" 0 ': ok' --config "$CONF" \
 	check-config
@@ -668,8 +554,8 @@ printf 'secret\n' >"$T/client.secret"
 chmod 0600 "$T/client.secret"
 INTRO="[cache]\ndir = $T/icache\n[introspection]\nendpoint = http://127.0.0.1:$CLOSED/introspect\nclient_id = rs\nclient_secret_file = $T/client.secret\nallow_http_loopback = yes\ntimeout = 1\n"
 mkdir -m 0700 "$T/icache"
-{ printf "$S$INTRO"; printf 'opaque_prefix = op- ory_at_\n'; } >"$T/shape.conf"
-{ printf "$S$INTRO"; } >"$T/noshape.conf"
+{ printf %b "$S$INTRO"; printf 'opaque_prefix = op- ory_at_\n'; } >"$T/shape.conf"
+{ printf %b "$S$INTRO"; } >"$T/noshape.conf"
 chmod 0600 "$T/shape.conf" "$T/noshape.conf"
 for pw in 'Correct-Horse-8' 'hunter2' 'correct horse battery staple' \
 	'correcthorsebatterystaplexyzzy' 'Q29ycmVjdC1Ib3JzZS04IGJhc2U2NA==' \
@@ -713,10 +599,10 @@ badconf "an unknown opaque charset" "opaque_charset" \
 
 GROUP=nogroup
 if [ "$(id -u)" != 0 ]; then
-	for i in 1 2 3 4 5 6 7; do skip "service user: not root"; done
+	for _ in 1 2 3 4 5 6 7; do skip "service user" "not root"; done
 elif ! command -v setpriv >/dev/null 2>&1 ||
 	! GID=$(getent group "$GROUP" | cut -d: -f3) || [ -z "$GID" ]; then
-	for i in 1 2 3 4 5 6 7; do skip "service user: no setpriv or $GROUP"; done
+	for _ in 1 2 3 4 5 6 7; do skip "service user" "no setpriv or $GROUP"; done
 else
 	SVC="$T/svc"
 	SCONF="$T/svc.conf"
@@ -745,8 +631,8 @@ else
 	check "service user: -wal and -shm follow the db (0640, group $GROUP)" \
 		test "$ok_side" = 1
 	if ! as_svc test -r "$SCONF" -a -x "$APITOKEN"; then
-		for i in 1 2 3 4 5; do
-			skip "service user: cannot reach $T or $APITOKEN"
+		for _ in 1 2 3 4 5; do
+			skip "service user" "cannot reach $T or $APITOKEN"
 		done
 	else
 		printf '%s' "$SA" | as_svc "$APITOKEN" --config "$SCONF" \

@@ -9,33 +9,14 @@
 # are skipped without it).
 set -u
 
+: "${top_srcdir:=$(cd "$(dirname "$0")/../.." && pwd)}"
 : "${top_builddir:=.}"
-APITOKEN="$top_builddir/tools/apitoken"
+# shellcheck source=tests/lib/tap.sh
+. "$top_srcdir/tests/lib/tap.sh"
+# shellcheck source=tests/lib/cli.sh
+. "$top_srcdir/tests/lib/cli.sh"
+cli_setup apitoken-lc
 
-n=0
-failed=0
-pass() { n=$((n + 1)); echo "ok $n - $1"; }
-fail() {
-	n=$((n + 1))
-	echo "not ok $n - $1"
-	failed=$((failed + 1))
-	shift
-	local line
-	for line in "$@"; do
-		printf '%s\n' "$line" | sed 's/^/#   /'
-	done
-}
-skip() { n=$((n + 1)); echo "ok $n # SKIP $1"; }
-# check DESC COMMAND...: one test from a command's status.
-check() {
-	local d=$1
-	shift
-	if "$@"; then
-		pass "$d"
-	else
-		fail "$d" "failed: $*" "stdout: ${out:-}" "stderr: ${err:-}"
-	fi
-}
 # has TEXT REGEX: TEXT matches the extended REGEX.
 # shellcheck disable=SC2317 # called through check
 has() { printf '%s\n' "$1" | grep -Eq -- "$2"; }
@@ -43,85 +24,8 @@ has() { printf '%s\n' "$1" | grep -Eq -- "$2"; }
 # line after it, matches REGEX.
 # shellcheck disable=SC2317 # called through check
 below() { grep -A1 "^$1 " "$T/out" | grep -Eq -- "$2"; }
-finish() {
-	echo "1..$n"
-	[ "$failed" -eq 0 ]
-	exit $?
-}
-[ -x "$APITOKEN" ] || {
-	fail "$APITOKEN is built"
-	finish
-}
-T=$(mktemp -d "${TMPDIR:-/tmp}/apitoken-lc.XXXXXX") || {
-	fail "mktemp -d"
-	finish
-}
-trap 'rm -rf "$T"' EXIT
-trap 'exit 130' INT TERM
-umask 022
-
-DB="$T/store/tokens.db"
-CONF="$T/apitoken.conf"
-printf '[store]\npath = %s\n' "$DB" >"$CONF"
-chmod 0600 "$CONF"
-
-# run STDIN ARGS...: sets rc, out, err.
-run() {
-	local input=$1
-	shift
-	printf '%s' "$input" | "$APITOKEN" "$@" >"$T/out" 2>"$T/err"
-	rc=$?
-	out=$(cat "$T/out")
-	err=$(cat "$T/err")
-}
-# t DESC STDIN RC REGEX ARGS...: run, then check the status and that stdout
-# or stderr matches REGEX (empty: no text check).
-t() {
-	local d=$1 in=$2 want=$3 re=$4
-	shift 4
-	run "$in" "$@"
-	if [ "$rc" != "$want" ]; then
-		fail "$d" "exit status $rc, want $want" "stdout: $out" \
-			"stderr: $err"
-	elif [ -n "$re" ] && ! printf '%s\n%s\n' "$out" "$err" |
-		grep -Eq -- "$re"; then
-		fail "$d" "output does not match /$re/" "stdout: $out" \
-			"stderr: $err"
-	else
-		pass "$d"
-	fi
-}
-TOKEN_RE='^apt_[0-9A-Za-z]{12}_[0-9A-Za-z]{49}$'
-# issue_ok ARGS...: issues a token; sets tok and id (empty on failure).
-issue_ok() {
-	run "" --config "$CONF" issue "$@"
-	tok=$out
-	id=""
-	if [ "$rc" = 0 ] && [[ $tok =~ $TOKEN_RE ]]; then
-		id=${tok:4:12}
-	else
-		fail "issue $*" "exit $rc" "stderr: $err"
-	fi
-}
-if command -v jq >/dev/null 2>&1; then
-	jget() { printf '%s' "$1" | jq -r "$2" 2>/dev/null; }
-else
-	jget() { return 1; }
-fi
-# json_is DESC JSON FILTER WANT
-json_is() {
-	local got
-	if ! command -v jq >/dev/null 2>&1; then
-		skip "$1: no jq"
-		return
-	fi
-	got=$(jget "$2" "$3")
-	if [ "$got" = "$4" ]; then
-		pass "$1"
-	else
-		fail "$1" "$3 = '$got', want '$4'" "json: $2"
-	fi
-}
+# issued ARGS...: issue_ok, a failure when no token came out.
+issued() { issue_ok "$@" || fail "issue $*" "exit $rc"; }
 # listed ID FILTER: a field of ID in `list --json`.
 listed() {
 	run "" --config "$CONF" list --json
@@ -129,7 +33,7 @@ listed() {
 }
 
 # --- --from ---------------------------------------------------------------
-issue_ok --user alice --scope ssh --from 127.0.0.0/8 --from '2001:db8::/32'
+issued --user alice --scope ssh --from 127.0.0.0/8 --from '2001:db8::/32'
 LIM=$tok
 LIM_ID=$id
 check "issue --from: stderr shows the canonical list" \
@@ -168,7 +72,7 @@ t "--from is not for verify" "$LIM" 64 'from' \
 # --- list: limits and last use, from where ------------------------------------
 t "list shows the limits" "" 0 "from: 127\.0\.0\.0/8,2001:db8::/32" \
 	--config "$CONF" list
-if command -v jq >/dev/null 2>&1; then
+if have_json; then
 	check "list --json: allowed_from is the list" \
 		[ "$(listed "$LIM_ID" '.allowed_from | join(",")')" = \
 		"127.0.0.0/8,2001:db8::/32" ]
@@ -177,14 +81,14 @@ if command -v jq >/dev/null 2>&1; then
 	check "list --json: last_used is set" \
 		[ "$(listed "$LIM_ID" .last_used)" != null ]
 else
-	skip "list --json checks: no jq"
+	skip "list --json checks" "no jq"
 fi
 run "" --config "$CONF" list --user alice
 check "list shows where the token was last used from" \
 	below "$LIM_ID" 'last used from: 127\.0\.0\.1' 
 
 # --- rotate --grace -----------------------------------------------------------
-issue_ok --user bob --scope imap --expires 1d
+issued --user bob --scope imap --expires 1d
 OLD=$tok
 OLD_ID=$id
 run "" --config "$CONF" rotate "$OLD_ID" --grace 3s --json
@@ -204,13 +108,13 @@ t "rotate --grace: the old token still works" "$OLD" 0 'result: +accept' \
 	--config "$CONF" verify --user bob
 t "rotate --grace: the new token works" "$NEW" 0 'result: +accept' \
 	--config "$CONF" verify --user bob
-if command -v jq >/dev/null 2>&1; then
+if have_json; then
 	check "list --json: the old one is in its grace period" \
 		[ "$(listed "$OLD_ID" .status)" = grace ]
 	check "list --json: the old one names its successor" \
 		[ "$(listed "$OLD_ID" .rotated_to)" = "$NEW_ID" ]
 else
-	skip "list --json: grace status: no jq"
+	skip "list --json: grace status" "no jq"
 fi
 run "" --config "$CONF" list --user bob
 check "list shows the old one rotated to the new one" \
@@ -224,11 +128,11 @@ t "after the grace period the old token is refused, naming its successor" \
 	"$OLD" 1 "rotated to $NEW_ID.*\(rotated\)" --config "$CONF" verify
 t "after the grace period the new token works" "$NEW" 0 'result: +accept' \
 	--config "$CONF" verify
-if command -v jq >/dev/null 2>&1; then
+if have_json; then
 	check "list --json: the old one is rotated" \
 		[ "$(listed "$OLD_ID" .status)" = rotated ]
 else
-	skip "list --json: rotated status: no jq"
+	skip "list --json: rotated status" "no jq"
 fi
 # --grace 0 (the default) keeps today's behaviour: revoked at once.
 run "" --config "$CONF" rotate "$NEW_ID" --grace 0

@@ -8,76 +8,14 @@
 # Everything happens in one mktemp -d directory.
 set -u
 
-: "${top_builddir:=.}" "${top_srcdir:=.}"
-APITOKEN="$top_builddir/tools/apitoken"
-
-n=0
-failed=0
-pass() { n=$((n + 1)); echo "ok $n - $1"; }
-fail() {
-	n=$((n + 1))
-	echo "not ok $n - $1"
-	failed=$((failed + 1))
-	shift
-	local line
-	for line in "$@"; do
-		printf '%s\n' "$line" | sed 's/^/#   /'
-	done
-}
-check() {
-	local d=$1
-	shift
-	if "$@"; then pass "$d"; else fail "$d" "failed: $*"; fi
-}
-finish() {
-	echo "1..$n"
-	[ "$failed" -eq 0 ]
-	exit $?
-}
-
-if [ ! -x "$APITOKEN" ]; then
-	fail "$APITOKEN is built"
-	finish
-fi
-
-T=$(mktemp -d "${TMPDIR:-/tmp}/apitoken-options.XXXXXX") || {
-	fail "mktemp -d"
-	finish
-}
-cleanup() { rm -rf "$T"; }
-trap cleanup EXIT
-trap 'exit 130' INT TERM
-umask 022
-
-CONF="$T/apitoken.conf"
-printf '[store]\npath = %s/store/tokens.db\n[client]\nstore = %s/client\n' \
-	"$T" "$T" >"$CONF"
-chmod 0600 "$CONF"
-
-# run STDIN ARGS...: runs apitoken; sets rc, out, err.
-run() {
-	local input=$1
-	shift
-	printf '%s' "$input" | "$APITOKEN" "$@" >"$T/out" 2>"$T/err"
-	rc=$?
-	out=$(cat "$T/out")
-	err=$(cat "$T/err")
-}
-# expect DESC RC WHERE REGEX: the last run's exit status, and WHERE (out,
-# err) matches the extended regex (empty: no text check).
-expect() {
-	local d=$1 want=$2 where=$3 re=$4 text
-	[ "$where" = out ] && text=$out || text=$err
-	if [ "$rc" != "$want" ]; then
-		fail "$d" "exit status $rc, want $want" "stdout: $out" \
-			"stderr: $err"
-	elif [ -n "$re" ] && ! printf '%s\n' "$text" | grep -Eq -- "$re"; then
-		fail "$d" "std$where does not match /$re/" "stdout: $out" \
-			"stderr: $err"
-	else
-		pass "$d"
-	fi
-}
+: "${top_srcdir:=$(cd "$(dirname "$0")/../.." && pwd)}"
+: "${top_builddir:=.}"
+# shellcheck source=tests/lib/tap.sh
+. "$top_srcdir/tests/lib/tap.sh"
+# shellcheck source=tests/lib/cli.sh
+. "$top_srcdir/tests/lib/cli.sh"
+cli_setup apitoken-options
+printf '[client]\nstore = %s/client\n' "$T" >>"$CONF"
 
 # --- the table ------------------------------------------------------------
 # Every command, the words that name it, and its options (with an argument
@@ -138,7 +76,7 @@ for c in "${COMMANDS[@]}"; do
 			grep -q "^usage: apitoken \[--config FILE\] $c" "$T/err"; then
 			pass "$d"
 		else
-			fail "$d" "exit status $rc" "stdout: $out" "stderr: $err"
+			fail "$d" "exit status $rc"
 		fi
 	done
 done
@@ -149,8 +87,9 @@ for c in "${COMMANDS[@]}"; do
 		args=("$o")
 		[ -n "${ARG[$o]-}" ] && args+=("${ARG[$o]}")
 		[ -n "${OPERAND[$c]-}" ] && args+=("${OPERAND[$c]}")
-		run "" --config "$CONF" "${words[@]}" "${args[@]}" --help
-		expect "$c takes $o" 0 out "^usage: apitoken \[--config FILE\] $c"
+		t_in out "$c takes $o" "" 0 \
+			"^usage: apitoken \[--config FILE\] $c" \
+			--config "$CONF" "${words[@]}" "${args[@]}" --help
 	done
 done
 # Nothing ran: no store, no client state was created.
@@ -161,9 +100,9 @@ check "the refused lines created no account state" test ! -e "$T/client"
 for c in "${COMMANDS[@]}"; do
 	read -ra words <<<"$c"
 	for h in --help -h; do
-		run "" --config "$CONF" "${words[@]}" "$h"
-		expect "$c $h: its usage on stdout, exit 0" 0 out \
-			"^usage: apitoken \[--config FILE\] $c( |$)"
+		t_in out "$c $h: its usage on stdout, exit 0" "" 0 \
+			"^usage: apitoken \[--config FILE\] $c( |$)" \
+			--config "$CONF" "${words[@]}" "$h"
 		check "$c $h: nothing on stderr" test ! -s "$T/err"
 	done
 	# The usage names every option of the command, and no other.
@@ -178,13 +117,12 @@ for c in "${COMMANDS[@]}"; do
 		fail "$c --help shows exactly its options" "shows: $opts" \
 			"want:  $want"
 	fi
-	run "" --config "$CONF" "${words[@]}" "${OPERAND[$c]:-x}" --help
-	expect "$c OPERAND --help: the usage, exit 0" 0 out "^usage: "
+	t_in out "$c OPERAND --help: the usage, exit 0" "" 0 "^usage: " \
+		--config "$CONF" "${words[@]}" "${OPERAND[$c]:-x}" --help
 done
 
 # --- apitoken --help lists the commands of the table ---------------------------
-run "" --help
-expect "--help: exit 0" 0 out '^usage: apitoken'
+t_in out "--help: exit 0" "" 0 '^usage: apitoken' --help
 # A command's line starts "  NAME" (one or two lower-case words).
 listed=$(printf '%s\n' "$out" |
 	sed -n 's/^  \([a-z][a-z-]*\( [a-z][a-z-]*\)\{0,1\}\)\( .*\)\{0,1\}$/\1/p' |
@@ -197,142 +135,131 @@ else
 		"want:   $want"
 fi
 for g in oauth store; do
-	run "" "$g" --help
-	expect "$g --help: the $g commands on stdout, exit 0" 0 out \
-		"^  $g [a-z]+"
-	run "" --config "$CONF" "$g"
-	expect "$g without a command: 64, the usage" 64 err \
-		"^usage: apitoken \[--config FILE\] $g COMMAND"
+	t_in out "$g --help: the $g commands on stdout, exit 0" "" 0 \
+		"^  $g [a-z]+" "$g" --help
+	t_in err "$g without a command: 64, the usage" "" 64 \
+		"^usage: apitoken \[--config FILE\] $g COMMAND" \
+		--config "$CONF" "$g"
 done
 
 # --- unknown commands, operands, option arguments ------------------------------
-run "" --config "$CONF" frobnicate
-expect "an unknown command: 64" 64 err '^apitoken: unknown command "frobnicate"$'
-run "" --config "$CONF" oauth frobnicate
-expect "an unknown oauth command: 64" 64 err \
-	'^apitoken oauth: unknown command "frobnicate"$'
-run "" --config "$CONF" store frobnicate
-expect "an unknown store command: 64" 64 err \
-	'^apitoken store: unknown command "frobnicate"$'
-run "" --config "$CONF"
-expect "no command: 64, the usage" 64 err '^usage: apitoken'
+t_in err "an unknown command: 64" "" 64 \
+	'^apitoken: unknown command "frobnicate"$' --config "$CONF" frobnicate
+t_in err "an unknown oauth command: 64" "" 64 \
+	'^apitoken oauth: unknown command "frobnicate"$' \
+	--config "$CONF" oauth frobnicate
+t_in err "an unknown store command: 64" "" 64 \
+	'^apitoken store: unknown command "frobnicate"$' \
+	--config "$CONF" store frobnicate
+t_in err "no command: 64, the usage" "" 64 '^usage: apitoken' --config "$CONF"
 
+# A token where a word is expected: never echoed (no "Secret" on stderr).
 SECRET=apt_AAAAAAAAAAAA_Secret0Secret1Secret2Secret3Secret4Secret5Sec9zzzzz
-# not_echoed: the last run's stderr holds no part of the secret.
-not_echoed() { ! grep -q Secret "$T/err"; }
-run "" --config "$CONF" "$SECRET"
-expect "a token as the command: 64" 64 err 'unknown command'
-check "a token as the command is not echoed" \
-	not_echoed
-run "" --config "$CONF" list "--$SECRET=1"
-expect "a token as an option: 64" 64 err 'unrecognized option'
-check "a token as an option is not echoed" not_echoed
-run "$SECRET" --config "$CONF" verify "$SECRET"
-expect "verify with an argument: 64, never on the command line" 64 err \
-	'^apitoken verify: unexpected argument.*never'
-check "verify's argument is not echoed" not_echoed
-run "" --config "$CONF" revoke AAAAAAAAAAAA "$SECRET"
-expect "revoke with two arguments: 64" 64 err 'unexpected argument'
-check "revoke's extra argument is not echoed" \
-	not_echoed
+t_in err "a token as the command: 64" "" 64 'unknown command' \
+	--config "$CONF" "$SECRET"
+check "a token as the command is not echoed" fails grep -q Secret "$T/err"
+t_in err "a token as an option: 64" "" 64 'unrecognized option' \
+	--config "$CONF" list "--$SECRET=1"
+check "a token as an option is not echoed" fails grep -q Secret "$T/err"
+t_in err "verify with an argument: 64, never on the command line" "$SECRET" 64 \
+	'^apitoken verify: unexpected argument.*never' \
+	--config "$CONF" verify "$SECRET"
+check "verify's argument is not echoed" fails grep -q Secret "$T/err"
+t_in err "revoke with two arguments: 64" "" 64 'unexpected argument' \
+	--config "$CONF" revoke AAAAAAAAAAAA "$SECRET"
+check "revoke's extra argument is not echoed" fails grep -q Secret "$T/err"
 
-run "" --config "$CONF" list --user
-expect "an option without its argument: 64" 64 err \
-	"^apitoken list: option '--user' requires an argument$"
-run "" --config "$CONF" list -u
-expect "a short option without its argument: 64" 64 err \
-	"^apitoken list: option '--user' requires an argument$"
-run "" --config "$CONF" list --json=yes
-expect "an argument to a flag: 64" 64 err \
-	"^apitoken list: option '--json' allows no argument$"
-run "" --config "$CONF" verify --s x
-expect "an ambiguous abbreviation: 64" 64 err \
-	"^apitoken verify: option '--s' is ambiguous$"
-run "" --config "$CONF" list -Z
-expect "an unknown short option: 64" 64 err \
-	"^apitoken list: unrecognized option '-Z'$"
-run "" --config "$CONF" list -e 1d
-expect "a short option of another command: 64" 64 err \
-	"^apitoken list: unrecognized option '-e'$"
-run "" --config "$CONF" list stray
-expect "list with an argument: 64" 64 err '^apitoken list: unexpected argument'
-run "" --config "$CONF" rotate
-expect "rotate without an id: 64" 64 err '^apitoken rotate: missing argument$'
-run "" --config "$CONF" oauth token
-expect "oauth token without a name: 64" 64 err \
-	'^apitoken oauth token: missing argument$'
-run "" --config "$CONF" oauth refresh
-expect "oauth refresh without NAME or --all: 64" 64 err \
-	'^apitoken oauth refresh: give either'
-run "" --config "$CONF" oauth test mail
-expect "oauth test without a server: 64" 64 err '^apitoken oauth test: give'
-run "" --config "$CONF" store copy
-expect "store copy without --from: 64" 64 err \
-	'^apitoken store copy: needs --from'
-run "" --config "$CONF" store init
-expect "store init without --print-sql: 64" 64 err \
-	'^apitoken store init: needs --print-sql'
+t_in err "an option without its argument: 64" "" 64 \
+	"^apitoken list: option '--user' requires an argument$" \
+	--config "$CONF" list --user
+t_in err "a short option without its argument: 64" "" 64 \
+	"^apitoken list: option '--user' requires an argument$" \
+	--config "$CONF" list -u
+t_in err "an argument to a flag: 64" "" 64 \
+	"^apitoken list: option '--json' allows no argument$" \
+	--config "$CONF" list --json=yes
+t_in err "an ambiguous abbreviation: 64" "" 64 \
+	"^apitoken verify: option '--s' is ambiguous$" \
+	--config "$CONF" verify --s x
+t_in err "an unknown short option: 64" "" 64 \
+	"^apitoken list: unrecognized option '-Z'$" --config "$CONF" list -Z
+t_in err "a short option of another command: 64" "" 64 \
+	"^apitoken list: unrecognized option '-e'$" \
+	--config "$CONF" list -e 1d
+t_in err "list with an argument: 64" "" 64 \
+	'^apitoken list: unexpected argument' --config "$CONF" list stray
+t_in err "rotate without an id: 64" "" 64 \
+	'^apitoken rotate: missing argument$' --config "$CONF" rotate
+t_in err "oauth token without a name: 64" "" 64 \
+	'^apitoken oauth token: missing argument$' \
+	--config "$CONF" oauth token
+t_in err "oauth refresh without NAME or --all: 64" "" 64 \
+	'^apitoken oauth refresh: give either' --config "$CONF" oauth refresh
+t_in err "oauth test without a server: 64" "" 64 '^apitoken oauth test: give' \
+	--config "$CONF" oauth test mail
+t_in err "store copy without --from: 64" "" 64 \
+	'^apitoken store copy: needs --from' --config "$CONF" store copy
+t_in err "store init without --print-sql: 64" "" 64 \
+	'^apitoken store init: needs --print-sql' --config "$CONF" store init
 
 # The shared --json is one option, with its short letter, everywhere.
-run "" --config "$CONF" oauth status -j
-expect "oauth status -j (the shared --json)" 0 out '^\[\]$'
+t_in out "oauth status -j (the shared --json)" "" 0 '^\[\]$' \
+	--config "$CONF" oauth status -j
 
 # --- valid lines still work ----------------------------------------------------
-TOKEN_RE='^apt_[0-9A-Za-z]{12}_[0-9A-Za-z]{49}$'
 run "" --config "$CONF" issue -u alice -s read -s write -e 2h -n short \
 	-F 127.0.0.0/8 -j
-expect "issue with the short options" 0 out '"name":"short"'
+expect_in out "issue with the short options" 0 '"name":"short"'
 ID=$(printf '%s' "$out" | sed -n 's/.*"id":"\([0-9A-Za-z]\{12\}\)".*/\1/p')
 TOK=$(printf '%s' "$out" | sed -n 's/.*"token":"\([^"]*\)".*/\1/p')
+# shellcheck disable=SC2317 # called through check
 token_has_id() { [[ $TOK =~ $TOKEN_RE ]] && [ "${TOK:4:12}" = "$ID" ]; }
 check "issue -j: the token and its id" token_has_id
-run "" issue --user=bob --scope=read --expires=1h --config="$CONF"
-expect "issue: --opt=value, --config after the command" 0 out "$TOKEN_RE"
-run "" --config "$CONF" issue --us carol --expire 1d --js
-expect "issue: unambiguous abbreviations" 0 out '"user":"carol"'
-run "" --config "$CONF" list -u alice -x 1d -j
-expect "list with the short options" 0 out "\"id\":\"$ID\""
-run "" list --config "$CONF" --user alice --expiring 1d --json
-expect "list: the long options, --config after the command" 0 out \
-	"\"id\":\"$ID\""
-run "$TOK" --config "$CONF" verify -u alice -s read -S sshd -R 127.0.0.1 -j
-expect "verify with the short options" 0 out '"result":"accept"'
+t_in out "issue: --opt=value, --config after the command" "" 0 "$TOKEN_RE" \
+	issue --user=bob --scope=read --expires=1h --config="$CONF"
+t_in out "issue: unambiguous abbreviations" "" 0 '"user":"carol"' \
+	--config "$CONF" issue --us carol --expire 1d --js
+t_in out "list with the short options" "" 0 "\"id\":\"$ID\"" \
+	--config "$CONF" list -u alice -x 1d -j
+t_in out "list: the long options, --config after the command" "" 0 \
+	"\"id\":\"$ID\"" \
+	list --config "$CONF" --user alice --expiring 1d --json
+t_in out "verify with the short options" "$TOK" 0 '"result":"accept"' \
+	--config "$CONF" verify -u alice -s read -S sshd -R 127.0.0.1 -j
 run "$TOK" verify --user alice --scope write --service imap \
 	--remote-addr 127.0.0.2 --json --config "$CONF"
-expect "verify with the long options" 0 out '"result":"accept"'
-run "" --config "$CONF" rotate -j -e 3h -G 1h -F 127.0.0.0/8 "$ID"
-expect "rotate: the short options before the id" 0 out \
-	"\"rotated_from\":\"$ID\""
+expect_in out "verify with the long options" 0 '"result":"accept"'
+t_in out "rotate: the short options before the id" "" 0 \
+	"\"rotated_from\":\"$ID\"" \
+	--config "$CONF" rotate -j -e 3h -G 1h -F 127.0.0.0/8 "$ID"
 NEW=$(printf '%s' "$out" | sed -n 's/.*"id":"\([0-9A-Za-z]\{12\}\)".*/\1/p')
 run "" rotate "$NEW" --config "$CONF" --expires 4h --grace 0 \
 	--from 127.0.0.0/8 --json
-expect "rotate: the id before the long options" 0 out \
+expect_in out "rotate: the id before the long options" 0 \
 	"\"rotated_from\":\"$NEW\""
 NEW2=$(printf '%s' "$out" | sed -n 's/.*"id":"\([0-9A-Za-z]\{12\}\)".*/\1/p')
-run "" revoke --config "$CONF" -- "$NEW2"
-expect "revoke --config FILE -- ID" 0 err "Token $NEW2 is revoked"
-run "" check-config --config "$CONF"
-expect "check-config --config after the command" 0 out ': ok$'
+t_in err "revoke --config FILE -- ID" "" 0 "Token $NEW2 is revoked" \
+	revoke --config "$CONF" -- "$NEW2"
+t_in out "check-config --config after the command" "" 0 ': ok$' \
+	check-config --config "$CONF"
 run "" --config "$CONF" check-config --postfix
 if [ "$rc" != 64 ] && grep -Eq '^[0-9]+ problems?$' "$T/out"; then
 	pass "check-config --postfix runs the Postfix checks"
 else
-	fail "check-config --postfix runs the Postfix checks" "rc=$rc" \
-		"stdout: $out" "stderr: $err"
+	fail "check-config --postfix runs the Postfix checks" "rc=$rc"
 fi
-run "" --config "$CONF" oauth status --json
-expect "oauth status --json without accounts" 0 out '^\[\]$'
-run "" --config "$CONF" oauth refresh --all
-expect "oauth refresh --all without accounts" 0 out ''
+t_in out "oauth status --json without accounts" "" 0 '^\[\]$' \
+	--config "$CONF" oauth status --json
+t_in out "oauth refresh --all without accounts" "" 0 '' \
+	--config "$CONF" oauth refresh --all
 run "" --config "$CONF" store init --print-sql
 if [ "$rc" = 0 ] && grep -q '^BEGIN;$' "$T/out"; then
 	pass "store init --print-sql prints the SQL"
 elif [ "$rc" = 2 ] && grep -q 'built without' "$T/err"; then
-	pass "store init --print-sql # SKIP built without libpq"
+	skip "store init --print-sql" "built without libpq"
 else
-	fail "store init --print-sql prints the SQL" "rc=$rc" "stderr: $err"
+	fail "store init --print-sql prints the SQL" "rc=$rc"
 fi
-run "" --version
-expect "--version" 0 out '^apitoken [0-9]+\.[0-9]+'
+t_in out "--version" "" 0 '^apitoken [0-9]+\.[0-9]+' --version
 
 finish

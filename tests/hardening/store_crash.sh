@@ -5,22 +5,23 @@
 # consistent (PRAGMA integrity_check) and no token whose revocation was
 # acknowledged (exit 0) is ever accepted again.
 set -u
-top=${top_builddir:-$(cd "$(dirname "$0")/../.." && pwd)}
+: "${top_srcdir:=$(cd "$(dirname "$0")/../.." && pwd)}"
+top=${top_builddir:-$top_srcdir}
 A=$top/tools/apitoken
-n=0 failed=0
-ok() { n=$((n + 1)); echo "ok $n - $1"; }
-nok() { n=$((n + 1)); failed=$((failed + 1)); echo "not ok $n - $1"; }
-check() { if [ "$2" = 0 ]; then ok "$1"; else nok "$1"; fi; }
-command -v sqlite3 >/dev/null || { echo "1..0 # SKIP sqlite3 not installed"; exit 0; }
+# shellcheck source=tests/lib/tap.sh
+. "$top_srcdir/tests/lib/tap.sh"
+# shellcheck source=tests/lib/suite.sh
+. "$top_srcdir/tests/lib/suite.sh"
+command -v sqlite3 >/dev/null || skip_all "sqlite3 not installed"
 
-T=$(mktemp -d "${TMPDIR:-/tmp}/atok-crash.XXXXXX")
 pids=()
-cleanup() {
+# shellcheck disable=SC2317 # called at exit (SUITE_CLEANUP)
+stop_workers() {
 	for p in "${pids[@]}"; do kill "$p" 2>/dev/null; done
 	wait 2>/dev/null
-	rm -rf "$T"
 }
-trap cleanup EXIT
+SUITE_CLEANUP=stop_workers
+suite_tmpdir atok-crash
 printf '[store]\npath = %s/tokens.db\n' "$T" >"$T/c.conf"
 chmod 600 "$T/c.conf"
 api() { "$A" --config "$T/c.conf" "$@"; }
@@ -40,8 +41,8 @@ pids+=($!)
 pids+=($!)
 for v in 1 2; do
 	( while [ $SECONDS -lt $end ]; do
-		printf '%s\n' "$good" | api verify --user alice >/dev/null 2>&1
-		[ $? = 0 ] || echo "good-refused" >>"$T/errors"
+		printf '%s\n' "$good" | api verify --user alice >/dev/null 2>&1 ||
+			echo "good-refused" >>"$T/errors"
 		printf '%s\n' "$bad" | api verify --user alice >/dev/null 2>&1
 		[ $? = 1 ] || echo "revoked-accepted" >>"$T/errors"
 		echo x >>"$T/verifies.$v"
@@ -52,12 +53,22 @@ wait "${pids[@]}" 2>/dev/null
 pids=()
 nver=$(cat "$T"/verifies.* 2>/dev/null | wc -l)
 check "concurrent issue/revoke/verify: $nver verify pairs, no error ($(sort "$T/errors" 2>/dev/null | uniq -c | tr '\n' ' '))" \
-	"$([ ! -s "$T/errors" ] && echo 0 || echo 1)"
-check "every pooled token was revoked" \
-	"$(while read -r t; do printf '%s\n' "$t" | api verify >/dev/null 2>&1; [ $? = 1 ] || echo bad; done <"$T/pool" | grep -q bad && echo 1 || echo 0)"
+	test ! -s "$T/errors"
+# every_pooled_refused: verify refuses (exit 1) every token of the pool.
+# shellcheck disable=SC2317 # called through check
+every_pooled_refused() {
+	local t rc bad=0
+	while read -r t; do
+		printf '%s\n' "$t" | api verify >/dev/null 2>&1
+		rc=$?
+		[ "$rc" = 1 ] || bad=1
+	done <"$T/pool"
+	[ "$bad" = 0 ]
+}
+check "every pooled token was revoked" every_pooled_refused
 integrity=$(sqlite3 -cmd '.timeout 10000' "$T/tokens.db" 'PRAGMA integrity_check' 2>&1)
 check "integrity_check after concurrency (${integrity:0:200})" \
-	"$([ "$integrity" = ok ] && echo 0 || echo 1)"
+	test "$integrity" = ok
 
 # 2. kill -9 during writes.
 acked=0 lost=0 killed=0
@@ -85,15 +96,15 @@ for i in $(seq 25); do
 	kill -9 "$p" 2>/dev/null
 	wait "$p" 2>/dev/null
 done
-check "kill -9 during revokes: $acked acknowledged, $killed killed, none lost" "$lost"
+check "kill -9 during revokes: $acked acknowledged, $killed killed, none lost" \
+	test "$lost" = 0
 # Wait out a busy writer rather than reading "database is locked" as
 # corruption; print what sqlite3 said when it is not "ok".
 integrity=$(sqlite3 -cmd '.timeout 10000' "$T/tokens.db" 'PRAGMA integrity_check' 2>&1)
 check "integrity_check after kill -9 (${integrity:0:200})" \
-	"$([ "$integrity" = ok ] && echo 0 || echo 1)"
-printf '%s\n' "$good" | api verify --user alice >/dev/null 2>&1
-check "the store still verifies after the crashes" $?
-api list >/dev/null 2>&1
-check "the store still opens for administration after the crashes" $?
-echo "1..$n"
-[ $failed = 0 ]
+	test "$integrity" = ok
+check_quiet "the store still verifies after the crashes" \
+	api verify --user alice <<<"$good"
+check_quiet "the store still opens for administration after the crashes" \
+	api list
+finish

@@ -7,54 +7,17 @@
 # Also the human output of `apitoken verify` for a JWT.  Prints TAP.
 set -u
 
-: "${top_builddir:=.}" "${top_srcdir:=.}"
-APITOKEN="$top_builddir/tools/apitoken"
-FIX="$top_srcdir/tests/fixtures/jwt"
-MINT="$top_srcdir/tests/jwt/mint.py"
-PY=/usr/bin/python3
-
-n=0
-failed=0
-pass() { n=$((n + 1)); echo "ok $n - $1"; }
-fail() {
-	n=$((n + 1))
-	echo "not ok $n - $1"
-	failed=$((failed + 1))
-	shift
-	local line
-	for line in "$@"; do
-		printf '%s\n' "$line" | sed 's/^/#   /'
-	done
-}
-skip() { n=$((n + 1)); echo "ok $n # SKIP $1"; }
-finish() {
-	echo "1..$n"
-	[ "$failed" -eq 0 ]
-	exit $?
-}
-
-if [ ! -x "$APITOKEN" ]; then
-	fail "$APITOKEN is built"
-	finish
-fi
-if ! "$PY" -c 'import jwcrypto' 2>/dev/null; then
-	skip "python3-jwcrypto is not installed (apt-get install python3-jwcrypto)"
-	finish
-fi
-
-T=$(mktemp -d "${TMPDIR:-/tmp}/apitoken-jwt.XXXXXX") || {
-	fail "mktemp -d"
-	finish
-}
-trap 'rm -rf "$T"' EXIT
-trap 'exit 130' INT TERM
-umask 077
+: "${top_srcdir:=$(cd "$(dirname "$0")/../.." && pwd)}"
+: "${top_builddir:=.}"
+# shellcheck source=tests/lib/tap.sh
+. "$top_srcdir/tests/lib/tap.sh"
+# shellcheck source=tests/lib/jwt.sh
+. "$top_srcdir/tests/lib/jwt.sh"
+jwt_setup apitoken-jwt
 
 # git keeps no modes: private copies of the key set and the secret.
 cp "$FIX/jwks.json" "$FIX/hmac.secret" "$T/"
 chmod 0600 "$T/jwks.json" "$T/hmac.secret"
-ISS=https://issuer.test
-AUD=api://apitoken
 CONF="$T/apitoken.conf"
 cat >"$CONF" <<CONF
 [jwt]
@@ -66,20 +29,9 @@ hmac_secret_file = $T/hmac.secret
 CONF
 chmod 0600 "$CONF"
 
-now=$(date +%s)
 claims() { # USER EXP [SCOPE]
 	printf '{"iss":"%s","aud":"%s","sub":"%s","exp":%s,"iat":%s,"jti":"x-%s","scope":"%s"}' \
 		"$ISS" "$AUD" "$1" "$2" "$now" "$RANDOM" "${3:-read write}"
-}
-# verify TOKEN [ARGS...]: runs `apitoken verify --json`; sets rc and out.
-verify() {
-	local tok=$1
-	shift
-	out=$(printf '%s' "$tok" | "$APITOKEN" --config "$CONF" verify --json "$@" 2>"$T/err")
-	rc=$?
-}
-field() { # NAME: a member of $out
-	printf '%s' "$out" | "$PY" -c 'import json,sys; v=json.load(sys.stdin).get(sys.argv[1]); print(" ".join(v) if isinstance(v,list) else v)' "$1" 2>/dev/null
 }
 
 # alg pem kid
@@ -88,7 +40,7 @@ while read -r alg key kid; do
 		fail "$alg: jwcrypto mints a token" "$(cat "$T/err" 2>/dev/null)"
 		continue
 	}
-	verify "$tok" --user alice
+	jwt_verify "$tok" --user alice
 	user=$(field user)
 	if [ "$rc" -eq 0 ] && [ "$user" = alice ] && [ "$(field alg)" = "$alg" ]; then
 		pass "$alg: jwcrypto's token accepted for alice"
@@ -97,7 +49,7 @@ while read -r alg key kid; do
 	fi
 	for part in payload signature header; do
 		bad=$("$PY" "$MINT" "$alg" "$FIX/$key" "$kid" "$(claims alice $((now + 600)))" tamper=$part)
-		verify "$bad" --user alice
+		jwt_verify "$bad" --user alice
 		if [ "$rc" -eq 1 ] && [ "$(field result)" = reject ]; then
 			pass "$alg: one character of the $part changed: rejected ($(field why))"
 		else
@@ -143,26 +95,26 @@ done
 
 # Policy seen from outside: expired, wrong user, missing scope.
 tok=$("$PY" "$MINT" ES256 "$FIX/ec-p256.pem" ec-256 "$(claims alice $((now - 3600)))")
-verify "$tok"
+jwt_verify "$tok"
 if [ "$rc" -eq 1 ] && [ "$(field why)" = expired ]; then
 	pass "expired jwcrypto token: exit 1, why expired"
 else
 	fail "expired jwcrypto token: exit 1, why expired" "exit $rc" "$out"
 fi
 tok=$("$PY" "$MINT" RS256 "$FIX/rsa2048-a.pem" rsa-a "$(claims alice $((now + 600)))")
-verify "$tok" --user bob
+jwt_verify "$tok" --user bob
 if [ "$rc" -eq 1 ] && [ "$(field why)" = user_mismatch ]; then
 	pass "alice's token for bob: exit 1, user_mismatch"
 else
 	fail "alice's token for bob: exit 1, user_mismatch" "exit $rc" "$out"
 fi
-verify "$tok" --scope admin
+jwt_verify "$tok" --scope admin
 if [ "$rc" -eq 1 ] && [ "$(field why)" = insufficient_scope ] || { [ "$rc" -eq 1 ] && [ "$(field why)" = scope ]; }; then
 	pass "token without scope admin: exit 1 ($(field why))"
 else
 	fail "token without scope admin: exit 1" "exit $rc" "$out"
 fi
-verify "$tok" --scope read --scope write
+jwt_verify "$tok" --scope read --scope write
 if [ "$rc" -eq 0 ]; then
 	pass "token with scopes read and write: exit 0"
 else

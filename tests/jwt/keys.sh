@@ -7,54 +7,23 @@
 # `apitoken verify` is a new process, as under sshd.  Prints TAP.
 set -u
 
-: "${top_builddir:=.}" "${top_srcdir:=.}"
-APITOKEN="$top_builddir/tools/apitoken"
-FIX="$top_srcdir/tests/fixtures/jwt"
-MINT="$top_srcdir/tests/jwt/mint.py"
+: "${top_srcdir:=$(cd "$(dirname "$0")/../.." && pwd)}"
+: "${top_builddir:=.}"
+# shellcheck source=tests/lib/tap.sh
+. "$top_srcdir/tests/lib/tap.sh"
+# shellcheck source=tests/lib/jwt.sh
+. "$top_srcdir/tests/lib/jwt.sh"
 SERVER="$top_srcdir/tests/jwt/jwks_server.py"
-PY=/usr/bin/python3
-
-n=0
-failed=0
-pass() { n=$((n + 1)); echo "ok $n - $1"; }
-fail() {
-	n=$((n + 1))
-	echo "not ok $n - $1"
-	failed=$((failed + 1))
-	shift
-	local line
-	for line in "$@"; do
-		printf '%s\n' "$line" | sed 's/^/#   /'
-	done
-}
-skip() { n=$((n + 1)); echo "ok $n # SKIP $1"; }
-finish() {
-	echo "1..$n"
-	[ "$failed" -eq 0 ]
-	exit $?
-}
-
-if [ ! -x "$APITOKEN" ]; then
-	fail "$APITOKEN is built"
-	finish
-fi
-if ! "$PY" -c 'import jwcrypto' 2>/dev/null; then
-	skip "python3-jwcrypto is not installed"
-	finish
-fi
-
-T=$(mktemp -d "${TMPDIR:-/tmp}/apitoken-keys.XXXXXX") || {
-	fail "mktemp -d"
-	finish
-}
 SRV_PID=
-cleanup() {
-	[ -n "$SRV_PID" ] && kill "$SRV_PID" 2>/dev/null
-	rm -rf "$T"
+# shellcheck disable=SC2317 # called at exit (SUITE_CLEANUP)
+stop_server() {
+	[ -n "$SRV_PID" ] || return 0
+	kill "$SRV_PID" 2>/dev/null
+	wait "$SRV_PID" 2>/dev/null
+	SRV_PID=
 }
-trap cleanup EXIT
-trap 'exit 130' INT TERM
-umask 077
+SUITE_CLEANUP=stop_server
+jwt_setup apitoken-keys
 
 cp "$FIX/jwks.json" "$T/full.json"
 cp "$FIX/rsa2048-a.jwks.json" "$T/only-a.json"
@@ -69,30 +38,37 @@ start_server() {
 	rm -f "$T/port"
 	"$PY" "$SERVER" "$T" &
 	SRV_PID=$!
-	local i
-	for i in $(seq 100); do
+	for _ in $(seq 100); do
 		[ -s "$T/port" ] && break
 		sleep 0.05
 	done
 	PORT=$(cat "$T/port" 2>/dev/null)
 	BASE="http://127.0.0.1:$PORT"
 }
-stop_server() {
-	kill "$SRV_PID" 2>/dev/null
-	wait "$SRV_PID" 2>/dev/null
-	SRV_PID=
-}
 requests() { # PATH: how many GETs of it so far
 	grep -cx "GET $1" "$T/requests.log" 2>/dev/null || true
 }
+since=0
+mark() { # [PATH]: remember how many GETs of PATH (/jwks) so far
+	since=$(requests "${1:-/jwks}")
+}
+fetched() { # DESC OP N [PATH]: the GETs of PATH (/jwks) since the mark
+	# compare OP (-eq, -ge) with N; the mark moves to now
+	local count
+	count=$(requests "${4:-/jwks}")
+	if test $((count - since)) "$2" "$3"; then
+		pass "$1"
+	else
+		fail "$1" "fetches: $((count - since))"
+	fi
+	since=$count
+}
 
-ISS=https://issuer.test
-AUD=api://apitoken
 # conf NAME [KEY=VALUE...]: a config with a private cache dir $T/NAME.cache
 conf() {
 	local name=$1 kv
 	shift
-	mkdir -p -m 0700 "$T/$name.cache"
+	[ -d "$T/$name.cache" ] || mkdir -m 0700 "$T/$name.cache"
 	{
 		echo "[jwt]"
 		echo "audience = $AUD"
@@ -108,7 +84,6 @@ conf() {
 	CONF="$T/$name.conf"
 	CACHE="$T/$name.cache"
 }
-now=$(date +%s)
 mint() { # KID [ISSUER]
 	local pem=rsa2048-a.pem
 	[ "$1" = rsa-b ] && pem=rsa2048-b.pem
@@ -116,10 +91,9 @@ mint() { # KID [ISSUER]
 		"{\"iss\":\"${2:-$ISS}\",\"aud\":\"$AUD\",\"sub\":\"alice\",\"exp\":$((now + 3600)),\"iat\":$now}"
 }
 verify() { # TOKEN: sets rc, out, result, why
-	out=$(printf '%s' "$1" | "$APITOKEN" --config "$CONF" verify --json 2>"$T/err")
-	rc=$?
-	result=$(printf '%s' "$out" | "$PY" -c 'import json,sys; print(json.load(sys.stdin)["result"])' 2>/dev/null)
-	why=$(printf '%s' "$out" | "$PY" -c 'import json,sys; print(json.load(sys.stdin)["why"])' 2>/dev/null)
+	jwt_verify "$1"
+	result=$(field result)
+	why=$(field why)
 }
 expect() { # DESC RC RESULT
 	if [ "$rc" -eq "$2" ] && [ "$result" = "$3" ]; then
@@ -143,32 +117,23 @@ pass "loopback JWKS server on 127.0.0.1:$PORT"
 
 # --- jwks_uri, first fetch, then the disk cache -----------------------------
 conf uri "jwks_uri=$BASE/jwks" allow_http_loopback=yes
+mark
 verify "$TOK_A"
 expect "jwks_uri: first verify accepted" 0 accept
-c1=$(requests /jwks)
-[ "$c1" -eq 1 ] && pass "first verify fetched the JWKS once" ||
-	fail "first verify fetched the JWKS once" "fetches: $c1"
+fetched "first verify fetched the JWKS once" -eq 1
 verify "$TOK_A"
 expect "second verify (new process) accepted" 0 accept
-c2=$(requests /jwks)
-[ "$c2" -eq "$c1" ] && pass "second verify served from the disk cache (no request)" ||
-	fail "second verify served from the disk cache (no request)" "fetches: $c1 -> $c2"
-files=$(find "$CACHE" -type f)
-if [ -n "$files" ]; then
+fetched "second verify served from the disk cache (no request)" -eq 0
+if [ -n "$(find "$CACHE" -type f)" ]; then
 	pass "a cache file was written"
-	bad=$(find "$CACHE" -type f ! -perm 0600)
-	[ -z "$bad" ] && pass "cache files are mode 0600" ||
-		fail "cache files are mode 0600" "$(ls -l $bad)"
+	expect_empty "cache files are mode 0600" \
+		"$(find "$CACHE" -type f ! -perm 0600 -exec ls -l {} +)"
 	payload=$(printf '%s' "$TOK_A" | cut -d. -f2)
 	sig=$(printf '%s' "$TOK_A" | cut -d. -f3)
-	if grep -qF -e "$payload" -e "$sig" $files; then
-		fail "the cache holds no token"
-	else
-		pass "the cache holds no token"
-	fi
-	[ -z "$(find "$CACHE" -name '*.XXXXXX' -o -name '*.tmp')" ] &&
-		pass "no temp files left in the cache dir" ||
-		fail "no temp files left in the cache dir" "$(ls -la "$CACHE")"
+	expect_empty "the cache holds no token" \
+		"$(find "$CACHE" -type f -exec grep -lF -e "$payload" -e "$sig" {} +)"
+	expect_empty "no temp files left in the cache dir" \
+		"$(find "$CACHE" -name '*.XXXXXX' -o -name '*.tmp')"
 else
 	fail "a cache file was written" "$(ls -la "$CACHE")"
 fi
@@ -176,58 +141,48 @@ fi
 # --- Cache-Control max-age within jwks_min_ttl / jwks_max_ttl ---------------
 state "$T/full.json" 1
 conf maxage "jwks_uri=$BASE/jwks" allow_http_loopback=yes jwks_min_ttl=0
-before=$(requests /jwks)
+mark
 verify "$TOK_A"
 expect "max-age=1, min_ttl 0: accepted" 0 accept
 sleep 2
 verify "$TOK_A"
 expect "max-age=1, min_ttl 0, 2 s later: accepted" 0 accept
-after=$(requests /jwks)
-[ $((after - before)) -eq 2 ] && pass "max-age=1 honoured: refetched after 2 s" ||
-	fail "max-age=1 honoured: refetched after 2 s" "fetches: $((after - before))"
+fetched "max-age=1 honoured: refetched after 2 s" -eq 2
 
 conf minttl "jwks_uri=$BASE/jwks" allow_http_loopback=yes jwks_min_ttl=60
-before=$(requests /jwks)
+mark
 verify "$TOK_A"
 sleep 2
 verify "$TOK_A"
 expect "max-age=1 under min_ttl 60: accepted" 0 accept
-after=$(requests /jwks)
-[ $((after - before)) -eq 1 ] && pass "max-age=1 raised to jwks_min_ttl=60: no refetch after 2 s" ||
-	fail "max-age=1 raised to jwks_min_ttl=60: no refetch after 2 s" "fetches: $((after - before))"
+fetched "max-age=1 raised to jwks_min_ttl=60: no refetch after 2 s" -eq 1
 
 state "$T/full.json" 100000
 conf maxttl "jwks_uri=$BASE/jwks" allow_http_loopback=yes jwks_min_ttl=0 jwks_max_ttl=1
-before=$(requests /jwks)
+mark
 verify "$TOK_A"
 sleep 2
 verify "$TOK_A"
 expect "max-age=100000 over max_ttl 1: accepted" 0 accept
-after=$(requests /jwks)
-[ $((after - before)) -eq 2 ] && pass "max-age=100000 capped at jwks_max_ttl=1: refetched after 2 s" ||
-	fail "max-age=100000 capped at jwks_max_ttl=1: refetched after 2 s" "fetches: $((after - before))"
+fetched "max-age=100000 capped at jwks_max_ttl=1: refetched after 2 s" -eq 2
 
 # --- an unknown kid: at most one refetch per refetch_interval ---------------
 state "$T/only-a.json" null
 conf rotate "jwks_uri=$BASE/jwks" allow_http_loopback=yes refetch_interval=2
-before=$(requests /jwks)
+mark
 verify "$TOK_A"
 expect "rotation: rsa-a accepted from a set holding only rsa-a" 0 accept
 verify "$TOK_X"
 expect "unknown kid right after a fetch: rejected" 1 reject
 verify "$TOK_X"
 verify "$TOK_X"
-mid=$(requests /jwks)
-[ $((mid - before)) -eq 1 ] && pass "unknown kid within refetch_interval: no refetch" ||
-	fail "unknown kid within refetch_interval: no refetch" "fetches: $((mid - before))"
+fetched "unknown kid within refetch_interval: no refetch" -eq 1
 sleep 2.2
 verify "$TOK_X"
 expect "unknown kid after refetch_interval: rejected" 1 reject
 verify "$TOK_X"
 verify "$TOK_X"
-after=$(requests /jwks)
-[ $((after - mid)) -eq 1 ] && pass "three unknown-kid verifies after the interval: one refetch" ||
-	fail "three unknown-kid verifies after the interval: one refetch" "fetches: $((after - mid))"
+fetched "three unknown-kid verifies after the interval: one refetch" -eq 1
 state "$T/full.json" null
 sleep 2.2
 verify "$TOK_B"
@@ -236,12 +191,11 @@ expect "keys rotated at the server (new kid rsa-b): followed without a restart" 
 # --- discovery ---------------------------------------------------------------
 state "$T/full.json" null "$BASE"
 conf disc discovery=yes "issuer=$BASE" allow_http_loopback=yes
-before=$(requests /.well-known/openid-configuration)
+mark /.well-known/openid-configuration
 verify "$(mint rsa-a "$BASE")"
 expect "discovery = yes with issuer $BASE: accepted" 0 accept
-after=$(requests /.well-known/openid-configuration)
-[ $((after - before)) -ge 1 ] && pass "discovery fetched /.well-known/openid-configuration" ||
-	fail "discovery fetched /.well-known/openid-configuration"
+fetched "discovery fetched /.well-known/openid-configuration" -ge 1 \
+	/.well-known/openid-configuration
 
 conf wrong discovery=yes "issuer=$BASE/wrong" allow_http_loopback=yes
 verify "$(mint rsa-a "$BASE/wrong")"
@@ -253,12 +207,10 @@ expect "discovery falls back to RFC 8414 oauth-authorization-server" 0 accept
 
 # --- redirects are not followed ---------------------------------------------
 conf redirect "jwks_uri=$BASE/redirect" allow_http_loopback=yes
-before=$(requests /jwks)
+mark
 verify "$TOK_A"
 expect "jwks_uri answering 302: unavailable" 2 unavailable
-after=$(requests /jwks)
-[ "$after" -eq "$before" ] && pass "the redirect was not followed" ||
-	fail "the redirect was not followed" "fetches of /jwks: $before -> $after"
+fetched "the redirect was not followed" -eq 0
 
 # --- URL and directory policy -------------------------------------------------
 conf nohttp "jwks_uri=$BASE/jwks"

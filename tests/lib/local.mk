@@ -20,6 +20,8 @@ tests_lib_libatoktest_la_SOURCES = \
 	tests/lib/timing.c tests/lib/timing.h
 # the shell suites' TAP vocabulary and the servers they start
 EXTRA_DIST += tests/lib/tap.sh tests/lib/oidc.sh
+EXTRA_DIST += tests/lib/suite.sh tests/lib/cli.sh tests/lib/jwt.sh \
+	tests/lib/exports.sh
 tests_lib_libatoktest_la_CPPFLAGS = $(AM_CPPFLAGS) $(TESTLIB_CPPFLAGS) \
 	-DJWT_FIXTURES='"$(abs_top_srcdir)/tests/fixtures/jwt"'
 tests_lib_libatoktest_la_CFLAGS = $(AM_CFLAGS) $(CRYPTO_CFLAGS) -pthread \

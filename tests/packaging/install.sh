@@ -25,54 +25,28 @@ set -u
 SELF=$(readlink -f "$0")
 SUITE=${APITOK_PKG_SUITE:-bookworm}
 
-n=0
-failed=0
-ok() {
-	n=$((n + 1))
-	echo "ok $n - $1"
-}
-not_ok() {
-	n=$((n + 1))
-	echo "not ok $n - $1"
-	failed=$((failed + 1))
-}
-check() { # DESC COMMAND...
-	local d=$1
-	shift
-	if "$@" >"$T/check.out" 2>&1; then ok "$d"; else
-		not_ok "$d"
-		sed -n '1,30s/^/#   /p' "$T/check.out"
-	fi
-}
-bail() {
-	echo "Bail out! $*"
-	exit 1
-}
+# shellcheck source=tests/lib/tap.sh
+. "$top_srcdir/tests/lib/tap.sh"
+# shellcheck source=tests/lib/suite.sh
+. "$top_srcdir/tests/lib/suite.sh"
 
 if [ -n "${APITOK_DEBS_BUILDING:-}" ]; then
-	echo "1..0 # SKIP inside a package build (scripts/debs)"
-	exit 0
+	skip_all "inside a package build (scripts/debs)"
 fi
 if [ -z "${APITOK_PKG_INNER:-}" ]; then
 	if [ "$(id -u)" != 0 ]; then
-		echo "1..0 # SKIP needs root (chroot, mount namespace)"
-		exit 0
+		skip_all "needs root (chroot, mount namespace)"
 	fi
 	for p in unshare mmdebstrap dpkg-buildpackage dh lintian chroot; do
-		command -v "$p" >/dev/null 2>&1 || {
-			echo "1..0 # SKIP $p not installed"
-			exit 0
-		}
+		command -v "$p" >/dev/null 2>&1 || skip_all "$p not installed"
 	done
-	unshare --mount --propagation private true 2>/dev/null || {
-		echo "1..0 # SKIP unshare --mount does not work here"
-		exit 0
-	}
+	unshare --mount --propagation private true 2>/dev/null ||
+		skip_all "unshare --mount does not work here"
 	T=$(mktemp -d "${TMPDIR:-/tmp}/apitoken-pkg.XXXXXXXX") || bail "mktemp"
 	# shellcheck disable=SC2317 # called by the trap
 	cleanup() {
 		if [ -n "${APITOK_PKG_KEEP:-}" ]; then
-			echo "# kept temp dir $T"
+			note "kept temp dir $T"
 		else
 			rm -rf --one-file-system "$T"
 		fi
@@ -93,10 +67,10 @@ start=$(date +%s)
 # ---------------------------------------------------- make install
 # Cyrus reads any .la in its plugin directory, and the hook that removed
 # it once ran in the wrong phase: no .la anywhere after make install.
-check "make install DESTDIR=...: the module, the plugin and the command installed" \
+check_quiet "make install DESTDIR=...: the module, the plugin and the command installed" \
 	env -u MAKEFLAGS -u MFLAGS -u MAKELEVEL -u MAKEOVERRIDES -u TESTS \
 	make -s -C "$top_builddir" install DESTDIR="$T/destdir"
-check "make install leaves no .la (SASL plugin and PAM module dirs)" \
+check_quiet "make install leaves no .la (SASL plugin and PAM module dirs)" \
 	sh -c "find '$T/destdir' -name '*.so' | grep -q pam_apitoken.so &&
 		find '$T/destdir' -name '*.so' | grep -q sasl2/libapitoken.so &&
 		test -z \"\$(find '$T/destdir' -name '*.la')\""
@@ -104,13 +78,13 @@ check "make install leaves no .la (SASL plugin and PAM module dirs)" \
 # ---------------------------------------------------------------- build
 if [ -n "${APITOK_PKG_DEBS:-}" ]; then
 	DEBS=$APITOK_PKG_DEBS
-	ok "packages taken from $DEBS (built and checked there)"
+	pass "packages taken from $DEBS (built and checked there)"
 else
 	DEBS=$T/debs
 	t0=$(date +%s)
-	check "scripts/debs: dpkg-buildpackage builds the three packages, lintian --pedantic has no error, warning or pedantic tag" \
+	check_quiet "scripts/debs: dpkg-buildpackage builds the three packages, lintian --pedantic has no error, warning or pedantic tag" \
 		env APITOK_DEBS_BUILDDIR="$top_builddir" "$top_srcdir/scripts/debs" "$DEBS"
-	echo "# built in $(($(date +%s) - t0)) s"
+	note "built in $(($(date +%s) - t0)) s"
 fi
 debs=()
 for p in apitoken libpam-apitoken libsasl2-modules-apitoken; do
@@ -128,13 +102,13 @@ pkg_deps=$(for d in "${debs[@]}"; do dpkg-deb -f "$d" Depends; done |
 	tr ',' '\n' | sed -e 's/|.*//' -e 's/(.*)//' -e 's/:any//' -e 's/[[:space:]]//g' |
 	grep -v -e '^$' -e '^apitoken$' -e '^libpam-apitoken$' -e '^libsasl2-modules-apitoken$' |
 	sort -u | paste -sd, -)
-echo "# the root gets: $pkg_deps"
+note "the root gets: $pkg_deps"
 mmdebstrap --quiet --mode=root --variant=minbase --include="libpam-runtime,libpam-modules,pamtester,sasl2-bin,libsasl2-2,$pkg_deps" \
 	"$SUITE" "$R" >"$T/mmdebstrap.log" 2>&1 || {
 	sed 's/^/# /' "$T/mmdebstrap.log" | tail -20
 	bail "mmdebstrap failed"
 }
-ok "mmdebstrap --variant=minbase $SUITE root in $(($(date +%s) - t0)) s"
+pass "mmdebstrap --variant=minbase $SUITE root in $(($(date +%s) - t0)) s"
 
 # A private /dev for the root: the few nodes dpkg, PAM and the tools use.
 mount -t tmpfs -o mode=0755,size=1m apitoken-pkg-dev "$R/dev" || bail "mount /dev"
@@ -154,21 +128,21 @@ cp -a "$R/etc/pam.d" "$T/pam.d.before"
 # ------------------------------------------------------------- install
 mkdir -p "$R/tmp/debs"
 cp "${debs[@]}" "$R/tmp/debs/"
-check "dpkg -i of the three packages" ch sh -c 'dpkg -i /tmp/debs/*.deb'
-check "installing changes nothing in /etc/pam.d (profile Default: no)" \
+check_quiet "dpkg -i of the three packages" ch sh -c 'dpkg -i /tmp/debs/*.deb'
+check_quiet "installing changes nothing in /etc/pam.d (profile Default: no)" \
 	diff -r "$T/pam.d.before" "$R/etc/pam.d"
-check "no live configuration shipped (/etc/apitoken absent)" test ! -e "$R/etc/apitoken"
-check "/var/lib/apitoken and /var/cache/apitoken created, mode 0700 root" \
+check_quiet "no live configuration shipped (/etc/apitoken absent)" test ! -e "$R/etc/apitoken"
+check_quiet "/var/lib/apitoken and /var/cache/apitoken created, mode 0700 root" \
 	test "$(stat -c '%a %U' "$R/var/lib/apitoken" "$R/var/cache/apitoken" | sort -u)" = "700 root"
 MA=$(dpkg-architecture -qDEB_HOST_MULTIARCH)
-check "the module is in the multiarch security/ dir, beside pam_unix.so" \
+check_quiet "the module is in the multiarch security/ dir, beside pam_unix.so" \
 	test -f "$R/usr/lib/$MA/security/pam_apitoken.so" -a \
 	-f "$R/usr/lib/$MA/security/pam_unix.so"
-check "no .la in the SASL plugin directory" \
+check_quiet "no .la in the SASL plugin directory" \
 	sh -c "! ls '$R'/usr/lib/*/sasl2/*.la 2>/dev/null | grep -q apitoken"
 
 # ------------------------------------------------------- pam-auth-update
-check "pam-auth-update --enable apitoken" ch pam-auth-update --enable apitoken
+check_quiet "pam-auth-update --enable apitoken" ch pam-auth-update --enable apitoken
 # The lines pam-auth-update wrote, without comments and blank lines.
 lines() { grep -v -e '^#' -e '^[[:space:]]*$' "$R/etc/pam.d/$1" | tr -s ' \t' ' '; }
 lines common-auth >"$T/common-auth"
@@ -182,19 +156,19 @@ printf '%s\n' 'account [success=1 new_authtok_reqd=done default=ignore] pam_unix
 	'account requisite pam_deny.so' 'account required pam_permit.so' \
 	'account required pam_apitoken.so' >"$T/want-account"
 sed -i 's/ $//' "$T/common-auth" "$T/common-account"
-check "common-auth: pam_unix, then pam_apitoken use_first_pass, then pam_deny, pam_permit" \
+check_quiet "common-auth: pam_unix, then pam_apitoken use_first_pass, then pam_deny, pam_permit" \
 	diff "$T/want-auth" "$T/common-auth"
-check "common-account: pam_unix's block, then pam_apitoken required (Additional)" \
+check_quiet "common-account: pam_unix's block, then pam_apitoken required (Additional)" \
 	diff "$T/want-account" "$T/common-account"
 cp -a "$R/etc/pam.d" "$T/pam.d.enabled"
 
 # -------------------------------------------------------------- logins
+# shellcheck disable=SC2317 # called through check_quiet
 login() { # SECRET — pamtester authenticate + acct_mgmt as alice
 	printf '%s\n' "$1" | ch pamtester apitoken-test alice authenticate acct_mgmt
 }
-fails() { ! "$@"; }
-check "no apitoken configuration: alice's password logs in" login 'correct horse battery'
-check "no apitoken configuration: a wrong password fails" fails login 'wrong horse'
+check_quiet "no apitoken configuration: alice's password logs in" login 'correct horse battery'
+check_quiet "no apitoken configuration: a wrong password fails" fails login 'wrong horse'
 
 mkdir -m 0755 "$R/etc/apitoken"
 cp "$R/usr/share/doc/apitoken/examples/apitoken.conf" "$R/etc/apitoken/apitoken.conf"
@@ -203,30 +177,29 @@ sed -i 's/^service_scopes = .*/service_scopes = apitoken-test:ssh/' "$R/etc/apit
 tok=$(ch apitoken issue --user alice --scope ssh --expires 30d 2>"$T/issue.err") ||
 	bail "apitoken issue: $(cat "$T/issue.err")"
 noscope=$(ch apitoken issue --user alice --scope imap 2>>"$T/issue.err") || bail "issue"
-check "apitoken check-config on the shipped example" ch apitoken check-config
+check_quiet "apitoken check-config on the shipped example" ch apitoken check-config
 bad="${tok:0:40}$([ "${tok:40:1}" = A ] && echo B || echo A)${tok:41}"
-check "a token logs in (pam_unix fails, pam_apitoken use_first_pass accepts)" login "$tok"
-check "the password still logs in with apitoken configured" login 'correct horse battery'
-check "a wrong password fails" fails login 'wrong horse'
-check "a wrong token (one character changed) fails" fails login "$bad"
-check "a token without the service's scope fails ([pam] service_scopes)" \
+check_quiet "a token logs in (pam_unix fails, pam_apitoken use_first_pass accepts)" login "$tok"
+check_quiet "the password still logs in with apitoken configured" login 'correct horse battery'
+check_quiet "a wrong password fails" fails login 'wrong horse'
+check_quiet "a wrong token (one character changed) fails" fails login "$bad"
+check_quiet "a token without the service's scope fails ([pam] service_scopes)" \
 	fails login "$noscope"
-check "saslpluginviewer lists the plugin's OAUTHBEARER and XOAUTH2" \
+check_quiet "saslpluginviewer lists the plugin's OAUTHBEARER and XOAUTH2" \
 	ch sh -c 'saslpluginviewer >/tmp/spv.out 2>&1; grep -q OAUTHBEARER /tmp/spv.out && grep -q XOAUTH2 /tmp/spv.out'
 
 # ----------------------------------------------------- reinstall, purge
-check "reinstall (dpkg -i again)" ch sh -c 'dpkg -i /tmp/debs/*.deb'
-check "reinstall keeps the enabled profile (/etc/pam.d as after --enable)" \
+check_quiet "reinstall (dpkg -i again)" ch sh -c 'dpkg -i /tmp/debs/*.deb'
+check_quiet "reinstall keeps the enabled profile (/etc/pam.d as after --enable)" \
 	diff -r "$T/pam.d.enabled" "$R/etc/pam.d"
-check "a token still logs in after the reinstall" login "$tok"
+check_quiet "a token still logs in after the reinstall" login "$tok"
 rm -rf "$R/etc/apitoken"
-check "dpkg --purge of the three packages" \
+check_quiet "dpkg --purge of the three packages" \
 	ch dpkg --purge libsasl2-modules-apitoken libpam-apitoken apitoken
-check "purge restores /etc/pam.d exactly" diff -r "$T/pam.d.before" "$R/etc/pam.d"
-check "purge removes /var/lib/apitoken and /var/cache/apitoken" \
+check_quiet "purge restores /etc/pam.d exactly" diff -r "$T/pam.d.before" "$R/etc/pam.d"
+check_quiet "purge removes /var/lib/apitoken and /var/cache/apitoken" \
 	test ! -e "$R/var/lib/apitoken" -a ! -e "$R/var/cache/apitoken"
-check "after the purge the password still logs in" login 'correct horse battery'
+check_quiet "after the purge the password still logs in" login 'correct horse battery'
 
-echo "# packaging test: $(($(date +%s) - start)) s"
-echo "1..$n"
-[ "$failed" -eq 0 ]
+note "packaging test: $(($(date +%s) - start)) s"
+finish

@@ -14,6 +14,8 @@
 # prints TAP.  Usage: tests/style/includes.sh
 set -euo pipefail
 cd "$(dirname "$0")/../.."
+# shellcheck source=tests/lib/tap.sh
+. tests/lib/tap.sh
 command -v tsort >/dev/null || {
 	echo "$0: tsort not found (coreutils)" >&2
 	exit 1
@@ -104,14 +106,13 @@ for c in common/*.c; do
 done | sort -u >"$tmp/edges"
 awk '$1 == $2 { print $1 }' "$tmp/edges" >"$tmp/modules"
 
-echo "1..1"
 if tsort "$tmp/edges" >/dev/null 2>"$tmp/loops"; then
-	echo "ok 1 - no include cycle among the $(grep -c . "$tmp/modules") modules of common/"
+	pass "no include cycle among the $(grep -c . "$tmp/modules") modules of common/"
 else
-	echo "not ok 1 - include cycle among the modules of common/ (each loop: its modules, in order)"
+	fail "include cycle among the modules of common/ (each loop: its modules, in order)"
 	sed -e 's#^tsort: [^:]*: input contains a loop:#loop:#' -e 's/^tsort: /  /' \
-		-e 's/^/# /' "$tmp/loops"
-	echo "# edges (A calls into B through a header A.c includes):"
+		"$tmp/loops" | diag
+	note "edges (A calls into B through a header A.c includes):"
 	awk '$1 != $2 { print "#   " $1 " -> " $2 }' "$tmp/edges"
-	exit 1
 fi
+finish

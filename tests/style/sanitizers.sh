@@ -7,7 +7,7 @@
 # Prints the suite's counts as "sanitizers: N passed, N failed, N skipped".
 # Run from the top of a configured tree (after scripts/build).
 set -uo pipefail
-cd "$(dirname "$0")/../.."
+cd "$(dirname "$0")/../.." || exit 1
 top=$(pwd)
 d=$(mktemp -d "${TMPDIR:-/tmp}/apitoken-san.XXXXXX")
 trap 'rm -rf "$d"' EXIT

@@ -2,7 +2,7 @@
 # SPDX-License-Identifier: BSD-3-Clause
 # valgrind memcheck over the unit and PAM tests: no error, no leak.
 set -uo pipefail
-cd "$(dirname "$0")/../.."
+cd "$(dirname "$0")/../.." || exit 1
 command -v valgrind >/dev/null || { echo "valgrind not installed"; exit 1; }
 status=0
 for t in tests/unit/test_token tests/unit/test_scope tests/unit/test_config \

@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 /* b64url.c - strict base64url; written here because OpenSSL's EVP_Decode*
- * accepts padding, whitespace and the '+/' alphabet, which JOSE forbids. */
+ * accepts padding, whitespace and the '+/' alphabet, which JOSE forbids.
+ * Also the standard base64 encoder, so that no other file needs OpenSSL's. */
 #include "ac_config.h"
 
 #include <stdint.h>
@@ -8,8 +9,10 @@
 #include "b64url.h"
 #include "errors.h"
 
-static const char enc[] =
+static const char enc_url[] =
     "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
+static const char enc_std[] =
+    "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
 
 /* 0..63, or 0xff for a character outside the alphabet. */
 static const uint8_t dec[256] = {
@@ -167,7 +170,9 @@ int atok_b64url_decode(const char *in, size_t len, unsigned char *out,
 	return 0;
 }
 
-size_t atok_b64url_encode(const unsigned char *p, size_t len, char *out)
+/* p[0..len) in the alphabet enc, '=' padded when pad; NUL-terminated. */
+static size_t encode(const unsigned char *p, size_t len, char *out,
+                     const char *enc, int pad)
 {
 	size_t i, o = 0;
 
@@ -183,12 +188,28 @@ size_t atok_b64url_encode(const unsigned char *p, size_t len, char *out)
 		uint32_t v = (uint32_t)p[i] << 16;
 		out[o++] = enc[v >> 18];
 		out[o++] = enc[(v >> 12) & 63];
+		if (pad) {
+			out[o++] = '=';
+			out[o++] = '=';
+		}
 	} else if (len - i == 2) {
 		uint32_t v = (uint32_t)p[i] << 16 | (uint32_t)p[i + 1] << 8;
 		out[o++] = enc[v >> 18];
 		out[o++] = enc[(v >> 12) & 63];
 		out[o++] = enc[(v >> 6) & 63];
+		if (pad)
+			out[o++] = '=';
 	}
 	out[o] = '\0';
 	return o;
+}
+
+size_t atok_b64url_encode(const unsigned char *p, size_t len, char *out)
+{
+	return encode(p, len, out, enc_url, 0);
+}
+
+size_t atok_b64_encode(const unsigned char *p, size_t len, char *out)
+{
+	return encode(p, len, out, enc_std, 1);
 }

@@ -9,12 +9,11 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include <openssl/evp.h>
-#include <openssl/pem.h>
 #include <openssl/rand.h>
 
 #include "b64url.h"
 #include "clientauth.h"
+#include "jws.h"
 #include "util.h"
 
 enum method { M_NONE, M_BASIC, M_POST, M_PRIVATE_KEY_JWT };
@@ -22,9 +21,9 @@ enum method { M_NONE, M_BASIC, M_POST, M_PRIVATE_KEY_JWT };
 struct atok_client_auth {
 	enum method method;
 	char *client_id;
-	char *secret;      /* basic, post; wiped on free */
-	char *auth_header; /* basic, built once; wiped on free */
-	EVP_PKEY *key;     /* private_key_jwt */
+	char *secret;                   /* basic, post; wiped on free */
+	char *auth_header;              /* basic, built once; wiped on free */
+	struct atok_jws_signer *signer; /* private_key_jwt */
 };
 
 /* application/x-www-form-urlencoded (RFC 6749 appendix B); out holds at
@@ -108,14 +107,15 @@ static char *basic_header(const char *id, const char *secret)
 
 	if (pair == NULL)
 		return NULL;
-	h = malloc(sizeof(prefix) + 4 * ((3 * (idl + sl) + 1) / 3 + 1) + 4);
+	h = malloc(sizeof(prefix) - 1 +
+	           ATOK_B64_ENCODED_SIZE(3 * (idl + sl) + 1));
 	if (h != NULL) {
 		plen = form_encode(id, idl, pair);
 		pair[plen++] = ':';
 		plen += form_encode(secret, sl, pair + plen);
 		memcpy(h, prefix, sizeof(prefix));
-		EVP_EncodeBlock((unsigned char *)h + sizeof(prefix) - 1,
-		                (unsigned char *)pair, (int)plen);
+		atok_b64_encode((unsigned char *)pair, plen,
+		                h + sizeof(prefix) - 1);
 	}
 	atok_freezero(pair, 3 * (idl + sl) + 2);
 	return h;
@@ -125,7 +125,6 @@ static int load_key(struct atok_client_auth *ca, const char *section,
                     const char *key_file, struct atok_error *err)
 {
 	char *pem = NULL;
-	BIO *b;
 	int r;
 
 	if (key_file == NULL)
@@ -137,16 +136,12 @@ static int load_key(struct atok_client_auth *ca, const char *section,
 	                                ATOK_CLIENT_KEY_MAX, &pem, NULL,
 	                                err)) != 0)
 		return r;
-	b = BIO_new_mem_buf(pem, -1);
-	ca->key = b ? PEM_read_bio_PrivateKey(b, NULL, NULL, NULL) : NULL;
-	BIO_free(b);
-	atok_freezero(pem, ATOK_CLIENT_KEY_MAX + 1);
 	/* The assertion is RS256 (RSA >= 2048) or ES256 (P-256). */
-	if (ca->key == NULL ||
-	    !((EVP_PKEY_get_base_id(ca->key) == EVP_PKEY_RSA &&
-	       EVP_PKEY_get_bits(ca->key) >= 2048) ||
-	      (EVP_PKEY_get_base_id(ca->key) == EVP_PKEY_EC &&
-	       EVP_PKEY_get_bits(ca->key) == 256)))
+	r = atok_jws_signer_new(pem, strlen(pem), &ca->signer, err);
+	atok_freezero(pem, ATOK_CLIENT_KEY_MAX + 1);
+	if (r == ATOK_ERR_NOMEM)
+		return r;
+	if (r != 0)
 		return atok_error_set(err, ATOK_ERR_CONFIG,
 		                      "%s is not an RSA (2048 bits or more) "
 		                      "or P-256 private key in PEM",
@@ -237,7 +232,7 @@ void atok_client_auth_free(struct atok_client_auth **cap)
 		atok_freezero(ca->secret, ATOK_CLIENT_AUTH_SECRET_MAX + 1);
 	if (ca->auth_header != NULL)
 		atok_free_string(ca->auth_header);
-	EVP_PKEY_free(ca->key);
+	atok_jws_signer_free(&ca->signer);
 	free(ca);
 	*cap = NULL;
 }
@@ -251,59 +246,24 @@ const char *atok_client_auth_id(const struct atok_client_auth *ca)
 static char *client_assertion(const struct atok_client_auth *ca,
                               const char *aud, int64_t now)
 {
-	int is_ec = EVP_PKEY_get_base_id(ca->key) == EVP_PKEY_EC;
-	char header[64], claims[4096], jti_hex[33], *out = NULL;
-	unsigned char jti[16], sig[600], raw[64];
-	size_t sig_len = sizeof(sig), hl, cl, n;
-	EVP_MD_CTX *ctx = NULL;
+	char claims[4096], jti_hex[33], *out = NULL;
+	unsigned char jti[16];
+	int n;
 
 	/* aud goes into JSON verbatim: the caller's URL was checked, but
 	 * refuse what would need escaping anyway. */
 	if (strpbrk(aud, "\"\\") != NULL || RAND_bytes(jti, sizeof(jti)) != 1)
 		return NULL;
 	atok_hex(jti, sizeof(jti), jti_hex);
-	snprintf(header, sizeof(header), "{\"alg\":\"%s\",\"typ\":\"JWT\"}",
-	         is_ec ? "ES256" : "RS256");
-	if ((size_t)snprintf(claims, sizeof(claims),
-	                     "{\"iss\":\"%s\",\"sub\":\"%s\",\"aud\":\"%s\","
-	                     "\"jti\":\"%s\",\"iat\":%lld,\"exp\":%lld}",
-	                     ca->client_id, ca->client_id, aud, jti_hex,
-	                     (long long)now,
-	                     (long long)now + 60) >= sizeof(claims))
+	n = snprintf(claims, sizeof(claims),
+	             "{\"iss\":\"%s\",\"sub\":\"%s\",\"aud\":\"%s\","
+	             "\"jti\":\"%s\",\"iat\":%lld,\"exp\":%lld}",
+	             ca->client_id, ca->client_id, aud, jti_hex, (long long)now,
+	             (long long)now + 60);
+	if (n < 0 || (size_t)n >= sizeof(claims) ||
+	    atok_jws_sign(ca->signer, claims, (size_t)n, &out, NULL) != 0)
 		return NULL;
-	hl = strlen(header);
-	cl = strlen(claims);
-	n = (hl + cl) * 4 / 3 + 8 + 1000;
-	if ((out = malloc(n)) == NULL)
-		return NULL;
-	hl = atok_b64url_encode((unsigned char *)header, hl, out);
-	out[hl] = '.';
-	hl += 1 + atok_b64url_encode((unsigned char *)claims, cl, out + hl + 1);
-	if ((ctx = EVP_MD_CTX_new()) == NULL ||
-	    EVP_DigestSignInit(ctx, NULL, EVP_sha256(), NULL, ca->key) != 1 ||
-	    EVP_DigestSign(ctx, sig, &sig_len, (unsigned char *)out, hl) != 1)
-		goto fail;
-	if (is_ec) { /* DER to R||S */
-		const unsigned char *p = sig;
-		ECDSA_SIG *es = d2i_ECDSA_SIG(NULL, &p, (long)sig_len);
-		const BIGNUM *r, *s;
-		if (es == NULL)
-			goto fail;
-		ECDSA_SIG_get0(es, &r, &s);
-		BN_bn2binpad(r, raw, 32);
-		BN_bn2binpad(s, raw + 32, 32);
-		ECDSA_SIG_free(es);
-		memcpy(sig, raw, 64);
-		sig_len = 64;
-	}
-	out[hl] = '.';
-	atok_b64url_encode(sig, sig_len, out + hl + 1);
-	EVP_MD_CTX_free(ctx);
 	return out;
-fail:
-	EVP_MD_CTX_free(ctx);
-	free(out);
-	return NULL;
 }
 
 int atok_client_auth_apply(struct atok_client_auth *ca, const char *endpoint,

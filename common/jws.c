@@ -1,7 +1,10 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
-/* jws.c - JWS compact serialization: strict parsing, signature check. */
+/* jws.c - JWS compact serialization: strict parsing, signature check, and
+ * the signer of our client assertions. */
 #include "ac_config.h"
 
+#include <limits.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
@@ -11,6 +14,7 @@
 #include <openssl/ec.h>
 #include <openssl/err.h>
 #include <openssl/evp.h>
+#include <openssl/pem.h>
 #include <openssl/rsa.h>
 
 #include "b64url.h"
@@ -512,5 +516,129 @@ int atok_jws_verify_prehashed(const struct atok_jws *jws,
 	r = rc == 1 ? 0 : verify_failure(err);
 out:
 	OPENSSL_free(der);
+	return r;
+}
+
+/* ---- signing ------------------------------------------------------------ */
+
+struct atok_jws_signer {
+	EVP_PKEY *pkey;
+	enum atok_jws_alg alg; /* RS256 or ES256 */
+};
+
+int atok_jws_signer_new(const char *pem, size_t len,
+                        struct atok_jws_signer **out, struct atok_error *err)
+{
+	struct atok_jws_signer *s;
+	EVP_PKEY *k = NULL;
+	enum atok_jws_alg alg = ATOK_ALG_UNKNOWN;
+	BIO *b;
+
+	*out = NULL;
+	if (len <= INT_MAX) {
+		b = BIO_new_mem_buf(pem, (int)len);
+		k = b ? PEM_read_bio_PrivateKey(b, NULL, NULL, NULL) : NULL;
+		BIO_free(b);
+	}
+	if (k != NULL && EVP_PKEY_get_base_id(k) == EVP_PKEY_RSA &&
+	    EVP_PKEY_get_bits(k) >= 2048)
+		alg = ATOK_ALG_RS256;
+	else if (k != NULL && EVP_PKEY_get_base_id(k) == EVP_PKEY_EC &&
+	         EVP_PKEY_get_bits(k) == 256)
+		alg = ATOK_ALG_ES256;
+	if (alg == ATOK_ALG_UNKNOWN) {
+		EVP_PKEY_free(k);
+		return atok_error_set(err, ATOK_ERR_INVALID,
+		                      "not an RSA (2048 bits or more) or P-256 "
+		                      "private key in PEM");
+	}
+	if ((s = calloc(1, sizeof(*s))) == NULL) {
+		EVP_PKEY_free(k);
+		return atok_error_set(err, ATOK_ERR_NOMEM, "out of memory");
+	}
+	s->pkey = k;
+	s->alg = alg;
+	*out = s;
+	return 0;
+}
+
+void atok_jws_signer_free(struct atok_jws_signer **sp)
+{
+	if (sp == NULL || *sp == NULL)
+		return;
+	EVP_PKEY_free((*sp)->pkey); /* cleanses the private key */
+	free(*sp);
+	*sp = NULL;
+}
+
+enum atok_jws_alg atok_jws_signer_alg(const struct atok_jws_signer *s)
+{
+	return s->alg;
+}
+
+/* OpenSSL's DER ECDSA signature to the fixed-width R||S of JWS (half bytes
+ * each); the inverse of ecdsa_raw_to_der. */
+static int ecdsa_der_to_raw(const unsigned char *der, size_t len, int half,
+                            unsigned char *raw)
+{
+	const unsigned char *p = der;
+	ECDSA_SIG *es = d2i_ECDSA_SIG(NULL, &p, (long)len);
+	const BIGNUM *r, *s;
+	int ok;
+
+	if (es == NULL)
+		return 0;
+	ECDSA_SIG_get0(es, &r, &s);
+	ok = BN_bn2binpad(r, raw, half) == half &&
+	     BN_bn2binpad(s, raw + half, half) == half;
+	ECDSA_SIG_free(es);
+	return ok;
+}
+
+int atok_jws_sign(const struct atok_jws_signer *s, const char *payload,
+                  size_t len, char **out, struct atok_error *err)
+{
+	char header[40], *t = NULL;
+	unsigned char sig[ATOK_JWS_SIG_MAX], raw[64];
+	size_t sig_len = sizeof(sig), n;
+	EVP_MD_CTX *ctx = NULL;
+	int r = ATOK_ERR_CRYPTO;
+
+	*out = NULL;
+	if (len > ATOK_JWS_MAX)
+		return atok_error_set(err, ATOK_ERR_TOO_LONG,
+		                      "JWS payload longer than %d",
+		                      ATOK_JWS_MAX);
+	n = (size_t)snprintf(header, sizeof(header),
+	                     "{\"alg\":\"%s\",\"typ\":\"JWT\"}",
+	                     atok_jws_alg_name(s->alg));
+	if ((t = malloc(ATOK_B64_ENCODED_SIZE(n) + ATOK_B64_ENCODED_SIZE(len) +
+	                ATOK_B64_ENCODED_SIZE(sizeof(sig)))) == NULL)
+		return atok_error_set(err, ATOK_ERR_NOMEM, "out of memory");
+	n = atok_b64url_encode((const unsigned char *)header, n, t);
+	t[n++] = '.';
+	n += atok_b64url_encode((const unsigned char *)payload, len, t + n);
+	if ((ctx = EVP_MD_CTX_new()) == NULL ||
+	    EVP_DigestSignInit(ctx, NULL, atok_md("SHA256"), NULL, s->pkey) !=
+	        1 ||
+	    EVP_DigestSign(ctx, sig, &sig_len, (const unsigned char *)t, n) !=
+	        1)
+		goto out;
+	if (s->alg == ATOK_ALG_ES256) {
+		if (!ecdsa_der_to_raw(sig, sig_len, 32, raw))
+			goto out;
+		memcpy(sig, raw, 64);
+		sig_len = 64;
+	}
+	t[n] = '.';
+	atok_b64url_encode(sig, sig_len, t + n + 1);
+	*out = t;
+	t = NULL;
+	r = 0;
+out:
+	if (r != 0)
+		atok_error_set(err, r, "OpenSSL could not sign the JWS");
+	EVP_MD_CTX_free(ctx);
+	free(t);
 	return r;
 }

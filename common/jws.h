@@ -1,7 +1,8 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 /*
- * jws.h - JWS compact serialization (RFC 7515): strict parsing and
- * signature verification.  The only file that calls OpenSSL's verify API.
+ * jws.h - JWS compact serialization (RFC 7515): strict parsing, signature
+ * verification, and the signer of our own client assertions (RFC 7523).
+ * The only file that calls OpenSSL's verify and sign APIs.
  */
 #ifndef ATOK_JWS_H
 #define ATOK_JWS_H
@@ -84,5 +85,32 @@ int atok_jws_verify_prehashed(const struct atok_jws *jws,
 
 /* The digest an alg signs with (NULL for EdDSA). */
 const char *atok_jws_digest_name(enum atok_jws_alg alg);
+
+struct atok_jws_signer;
+
+/*
+ * A signer from a PEM private key text pem[0..len): RS256 for an RSA key
+ * of 2048 bits or more, ES256 for a 256-bit EC key.  Returns 0 with *out,
+ * ATOK_ERR_INVALID when the text is no such key, or ATOK_ERR_NOMEM, with
+ * err.  The caller wipes its copy of the PEM.
+ */
+int atok_jws_signer_new(const char *pem, size_t len,
+                        struct atok_jws_signer **out, struct atok_error *err);
+
+/* Frees *sp (NULL fine), its key cleansed, and sets it to NULL. */
+void atok_jws_signer_free(struct atok_jws_signer **sp);
+
+/* The alg the signer signs with: ATOK_ALG_RS256 or ATOK_ALG_ES256. */
+enum atok_jws_alg atok_jws_signer_alg(const struct atok_jws_signer *s);
+
+/*
+ * Signs payload[0..len) (a JSON text, used byte for byte) under the
+ * header {"alg":ALG,"typ":"JWT"}: the compact JWS, an ES signature as
+ * fixed-width R||S, in a malloc'd string *out that the caller frees.
+ * Returns 0, or ATOK_ERR_TOO_LONG (len over ATOK_JWS_MAX), ATOK_ERR_NOMEM
+ * or ATOK_ERR_CRYPTO with err.
+ */
+int atok_jws_sign(const struct atok_jws_signer *s, const char *payload,
+                  size_t len, char **out, struct atok_error *err);
 
 #endif

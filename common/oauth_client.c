@@ -22,11 +22,11 @@
 
 #include <jansson.h>
 #include <openssl/crypto.h>
-#include <openssl/evp.h>
 #include <openssl/rand.h>
 
 #include "b64url.h"
 #include "clientauth.h"
+#include "digest.h"
 #include "oauth_client.h"
 #include "util.h"
 
@@ -1002,15 +1002,12 @@ int atok_oauth_pkce_new(char verifier[ATOK_OAUTH_PKCE_LEN + 1],
                         char challenge[ATOK_OAUTH_PKCE_LEN + 1])
 {
 	unsigned char rnd[32], md[32];
-	unsigned int mdlen = 0;
 
 	if (RAND_bytes(rnd, sizeof(rnd)) != 1)
 		return ATOK_ERR_CRYPTO;
 	atok_b64url_encode(rnd, sizeof(rnd), verifier);
 	explicit_bzero(rnd, sizeof(rnd));
-	if (EVP_Digest(verifier, ATOK_OAUTH_PKCE_LEN, md, &mdlen, EVP_sha256(),
-	               NULL) != 1 ||
-	    mdlen != sizeof(md))
+	if (atok_sha256(verifier, ATOK_OAUTH_PKCE_LEN, md) != 0)
 		return ATOK_ERR_CRYPTO;
 	atok_b64url_encode(md, sizeof(md), challenge);
 	return 0;

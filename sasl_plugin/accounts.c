@@ -65,7 +65,7 @@ static void config_path(const sasl_utils_t *u, char *out, size_t outsz)
 {
 	struct atok_error err = {0};
 
-	if (sasl_opt_copy(u, OPT_CONFIG, out, outsz, &err) != 0 ||
+	if (atok_sasl_opt_copy(u, OPT_CONFIG, out, outsz, &err) != 0 ||
 	    out[0] == '\0')
 		snprintf(out, outsz, "%s", ATOK_CONFIG_DEFAULT_PATH);
 }
@@ -124,14 +124,14 @@ out:
 	atok_config_free(&cfg);
 }
 
-void sasl_accounts_load(const sasl_utils_t *utils)
+void atok_sasl_accounts_load(const sasl_utils_t *utils)
 {
 	pthread_mutex_lock(&table_mu);
 	load_locked(utils);
 	pthread_mutex_unlock(&table_mu);
 }
 
-void sasl_accounts_free(void)
+void atok_sasl_accounts_free(void)
 {
 	size_t i;
 
@@ -178,8 +178,9 @@ static void log_event(const sasl_utils_t *u, const char *name,
 	         (unsigned long long)ev->generation, code, detail, action);
 }
 
-int sasl_accounts_token(const sasl_utils_t *u, const char *name, char **token,
-                        size_t *len, char *user, size_t usersz)
+int atok_sasl_accounts_token(const sasl_utils_t *u, const char *name,
+                             char **token, size_t *len, char *user,
+                             size_t usersz)
 {
 	struct atok_account_event ev = {0};
 	struct atok_error err = {0};
@@ -222,8 +223,9 @@ int sasl_accounts_token(const sasl_utils_t *u, const char *name, char **token,
 	return SASL_OK;
 }
 
-void sasl_accounts_refused(const sasl_utils_t *u, const char *name,
-                           const char *token, size_t len, const char *status)
+void atok_sasl_accounts_refused(const sasl_utils_t *u, const char *name,
+                                const char *token, size_t len,
+                                const char *status)
 {
 	struct atok_account_event ev = {0};
 	struct atok_error err = {0};

@@ -216,9 +216,9 @@ static int step_first(struct client_ctx *c, sasl_client_params_t *cp,
 		       toklen - ACCOUNT_PREFIX_LEN);
 		c->account[toklen - ACCOUNT_PREFIX_LEN] = '\0';
 		acct_wipe(c);
-		r = sasl_accounts_token(u, c->account, &c->acct_token,
-		                        &c->acct_len, acct_user,
-		                        sizeof(acct_user));
+		r = atok_sasl_accounts_token(u, c->account, &c->acct_token,
+		                             &c->acct_len, acct_user,
+		                             sizeof(acct_user));
 		if (r != SASL_OK)
 			return r;
 		token = c->acct_token;
@@ -356,9 +356,9 @@ static int client_step(void *conn_context, sasl_client_params_t *cp,
 		}
 		challenge_status(serverin, serverinlen, status, sizeof(status));
 		if (c->account[0] != '\0' && c->acct_token != NULL)
-			sasl_accounts_refused(cp->utils, c->account,
-			                      c->acct_token, c->acct_len,
-			                      status[0] ? status : "unknown");
+			atok_sasl_accounts_refused(
+			    cp->utils, c->account, c->acct_token, c->acct_len,
+			    status[0] ? status : "unknown");
 		acct_wipe(c);
 		cp->utils->seterror(cp->utils->conn, 0,
 		                    "the server refused the bearer token "
@@ -407,7 +407,7 @@ static void client_free(void *glob_context, const sasl_utils_t *utils)
 {
 	(void)glob_context;
 	(void)utils;
-	sasl_accounts_free();
+	atok_sasl_accounts_free();
 }
 
 static const enum mech_kind kind_oauthbearer = MECH_OAUTHBEARER;

@@ -10,7 +10,8 @@
 #include "config.h"
 #include "plugin.h"
 
-const char *sasl_override_name(size_t i, const char **section, const char **key)
+const char *atok_sasl_override_name(size_t i, const char **section,
+                                    const char **key)
 {
 	/* Every key of the core's configuration table, so a key added to the
 	 * core is overridable at once. */

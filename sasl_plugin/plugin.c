@@ -49,8 +49,8 @@ static int opt_get(const sasl_utils_t *utils, const char *name,
 	return *len > 0;
 }
 
-int sasl_opt_copy(const sasl_utils_t *utils, const char *name, char *out,
-                  size_t outsz, struct atok_error *err)
+int atok_sasl_opt_copy(const sasl_utils_t *utils, const char *name, char *out,
+                       size_t outsz, struct atok_error *err)
 {
 	const char *v;
 	size_t len;
@@ -67,19 +67,20 @@ int sasl_opt_copy(const sasl_utils_t *utils, const char *name, char *out,
 	return 0;
 }
 
-int sasl_settings_read(const sasl_utils_t *utils, struct sasl_settings *s,
-                       struct atok_error *err)
+int atok_sasl_settings_read(const sasl_utils_t *utils,
+                            struct atok_sasl_settings *s,
+                            struct atok_error *err)
 {
 	size_t i;
 	int r;
 
 	memset(s, 0, sizeof(*s));
-	if ((r = sasl_opt_copy(utils, OPT_CONFIG, s->config_path,
-	                       sizeof(s->config_path), err)) != 0 ||
-	    (r = sasl_opt_copy(utils, OPT_SCOPE, s->scope, sizeof(s->scope),
-	                       err)) != 0 ||
-	    (r = sasl_opt_copy(utils, OPT_OPENID, s->openid, sizeof(s->openid),
-	                       err)) != 0)
+	if ((r = atok_sasl_opt_copy(utils, OPT_CONFIG, s->config_path,
+	                            sizeof(s->config_path), err)) != 0 ||
+	    (r = atok_sasl_opt_copy(utils, OPT_SCOPE, s->scope,
+	                            sizeof(s->scope), err)) != 0 ||
+	    (r = atok_sasl_opt_copy(utils, OPT_OPENID, s->openid,
+	                            sizeof(s->openid), err)) != 0)
 		return r;
 	/* One scope-token; the challenge echoes it, so it must be safe. */
 	for (i = 0; s->scope[i] != '\0'; i++) {
@@ -102,7 +103,7 @@ int sasl_settings_read(const sasl_utils_t *utils, struct sasl_settings *s,
 	return 0;
 }
 
-int sasl_configured(const sasl_utils_t *utils)
+int atok_sasl_configured(const sasl_utils_t *utils)
 {
 	struct stat st;
 	const char *v;
@@ -113,9 +114,9 @@ int sasl_configured(const sasl_utils_t *utils)
 	return stat(ATOK_CONFIG_DEFAULT_PATH, &st) == 0;
 }
 
-int sasl_verifier_build(const sasl_utils_t *utils,
-                        const struct sasl_settings *s,
-                        struct atok_verifier **vp, struct atok_error *err)
+int atok_sasl_verifier_build(const sasl_utils_t *utils,
+                             const struct atok_sasl_settings *s,
+                             struct atok_verifier **vp, struct atok_error *err)
 {
 	struct atok_config *cfg = NULL;
 	char name[128], value[ATOK_CONFIG_VALUE_MAX + 1];
@@ -133,11 +134,11 @@ int sasl_verifier_build(const sasl_utils_t *utils,
 	                                 : ATOK_CONFIG_DEFAULT_PATH;
 	if ((r = atok_config_load_file(cfg, path, err)) != 0)
 		goto out;
-	for (i = 0; sasl_override_name(i, &section, &key) != NULL; i++) {
+	for (i = 0; atok_sasl_override_name(i, &section, &key) != NULL; i++) {
 		snprintf(name, sizeof(name), OPT_OVERRIDE "%s_%s", section,
 		         key);
-		if ((r = sasl_opt_copy(utils, name, value, sizeof(value),
-		                       err)) != 0)
+		if ((r = atok_sasl_opt_copy(utils, name, value, sizeof(value),
+		                            err)) != 0)
 			goto out;
 		if (value[0] == '\0')
 			continue;
@@ -178,7 +179,7 @@ static const struct result_map result_fallback = {
     ATOK_CONFIG_ERROR, ATOK_WHY_NONE,    NULL,         NULL,
     SASL_FAIL,         "internal error", SASL_LOG_ERR, "error"};
 
-const struct result_map *sasl_result_lookup(const struct atok_result *res)
+const struct result_map *atok_sasl_result_lookup(const struct atok_result *res)
 {
 	size_t i;
 
@@ -191,7 +192,7 @@ const struct result_map *sasl_result_lookup(const struct atok_result *res)
 	return &result_fallback;
 }
 
-int sasl_err_rc(int code)
+int atok_sasl_err_rc(int code)
 {
 	switch (code) {
 	case ATOK_ERR_NOMEM:
@@ -250,7 +251,7 @@ ATOK_SASL_EXPORT int sasl_client_plug_init(const sasl_utils_t *utils,
 	}
 	*out_version = SASL_CLIENT_PLUG_VERSION;
 	/* Named accounts now: Postfix runs this as root before chroot(). */
-	sasl_accounts_load(utils);
+	atok_sasl_accounts_load(utils);
 	*pluglist = atok_client_plugs;
 	*plugcount = atok_client_nplugs;
 	return SASL_OK;

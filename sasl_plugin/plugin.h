@@ -36,7 +36,7 @@ enum mech_kind {
 };
 
 /* Options one exchange needs.  Strings are copies, never NULL. */
-struct sasl_settings {
+struct atok_sasl_settings {
 	char config_path[ATOK_SASL_PATH_MAX + 1]; /* "" = default */
 	char scope[ATOK_SCOPE_MAX + 1];           /* "" = none required */
 	char openid[ATOK_SASL_PATH_MAX + 1];      /* "" = not announced */
@@ -46,29 +46,30 @@ struct sasl_settings {
  * Reads the options through utils->getopt.  Returns 0, or a negative
  * ATOK_ERR_* with err filled (an option too long, a bad scope).
  */
-int sasl_settings_read(const sasl_utils_t *utils, struct sasl_settings *s,
-                       struct atok_error *err);
+int atok_sasl_settings_read(const sasl_utils_t *utils,
+                            struct atok_sasl_settings *s,
+                            struct atok_error *err);
 
 /*
  * Copies option name, read through utils->getopt, into out ("" when not
  * set).  0, or ATOK_ERR_CONFIG with err when too long or holding a NUL.
  */
-int sasl_opt_copy(const sasl_utils_t *utils, const char *name, char *out,
-                  size_t outsz, struct atok_error *err);
+int atok_sasl_opt_copy(const sasl_utils_t *utils, const char *name, char *out,
+                       size_t outsz, struct atok_error *err);
 
 /*
  * Whether the plugin is configured at all: apitoken_config is set, or
  * the default configuration file exists.  For mech_avail.
  */
-int sasl_configured(const sasl_utils_t *utils);
+int atok_sasl_configured(const sasl_utils_t *utils);
 
 /*
  * Loads the configuration (file, then apitoken_<section>_<key> overrides)
  * and makes a verifier.  Returns 0 or a negative ATOK_ERR_* with err.
  */
-int sasl_verifier_build(const sasl_utils_t *utils,
-                        const struct sasl_settings *s,
-                        struct atok_verifier **vp, struct atok_error *err);
+int atok_sasl_verifier_build(const sasl_utils_t *utils,
+                             const struct atok_sasl_settings *s,
+                             struct atok_verifier **vp, struct atok_error *err);
 
 /*
  * A verifier lent to one exchange by the process-wide pool (pool.c).  key:
@@ -76,7 +77,7 @@ int sasl_verifier_build(const sasl_utils_t *utils,
  * file_key: of the path and the file's identity; built: CLOCK_MONOTONIC
  * when its build started; pid: the process that built it.
  */
-struct sasl_lease {
+struct atok_sasl_lease {
 	struct atok_verifier *v;
 	unsigned char key[32], path_key[32], file_key[32];
 	struct timespec built;
@@ -87,26 +88,27 @@ struct sasl_lease {
 /*
  * Lends lease->v: an idle pooled verifier of the same configuration, at
  * most ATOK_SASL_VERIFIER_TTL seconds old and built by this process, else
- * a new one (sasl_verifier_build).  Returns 0, or sasl_verifier_build's
- * error with err (lease->v NULL).  Used by one exchange at a time; hand it
- * back with sasl_pool_give.
+ * a new one (atok_sasl_verifier_build).  Returns 0, or
+ * atok_sasl_verifier_build's error with err (lease->v NULL).  Used by one
+ * exchange at a time; hand it back with atok_sasl_pool_give.
  */
-int sasl_pool_take(const sasl_utils_t *utils, const struct sasl_settings *s,
-                   struct sasl_lease *lease, struct atok_error *err);
+int atok_sasl_pool_take(const sasl_utils_t *utils,
+                        const struct atok_sasl_settings *s,
+                        struct atok_sasl_lease *lease, struct atok_error *err);
 
 /*
  * Hands lease->v back: pooled when keep, poolable, still fresh and a slot
  * is free, else freed.  Clears *lease.  A NULL lease->v is fine.
  */
-void sasl_pool_give(struct sasl_lease *lease, int keep);
+void atok_sasl_pool_give(struct atok_sasl_lease *lease, int keep);
 
 /* Frees the idle verifiers this process built; drops the others unfreed
  * (a parent's, after fork).  For mech_free. */
-void sasl_pool_free(void);
+void atok_sasl_pool_free(void);
 
 /* The override names this build knows, for tests: "store_path", ... */
-const char *sasl_override_name(size_t i, const char **section,
-                               const char **key);
+const char *atok_sasl_override_name(size_t i, const char **section,
+                                    const char **key);
 
 /*
  * The one result -> SASL table.  status: the RFC 7628 / RFC 6750 error
@@ -126,14 +128,14 @@ struct result_map {
 	const char *decision;
 };
 
-const struct result_map *sasl_result_lookup(const struct atok_result *res);
+const struct result_map *atok_sasl_result_lookup(const struct atok_result *res);
 
 /*
  * The SASL code of a core error outside a result (reading the options,
  * building the verifier); its verdict is the core's
  * (atok_result_from_setup_err()).
  */
-int sasl_err_rc(int code);
+int atok_sasl_err_rc(int code);
 
 /*
  * The client mechanisms' named accounts (accounts.c).  _load opens every
@@ -145,12 +147,14 @@ int sasl_err_rc(int code);
  * the host).  _refused marks the token the server refused, so that the
  * next exchange refreshes.  _free is mech_free's.
  */
-void sasl_accounts_load(const sasl_utils_t *utils);
-int sasl_accounts_token(const sasl_utils_t *utils, const char *name,
-                        char **token, size_t *len, char *user, size_t usersz);
-void sasl_accounts_refused(const sasl_utils_t *utils, const char *name,
-                           const char *token, size_t len, const char *status);
-void sasl_accounts_free(void);
+void atok_sasl_accounts_load(const sasl_utils_t *utils);
+int atok_sasl_accounts_token(const sasl_utils_t *utils, const char *name,
+                             char **token, size_t *len, char *user,
+                             size_t usersz);
+void atok_sasl_accounts_refused(const sasl_utils_t *utils, const char *name,
+                                const char *token, size_t len,
+                                const char *status);
+void atok_sasl_accounts_free(void);
 
 /* Server and client mechanism tables (server.c, client.c). */
 extern sasl_server_plug_t atok_server_plugs[];

@@ -29,7 +29,7 @@
  *    POOL_SLOTS verifiers) once per fork, kept reachable in orphans[].
  *
  * No threads, no atexit, no pthread_atfork: libsasl2 may unload the
- * plugin.  server.c's mech_free calls sasl_pool_free().
+ * plugin.  server.c's mech_free calls atok_sasl_pool_free().
  */
 #include "ac_config.h"
 
@@ -48,7 +48,7 @@
 #define POOL_SLOTS 8 /* idle verifiers kept per process */
 
 static pthread_mutex_t pool_mu = PTHREAD_MUTEX_INITIALIZER;
-static struct sasl_lease pool[POOL_SLOTS]; /* v == NULL: free slot */
+static struct atok_sasl_lease pool[POOL_SLOTS]; /* v == NULL: free slot */
 /* Another process's verifiers, dropped from the pool unfreed: kept here
  * only so that they stay reachable (a leak checker's "still reachable",
  * not "lost"); a ring, so bounded whatever the number of forks. */
@@ -57,7 +57,7 @@ static size_t n_orphans;
 
 /* Drops lease e, built by another process, without freeing its
  * verifier.  Under the lock. */
-static void orphan(struct sasl_lease *e)
+static void orphan(struct atok_sasl_lease *e)
 {
 	orphans[n_orphans++ % POOL_SLOTS] = e->v;
 	memset(e, 0, sizeof(*e));
@@ -84,8 +84,8 @@ static int chain(unsigned char h[32], const void *piece, size_t len)
  * cannot be computed (no file, an option the build will refuse): the
  * exchange then builds without the pool and the build reports the error.
  */
-static int key_of(const sasl_utils_t *utils, const struct sasl_settings *s,
-                  struct sasl_lease *l)
+static int key_of(const sasl_utils_t *utils, const struct atok_sasl_settings *s,
+                  struct atok_sasl_lease *l)
 {
 	struct {
 		int64_t dev, ino, size, mtim_s, mtim_ns, ctim_s, ctim_ns;
@@ -116,12 +116,12 @@ static int key_of(const sasl_utils_t *utils, const struct sasl_settings *s,
 	if (chain(l->file_key, &id, sizeof(id)) != 0)
 		return -1;
 	memcpy(l->key, l->file_key, sizeof(l->key));
-	for (i = 0; sasl_override_name(i, &section, &key) != NULL; i++) {
+	for (i = 0; atok_sasl_override_name(i, &section, &key) != NULL; i++) {
 		n = snprintf(piece, sizeof(piece), OPT_OVERRIDE "%s_%s",
 		             section, key);
 		if (n < 0 || (size_t)n >= 128 ||
-		    sasl_opt_copy(utils, piece, value, sizeof(value), &err) !=
-		        0)
+		    atok_sasl_opt_copy(utils, piece, value, sizeof(value),
+		                       &err) != 0)
 			goto out;
 		if (value[0] == '\0')
 			continue;
@@ -151,11 +151,12 @@ static int expired(const struct timespec *built, const struct timespec *now)
 	return now->tv_sec - built->tv_sec >= ATOK_SASL_VERIFIER_TTL;
 }
 
-int sasl_pool_take(const sasl_utils_t *utils, const struct sasl_settings *s,
-                   struct sasl_lease *lease, struct atok_error *err)
+int atok_sasl_pool_take(const sasl_utils_t *utils,
+                        const struct atok_sasl_settings *s,
+                        struct atok_sasl_lease *lease, struct atok_error *err)
 {
 	struct atok_verifier *evict[POOL_SLOTS];
-	struct sasl_lease again;
+	struct atok_sasl_lease again;
 	struct timespec now;
 	size_t i, n_evict = 0;
 	int have_key, found = 0, r;
@@ -168,7 +169,7 @@ int sasl_pool_take(const sasl_utils_t *utils, const struct sasl_settings *s,
 	if (have_key) {
 		pthread_mutex_lock(&pool_mu);
 		for (i = 0; i < POOL_SLOTS; i++) {
-			struct sasl_lease *e = &pool[i];
+			struct atok_sasl_lease *e = &pool[i];
 
 			if (e->v == NULL)
 				continue;
@@ -202,7 +203,7 @@ int sasl_pool_take(const sasl_utils_t *utils, const struct sasl_settings *s,
 		lease->poolable = 1;
 		return 0;
 	}
-	if ((r = sasl_verifier_build(utils, s, &lease->v, err)) != 0)
+	if ((r = atok_sasl_verifier_build(utils, s, &lease->v, err)) != 0)
 		return r;
 	lease->pid = pid;
 	lease->built = now; /* before the build read anything */
@@ -212,7 +213,7 @@ int sasl_pool_take(const sasl_utils_t *utils, const struct sasl_settings *s,
 	return 0;
 }
 
-void sasl_pool_give(struct sasl_lease *lease, int keep)
+void atok_sasl_pool_give(struct atok_sasl_lease *lease, int keep)
 {
 	struct timespec now;
 	size_t i;
@@ -247,7 +248,7 @@ void sasl_pool_give(struct sasl_lease *lease, int keep)
 	memset(lease, 0, sizeof(*lease));
 }
 
-void sasl_pool_free(void)
+void atok_sasl_pool_free(void)
 {
 	struct atok_verifier *own[POOL_SLOTS];
 	size_t i, n = 0;

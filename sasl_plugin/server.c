@@ -32,7 +32,7 @@
 
 /* Bytes of the remote address shown as rhost= (an IPv6 address with a
  * scope fits). */
-#define SASL_RHOST_MAX 64
+#define ATOK_SASL_RHOST_MAX 64
 
 enum server_state {
 	SRV_START = 0,  /* waiting for the client's message */
@@ -64,8 +64,8 @@ static void log_decision(const struct server_ctx *c, sasl_server_params_t *sp,
 	char id[ATOK_LOG_FIELD_MAX(ATOK_TOKEN_ID_MAX)];
 	char reason[ATOK_LOG_FIELD_MAX(ATOK_REASON_MAX)];
 	char remote[ATOK_LOG_FIELD_MAX(64)];
-	char host[SASL_RHOST_MAX + 1],
-	    rhost[ATOK_LOG_FIELD_MAX(SASL_RHOST_MAX)];
+	char host[ATOK_SASL_RHOST_MAX + 1],
+	    rhost[ATOK_LOG_FIELD_MAX(ATOK_SASL_RHOST_MAX)];
 	size_t n = 0;
 
 	atok_log_escape(sp->service, 0, service, sizeof(service));
@@ -74,7 +74,7 @@ static void log_decision(const struct server_ctx *c, sasl_server_params_t *sp,
 	 * the line as in pam_apitoken's, for fail2ban */
 	if (sp->ipremoteport != NULL)
 		n = strcspn(sp->ipremoteport, ";");
-	if (n > SASL_RHOST_MAX)
+	if (n > ATOK_SASL_RHOST_MAX)
 		n = 0;
 	memcpy(host, n > 0 ? sp->ipremoteport : "", n);
 	host[n] = '\0';
@@ -122,7 +122,8 @@ static void remote_addr(const char *ipport, char out[ATOK_ADDR_MAX + 1])
  * XOAUTH2: {"status":"401", "schemes":"bearer", "scope":...}.  Returns
  * its length or -1.
  */
-static long challenge_build(struct server_ctx *c, const struct sasl_settings *s,
+static long challenge_build(struct server_ctx *c,
+                            const struct atok_sasl_settings *s,
                             const char *status, const char *xstatus)
 {
 	char scope[2 * 6 * ATOK_SCOPE_MAX], openid[6 * ATOK_SASL_PATH_MAX + 3];
@@ -249,8 +250,8 @@ static int server_step(void *conn_context, sasl_server_params_t *sp,
 {
 	struct server_ctx *c = conn_context;
 	const struct result_map *m;
-	struct sasl_lease lease = {0};
-	struct sasl_settings s;
+	struct atok_sasl_lease lease = {0};
+	struct atok_sasl_settings s;
 	struct atok_request req;
 	struct atok_result res;
 	struct atok_error err;
@@ -293,12 +294,12 @@ static int server_step(void *conn_context, sasl_server_params_t *sp,
 		return SASL_BADPROT;
 	}
 
-	if ((r = sasl_settings_read(sp->utils, &s, &err)) != 0 ||
-	    (r = sasl_pool_take(sp->utils, &s, &lease, &err)) != 0) {
+	if ((r = atok_sasl_settings_read(sp->utils, &s, &err)) != 0 ||
+	    (r = atok_sasl_pool_take(sp->utils, &s, &lease, &err)) != 0) {
 		atok_result_init(&res);
 		atok_result_from_setup_err(&res, r, "%s", err.msg);
-		r = sasl_err_rc(r);
-		m = sasl_result_lookup(&res);
+		r = atok_sasl_err_rc(r);
+		m = atok_sasl_result_lookup(&res);
 		log_decision(c, sp, m->level, m->decision, msg.authzid, &res);
 		sp->utils->seterror(sp->utils->conn, SASL_NOLOG, "%s", m->text);
 		goto out;
@@ -331,7 +332,7 @@ static int server_step(void *conn_context, sasl_server_params_t *sp,
 		req.n_scopes = 1;
 	}
 	atok_verify(lease.v, &req, &res);
-	m = sasl_result_lookup(&res);
+	m = atok_sasl_result_lookup(&res);
 	/* A verifier in a failure state (store, provider) is not kept. */
 	keep = res.verdict == ATOK_ACCEPT || res.verdict == ATOK_REJECT;
 
@@ -356,7 +357,7 @@ static int server_step(void *conn_context, sasl_server_params_t *sp,
 		op->ulen = op->alen = 0;
 		atok_result_set(&res, ATOK_REJECT, ATOK_WHY_USER_MISMATCH,
 		                "the proxy policy refused the authzid (%d)", r);
-		m = sasl_result_lookup(&res);
+		m = atok_sasl_result_lookup(&res);
 	}
 	log_decision(c, sp, m->level, m->decision, msg.authzid, &res);
 	if (m->status == NULL) {
@@ -380,7 +381,7 @@ challenge:
 	*serveroutlen = (unsigned)n;
 	r = SASL_CONTINUE;
 out:
-	sasl_pool_give(&lease, keep);
+	atok_sasl_pool_give(&lease, keep);
 	explicit_bzero(&msg, sizeof(msg));
 	explicit_bzero(&req, sizeof(req));
 	return r;
@@ -422,14 +423,14 @@ static void server_free(void *glob_context, const sasl_utils_t *utils)
 {
 	(void)glob_context;
 	(void)utils;
-	sasl_pool_free();
+	atok_sasl_pool_free();
 }
 
 /* Offered only when the plugin is configured (see plugin.c). */
 static int server_avail(void *glob_context, sasl_server_params_t *sp,
                         void **conn_context)
 {
-	if (sp == NULL || !sasl_configured(sp->utils))
+	if (sp == NULL || !atok_sasl_configured(sp->utils))
 		return SASL_NOMECH;
 	return SASL_OK;
 }

@@ -1,8 +1,11 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
-/* Unit tests for common/b64url.c: strict base64url as JOSE uses it. */
+/* Unit tests for common/b64url.c: strict base64url as JOSE uses it, and
+ * the standard base64 encoder. */
 #include "ac_config.h"
 
 #include <stdint.h>
+
+#include <openssl/evp.h>
 
 #include "b64url.h"
 #include "errors.h"
@@ -142,10 +145,63 @@ static void test_roundtrip(void)
 	         tried);
 }
 
+/* Standard base64 (RFC 4648 section 4): the test vectors of its section
+ * 10, the '+' and '/' alphabet, and OpenSSL's EVP_EncodeBlock (which the
+ * HTTP Basic header used before) on every length 0..300. */
+static void test_std_encode(void)
+{
+	static const struct {
+		const char *in, *out;
+		size_t len;
+	} rows[] = {
+	    {"", "", 0},
+	    {"f", "Zg==", 1},
+	    {"fo", "Zm8=", 2},
+	    {"foo", "Zm9v", 3},
+	    {"foob", "Zm9vYg==", 4},
+	    {"fooba", "Zm9vYmE=", 5},
+	    {"foobar", "Zm9vYmFy", 6},
+	    {"\xfb\xff", "+/8=", 2},
+	    {"\xfb\xef\xbe", "++++", 3},
+	    {"\xff\xff\xff", "////", 3},
+	    {"\0", "AA==", 1},
+	};
+	unsigned char in[300];
+	char out[ATOK_B64_ENCODED_SIZE(300)], ossl[ATOK_B64_ENCODED_SIZE(300)];
+	size_t i, len, bad = 0;
+	uint32_t x = 54321;
+
+	for (i = 0; i < ATOK_ARRAY_SIZE_T(rows); i++) {
+		size_t n = atok_b64_encode((const unsigned char *)rows[i].in,
+		                           rows[i].len, out);
+		T_EQ_STR(out, rows[i].out, "base64 row %zu (%zu bytes)", i,
+		         rows[i].len);
+		T_EQ_INT(n, strlen(rows[i].out), "base64 row %zu: length", i);
+	}
+	for (len = 0; len <= sizeof(in); len++) {
+		size_t n;
+		for (i = 0; i < len; i++) {
+			x = x * 1103515245u + 12345u;
+			in[i] = (unsigned char)(x >> 16);
+		}
+		memset(out, 'x', sizeof(out));
+		n = atok_b64_encode(in, len, out);
+		if (n + 1 != ATOK_B64_ENCODED_SIZE(len) || strlen(out) != n ||
+		    EVP_EncodeBlock((unsigned char *)ossl, in, (int)len) !=
+		        (int)n ||
+		    strcmp(out, ossl) != 0)
+			bad++;
+	}
+	T_EQ_INT(bad, 0,
+	         "base64 of 301 lengths: ATOK_B64_ENCODED_SIZE exactly, "
+	         "as EVP_EncodeBlock writes it");
+}
+
 int main(void)
 {
 	test_table();
 	test_outsz();
 	test_roundtrip();
+	test_std_encode();
 	return t_done();
 }

@@ -2,7 +2,8 @@
 /*
  * Tests for common/jws.c and common/jwk.c through the one path: strict
  * parsing, every algorithm signed at test time with the committed keys,
- * every bit flip and truncation, and the key-selection policy.
+ * every bit flip and truncation, and the key-selection policy; and the
+ * signer of client assertions, checked by the verifier.
  */
 #include "ac_config.h"
 
@@ -857,6 +858,106 @@ static void test_header_longer_than_payload(void)
 	free(t);
 }
 
+/* Signs with the committed private key pem, then parses the token and
+ * verifies it with the public key of jwks (and fails with other_jwks). */
+static void sign_and_verify(const char *pem_name, const char *jwks_name,
+                            const char *other_jwks, enum atok_jws_alg alg)
+{
+	static struct atok_jws jws;
+	static const char claims[] =
+	    "{\"iss\":\"c1\",\"sub\":\"c1\",\"aud\":\"https://as.test/token\"}";
+	struct atok_jws_signer *s = NULL;
+	struct atok_jwks *ks = NULL, *other = NULL;
+	struct atok_error err = {0};
+	size_t len;
+	char *pem = jh_slurp(pem_name, &len), *json, *tok = NULL;
+
+	T_EQ_INT(atok_jws_signer_new(pem, len, &s, &err), 0, "signer from %s",
+	         pem_name);
+	free(pem);
+	if (s == NULL)
+		return;
+	T_EQ_INT(atok_jws_signer_alg(s), alg, "%s signs %s", pem_name,
+	         atok_jws_alg_name(alg));
+	T_EQ_INT(atok_jws_sign(s, claims, strlen(claims), &tok, &err), 0,
+	         "%s: signed", pem_name);
+	T_EQ_INT(atok_jws_parse(tok, strlen(tok), &jws, &err), 0,
+	         "%s: the token parses", pem_name);
+	T_OK(jws.alg == alg && strcmp(jws.typ, "JWT") == 0 && !jws.has_kid,
+	     "%s: header {\"alg\":\"%s\",\"typ\":\"JWT\"}", pem_name,
+	     atok_jws_alg_name(alg));
+	T_OK(jws.claims.n == 3 && atok_json_get(&jws.claims, "aud") != NULL,
+	     "%s: the payload as given", pem_name);
+	if (alg == ATOK_ALG_ES256)
+		T_EQ_INT(jws.sig_len, 64, "%s: R||S, 64 bytes", pem_name);
+	json = jh_slurp(jwks_name, &len);
+	T_EQ_INT(atok_jwks_parse(json, len, &ks, &err), 0, "%s parses",
+	         jwks_name);
+	free(json);
+	json = jh_slurp(other_jwks, &len);
+	T_EQ_INT(atok_jwks_parse(json, len, &other, &err), 0, "%s parses",
+	         other_jwks);
+	free(json);
+	if (ks != NULL && other != NULL) {
+		T_EQ_INT(atok_jws_verify(&jws, &ks->keys[0], NULL, &err), 0,
+		         "%s: verified with %s", pem_name, jwks_name);
+		T_EQ_INT(atok_jws_verify(&jws, &other->keys[0], NULL, &err),
+		         ATOK_ERR_SIGNATURE, "%s: refused with %s", pem_name,
+		         other_jwks);
+	}
+	atok_jws_clear(&jws);
+	atok_jwks_free(&ks);
+	atok_jwks_free(&other);
+	free(tok);
+	atok_jws_signer_free(&s);
+	T_OK(s == NULL, "%s: signer freed", pem_name);
+}
+
+static void test_signer(void)
+{
+	static const char *const refused[] = {
+	    "rsa1024.pem",       /* RSA under 2048 bits */
+	    "ec-p384.pem",       /* ES256 needs P-256 */
+	    "ec-p521.pem",       /* idem */
+	    "ed25519.pem",       /* no EdDSA assertion */
+	    "ec-p256.pub.pem",   /* a public key */
+	    "rsa2048-a.pub.pem", /* idem */
+	    "jwks.json",         /* no PEM at all */
+	};
+	struct atok_jws_signer *s = NULL;
+	struct atok_error err = {0};
+	size_t i, len;
+	char *pem, *big, *tok = NULL;
+
+	sign_and_verify("rsa2048-a.pem", "rsa2048-a.jwks.json",
+	                "rsa2048-b.jwks.json", ATOK_ALG_RS256);
+	sign_and_verify("ec-p256.pem", "ec-p256.jwks.json",
+	                "rsa2048-a.jwks.json", ATOK_ALG_ES256);
+	for (i = 0; i < ATOK_ARRAY_SIZE_T(refused); i++) {
+		pem = jh_slurp(refused[i], &len);
+		T_EQ_INT(atok_jws_signer_new(pem, len, &s, &err),
+		         ATOK_ERR_INVALID, "no signer from %s: %s", refused[i],
+		         err.msg);
+		T_OK(s == NULL, "%s: nothing returned", refused[i]);
+		free(pem);
+	}
+	pem = jh_slurp("ec-p256.pem", &len);
+	T_EQ_INT(atok_jws_signer_new(pem, len / 2, &s, &err), ATOK_ERR_INVALID,
+	         "no signer from half a PEM: %s", err.msg);
+	T_EQ_INT(atok_jws_signer_new(pem, len, &s, &err), 0, "ES256 signer");
+	free(pem);
+	big = malloc(ATOK_JWS_MAX + 2);
+	memset(big, ' ', ATOK_JWS_MAX + 1);
+	big[ATOK_JWS_MAX + 1] = '\0';
+	T_EQ_INT(atok_jws_sign(s, big, ATOK_JWS_MAX + 1, &tok, &err),
+	         ATOK_ERR_TOO_LONG, "a payload over ATOK_JWS_MAX: %s", err.msg);
+	T_OK(tok == NULL, "no token then");
+	free(big);
+	atok_jws_signer_free(&s);
+	atok_jws_signer_free(&s);
+	T_OK(s == NULL, "freeing twice is harmless");
+}
+
 int main(void)
 {
 	jh_setup();
@@ -866,6 +967,7 @@ int main(void)
 	test_size_limit();
 	test_policy();
 	test_every_alg();
+	test_signer();
 	atok_verifier_free(&v_all);
 	return t_done();
 }

@@ -1050,7 +1050,7 @@ static void test_override_names(void)
 	struct atok_error err;
 	size_t i, bad = 0;
 
-	for (i = 0; sasl_override_name(i, &section, &key) != NULL; i++) {
+	for (i = 0; atok_sasl_override_name(i, &section, &key) != NULL; i++) {
 		atok_error_clear(&err);
 		atok_config_set(cfg, section, key, "", &err);
 		if (strncmp(err.msg, "unknown", 7) == 0) {

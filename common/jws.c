@@ -14,6 +14,7 @@
 #include <openssl/ec.h>
 #include <openssl/err.h>
 #include <openssl/evp.h>
+#include <openssl/obj_mac.h>
 #include <openssl/pem.h>
 #include <openssl/rsa.h>
 
@@ -526,6 +527,31 @@ struct atok_jws_signer {
 	enum atok_jws_alg alg; /* RS256 or ES256 */
 };
 
+/*
+ * The passphrase callback for PEM_read_bio_PrivateKey: there is none.  With
+ * NULL, OpenSSL's default callback would prompt on the controlling terminal,
+ * which inside sudo or login is the user's: an encrypted key fails instead.
+ */
+static int no_passphrase(char *buf, int size, int rwflag, void *u)
+{
+	(void)buf;
+	(void)size;
+	(void)rwflag;
+	(void)u;
+	return -1;
+}
+
+/* 1 if k is an EC key on P-256 (a 256-bit key on another curve is not). */
+static int is_p256(EVP_PKEY *k)
+{
+	char name[32];
+	size_t n = 0;
+
+	return EVP_PKEY_get_base_id(k) == EVP_PKEY_EC &&
+	       EVP_PKEY_get_group_name(k, name, sizeof(name), &n) == 1 &&
+	       strcmp(name, SN_X9_62_prime256v1) == 0;
+}
+
 int atok_jws_signer_new(const char *pem, size_t len,
                         struct atok_jws_signer **out, struct atok_error *err)
 {
@@ -537,14 +563,14 @@ int atok_jws_signer_new(const char *pem, size_t len,
 	*out = NULL;
 	if (len <= INT_MAX) {
 		b = BIO_new_mem_buf(pem, (int)len);
-		k = b ? PEM_read_bio_PrivateKey(b, NULL, NULL, NULL) : NULL;
+		k = b ? PEM_read_bio_PrivateKey(b, NULL, no_passphrase, NULL)
+		      : NULL;
 		BIO_free(b);
 	}
 	if (k != NULL && EVP_PKEY_get_base_id(k) == EVP_PKEY_RSA &&
 	    EVP_PKEY_get_bits(k) >= 2048)
 		alg = ATOK_ALG_RS256;
-	else if (k != NULL && EVP_PKEY_get_base_id(k) == EVP_PKEY_EC &&
-	         EVP_PKEY_get_bits(k) == 256)
+	else if (k != NULL && is_p256(k))
 		alg = ATOK_ALG_ES256;
 	if (alg == ATOK_ALG_UNKNOWN) {
 		EVP_PKEY_free(k);

@@ -8,6 +8,8 @@
 #include "ac_config.h"
 
 #include <openssl/core_names.h>
+#include <openssl/evp.h>
+#include <openssl/pem.h>
 
 #include "tap.h"
 
@@ -913,6 +915,55 @@ static void sign_and_verify(const char *pem_name, const char *jwks_name,
 	T_OK(s == NULL, "%s: signer freed", pem_name);
 }
 
+/*
+ * Keys made here, refused: a 256-bit EC key on another curve than P-256
+ * (secp256k1 would be signed as "ES256" and refused by every server), and
+ * the P-256 fixture encrypted with a passphrase, refused without asking
+ * for one (OpenSSL's default would prompt on the terminal).
+ */
+static void test_signer_refuses_generated(void)
+{
+	struct atok_jws_signer *s = NULL;
+	struct atok_error err = {0};
+	EVP_PKEY *k256k1, *p256;
+	BIO *in, *b1 = BIO_new(BIO_s_mem()), *b2 = BIO_new(BIO_s_mem());
+	char *pem, *data;
+	size_t len;
+	long n;
+
+	k256k1 = EVP_PKEY_Q_keygen(NULL, NULL, "EC", "secp256k1");
+	T_OK(k256k1 != NULL && b1 != NULL && b2 != NULL &&
+	         PEM_write_bio_PrivateKey(b1, k256k1, NULL, NULL, 0, NULL,
+	                                  NULL) == 1,
+	     "a secp256k1 key in PEM");
+	n = BIO_get_mem_data(b1, &data);
+	T_EQ_INT(atok_jws_signer_new(data, (size_t)n, &s, &err),
+	         ATOK_ERR_INVALID, "no signer from a secp256k1 key: %s",
+	         err.msg);
+	T_OK(s == NULL, "secp256k1: nothing returned");
+
+	pem = jh_slurp("ec-p256.pem", &len);
+	in = BIO_new_mem_buf(pem, (int)len);
+	p256 = in ? PEM_read_bio_PrivateKey(in, NULL, NULL, NULL) : NULL;
+	T_OK(p256 != NULL &&
+	         PEM_write_bio_PrivateKey(b2, p256, EVP_aes_128_cbc(),
+	                                  (const unsigned char *)"secret", 6,
+	                                  NULL, NULL) == 1,
+	     "the P-256 key encrypted in PEM");
+	n = BIO_get_mem_data(b2, &data);
+	T_EQ_INT(atok_jws_signer_new(data, (size_t)n, &s, &err),
+	         ATOK_ERR_INVALID,
+	         "no signer from an encrypted key, no passphrase asked: %s",
+	         err.msg);
+	T_OK(s == NULL, "encrypted: nothing returned");
+	free(pem);
+	BIO_free(in);
+	BIO_free(b1);
+	BIO_free(b2);
+	EVP_PKEY_free(k256k1);
+	EVP_PKEY_free(p256);
+}
+
 static void test_signer(void)
 {
 	static const char *const refused[] = {
@@ -941,6 +992,7 @@ static void test_signer(void)
 		T_OK(s == NULL, "%s: nothing returned", refused[i]);
 		free(pem);
 	}
+	test_signer_refuses_generated();
 	pem = jh_slurp("ec-p256.pem", &len);
 	T_EQ_INT(atok_jws_signer_new(pem, len / 2, &s, &err), ATOK_ERR_INVALID,
 	         "no signer from half a PEM: %s", err.msg);

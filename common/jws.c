@@ -532,6 +532,7 @@ struct atok_jws_signer {
  * NULL, OpenSSL's default callback would prompt on the controlling terminal,
  * which inside sudo or login is the user's: an encrypted key fails instead.
  */
+/* NOLINTNEXTLINE(readability-non-const-parameter): pem_password_cb's type */
 static int no_passphrase(char *buf, int size, int rwflag, void *u)
 {
 	(void)buf;

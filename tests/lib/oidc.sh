@@ -39,22 +39,51 @@ _oidc_json() {
 		});' "$1"
 }
 
-# npm ci from the lock file if node_modules is missing or stale.
+# The install is current when node_modules holds oidc-provider and the
+# stamp the last successful `npm ci` left, the SHA-256 of package-lock.json
+# (node_modules/.apitoken-lock.sha256), matches the lock file as it is now.
+# A hash, not mtimes: a checkout, a copy or a worktree changes mtimes, not
+# the lock file.
+_oidc_stamp() { printf '%s\n' "$OIDC_HOME/node_modules/.apitoken-lock.sha256"; }
+
+_oidc_lock_sum() {
+	local sum
+	sum=$(sha256sum <"$OIDC_HOME/package-lock.json") || return 1
+	printf '%s\n' "${sum%% *}"
+}
+
+# 0 if node_modules matches package-lock.json (the stamp above).
+oidc_installed() {
+	local stamp want have
+	stamp=$(_oidc_stamp)
+	[ -f "$OIDC_HOME/node_modules/oidc-provider/package.json" ] &&
+		[ -f "$stamp" ] || return 1
+	want=$(_oidc_lock_sum) || return 1
+	have=$(cat "$stamp") || return 1
+	[ "$have" = "$want" ]
+}
+
+# npm ci from the lock file unless oidc_installed; then the stamp.  A
+# node_modules that is a symbolic link (a worktree sharing another tree's
+# install) is never reinstalled from here: npm ci would wipe the shared
+# copy.
 oidc_install() {
-	if [ -f "$OIDC_HOME/node_modules/oidc-provider/package.json" ] &&
-	   [ "$OIDC_HOME/node_modules/.package-lock.json" -nt "$OIDC_HOME/package-lock.json" ]; then
-		return 0
+	oidc_installed && return 0
+	if [ -L "$OIDC_HOME/node_modules" ]; then
+		_oidc_err "$OIDC_HOME/node_modules is a link to a shared install that" \
+			"does not match package-lock.json (no or another .apitoken-lock.sha256);" \
+			"run npm ci where it points, or set OIDC_NO_INSTALL=1"
+		return 1
 	fi
 	command -v npm >/dev/null 2>&1 || { _oidc_err "npm not found"; return 1; }
 	# serialise concurrent installs from parallel tests
 	local lock=${TMPDIR:-/tmp}/apitoken-oidc-npm.lock
 	(
 		command -v flock >/dev/null 2>&1 && { exec 9>"$lock" && flock -w 300 9; }
-		[ -f "$OIDC_HOME/node_modules/oidc-provider/package.json" ] &&
-			[ "$OIDC_HOME/node_modules/.package-lock.json" -nt "$OIDC_HOME/package-lock.json" ] &&
-			exit 0
+		oidc_installed && exit 0
 		npm ci --prefix "$OIDC_HOME" --no-audit --no-fund --prefer-offline \
-			--loglevel=error >&2
+			--loglevel=error >&2 &&
+			_oidc_lock_sum >"$(_oidc_stamp)"
 	) || { _oidc_err "npm ci failed"; return 1; }
 }
 

@@ -1,6 +1,5 @@
 #!/bin/bash
 # SPDX-License-Identifier: BSD-3-Clause
-# shellcheck source-path=SCRIPTDIR
 # RFC 7662 introspection against a loopback server the test controls
 # (tests/introspection/fault_server.py).  The request the
 # client sends (POST form token + token_type_hint, client_secret_basic with
@@ -15,57 +14,24 @@
 # 403), an unknown TLS CA.  TAP.
 set -u
 
-here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
-: "${top_srcdir:=$(cd "$here/../.." && pwd)}"
+: "${top_srcdir:=$(cd "$(dirname "$0")/../.." && pwd)}"
 : "${top_builddir:=$top_srcdir}"
-
-APITOKEN=$top_builddir/tools/apitoken
-PAM_SO=$top_builddir/.libs/pam_apitoken.so
-PAM_LOGIN=$top_builddir/tests/pam/pam_login
-PY=/usr/bin/python3
-UNAVAIL_MSG="Authentication service cannot retrieve authentication info"
-export LC_ALL=C
-
-n=0 failed=0
-ok() { n=$((n + 1)); echo "ok $n - $*"; }
-not_ok() { n=$((n + 1)); failed=$((failed + 1)); echo "not ok $n - $*"; }
-diag() { sed 's/^/# /'; }
-check() { # check DESC BAD-TEXT: ok if BAD-TEXT is empty
-	if [ -z "$2" ]; then ok "$1"; else not_ok "$1"; printf '%s\n' "${2#; }" | diag; fi
-}
-
-for f in "$PY" "$APITOKEN" "$PAM_LOGIN" "$PAM_SO"; do
-	if [ ! -x "$f" ]; then
-		echo "1..0 # SKIP $f not built or missing"
-		exit 0
-	fi
-done
-if ! command -v openssl >/dev/null 2>&1; then
-	echo "1..0 # SKIP openssl not found"
-	exit 0
-fi
-
-T=$(mktemp -d "${TMPDIR:-/tmp}/introspect-faults.XXXXXX")
-chmod 700 "$T"
+# shellcheck source=tests/lib/tap.sh
+. "$top_srcdir/tests/lib/tap.sh"
+# shellcheck source=tests/lib/verify.sh
+. "$top_srcdir/tests/lib/verify.sh"
+verify_setup introspect-faults
+command -v openssl >/dev/null 2>&1 || skip_all "openssl not found"
 # shellcheck source=tests/lib/fault_server.sh
 . "$top_srcdir/tests/lib/fault_server.sh"
-cleanup() {
-	fault_server_stop
-	rm -rf "$T"
-}
-trap cleanup EXIT
-trap 'exit 130' INT TERM
-mkdir -p "$T/pam.d" "$T/srv"
-echo "# libpam wants a default service" > "$T/pam.d/other"
-start=$SECONDS
+SUITE_CLEANUP=fault_server_stop
+mkdir -p "$T/srv"
 
 # ---- the server -----------------------------------------------------------
 
 # a test CA and a server certificate for 127.0.0.1 (the server's TLS port),
 # and a second, unrelated CA (the "unknown CA" fault)
-# shellcheck source=tests/lib/oidc.sh
-. "$top_srcdir/tests/lib/oidc.sh"
-oidc_ca "$T/srv/tls" >/dev/null 2>&1 || { echo "1..0 # SKIP openssl could not make a test CA"; exit 0; }
+oidc_ca "$T/srv/tls" >/dev/null 2>&1 || skip_all "openssl could not make a test CA"
 oidc_ca "$T/otherca" >/dev/null 2>&1
 mkdir -p "$T/cadir"
 cp "$T/srv/tls/ca.pem" "$T/cadir/test-ca.pem"
@@ -77,18 +43,16 @@ printf '%s\n' "$CLIENT_SECRET" > "$T/secret"   # one trailing newline, ignored
 chmod 600 "$T/secret"
 printf '%s\n' 'wrong-secret' > "$T/badsecret"
 chmod 600 "$T/badsecret"
-$PY -c 'import json,sys; json.dump({"client_id": sys.argv[1], "client_secret": sys.argv[2]}, open(sys.argv[3], "w"))' \
-	"$CLIENT_ID" "$CLIENT_SECRET" "$T/srv/state.json"
+fault_server_client "$T/srv" "$CLIENT_ID" "$CLIENT_SECRET"
 echo '{}' > "$T/srv/tokens.json"
 
 if ! fault_server_start "$T/srv"; then
 	diag < "$T/srv/stderr"
-	echo "1..0 # SKIP the fault server did not start"
-	exit 0
+	skip_all "the fault server did not start"
 fi
 PORT=$FS_PORT PORT2=$FS_PORT2 PORT3=$FS_PORT3 PORT4=$FS_PORT4
 BASE=http://127.0.0.1:$PORT
-echo "# fault server $BASE (redirect target :$PORT2, TLS :$PORT3, mutual TLS :$PORT4)"
+note "fault server $BASE (redirect target :$PORT2, TLS :$PORT3, mutual TLS :$PORT4)"
 
 # a port with nothing listening
 CLOSED=$($PY -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
@@ -112,93 +76,16 @@ active_with() { # active_with KEY JSON-VALUE ... : ACTIVE with changes (VALUE "-
 newtok() { tok="op-$1-$(od -An -N6 -tx1 /dev/urandom | tr -d ' \n')"; }
 
 # conf NAME PATH-OR-URL [KEY=VALUE ...]: $T/NAME.conf with [introspection]
-# (endpoint = BASE/PATH unless a full URL; timeout 2; cache dir
-# $T/cache-NAME) and a PAM service NAME.  KEY=- drops a key.
+# (endpoint = BASE/PATH unless a full URL; timeout 2; tokens "op-...")
+# and the PAM service NAME (tests/lib/verify.sh).  KEY=- drops a key.
 conf() {
-	local name=$1 ep=$2 kv k v line
+	local name=$1 ep=$2
 	shift 2
 	case $ep in *://*) ;; *) ep=$BASE/$ep ;; esac
-	declare -A ic=(
-		[endpoint]=$ep
-		[client_id]=$CLIENT_ID
-		[client_secret_file]=$T/secret
-		[allow_http_loopback]=yes
-		[timeout]=2
-		[cache_ttl]=60
-		[negative_cache_ttl]=5
-		[opaque_prefix]=op-
-	)
-	for kv in "$@"; do
-		k=${kv%%=*} v=${kv#*=}
-		if [ "$v" = - ]; then unset "ic[$k]"; else ic[$k]=$v; fi
-	done
-	{
-		echo "[introspection]"
-		for k in "${!ic[@]}"; do echo "$k = ${ic[$k]}"; done
-		echo "[cache]"
-		echo "dir = $T/cache-$name"
-	} > "$T/$name.conf"
-	chmod 600 "$T/$name.conf"
-	line="$PAM_SO config=$T/$name.conf"
-	printf 'auth required %s scope=ssh\naccount required %s\n' \
-		"$line" "$line" > "$T/pam.d/$name"
-}
-
-jget() { # jget FIELD < JSON: strings raw, lists space-joined, '' if absent
-	$PY -c '
-import json, sys
-try:
-    v = json.load(sys.stdin).get(sys.argv[1])
-except Exception:
-    sys.exit(3)
-if v is None: sys.exit(3)
-print(" ".join(map(str, v)) if isinstance(v, list) else v)' "$1"
-}
-
-# verify CONF TOKEN [USER] [SCOPE]: sets rc out err why reason ms (elapsed)
-verify() {
-	local cf=$1 t0 t1
-	t0=$(date +%s%N)
-	out=$(printf '%s\n' "$2" | "$APITOKEN" --config "$T/$cf.conf" verify \
-		--user "${3:-apitok-test}" --scope "${4:-ssh}" --json 2>"$T/err")
-	rc=$?
-	t1=$(date +%s%N)
-	ms=$(((t1 - t0) / 1000000))
-	err=$(cat "$T/err")
-	why=$(printf '%s' "$out" | jget why 2>/dev/null)
-	reason=$(printf '%s' "$out" | jget reason 2>/dev/null)
-}
-jfield() { printf '%s' "$out" | jget "$1" 2>/dev/null; }
-vdiag() {
-	{
-		echo "verify exit $rc (${ms} ms)"
-		[ -n "$out" ] && echo "stdout: $out"
-		[ -n "$err" ] && echo "stderr: $err"
-	} | diag
-}
-# expect_verify DESC RC WHY [field=value ...]
-expect_verify() {
-	[ -n "${E2E_VERBOSE:-}" ] && echo "# [$1] rc=$rc ${ms}ms out=$out err=$err"
-	local desc=$1 want_rc=$2 want_why=$3 kv got bad=
-	shift 3
-	[ "$rc" = "$want_rc" ] || bad="exit $rc, want $want_rc"
-	[ -z "$want_why" ] || [ "$why" = "$want_why" ] || bad="$bad; why '$why', want '$want_why'"
-	for kv in "$@"; do
-		got=$(jfield "${kv%%=*}")
-		[ "$got" = "${kv#*=}" ] || bad="$bad; ${kv%%=*} '$got', want '${kv#*=}'"
-	done
-	if [ -z "$bad" ]; then
-		ok "$desc"
-	else
-		not_ok "$desc"
-		echo "${bad#; }" | diag
-		vdiag
-	fi
-}
-
-login() {
-	pout=$(printf '%s\n' "$2" | "$PAM_LOGIN" "$T/pam.d" "$1" "${3:-apitok-test}" 2>&1)
-	prc=$?
+	oidc_ini introspection "endpoint=$ep" "client_id=$CLIENT_ID" \
+		"client_secret_file=$T/secret" allow_http_loopback=yes timeout=2 \
+		cache_ttl=60 negative_cache_ttl=5 opaque_prefix=op- "$@" |
+		verify_conf "$name"
 }
 
 nreq() { wc -l < "$T/srv/requests.jsonl" 2>/dev/null || echo 0; }
@@ -214,11 +101,10 @@ verify basic "$tok"
 expect_verify "active token for apitok-test accepted (client_secret_basic)" 0 none \
 	result=accept user=apitok-test source=introspection "scopes=ssh imap"
 fp=$(jfield fingerprint)
-[ -n "$fp" ] && ! grep -qF "$tok" <<<"$out$err"
-check "the verdict shows a fingerprint, never the token" \
+expect_empty "the verdict shows a fingerprint, never the token" \
 	"$( [ -n "$fp" ] || echo 'no fingerprint'; grep -qF "$tok" <<<"$out$err" && echo 'token printed')"
 exp_shown=$(jfield expires)
-check "the verdict shows the token's expiry" "$( [ -n "$exp_shown" ] || echo 'no expires field')"
+expect_empty "the verdict shows the token's expiry" "$( [ -n "$exp_shown" ] || echo 'no expires field')"
 
 req=$(lastreq)
 reqcheck=$($PY - "$req" "$tok" "$CLIENT_ID" "$CLIENT_SECRET" "$PORT" <<-'EOF'
@@ -257,10 +143,10 @@ reqcheck=$($PY - "$req" "$tok" "$CLIENT_ID" "$CLIENT_SECRET" "$PORT" <<-'EOF'
 	print("; ".join(bad))
 EOF
 )
-check "request: POST form token + token_type_hint=access_token, form-urlencoded Basic id:secret, nothing in the URL" "$reqcheck"
+expect_empty "request: POST form token + token_type_hint=access_token, form-urlencoded Basic id:secret, nothing in the URL" "$reqcheck"
 
 login basic "$tok"
-check "active token logs in through PAM" \
+expect_empty "active token logs in through PAM" \
 	"$( [ "$prc" = 0 ] || printf 'pam_login exit %s\n%s' "$prc" "$pout")"
 
 conf post db auth_method=client_secret_post
@@ -282,7 +168,7 @@ reqcheck=$($PY - "$req" "$tok" "$CLIENT_ID" "$CLIENT_SECRET" <<-'EOF'
 	print("; ".join(bad))
 EOF
 )
-check "client_secret_post: client_id and client_secret in the form body, no Authorization header" "$reqcheck"
+expect_empty "client_secret_post: client_id and client_secret in the form body, no Authorization header" "$reqcheck"
 
 # ---- private_key_jwt (RFC 7523) ----------------------------------------------
 
@@ -346,7 +232,7 @@ for kt in RS256 ES256; do
 	newtok "pkjwt-$kt"; settok "$tok" "$ACTIVE"
 	verify "pkjwt-$kt" "$tok"
 	expect_verify "private_key_jwt with a $kt key: accepted" 0 none source=introspection
-	check "private_key_jwt ($kt): a signed client assertion, iss = sub = client_id, aud = endpoint, jti, short exp" \
+	expect_empty "private_key_jwt ($kt): a signed client assertion, iss = sub = client_id, aud = endpoint, jti, short exp" \
 		"$(check_assertion "$kt" "$T/pub-$kt.pem" "$CLIENT_ID")"
 done
 # The client_id is form-encoded in the body like every other value: an '&'
@@ -356,14 +242,12 @@ conf pkjwt-amp db auth_method=private_key_jwt private_key_file="$T/pk-RS256.pem"
 	client_secret_file=- client_id="$amp_id"
 newtok pkjwt-amp; settok "$tok" "$ACTIVE"
 # the server knows this client for this case only
-$PY -c 'import json,sys; json.dump({"client_id": sys.argv[1], "client_secret": sys.argv[2]}, open(sys.argv[3], "w"))' \
-	"$amp_id" "$CLIENT_SECRET" "$T/srv/state.json"
+fault_server_client "$T/srv" "$amp_id" "$CLIENT_SECRET"
 verify pkjwt-amp "$tok"
 expect_verify "private_key_jwt, a client_id with '&', '=', '+' and a space: accepted" 0 none source=introspection
-check "private_key_jwt: that client_id form-encoded, one field, nothing injected" \
+expect_empty "private_key_jwt: that client_id form-encoded, one field, nothing injected" \
 	"$(check_assertion RS256 "$T/pub-RS256.pem" "$amp_id")"
-$PY -c 'import json,sys; json.dump({"client_id": sys.argv[1], "client_secret": sys.argv[2]}, open(sys.argv[3], "w"))' \
-	"$CLIENT_ID" "$CLIENT_SECRET" "$T/srv/state.json"
+fault_server_client "$T/srv" "$CLIENT_ID" "$CLIENT_SECRET"
 openssl genpkey -algorithm EC -pkeyopt ec_paramgen_curve:P-384 -out "$T/pk-p384.pem" 2>/dev/null
 chmod 600 "$T/pk-p384.pem"
 conf pkjwt-p384 db auth_method=private_key_jwt private_key_file="$T/pk-p384.pem" client_secret_file=-
@@ -388,7 +272,7 @@ newtok inactive; settok "$tok" '{"active": false}'
 verify rules "$tok"
 expect_verify '"active": false: rejected (exit 1, inactive)' 1 inactive result=reject
 login rules "$tok"
-check '"active": false: refused through PAM' "$( [ "$prc" = 1 ] || printf 'pam_login exit %s\n%s' "$prc" "$pout")"
+expect_empty '"active": false: refused through PAM' "$( [ "$prc" = 1 ] || printf 'pam_login exit %s\n%s' "$prc" "$pout")"
 
 newtok unknown
 verify rules "$tok"
@@ -459,25 +343,25 @@ fault() {
 	verify "f-$name" "$tok"
 	expect_verify "$desc: UNAVAILABLE (exit 2, backend)" 2 backend result=unavailable
 	reasons[$name]=$reason
-	echo "#   reason: $reason (${ms} ms)"
+	note "  reason: $reason (${ms} ms)"
 }
 
 fault refused "http://127.0.0.1:$CLOSED/db" "connection refused"
 fault stall stall "server accepts and stalls 10 s (timeout = 2)"
 if [ "$rc" != 0 ] && [ "$ms" -le 3000 ]; then
-	ok "the stalled call returned within timeout + 1 s (${ms} ms)"
+	pass "the stalled call returned within timeout + 1 s (${ms} ms)"
 else
-	not_ok "the stalled call returned within timeout + 1 s (${ms} ms)"
+	fail "the stalled call returned within timeout + 1 s (${ms} ms)"
 fi
 fault http500 500 "HTTP 500"
 fault badjson badjson "invalid JSON body"
 fault big big "a 10 MB body"
-check "the 10 MB body was cut short (${ms} ms)" "$( [ "$ms" -le 3000 ] || echo "took ${ms} ms")"
+expect_empty "the 10 MB body was cut short (${ms} ms)" "$( [ "$ms" -le 3000 ] || echo "took ${ms} ms")"
 fault string string '"active": "true" (a string)'
 before=$(grep -c '"port": "other"' "$T/srv/requests.jsonl")
 fault redirect redirect "a 302 redirect to another server"
 after=$(grep -c '"port": "other"' "$T/srv/requests.jsonl")
-check "the redirect was not followed (no request reached the other server)" \
+expect_empty "the redirect was not followed (no request reached the other server)" \
 	"$( [ "$before" = "$after" ] || echo "$((after - before)) request(s) to the redirect target")"
 fault html html "Content-Type text/html"
 fault unauth 401 "HTTP 401 for our client credentials"
@@ -487,26 +371,26 @@ fault tlsca "https://127.0.0.1:$PORT3/db" "TLS: server certificate from an unkno
 # reasons: all distinct
 dups=$(for k in "${!reasons[@]}"; do printf '%s\n' "${reasons[$k]}"; done | sort | uniq -d)
 empties=$(for k in "${!reasons[@]}"; do [ -n "${reasons[$k]}" ] || echo "$k"; done)
-check "each fault has its own reason text (${#reasons[@]} faults)" \
+expect_empty "each fault has its own reason text (${#reasons[@]} faults)" \
 	"$( [ -z "$dups" ] || printf 'shared: %s\n' "$dups"; [ -z "$empties" ] || printf 'empty reason: %s\n' "$empties")"
 
 cred_bad=
 grep -qi 'client_id' <<<"${reasons[unauth]}$err" || cred_bad="no client_id"
 grep -qi 'client_secret_file' <<<"${reasons[unauth]}$err" || cred_bad="$cred_bad; no client_secret_file"
-check "401: the reason names client_id / client_secret_file (our configuration)" "$cred_bad"
+expect_empty "401: the reason names client_id / client_secret_file (our configuration)" "$cred_bad"
 
 conf badsecret db client_secret_file="$T/badsecret"
 newtok badsecret; settok "$tok" "$ACTIVE"
 verify badsecret "$tok"
 expect_verify "a wrong client secret (server answers 401 invalid_client): UNAVAILABLE" 2 backend
-check "wrong client secret: the reason names client_secret_file" \
+expect_empty "wrong client secret: the reason names client_secret_file" \
 	"$(grep -qi 'client_secret_file' <<<"$reason$err" || echo "reason: $reason")"
 login badsecret "$tok"
-check "wrong client secret through PAM: PAM_AUTHINFO_UNAVAIL" \
+expect_empty "wrong client secret through PAM: PAM_AUTHINFO_UNAVAIL" \
 	"$(grep -qxF "auth=$UNAVAIL_MSG" <<<"$pout" || printf 'pam_login exit %s\n%s' "$prc" "$pout")"
 
 fault forbidden 403 "HTTP 403 for our client credentials"
-check "403: the reason names the client configuration" \
+expect_empty "403: the reason names the client configuration" \
 	"$(grep -qi 'client_id\|client_secret' <<<"$reason$err" || echo "reason: $reason")"
 fault http503 503 "HTTP 503 (text body)"
 fault trunc trunc "a body shorter than its Content-Length"
@@ -517,13 +401,13 @@ fault tlsnoca "https://127.0.0.1:$PORT3/db" "TLS without ca_file (system CAs do 
 	allow_http_loopback=-
 
 fault chunked chunked "10 MB chunked, no Content-Length"
-check "the chunked 10 MB body was cut short (${ms} ms)" "$( [ "$ms" -le 3000 ] || echo "took ${ms} ms")"
+expect_empty "the chunked 10 MB body was cut short (${ms} ms)" "$( [ "$ms" -le 3000 ] || echo "took ${ms} ms")"
 fault number number '"active": 1 (a number)'
 fault array array "a JSON array holding an active answer"
 conf f-dup dup
 newtok dup; settok "$tok" "$ACTIVE"
 verify f-dup "$tok"
-check '"active" twice (false, then true): not accepted' \
+expect_empty '"active" twice (false, then true): not accepted' \
 	"$( [ "$rc" != 0 ] || { echo "accepted"; vdiag; })"
 
 # the size limit is 64 KiB: an answer of exactly 64 KiB is fine, one byte more is not
@@ -547,7 +431,7 @@ newtok pamstall; settok "$tok" "$ACTIVE"
 t0=$(date +%s%N)
 login fstall "$tok"
 pms=$((($(date +%s%N) - t0) / 1000000))
-check "stall through PAM: PAM_AUTHINFO_UNAVAIL within timeout + 1 s (${pms} ms)" \
+expect_empty "stall through PAM: PAM_AUTHINFO_UNAVAIL within timeout + 1 s (${pms} ms)" \
 	"$( { grep -qxF "auth=$UNAVAIL_MSG" <<<"$pout" && [ "$pms" -le 3000 ]; } || printf 'pam_login exit %s, %s ms\n%s' "$prc" "$pms" "$pout")"
 
 # ---- TLS that works: ca_file and a hashed ca_dir ---------------------------
@@ -581,7 +465,7 @@ conf mtls "$MTLS" allow_http_loopback=- ca_file="$T/srv/tls/ca.pem" \
 newtok mtls; settok "$tok" "$ACTIVE"
 verify mtls "$tok"
 expect_verify "mutual TLS with client_cert and client_key: accepted" 0 none source=introspection
-check "mutual TLS: the server saw our client certificate" \
+expect_empty "mutual TLS: the server saw our client certificate" \
 	"$($PY -c 'import json,sys; r=json.loads(sys.argv[1]); print("" if r.get("port")=="mtls" and r.get("client_cn")=="apitoken-mtls-client" else "request %r" % {k: r.get(k) for k in ("port","client_cn")})' "$(lastreq)")"
 fault mtlsnone "$MTLS" "mutual TLS endpoint, no client certificate configured" \
 	allow_http_loopback=- ca_file="$T/srv/tls/ca.pem"
@@ -605,7 +489,7 @@ expect_verify "cache: first verify asks the server and accepts" 0 none
 n0=$(nreq)
 verify cache "$tok"
 expect_verify "cache: a fresh process accepts again" 0 none source=introspection
-check "cache: the hit in a fresh process asked nothing" \
+expect_empty "cache: the hit in a fresh process asked nothing" \
 	"$( [ "$(nreq)" = "$n0" ] || echo "$(($(nreq) - n0)) new request(s)")"
 verify cache "$tok" mallory
 expect_verify "cache: the cached result still binds the user (mallory refused)" 1 user_mismatch
@@ -619,7 +503,7 @@ settok "$tok" "$ACTIVE"
 n0=$(nreq)
 verify cache "$tok"
 expect_verify "negative cache: within negative_cache_ttl still rejected without asking" 1 inactive
-check "negative cache: no request within negative_cache_ttl" \
+expect_empty "negative cache: no request within negative_cache_ttl" \
 	"$( [ "$(nreq)" = "$n0" ] || echo "$(($(nreq) - n0)) new request(s)")"
 sleep 3
 verify cache "$tok"
@@ -629,12 +513,10 @@ expect_verify "negative cache: after negative_cache_ttl the server is asked agai
 # credentials again the same token is accepted at once
 conf nocache db
 newtok nocache; settok "$tok" "$ACTIVE"
-$PY -c 'import json,sys; json.dump({"client_id": sys.argv[1], "client_secret": "changed"}, open(sys.argv[2], "w"))' \
-	"$CLIENT_ID" "$T/srv/state.json"
+fault_server_client "$T/srv" "$CLIENT_ID" changed
 verify nocache "$tok"
 expect_verify "the server stops taking our secret: UNAVAILABLE" 2 backend
-$PY -c 'import json,sys; json.dump({"client_id": sys.argv[1], "client_secret": sys.argv[2]}, open(sys.argv[3], "w"))' \
-	"$CLIENT_ID" "$CLIENT_SECRET" "$T/srv/state.json"
+fault_server_client "$T/srv" "$CLIENT_ID" "$CLIENT_SECRET"
 verify nocache "$tok"
 expect_verify "UNAVAILABLE was not cached: accepted as soon as the server takes it again" 0 none
 
@@ -659,7 +541,7 @@ verify capexp "$tok"
 rc_cap=$rc
 # the cache entry must not outlive exp: either the cache refuses (expired)
 # or the server is asked again
-check "exp cap: the cache entry did not outlive the token's exp" \
+expect_empty "exp cap: the cache entry did not outlive the token's exp" \
 	"$( [ "$rc" != 0 ] || [ "$(lastreq | $PY -c 'import json,sys,urllib.parse; print(urllib.parse.parse_qs(json.load(sys.stdin)["body"]).get("token",[""])[0])')" = "$tok" ] || echo "accepted from the cache after exp (exit $rc_cap)")"
 
 # cache files
@@ -672,10 +554,10 @@ for d in "$T"/cache-*; do
 	done < <(find "$d" -type f)
 done
 [ -n "$(find "$T/cache-cache" -type f 2>/dev/null)" ] || cbad="$cbad; no files in $T/cache-cache"
-check "cache dirs 0700, cache files 0600" "$cbad"
+expect_empty "cache dirs 0700, cache files 0600" "$cbad"
 alltoks=$($PY -c 'import json,sys; print("\n".join(json.load(open(sys.argv[1]))))' "$T/srv/tokens.json")
 leak=$(grep -rlF -f <(printf '%s\n' "$alltoks") "$T"/cache-* 2>/dev/null)
-check "no cache file holds a token" "$leak"
+expect_empty "no cache file holds a token" "$leak"
 
 # ---- configuration errors: fail closed -------------------------------------
 
@@ -683,51 +565,44 @@ newtok cfg; settok "$tok" "$ACTIVE"
 cp "$T/secret" "$T/secret644"; chmod 644 "$T/secret644"
 cp "$T/secret" "$T/secret660"; chmod 660 "$T/secret660"
 cp "$T/secret" "$T/secret640"; chmod 640 "$T/secret640"
-conf c640 db client_secret_file="$T/secret640"
-verify c640 "$tok"
-expect_verify "client_secret_file mode 0640: accepted" 0 none
-conf c644 db client_secret_file="$T/secret644"
-verify c644 "$tok"
-expect_verify "client_secret_file mode 0644 (world-readable): configuration error" 2 config
-conf c660 db client_secret_file="$T/secret660"
-verify c660 "$tok"
-expect_verify "client_secret_file mode 0660 (group-writable): configuration error" 2 config
-conf cmissing db client_secret_file="$T/nonexistent"
-verify cmissing "$tok"
-expect_verify "client_secret_file missing: configuration error" 2 config
-conf cnoloop db allow_http_loopback=-
-verify cnoloop "$tok"
-expect_verify "http:// endpoint without allow_http_loopback: configuration error" 2 config
-conf cremote "http://192.0.2.1/introspect"
-verify cremote "$tok"
-expect_verify "http:// to a non-loopback host even with allow_http_loopback: configuration error" 2 config
-conf cmethod db auth_method=client_secret_jwt
-verify cmethod "$tok"
-expect_verify "unknown auth_method: configuration error" 2 config
-conf cpkjwt db auth_method=private_key_jwt
-verify cpkjwt "$tok"
-expect_verify "private_key_jwt without private_key_file: configuration error" 2 config
-if "$APITOKEN" --config "$T/c644.conf" check-config >/dev/null 2>&1; then
-	not_ok "check-config fails on a world-readable client_secret_file"
-else
-	ok "check-config fails on a world-readable client_secret_file"
-fi
-if out=$("$APITOKEN" --config "$T/basic.conf" check-config 2>&1); then
-	ok "check-config accepts the basic configuration"
-else
-	not_ok "check-config accepts the basic configuration"; echo "$out" | diag
-fi
+# cfg NAME DESC RC WHY PATH-OR-URL [KEY=VALUE ...]: the token $tok through
+# its own configuration (conf NAME PATH-OR-URL KEY=VALUE...)
+cfg() {
+	local name=$1 desc=$2 want_rc=$3 want_why=$4
+	shift 4
+	conf "$name" "$@"
+	verify "$name" "$tok"
+	expect_verify "$desc" "$want_rc" "$want_why"
+}
+cfg c640 "client_secret_file mode 0640: accepted" 0 none db client_secret_file="$T/secret640"
+cfg c644 "client_secret_file mode 0644 (world-readable): configuration error" 2 config \
+	db client_secret_file="$T/secret644"
+cfg c660 "client_secret_file mode 0660 (group-writable): configuration error" 2 config \
+	db client_secret_file="$T/secret660"
+cfg cmissing "client_secret_file missing: configuration error" 2 config \
+	db client_secret_file="$T/nonexistent"
+cfg cnoloop "http:// endpoint without allow_http_loopback: configuration error" 2 config \
+	db allow_http_loopback=-
+cfg cremote "http:// to a non-loopback host even with allow_http_loopback: configuration error" \
+	2 config "http://192.0.2.1/introspect"
+cfg cmethod "unknown auth_method: configuration error" 2 config db auth_method=client_secret_jwt
+cfg cpkjwt "private_key_jwt without private_key_file: configuration error" 2 config \
+	db auth_method=private_key_jwt
+check_quiet "check-config fails on a world-readable client_secret_file" \
+	fails "$APITOKEN" --config "$T/c644.conf" check-config
+check_quiet "check-config accepts the basic configuration" \
+	"$APITOKEN" --config "$T/basic.conf" check-config
 
 # ---- nothing left ------------------------------------------------------------
 
-check "no request carried a query string" \
+expect_empty "no request carried a query string" \
 	"$(grep -o '"path": "[^"]*?[^"]*"' "$T/srv/requests.jsonl")"
-check "the server was only ever sent tokens of the declared shape (op-...)" \
+expect_empty "the server was only ever sent tokens of the declared shape (op-...)" \
 	"$(fault_server_tokens "$T/srv" | grep -v '^op-')"
 fault_server_stop
 if [ -s "$T/srv/stderr" ] && grep -q Traceback "$T/srv/stderr"; then
-	echo "# fault server stderr:"; grep -v '^\s*$' "$T/srv/stderr" | tail -n 20 | diag
+	note "fault server stderr:"
+	grep -v '^\s*$' "$T/srv/stderr" | tail -n 20 | diag
 fi
-echo "# runtime $((SECONDS - start)) s"
-echo "1..$n"
-[ "$failed" = 0 ]
+note "runtime $((SECONDS - start)) s"
+finish

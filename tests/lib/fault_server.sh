@@ -12,6 +12,10 @@
 #   fault_server_stop         stop it (bounded)
 #   fault_server_alive        0 while it runs; else 1, with how it ended
 #                             (exit status or signal) on stderr
+#   fault_server_client DIR ID SECRET
+#                             the client credentials the server takes
+#                             (DIR/state.json; before or after the start,
+#                             read at each request)
 #   fault_server_settok DIR TOKEN JSON
 #                             what /db answers for TOKEN; "now+N" / "now-N"
 #                             in JSON become epoch seconds
@@ -61,6 +65,11 @@ fault_server_alive() {
 	echo "fault server $FS_PID ended with status $rc" \
 		"$([ "$rc" -gt 128 ] && echo "(signal $((rc - 128)))")" >&2
 	return 1
+}
+
+fault_server_client() {
+	"$FS_PY" -c 'import json, sys; json.dump({"client_id": sys.argv[1], "client_secret": sys.argv[2]}, open(sys.argv[3], "w"))' \
+		"$2" "$3" "$1/state.json"
 }
 
 fault_server_settok() {

@@ -28,3 +28,6 @@ tests_lib_libatoktest_la_CFLAGS = $(AM_CFLAGS) $(CRYPTO_CFLAGS) -pthread \
 	$(SQLITE_CFLAGS) $(JANSSON_CFLAGS)
 # the private Postfix and Cyrus IMAP of the SASL end-to-end suites
 EXTRA_DIST += tests/lib/postfix.sh tests/lib/cyrus.sh
+# the per-case configuration, apitoken verify and PAM login of the
+# validators' end-to-end suites (tests/oidc, tests/introspection)
+EXTRA_DIST += tests/lib/verify.sh

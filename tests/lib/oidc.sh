@@ -11,6 +11,7 @@
 #   tok=$(oidc_token cli-es256 ssh mallory)
 #   OIDC_TOKEN_TTL=3 oidc_token cli-rs256 ssh        # expires in 3 s
 #   oidc_rotate [keep]; oidc_introspect TOK CLIENT; oidc_revoke TOK CLIENT
+#   oidc_section jwt [KEY=VALUE...] >>"$conf"      # [jwt] for this server
 #   oidc_stop
 #
 # oidc_start must run in the test's own shell (not in $(...)): it sets
@@ -18,8 +19,27 @@
 # OIDC_JWKS_URI OIDC_TOKEN_ENDPOINT OIDC_INTROSPECTION_ENDPOINT
 # OIDC_REVOCATION_ENDPOINT.  Client secrets live in $OIDC_STATE/clients/:
 # ID.secret (bare secret) and ID.curl (curl -K config), mode 0600.
+#
+# A TAP suite (tests/lib/tap.sh sourced first) has helpers that speak TAP:
+#
+#   oidc_suite_setup NAME         oidc_suite_available; T, a temp dir
+#                                 (tests/lib/suite.sh) whose exit trap
+#                                 runs oidc_stop (unless SUITE_CLEANUP
+#                                 names another function); TAP_FILTER
+#                                 oidc_mask
+#   oidc_suite_available          skip the whole suite (the reason as
+#                                 diagnostics) unless oidc_available
+#   oidc_suite_start DIR [OPT...] oidc_start, "# issuer ..."; a server that
+#                                 does not start skips the whole suite
+#   oidc_tap_start DIR [OPT...]   the same, but 1 (the reason as
+#                                 diagnostics) when it does not start
+#   oidc_mint VAR CLIENT SCOPE [USER]
+#                                 oidc_token into VAR; '' and diagnostics
+#                                 when the server gave none
+#   TAP_FILTER=oidc_mask          tokens in failure details masked
 
 OIDC_HOME=$(cd "$(dirname "${BASH_SOURCE[0]}")/../oidc" && pwd) # server.mjs, node_modules
+_OIDC_LIB=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd) # tests/lib
 : "${OIDC_NODE:=node}"
 : "${OIDC_START_TIMEOUT:=30}"
 : "${OIDC_RESOURCE:=urn:apitoken:test}"
@@ -39,22 +59,51 @@ _oidc_json() {
 		});' "$1"
 }
 
-# npm ci from the lock file if node_modules is missing or stale.
+# The install is current when node_modules holds oidc-provider and the
+# stamp the last successful `npm ci` left, the SHA-256 of package-lock.json
+# (node_modules/.apitoken-lock.sha256), matches the lock file as it is now.
+# A hash, not mtimes: a checkout, a copy or a worktree changes mtimes, not
+# the lock file.
+_oidc_stamp() { printf '%s\n' "$OIDC_HOME/node_modules/.apitoken-lock.sha256"; }
+
+_oidc_lock_sum() {
+	local sum
+	sum=$(sha256sum <"$OIDC_HOME/package-lock.json") || return 1
+	printf '%s\n' "${sum%% *}"
+}
+
+# 0 if node_modules matches package-lock.json (the stamp above).
+oidc_installed() {
+	local stamp want have
+	stamp=$(_oidc_stamp)
+	[ -f "$OIDC_HOME/node_modules/oidc-provider/package.json" ] &&
+		[ -f "$stamp" ] || return 1
+	want=$(_oidc_lock_sum) || return 1
+	have=$(cat "$stamp") || return 1
+	[ "$have" = "$want" ]
+}
+
+# npm ci from the lock file unless oidc_installed; then the stamp.  A
+# node_modules that is a symbolic link (a worktree sharing another tree's
+# install) is never reinstalled from here: npm ci would wipe the shared
+# copy.
 oidc_install() {
-	if [ -f "$OIDC_HOME/node_modules/oidc-provider/package.json" ] &&
-	   [ "$OIDC_HOME/node_modules/.package-lock.json" -nt "$OIDC_HOME/package-lock.json" ]; then
-		return 0
+	oidc_installed && return 0
+	if [ -L "$OIDC_HOME/node_modules" ]; then
+		_oidc_err "$OIDC_HOME/node_modules is a link to a shared install that" \
+			"does not match package-lock.json (no or another .apitoken-lock.sha256);" \
+			"run npm ci where it points, or set OIDC_NO_INSTALL=1"
+		return 1
 	fi
 	command -v npm >/dev/null 2>&1 || { _oidc_err "npm not found"; return 1; }
 	# serialise concurrent installs from parallel tests
 	local lock=${TMPDIR:-/tmp}/apitoken-oidc-npm.lock
 	(
 		command -v flock >/dev/null 2>&1 && { exec 9>"$lock" && flock -w 300 9; }
-		[ -f "$OIDC_HOME/node_modules/oidc-provider/package.json" ] &&
-			[ "$OIDC_HOME/node_modules/.package-lock.json" -nt "$OIDC_HOME/package-lock.json" ] &&
-			exit 0
+		oidc_installed && exit 0
 		npm ci --prefix "$OIDC_HOME" --no-audit --no-fund --prefer-offline \
-			--loglevel=error >&2
+			--loglevel=error >&2 &&
+			_oidc_lock_sum >"$(_oidc_stamp)"
 	) || { _oidc_err "npm ci failed"; return 1; }
 }
 
@@ -261,23 +310,140 @@ oidc_revoke() {
 # oidc_device_login CONF ACCOUNT [USER [LOGIN OPTIONS...]] — `apitoken
 # oauth login ACCOUNT --device [LOGIN OPTIONS]` with configuration CONF,
 # the code approved headlessly at the server for USER (default, or "":
-# the server's user).  0 when the login stored its tokens; its output in
-# $OIDC_DIR/device-login.{out,err}.
+# the server's user), or denied with OIDC_DEVICE_DENY=1.  0 when the
+# login stored its tokens; its output in $OIDC_DIR/device-login.{out,err}.
+# While it runs, OIDC_DEVICE_LOGIN_PID is the login's process (for an exit
+# trap to kill).
+# shellcheck disable=SC2034 # OIDC_DEVICE_LOGIN_PID is for the caller's trap
 oidc_device_login() {
 	local conf=${1:?usage: oidc_device_login CONF ACCOUNT [USER [OPTIONS]]} acct=${2:?} user=${3:-}
-	local out=$OIDC_DIR/device-login.out err=$OIDC_DIR/device-login.err uc lp i
+	local out=$OIDC_DIR/device-login.out err=$OIDC_DIR/device-login.err uc lp i rc
 	shift 2
 	[ $# -gt 0 ] && shift
 	: >"$out"
 	"${top_builddir:-.}/tools/apitoken" --config "$conf" oauth login "$acct" --device "$@" \
 		>"$out" 2>"$err" &
 	lp=$!
+	OIDC_DEVICE_LOGIN_PID=$lp
 	for i in $(seq 100); do
 		grep -q '^user_code ' "$out" && break
 		sleep 0.1
 	done
 	uc=$(awk '/^user_code /{print $2}' "$out")
 	_oidc_curl -X POST -d "user_code=$uc" ${user:+-d "user=$user"} \
-		"$OIDC_ISSUER/test/device/approve" >/dev/null
+		${OIDC_DEVICE_DENY:+-d deny=1} "$OIDC_ISSUER/test/device/approve" >/dev/null
 	wait "$lp"
+	rc=$?
+	OIDC_DEVICE_LOGIN_PID=
+	return "$rc"
+}
+
+# oidc_ini SECTION [KEY=VALUE...] — an INI section on stdout: "[SECTION]",
+# then "KEY = VALUE" a line in the order the KEYs first come; a later
+# KEY=VALUE replaces an earlier one of that KEY, and KEY=- drops it.  (For
+# any section; oidc_section gives the ones that check this server.)
+oidc_ini() {
+	local section=${1:?usage: oidc_ini SECTION [KEY=VALUE...]} kv k order=()
+	local -A val=()
+	shift
+	for kv in "$@"; do
+		k=${kv%%=*}
+		[ -n "${val[$k]+set}" ] || order+=("$k")
+		val[$k]=${kv#*=}
+	done
+	printf '[%s]\n' "$section"
+	for k in "${order[@]}"; do
+		[ "${val[$k]}" = - ] || printf '%s = %s\n' "$k" "${val[$k]}"
+	done
+}
+
+# oidc_section jwt|introspection [KEY=VALUE...] — the configuration section
+# that checks the running server's tokens (oidc_ini, so KEY=VALUE adds,
+# replaces or with "-" drops a key):
+#   jwt            issuer, audience urn:apitoken:test, discovery yes,
+#                  allow_http_loopback yes, username_claim preferred_username
+#   introspection  endpoint, client_id cli-rs, client_secret_file (in
+#                  $OIDC_STATE), allow_http_loopback yes
+oidc_section() {
+	case ${1-} in
+	jwt)
+		shift
+		oidc_ini jwt "issuer=$OIDC_ISSUER" audience=urn:apitoken:test \
+			discovery=yes allow_http_loopback=yes \
+			username_claim=preferred_username "$@"
+		;;
+	introspection)
+		shift
+		oidc_ini introspection "endpoint=$OIDC_INTROSPECTION_ENDPOINT" \
+			client_id=cli-rs "client_secret_file=$OIDC_STATE/clients/cli-rs.secret" \
+			allow_http_loopback=yes "$@"
+		;;
+	*)
+		_oidc_err "usage: oidc_section jwt|introspection [KEY=VALUE...]"
+		return 1
+		;;
+	esac
+}
+
+# oidc_mask — a filter: JWTs and the server's opaque tokens (43 base64url
+# characters or more) in stdin become <token>.  For TAP_FILTER.
+oidc_mask() {
+	sed -E 's/[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]{20,}/<token>/g; s/[A-Za-z0-9_-]{43,}/<token>/g'
+}
+
+# ---- for TAP suites (tests/lib/tap.sh sourced first) ----------------------
+
+# oidc_suite_setup NAME — the set-up of a suite that runs the server:
+# skipped unless oidc_available; T, a temp dir named NAME.XXXXXX, removed at
+# exit after SUITE_CLEANUP (default oidc_stop) ran (tests/lib/suite.sh);
+# failure details pass through oidc_mask.
+oidc_suite_setup() {
+	local name=${1:?usage: oidc_suite_setup NAME}
+	oidc_suite_available
+	# shellcheck source=tests/lib/suite.sh
+	. "$_OIDC_LIB/suite.sh"
+	SUITE_CLEANUP=${SUITE_CLEANUP:-oidc_stop}
+	# shellcheck disable=SC2034 # read by tests/lib/tap.sh
+	TAP_FILTER=oidc_mask
+	suite_tmpdir "$name"
+}
+
+# oidc_suite_available — skip the whole suite, with oidc_available's
+# complaint as diagnostics, unless the server can run here.
+oidc_suite_available() {
+	local avail
+	if ! avail=$(oidc_available 2>&1); then
+		printf '%s\n' "$avail" | diag
+		skip_all "oidc test server not available (node/npm packages)"
+	fi
+}
+
+# oidc_tap_start DIR [OPTION...] — oidc_start DIR OPTION...; "# issuer
+# URL" once it runs, else its complaint (DIR/start.err) as diagnostics and
+# 1.
+oidc_tap_start() {
+	local dir=${1:?usage: oidc_tap_start DIR [OPTION...]}
+	mkdir -p "$dir" || return 1
+	if ! oidc_start "$@" 2>"$dir/start.err"; then
+		diag <"$dir/start.err"
+		return 1
+	fi
+	note "issuer $OIDC_ISSUER"
+}
+
+# oidc_suite_start DIR [OPTION...] — oidc_tap_start; a server that does not
+# start skips the whole suite.  In the suite's own shell, as oidc_start.
+oidc_suite_start() {
+	oidc_tap_start "$@" || skip_all "the oidc test server did not start"
+}
+
+# oidc_mint VAR CLIENT SCOPE [USER] — oidc_token CLIENT SCOPE [USER] (with
+# its OIDC_TOKEN_* knobs) into the variable VAR; when the server gave no
+# token, VAR is '' and the request and its error are diagnostics.
+oidc_mint() {
+	local var=${1:?usage: oidc_mint VAR CLIENT SCOPE [USER]} got
+	shift
+	got=$(oidc_token "$@" 2>"$OIDC_DIR/mint.err") || got=
+	[ -n "$got" ] || { echo "token request $* failed:"; cat "$OIDC_DIR/mint.err"; } | diag
+	printf -v "$var" '%s' "$got"
 }

@@ -1,6 +1,5 @@
 #!/bin/bash
 # SPDX-License-Identifier: BSD-3-Clause
-# shellcheck source-path=SCRIPTDIR
 # The OAuth client side (apitoken oauth, the SASL client) against a real
 # authorization server:
 # oidc-provider (tests/oidc/server.mjs) with the device flow, 20 s access
@@ -14,53 +13,32 @@
 # `apitoken verify` against the same server.  TAP.
 set -u
 
-here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
-: "${top_srcdir:=$(cd "$here/../.." && pwd)}"
+: "${top_srcdir:=$(cd "$(dirname "$0")/../.." && pwd)}"
 : "${top_builddir:=$top_srcdir}"
+# shellcheck source=tests/lib/tap.sh
+. "$top_srcdir/tests/lib/tap.sh"
 # shellcheck source=tests/lib/oidc.sh
-. "$here/../lib/oidc.sh"
+. "$top_srcdir/tests/lib/oidc.sh"
+oidc_suite_setup oauth-client
 
 APITOKEN=$top_builddir/tools/apitoken
 export LC_ALL=C
-
-n=0 failed=0
-ok() { n=$((n + 1)); echo "ok $n - $*"; }
-not_ok() { n=$((n + 1)); failed=$((failed + 1)); echo "not ok $n - $*"; }
-check() { # check DESCRIPTION COMMAND...
-	local d=$1
-	shift
-	if "$@"; then ok "$d"; else not_ok "$d"; fi
-}
-diag() { sed 's/^/# /'; }
-
-if ! avail=$(oidc_available 2>&1); then
-	printf '%s\n' "$avail" | diag
-	echo "1..0 # SKIP oidc test server not available (node/npm packages)"
-	exit 0
-fi
 if [ ! -x "$APITOKEN" ] || ! command -v jq >/dev/null; then
-	echo "1..0 # SKIP $APITOKEN not built or jq missing"
-	exit 0
+	skip_all "$APITOKEN not built or jq missing"
 fi
 
-T=$(mktemp -d "${TMPDIR:-/tmp}/oauth-client.XXXXXX")
-chmod 700 "$T"
+# every process started in the background, killed at exit
 pids=()
-cleanup() {
+# shellcheck disable=SC2317 # called by the EXIT trap (SUITE_CLEANUP)
+stop_all() {
 	local p
-	for p in "${pids[@]}"; do kill -KILL "$p" 2>/dev/null; done
+	for p in "${pids[@]}" ${OIDC_DEVICE_LOGIN_PID:-}; do kill -KILL "$p" 2>/dev/null; done
 	oidc_stop
-	rm -rf "$T"
 }
-trap cleanup EXIT
-trap 'exit 130' INT TERM
+SUITE_CLEANUP=stop_all
 
 TTL=20
-if ! oidc_start "$T/oidc" --ttl $TTL >"$T/start.log" 2>&1; then
-	diag <"$T/start.log"
-	echo "1..0 # SKIP the oidc test server did not start"
-	exit 0
-fi
+oidc_suite_start "$T/oidc" --ttl $TTL
 
 STORE=$T/store
 CONF=$T/apitoken.conf
@@ -83,15 +61,9 @@ store = $STORE
 refresh_margin = 5
 timeout = 2
 lock_timeout = 60
-[jwt]
-issuer = $OIDC_ISSUER
-audience = urn:apitoken:test
-discovery = yes
-allow_http_loopback = yes
-username_claim = preferred_username
-[cache]
-dir = $T/cache
 EOC
+	oidc_section jwt
+	printf '[cache]\ndir = %s\n' "$T/cache"
 	account mail cli-mail <<EOC
 client_secret_file = $OIDC_STATE/clients/cli-mail.secret
 EOC
@@ -115,24 +87,15 @@ reused() { stats | jq '.reused'; }
 fault() { curl -sS --max-time 10 -X POST -d "$1" "$OIDC_ISSUER/test/fault" >/dev/null; }
 state() { jq -r "$1" "$STORE/$2.state"; }
 
-# login NAME: the device flow, approved headlessly by the test server
-# (denied with DENY=1).
+# login NAME: the device flow (tests/lib/oidc.sh), approved headlessly by
+# the test server (denied with DENY=1); its output in $LOGIN_OUT and
+# $LOGIN_ERR.
+LOGIN_OUT=$OIDC_DIR/device-login.out LOGIN_ERR=$OIDC_DIR/device-login.err
 login() {
-	local name=$1 uc i rc
-	shift
-	A oauth login "$name" --device "$@" >"$T/login.out" 2>"$T/login.err" &
-	local lp=$!
-	pids+=("$lp")
-	for i in $(seq 100); do
-		grep -q '^user_code ' "$T/login.out" && break
-		sleep 0.1
-	done
-	uc=$(awk '/^user_code /{print $2}' "$T/login.out")
-	curl -sS --max-time 10 -X POST -d "user_code=$uc" ${DENY:+-d deny=1} \
-		"$OIDC_ISSUER/test/device/approve" >"$T/approve.out"
-	wait "$lp"
+	local rc
+	OIDC_DEVICE_DENY=${DENY:-} oidc_device_login "$CONF" "$1"
 	rc=$?
-	[ $rc = 0 ] || diag <"$T/login.err"
+	[ $rc = 0 ] || diag <"$LOGIN_ERR"
 	return $rc
 }
 
@@ -144,15 +107,15 @@ A oauth token mail >/dev/null 2>"$T/err"
 check "token before any login: exit 2, not a token" [ $? = 2 ]
 
 check "login --device: code shown, approved, tokens stored" login mail
-grep -q "verification\|open http" "$T/login.err" && grep -q '^user_code ' "$T/login.out"
+grep -q "verification\|open http" "$LOGIN_ERR" && grep -q '^user_code ' "$LOGIN_OUT"
 check "login shows the verification URI and the user code" [ $? = 0 ]
 st=$(stat -c '%a %U' "$STORE/mail.state" 2>/dev/null)
 check "state file is 0600 root ($st)" [ "$st" = "600 root" ]
 check "store directory is 0700" [ "$(stat -c %a "$STORE")" = 700 ]
 check "state holds a refresh token, generation 1" \
 	[ "$(state '.refresh_token != null and .generation == 1' mail)" = true ]
-! grep -q "$(cat "$OIDC_STATE/clients/cli-mail.secret")" "$STORE/mail.state"
-check "the client secret is not in the state file" [ $? = 0 ]
+check "the client secret is not in the state file" \
+	fails grep -qF -f "$OIDC_STATE/clients/cli-mail.secret" "$STORE/mail.state"
 
 tok1=$(A oauth token mail)
 check "token: an access token on stdout" [ -n "$tok1" ]
@@ -270,7 +233,7 @@ check "login again" login mail
 # ---- public client (auth_method none); the device flow's answers ----
 DENY=1 login pub
 rc=$?
-check "device flow denied by the user: exit 1 ($rc)" [ $rc = 1 ] && grep -q access_denied "$T/login.err"
+check "device flow denied by the user: exit 1 ($rc)" [ $rc = 1 ] && grep -q access_denied "$LOGIN_ERR"
 fault "mode=slow_down"
 t0=$SECONDS
 check "public client: login through a slow_down" login pub
@@ -295,8 +258,8 @@ for i in $(seq 100); do grep -q '^url ' "$T/login.out" && break; sleep 0.1; done
 url=$(sed -n 's/^url //p' "$T/login.out")
 case $url in
 *code_challenge_method=S256*redirect_uri=http%3A%2F%2F127.0.0.1%3A* | *redirect_uri=http%3A%2F%2F127.0.0.1%3A*code_challenge_method=S256*)
-	ok "login --browser: an authorization URL with PKCE S256 and a loopback redirect" ;;
-*) not_ok "login --browser: authorization URL: $url" ;;
+	pass "login --browser: an authorization URL with PKCE S256 and a loopback redirect" ;;
+*) fail "login --browser: authorization URL: $url" ;;
 esac
 port=$(printf '%s' "$url" | sed -n 's/.*redirect_uri=http%3A%2F%2F127.0.0.1%3A\([0-9]*\).*/\1/p')
 curl -sS --max-time 10 "http://127.0.0.1:$port/?code=forged&state=wrong" >"$T/forged.out"
@@ -387,7 +350,7 @@ if command -v strace >/dev/null; then
 	check "... the lost rotation shows as a revoked grant, exit 1 ($rc): log in again" [ $rc = 1 ]
 	check "login again" login mail
 else
-	ok "# SKIP strace not installed: no kill -9 at the rename"
+	skip "kill -9 between the server's answer and the rename" "strace not installed"
 fi
 torn=0 kills=0
 for i in $(seq 12); do
@@ -405,10 +368,9 @@ rt_before=$(state .refresh_token mail)
 A oauth logout mail >/dev/null 2>"$T/err"
 check "logout: exit 0" [ $? = 0 ]
 check "logout: the state file is gone" [ ! -e "$STORE/mail.state" ]
-code=$(curl -sS --max-time 10 -o /dev/null -w '%{http_code}' -u "cli-mail:$(cat "$OIDC_STATE/clients/cli-mail.secret")" \
+code=$(curl -sS --max-time 10 -o /dev/null -w '%{http_code}' -K "$OIDC_STATE/clients/cli-mail.curl" \
 	-d grant_type=refresh_token --data-urlencode "refresh_token@-" "$OIDC_TOKEN_ENDPOINT" <<<"$rt_before")
 check "logout: the refresh token was revoked at the server (HTTP $code)" [ "$code" = 400 ]
 
-check "no token in the server log" eval '! grep -q "$tok1" "$OIDC_LOG"'
-echo "1..$n"
-[ $failed = 0 ]
+check "no token in the server log" fails grep -q "$tok1" "$OIDC_LOG"
+finish

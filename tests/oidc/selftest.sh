@@ -1,43 +1,23 @@
 #!/bin/bash
 # SPDX-License-Identifier: BSD-3-Clause
-# shellcheck source-path=SCRIPTDIR disable=SC2016,SC2034
-# (SC2016/SC2034: the eval '...' checks expand their variables on purpose)
 # TAP self-test of the OAuth test server harness (server.mjs + oidc.sh).
 # Needs node + npm packages (installed from package-lock.json if missing),
 # curl, openssl, /usr/bin/python3; signature checks need python3-jwcrypto
 # (skipped without it).
 set -u
 
-here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
+: "${top_srcdir:=$(cd "$(dirname "$0")/../.." && pwd)}"
+# shellcheck source=tests/lib/tap.sh
+. "$top_srcdir/tests/lib/tap.sh"
 # shellcheck source=tests/lib/oidc.sh
-. "$here/../lib/oidc.sh"
+. "$top_srcdir/tests/lib/oidc.sh"
+oidc_suite_setup oidc-selftest
 
 PY=${OIDC_PYTHON:-/usr/bin/python3}
 [ -x "$PY" ] || PY=$(command -v python3)
-
-n=0 failed=0
-ok() { n=$((n + 1)); echo "ok $n - $*"; }
-not_ok() { n=$((n + 1)); failed=$((failed + 1)); echo "not ok $n - $*"; }
-check() { # check DESC CMD...
-	local desc=$1; shift
-	if "$@"; then ok "$desc"; else not_ok "$desc"; fi
-}
-skip() { n=$((n + 1)); echo "ok $n - $1 # SKIP $2"; }
-diag() { sed 's/^/# /'; }
-
-if ! avail=$(oidc_available 2>&1); then
-	printf '%s\n' "$avail" | diag
-	echo "1..0 # SKIP oidc test server not available (node/npm packages)"
-	exit 0
-fi
 if [ -z "$PY" ] || ! command -v openssl >/dev/null 2>&1; then
-	echo "1..0 # SKIP python3 or openssl missing"
-	exit 0
+	skip_all "python3 or openssl missing"
 fi
-
-tmp=$(mktemp -d "${TMPDIR:-/tmp}/oidc-selftest.XXXXXX")
-cleanup() { oidc_stop; rm -rf "$tmp"; }
-trap cleanup EXIT
 
 have_jwcrypto=0
 "$PY" -c 'import jwcrypto.jwk, jwcrypto.jwt' 2>/dev/null && have_jwcrypto=1
@@ -46,7 +26,7 @@ have_jwcrypto=0
 #   path: header.X, claim.X, or ttl (exp - iat); value compared as a string
 #   (JSON-encoded for non-strings).  verify=1: check the signature against
 #   JWKSFILE with jwcrypto (needs the kid there); verify=0: must NOT verify.
-cat > "$tmp/jwtcheck.py" <<'EOF'
+cat > "$T/jwtcheck.py" <<'EOF'
 import base64, json, sys, time
 
 def b64(s):
@@ -93,23 +73,33 @@ if bad:
         print(b, file=sys.stderr)
     sys.exit(1)
 EOF
-jwtcheck() { "$PY" "$tmp/jwtcheck.py" "$@" 2>&1 | diag; return "${PIPESTATUS[0]}"; }
+# shellcheck disable=SC2317 # called through check
+jwtcheck() { "$PY" "$T/jwtcheck.py" "$@" 2>&1 | diag; return "${PIPESTATUS[0]}"; }
 json_get() { "$PY" -c 'import json,sys; v=json.load(sys.stdin)
 for k in sys.argv[1].split("."): v=v.get(k) if isinstance(v,dict) else None
 print(v if isinstance(v,str) else json.dumps(v))' "$1"; }
 jwks_kids() { _oidc_curl -f "$OIDC_JWKS_URI" | "$PY" -c 'import json,sys; print(" ".join(k["kid"] for k in json.load(sys.stdin)["keys"]))'; }
-fetch_jwks() { _oidc_curl -f -o "$tmp/jwks.json" "$OIDC_JWKS_URI"; }
+fetch_jwks() { _oidc_curl -f -o "$T/jwks.json" "$OIDC_JWKS_URI"; }
 V1=()
 [ $have_jwcrypto = 1 ] && V1=(verify=1)
 vnote() { [ $have_jwcrypto = 1 ] || echo " (signature not checked: no python3-jwcrypto)"; }
+# has LIST WORD: WORD is one of the space-separated words of LIST
+has() { case " $1 " in *" $2 "*) return 0 ;; esac; return 1; }
+# contains TEXT PART: PART occurs in TEXT
+contains() { case $1 in *"$2"*) return 0 ;; esac; return 1; }
+# cert_for_loopback CA CERT: CERT verifies against CA and names IP 127.0.0.1
+# shellcheck disable=SC2317 # called through check
+cert_for_loopback() {
+	openssl verify -CAfile "$1" "$2" >/dev/null &&
+		openssl x509 -in "$2" -noout -ext subjectAltName | grep -q "IP Address:127.0.0.1"
+}
 
 # ------------------------------------------------------------ start
-if oidc_start "$tmp/srv"; then
-	ok "server starts: $OIDC_ISSUER (pid $OIDC_PID)"
+if oidc_start "$T/srv"; then
+	pass "server starts: $OIDC_ISSUER (pid $OIDC_PID)"
 else
-	not_ok "server starts"
-	echo "1..$n"
-	exit 1
+	fail "server starts"
+	finish
 fi
 check "issuer is http://127.0.0.1:PORT" [ "$OIDC_ISSUER" = "http://127.0.0.1:$OIDC_PORT" ]
 
@@ -135,12 +125,12 @@ for spec in cli-rs256:RS256 cli-ps256:PS256 cli-es256:ES256 cli-eddsa:EdDSA; do
 	kid=$(oidc_kid "$alg")
 	if tok=$(oidc_token "$client" "ssh imap"); then
 		check "$client: $alg JWT, kid $kid, typ at+jwt, iss/aud/scope/user/ttl$(vnote)" \
-			jwtcheck "$tok" "$tmp/jwks.json" header.alg="$alg" header.kid="$kid" \
+			jwtcheck "$tok" "$T/jwks.json" header.alg="$alg" header.kid="$kid" \
 			header.typ=at+jwt claim.iss="$OIDC_ISSUER" claim.aud=urn:apitoken:test \
 			claim.scope="ssh imap" claim.preferred_username=apitok-test \
 			claim.client_id="$client" claim.sub="$client" ttl=300 fresh=1 "${V1[@]}"
 	else
-		not_ok "$client: token request"
+		fail "$client: token request"
 	fi
 	[ "$alg" = RS256 ] && rs_tok=$tok
 done
@@ -150,27 +140,27 @@ check "token response: token_type Bearer, expires_in 300, scope echoed" \
 	"$(json_get scope <"$OIDC_DIR/last_token.json")" = "ssh imap" ]
 
 tok=$(oidc_token cli-es256 smtp mallory)
-check "user mallory, scope smtp" jwtcheck "$tok" "$tmp/jwks.json" \
+check "user mallory, scope smtp" jwtcheck "$tok" "$T/jwks.json" \
 	claim.preferred_username=mallory claim.scope=smtp "${V1[@]}"
 tok=$(OIDC_SUB_USER=1 oidc_token cli-rs256 ssh)
-check "OIDC_SUB_USER=1 puts the user in sub" jwtcheck "$tok" "$tmp/jwks.json" \
+check "OIDC_SUB_USER=1 puts the user in sub" jwtcheck "$tok" "$T/jwks.json" \
 	claim.sub=apitok-test claim.preferred_username=apitok-test
 tok=$(OIDC_TOKEN_ALG=ES256 oidc_token cli-rs256 ssh)
-check "OIDC_TOKEN_ALG overrides the client's alg" jwtcheck "$tok" "$tmp/jwks.json" header.alg=ES256 "${V1[@]}"
+check "OIDC_TOKEN_ALG overrides the client's alg" jwtcheck "$tok" "$T/jwks.json" header.alg=ES256 "${V1[@]}"
 tok=$(OIDC_RESOURCE=urn:apitoken:other oidc_token cli-rs256 ssh)
-check "OIDC_RESOURCE selects another audience" jwtcheck "$tok" "$tmp/jwks.json" claim.aud=urn:apitoken:other
+check "OIDC_RESOURCE selects another audience" jwtcheck "$tok" "$T/jwks.json" claim.aud=urn:apitoken:other
 tok=$(oidc_token cli-rs256 "ssh admin")
 check "scope outside ssh/imap/smtp is silently dropped (not granted)" \
-	jwtcheck "$tok" "$tmp/jwks.json" claim.scope=ssh
+	jwtcheck "$tok" "$T/jwks.json" claim.scope=ssh
 tok=$(oidc_token cli-rs256 "")
-check "no scope requested: no scope claim" jwtcheck "$tok" "$tmp/jwks.json" claim.scope=null
-bad_secret=$tmp/bad.curl
+check "no scope requested: no scope claim" jwtcheck "$tok" "$T/jwks.json" claim.scope=null
+bad_secret=$T/bad.curl
 echo 'user = "cli-rs256:wrong"' > "$bad_secret"
 check "wrong client secret is refused (401)" \
 	[ "$(_oidc_curl -o /dev/null -w '%{http_code}' -K "$bad_secret" -d grant_type=client_credentials "$OIDC_TOKEN_ENDPOINT")" = 401 ]
 
 tok=$(OIDC_TOKEN_TTL=3 oidc_token cli-rs256 ssh)
-check "OIDC_TOKEN_TTL=3 gives exp = iat + 3" jwtcheck "$tok" "$tmp/jwks.json" ttl=3
+check "OIDC_TOKEN_TTL=3 gives exp = iat + 3" jwtcheck "$tok" "$T/jwks.json" ttl=3
 check "expires_in is 3" [ "$(json_get expires_in <"$OIDC_DIR/last_token.json")" = 3 ]
 
 if [ $have_jwcrypto = 1 ]; then
@@ -179,7 +169,7 @@ if [ $have_jwcrypto = 1 ]; then
 	c=${sig:10:1}; [ "$c" = A ] && r=B || r=A
 	tampered=${rs_tok%.*}.${sig:0:10}$r${sig:11}
 	check "independent verifier rejects a tampered signature" \
-		jwtcheck "$tampered" "$tmp/jwks.json" verify=0
+		jwtcheck "$tampered" "$T/jwks.json" verify=0
 else
 	skip "independent verifier rejects a tampered signature" "python3-jwcrypto not installed"
 fi
@@ -190,14 +180,15 @@ oidc_rotate >/dev/null
 new_rs=$(oidc_kid RS256)
 kids=$(jwks_kids)
 check "rotate: new RS256 kid $new_rs != $old_rs" [ -n "$new_rs" -a "$new_rs" != "$old_rs" ]
-check "rotate: new kid in JWKS, old kid removed" \
-	eval '[[ " $kids " == *" $new_rs "* && " $kids " != *" $old_rs "* ]]'
+expect_empty "rotate: new kid in JWKS, old kid removed" "$(
+	has "$kids" "$new_rs" || echo "new kid $new_rs not in the JWKS: $kids"
+	has "$kids" "$old_rs" && echo "old kid $old_rs still in the JWKS")"
 fetch_jwks
 tok=$(oidc_token cli-rs256 ssh)
-check "token after rotation uses the new kid$(vnote)" jwtcheck "$tok" "$tmp/jwks.json" header.kid="$new_rs" "${V1[@]}"
+check "token after rotation uses the new kid$(vnote)" jwtcheck "$tok" "$T/jwks.json" header.kid="$new_rs" "${V1[@]}"
 if [ $have_jwcrypto = 1 ]; then
 	check "pre-rotation token no longer verifies against the new JWKS" \
-		jwtcheck "$rs_tok" "$tmp/jwks.json" verify=0
+		jwtcheck "$rs_tok" "$T/jwks.json" verify=0
 else
 	skip "pre-rotation token no longer verifies against the new JWKS" "python3-jwcrypto not installed"
 fi
@@ -205,16 +196,21 @@ cur_es=$(oidc_kid ES256)
 rot=$(oidc_rotate keep ES256)
 kids=$(jwks_kids)
 new_es=$(oidc_kid ES256)
-check "rotate keep ES256: new ES256 kid, old one kept, RS256 unchanged" \
-	eval '[[ $new_es != "$cur_es" && " $kids " == *" $new_es "* && " $kids " == *" $cur_es "* && $(oidc_kid RS256) == "$new_rs" ]]'
-check "old ES256 kid listed as retired" eval '[[ $(json_get retired <<<"$rot") == *"$cur_es"* ]]'
+expect_empty "rotate keep ES256: new ES256 kid, old one kept, RS256 unchanged" "$(
+	[ "$new_es" != "$cur_es" ] || echo "ES256 kid unchanged: $cur_es"
+	has "$kids" "$new_es" || echo "new ES256 kid $new_es not in the JWKS: $kids"
+	has "$kids" "$cur_es" || echo "old ES256 kid $cur_es not kept: $kids"
+	[ "$(oidc_kid RS256)" = "$new_rs" ] || echo "RS256 kid no longer $new_rs")"
+check "old ES256 kid listed as retired" contains "$(json_get retired <<<"$rot")" "$cur_es"
 kill -USR2 "$OIDC_PID"
 sleep 0.5
 check "SIGUSR2 rotates too" [ "$(oidc_kid RS256)" != "$new_rs" ]
 
 # ------------------------------------------------------------ opaque + introspection
 otok=$(oidc_token cli-opaque "ssh imap")
-check "opaque token is not a JWT" eval '[[ -n $otok && $otok != *.* ]]'
+expect_empty "opaque token is not a JWT" "$(
+	[ -n "$otok" ] || echo "no token"
+	contains "$otok" . && echo "it has a dot")"
 intro=$(oidc_introspect "$otok" cli-rs)
 echo "$intro" | diag
 check "introspection: active, username apitok-test, aud, scope, client_id" \
@@ -226,11 +222,7 @@ check "introspection: active, username apitok-test, aud, scope, client_id" \
 	"$(json_get client_id <<<"$intro")" = cli-opaque ]
 mtok=$(oidc_token cli-opaque ssh mallory)
 check "introspection of a mallory token" [ "$(oidc_introspect "$mtok" | json_get username)" = mallory ]
-if oidc_revoke "$otok" cli-rs 2>/dev/null; then
-	not_ok "another client cannot revoke the token"
-else
-	ok "another client cannot revoke the token"
-fi
+check "another client cannot revoke the token" fails oidc_revoke "$otok" cli-rs 2>/dev/null
 check "token still active after the refused revocation" \
 	[ "$(oidc_introspect "$otok" | json_get active)" = true ]
 check "owning client revokes the token" oidc_revoke "$otok" cli-opaque
@@ -245,37 +237,36 @@ check "expired opaque token introspects inactive" \
 kid_before=$(oidc_kid EdDSA)
 pid=$OIDC_PID
 oidc_stop
-check "server stopped (pid $pid gone)" eval '! kill -0 "$pid" 2>/dev/null'
-check "clean exit logged" grep -q 'SIGTERM: shutting down' "$tmp/srv/server.log"
-if oidc_start "$tmp/srv"; then
+check "server stopped (pid $pid gone)" fails kill -0 "$pid" 2>/dev/null
+check "clean exit logged" grep -q 'SIGTERM: shutting down' "$T/srv/server.log"
+if oidc_start "$T/srv"; then
 	check "restart with the same state keeps the kids" [ "$(oidc_kid EdDSA)" = "$kid_before" ]
 	oidc_stop
 else
-	not_ok "restart with the same state"
+	fail "restart with the same state"
 fi
 
 # ------------------------------------------------------------ TLS
-if oidc_start "$tmp/tls" --tls --ttl 60; then
+if oidc_start "$T/tls" --tls --ttl 60; then
 	check "TLS: issuer https://127.0.0.1:PORT" [ "$OIDC_ISSUER" = "https://127.0.0.1:$OIDC_PORT" ]
 	check "TLS: CA and server cert (SAN IP 127.0.0.1) verify" \
-		eval 'openssl verify -CAfile "$OIDC_CAFILE" "$tmp/tls/tls/server.pem" >/dev/null && openssl x509 -in "$tmp/tls/tls/server.pem" -noout -ext subjectAltName | grep -q "IP Address:127.0.0.1"'
+		cert_for_loopback "$OIDC_CAFILE" "$T/tls/tls/server.pem"
 	check "TLS: discovery over https with the test CA" \
 		[ "$(_oidc_curl -f "$OIDC_ISSUER/.well-known/openid-configuration" | json_get issuer)" = "$OIDC_ISSUER" ]
 	check "TLS: plain curl without the CA is refused" \
-		eval '! curl -s -o /dev/null --max-time 10 "$OIDC_ISSUER/jwks"'
+		fails curl -s -o /dev/null --max-time 10 "$OIDC_ISSUER/jwks"
 	fetch_jwks
 	tok=$(oidc_token cli-eddsa imap)
-	check "TLS: EdDSA token, --ttl 60, https issuer$(vnote)" jwtcheck "$tok" "$tmp/jwks.json" \
+	check "TLS: EdDSA token, --ttl 60, https issuer$(vnote)" jwtcheck "$tok" "$T/jwks.json" \
 		claim.iss="$OIDC_ISSUER" ttl=60 header.alg=EdDSA "${V1[@]}"
 	pid=$OIDC_PID port=$OIDC_PORT
 	oidc_stop
-	check "TLS server stopped, no process left" eval '! kill -0 "$pid" 2>/dev/null'
-	check "port $port closed" eval '! curl -sk -o /dev/null --max-time 5 "https://127.0.0.1:$port/jwks"'
+	check "TLS server stopped, no process left" fails kill -0 "$pid" 2>/dev/null
+	check "port $port closed" fails curl -sk -o /dev/null --max-time 5 "https://127.0.0.1:$port/jwks"
 else
-	not_ok "TLS server starts"
+	fail "TLS server starts"
 fi
-check "no server.mjs process of this test left" \
-	eval '! pgrep -f "$here/server.mjs --state $tmp/" >/dev/null'
+check_quiet "no server.mjs process of this test left" \
+	fails pgrep -f "$OIDC_HOME/server.mjs --state $T/"
 
-echo "1..$n"
-[ $failed = 0 ]
+finish

@@ -123,11 +123,20 @@ echo "$tok1" | A verify --user apitok-test --scope smtp >/dev/null 2>&1
 check "the token validates with apitoken verify (JWT, same server)" [ $? = 0 ]
 r0=$(refreshes)
 tok2=$(A oauth token mail)
-check "token again: the cached token, no refresh" [ "$tok1" = "$tok2" ] && [ "$(refreshes)" = "$r0" ]
+if [ "$tok1" = "$tok2" ] &&
+	[ "$(refreshes)" = "$r0" ]; then
+	pass "token again: the cached token, no refresh"
+else
+	fail "token again: the cached token, no refresh"
+fi
 A oauth status mail >/dev/null
 check "status: exit 0" [ $? = 0 ]
-A oauth token app >"$T/app.tok" 2>"$T/err"
-check "client_credentials account: a token without login" [ $? = 0 ] && [ -s "$T/app.tok" ]
+if A oauth token app >"$T/app.tok" 2>"$T/err" &&
+	[ -s "$T/app.tok" ]; then
+	pass "client_credentials account: a token without login"
+else
+	fail "client_credentials account: a token without login"
+fi
 check "client_credentials state stored, no refresh token" \
 	[ "$(state '.refresh_token == null and .generation == 1' app)" = true ]
 
@@ -154,8 +163,12 @@ across_expiry() {
 	check "round $round: exactly one refresh at the server ($before -> $(refreshes))" \
 		[ "$(refreshes)" = $((before + 1)) ]
 	check "round $round: no refresh token presented twice" [ "$(reused)" = "$reuse_before" ]
-	check "round $round: all 64 got the new token ($distinct distinct)" [ "$distinct" = 1 ] &&
-		[ "$(cat "$T/c.1.out")" != "$tok1" ]
+	if [ "$distinct" = 1 ] &&
+		[ "$(cat "$T/c.1.out")" != "$tok1" ]; then
+		pass "round $round: all 64 got the new token ($distinct distinct)"
+	else
+		fail "round $round: all 64 got the new token ($distinct distinct)"
+	fi
 	tok1=$(cat "$T/c.1.out")
 	rm -f "$T"/c.*
 }
@@ -185,10 +198,18 @@ fault "mode=stall&stall_ms=6000"
 t0=$SECONDS
 A oauth refresh mail >/dev/null 2>&1
 rc=$?
-check "a stalled token endpoint: exit 2 within the timeout ($((SECONDS - t0)) s)" [ $rc = 2 ] && [ $((SECONDS - t0)) -le 4 ]
-A oauth refresh mail >/dev/null 2>&1
-check "after the faults a refresh succeeds; trouble cleared" [ $? = 0 ] &&
-	[ "$(state .failures mail)" = 0 ]
+if [ $rc = 2 ] &&
+	[ $((SECONDS - t0)) -le 4 ]; then
+	pass "a stalled token endpoint: exit 2 within the timeout ($((SECONDS - t0)) s)"
+else
+	fail "a stalled token endpoint: exit 2 within the timeout ($((SECONDS - t0)) s)"
+fi
+if A oauth refresh mail >/dev/null 2>&1 &&
+	[ "$(state .failures mail)" = 0 ]; then
+	pass "after the faults a refresh succeeds; trouble cleared"
+else
+	fail "after the faults a refresh succeeds; trouble cleared"
+fi
 A oauth status mail >/dev/null
 check "status back to exit 0" [ $? = 0 ]
 
@@ -204,8 +225,12 @@ r0=$(refreshes)
 f0=$(stats | jq .faults)
 A oauth refresh mail >/dev/null 2>&1
 A oauth token mail >/dev/null 2>&1
-check "no more calls to the token endpoint once re-authorization is needed" \
-	[ "$(stats | jq .faults)" = "$f0" ] && [ "$(refreshes)" = "$r0" ]
+if [ "$(stats | jq .faults)" = "$f0" ] &&
+	[ "$(refreshes)" = "$r0" ]; then
+	pass "no more calls to the token endpoint once re-authorization is needed"
+else
+	fail "no more calls to the token endpoint once re-authorization is needed"
+fi
 check "login again" login mail
 A oauth status mail >/dev/null
 check "status after the login: exit 0" [ $? = 0 ]
@@ -216,9 +241,13 @@ A oauth refresh mail >/dev/null 2>&1
 check "grant revoked at the server: refresh exits 1" [ $? = 1 ]
 check "state says invalid_grant" [ "$(state .error_code mail)" = invalid_grant ]
 A oauth status --json >"$T/status.json"
-check "status --json: exit 1 with one entry per account" [ $? = 1 ] &&
+if [ $? = 1 ] &&
 	[ "$(jq length "$T/status.json")" = 4 ] &&
-	[ "$(jq -r '.[] | select(.account=="mail") | .status' "$T/status.json")" = reauthorization-required ]
+	[ "$(jq -r '.[] | select(.account=="mail") | .status' "$T/status.json")" = reauthorization-required ]; then
+	pass "status --json: exit 1 with one entry per account"
+else
+	fail "status --json: exit 1 with one entry per account"
+fi
 check "login after the revocation" login mail
 
 # ---- a connection closed after the server committed a rotation -------
@@ -233,7 +262,12 @@ check "login again" login mail
 # ---- public client (auth_method none); the device flow's answers ----
 DENY=1 login pub
 rc=$?
-check "device flow denied by the user: exit 1 ($rc)" [ $rc = 1 ] && grep -q access_denied "$LOGIN_ERR"
+if [ $rc = 1 ] &&
+	grep -q access_denied "$LOGIN_ERR"; then
+	pass "device flow denied by the user: exit 1 ($rc)"
+else
+	fail "device flow denied by the user: exit 1 ($rc)"
+fi
 fault "mode=slow_down"
 t0=$SECONDS
 check "public client: login through a slow_down" login pub
@@ -265,9 +299,12 @@ port=$(printf '%s' "$url" | sed -n 's/.*redirect_uri=http%3A%2F%2F127.0.0.1%3A\(
 curl -sS --max-time 10 "http://127.0.0.1:$port/?code=forged&state=wrong" >"$T/forged.out"
 check "a redirect with another state is answered and ignored" grep -q "failed" "$T/forged.out"
 browse "$url"
-wait "$lp"
-check "login --browser: the redirect's code exchanged, tokens stored" [ $? = 0 ] &&
-	grep -q "signed in" "$T/browser.out"
+if wait "$lp" &&
+	grep -q "signed in" "$T/browser.out"; then
+	pass "login --browser: the redirect's code exchanged, tokens stored"
+else
+	fail "login --browser: the redirect's code exchanged, tokens stored"
+fi
 check "native client: a refresh token" [ "$(jq -r '.refresh_token != null' "$STORE/native.state")" = true ]
 A oauth refresh native >/dev/null 2>&1
 check "native client: refresh" [ $? = 0 ]
@@ -288,37 +325,71 @@ exec 7>&-
 wait "$lp"
 check "login --paste: the pasted redirect's code exchanged" [ $? = 0 ]
 A oauth login native --paste >"$T/login.out" 2>"$T/login.err" <<<"http://127.0.0.1/?error=access_denied&state=x"
-check "login --paste: access_denied is a failed login (exit 1)" [ $? = 1 ] &&
-	grep -q access_denied "$T/login.err"
+if [ $? = 1 ] &&
+	grep -q access_denied "$T/login.err"; then
+	pass "login --paste: access_denied is a failed login (exit 1)"
+else
+	fail "login --paste: access_denied is a failed login (exit 1)"
+fi
 
 # ---- unsafe or broken state files ----------------------------------
 cp -p "$STORE/mail.state" "$T/good.state"
 chmod 0640 "$STORE/mail.state"
 A oauth token mail >/dev/null 2>"$T/err"
-check "a group-readable state file is refused" [ $? = 2 ] && grep -q "0600" "$T/err"
+if [ $? = 2 ] &&
+	grep -q "0600" "$T/err"; then
+	pass "a group-readable state file is refused"
+else
+	fail "a group-readable state file is refused"
+fi
 chmod 0600 "$STORE/mail.state"
 mv "$STORE/mail.state" "$T/moved.state"
 ln -s "$T/moved.state" "$STORE/mail.state"
 A oauth token mail >/dev/null 2>"$T/err"
-check "a symlinked state file is refused" [ $? = 2 ] && grep -qi "symlink" "$T/err"
+if [ $? = 2 ] &&
+	grep -qi "symlink" "$T/err"; then
+	pass "a symlinked state file is refused"
+else
+	fail "a symlinked state file is refused"
+fi
 rm -f "$STORE/mail.state"
 head -c 100 "$T/good.state" >"$STORE/mail.state"
 chmod 600 "$STORE/mail.state"
 A oauth token mail >/dev/null 2>"$T/err"
-check "a torn state file is refused as corrupt" [ $? = 2 ] && grep -q "corrupt" "$T/err"
+if [ $? = 2 ] &&
+	grep -q "corrupt" "$T/err"; then
+	pass "a torn state file is refused as corrupt"
+else
+	fail "a torn state file is refused as corrupt"
+fi
 A oauth status mail >/dev/null 2>&1
 check "status of a corrupt state: exit 1" [ $? = 1 ]
 { head -c 49152 /dev/zero | tr '\0' ' '; echo '{}'; } >"$STORE/mail.state"
 A oauth token mail >/dev/null 2>"$T/err"
-check "an oversized state file is refused" [ $? = 2 ] && grep -q "over" "$T/err"
+if [ $? = 2 ] &&
+	grep -q "over" "$T/err"; then
+	pass "an oversized state file is refused"
+else
+	fail "an oversized state file is refused"
+fi
 cp -p "$T/good.state" "$STORE/mail.state"
 chown 1:1 "$STORE/mail.state"
 A oauth token mail >/dev/null 2>"$T/err"
-check "another owner's state file is refused" [ $? = 2 ] && grep -q "uid" "$T/err"
+if [ $? = 2 ] &&
+	grep -q "uid" "$T/err"; then
+	pass "another owner's state file is refused"
+else
+	fail "another owner's state file is refused"
+fi
 chown 0:0 "$STORE/mail.state"
 chmod 0750 "$STORE"
 A oauth token mail >/dev/null 2>"$T/err"
-check "a group-accessible store directory is refused" [ $? = 2 ] && grep -q "0700" "$T/err"
+if [ $? = 2 ] &&
+	grep -q "0700" "$T/err"; then
+	pass "a group-accessible store directory is refused"
+else
+	fail "a group-accessible store directory is refused"
+fi
 chmod 0700 "$STORE"
 A oauth token mail >/dev/null 2>&1
 check "the restored state works" [ $? = 0 ]
@@ -341,10 +412,18 @@ if command -v strace >/dev/null; then
 	child=$(ps -o pid= --ppid "$sp" | tr -d ' ')
 	[ -n "$child" ] && kill -KILL "$child"
 	wait "$sp" 2>/dev/null
-	check "kill -9 after the server answered, before the rename: the server issued ($r0 -> $(refreshes))" \
-		[ "$(refreshes)" = $((r0 + 1)) ] && [ -n "$child" ]
-	check "... the old state is intact (generation $gen)" \
-		[ "$(state .generation mail)" = "$gen" ] && A oauth status mail >/dev/null
+	if [ "$(refreshes)" = $((r0 + 1)) ] &&
+		[ -n "$child" ]; then
+		pass "kill -9 after the server answered, before the rename: the server issued ($r0 -> $(refreshes))"
+	else
+		fail "kill -9 after the server answered, before the rename: the server issued ($r0 -> $(refreshes))"
+	fi
+	if [ "$(state .generation mail)" = "$gen" ] &&
+		A oauth status mail >/dev/null; then
+		pass "... the old state is intact (generation $gen)"
+	else
+		fail "... the old state is intact (generation $gen)"
+	fi
 	A oauth refresh mail >/dev/null 2>&1
 	rc=$?
 	check "... the lost rotation shows as a revoked grant, exit 1 ($rc): log in again" [ $rc = 1 ]

@@ -139,27 +139,11 @@ e2e_conf_extra() {
 	local d=$1
 	install -m 0600 "$OIDC_STATE/clients/cli-rs.secret" "$d/cli-rs.secret"
 	mkdir -m 0700 "$d/cache"
-	cat <<EOF2
-[jwt]
-issuer = $OIDC_ISSUER
-audience = urn:apitoken:test
-discovery = yes
-allow_http_loopback = yes
-algorithms = RS256 PS256 ES256 EdDSA
-username_claim = preferred_username
-[introspection]
-endpoint = $OIDC_INTROSPECTION_ENDPOINT
-client_id = cli-rs
-client_secret_file = $d/cli-rs.secret
-allow_http_loopback = yes
-timeout = 5
-cache_ttl = 2
-opaque_min_length = 43
-opaque_max_length = 43
-opaque_charset = base64url
-[cache]
-dir = $d/cache
-EOF2
+	oidc_section jwt "algorithms=RS256 PS256 ES256 EdDSA"
+	oidc_section introspection "client_secret_file=$d/cli-rs.secret" \
+		timeout=5 cache_ttl=2 opaque_min_length=43 opaque_max_length=43 \
+		opaque_charset=base64url
+	printf '[cache]\ndir = %s\n' "$d/cache"
 }
 
 # e2e_plugin_dir — copy the built plugin; sets E2E_PLUGDIR.

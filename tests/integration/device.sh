@@ -13,11 +13,10 @@ it_require curl jq setpriv "$IT_PY"
 # shellcheck source=tests/lib/oidc.sh
 . "$top_srcdir/tests/lib/oidc.sh"
 if ! oidc_available >/dev/null 2>&1; then
-	echo "1..0 # SKIP oidc test server not available (node/npm packages)"
-	exit 0
+	skip_all "oidc test server not available (node/npm packages)"
 fi
 DRIVER=$top_builddir/tests/pam/pam_device
-[ -x "$DRIVER" ] || { echo "1..0 # SKIP $DRIVER not built"; exit 0; }
+[ -x "$DRIVER" ] || skip_all "$DRIVER not built"
 it_enter "$@"
 
 UNAVAIL=9 AUTH_ERR=7 USER_UNKNOWN=10 MAXTRIES=11 SERVICE_ERR=3 CONV_ERR=19

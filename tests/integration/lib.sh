@@ -1,7 +1,12 @@
 # SPDX-License-Identifier: BSD-3-Clause
+# shellcheck shell=bash
 # tests/integration/lib.sh — shared harness for the end-to-end tests that run
-# a REAL sshd and a REAL sudo against pam_apitoken.so.  Sourced (by bash) from
-# tests/integration/sshd.sh and tests/integration/sudo.sh.
+# REAL hosts (sshd, sudo; Postfix and Cyrus IMAP for the SASL plugin) against
+# our modules.  Sourced (by bash) from the suites of tests/integration and,
+# through tests/sasl/e2e_common.sh, from tests/sasl/e2e_*.sh.  It prints TAP
+# only through tests/lib/tap.sh (sourced here: pass, fail, check, skip_all,
+# bail, finish...), with TAP_ON_FAIL showing the log tails and TAP_FILTER
+# masking tokens.
 #
 # How it stays off the real system:
 #   * The script re-executes itself inside `unshare --mount --propagation
@@ -75,11 +80,12 @@ it_mask_secrets() {
 	sed -e 's/\(apt_[A-Za-z0-9]\{12\}_\)[A-Za-z0-9_-]\{6,\}/\1<secret>/g' \
 	    -e 's/aaaaaaaaaa*/<aaa…>/g'
 }
-it_mask() { it_mask_secrets | sed 's/^/#   /'; }
+# it_mask — a filter: stdin as TAP diagnostics, tokens masked.
+it_mask() { it_mask_secrets | diag; }
 
 it_diag_file() { # it_diag_file LABEL FILE [LINES]
-	[ -s "$2" ] || { echo "# --- $1: (empty)"; return 0; }
-	echo "# --- $1 (last ${3:-15} lines):"
+	[ -s "$2" ] || { note "--- $1: (empty)"; return 0; }
+	note "--- $1 (last ${3:-15} lines):"
 	tail -n "${3:-15}" "$2" | it_mask
 }
 
@@ -102,8 +108,7 @@ it_require() {
 	local p
 	for p in "$@"; do
 		if ! command -v "$p" >/dev/null 2>&1 && [ ! -x "$p" ]; then
-			echo "1..0 # SKIP $p not installed"
-			exit 0
+			skip_all "$p not installed"
 		fi
 	done
 }
@@ -117,13 +122,11 @@ it_enter() {
 		return 0
 	fi
 	if [ "$(id -u)" != 0 ]; then
-		echo "1..0 # SKIP needs root (mount namespace, real sshd and sudo)"
-		exit 0
+		skip_all "needs root (mount namespace, real sshd and sudo)"
 	fi
 	if ! command -v unshare >/dev/null 2>&1 ||
 	   ! unshare --mount --propagation private true 2>/dev/null; then
-		echo "1..0 # SKIP unshare --mount --propagation private does not work here"
-		exit 0
+		skip_all "unshare --mount --propagation private does not work here"
 	fi
 	local ns="unshare --mount --propagation private"
 	IT_PIDNS=
@@ -136,13 +139,11 @@ it_enter() {
 		ns="$ns --pid --fork --kill-child --mount-proc"
 		IT_PIDNS=1
 	fi
-	IT_T=$(mktemp -d "${TMPDIR:-/tmp}/apitok-it.XXXXXXXX") || {
-		echo "Bail out! mktemp -d failed"
-		exit 1
-	}
+	IT_T=$(mktemp -d "${TMPDIR:-/tmp}/apitok-it.XXXXXXXX") ||
+		bail "mktemp -d failed"
 	trap 'it_outer_cleanup' EXIT
 	trap 'it_outer_signal' TERM INT HUP
-	# shellcheck disable=SC2086
+	# shellcheck disable=SC2086 # $ns: the unshare command line, split into words
 	$ns env APITOK_IT_INNER=1 APITOK_IT_T="$IT_T" /bin/bash "$IT_SELF" "$@" &
 	IT_CHILD=$!
 	wait "$IT_CHILD"
@@ -162,14 +163,14 @@ it_outer_signal() {
 		fi
 		wait "$IT_CHILD" 2>/dev/null
 	fi
-	echo "Bail out! interrupted by a signal"
+	(bail "interrupted by a signal") # bail exits 1; this script, 143
 	exit 143
 }
 
 it_outer_cleanup() {
 	[ -n "${IT_T:-}" ] && [ -d "$IT_T" ] || return 0
 	if [ -n "${APITOK_IT_KEEP:-}" ]; then
-		echo "# kept temp dir $IT_T"
+		note "kept temp dir $IT_T"
 		return 0
 	fi
 	# The namespace (and every mount in it) is gone; --one-file-system is
@@ -627,6 +628,7 @@ it_ssh() {
 	# shellcheck disable=SC2016 # expanded by the remote shell
 	local cmd=${3:-'echo OK; id -un; echo "env:${APITOKEN_ID-unset}|${APITOKEN_SCOPES-unset}|${APITOKEN_SOURCE-unset}"'}
 	IT_SSHD_LOG_MARK=$(wc -l <"$IT_SSHD_LOG")
+	# shellcheck disable=SC2086 # IT_SSH_OPTS: options, split into words
 	timeout 60 sshpass -P "$IT_PROMPT_MATCH" -f "$file" \
 		ssh -F /dev/null -T ${IT_SSH_OPTS:-} \
 		-o StrictHostKeyChecking=no -o UserKnownHostsFile=/dev/null \
@@ -926,7 +928,7 @@ it_token_cases() {
 	# Global log checks.
 	local leakfiles="$IT_SYSLOG $T/client-all.log"
 	[ "$IT_FE" = ssh ] && leakfiles="$leakfiles $IT_SSHD_LOG"
-	# shellcheck disable=SC2086
+	# shellcheck disable=SC2086 # leakfiles: a list of paths without blanks
 	check "no token (or slice of one) in syslog, $IT_FE log and output" \
 		it_no_token_in $leakfiles
 	check "every decision= line in syslog carries reason=\"…\"" \

@@ -25,8 +25,7 @@ IT_SVC=apitoken-lc-sshd # = basename(argv[0]) of the sshd we start
 IT_SCOPE=ssh
 
 if [ -n "$IT_HARNESS_ONLY" ]; then
-	echo "1..0 # SKIP the lifecycle needs the real apitoken (no harness mode)"
-	exit 0
+	skip_all "the lifecycle needs the real apitoken (no harness mode)"
 fi
 it_test_syslog
 if it_sshd_start "$IT_SVC"; then

@@ -28,9 +28,9 @@ if ! oidc_start "$T/oidc" >"$T/oidc-start.log" 2>&1; then
 	bail "the oidc test server did not start"
 fi
 IT_DIAG_FILES="$IT_DIAG_FILES $OIDC_LOG"
-# shellcheck disable=SC2317 # called by the EXIT trap
+# shellcheck disable=SC2317 # called by the EXIT trap (IT_CLEANUP)
 cleanup_oidc() { oidc_stop >/dev/null 2>&1; }
-trap 'cleanup_oidc; it_inner_cleanup' EXIT
+IT_CLEANUP=cleanup_oidc
 
 # conf [KEY = VALUE lines for [device] on stdin]: the configuration,
 # [jwt] against the server and [device] with the public device client.

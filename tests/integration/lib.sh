@@ -32,6 +32,10 @@
 #                             "module" instead of pam_apitoken.so
 #   APITOK_IT_VERBOSE=1       print more diagnostics
 #   APITOK_IT_NO_PIDNS=1      do not use a PID namespace (tests the fallback)
+#
+# A suite with more to undo at exit (a server it started) names the
+# functions that do it in IT_CLEANUP; the exit trap runs them first, then
+# stops sshd and the syslog reader, keeping the script's exit status.
 
 set -u
 
@@ -42,6 +46,7 @@ IT_DIAG_FILES=
 IT_SSHD_PID=
 IT_SYSLOG_PID=
 IT_MARK=0
+IT_CLEANUP=
 
 IT_SELF=$(readlink -f "$0")
 IT_DIR=$(dirname "$IT_SELF")
@@ -198,7 +203,10 @@ it_inner_init() {
 }
 
 it_inner_cleanup() {
-	local rc=$?
+	local rc=$? f
+	for f in $IT_CLEANUP; do
+		"$f"
+	done
 	[ -n "$IT_SSHD_PID" ] && kill -TERM "$IT_SSHD_PID" 2>/dev/null
 	[ -n "$IT_SYSLOG_PID" ] && kill -TERM "$IT_SYSLOG_PID" 2>/dev/null
 	[ -n "$IT_SSHD_PID" ] && wait "$IT_SSHD_PID" 2>/dev/null

@@ -32,14 +32,8 @@ fi
 B_FE=ssh
 [ -n "${ATOK_SAN_PRELOAD:-}" ] && B_FE=sudo
 it_enter "$@"
+IT_CLEANUP=pg_teardown
 
-pg_it_cleanup() {
-	pg_teardown
-	it_inner_cleanup
-}
-trap 'pg_it_cleanup' EXIT
-
-# shellcheck disable=SC2034 # used by lib.sh
 IT_FE=ssh
 IT_SVC=apitoken-sshd-pg
 IT_SCOPE=ssh

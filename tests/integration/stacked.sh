@@ -17,7 +17,7 @@ it_require sudo visudo setpriv logger sshpass chpasswd "$IT_PY" /usr/sbin/sshd
 it_enter "$@"
 # shellcheck source=tests/lib/fault_server.sh
 . "$top_srcdir/tests/lib/fault_server.sh"
-trap 'fault_server_stop; it_inner_cleanup' EXIT
+IT_CLEANUP=fault_server_stop
 
 IT_SVC=apitoken-stacked
 PASSWORD='Correct-Horse-9'

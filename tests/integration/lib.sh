@@ -309,6 +309,7 @@ it_setup_sanitizer() {
 it_setuid_preload() {
 	[ ${#IT_HOST[@]} -gt 0 ] || return 0
 	if [ "$1" = on ]; then
+		# ld.so.preload wants the list separated by white space
 		printf '%s\n' "$ATOK_SAN_PRELOAD" | tr ':' ' ' >/etc/ld.so.preload
 	else
 		rm -f /etc/ld.so.preload
@@ -690,26 +691,34 @@ EOF
 	}
 }
 
-# it_sudo SECRETVAR [USER] — run `sudo -S -k -p 'Token: ' /usr/bin/id -u` as
-# USER (default the test user) with the token on stdin.  Output in IT_OUT,
-# status in IT_RC.
-it_sudo() {
-	local file=$T/secrets/$1 user=${2:-$IT_USER} uid
+# it_user_argv USER [VAR=VALUE...] — IT_ARGV: the start of a command line
+# that runs the rest as USER (setpriv: its uid, gid and groups) in a clean
+# environment (env -i): PATH, HOME, LANG=C, USER, LOGNAME, in the sanitizer
+# build the hosts' ASan options, then the VAR=VALUEs.
+it_user_argv() {
+	local user=$1 uid
+	shift
 	uid=$(id -u "$user")
+	IT_ARGV=(setpriv --reuid="$uid" --regid="$uid" --init-groups
+		env -i PATH=/usr/bin:/bin HOME="$T/home/$user" LANG=C
+		USER="$user" LOGNAME="$user" "${IT_SAN_ENV[@]}" "$@")
+}
+
+# it_sudo SECRETVAR [USER [VAR=VALUE...]] — run `sudo -S -k -p 'Token: '
+# /usr/bin/id -u` as USER (default the test user) with the token on stdin,
+# the VAR=VALUEs in its environment.  Output in IT_OUT, status in IT_RC.
+it_sudo() {
+	local file=$T/secrets/$1 user=${2:-$IT_USER}
+	shift
+	[ $# -eq 0 ] || shift
+	it_user_argv "$user" "$@"
 	# Sanitizer build: sudo is setuid, so the loader ignores LD_PRELOAD;
 	# the private /etc's ld.so.preload reaches it, for this one command.
-	local asan=()
-	if [ ${#IT_HOST[@]} -gt 0 ]; then
-		# ld.so.preload wants the list separated by white space
-		printf '%s\n' "$ATOK_SAN_PRELOAD" | tr ':' ' ' >/etc/ld.so.preload
-		asan=("ASAN_OPTIONS=$ATOK_HOST_ASAN" "UBSAN_OPTIONS=$UBSAN_OPTIONS")
-	fi
-	(cd / && exec timeout 60 setpriv --reuid="$uid" --regid="$uid" --init-groups \
-		env -i PATH=/usr/bin:/bin HOME="$T/home/$user" LANG=C USER="$user" \
-		"${asan[@]}" LOGNAME="$user" sudo -S -k -p 'Token: ' /usr/bin/id -u) \
+	it_setuid_preload on
+	(cd / && exec timeout 60 "${IT_ARGV[@]}" sudo -S -k -p 'Token: ' /usr/bin/id -u) \
 		<"$file" >"$T/sudo.out" 2>"$T/sudo.err"
 	IT_RC=$?
-	[ ${#IT_HOST[@]} -eq 0 ] || rm -f /etc/ld.so.preload
+	it_setuid_preload off
 	IT_OUT=$(cat "$T/sudo.out")
 	cat "$T/sudo.out" "$T/sudo.err" >>"$T/client-all.log"
 	if [ -n "${APITOK_IT_VERBOSE:-}" ]; then

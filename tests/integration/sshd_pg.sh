@@ -158,21 +158,8 @@ it_sudo_setup "$IT_SVC" || bail "sudo setup failed"
 DEAD=$(it_free_port)
 mkdir -m 0755 "$T/evil"
 printf '[evil]\nhost=127.0.0.1\nport=%s\n' "$DEAD" >"$T/evil/pg_service.conf"
-sudo_env() { # SECRETVAR VAR=VALUE...
-	local file=$T/secrets/$1 uid
-	shift
-	uid=$(id -u "$IT_USER")
-	it_log_mark
-	it_setuid_preload on
-	(cd / && exec timeout 60 setpriv --reuid="$uid" --regid="$uid" --init-groups \
-		env -i PATH=/usr/bin:/bin HOME="$T/home/$IT_USER" LANG=C USER="$IT_USER" \
-		LOGNAME="$IT_USER" "${IT_SAN_ENV[@]}" "$@" sudo -S -k -p 'Token: ' /usr/bin/id -u) \
-		<"$file" >"$T/sudo.out" 2>"$T/sudo.err"
-	IT_RC=$?
-	it_setuid_preload off
-	IT_OUT=$(cat "$T/sudo.out")
-}
-sudo_env tok_live PGHOSTADDR=127.0.0.1 PGPORT="$DEAD" PGHOST=127.0.0.1 PGSSLMODE=disable \
+it_log_mark
+it_sudo tok_live "$IT_USER" PGHOSTADDR=127.0.0.1 PGPORT="$DEAD" PGHOST=127.0.0.1 PGSSLMODE=disable \
 	PGSSLROOTCERT="$C/other-ca.crt" PGSERVICE=evil PGSYSCONFDIR="$T/evil" \
 	PGSERVICEFILE="$T/evil/pg_service.conf" PGOPTIONS="-c statement_timeout=1" \
 	PGTARGETSESSIONATTRS=standby PGGSSENCMODE=require PGCONNECT_TIMEOUT=1

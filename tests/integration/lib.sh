@@ -626,6 +626,19 @@ EOF
 	return 1
 }
 
+# it_sshd_start_test SERVICE [DESC] — it_sshd_start as one TAP line, DESC
+# with @PORT@ for the port (default "sshd started on 127.0.0.1:@PORT@ (PAM
+# service SERVICE)"); bails out when sshd does not start.
+it_sshd_start_test() {
+	local desc=${2:-"sshd started on 127.0.0.1:@PORT@ (PAM service $1)"}
+	if it_sshd_start "$1"; then
+		pass "${desc//@PORT@/$IT_SSH_PORT}"
+	else
+		fail "sshd started"
+		bail "sshd did not start"
+	fi
+}
+
 it_sshd_alive() { kill -0 "$IT_SSHD_PID" 2>/dev/null; }
 
 # it_ssh SECRETVAR [USER] [COMMAND] — log in with the token stored in

@@ -28,12 +28,7 @@ if [ -n "$IT_HARNESS_ONLY" ]; then
 	skip_all "the lifecycle needs the real apitoken (no harness mode)"
 fi
 it_test_syslog
-if it_sshd_start "$IT_SVC"; then
-	pass "sshd started on 127.0.0.1:$IT_SSH_PORT (PAM service $IT_SVC)"
-else
-	fail "sshd started"
-	bail "sshd did not start"
-fi
+it_sshd_start_test "$IT_SVC"
 it_pam_service "$IT_SVC"
 
 # it_audit DESC STRINGS...: one audit line since the mark holds them all.

@@ -94,11 +94,8 @@ IT_FE=$B_FE
 if [ "$B_FE" = sudo ]; then
 	it_sudo_setup "$IT_SVC" || bail "sudo setup failed"
 	pass "sudo (host B, sanitizer build) set up"
-elif it_sshd_start "$IT_SVC"; then
-	pass "sshd (host B) started on 127.0.0.1:$IT_SSH_PORT"
 else
-	fail "sshd started"
-	bail "sshd did not start"
+	it_sshd_start_test "$IT_SVC" "sshd (host B) started on 127.0.0.1:@PORT@"
 fi
 
 # shellcheck disable=SC2154 # set by issue_a (printf -v)

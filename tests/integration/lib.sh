@@ -476,6 +476,18 @@ it_flip_char() {
 	printf '%s' "${tok:0:pos}$c${tok:pos+1}"
 }
 
+# it_unknown_token — a well-formed apt_ token (its checksum right) whose id
+# no store knows.
+it_unknown_token() {
+	"$IT_PY" -c '
+import zlib
+s = "apt_ZZZZZZZZZZZZ_" + "B" * 43
+v = zlib.crc32(s.encode()); b = "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz"; o = ""
+for _ in range(6):
+    o = b[v % 62] + o; v //= 62
+print(s + o)'
+}
+
 # it_pam_service NAME [auth options] — (re)write /etc/pam.d/NAME (the private
 # copy) so that auth and account go through pam_apitoken.so.  Linux-PAM
 # rereads the file at every pam_start, so a rewrite takes effect on the next
@@ -565,6 +577,26 @@ it_revoke() { # ID
 		: >"$T/fake-store/$1.revoked"
 	else
 		it_apitoken revoke "$1" >"$T/revoke.out" 2>&1
+	fi
+}
+
+# -------------------------------------------------------- PostgreSQL store
+
+# it_pg_setup — a PostgreSQL 15 (tests/lib/pg.sh, which the suite sources;
+# pg_suite_require before it_enter skips where it cannot run) in $T/pg for
+# the hosts of the namespace: /dev/shm made big enough for it, pg_setup
+# with the built apitoken, one TAP line; bails out when it does not start.
+# The exit trap stops it (pg_teardown joins IT_CLEANUP).
+it_pg_setup() {
+	IT_CLEANUP="$IT_CLEANUP pg_teardown"
+	# PostgreSQL's shared memory: the private /dev's tmpfs is 1 MB.
+	mount -t tmpfs -o mode=1777,size=64m apitok-it-shm /dev/shm ||
+		bail "no /dev/shm"
+	if pg_setup "$T/pg" "$IT_TOOL"; then
+		pass "PostgreSQL 15 started on 127.0.0.1:$PG_PORT (TLS), schema migrated"
+	else
+		fail "PostgreSQL 15 started"
+		bail "no PostgreSQL"
 	fi
 }
 

@@ -13,16 +13,9 @@
 # shellcheck source=tests/integration/lib.sh
 . "$(dirname "$(readlink -f "$0")")/lib.sh"
 it_require /usr/sbin/sshd ssh ssh-keygen sshpass setpriv logger sudo "$IT_PY"
-if ! grep -q '^#define HAVE_LIBPQ 1' "$top_builddir/ac_config.h" 2>/dev/null; then
-	echo "1..0 # SKIP built without libpq"
-	exit 0
-fi
 # shellcheck source=tests/lib/pg.sh
 . "$top_srcdir/tests/lib/pg.sh"
-if ! pg_available; then
-	echo "1..0 # SKIP needs the postgres user and postgresql-15"
-	exit 0
-fi
+pg_suite_require
 # Host B is sshd, except in the sanitizer build: there, in sshd's forked
 # PAM child with the ASan runtime preloaded, glibc's _nl_state_lock is
 # found held, and libpq's first message (bindtextdomain("libpq5-15") in
@@ -32,33 +25,21 @@ fi
 B_FE=ssh
 [ -n "${ATOK_SAN_PRELOAD:-}" ] && B_FE=sudo
 it_enter "$@"
-IT_CLEANUP=pg_teardown
 
 IT_FE=ssh
 IT_SVC=apitoken-sshd-pg
 IT_SCOPE=ssh
 
 it_test_syslog
-# PostgreSQL's shared memory: the private /dev's tmpfs is 1 MB.
-mount -t tmpfs -o mode=1777,size=64m apitok-it-shm /dev/shm || bail "no /dev/shm"
-if pg_setup "$T/pg" "$IT_TOOL"; then
-	pass "PostgreSQL 15 started on 127.0.0.1:$PG_PORT (TLS), schema migrated"
-else
-	fail "PostgreSQL 15 started"
-	bail "no PostgreSQL"
-fi
+it_pg_setup
 C=$PG_DIR/certs
-tcp() { # CERT ROLE
-	printf 'host=127.0.0.1 port=%s dbname=apitoken user=%s sslmode=verify-full sslrootcert=%s sslcert=%s/%s.crt sslkey=%s/%s.key' \
-		"$PG_PORT" "$2" "$PG_CA" "$C" "$1" "$C" "$1"
-}
 mkdir -m 0700 "$T/host-a" "$T/host-b"
 A=$T/host-a/apitoken.conf
 cat >"$A" <<EOF
 [store]
 backend = postgresql
-conninfo = $(tcp host-a apitoken_verifier)
-admin_conninfo = $(tcp admin apitoken_admin)
+conninfo = $(pg_conninfo_tcp host-a apitoken_verifier)
+admin_conninfo = $(pg_conninfo_tcp admin apitoken_admin)
 [cache]
 dir = $T/host-a/cache
 EOF
@@ -66,7 +47,7 @@ EOF
 cat >"$IT_CONF" <<EOF
 [store]
 backend = postgresql
-conninfo = $(tcp host-b apitoken_verifier)
+conninfo = $(pg_conninfo_tcp host-b apitoken_verifier)
 timeout = 1
 [cache]
 dir = $T/host-b/cache
@@ -75,16 +56,7 @@ chmod 0600 "$A" "$IT_CONF"
 IT_CONF_B=$IT_CONF
 
 # Tokens are issued through host A.
-issue_a() { # VAR USER [options]
-	local var=$1 user=$2 tok
-	shift 2
-	tok=$("$IT_TOOL" --config "$A" issue --user "$user" "$@" 2>"$T/issue.err") || {
-		it_mask <"$T/issue.err"
-		return 1
-	}
-	it_secret "$var" "$tok"
-	printf -v "${var}_id" '%s' "${tok:4:12}"
-}
+issue_a() { IT_CONF=$A it_issue "$@"; } # VAR USER [options]
 issue_a tok_good "$IT_USER" --scope ssh --name fleet || bail "issue on host A failed"
 issue_a tok_other "$IT_OTHER" --scope ssh || bail "issue failed"
 issue_a tok_noscope "$IT_USER" --scope imap || bail "issue failed"
@@ -114,13 +86,7 @@ issue_a tok_exp "$IT_USER" --scope ssh || bail "issue failed"
 pg_psql "UPDATE apitoken.tokens SET expires = 1000 WHERE id = '$tok_exp_id'"
 it_expect_refused "an expired token" tok_exp "expired"
 # a well-formed token (valid checksum) whose id the database does not know
-it_secret tok_unknown "$("$IT_PY" -c '
-import zlib
-s = "apt_ZZZZZZZZZZZZ_" + "B" * 43
-v = zlib.crc32(s.encode()); b = "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz"; o = ""
-for _ in range(6):
-    o = b[v % 62] + o; v //= 62
-print(s + o)')"
+it_secret tok_unknown "$(it_unknown_token)"
 it_expect_refused "an unknown token" tok_unknown "no token with id"
 
 "$IT_TOOL" --config "$A" revoke "$tok_good_id" >/dev/null 2>&1

@@ -18,11 +18,8 @@
 it_require /usr/sbin/sshd ssh ssh-keygen sshpass setpriv logger jq "$IT_PY"
 it_enter "$@"
 
-# shellcheck disable=SC2034 # used by lib.sh
 IT_FE=ssh
 IT_SVC=apitoken-lc-sshd # = basename(argv[0]) of the sshd we start
-# shellcheck disable=SC2034
-IT_SCOPE=ssh
 
 if [ -n "$IT_HARNESS_ONLY" ]; then
 	skip_all "the lifecycle needs the real apitoken (no harness mode)"

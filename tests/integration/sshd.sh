@@ -11,7 +11,6 @@
 it_require /usr/sbin/sshd ssh ssh-keygen sshpass setpriv logger "$IT_PY"
 it_enter "$@"
 
-# shellcheck disable=SC2034 # used by lib.sh
 IT_FE=ssh
 IT_SVC=apitoken-sshd # = basename(argv[0]) of the sshd we start
 IT_SCOPE=ssh

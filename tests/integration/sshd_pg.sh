@@ -53,7 +53,6 @@ timeout = 1
 dir = $T/host-b/cache
 EOF
 chmod 0600 "$A" "$IT_CONF"
-IT_CONF_B=$IT_CONF
 
 # Tokens are issued through host A.
 issue_a() { IT_CONF=$A it_issue "$@"; } # VAR USER [options]
@@ -93,16 +92,17 @@ it_expect_refused "an unknown token" tok_unknown "no token with id"
 check "revoke on host A" [ $? -eq 0 ]
 it_expect_refused "revoked on host A: refused on host B at the very next login" tok_good "revoked"
 
+# shellcheck disable=SC2317 # called through check
 sshd_log_has() { tail -n "+$((IT_SSHD_LOG_MARK + 1))" "$IT_SSHD_LOG" | grep -q -F -e "$1"; }
 
 # The database stops answering: PAM_AUTHINFO_UNAVAIL, within timeout.
 issue_a tok_live "$IT_USER" --scope ssh || bail "issue failed"
-pg_freeze
+pg_freeze data
 it_log_mark
 t0=$(date +%s%N)
 it_login tok_live
 ms=$((($(date +%s%N) - t0) / 1000000))
-pg_thaw
+pg_thaw data
 check "database stopped: login refused" it_refused
 check "database stopped: decision=unavailable naming the host" \
 	it_log_has "decision=unavailable" "127.0.0.1:$PG_PORT"
@@ -112,6 +112,7 @@ if [ "$B_FE" = ssh ]; then
 fi
 note "login against a stopped database took $ms ms (timeout = 1 s, ssh round trips included)"
 check "database stopped: the login took under 5 s ($ms ms)" [ "$ms" -lt 5000 ]
+# shellcheck disable=SC2154 # set by issue_a (printf -v)
 IT_EXPECT_SCOPES=ssh it_expect_accepted "database back: the same token logs in" tok_live "$tok_live_id"
 
 # sudo on host B: the logging-in user's PG* environment reaches the PAM

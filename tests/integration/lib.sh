@@ -542,6 +542,8 @@ id=\$(printf '%s' "\$tok" | cut -c5-16)
 fp=\$(printf '%s' "\$tok" | sha256sum | cut -c1-16)
 log() { logger -p authpriv.notice -t fake_apitoken "decision=\$1 user=\$PAM_USER token_id=\${id:--} fingerprint=\$fp reason=\\"\$2\\""; }
 f=$T/fake-store/\$id
+# what is not of a token's shape may be a password: no fingerprint
+case \$tok in apt_*) ;; *) id= fp=-; log reject "not a token"; exit 1 ;; esac
 [ \${#tok} -le 256 ] || { log reject "token too long"; exit 1; }
 [ -n "\$id" ] && [ -f "\$f" ] || { log reject "unknown token"; exit 1; }
 read -r stok suser sscope sexp <"\$f"

@@ -13,11 +13,10 @@ it_require curl jq setpriv "$IT_PY"
 # shellcheck source=tests/lib/oidc.sh
 . "$top_srcdir/tests/lib/oidc.sh"
 if ! oidc_available >/dev/null 2>&1; then
-	echo "1..0 # SKIP oidc test server not available (node/npm packages)"
-	exit 0
+	skip_all "oidc test server not available (node/npm packages)"
 fi
 DRIVER=$top_builddir/tests/pam/pam_device
-[ -x "$DRIVER" ] || { echo "1..0 # SKIP $DRIVER not built"; exit 0; }
+[ -x "$DRIVER" ] || skip_all "$DRIVER not built"
 it_enter "$@"
 
 UNAVAIL=9 AUTH_ERR=7 USER_UNKNOWN=10 MAXTRIES=11 SERVICE_ERR=3 CONV_ERR=19
@@ -29,9 +28,9 @@ if ! oidc_start "$T/oidc" >"$T/oidc-start.log" 2>&1; then
 	bail "the oidc test server did not start"
 fi
 IT_DIAG_FILES="$IT_DIAG_FILES $OIDC_LOG"
-# shellcheck disable=SC2317 # called by the EXIT trap
+# shellcheck disable=SC2317 # called by the EXIT trap (IT_CLEANUP)
 cleanup_oidc() { oidc_stop >/dev/null 2>&1; }
-trap 'cleanup_oidc; it_inner_cleanup' EXIT
+IT_CLEANUP=cleanup_oidc
 
 # conf [KEY = VALUE lines for [device] on stdin]: the configuration,
 # [jwt] against the server and [device] with the public device client.
@@ -323,20 +322,23 @@ check "check-config: [device] without a validator is an error" \
 
 # ---- the real sudo at a terminal: PAM_SILENT by default, and the code
 # is still shown
-if it_sudo_setup "$SVC"; then
-	device_config "interval=1"
-	uid=$(id -u "$IT_USER")
+# sudo_pty APPROVER: `sudo -k /usr/bin/id -u` as the test user on the
+# terminal of device_pty.py, which approves the code it shows as APPROVER
+# (deny:USER: denies).  Output in $T/sudo.out and $T/sudo.err, status in src.
+sudo_pty() {
 	it_log_mark
+	it_user_argv "$IT_USER"
 	it_setuid_preload on
 	env "${IT_SAN_ENV[@]}" \
-		"$IT_PY" "$IT_DIR/device_pty.py" "$OIDC_ISSUER" "$IT_USER" cmd \
-		setpriv --reuid="$uid" --regid="$uid" --init-groups \
-		env -i PATH=/usr/bin:/bin HOME="$T/home/$IT_USER" LANG=C \
-		"${IT_SAN_ENV[@]}" \
-		USER="$IT_USER" LOGNAME="$IT_USER" sudo -k /usr/bin/id -u \
+		"$IT_PY" "$IT_DIR/device_pty.py" "$OIDC_ISSUER" "$1" cmd \
+		"${IT_ARGV[@]}" sudo -k /usr/bin/id -u \
 		>"$T/sudo.out" 2>"$T/sudo.err"
 	src=$?
 	it_setuid_preload off
+}
+if it_sudo_setup "$SVC"; then
+	device_config "interval=1"
+	sudo_pty "$IT_USER"
 	cat "$T/sudo.out" >>"$T/client-all.log"
 	check "sudo (PAM_SILENT): the URL and the code are shown" \
 		grep -q "open $OIDC_ISSUER/device and enter the code" "$T/sudo.out"
@@ -346,17 +348,7 @@ if it_sudo_setup "$SVC"; then
 	# sudo asks three times on one PAM handle: one flow, not three
 	sed -i 's/^Defaults passwd_tries=1$/Defaults passwd_tries=3/' /etc/sudoers
 	device_config "interval=1"
-	it_log_mark
-	it_setuid_preload on
-	env "${IT_SAN_ENV[@]}" \
-		"$IT_PY" "$IT_DIR/device_pty.py" "$OIDC_ISSUER" "deny:$IT_USER" cmd \
-		setpriv --reuid="$uid" --regid="$uid" --init-groups \
-		env -i PATH=/usr/bin:/bin HOME="$T/home/$IT_USER" LANG=C \
-		"${IT_SAN_ENV[@]}" \
-		USER="$IT_USER" LOGNAME="$IT_USER" sudo -k /usr/bin/id -u \
-		>"$T/sudo.out" 2>"$T/sudo.err"
-	src=$?
-	it_setuid_preload off
+	sudo_pty "deny:$IT_USER"
 	check "sudo, denied, passwd_tries=3: refused" [ "$src" != 0 ]
 	check "sudo, denied, passwd_tries=3: one code shown" \
 		[ "$(grep -c 'enter the code' "$T/sudo.out")" = 1 ]

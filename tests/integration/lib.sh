@@ -1,7 +1,12 @@
 # SPDX-License-Identifier: BSD-3-Clause
+# shellcheck shell=bash
 # tests/integration/lib.sh — shared harness for the end-to-end tests that run
-# a REAL sshd and a REAL sudo against pam_apitoken.so.  Sourced (by bash) from
-# tests/integration/sshd.sh and tests/integration/sudo.sh.
+# REAL hosts (sshd, sudo; Postfix and Cyrus IMAP for the SASL plugin) against
+# our modules.  Sourced (by bash) from the suites of tests/integration and,
+# through tests/sasl/e2e_common.sh, from tests/sasl/e2e_*.sh.  It prints TAP
+# only through tests/lib/tap.sh (sourced here: pass, fail, check, skip_all,
+# bail, finish...), with TAP_ON_FAIL showing the log tails and TAP_FILTER
+# masking tokens.
 #
 # How it stays off the real system:
 #   * The script re-executes itself inside `unshare --mount --propagation
@@ -27,6 +32,10 @@
 #                             "module" instead of pam_apitoken.so
 #   APITOK_IT_VERBOSE=1       print more diagnostics
 #   APITOK_IT_NO_PIDNS=1      do not use a PID namespace (tests the fallback)
+#
+# A suite with more to undo at exit (a server it started) names the
+# functions that do it in IT_CLEANUP; the exit trap runs them first, then
+# stops sshd and the syslog reader, keeping the script's exit status.
 
 set -u
 
@@ -37,6 +46,7 @@ IT_DIAG_FILES=
 IT_SSHD_PID=
 IT_SYSLOG_PID=
 IT_MARK=0
+IT_CLEANUP=
 
 IT_SELF=$(readlink -f "$0")
 IT_DIR=$(dirname "$IT_SELF")
@@ -75,11 +85,12 @@ it_mask_secrets() {
 	sed -e 's/\(apt_[A-Za-z0-9]\{12\}_\)[A-Za-z0-9_-]\{6,\}/\1<secret>/g' \
 	    -e 's/aaaaaaaaaa*/<aaa…>/g'
 }
-it_mask() { it_mask_secrets | sed 's/^/#   /'; }
+# it_mask — a filter: stdin as TAP diagnostics, tokens masked.
+it_mask() { it_mask_secrets | diag; }
 
 it_diag_file() { # it_diag_file LABEL FILE [LINES]
-	[ -s "$2" ] || { echo "# --- $1: (empty)"; return 0; }
-	echo "# --- $1 (last ${3:-15} lines):"
+	[ -s "$2" ] || { note "--- $1: (empty)"; return 0; }
+	note "--- $1 (last ${3:-15} lines):"
 	tail -n "${3:-15}" "$2" | it_mask
 }
 
@@ -102,8 +113,7 @@ it_require() {
 	local p
 	for p in "$@"; do
 		if ! command -v "$p" >/dev/null 2>&1 && [ ! -x "$p" ]; then
-			echo "1..0 # SKIP $p not installed"
-			exit 0
+			skip_all "$p not installed"
 		fi
 	done
 }
@@ -117,13 +127,11 @@ it_enter() {
 		return 0
 	fi
 	if [ "$(id -u)" != 0 ]; then
-		echo "1..0 # SKIP needs root (mount namespace, real sshd and sudo)"
-		exit 0
+		skip_all "needs root (mount namespace, real sshd and sudo)"
 	fi
 	if ! command -v unshare >/dev/null 2>&1 ||
 	   ! unshare --mount --propagation private true 2>/dev/null; then
-		echo "1..0 # SKIP unshare --mount --propagation private does not work here"
-		exit 0
+		skip_all "unshare --mount --propagation private does not work here"
 	fi
 	local ns="unshare --mount --propagation private"
 	IT_PIDNS=
@@ -136,13 +144,11 @@ it_enter() {
 		ns="$ns --pid --fork --kill-child --mount-proc"
 		IT_PIDNS=1
 	fi
-	IT_T=$(mktemp -d "${TMPDIR:-/tmp}/apitok-it.XXXXXXXX") || {
-		echo "Bail out! mktemp -d failed"
-		exit 1
-	}
+	IT_T=$(mktemp -d "${TMPDIR:-/tmp}/apitok-it.XXXXXXXX") ||
+		bail "mktemp -d failed"
 	trap 'it_outer_cleanup' EXIT
 	trap 'it_outer_signal' TERM INT HUP
-	# shellcheck disable=SC2086
+	# shellcheck disable=SC2086 # $ns: the unshare command line, split into words
 	$ns env APITOK_IT_INNER=1 APITOK_IT_T="$IT_T" /bin/bash "$IT_SELF" "$@" &
 	IT_CHILD=$!
 	wait "$IT_CHILD"
@@ -162,14 +168,14 @@ it_outer_signal() {
 		fi
 		wait "$IT_CHILD" 2>/dev/null
 	fi
-	echo "Bail out! interrupted by a signal"
+	(bail "interrupted by a signal") # bail exits 1; this script, 143
 	exit 143
 }
 
 it_outer_cleanup() {
 	[ -n "${IT_T:-}" ] && [ -d "$IT_T" ] || return 0
 	if [ -n "${APITOK_IT_KEEP:-}" ]; then
-		echo "# kept temp dir $IT_T"
+		note "kept temp dir $IT_T"
 		return 0
 	fi
 	# The namespace (and every mount in it) is gone; --one-file-system is
@@ -197,7 +203,10 @@ it_inner_init() {
 }
 
 it_inner_cleanup() {
-	local rc=$?
+	local rc=$? f
+	for f in $IT_CLEANUP; do
+		"$f"
+	done
 	[ -n "$IT_SSHD_PID" ] && kill -TERM "$IT_SSHD_PID" 2>/dev/null
 	[ -n "$IT_SYSLOG_PID" ] && kill -TERM "$IT_SYSLOG_PID" 2>/dev/null
 	[ -n "$IT_SSHD_PID" ] && wait "$IT_SSHD_PID" 2>/dev/null
@@ -300,6 +309,7 @@ it_setup_sanitizer() {
 it_setuid_preload() {
 	[ ${#IT_HOST[@]} -gt 0 ] || return 0
 	if [ "$1" = on ]; then
+		# ld.so.preload wants the list separated by white space
 		printf '%s\n' "$ATOK_SAN_PRELOAD" | tr ':' ' ' >/etc/ld.so.preload
 	else
 		rm -f /etc/ld.so.preload
@@ -466,6 +476,18 @@ it_flip_char() {
 	printf '%s' "${tok:0:pos}$c${tok:pos+1}"
 }
 
+# it_unknown_token — a well-formed apt_ token (its checksum right) whose id
+# no store knows.
+it_unknown_token() {
+	"$IT_PY" -c '
+import zlib
+s = "apt_ZZZZZZZZZZZZ_" + "B" * 43
+v = zlib.crc32(s.encode()); b = "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz"; o = ""
+for _ in range(6):
+    o = b[v % 62] + o; v //= 62
+print(s + o)'
+}
+
 # it_pam_service NAME [auth options] — (re)write /etc/pam.d/NAME (the private
 # copy) so that auth and account go through pam_apitoken.so.  Linux-PAM
 # rereads the file at every pam_start, so a rewrite takes effect on the next
@@ -520,6 +542,8 @@ id=\$(printf '%s' "\$tok" | cut -c5-16)
 fp=\$(printf '%s' "\$tok" | sha256sum | cut -c1-16)
 log() { logger -p authpriv.notice -t fake_apitoken "decision=\$1 user=\$PAM_USER token_id=\${id:--} fingerprint=\$fp reason=\\"\$2\\""; }
 f=$T/fake-store/\$id
+# what is not of a token's shape may be a password: no fingerprint
+case \$tok in apt_*) ;; *) id= fp=-; log reject "not a token"; exit 1 ;; esac
 [ \${#tok} -le 256 ] || { log reject "token too long"; exit 1; }
 [ -n "\$id" ] && [ -f "\$f" ] || { log reject "unknown token"; exit 1; }
 read -r stok suser sscope sexp <"\$f"
@@ -555,6 +579,26 @@ it_revoke() { # ID
 		: >"$T/fake-store/$1.revoked"
 	else
 		it_apitoken revoke "$1" >"$T/revoke.out" 2>&1
+	fi
+}
+
+# -------------------------------------------------------- PostgreSQL store
+
+# it_pg_setup — a PostgreSQL 15 (tests/lib/pg.sh, which the suite sources;
+# pg_suite_require before it_enter skips where it cannot run) in $T/pg for
+# the hosts of the namespace: /dev/shm made big enough for it, pg_setup
+# with the built apitoken, one TAP line; bails out when it does not start.
+# The exit trap stops it (pg_teardown joins IT_CLEANUP).
+it_pg_setup() {
+	IT_CLEANUP="$IT_CLEANUP pg_teardown"
+	# PostgreSQL's shared memory: the private /dev's tmpfs is 1 MB.
+	mount -t tmpfs -o mode=1777,size=64m apitok-it-shm /dev/shm ||
+		bail "no /dev/shm"
+	if pg_setup "$T/pg" "$IT_TOOL"; then
+		pass "PostgreSQL 15 started on 127.0.0.1:$PG_PORT (TLS), schema migrated"
+	else
+		fail "PostgreSQL 15 started"
+		bail "no PostgreSQL"
 	fi
 }
 
@@ -616,6 +660,19 @@ EOF
 	return 1
 }
 
+# it_sshd_start_test SERVICE [DESC] — it_sshd_start as one TAP line, DESC
+# with @PORT@ for the port (default "sshd started on 127.0.0.1:@PORT@ (PAM
+# service SERVICE)"); bails out when sshd does not start.
+it_sshd_start_test() {
+	local desc=${2:-"sshd started on 127.0.0.1:@PORT@ (PAM service $1)"}
+	if it_sshd_start "$1"; then
+		pass "${desc//@PORT@/$IT_SSH_PORT}"
+	else
+		fail "sshd started"
+		bail "sshd did not start"
+	fi
+}
+
 it_sshd_alive() { kill -0 "$IT_SSHD_PID" 2>/dev/null; }
 
 # it_ssh SECRETVAR [USER] [COMMAND] — log in with the token stored in
@@ -627,6 +684,7 @@ it_ssh() {
 	# shellcheck disable=SC2016 # expanded by the remote shell
 	local cmd=${3:-'echo OK; id -un; echo "env:${APITOKEN_ID-unset}|${APITOKEN_SCOPES-unset}|${APITOKEN_SOURCE-unset}"'}
 	IT_SSHD_LOG_MARK=$(wc -l <"$IT_SSHD_LOG")
+	# shellcheck disable=SC2086 # IT_SSH_OPTS: options, split into words
 	timeout 60 sshpass -P "$IT_PROMPT_MATCH" -f "$file" \
 		ssh -F /dev/null -T ${IT_SSH_OPTS:-} \
 		-o StrictHostKeyChecking=no -o UserKnownHostsFile=/dev/null \
@@ -680,26 +738,34 @@ EOF
 	}
 }
 
-# it_sudo SECRETVAR [USER] — run `sudo -S -k -p 'Token: ' /usr/bin/id -u` as
-# USER (default the test user) with the token on stdin.  Output in IT_OUT,
-# status in IT_RC.
-it_sudo() {
-	local file=$T/secrets/$1 user=${2:-$IT_USER} uid
+# it_user_argv USER [VAR=VALUE...] — IT_ARGV: the start of a command line
+# that runs the rest as USER (setpriv: its uid, gid and groups) in a clean
+# environment (env -i): PATH, HOME, LANG=C, USER, LOGNAME, in the sanitizer
+# build the hosts' ASan options, then the VAR=VALUEs.
+it_user_argv() {
+	local user=$1 uid
+	shift
 	uid=$(id -u "$user")
+	IT_ARGV=(setpriv --reuid="$uid" --regid="$uid" --init-groups
+		env -i PATH=/usr/bin:/bin HOME="$T/home/$user" LANG=C
+		USER="$user" LOGNAME="$user" "${IT_SAN_ENV[@]}" "$@")
+}
+
+# it_sudo SECRETVAR [USER [VAR=VALUE...]] — run `sudo -S -k -p 'Token: '
+# /usr/bin/id -u` as USER (default the test user) with the token on stdin,
+# the VAR=VALUEs in its environment.  Output in IT_OUT, status in IT_RC.
+it_sudo() {
+	local file=$T/secrets/$1 user=${2:-$IT_USER}
+	shift
+	[ $# -eq 0 ] || shift
+	it_user_argv "$user" "$@"
 	# Sanitizer build: sudo is setuid, so the loader ignores LD_PRELOAD;
 	# the private /etc's ld.so.preload reaches it, for this one command.
-	local asan=()
-	if [ ${#IT_HOST[@]} -gt 0 ]; then
-		# ld.so.preload wants the list separated by white space
-		printf '%s\n' "$ATOK_SAN_PRELOAD" | tr ':' ' ' >/etc/ld.so.preload
-		asan=("ASAN_OPTIONS=$ATOK_HOST_ASAN" "UBSAN_OPTIONS=$UBSAN_OPTIONS")
-	fi
-	(cd / && exec timeout 60 setpriv --reuid="$uid" --regid="$uid" --init-groups \
-		env -i PATH=/usr/bin:/bin HOME="$T/home/$user" LANG=C USER="$user" \
-		"${asan[@]}" LOGNAME="$user" sudo -S -k -p 'Token: ' /usr/bin/id -u) \
+	it_setuid_preload on
+	(cd / && exec timeout 60 "${IT_ARGV[@]}" sudo -S -k -p 'Token: ' /usr/bin/id -u) \
 		<"$file" >"$T/sudo.out" 2>"$T/sudo.err"
 	IT_RC=$?
-	[ ${#IT_HOST[@]} -eq 0 ] || rm -f /etc/ld.so.preload
+	it_setuid_preload off
 	IT_OUT=$(cat "$T/sudo.out")
 	cat "$T/sudo.out" "$T/sudo.err" >>"$T/client-all.log"
 	if [ -n "${APITOK_IT_VERBOSE:-}" ]; then
@@ -926,7 +992,7 @@ it_token_cases() {
 	# Global log checks.
 	local leakfiles="$IT_SYSLOG $T/client-all.log"
 	[ "$IT_FE" = ssh ] && leakfiles="$leakfiles $IT_SSHD_LOG"
-	# shellcheck disable=SC2086
+	# shellcheck disable=SC2086 # leakfiles: a list of paths without blanks
 	check "no token (or slice of one) in syslog, $IT_FE log and output" \
 		it_no_token_in $leakfiles
 	check "every decision= line in syslog carries reason=\"…\"" \

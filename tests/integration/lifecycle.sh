@@ -18,23 +18,14 @@
 it_require /usr/sbin/sshd ssh ssh-keygen sshpass setpriv logger jq "$IT_PY"
 it_enter "$@"
 
-# shellcheck disable=SC2034 # used by lib.sh
 IT_FE=ssh
 IT_SVC=apitoken-lc-sshd # = basename(argv[0]) of the sshd we start
-# shellcheck disable=SC2034
-IT_SCOPE=ssh
 
 if [ -n "$IT_HARNESS_ONLY" ]; then
-	echo "1..0 # SKIP the lifecycle needs the real apitoken (no harness mode)"
-	exit 0
+	skip_all "the lifecycle needs the real apitoken (no harness mode)"
 fi
 it_test_syslog
-if it_sshd_start "$IT_SVC"; then
-	pass "sshd started on 127.0.0.1:$IT_SSH_PORT (PAM service $IT_SVC)"
-else
-	fail "sshd started"
-	bail "sshd did not start"
-fi
+it_sshd_start_test "$IT_SVC"
 it_pam_service "$IT_SVC"
 
 # it_audit DESC STRINGS...: one audit line since the mark holds them all.

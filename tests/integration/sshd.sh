@@ -11,18 +11,12 @@
 it_require /usr/sbin/sshd ssh ssh-keygen sshpass setpriv logger "$IT_PY"
 it_enter "$@"
 
-# shellcheck disable=SC2034 # used by lib.sh
 IT_FE=ssh
 IT_SVC=apitoken-sshd # = basename(argv[0]) of the sshd we start
 IT_SCOPE=ssh
 
 it_test_syslog
-if it_sshd_start "$IT_SVC"; then
-	pass "sshd started on 127.0.0.1:$IT_SSH_PORT (PAM service $IT_SVC)"
-else
-	fail "sshd started"
-	bail "sshd did not start"
-fi
+it_sshd_start_test "$IT_SVC"
 
 it_token_cases
 

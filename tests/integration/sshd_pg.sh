@@ -13,16 +13,9 @@
 # shellcheck source=tests/integration/lib.sh
 . "$(dirname "$(readlink -f "$0")")/lib.sh"
 it_require /usr/sbin/sshd ssh ssh-keygen sshpass setpriv logger sudo "$IT_PY"
-if ! grep -q '^#define HAVE_LIBPQ 1' "$top_builddir/ac_config.h" 2>/dev/null; then
-	echo "1..0 # SKIP built without libpq"
-	exit 0
-fi
 # shellcheck source=tests/lib/pg.sh
 . "$top_srcdir/tests/lib/pg.sh"
-if ! pg_available; then
-	echo "1..0 # SKIP needs the postgres user and postgresql-15"
-	exit 0
-fi
+pg_suite_require
 # Host B is sshd, except in the sanitizer build: there, in sshd's forked
 # PAM child with the ASan runtime preloaded, glibc's _nl_state_lock is
 # found held, and libpq's first message (bindtextdomain("libpq5-15") in
@@ -33,38 +26,20 @@ B_FE=ssh
 [ -n "${ATOK_SAN_PRELOAD:-}" ] && B_FE=sudo
 it_enter "$@"
 
-pg_it_cleanup() {
-	pg_teardown
-	it_inner_cleanup
-}
-trap 'pg_it_cleanup' EXIT
-
-# shellcheck disable=SC2034 # used by lib.sh
 IT_FE=ssh
 IT_SVC=apitoken-sshd-pg
 IT_SCOPE=ssh
 
 it_test_syslog
-# PostgreSQL's shared memory: the private /dev's tmpfs is 1 MB.
-mount -t tmpfs -o mode=1777,size=64m apitok-it-shm /dev/shm || bail "no /dev/shm"
-if pg_setup "$T/pg" "$IT_TOOL"; then
-	pass "PostgreSQL 15 started on 127.0.0.1:$PG_PORT (TLS), schema migrated"
-else
-	fail "PostgreSQL 15 started"
-	bail "no PostgreSQL"
-fi
+it_pg_setup
 C=$PG_DIR/certs
-tcp() { # CERT ROLE
-	printf 'host=127.0.0.1 port=%s dbname=apitoken user=%s sslmode=verify-full sslrootcert=%s sslcert=%s/%s.crt sslkey=%s/%s.key' \
-		"$PG_PORT" "$2" "$PG_CA" "$C" "$1" "$C" "$1"
-}
 mkdir -m 0700 "$T/host-a" "$T/host-b"
 A=$T/host-a/apitoken.conf
 cat >"$A" <<EOF
 [store]
 backend = postgresql
-conninfo = $(tcp host-a apitoken_verifier)
-admin_conninfo = $(tcp admin apitoken_admin)
+conninfo = $(pg_conninfo_tcp host-a apitoken_verifier)
+admin_conninfo = $(pg_conninfo_tcp admin apitoken_admin)
 [cache]
 dir = $T/host-a/cache
 EOF
@@ -72,25 +47,15 @@ EOF
 cat >"$IT_CONF" <<EOF
 [store]
 backend = postgresql
-conninfo = $(tcp host-b apitoken_verifier)
+conninfo = $(pg_conninfo_tcp host-b apitoken_verifier)
 timeout = 1
 [cache]
 dir = $T/host-b/cache
 EOF
 chmod 0600 "$A" "$IT_CONF"
-IT_CONF_B=$IT_CONF
 
 # Tokens are issued through host A.
-issue_a() { # VAR USER [options]
-	local var=$1 user=$2 tok
-	shift 2
-	tok=$("$IT_TOOL" --config "$A" issue --user "$user" "$@" 2>"$T/issue.err") || {
-		it_mask <"$T/issue.err"
-		return 1
-	}
-	it_secret "$var" "$tok"
-	printf -v "${var}_id" '%s' "${tok:4:12}"
-}
+issue_a() { IT_CONF=$A it_issue "$@"; } # VAR USER [options]
 issue_a tok_good "$IT_USER" --scope ssh --name fleet || bail "issue on host A failed"
 issue_a tok_other "$IT_OTHER" --scope ssh || bail "issue failed"
 issue_a tok_noscope "$IT_USER" --scope imap || bail "issue failed"
@@ -100,11 +65,8 @@ IT_FE=$B_FE
 if [ "$B_FE" = sudo ]; then
 	it_sudo_setup "$IT_SVC" || bail "sudo setup failed"
 	pass "sudo (host B, sanitizer build) set up"
-elif it_sshd_start "$IT_SVC"; then
-	pass "sshd (host B) started on 127.0.0.1:$IT_SSH_PORT"
 else
-	fail "sshd started"
-	bail "sshd did not start"
+	it_sshd_start_test "$IT_SVC" "sshd (host B) started on 127.0.0.1:@PORT@"
 fi
 
 # shellcheck disable=SC2154 # set by issue_a (printf -v)
@@ -123,29 +85,24 @@ issue_a tok_exp "$IT_USER" --scope ssh || bail "issue failed"
 pg_psql "UPDATE apitoken.tokens SET expires = 1000 WHERE id = '$tok_exp_id'"
 it_expect_refused "an expired token" tok_exp "expired"
 # a well-formed token (valid checksum) whose id the database does not know
-it_secret tok_unknown "$("$IT_PY" -c '
-import zlib
-s = "apt_ZZZZZZZZZZZZ_" + "B" * 43
-v = zlib.crc32(s.encode()); b = "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz"; o = ""
-for _ in range(6):
-    o = b[v % 62] + o; v //= 62
-print(s + o)')"
+it_secret tok_unknown "$(it_unknown_token)"
 it_expect_refused "an unknown token" tok_unknown "no token with id"
 
 "$IT_TOOL" --config "$A" revoke "$tok_good_id" >/dev/null 2>&1
 check "revoke on host A" [ $? -eq 0 ]
 it_expect_refused "revoked on host A: refused on host B at the very next login" tok_good "revoked"
 
+# shellcheck disable=SC2317 # called through check
 sshd_log_has() { tail -n "+$((IT_SSHD_LOG_MARK + 1))" "$IT_SSHD_LOG" | grep -q -F -e "$1"; }
 
 # The database stops answering: PAM_AUTHINFO_UNAVAIL, within timeout.
 issue_a tok_live "$IT_USER" --scope ssh || bail "issue failed"
-pg_freeze
+pg_freeze data
 it_log_mark
 t0=$(date +%s%N)
 it_login tok_live
 ms=$((($(date +%s%N) - t0) / 1000000))
-pg_thaw
+pg_thaw data
 check "database stopped: login refused" it_refused
 check "database stopped: decision=unavailable naming the host" \
 	it_log_has "decision=unavailable" "127.0.0.1:$PG_PORT"
@@ -155,6 +112,7 @@ if [ "$B_FE" = ssh ]; then
 fi
 note "login against a stopped database took $ms ms (timeout = 1 s, ssh round trips included)"
 check "database stopped: the login took under 5 s ($ms ms)" [ "$ms" -lt 5000 ]
+# shellcheck disable=SC2154 # set by issue_a (printf -v)
 IT_EXPECT_SCOPES=ssh it_expect_accepted "database back: the same token logs in" tok_live "$tok_live_id"
 
 # sudo on host B: the logging-in user's PG* environment reaches the PAM
@@ -164,21 +122,8 @@ it_sudo_setup "$IT_SVC" || bail "sudo setup failed"
 DEAD=$(it_free_port)
 mkdir -m 0755 "$T/evil"
 printf '[evil]\nhost=127.0.0.1\nport=%s\n' "$DEAD" >"$T/evil/pg_service.conf"
-sudo_env() { # SECRETVAR VAR=VALUE...
-	local file=$T/secrets/$1 uid
-	shift
-	uid=$(id -u "$IT_USER")
-	it_log_mark
-	it_setuid_preload on
-	(cd / && exec timeout 60 setpriv --reuid="$uid" --regid="$uid" --init-groups \
-		env -i PATH=/usr/bin:/bin HOME="$T/home/$IT_USER" LANG=C USER="$IT_USER" \
-		LOGNAME="$IT_USER" "${IT_SAN_ENV[@]}" "$@" sudo -S -k -p 'Token: ' /usr/bin/id -u) \
-		<"$file" >"$T/sudo.out" 2>"$T/sudo.err"
-	IT_RC=$?
-	it_setuid_preload off
-	IT_OUT=$(cat "$T/sudo.out")
-}
-sudo_env tok_live PGHOSTADDR=127.0.0.1 PGPORT="$DEAD" PGHOST=127.0.0.1 PGSSLMODE=disable \
+it_log_mark
+it_sudo tok_live "$IT_USER" PGHOSTADDR=127.0.0.1 PGPORT="$DEAD" PGHOST=127.0.0.1 PGSSLMODE=disable \
 	PGSSLROOTCERT="$C/other-ca.crt" PGSERVICE=evil PGSYSCONFDIR="$T/evil" \
 	PGSERVICEFILE="$T/evil/pg_service.conf" PGOPTIONS="-c statement_timeout=1" \
 	PGTARGETSESSIONATTRS=standby PGGSSENCMODE=require PGCONNECT_TIMEOUT=1

@@ -17,7 +17,7 @@ it_require sudo visudo setpriv logger sshpass chpasswd "$IT_PY" /usr/sbin/sshd
 it_enter "$@"
 # shellcheck source=tests/lib/fault_server.sh
 . "$top_srcdir/tests/lib/fault_server.sh"
-trap 'fault_server_stop; it_inner_cleanup' EXIT
+IT_CLEANUP=fault_server_stop
 
 IT_SVC=apitoken-stacked
 PASSWORD='Correct-Horse-9'
@@ -78,6 +78,7 @@ opaque_prefix = op-
 dir = $T/cache
 EOF
 it_secret tok_opaque "op-stacked-$(od -An -N12 -tx1 /dev/urandom | tr -d ' \n')"
+# shellcheck disable=SC2154 # tok_opaque is set by it_secret (printf -v)
 fault_server_settok "$T/srv" "$tok_opaque" \
 	"{\"active\": true, \"username\": \"$IT_USER\", \"scope\": \"ssh sudo\", \"exp\": \"now+3600\"}"
 it_issue tok_local "$IT_USER" --name stacked || bail "issue failed"
@@ -89,35 +90,17 @@ it_issue tok_local "$IT_USER" --name stacked || bail "issue failed"
 #   module-first   pam_apitoken asks, then pam_unix use_first_pass
 #   module-alone   pam_apitoken only
 it_stack() {
-	local m="$IT_MODULE config=$IT_CONF debug"
+	local m="$IT_MODULE config=$IT_CONF debug" first second
 	case $1 in
 	unix-first | unix-first-try)
 		local opt=use_first_pass
 		[ "$1" = unix-first-try ] && opt=try_first_pass
 		IT_PROMPT_MATCH=assword
-		cat >"$T/etc/pam.d/$IT_SVC" <<EOF
-auth     [success=2 default=ignore]  pam_unix.so nodelay
-auth     [success=1 default=ignore]  $m $opt
-auth     requisite                   pam_deny.so
-auth     required                    pam_permit.so
-account  required                    pam_unix.so
-account  required                    $m
-session  required                    pam_permit.so
-password required                    pam_deny.so
-EOF
+		first="pam_unix.so nodelay" second="$m $opt"
 		;;
 	module-first)
 		IT_PROMPT_MATCH=Token
-		cat >"$T/etc/pam.d/$IT_SVC" <<EOF
-auth     [success=2 default=ignore]  $m
-auth     [success=1 default=ignore]  pam_unix.so nodelay use_first_pass
-auth     requisite                   pam_deny.so
-auth     required                    pam_permit.so
-account  required                    pam_unix.so
-account  required                    $m
-session  required                    pam_permit.so
-password required                    pam_deny.so
-EOF
+		first=$m second="pam_unix.so nodelay use_first_pass"
 		;;
 	module-alone)
 		IT_PROMPT_MATCH=Token
@@ -127,8 +110,20 @@ account  required  $m
 session  required  pam_permit.so
 password required  pam_deny.so
 EOF
+		return
 		;;
 	esac
+	# the first of the two that succeeds is enough
+	cat >"$T/etc/pam.d/$IT_SVC" <<EOF
+auth     [success=2 default=ignore]  $first
+auth     [success=1 default=ignore]  $second
+auth     requisite                   pam_deny.so
+auth     required                    pam_permit.so
+account  required                    pam_unix.so
+account  required                    $m
+session  required                    pam_permit.so
+password required                    pam_deny.so
+EOF
 }
 
 sent_count() { fault_server_tokens "$T/srv" | wc -l; }
@@ -160,6 +155,7 @@ it_try() {
 }
 
 # it_stack_cases STACK
+# shellcheck disable=SC2154 # tok_local_id is set by it_issue (printf -v)
 it_stack_cases() {
 	local s=$1 i pw_logs_in=accept
 	it_stack "$s"
@@ -187,8 +183,11 @@ it_stack_cases() {
 # ---- sudo: every stack -------------------------------------------------------
 
 IT_FE=sudo
-it_sudo_setup "$IT_SVC" && pass "private sudoers with pam_service=$IT_SVC" ||
+if it_sudo_setup "$IT_SVC"; then
+	pass "private sudoers with pam_service=$IT_SVC"
+else
 	bail "cannot set up sudo"
+fi
 for stack in unix-first unix-first-try module-first module-alone; do
 	it_stack_cases "$stack"
 done
@@ -220,6 +219,7 @@ check "the server's record holds only tokens of the declared shape (op-...)" \
 check "the server's record holds the opaque token (it was asked)" \
 	grep -q -F "$tok_opaque" "$T/srv/requests.jsonl"
 # every password of 7 characters or more ("op" is in many words)
+# shellcheck disable=SC2317 # called through check
 no_password_in() {
 	local p enc
 	for p in "$PASSWORD" "${WRONG[@]}"; do

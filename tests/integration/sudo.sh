@@ -8,7 +8,6 @@
 it_require sudo visudo setpriv logger "$IT_PY"
 it_enter "$@"
 
-# shellcheck disable=SC2034 # used by lib.sh
 IT_FE=sudo
 IT_SVC=apitoken-sudo
 IT_SCOPE=sudo

@@ -37,13 +37,8 @@ IT_CLEANUP=cleanup_oidc
 conf() {
 	IT_CONF=$T/device.conf
 	{
+		oidc_section jwt
 		cat <<EOF
-[jwt]
-issuer = $OIDC_ISSUER
-audience = urn:apitoken:test
-discovery = yes
-allow_http_loopback = yes
-username_claim = preferred_username
 [cache]
 dir = $T/cache
 [device]
@@ -155,8 +150,12 @@ run "$IT_USER" -n 3
 uc=$(user_code)
 approve "$uc" "$IT_USER" deny
 drive_wait
-check "maxtries: one try answered PAM_MAXTRIES" \
-	[ "$(grep -c '^auth=' "$T/run.out")" = 1 ] && [ "$AUTH" = "$MAXTRIES" ]
+if [ "$(grep -c '^auth=' "$T/run.out")" = 1 ] &&
+	[ "$AUTH" = "$MAXTRIES" ]; then
+	pass "maxtries: one try answered PAM_MAXTRIES"
+else
+	fail "maxtries: one try answered PAM_MAXTRIES"
+fi
 it_pam_service "$SVC" device prompt=none scope=ssh
 
 # ---- approved as another user
@@ -287,8 +286,12 @@ EOF
 device_config "interval=1"
 run "$IT_USER"
 drive_wait
-check "a client the server does not know: PAM_SERVICE_ERR, no code" \
-	[ "$AUTH" = "$SERVICE_ERR" ] && ! grep -q 'enter the code' "$T/run.out"
+if [ "$AUTH" = "$SERVICE_ERR" ] &&
+	! grep -q 'enter the code' "$T/run.out"; then
+	pass "a client the server does not know: PAM_SERVICE_ERR, no code"
+else
+	fail "a client the server does not know: PAM_SERVICE_ERR, no code"
+fi
 check "unknown client: decision error, outcome=start" \
 	decision_has "decision=error" "outcome=start" "invalid_client"
 conf <<EOF
@@ -342,8 +345,12 @@ if it_sudo_setup "$SVC"; then
 	cat "$T/sudo.out" >>"$T/client-all.log"
 	check "sudo (PAM_SILENT): the URL and the code are shown" \
 		grep -q "open $OIDC_ISSUER/device and enter the code" "$T/sudo.out"
-	check "sudo: approved, the command runs as root" \
-		[ "$src" = 0 ] && grep -q '^0' "$T/sudo.out"
+	if [ "$src" = 0 ] &&
+		grep -q '^0' "$T/sudo.out"; then
+		pass "sudo: approved, the command runs as root"
+	else
+		fail "sudo: approved, the command runs as root"
+	fi
 	check "sudo: decision line accept" decision_has "decision=accept" "service=$SVC"
 	# sudo asks three times on one PAM handle: one flow, not three
 	sed -i 's/^Defaults passwd_tries=1$/Defaults passwd_tries=3/' /etc/sudoers
@@ -374,8 +381,12 @@ if it_sshd_start "$SVC"; then
 	check "sshd: the person sees the URL and the code" \
 		grep -q "open $OIDC_ISSUER/device and enter the code" "$T/pty.out"
 	check "sshd: asked again while pending" grep -q "Not approved yet" "$T/pty.out"
-	check "sshd: logged in once approved" \
-		[ "$prc" = 0 ] && grep -q "^$IT_USER" "$T/pty.out"
+	if [ "$prc" = 0 ] &&
+		grep -q "^$IT_USER" "$T/pty.out"; then
+		pass "sshd: logged in once approved"
+	else
+		fail "sshd: logged in once approved"
+	fi
 	check "sshd: decision line accept with polls" \
 		decision_has "decision=accept" "outcome=approved" "polls=2"
 	check "sshd: no crash" it_sshd_no_crash
@@ -441,8 +452,12 @@ if oidc_start "$T/oidc-tls" --tls >"$T/oidc-start.log" 2>&1 &&
 	device_config "interval=1"
 	run "$IT_USER"
 	drive_wait
-	check "wrong CA: PAM_AUTHINFO_UNAVAIL, no code shown" \
-		[ "$AUTH" = "$UNAVAIL" ] && ! grep -q 'enter the code' "$T/run.out"
+	if [ "$AUTH" = "$UNAVAIL" ] &&
+		! grep -q 'enter the code' "$T/run.out"; then
+		pass "wrong CA: PAM_AUTHINFO_UNAVAIL, no code shown"
+	else
+		fail "wrong CA: PAM_AUTHINFO_UNAVAIL, no code shown"
+	fi
 	check "wrong CA: no device authorization" [ "$(stat_q .device.starts)" = 0 ]
 	tlsconf "$OIDC_CAFILE"
 	device_config "interval=1"

@@ -262,13 +262,14 @@ pg_conninfo_sock() {
 	printf 'host=%s port=%s dbname=%s user=%s' "$PG_SOCK" "$PG_PORT" "$PG_DB" "$1"
 }
 
-# pg_conninfo_tcp CERT ROLE [CA]: a conninfo for ROLE over TCP, TLS
-# verify-full against CA (default PG_CA) with the client certificate CERT
-# (PG_DIR/certs/CERT.crt and .key).
+# pg_conninfo_tcp CERT ROLE [CA [KEYDIR]]: a conninfo for ROLE over TCP,
+# TLS verify-full against CA (default, or empty: PG_CA) with the client
+# certificate CERT (PG_DIR/certs/CERT.crt, and CERT.key there or in KEYDIR:
+# a copy that another user may read).
 pg_conninfo_tcp() {
 	local c=$PG_DIR/certs
 	printf 'host=127.0.0.1 port=%s dbname=%s user=%s sslmode=verify-full sslrootcert=%s sslcert=%s/%s.crt sslkey=%s/%s.key' \
-		"$PG_PORT" "$PG_DB" "$2" "${3:-$PG_CA}" "$c" "$1" "$c" "$1"
+		"$PG_PORT" "$PG_DB" "$2" "${3:-$PG_CA}" "$c" "$1" "${4:-$c}" "$1"
 }
 
 # pg_mask_secrets: a filter; the secret part of an apt_ token masked

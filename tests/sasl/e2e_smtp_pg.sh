@@ -14,38 +14,24 @@
 # shellcheck source=tests/lib/postfix.sh
 . "$top_srcdir/tests/lib/postfix.sh"
 it_require /usr/sbin/postfix /usr/lib/postfix/sbin/smtpd logger "$IT_PY"
-if ! grep -q '^#define HAVE_LIBPQ 1' "$top_builddir/ac_config.h" 2>/dev/null; then
-	skip_all "built without libpq"
-fi
 # shellcheck source=tests/lib/pg.sh
 . "$top_srcdir/tests/lib/pg.sh"
-pg_available || skip_all "needs the postgres user and postgresql-15"
+pg_suite_require
 it_enter "$@"
 
 E2E_SCOPE=smtp
 PF=$T/postfix
-trap 'e2e_cleanup postfix_stop_all pg_teardown' EXIT
+trap 'e2e_cleanup postfix_stop_all' EXIT # it_pg_setup adds pg_teardown
 
 smtpd_pids() { pgrep -d ' ' -x smtpd; }
 
 # ------------------------------------------------------------------ setup
 it_test_syslog
-# PostgreSQL's shared memory: the private /dev's tmpfs is 1 MB.
-mount -t tmpfs -o mode=1777,size=64m apitok-it-shm /dev/shm || bail "no /dev/shm"
-if pg_setup "$T/pg" "$IT_TOOL"; then
-	pass "PostgreSQL 15 started on 127.0.0.1:$PG_PORT (TLS), schema migrated"
-else
-	fail "PostgreSQL 15 started"
-	bail "no PostgreSQL"
-fi
+it_pg_setup
 C=$PG_DIR/certs
-tcp() { # CERT ROLE [KEYDIR]
-	printf 'host=127.0.0.1 port=%s dbname=apitoken user=%s sslmode=verify-full sslrootcert=%s sslcert=%s/%s.crt sslkey=%s/%s.key' \
-		"$PG_PORT" "$2" "$PG_CA" "$C" "$1" "${3:-$C}" "$1"
-}
 A=$T/host-a.conf
 printf '[store]\nbackend = postgresql\nconninfo = %s\nadmin_conninfo = %s\n' \
-	"$(tcp host-a apitoken_verifier)" "$(tcp admin apitoken_admin)" >"$A"
+	"$(pg_conninfo_tcp host-a apitoken_verifier)" "$(pg_conninfo_tcp admin apitoken_admin)" >"$A"
 chmod 0600 "$A"
 # Host B: Postfix's smtpd runs as postfix; its key is root's, group postfix.
 d=$T/apitoken
@@ -57,7 +43,7 @@ chmod a+r "$C/host-b.crt" "$PG_CA"
 chmod o+x "$C"
 E2E_CONF=$d/apitoken.conf
 printf '[store]\nbackend = postgresql\nconninfo = %s\ntimeout = 1\n[cache]\ndir = %s/cache\n' \
-	"$(tcp host-b apitoken_verifier "$d")" "$d" >"$E2E_CONF"
+	"$(pg_conninfo_tcp host-b apitoken_verifier "" "$d")" "$d" >"$E2E_CONF"
 chown postfix "$E2E_CONF" "$d/cache"
 chmod 0600 "$E2E_CONF"
 issue_a() { # VAR USER [options]

@@ -604,6 +604,15 @@ it_pg_setup() {
 
 # --------------------------------------------------------------------- sshd
 
+# it_ports_open — every 127.0.0.1 port listed on stdin (one a line) accepts
+# a connection (the servers' "listening yet?" probe).
+it_ports_open() {
+	local port
+	while read -r port; do
+		(: <"/dev/tcp/127.0.0.1/$port") 2>/dev/null || return 1
+	done
+}
+
 it_free_port() {
 	"$IT_PY" -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'
 }

@@ -5,7 +5,7 @@
 # configuration directory and spool below DIR, listening on 127.0.0.1
 # only, running as cyrus:mail.  Sourced after tests/integration/lib.sh,
 # inside its private namespace (root, Debian's cyrus user); uses its T,
-# IT_HOST, IT_DIAG_FILES and it_free_port, it_stop.
+# IT_HOST, IT_DIAG_FILES and it_free_port, it_ports_open, it_stop.
 #
 #   cyrus_setup DIR [LINE...]   DIR/config (with the directories imapd
 #                               wants), DIR/spool and DIR/imapd.conf: the
@@ -64,10 +64,7 @@ cyrus_imapd() {
 
 # cyrus_listening DIR — every service of DIR accepts a connection.
 cyrus_listening() {
-	local port
-	while read -r port; do
-		(: <"/dev/tcp/127.0.0.1/$port") 2>/dev/null || return 1
-	done < <(sed -n 's/.*listen="127\.0\.0\.1:\([0-9]*\)".*/\1/p' "$1/services")
+	sed -n 's/.*listen="127\.0\.0\.1:\([0-9]*\)".*/\1/p' "$1/services" | it_ports_open
 }
 
 cyrus_start() {

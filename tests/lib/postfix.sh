@@ -5,7 +5,7 @@
 # below DIR, listening on 127.0.0.1 only, no chroot unless a service asks
 # for one.  Sourced after tests/integration/lib.sh, inside its private
 # namespace (root, the copy of /etc with Debian's postfix user); uses its
-# T, IT_HOST, IT_DIAG_FILES, it_free_port and it_mask, and tests/lib/tap.sh.
+# T, IT_HOST, IT_DIAG_FILES, it_free_port, it_ports_open and it_mask, and tests/lib/tap.sh.
 #
 #   postfix_setup DIR NAME HOST SASL_PATH [LINE...]
 #       a new instance in DIR: DIR/queue, DIR/data; main.cf with
@@ -119,10 +119,7 @@ postfix_smtpd() {
 # postfix_listening DIR — every 127.0.0.1:PORT service of DIR/master.cf
 # accepts a connection.
 postfix_listening() {
-	local port
-	while read -r port; do
-		(: <"/dev/tcp/127.0.0.1/$port") 2>/dev/null || return 1
-	done < <(sed -n 's/^127\.0\.0\.1:\([0-9]*\)[[:space:]].*/\1/p' "$1/master.cf")
+	sed -n 's/^127\.0\.0\.1:\([0-9]*\)[[:space:]].*/\1/p' "$1/master.cf" | it_ports_open
 }
 
 postfix_start() {

@@ -7,5 +7,4 @@
 # through the PAM module (tests/pam/pam_login) and the apitoken command.
 TESTS += tests/introspection/faults.sh tests/introspection/oidc_e2e.sh
 EXTRA_DIST += tests/introspection/faults.sh tests/introspection/oidc_e2e.sh \
-	tests/introspection/fault_server.py \
-	tests/lib/fault_server.sh
+	tests/introspection/fault_server.py

@@ -18,16 +18,15 @@ tests_lib_libatoktest_la_SOURCES = \
 	tests/lib/pam_conv.c tests/lib/pam_conv.h \
 	tests/lib/threads.c tests/lib/threads.h \
 	tests/lib/timing.c tests/lib/timing.h
-# the shell suites' TAP vocabulary and the servers they start
-EXTRA_DIST += tests/lib/tap.sh tests/lib/oidc.sh
-EXTRA_DIST += tests/lib/suite.sh tests/lib/cli.sh tests/lib/jwt.sh \
-	tests/lib/exports.sh
 tests_lib_libatoktest_la_CPPFLAGS = $(AM_CPPFLAGS) $(TESTLIB_CPPFLAGS) \
 	-DJWT_FIXTURES='"$(abs_top_srcdir)/tests/fixtures/jwt"'
 tests_lib_libatoktest_la_CFLAGS = $(AM_CFLAGS) $(CRYPTO_CFLAGS) -pthread \
 	$(SQLITE_CFLAGS) $(JANSSON_CFLAGS)
-# the private Postfix and Cyrus IMAP of the SASL end-to-end suites
-EXTRA_DIST += tests/lib/postfix.sh tests/lib/cyrus.sh
-# the per-case configuration, apitoken verify and PAM login of the
-# validators' end-to-end suites (tests/oidc, tests/introspection)
-EXTRA_DIST += tests/lib/verify.sh
+
+# The shell suites' library (doc/HACKING.md, "A test"): the TAP vocabulary,
+# the set-up the suites share, and one starter per server.
+EXTRA_DIST += \
+	tests/lib/tap.sh tests/lib/suite.sh \
+	tests/lib/cli.sh tests/lib/jwt.sh tests/lib/exports.sh tests/lib/verify.sh \
+	tests/lib/oidc.sh tests/lib/pg.sh tests/lib/postfix.sh tests/lib/cyrus.sh \
+	tests/lib/fault_server.sh

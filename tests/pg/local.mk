@@ -2,7 +2,7 @@
 # tests/pg: the PostgreSQL store against a real PostgreSQL 15 that
 # tests/lib/pg.sh starts in a temp dir (root; skipped without libpq).
 TESTS += tests/pg/store.sh
-EXTRA_DIST += tests/pg/store.sh tests/lib/pg.sh
+EXTRA_DIST += tests/pg/store.sh
 # a streaming standby: synchronous revocation, failover by promotion
 TESTS += tests/pg/failover.sh
 EXTRA_DIST += tests/pg/failover.sh

@@ -333,63 +333,40 @@ else
 fi
 
 # ---- unsafe or broken state files ----------------------------------
+# refused DESC [-i] PATTERN: oauth token exits 2, its error matches PATTERN.
+refused() {
+	local desc=$1 rc match=(grep -q)
+	shift
+	[ "$1" = -i ] && match+=(-i) && shift
+	A oauth token mail >/dev/null 2>"$T/err"
+	rc=$?
+	if [ "$rc" = 2 ] && "${match[@]}" -- "$1" "$T/err"; then
+		pass "$desc"
+	else
+		fail "$desc" "exit $rc (want 2), stderr (want \"$1\"): $(cat "$T/err")"
+	fi
+}
 cp -p "$STORE/mail.state" "$T/good.state"
 chmod 0640 "$STORE/mail.state"
-A oauth token mail >/dev/null 2>"$T/err"
-if [ $? = 2 ] &&
-	grep -q "0600" "$T/err"; then
-	pass "a group-readable state file is refused"
-else
-	fail "a group-readable state file is refused"
-fi
+refused "a group-readable state file is refused" "0600"
 chmod 0600 "$STORE/mail.state"
 mv "$STORE/mail.state" "$T/moved.state"
 ln -s "$T/moved.state" "$STORE/mail.state"
-A oauth token mail >/dev/null 2>"$T/err"
-if [ $? = 2 ] &&
-	grep -qi "symlink" "$T/err"; then
-	pass "a symlinked state file is refused"
-else
-	fail "a symlinked state file is refused"
-fi
+refused "a symlinked state file is refused" -i "symlink"
 rm -f "$STORE/mail.state"
 head -c 100 "$T/good.state" >"$STORE/mail.state"
 chmod 600 "$STORE/mail.state"
-A oauth token mail >/dev/null 2>"$T/err"
-if [ $? = 2 ] &&
-	grep -q "corrupt" "$T/err"; then
-	pass "a torn state file is refused as corrupt"
-else
-	fail "a torn state file is refused as corrupt"
-fi
+refused "a torn state file is refused as corrupt" "corrupt"
 A oauth status mail >/dev/null 2>&1
 check "status of a corrupt state: exit 1" [ $? = 1 ]
 { head -c 49152 /dev/zero | tr '\0' ' '; echo '{}'; } >"$STORE/mail.state"
-A oauth token mail >/dev/null 2>"$T/err"
-if [ $? = 2 ] &&
-	grep -q "over" "$T/err"; then
-	pass "an oversized state file is refused"
-else
-	fail "an oversized state file is refused"
-fi
+refused "an oversized state file is refused" "over"
 cp -p "$T/good.state" "$STORE/mail.state"
 chown 1:1 "$STORE/mail.state"
-A oauth token mail >/dev/null 2>"$T/err"
-if [ $? = 2 ] &&
-	grep -q "uid" "$T/err"; then
-	pass "another owner's state file is refused"
-else
-	fail "another owner's state file is refused"
-fi
+refused "another owner's state file is refused" "uid"
 chown 0:0 "$STORE/mail.state"
 chmod 0750 "$STORE"
-A oauth token mail >/dev/null 2>"$T/err"
-if [ $? = 2 ] &&
-	grep -q "0700" "$T/err"; then
-	pass "a group-accessible store directory is refused"
-else
-	fail "a group-accessible store directory is refused"
-fi
+refused "a group-accessible store directory is refused" "0700"
 chmod 0700 "$STORE"
 A oauth token mail >/dev/null 2>&1
 check "the restored state works" [ $? = 0 ]

@@ -42,7 +42,7 @@ APITOKEN=$top_builddir/tools/apitoken
 REUSE=$top_builddir/tests/bench/bench_pg_reuse
 # shellcheck source=tests/lib/pg.sh
 . "$top_srcdir/tests/lib/pg.sh"
-[ -x "$REUSE" ] || { echo "bench_pg: build $REUSE first (make bench)" >&2; exit 2; }
+[ -x "$REUSE" ] || { echo "bench_pg: build $REUSE first (make)" >&2; exit 2; }
 cannot() { echo "bench_pg: $*" >&2; exit 2; }
 PG_SUITE_SKIP=cannot
 pg_suite_setup bench-pg "$APITOKEN" >/dev/null

@@ -300,7 +300,8 @@ pg_suite_require() {
 # and TERM exit 130, so it runs then too); umask 022; PG_TOOL=TOOL (the
 # apitoken binary, for pg_run); TAP_FILTER=pg_mask_secrets; then
 # pg_setup "$T/pg" TOOL.  Returns 1 when mktemp fails, else pg_setup's
-# status: the suite says how that is reported.
+# status: the suite says how that is reported.  A function named in
+# PG_SUITE_CLEANUP runs first at exit (to stop what the suite started).
 pg_suite_setup() {
 	pg_suite_require
 	T=$(mktemp -d "${TMPDIR:-/tmp}/$1.XXXXXX") || return 1
@@ -314,6 +315,7 @@ pg_suite_setup() {
 
 # shellcheck disable=SC2317 # called by the EXIT trap
 pg_suite_cleanup() {
+	if [ -n "${PG_SUITE_CLEANUP:-}" ]; then "$PG_SUITE_CLEANUP"; fi
 	pg_teardown
 	rm -rf "$T"
 }

@@ -105,6 +105,9 @@ s.bind(("127.0.0.1", int(sys.argv[1]))); s.listen(64)
 open(sys.argv[2], "w").write("1")
 time.sleep(120)' "$PG_PORT" "$T/hole.ready" &
 hole=$!
+# shellcheck disable=SC2317 # called by the EXIT trap (PG_SUITE_CLEANUP)
+stop_hole() { kill "$hole" 2>/dev/null; }
+PG_SUITE_CLEANUP=stop_hole # killed at exit too, should a check abort the suite
 for _ in $(seq 50); do [ -s "$T/hole.ready" ] && break; sleep 0.1; done
 pg_t "first host black-holed: the second host serves the login" "$tok_erin" 0 "" --config "$H" verify --user erin --scope ssh
 if [ "$ms" -lt 2500 ]; then pass "... within the timeout ($ms ms, timeout 2 s)"; else fail "black-holed first host within the timeout" "$ms ms"; fi
